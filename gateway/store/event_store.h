@@ -1,0 +1,86 @@
+#ifndef TRIALGATE_GATEWAY_STORE_EVENT_STORE_H_
+#define TRIALGATE_GATEWAY_STORE_EVENT_STORE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "trialgate/v1/events.pb.h"
+
+namespace trialgate::store {
+
+// A patient's enrolment at a site. The hospital's patient identifier is never stored: only its
+// keyed HMAC-SHA256 (patient_key_hmac, hex).
+struct EnrollmentRecord {
+  std::string site_id;
+  std::string patient_key_hmac;
+  std::string subject_id;
+  std::string status;
+  std::string enrolled_on;
+};
+
+// Everything one source resource (one version of one FHIR resource) contributes.
+struct SourceWrite {
+  // Idempotency key: sending system + resource type + logical id + versionId (or content hash).
+  std::string source_key;
+  std::vector<v1::Event> events;               // event_id set; sequence is assigned at commit
+  std::vector<EnrollmentRecord> enrollments;   // upserted with the events
+};
+
+// What happened to one SourceWrite.
+struct SourceResult {
+  bool duplicate = false;               // the source_key was already stored: nothing written
+  std::vector<std::string> event_ids;   // the stored event ids (the earlier ones if duplicate)
+  std::vector<uint64_t> sequences;      // their sequence numbers, in the same order
+};
+
+struct CommitResult {
+  absl::Status status;                  // non-OK: nothing of the request was stored
+  std::vector<SourceResult> results;    // one per SourceWrite, in order, when status is OK
+};
+
+using CommitCallback = std::function<void(CommitResult)>;
+
+// Reads the log in sequence order. One reader serves one caller at a time (not thread-safe);
+// open one per concurrent puller.
+class EventReader {
+ public:
+  virtual ~EventReader() = default;
+  // Returns up to `limit` events with sequence > `after`, in sequence order, each with its
+  // sequence set. Empty when there are none yet.
+  virtual absl::StatusOr<std::vector<v1::Event>> ReadAfter(uint64_t after, size_t limit) = 0;
+};
+
+// The durable, idempotent event log. Thread-safe.
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+
+  // Writes all of `writes` in one durable transaction, shared with other concurrent commits
+  // (group commit). `done` runs exactly once, on a store thread, after the data is durable
+  // (status OK) or after nothing was written (status non-OK); it must not block.
+  // A write whose source_key is already stored is reported as duplicate and writes nothing.
+  // Commits complete in the order they were requested.
+  virtual void Commit(std::vector<SourceWrite> writes, CommitCallback done) = 0;
+
+  // Opens a reader of the log.
+  virtual absl::StatusOr<std::unique_ptr<EventReader>> OpenReader() = 0;
+
+  // The highest committed sequence (0 when the log is empty).
+  virtual uint64_t LastSequence() const = 0;
+
+  // Blocks until LastSequence() > `sequence` or `timeout` passes; returns whether it did.
+  virtual bool WaitForSequenceAbove(uint64_t sequence, std::chrono::milliseconds timeout) = 0;
+
+  // All enrolments, for the identity registry at start-up.
+  virtual absl::StatusOr<std::vector<EnrollmentRecord>> LoadEnrollments() = 0;
+};
+
+}  // namespace trialgate::store
+
+#endif  // TRIALGATE_GATEWAY_STORE_EVENT_STORE_H_

@@ -1,0 +1,59 @@
+#ifndef TRIALGATE_MAPPERS_MAPPER_H_
+#define TRIALGATE_MAPPERS_MAPPER_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mappers/issue.h"
+#include "mappers/study.h"
+#include "rapidjson/document.h"
+#include "trialgate/v1/events.pb.h"
+
+namespace trialgate::mappers {
+
+// Who a resource is about, as the sender wrote it. Either a reference ("Patient/pt-1001",
+// "urn:uuid:...", an absolute URL) or a logical identifier (system + value), or both.
+struct PatientRef {
+  std::string reference;
+  std::string identifier_system;
+  std::string identifier_value;
+  std::string expression;  // FHIRPath of the element, for error messages: "Observation.subject"
+};
+
+// What a ResearchSubject says about enrolment.
+struct Enrollment {
+  std::string subject_id;   // from the identifier whose system is the study's subject-id system
+  std::string status;       // ResearchSubject.status
+  std::string enrolled_on;  // period.start as sent
+  PatientRef individual;
+};
+
+struct MapContext {
+  const Study& study;
+  std::string site_id;  // the sending system's site; selects the site's local codes
+};
+
+// The result of mapping one resource. When issues hold an error, nothing of the resource may
+// be stored. Otherwise `events` are complete except for the fields the pipeline owns: event_id,
+// subject_id, site_id, source.system, source.content_sha256, recorded_at and sequence.
+struct MapResult {
+  std::vector<v1::Event> events;
+  std::vector<Issue> issues;
+  std::optional<PatientRef> patient;        // whom the events are about (all resource types)
+  std::optional<Enrollment> enrollment;     // set for a ResearchSubject only
+  bool HasErrors() const { return mappers::HasErrors(issues); }
+};
+
+// Maps one FHIR R4 resource (a JSON object with a resourceType) to canonical events. Pure: no
+// I/O, no state. An unsupported resourceType yields an error issue of code "not-supported".
+// A code missing from the study's tables is kept and reported as a warning, never dropped.
+// Thread-safe.
+MapResult MapResource(const rapidjson::Value& resource, const MapContext& context);
+
+// The resource types MapResource supports, in a stable order, for error messages.
+const std::vector<std::string>& SupportedResourceTypes();
+
+}  // namespace trialgate::mappers
+
+#endif  // TRIALGATE_MAPPERS_MAPPER_H_
