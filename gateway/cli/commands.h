@@ -1,0 +1,48 @@
+#ifndef TRIALGATE_GATEWAY_CLI_COMMANDS_H_
+#define TRIALGATE_GATEWAY_CLI_COMMANDS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace trialgate::cli {
+
+inline constexpr char kDefaultTarget[] = "127.0.0.1:50051";
+
+struct ServeOptions {
+  std::string listen;       // empty: from the config (default 127.0.0.1:50051)
+  std::string data_dir;     // empty: from the config (default ./data)
+  std::string config_file;  // empty: the embedded defaults
+};
+
+struct SubmitOptions {
+  std::string target = kDefaultTarget;
+  std::string source = "cli";
+  std::vector<std::string> files;  // "-" reads standard input
+};
+
+struct PullOptions {
+  std::string target = kDefaultTarget;
+  uint64_t after = 0;
+  bool follow = false;
+  uint64_t limit = 0;
+};
+
+struct BenchOptions {
+  std::string target = kDefaultTarget;
+  std::string mode = "stream";  // "stream" or "unary"
+  uint64_t count = 20000;       // resources to submit
+  int concurrency = 4;          // streams, or unary calls in flight
+  int subjects = 20;            // study subjects enrolled for the run
+  std::string source = "bench";
+};
+
+// Each returns the process exit code; messages go to stdout (results) and stderr (problems).
+int RunServe(const ServeOptions& options);
+int RunSubmit(const SubmitOptions& options);
+int RunPull(const PullOptions& options);
+int RunBench(const BenchOptions& options);
+
+}  // namespace trialgate::cli
+
+#endif  // TRIALGATE_GATEWAY_CLI_COMMANDS_H_

@@ -1,0 +1,68 @@
+#include "gateway/cli/main_cli.h"
+
+#include "CLI/CLI.hpp"
+#include "gateway/cli/commands.h"
+
+namespace trialgate::cli {
+
+int Main(int argc, char** argv) {
+  CLI::App app{"trialgate: a FHIR R4 gateway for clinical trial data"};
+  app.require_subcommand(1);
+
+  ServeOptions serve;
+  CLI::App* serve_command = app.add_subcommand(
+      "serve", "Run the gateway (embedded KRD-ASCT2 study, SQLite store, no config needed)");
+  serve_command->add_option("--listen", serve.listen, "Address to listen on [127.0.0.1:50051]");
+  serve_command->add_option("--data", serve.data_dir, "Data directory [./data]");
+  serve_command->add_option("--config", serve.config_file, "JSON configuration file")
+      ->check(CLI::ExistingFile);
+
+  SubmitOptions submit;
+  CLI::App* submit_command = app.add_subcommand(
+      "submit", "Submit FHIR R4 JSON files; prints one JSON line per entry, exits 1 if any "
+                "entry was rejected");
+  submit_command->add_option("--target", submit.target, "Gateway address")->capture_default_str();
+  submit_command->add_option("--source", submit.source, "Sending system id")
+      ->capture_default_str();
+  submit_command->add_option("files", submit.files, "Files to submit ('-' for stdin)")
+      ->required();
+
+  PullOptions pull;
+  CLI::App* pull_command =
+      app.add_subcommand("pull", "Print events after a cursor as JSON lines");
+  pull_command->add_option("--target", pull.target, "Gateway address")->capture_default_str();
+  pull_command->add_option("--after", pull.after, "Cursor: the last sequence already seen")
+      ->capture_default_str();
+  pull_command->add_flag("--follow", pull.follow, "Keep the stream open for new events");
+  pull_command->add_option("--limit", pull.limit, "Stop after this many events (0: no limit)")
+      ->capture_default_str();
+
+  BenchOptions bench;
+  CLI::App* bench_command = app.add_subcommand(
+      "bench", "Load generator: submit study resources to a running gateway and report "
+               "resources/s and latency");
+  bench_command->add_option("--target", bench.target, "Gateway address")->capture_default_str();
+  bench_command->add_option("--mode", bench.mode, "stream or unary")
+      ->check(CLI::IsMember({"stream", "unary"}))
+      ->capture_default_str();
+  bench_command->add_option("-n,--count", bench.count, "Resources to submit")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  bench_command->add_option("-c,--concurrency", bench.concurrency,
+                            "Streams, or unary calls in flight")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  bench_command->add_option("--subjects", bench.subjects, "Study subjects to enrol")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  bench_command->add_option("--source", bench.source, "Sending system id")->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (serve_command->parsed()) return RunServe(serve);
+  if (submit_command->parsed()) return RunSubmit(submit);
+  if (pull_command->parsed()) return RunPull(pull);
+  return RunBench(bench);
+}
+
+}  // namespace trialgate::cli

@@ -1,0 +1,60 @@
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "gateway/cli/commands.h"
+#include "gateway/config/config.h"
+#include "gateway/server/gateway_server.h"
+#include "spdlog/spdlog.h"
+
+namespace trialgate::cli {
+
+int RunServe(const ServeOptions& options) {
+  // Block the stop signals before gRPC starts its threads (they inherit the mask), so that only
+  // the sigwait below receives them and shutdown runs as ordinary code.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  spdlog::set_default_logger(spdlog::default_logger());
+  config::Config config;
+  if (!options.config_file.empty()) {
+    absl::StatusOr<config::Config> loaded = config::LoadConfigFile(options.config_file);
+    if (!loaded.ok()) {
+      spdlog::error("{}", loaded.status().message());
+      return 2;
+    }
+    config = *std::move(loaded);
+  }
+  config::ApplyEnvironment(config);
+  if (!options.listen.empty()) config.listen = options.listen;
+  if (!options.data_dir.empty()) config.data_dir = options.data_dir;
+
+  absl::StatusOr<std::unique_ptr<server::GatewayServer>> server =
+      server::GatewayServer::Start(config);
+  if (!server.ok()) {
+    spdlog::error("cannot start: {}", server.status().message());
+    return 1;
+  }
+  if ((*server)->using_development_key()) {
+    spdlog::warn(
+        "using the generated development pseudonymisation key in {}/pseudonymisation.key: "
+        "set TRIALGATE_HMAC_KEY (or pseudonymisationKeyHex in the config) for real data, and "
+        "never lose it: patients cannot be matched to their enrolment without it",
+        config.data_dir);
+  }
+  spdlog::info("study {} loaded; store {}/trialgate.db", config.study, config.data_dir);
+  // The one line on stdout, for scripts and tests that start the server on port 0.
+  std::cout << "trialgate listening on " << (*server)->address() << std::endl;
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  spdlog::info("signal {} received: shutting down", signal_number);
+  (*server)->Shutdown();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace trialgate::cli

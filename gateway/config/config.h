@@ -1,0 +1,38 @@
+#ifndef TRIALGATE_GATEWAY_CONFIG_CONFIG_H_
+#define TRIALGATE_GATEWAY_CONFIG_CONFIG_H_
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "gateway/pipeline/json_decoder.h"
+#include "mappers/study.h"
+
+namespace trialgate::config {
+
+// Everything `trialgate serve` needs. The defaults are the embedded KRD-ASCT2 study with a
+// SQLite store in ./data, listening on 127.0.0.1:50051: no file is needed.
+struct Config {
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir = "./data";
+  std::string study = "krd-asct2";  // an embedded study
+  std::string study_dir;            // when set, the study is read from this folder instead
+  std::string pseudonymization_key_hex;  // empty: TRIALGATE_HMAC_KEY, else a development key
+  pipeline::DecodeLimits limits;
+  std::map<std::string, std::string> site_by_system;  // empty: each system is its own site
+};
+
+// Reads a JSON configuration file over the defaults. Unknown keys are errors, so a typo cannot
+// silently fall back to a default. INVALID_ARGUMENT names the file and the key.
+absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+
+// Applies TRIALGATE_LISTEN and TRIALGATE_DATA_DIR from the environment, when set.
+void ApplyEnvironment(Config& config);
+
+// Loads the configured study: from study_dir when set, else the embedded one.
+absl::StatusOr<std::shared_ptr<const mappers::Study>> LoadStudy(const Config& config);
+
+}  // namespace trialgate::config
+
+#endif  // TRIALGATE_GATEWAY_CONFIG_CONFIG_H_

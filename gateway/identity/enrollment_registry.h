@@ -1,0 +1,47 @@
+#ifndef TRIALGATE_GATEWAY_IDENTITY_ENROLLMENT_REGISTRY_H_
+#define TRIALGATE_GATEWAY_IDENTITY_ENROLLMENT_REGISTRY_H_
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "gateway/store/event_store.h"
+
+namespace trialgate::identity {
+
+// Which study subject each pseudonymised patient of a site is. Held in memory, loaded from the
+// store at start-up; an enrolment becomes visible as soon as its submission is handed to the
+// store, so that later submissions on the same stream can refer to it. Thread-safe.
+class EnrollmentRegistry {
+ public:
+  // Adds or updates enrolments (e.g. those loaded from the store), without conflict checks.
+  void Load(const std::vector<store::EnrollmentRecord>& records);
+
+  // The subject id of a site's patient, if enrolled.
+  std::optional<std::string> Find(const std::string& site_id,
+                                  const std::string& patient_key_hmac) const;
+
+  // Checks that `record` agrees with the enrolments known so far: a patient of a site has one
+  // subject id, and a subject id belongs to one site (a site may know one patient under several
+  // keys, e.g. a reference and an MRN). FAILED_PRECONDITION explains a conflict.
+  absl::Status CheckConsistent(const store::EnrollmentRecord& record) const;
+
+  // Makes `record` visible. REQUIRES: CheckConsistent(record) is OK.
+  void Register(const store::EnrollmentRecord& record);
+
+ private:
+  using PatientKey = std::pair<std::string, std::string>;  // site id, patient HMAC
+  absl::Status CheckConsistentLocked(const store::EnrollmentRecord& record) const;
+
+  mutable std::mutex mu_;
+  std::map<PatientKey, std::string> subject_by_patient_;
+  std::map<std::string, std::string> site_by_subject_;
+};
+
+}  // namespace trialgate::identity
+
+#endif  // TRIALGATE_GATEWAY_IDENTITY_ENROLLMENT_REGISTRY_H_

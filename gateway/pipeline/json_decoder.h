@@ -1,0 +1,28 @@
+#ifndef TRIALGATE_GATEWAY_PIPELINE_JSON_DECODER_H_
+#define TRIALGATE_GATEWAY_PIPELINE_JSON_DECODER_H_
+
+#include <cstddef>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "rapidjson/document.h"
+
+namespace trialgate::pipeline {
+
+struct DecodeLimits {
+  size_t max_body_bytes = 16 * 1024 * 1024;
+  int max_depth = 64;                 // nesting of objects and arrays
+  size_t max_bundle_entries = 10000;  // checked by the pipeline, which knows what a Bundle is
+};
+
+// Parses a submitted body into `*document`. Rejects, with a status whose message is written for
+// the sender: a body over the size limit (RESOURCE_EXHAUSTED), a byte-order mark, a NUL byte,
+// invalid UTF-8, malformed JSON with its line and column, nesting deeper than the limit, and a
+// top level that is not a JSON object (all INVALID_ARGUMENT). Never recurses deeper than
+// max_depth, whatever the input. Thread-safe.
+absl::Status DecodeJson(std::string_view body, const DecodeLimits& limits,
+                        rapidjson::Document* document);
+
+}  // namespace trialgate::pipeline
+
+#endif  // TRIALGATE_GATEWAY_PIPELINE_JSON_DECODER_H_

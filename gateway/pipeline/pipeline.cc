@@ -1,0 +1,362 @@
+#include "gateway/pipeline/pipeline.h"
+
+#include <cctype>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gateway/pipeline/operation_outcome.h"
+#include "gateway/pipeline/patient_keys.h"
+#include "gateway/pipeline/source_identity.h"
+#include "google/protobuf/util/time_util.h"
+#include "mappers/mapper.h"
+
+namespace trialgate::pipeline {
+namespace {
+
+using mappers::Issue;
+using Outcome = EntryResult::Outcome;
+
+Issue Error(std::string code, std::string expression, std::string diagnostics) {
+  return Issue{Issue::Severity::kError, std::move(code), std::move(expression),
+               std::move(diagnostics)};
+}
+
+// Mappers write expressions from the resource's root ("Observation.code"); inside a Bundle the
+// root is the entry ("Bundle.entry[2].resource.code").
+std::string Rebase(const std::string& expression, const std::string& path) {
+  const size_t dot = expression.find('.');
+  if (dot == std::string::npos) return path;
+  return path + expression.substr(dot);
+}
+
+std::string StringMember(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return "";
+  auto it = object.FindMember(name);
+  return it != object.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+// Sending-system ids become part of keys and logs: keep them to a plain, bounded alphabet.
+bool IsValidSystemId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' &&
+        c != ':' && c != '/') {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+// What one submission learns as its entries are prepared in order, so a later entry can use an
+// enrolment made by an earlier one in the same Bundle.
+class Pipeline::SubmissionContext {
+ public:
+  SubmissionContext(std::string source_system, std::string site_id)
+      : source_system_(std::move(source_system)),
+        site_id_(std::move(site_id)),
+        recorded_at_(google::protobuf::util::TimeUtil::GetCurrentTime()) {}
+
+  const std::string& source_system() const { return source_system_; }
+  const std::string& site_id() const { return site_id_; }
+  const google::protobuf::Timestamp& recorded_at() const { return recorded_at_; }
+  const BundleIndex* bundle() const { return bundle_ ? &*bundle_ : nullptr; }
+  void set_bundle(BundleIndex index) { bundle_ = std::move(index); }
+
+  std::optional<std::string> LocalSubject(const std::string& patient_hmac) const {
+    auto it = local_enrollments_.find(patient_hmac);
+    if (it == local_enrollments_.end()) return std::nullopt;
+    return it->second;
+  }
+  void AddLocal(const store::EnrollmentRecord& record) {
+    local_enrollments_[record.patient_key_hmac] = record.subject_id;
+  }
+
+ private:
+  std::string source_system_;
+  std::string site_id_;
+  google::protobuf::Timestamp recorded_at_;
+  std::optional<BundleIndex> bundle_;
+  std::map<std::string, std::string> local_enrollments_;  // patient HMAC -> subject id
+};
+
+struct Pipeline::Prepared {
+  SubmissionResult result;
+  std::vector<store::SourceWrite> writes;
+  std::vector<size_t> entry_of_write;  // index into result.entries of each write
+  std::vector<store::EnrollmentRecord> enrollments;
+  bool atomic = false;
+
+  void RejectBody(absl::Status status, Issue issue) {
+    result.status = std::move(status);
+    result.issues.push_back(std::move(issue));
+  }
+};
+
+Pipeline::Pipeline(std::shared_ptr<const mappers::Study> study, PipelineOptions options,
+                   identity::Pseudonymizer pseudonymizer, identity::EnrollmentRegistry* registry,
+                   store::EventStore* store)
+    : study_(std::move(study)),
+      options_(std::move(options)),
+      pseudonymizer_(std::move(pseudonymizer)),
+      registry_(registry),
+      store_(store) {}
+
+absl::StatusOr<std::string> Pipeline::SiteFor(std::string_view source_system) const {
+  if (!IsValidSystemId(source_system)) {
+    return absl::InvalidArgumentError(
+        "source_system must be 1-128 characters of letters, digits and - _ . : /");
+  }
+  if (options_.site_by_system.empty()) return std::string(source_system);
+  auto it = options_.site_by_system.find(std::string(source_system));
+  if (it == options_.site_by_system.end()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "sending system '", source_system, "' belongs to no configured site"));
+  }
+  return it->second;
+}
+
+void Pipeline::Submit(std::string_view source_system, std::string_view body,
+                      std::function<void(SubmissionResult)> done) {
+  Prepared prepared;
+  absl::StatusOr<std::string> site = SiteFor(source_system);
+  rapidjson::Document document;
+  if (!site.ok()) {
+    prepared.RejectBody(site.status(), IssueFromStatus(site.status()));
+    return done(std::move(prepared.result));
+  }
+  if (absl::Status decoded = DecodeJson(body, options_.limits, &document); !decoded.ok()) {
+    prepared.RejectBody(decoded, IssueFromStatus(decoded));
+    return done(std::move(prepared.result));
+  }
+
+  SubmissionContext context{std::string(source_system), *site};
+  const std::string resource_type = StringMember(document, "resourceType");
+  if (resource_type.empty()) {
+    prepared.RejectBody(absl::InvalidArgumentError("no resourceType"),
+                        Error("required", "resourceType",
+                              "the body has no resourceType (a non-empty string): it is not a "
+                              "FHIR resource"));
+  } else if (resource_type == "Bundle") {
+    PrepareBundle(document, context, prepared);
+  } else {
+    PrepareResource(document, 0, resource_type, context, prepared);
+  }
+  if (!prepared.result.status.ok() || prepared.writes.empty()) {
+    return done(std::move(prepared.result));
+  }
+
+  // Visible before the commit so the next submission on a stream can use it; commits complete
+  // in order, so no event can become durable before the enrolment it relies on.
+  for (const auto& record : prepared.enrollments) registry_->Register(record);
+
+  store_->Commit(std::move(prepared.writes),
+                 [result = std::move(prepared.result),
+                  entry_of_write = std::move(prepared.entry_of_write),
+                  done = std::move(done)](store::CommitResult commit) mutable {
+                   if (!commit.status.ok()) {
+                     SubmissionResult failed;
+                     failed.status = commit.status;
+                     failed.issues.push_back(IssueFromStatus(absl::UnavailableError(absl::StrCat(
+                         "nothing was stored: ", commit.status.message()))));
+                     return done(std::move(failed));
+                   }
+                   for (size_t i = 0; i < commit.results.size(); ++i) {
+                     EntryResult& entry = result.entries[entry_of_write[i]];
+                     entry.outcome = commit.results[i].duplicate ? Outcome::kDuplicate
+                                                                 : Outcome::kAccepted;
+                     entry.event_ids = std::move(commit.results[i].event_ids);
+                   }
+                   done(std::move(result));
+                 });
+}
+
+void Pipeline::PrepareBundle(const rapidjson::Value& bundle, SubmissionContext& context,
+                             Prepared& prepared) const {
+  const std::string type = StringMember(bundle, "type");
+  if (type != "transaction" && type != "batch" && type != "collection") {
+    prepared.RejectBody(
+        absl::InvalidArgumentError("unsupported Bundle.type"),
+        Error("not-supported", "Bundle.type",
+              absl::StrCat("Bundle.type '", type,
+                           "' is not supported: send a transaction (all or nothing), batch or "
+                           "collection Bundle")));
+    return;
+  }
+  prepared.atomic = type == "transaction";
+
+  auto entries_member = bundle.FindMember("entry");
+  if (entries_member == bundle.MemberEnd()) return;  // an empty Bundle: nothing to do
+  const rapidjson::Value& entries = entries_member->value;
+  if (!entries.IsArray()) {
+    prepared.RejectBody(absl::InvalidArgumentError("Bundle.entry is not an array"),
+                        Error("structure", "Bundle.entry", "Bundle.entry must be an array"));
+    return;
+  }
+  if (entries.Size() > options_.limits.max_bundle_entries) {
+    const absl::Status status = absl::ResourceExhaustedError(
+        absl::StrCat("the Bundle has ", entries.Size(), " entries; the limit is ",
+                     options_.limits.max_bundle_entries,
+                     ": split it, or send the resources over SubmitStream"));
+    prepared.RejectBody(status, IssueFromStatus(status, "Bundle.entry"));
+    return;
+  }
+
+  BundleIndex index;
+  for (const auto& entry : entries.GetArray()) {
+    const std::string full_url = StringMember(entry, "fullUrl");
+    auto resource = entry.IsObject() ? entry.FindMember("resource") : entry.MemberEnd();
+    if (!full_url.empty() && entry.IsObject() && resource != entry.MemberEnd()) {
+      index.emplace(full_url, &resource->value);
+    }
+  }
+  context.set_bundle(std::move(index));
+
+  for (rapidjson::SizeType i = 0; i < entries.Size(); ++i) {
+    const rapidjson::Value& entry = entries[i];
+    const std::string path = absl::StrCat("Bundle.entry[", i, "]");
+    auto resource = entry.IsObject() ? entry.FindMember("resource") : entry.MemberEnd();
+    if (!entry.IsObject() || resource == entry.MemberEnd() || !resource->value.IsObject()) {
+      EntryResult rejected;
+      rejected.entry = static_cast<int>(i);
+      rejected.issues.push_back(
+          Error("required", path + ".resource", "each Bundle entry must carry a resource object"));
+      prepared.result.entries.push_back(std::move(rejected));
+      continue;
+    }
+    PrepareResource(resource->value, static_cast<int>(i), path + ".resource", context, prepared);
+  }
+
+  if (!prepared.atomic) return;
+  std::vector<std::string> failed;
+  for (const EntryResult& entry : prepared.result.entries) {
+    if (entry.outcome == Outcome::kRejected) failed.push_back(absl::StrCat(entry.entry));
+  }
+  if (failed.empty()) return;
+  // All or nothing: the whole transaction is rejected and the sender is told which entries
+  // caused it.
+  for (EntryResult& entry : prepared.result.entries) {
+    if (entry.outcome == Outcome::kRejected) continue;
+    entry.outcome = Outcome::kRejected;
+    entry.event_ids.clear();
+    entry.issues.push_back(Error(
+        "processing", absl::StrCat("Bundle.entry[", entry.entry, "]"),
+        absl::StrCat("not stored: this transaction Bundle is all or nothing, and entr",
+                     failed.size() == 1 ? "y " : "ies ", absl::StrJoin(failed, ", "),
+                     failed.size() == 1 ? " was" : " were", " rejected")));
+  }
+  prepared.writes.clear();
+  prepared.entry_of_write.clear();
+  prepared.enrollments.clear();
+}
+
+void Pipeline::PrepareResource(const rapidjson::Value& resource, int entry_index,
+                               const std::string& path, SubmissionContext& context,
+                               Prepared& prepared) const {
+  EntryResult entry;
+  entry.entry = entry_index;
+  entry.resource_type = StringMember(resource, "resourceType");
+  entry.logical_id = StringMember(resource, "id");
+  auto finish = [&](Outcome outcome) {
+    entry.outcome = outcome;
+    prepared.result.entries.push_back(std::move(entry));
+  };
+
+  const mappers::MapContext map_context{*study_, context.site_id()};
+  mappers::MapResult mapped = mappers::MapResource(resource, map_context);
+  for (Issue& issue : mapped.issues) {
+    issue.expression = Rebase(issue.expression.empty() ? entry.resource_type : issue.expression,
+                              path);
+    entry.issues.push_back(std::move(issue));
+  }
+  if (mapped.HasErrors()) return finish(Outcome::kRejected);
+  if (!mapped.patient.has_value()) {
+    entry.issues.push_back(Error("required", path, "the resource names no patient"));
+    return finish(Outcome::kRejected);
+  }
+  const std::string patient_path =
+      Rebase(mapped.patient->expression.empty() ? entry.resource_type : mapped.patient->expression,
+             path);
+
+  absl::StatusOr<std::vector<std::string>> keys = PatientKeys(*mapped.patient, context.bundle());
+  if (!keys.ok()) {
+    entry.issues.push_back(IssueFromStatus(keys.status(), patient_path));
+    return finish(Outcome::kRejected);
+  }
+  std::vector<std::string> hmacs;
+  for (const std::string& key : *keys) {
+    hmacs.push_back(pseudonymizer_.Pseudonymize(context.site_id(), key));
+  }
+
+  std::string subject_id;
+  std::vector<store::EnrollmentRecord> enrollments;
+  if (mapped.enrollment.has_value()) {
+    subject_id = mapped.enrollment->subject_id;
+    for (const std::string& hmac : hmacs) {
+      store::EnrollmentRecord record{context.site_id(), hmac, subject_id,
+                                     mapped.enrollment->status, mapped.enrollment->enrolled_on};
+      absl::Status consistent = registry_->CheckConsistent(record);
+      if (std::optional<std::string> local = context.LocalSubject(hmac);
+          consistent.ok() && local.has_value() && *local != subject_id) {
+        consistent = absl::FailedPreconditionError(absl::StrCat(
+            "this Bundle already enrols this patient as study subject ", *local));
+      }
+      if (!consistent.ok()) {
+        entry.issues.push_back(Error("conflict", patient_path, std::string(consistent.message())));
+        return finish(Outcome::kRejected);
+      }
+      enrollments.push_back(std::move(record));
+    }
+  } else {
+    for (const std::string& hmac : hmacs) {
+      std::optional<std::string> found = context.LocalSubject(hmac);
+      if (!found) found = registry_->Find(context.site_id(), hmac);
+      if (found) {
+        subject_id = *found;
+        break;
+      }
+    }
+    if (subject_id.empty()) {
+      entry.issues.push_back(Error(
+          "not-found", patient_path,
+          absl::StrCat("the patient '", (*keys)[0], "' is not enrolled in study ",
+                       study_->study_id(), " at site '", context.site_id(),
+                       "': submit the patient's ResearchSubject (identifier system ",
+                       study_->subject_id_system(), ") first")));
+      return finish(Outcome::kRejected);
+    }
+  }
+
+  const std::string content_sha = ContentSha256(resource);
+  std::string version_id;
+  if (auto meta = resource.FindMember("meta"); meta != resource.MemberEnd()) {
+    version_id = StringMember(meta->value, "versionId");
+  }
+  store::SourceWrite write;
+  write.source_key = SourceKey(context.source_system(), entry.resource_type, entry.logical_id,
+                               version_id, content_sha);
+  for (size_t i = 0; i < mapped.events.size(); ++i) {
+    v1::Event& event = mapped.events[i];
+    event.set_event_id(EventId(write.source_key, i));
+    event.set_subject_id(subject_id);
+    event.set_site_id(context.site_id());
+    event.mutable_source()->set_system(context.source_system());
+    event.mutable_source()->set_content_sha256(content_sha);
+    *event.mutable_recorded_at() = context.recorded_at();
+    entry.event_ids.push_back(event.event_id());
+  }
+  write.events = std::move(mapped.events);
+  write.enrollments = enrollments;
+  for (const auto& record : enrollments) {
+    context.AddLocal(record);
+    prepared.enrollments.push_back(record);
+  }
+  prepared.writes.push_back(std::move(write));
+  prepared.entry_of_write.push_back(prepared.result.entries.size());
+  finish(Outcome::kAccepted);
+}
+
+}  // namespace trialgate::pipeline

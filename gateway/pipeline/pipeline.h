@@ -1,0 +1,82 @@
+#ifndef TRIALGATE_GATEWAY_PIPELINE_PIPELINE_H_
+#define TRIALGATE_GATEWAY_PIPELINE_PIPELINE_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "gateway/identity/enrollment_registry.h"
+#include "gateway/identity/pseudonymizer.h"
+#include "gateway/pipeline/json_decoder.h"
+#include "gateway/store/event_store.h"
+#include "mappers/issue.h"
+#include "mappers/study.h"
+
+namespace trialgate::pipeline {
+
+struct EntryResult {
+  enum class Outcome { kAccepted, kDuplicate, kRejected };
+  int entry = 0;  // index in Bundle.entry; 0 for a single resource
+  Outcome outcome = Outcome::kRejected;
+  std::vector<std::string> event_ids;
+  std::vector<mappers::Issue> issues;  // errors of a rejected entry, warnings of an accepted one
+  std::string resource_type;
+  std::string logical_id;
+};
+
+struct SubmissionResult {
+  // Non-OK when the body as a whole could not be used (its issues say why) or the store failed;
+  // then `entries` is empty and nothing was stored.
+  absl::Status status;
+  std::vector<mappers::Issue> issues;
+  std::vector<EntryResult> entries;
+};
+
+struct PipelineOptions {
+  DecodeLimits limits;
+  // Sending system -> site. Empty: every sending system is its own site. Otherwise a system not
+  // listed is refused.
+  std::map<std::string, std::string> site_by_system;
+};
+
+// Turns submitted FHIR bodies into stored canonical events: decode, map, resolve the study
+// subject, commit. Knows nothing of gRPC. Thread-safe.
+class Pipeline {
+ public:
+  // `store` and `registry` must outlive the pipeline.
+  Pipeline(std::shared_ptr<const mappers::Study> study, PipelineOptions options,
+           identity::Pseudonymizer pseudonymizer, identity::EnrollmentRegistry* registry,
+           store::EventStore* store);
+
+  // Processes one body from `source_system`. `done` runs exactly once: at once when nothing is
+  // to be stored, else on a store thread after the accepted events are durable. It must not
+  // block. A transaction Bundle is all or nothing; a batch or collection Bundle is per entry.
+  void Submit(std::string_view source_system, std::string_view body,
+              std::function<void(SubmissionResult)> done);
+
+  const mappers::Study& study() const { return *study_; }
+
+ private:
+  struct Prepared;
+  class SubmissionContext;
+
+  absl::StatusOr<std::string> SiteFor(std::string_view source_system) const;
+  void PrepareBundle(const rapidjson::Value& bundle, SubmissionContext& context,
+                     Prepared& prepared) const;
+  void PrepareResource(const rapidjson::Value& resource, int entry, const std::string& path,
+                       SubmissionContext& context, Prepared& prepared) const;
+
+  std::shared_ptr<const mappers::Study> study_;
+  PipelineOptions options_;
+  identity::Pseudonymizer pseudonymizer_;
+  identity::EnrollmentRegistry* registry_;
+  store::EventStore* store_;
+};
+
+}  // namespace trialgate::pipeline
+
+#endif  // TRIALGATE_GATEWAY_PIPELINE_PIPELINE_H_

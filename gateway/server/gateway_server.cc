@@ -1,0 +1,124 @@
+#include "gateway/server/gateway_server.h"
+
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "gateway/identity/enrollment_registry.h"
+#include "gateway/identity/pseudonymizer.h"
+#include "gateway/pipeline/pipeline.h"
+#include "gateway/server/feed_service.h"
+#include "gateway/server/gateway_service.h"
+#include "gateway/store/sqlite_event_store.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+
+namespace trialgate::server {
+namespace {
+
+class GatewayServerImpl final : public GatewayServer {
+ public:
+  ~GatewayServerImpl() override { Shutdown(); }
+
+  absl::Status Init(const config::Config& config) {
+    std::error_code error;
+    std::filesystem::create_directories(config.data_dir, error);
+    if (error) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot create data directory ", config.data_dir, ": ", error.message()));
+    }
+    absl::StatusOr<std::shared_ptr<const mappers::Study>> study = config::LoadStudy(config);
+    if (!study.ok()) return study.status();
+    absl::StatusOr<std::string> key = identity::LoadPseudonymizationKey(
+        config.pseudonymization_key_hex, config.data_dir, &development_key_);
+    if (!key.ok()) return key.status();
+
+    absl::StatusOr<std::unique_ptr<store::EventStore>> store = store::OpenSqliteEventStore(
+        (std::filesystem::path(config.data_dir) / "trialgate.db").string());
+    if (!store.ok()) return store.status();
+    store_ = *std::move(store);
+    absl::StatusOr<std::vector<store::EnrollmentRecord>> enrollments = store_->LoadEnrollments();
+    if (!enrollments.ok()) return enrollments.status();
+    registry_.Load(*enrollments);
+
+    pipeline_ = std::make_unique<pipeline::Pipeline>(
+        *study, pipeline::PipelineOptions{config.limits, config.site_by_system},
+        identity::Pseudonymizer(*key), &registry_, store_.get());
+    gateway_service_ = std::make_unique<GatewayService>(pipeline_.get());
+    feed_service_ = std::make_unique<FeedService>(store_.get());
+
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder builder;
+    // TLS and per-site credentials come with the security work; until then, loopback only is
+    // the safe default (see README).
+    builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port_);
+    // Room above the body limit so that an oversized body reaches the pipeline and gets a FHIR
+    // OperationOutcome rather than gRPC's bare "message too large".
+    const size_t max_message = std::min<size_t>(2 * config.limits.max_body_bytes + (1 << 20),
+                                                std::numeric_limits<int>::max());
+    builder.SetMaxReceiveMessageSize(static_cast<int>(max_message));
+    builder.RegisterService(gateway_service_.get());
+    builder.RegisterService(feed_service_.get());
+    server_ = builder.BuildAndStart();
+    if (server_ == nullptr || port_ == 0) {
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen,
+                                                 " (address in use or invalid?)"));
+    }
+    server_->GetHealthCheckService()->SetServingStatus(true);
+    const size_t colon = config.listen.rfind(':');
+    address_ = absl::StrCat(config.listen.substr(0, colon), ":", port_);
+    return absl::OkStatus();
+  }
+
+  int port() const override { return port_; }
+  std::string address() const override { return address_; }
+  bool using_development_key() const override { return development_key_; }
+
+  void Shutdown() override {
+    std::lock_guard<std::mutex> lock(shutdown_mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+    if (server_ != nullptr) {
+      server_->GetHealthCheckService()->SetServingStatus(false);
+      feed_service_->StopFollowing();
+      server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+      server_->Wait();
+    }
+    // Every call has ended, so no commit can be requested any more: close the store (it drains
+    // what is queued) before the pipeline that feeds it goes away.
+    store_.reset();
+  }
+
+  void Wait() override {
+    if (server_ != nullptr) server_->Wait();
+  }
+
+ private:
+  int port_ = 0;
+  std::string address_;
+  bool development_key_ = false;
+  identity::EnrollmentRegistry registry_;
+  std::unique_ptr<store::EventStore> store_;
+  std::unique_ptr<pipeline::Pipeline> pipeline_;
+  std::unique_ptr<GatewayService> gateway_service_;
+  std::unique_ptr<FeedService> feed_service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::mutex shutdown_mu_;
+  bool shut_down_ = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
+    const config::Config& config) {
+  auto server = std::make_unique<GatewayServerImpl>();
+  if (absl::Status status = server->Init(config); !status.ok()) return status;
+  return server;
+}
+
+}  // namespace trialgate::server

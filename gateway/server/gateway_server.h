@@ -1,0 +1,37 @@
+#ifndef TRIALGATE_GATEWAY_SERVER_GATEWAY_SERVER_H_
+#define TRIALGATE_GATEWAY_SERVER_GATEWAY_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "gateway/config/config.h"
+
+namespace trialgate::server {
+
+// The whole gateway in one process: store, identity registry, pipeline and the gRPC services
+// (Gateway, EventFeed, health, reflection) listening on config.listen.
+class GatewayServer {
+ public:
+  // Opens the store in config.data_dir (created if absent), loads the study and starts
+  // listening. Port 0 in config.listen picks a free port (see port()). Errors say what to fix.
+  static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(const config::Config& config);
+
+  virtual ~GatewayServer() = default;
+
+  virtual int port() const = 0;
+  // "host:port" actually listened on.
+  virtual std::string address() const = 0;
+  // True when the pseudonymisation key is the generated development key.
+  virtual bool using_development_key() const = 0;
+
+  // Stops accepting calls, lets running ones finish (or cancels them after a grace period),
+  // then closes the store. Idempotent.
+  virtual void Shutdown() = 0;
+  // Blocks until Shutdown() has completed.
+  virtual void Wait() = 0;
+};
+
+}  // namespace trialgate::server
+
+#endif  // TRIALGATE_GATEWAY_SERVER_GATEWAY_SERVER_H_
