@@ -1,0 +1,693 @@
+#include "gateway/store/sqlite_event_store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "gateway/common/status_macros.h"
+
+namespace trialgate::store {
+namespace {
+
+// Bump with a migration step in CreateOrCheckSchema whenever the tables change.
+constexpr int kSchemaVersion = 1;
+
+// Every SQL text below is a constant; data only ever travels through bound parameters.
+constexpr char kCreateMetaSql[] =
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID";
+
+// Schema v1. `sources` holds every idempotency key ever committed, including those of writes
+// with no events, which `events` alone could not remember. AUTOINCREMENT makes sequences strictly
+// increasing and never reused, even if rows were ever deleted. `payload` is the serialized Event
+// without its sequence: the row's own key is the one source of truth for the order.
+constexpr char kCreateTablesSql[] = R"sql(
+CREATE TABLE IF NOT EXISTS sources (
+  source_key  TEXT PRIMARY KEY,
+  event_count INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+  sequence   INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id   TEXT NOT NULL UNIQUE,
+  source_key TEXT NOT NULL,
+  subject_id TEXT,
+  payload    BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_source ON events(source_key, sequence);
+CREATE TABLE IF NOT EXISTS enrollments (
+  site_id          TEXT NOT NULL,
+  patient_key_hmac TEXT NOT NULL,
+  subject_id       TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  enrolled_on      TEXT NOT NULL,
+  PRIMARY KEY (site_id, patient_key_hmac)
+) WITHOUT ROWID;
+)sql";
+
+constexpr char kSelectSchemaVersionSql[] = "SELECT value FROM meta WHERE key = 'schema_version'";
+constexpr char kInsertSchemaVersionSql[] =
+    "INSERT INTO meta(key, value) VALUES ('schema_version', ?1)";
+constexpr char kSelectLastSequenceSql[] = "SELECT COALESCE(MAX(sequence), 0) FROM events";
+
+constexpr char kInsertSourceSql[] =
+    "INSERT INTO sources(source_key, event_count) VALUES (?1, ?2) "
+    "ON CONFLICT(source_key) DO NOTHING";
+constexpr char kSelectSourceEventsSql[] =
+    "SELECT event_id, sequence FROM events WHERE source_key = ?1 ORDER BY sequence";
+constexpr char kInsertEventSql[] =
+    "INSERT INTO events(event_id, source_key, subject_id, payload) VALUES (?1, ?2, ?3, ?4)";
+constexpr char kUpsertEnrollmentSql[] =
+    "INSERT INTO enrollments(site_id, patient_key_hmac, subject_id, status, enrolled_on) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT(site_id, patient_key_hmac) DO UPDATE SET "
+    "subject_id = excluded.subject_id, status = excluded.status, "
+    "enrolled_on = excluded.enrolled_on";
+constexpr char kReadAfterSql[] =
+    "SELECT sequence, payload FROM events WHERE sequence > ?1 ORDER BY sequence LIMIT ?2";
+constexpr char kSelectEnrollmentsSql[] =
+    "SELECT site_id, patient_key_hmac, subject_id, status, enrolled_on FROM enrollments "
+    "ORDER BY site_id, patient_key_hmac";
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close(db); }
+};
+using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
+
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+// Resets a reused statement on every exit path, so it is ready to run again and holds no read
+// snapshot or bound pointer into caller data once the scope ends.
+class ScopedReset {
+ public:
+  explicit ScopedReset(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ScopedReset(const ScopedReset&) = delete;
+  ScopedReset& operator=(const ScopedReset&) = delete;
+  ~ScopedReset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+// Maps a SQLite result to the most specific canonical code: conditions that may clear by
+// themselves (I/O, locks, disk full) are UNAVAILABLE, the rest INTERNAL.
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
+  std::string message = absl::StrCat(what, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc),
+                                     " (SQLite code ", rc, ")");
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PROTOCOL:
+      return absl::UnavailableError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+absl::StatusOr<DbPtr> OpenConnection(const std::string& path, int flags,
+                                     std::chrono::milliseconds busy_timeout) {
+  sqlite3* raw = nullptr;
+  // NOMUTEX: each connection is used by one thread at a time (the writer, or one reader's caller).
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  DbPtr db(raw);  // sqlite3_open_v2 allocates a handle even when it fails; it must be closed.
+  if (rc != SQLITE_OK) {
+    return SqliteError(raw, rc, absl::StrCat("cannot open SQLite database '", path, "'"));
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, static_cast<int>(std::min<int64_t>(
+                                busy_timeout.count(), std::numeric_limits<int>::max())));
+  return db;
+}
+
+absl::StatusOr<StmtPtr> Prepare(sqlite3* db, absl::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(db, rc, absl::StrCat("cannot prepare '", sql, "'"));
+  return StmtPtr(stmt);
+}
+
+// Runs a statement that returns no rows (or whose rows are not needed) and resets it.
+absl::Status Run(sqlite3* db, sqlite3_stmt* stmt, absl::string_view what) {
+  ScopedReset reset(stmt);
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db, rc, what);
+  return absl::OkStatus();
+}
+
+absl::Status Exec(sqlite3* db, const char* sql, absl::string_view what) {
+  char* error = nullptr;
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
+  if (rc == SQLITE_OK) return absl::OkStatus();
+  absl::Status status = SqliteError(db, rc, what);
+  sqlite3_free(error);
+  return status;
+}
+
+absl::Status BindText(sqlite3* db, sqlite3_stmt* stmt, int index, absl::string_view text) {
+  // SQLITE_STATIC: the text outlives the step; ScopedReset clears the binding afterwards.
+  int rc = sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+  if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot bind text");
+  return absl::OkStatus();
+}
+
+absl::Status BindInt(sqlite3* db, sqlite3_stmt* stmt, int index, int64_t value) {
+  int rc = sqlite3_bind_int64(stmt, index, value);
+  if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot bind integer");
+  return absl::OkStatus();
+}
+
+int64_t ClampToInt64(uint64_t value) {
+  return static_cast<int64_t>(
+      std::min<uint64_t>(value, static_cast<uint64_t>(std::numeric_limits<int64_t>::max())));
+}
+
+std::string ColumnText(sqlite3_stmt* stmt, int column) {
+  const unsigned char* text = sqlite3_column_text(stmt, column);
+  if (text == nullptr) return std::string();
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
+}
+
+// Runs `sql` (a PRAGMA that answers one row) and returns its first column as text.
+absl::StatusOr<std::string> QueryPragma(sqlite3* db, absl::string_view sql) {
+  ASSIGN_OR_RETURN(StmtPtr stmt, Prepare(db, sql));
+  int rc = sqlite3_step(stmt.get());
+  if (rc != SQLITE_ROW) return SqliteError(db, rc, absl::StrCat("'", sql, "' failed"));
+  return ColumnText(stmt.get(), 0);
+}
+
+// The store's durability promise rests on these two settings; refuse to run without them.
+absl::Status ConfigureDurability(sqlite3* db) {
+  ASSIGN_OR_RETURN(std::string mode, QueryPragma(db, "PRAGMA journal_mode=WAL"));
+  if (mode != "wal") {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "SQLite refused WAL journal mode (it reports '", mode,
+        "'); the event store needs a file-backed database on a file system with shared memory"));
+  }
+  RETURN_IF_ERROR(Exec(db, "PRAGMA synchronous=FULL", "cannot set synchronous=FULL"));
+  ASSIGN_OR_RETURN(std::string synchronous, QueryPragma(db, "PRAGMA synchronous"));
+  if (synchronous != "2") {  // 2 is FULL
+    return absl::FailedPreconditionError(
+        absl::StrCat("SQLite reports synchronous=", synchronous, " instead of 2 (FULL)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CreateOrCheckSchema(sqlite3* db) {
+  RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE", "cannot start the schema transaction"));
+  absl::Status status = [db]() -> absl::Status {
+    RETURN_IF_ERROR(Exec(db, kCreateMetaSql, "cannot create table meta"));
+    ASSIGN_OR_RETURN(StmtPtr select, Prepare(db, kSelectSchemaVersionSql));
+    int rc = sqlite3_step(select.get());
+    if (rc == SQLITE_ROW) {
+      int version = sqlite3_column_int(select.get(), 0);
+      if (version > kSchemaVersion) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("event store schema version ", version,
+                         " is newer than this build supports (", kSchemaVersion, ")"));
+      }
+      if (version < 1) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("event store has an invalid schema version '",
+                         ColumnText(select.get(), 0), "'"));
+      }
+      // Migrations from older versions go here once there is more than one.
+    } else if (rc != SQLITE_DONE) {
+      return SqliteError(db, rc, "cannot read the schema version");
+    }
+    const bool fresh = rc == SQLITE_DONE;
+    RETURN_IF_ERROR(Exec(db, kCreateTablesSql, "cannot create the event store tables"));
+    if (fresh) {
+      ASSIGN_OR_RETURN(StmtPtr insert, Prepare(db, kInsertSchemaVersionSql));
+      RETURN_IF_ERROR(BindInt(db, insert.get(), 1, kSchemaVersion));
+      RETURN_IF_ERROR(Run(db, insert.get(), "cannot record the schema version"));
+    }
+    return absl::OkStatus();
+  }();
+  if (!status.ok()) {
+    Exec(db, "ROLLBACK", "rollback").IgnoreError();
+    return status;
+  }
+  return Exec(db, "COMMIT", "cannot commit the schema");
+}
+
+absl::StatusOr<uint64_t> ReadLastSequence(sqlite3* db) {
+  ASSIGN_OR_RETURN(StmtPtr stmt, Prepare(db, kSelectLastSequenceSql));
+  int rc = sqlite3_step(stmt.get());
+  if (rc != SQLITE_ROW) return SqliteError(db, rc, "cannot read the last sequence");
+  return static_cast<uint64_t>(sqlite3_column_int64(stmt.get(), 0));
+}
+
+size_t CountEvents(const std::vector<SourceWrite>& writes) {
+  size_t count = 0;
+  for (const SourceWrite& write : writes) count += write.events.size();
+  return count;
+}
+
+// A request's own data problem: it is answered alone and the rest of its group still commits.
+bool IsRequestLocal(const absl::Status& status) {
+  return absl::IsInvalidArgument(status) || absl::IsAlreadyExists(status);
+}
+
+absl::Status ValidateRequest(const std::vector<SourceWrite>& writes) {
+  for (size_t i = 0; i < writes.size(); ++i) {
+    if (writes[i].source_key.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("writes[", i, "] has an empty source_key"));
+    }
+    for (size_t j = 0; j < writes[i].events.size(); ++j) {
+      if (writes[i].events[j].event_id().empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("writes[", i, "].events[", j, "] has an empty event_id"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// One read-only connection; WAL lets it read while the writer writes.
+class SqliteEventReader final : public EventReader {
+ public:
+  SqliteEventReader(DbPtr db, StmtPtr read_after)
+      : db_(std::move(db)), read_after_(std::move(read_after)) {}
+
+  absl::StatusOr<std::vector<v1::Event>> ReadAfter(uint64_t after, size_t limit) override {
+    std::vector<v1::Event> events;
+    if (limit == 0) return events;
+    sqlite3_stmt* stmt = read_after_.get();
+    ScopedReset reset(stmt);
+    RETURN_IF_ERROR(BindInt(db_.get(), stmt, 1, ClampToInt64(after)));
+    RETURN_IF_ERROR(BindInt(db_.get(), stmt, 2, ClampToInt64(limit)));
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      const uint64_t sequence = static_cast<uint64_t>(sqlite3_column_int64(stmt, 0));
+      const void* payload = sqlite3_column_blob(stmt, 1);
+      const int size = sqlite3_column_bytes(stmt, 1);
+      v1::Event& event = events.emplace_back();
+      if (!event.ParseFromArray(payload, size)) {
+        return absl::DataLossError(
+            absl::StrCat("event at sequence ", sequence, " cannot be parsed"));
+      }
+      event.set_sequence(sequence);
+    }
+    if (rc != SQLITE_DONE) return SqliteError(db_.get(), rc, "cannot read events");
+    return events;
+  }
+
+ private:
+  DbPtr db_;
+  StmtPtr read_after_;  // declared after db_: finalized before the connection closes
+};
+
+class SqliteEventStoreImpl final : public SqliteEventStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<SqliteEventStoreImpl>> Open(const std::string& path,
+                                                                    SqliteStoreOptions options);
+  ~SqliteEventStoreImpl() override;
+
+  void Commit(std::vector<SourceWrite> writes, CommitCallback done) override;
+  absl::StatusOr<std::unique_ptr<EventReader>> OpenReader() override;
+  uint64_t LastSequence() const override;
+  bool WaitForSequenceAbove(uint64_t sequence, std::chrono::milliseconds timeout) override;
+  absl::StatusOr<std::vector<EnrollmentRecord>> LoadEnrollments() override;
+  SqliteStoreStats Stats() const override;
+  absl::Status Health() const override;
+
+ private:
+  struct Request {
+    std::vector<SourceWrite> writes;
+    CommitCallback done;
+  };
+
+  // What a committed group changes in the shared state.
+  struct GroupOutcome {
+    uint64_t last_sequence = 0;  // 0 when the group inserted no event
+    SqliteStoreStats delta;
+  };
+
+  SqliteEventStoreImpl(std::string path, SqliteStoreOptions options, DbPtr db)
+      : path_(std::move(path)), options_(std::move(options)), db_(std::move(db)) {}
+
+  absl::Status PrepareStatements();
+  void WriterLoop();
+  // Blocks for work; returns an empty group when the store is stopping and the queue is drained.
+  std::vector<Request> TakeGroup();
+  // Writes `group` in one transaction. OK: (*results)[i] answers group[i] and the data is
+  // durable. Non-OK: the transaction was rolled back and the status answers every request.
+  absl::Status WriteGroup(std::vector<Request>& group, std::vector<CommitResult>* results,
+                          GroupOutcome* outcome);
+  absl::Status WriteSource(SourceWrite& write, SourceResult* result, GroupOutcome* outcome);
+  absl::Status ReadSourceEvents(const std::string& source_key, SourceResult* result);
+
+  const std::string path_;
+  const SqliteStoreOptions options_;
+
+  // Owned by the writer thread once it runs (by Open before that).
+  DbPtr db_;
+  StmtPtr begin_;
+  StmtPtr commit_;
+  StmtPtr rollback_;
+  StmtPtr savepoint_;
+  StmtPtr release_;
+  StmtPtr rollback_to_;
+  StmtPtr insert_source_;
+  StmtPtr select_source_events_;
+  StmtPtr insert_event_;
+  StmtPtr upsert_enrollment_;
+
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;      // the writer waits here for requests or stop
+  std::condition_variable sequence_cv_;  // WaitForSequenceAbove waits here for commits
+  std::deque<Request> queue_;            // guarded by mu_
+  bool stopping_ = false;                // guarded by mu_
+  bool writer_done_ = false;             // guarded by mu_; no request will be taken any more
+  uint64_t last_sequence_ = 0;           // guarded by mu_
+  absl::Status health_;                  // guarded by mu_
+  SqliteStoreStats stats_;               // guarded by mu_
+
+  std::thread writer_;
+};
+
+absl::StatusOr<std::unique_ptr<SqliteEventStoreImpl>> SqliteEventStoreImpl::Open(
+    const std::string& path, SqliteStoreOptions options) {
+  if (options.max_group_requests == 0 || options.max_group_events == 0) {
+    return absl::InvalidArgumentError("max_group_requests and max_group_events must be positive");
+  }
+  if (options.busy_timeout.count() < 0) {
+    return absl::InvalidArgumentError("busy_timeout must not be negative");
+  }
+  if (sqlite3_threadsafe() == 0) {
+    return absl::FailedPreconditionError("the linked SQLite was built without thread support");
+  }
+  ASSIGN_OR_RETURN(DbPtr db, OpenConnection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                            options.busy_timeout));
+  RETURN_IF_ERROR(ConfigureDurability(db.get()));
+  RETURN_IF_ERROR(CreateOrCheckSchema(db.get()));
+  ASSIGN_OR_RETURN(uint64_t last_sequence, ReadLastSequence(db.get()));
+
+  std::unique_ptr<SqliteEventStoreImpl> store(
+      new SqliteEventStoreImpl(path, std::move(options), std::move(db)));
+  RETURN_IF_ERROR(store->PrepareStatements());
+  store->last_sequence_ = last_sequence;
+  store->writer_ = std::thread(&SqliteEventStoreImpl::WriterLoop, store.get());
+  return store;
+}
+
+absl::Status SqliteEventStoreImpl::PrepareStatements() {
+  sqlite3* db = db_.get();
+  ASSIGN_OR_RETURN(begin_, Prepare(db, "BEGIN IMMEDIATE"));
+  ASSIGN_OR_RETURN(commit_, Prepare(db, "COMMIT"));
+  ASSIGN_OR_RETURN(rollback_, Prepare(db, "ROLLBACK"));
+  ASSIGN_OR_RETURN(savepoint_, Prepare(db, "SAVEPOINT request"));
+  ASSIGN_OR_RETURN(release_, Prepare(db, "RELEASE request"));
+  ASSIGN_OR_RETURN(rollback_to_, Prepare(db, "ROLLBACK TO request"));
+  ASSIGN_OR_RETURN(insert_source_, Prepare(db, kInsertSourceSql));
+  ASSIGN_OR_RETURN(select_source_events_, Prepare(db, kSelectSourceEventsSql));
+  ASSIGN_OR_RETURN(insert_event_, Prepare(db, kInsertEventSql));
+  ASSIGN_OR_RETURN(upsert_enrollment_, Prepare(db, kUpsertEnrollmentSql));
+  return absl::OkStatus();
+}
+
+SqliteEventStoreImpl::~SqliteEventStoreImpl() {
+  if (writer_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    work_cv_.notify_one();
+    writer_.join();  // the writer drains the queue first
+  }
+  sequence_cv_.notify_all();
+}
+
+void SqliteEventStoreImpl::Commit(std::vector<SourceWrite> writes, CommitCallback done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!writer_done_) {
+      queue_.push_back(Request{std::move(writes), std::move(done)});
+      work_cv_.notify_one();
+      return;
+    }
+  }
+  if (done) done(CommitResult{absl::UnavailableError("event store closing"), {}});
+}
+
+std::vector<SqliteEventStoreImpl::Request> SqliteEventStoreImpl::TakeGroup() {
+  std::vector<Request> group;
+  std::unique_lock<std::mutex> lock(mu_);
+  work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+  if (queue_.empty()) {
+    writer_done_ = true;
+    return group;
+  }
+  size_t events = 0;
+  while (!queue_.empty() && group.size() < options_.max_group_requests) {
+    const size_t next = CountEvents(queue_.front().writes);
+    if (!group.empty() && events + next > options_.max_group_events) break;
+    events += next;
+    group.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return group;
+}
+
+void SqliteEventStoreImpl::WriterLoop() {
+  for (;;) {
+    std::vector<Request> group = TakeGroup();
+    if (group.empty()) return;
+
+    absl::Status health;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      health = health_;
+    }
+    std::vector<CommitResult> results(group.size());
+    GroupOutcome outcome;
+    absl::Status group_status = health;  // a failed store writes nothing: fail fast
+    if (health.ok()) group_status = WriteGroup(group, &results, &outcome);
+    if (!group_status.ok()) {
+      for (CommitResult& result : results) result = CommitResult{group_status, {}};
+    }
+
+    // Publish before any callback runs, so a caller that was told "durable" also sees the new
+    // LastSequence().
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (group_status.ok()) {
+        ++stats_.transactions;
+        stats_.source_writes += outcome.delta.source_writes;
+        stats_.duplicates += outcome.delta.duplicates;
+        stats_.events_written += outcome.delta.events_written;
+        last_sequence_ = std::max(last_sequence_, outcome.last_sequence);
+      } else if (health.ok()) {
+        health_ = absl::UnavailableError(absl::StrCat(
+            "event store failed and accepts no writes until reopened: ", group_status.message()));
+      }
+      for (const CommitResult& result : results) {
+        ++(result.status.ok() ? stats_.commits : stats_.failed_commits);
+      }
+    }
+    if (outcome.last_sequence != 0) sequence_cv_.notify_all();
+
+    // Outside the lock: a callback may call back into the store (e.g. Commit, LastSequence).
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (group[i].done) group[i].done(std::move(results[i]));
+    }
+  }
+}
+
+absl::Status SqliteEventStoreImpl::WriteGroup(std::vector<Request>& group,
+                                              std::vector<CommitResult>* results,
+                                              GroupOutcome* outcome) {
+  sqlite3* db = db_.get();
+  absl::Status status = [&]() -> absl::Status {
+    RETURN_IF_ERROR(Run(db, begin_.get(), "cannot begin the write transaction"));
+    for (size_t i = 0; i < group.size(); ++i) {
+      CommitResult& result = (*results)[i];
+      result.status = ValidateRequest(group[i].writes);
+      if (!result.status.ok()) continue;
+
+      // A savepoint per request keeps one request's constraint violation from sinking the group.
+      RETURN_IF_ERROR(Run(db, savepoint_.get(), "cannot open a savepoint"));
+      GroupOutcome request_outcome;
+      result.results.resize(group[i].writes.size());
+      for (size_t j = 0; j < group[i].writes.size() && result.status.ok(); ++j) {
+        result.status = WriteSource(group[i].writes[j], &result.results[j], &request_outcome);
+      }
+      if (result.status.ok()) {
+        outcome->delta.source_writes += request_outcome.delta.source_writes;
+        outcome->delta.duplicates += request_outcome.delta.duplicates;
+        outcome->delta.events_written += request_outcome.delta.events_written;
+        outcome->last_sequence = std::max(outcome->last_sequence, request_outcome.last_sequence);
+      } else if (IsRequestLocal(result.status)) {
+        result.results.clear();
+        RETURN_IF_ERROR(Run(db, rollback_to_.get(), "cannot roll back to the savepoint"));
+      } else {
+        return result.status;
+      }
+      RETURN_IF_ERROR(Run(db, release_.get(), "cannot release the savepoint"));
+    }
+    if (options_.before_commit_for_testing) RETURN_IF_ERROR(options_.before_commit_for_testing());
+    return Run(db, commit_.get(), "cannot commit the write transaction");
+  }();
+  if (!status.ok()) {
+    // A failed COMMIT may already have ended the transaction; only roll back an open one.
+    if (sqlite3_get_autocommit(db) == 0) {
+      Run(db, rollback_.get(), "cannot roll back").IgnoreError();
+    }
+    *outcome = GroupOutcome();
+    return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, SourceResult* result,
+                                               GroupOutcome* outcome) {
+  sqlite3* db = db_.get();
+  {
+    // Inserting the key first is both the duplicate check and the claim, in one statement;
+    // it also sees keys written earlier in the same group.
+    sqlite3_stmt* stmt = insert_source_.get();
+    ScopedReset reset(stmt);
+    RETURN_IF_ERROR(BindText(db, stmt, 1, write.source_key));
+    RETURN_IF_ERROR(BindInt(db, stmt, 2, static_cast<int64_t>(write.events.size())));
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot record the source");
+    if (sqlite3_changes(db) == 0) {
+      result->duplicate = true;
+      ++outcome->delta.duplicates;
+      return ReadSourceEvents(write.source_key, result);
+    }
+  }
+  ++outcome->delta.source_writes;
+
+  std::string payload;
+  for (v1::Event& event : write.events) {
+    event.clear_sequence();  // the row's key is the sequence
+    if (!event.SerializeToString(&payload)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("event ", event.event_id(), " cannot be serialized"));
+    }
+    sqlite3_stmt* stmt = insert_event_.get();
+    ScopedReset reset(stmt);
+    RETURN_IF_ERROR(BindText(db, stmt, 1, event.event_id()));
+    RETURN_IF_ERROR(BindText(db, stmt, 2, write.source_key));
+    if (!event.subject_id().empty()) RETURN_IF_ERROR(BindText(db, stmt, 3, event.subject_id()));
+    int rc = sqlite3_bind_blob64(stmt, 4, payload.data(), payload.size(), SQLITE_STATIC);
+    if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot bind the event payload");
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+      // The source is new but its event id is not: the caller's ids are inconsistent. Only this
+      // request is refused.
+      return absl::AlreadyExistsError(absl::StrCat(
+          "event_id '", event.event_id(), "' is already stored under another source_key"));
+    }
+    if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot insert an event");
+    const uint64_t sequence = static_cast<uint64_t>(sqlite3_last_insert_rowid(db));
+    result->event_ids.push_back(event.event_id());
+    result->sequences.push_back(sequence);
+    ++outcome->delta.events_written;
+    outcome->last_sequence = std::max(outcome->last_sequence, sequence);
+  }
+
+  for (const EnrollmentRecord& enrollment : write.enrollments) {
+    sqlite3_stmt* stmt = upsert_enrollment_.get();
+    ScopedReset reset(stmt);
+    RETURN_IF_ERROR(BindText(db, stmt, 1, enrollment.site_id));
+    RETURN_IF_ERROR(BindText(db, stmt, 2, enrollment.patient_key_hmac));
+    RETURN_IF_ERROR(BindText(db, stmt, 3, enrollment.subject_id));
+    RETURN_IF_ERROR(BindText(db, stmt, 4, enrollment.status));
+    RETURN_IF_ERROR(BindText(db, stmt, 5, enrollment.enrolled_on));
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot upsert an enrolment");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteEventStoreImpl::ReadSourceEvents(const std::string& source_key,
+                                                    SourceResult* result) {
+  sqlite3* db = db_.get();
+  sqlite3_stmt* stmt = select_source_events_.get();
+  ScopedReset reset(stmt);
+  RETURN_IF_ERROR(BindText(db, stmt, 1, source_key));
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    result->event_ids.push_back(ColumnText(stmt, 0));
+    result->sequences.push_back(static_cast<uint64_t>(sqlite3_column_int64(stmt, 1)));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot read the stored events of a source");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<EventReader>> SqliteEventStoreImpl::OpenReader() {
+  ASSIGN_OR_RETURN(DbPtr db, OpenConnection(path_, SQLITE_OPEN_READONLY, options_.busy_timeout));
+  ASSIGN_OR_RETURN(StmtPtr read_after, Prepare(db.get(), kReadAfterSql));
+  return std::make_unique<SqliteEventReader>(std::move(db), std::move(read_after));
+}
+
+uint64_t SqliteEventStoreImpl::LastSequence() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_sequence_;
+}
+
+bool SqliteEventStoreImpl::WaitForSequenceAbove(uint64_t sequence,
+                                                std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return sequence_cv_.wait_for(lock, timeout, [&] { return last_sequence_ > sequence; });
+}
+
+absl::StatusOr<std::vector<EnrollmentRecord>> SqliteEventStoreImpl::LoadEnrollments() {
+  // Called once at start-up: a short-lived connection keeps the writer's connection private.
+  ASSIGN_OR_RETURN(DbPtr db, OpenConnection(path_, SQLITE_OPEN_READONLY, options_.busy_timeout));
+  ASSIGN_OR_RETURN(StmtPtr stmt, Prepare(db.get(), kSelectEnrollmentsSql));
+  std::vector<EnrollmentRecord> enrollments;
+  int rc;
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+    enrollments.push_back(EnrollmentRecord{
+        ColumnText(stmt.get(), 0), ColumnText(stmt.get(), 1), ColumnText(stmt.get(), 2),
+        ColumnText(stmt.get(), 3), ColumnText(stmt.get(), 4)});
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db.get(), rc, "cannot read enrolments");
+  return enrollments;
+}
+
+SqliteStoreStats SqliteEventStoreImpl::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+absl::Status SqliteEventStoreImpl::Health() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return health_;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteEventStore>> OpenSqliteEventStore(
+    const std::string& path, SqliteStoreOptions options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteEventStoreImpl> store,
+                   SqliteEventStoreImpl::Open(path, std::move(options)));
+  return std::unique_ptr<SqliteEventStore>(std::move(store));
+}
+
+}  // namespace trialgate::store

@@ -1,0 +1,76 @@
+#ifndef TRIALGATE_GATEWAY_STORE_SQLITE_EVENT_STORE_H_
+#define TRIALGATE_GATEWAY_STORE_SQLITE_EVENT_STORE_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "gateway/store/event_store.h"
+
+namespace trialgate::store {
+
+struct SqliteStoreOptions {
+  // Most Commit() requests one transaction takes. Larger groups share one fsync among more
+  // requests; the bound keeps any one request from waiting behind an unbounded group.
+  size_t max_group_requests = 1000;
+  // Most events one transaction takes. A single request with more events still goes, alone.
+  size_t max_group_events = 10000;
+  // How long a statement waits for a lock held by another connection (e.g. an operator's sqlite3
+  // shell) before the attempt fails. A failed write attempt marks the store failed.
+  std::chrono::milliseconds busy_timeout{5000};
+  // Test seam for the failure path: when set, called on the writer thread inside each group's
+  // transaction just before COMMIT. A non-OK status is handled exactly like a failed COMMIT
+  // (rollback, every request of the group fails, the store becomes failed). Unset in production.
+  std::function<absl::Status()> before_commit_for_testing;
+};
+
+// Counters since the store was opened; they prove group commit in tests and feed metrics.
+struct SqliteStoreStats {
+  uint64_t transactions = 0;     // committed write transactions (one per group)
+  uint64_t commits = 0;          // Commit() requests answered OK
+  uint64_t failed_commits = 0;   // Commit() requests answered non-OK
+  uint64_t source_writes = 0;    // SourceWrites newly stored (duplicates excluded)
+  uint64_t duplicates = 0;       // SourceWrites answered as duplicate
+  uint64_t events_written = 0;   // event rows inserted
+};
+
+// The embedded EventStore: one SQLite database file in WAL mode with synchronous=FULL.
+//
+// One writer thread owns the write connection. Commit() only enqueues; the writer takes what is
+// queued (bounded by the options), writes it in ONE transaction and runs the callbacks in request
+// order after COMMIT returned, so concurrent requests share one fsync. Each request is written
+// inside its own savepoint: a constraint violation caused by one request's data (an event_id
+// already stored under another source_key) fails that request alone with ALREADY_EXISTS. Any other
+// failure (I/O, disk full, lock timeout, a failed COMMIT) rolls the whole group back, fails every
+// request of the group with the SQLite message, and marks the store failed: from then on every
+// Commit() fails fast with UNAVAILABLE until the store is reopened. Nothing not durable is ever
+// acknowledged, and nothing is half-written.
+//
+// A source_key is recorded even when its SourceWrite has no events (sources table), so the
+// resubmission of a resource that mapped to nothing is still reported as a duplicate.
+//
+// Destroying the store writes everything already queued, runs its callbacks, then closes.
+// REQUIRES: no Commit() call races with or follows the destructor. Thread-safe otherwise.
+class SqliteEventStore : public EventStore {
+ public:
+  // Snapshot of the counters.
+  virtual SqliteStoreStats Stats() const = 0;
+  // OK while the store accepts writes; otherwise the failure that stopped it.
+  virtual absl::Status Health() const = 0;
+};
+
+// Opens (creating if absent) the database at `path` and starts the writer thread.
+// Fails with FAILED_PRECONDITION when WAL or synchronous=FULL cannot be set (e.g. ":memory:")
+// or when the file's schema is newer than this build, UNAVAILABLE when the file cannot be opened,
+// INVALID_ARGUMENT for bad options.
+absl::StatusOr<std::unique_ptr<SqliteEventStore>> OpenSqliteEventStore(
+    const std::string& path, SqliteStoreOptions options = {});
+
+}  // namespace trialgate::store
+
+#endif  // TRIALGATE_GATEWAY_STORE_SQLITE_EVENT_STORE_H_

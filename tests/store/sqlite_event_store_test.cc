@@ -1,0 +1,628 @@
+#include "gateway/store/sqlite_event_store.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace trialgate::store {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+v1::Event MakeEvent(const std::string& event_id, const std::string& subject_id = "KRD-001") {
+  v1::Event event;
+  event.set_event_id(event_id);
+  event.set_study_id("KRD-ASCT2");
+  event.set_subject_id(subject_id);
+  event.set_site_id("site-a");
+  event.mutable_lab_result()->set_analyte("serum_m_protein");
+  return event;
+}
+
+SourceWrite MakeWrite(const std::string& source_key, std::vector<std::string> event_ids) {
+  SourceWrite write;
+  write.source_key = source_key;
+  for (const std::string& id : event_ids) write.events.push_back(MakeEvent(id));
+  return write;
+}
+
+// Commits and waits for the callback, as a synchronous caller (one RPC) would.
+CommitResult CommitAndWait(EventStore& store, std::vector<SourceWrite> writes) {
+  std::promise<CommitResult> promise;
+  std::future<CommitResult> future = promise.get_future();
+  store.Commit(std::move(writes), [&promise](CommitResult result) {
+    promise.set_value(std::move(result));
+  });
+  return future.get();
+}
+
+CommitResult CommitOne(EventStore& store, SourceWrite write) {
+  std::vector<SourceWrite> writes;
+  writes.push_back(std::move(write));
+  return CommitAndWait(store, std::move(writes));
+}
+
+std::vector<v1::Event> ReadAll(EventStore& store) {
+  absl::StatusOr<std::unique_ptr<EventReader>> reader = store.OpenReader();
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  if (!reader.ok()) return {};
+  absl::StatusOr<std::vector<v1::Event>> events = (*reader)->ReadAfter(0, 1'000'000);
+  EXPECT_TRUE(events.ok()) << events.status();
+  return events.ok() ? *std::move(events) : std::vector<v1::Event>();
+}
+
+std::vector<std::string> EventIds(const std::vector<v1::Event>& events) {
+  std::vector<std::string> ids;
+  for (const v1::Event& event : events) ids.push_back(event.event_id());
+  return ids;
+}
+
+// Holds the writer thread inside a callback so that the requests submitted meanwhile are queued
+// and then taken as one group: makes "same group" deterministic instead of timing-dependent.
+class WriterGate {
+ public:
+  // Commits `write`; its callback blocks the writer until Open() is called.
+  void CloseWith(EventStore& store, SourceWrite write) {
+    std::vector<SourceWrite> writes;
+    writes.push_back(std::move(write));
+    store.Commit(std::move(writes), [this](CommitResult result) {
+      EXPECT_TRUE(result.status.ok()) << result.status;
+      entered_.set_value();
+      release_.get_future().wait();
+    });
+    entered_.get_future().wait();
+  }
+  void Open() { release_.set_value(); }
+
+ private:
+  std::promise<void> entered_;
+  std::promise<void> release_;
+};
+
+class SqliteEventStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "store_test_XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    path_ = (dir_ / "events.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<SqliteEventStore> OpenStore(SqliteStoreOptions options = {}) {
+    absl::StatusOr<std::unique_ptr<SqliteEventStore>> store =
+        OpenSqliteEventStore(path_, std::move(options));
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteEventStoreTest, CommitsAndReadsBackInOrder) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<std::unique_ptr<EventReader>> reader = store->OpenReader();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_THAT(*(*reader)->ReadAfter(0, 10), IsEmpty());
+  EXPECT_EQ(store->LastSequence(), 0u);
+
+  std::vector<SourceWrite> writes;
+  writes.push_back(MakeWrite("src/1", {"e1", "e2"}));
+  writes.push_back(MakeWrite("src/2", {"e3"}));
+  CommitResult first = CommitAndWait(*store, std::move(writes));
+  ASSERT_TRUE(first.status.ok()) << first.status;
+  ASSERT_EQ(first.results.size(), 2u);
+  EXPECT_FALSE(first.results[0].duplicate);
+  EXPECT_THAT(first.results[0].event_ids, ElementsAre("e1", "e2"));
+  EXPECT_THAT(first.results[1].event_ids, ElementsAre("e3"));
+  CommitResult second = CommitOne(*store, MakeWrite("src/3", {"e4", "e5"}));
+  ASSERT_TRUE(second.status.ok()) << second.status;
+
+  // The reader opened before the commits sees them: each read is a fresh snapshot.
+  absl::StatusOr<std::vector<v1::Event>> all = (*reader)->ReadAfter(0, 100);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_THAT(EventIds(*all), ElementsAre("e1", "e2", "e3", "e4", "e5"));
+  for (size_t i = 1; i < all->size(); ++i) {
+    EXPECT_GT((*all)[i].sequence(), (*all)[i - 1].sequence());
+  }
+  EXPECT_EQ((*all)[0].sequence(), first.results[0].sequences[0]);
+  EXPECT_EQ((*all)[4].sequence(), second.results[0].sequences[1]);
+  EXPECT_EQ(store->LastSequence(), (*all)[4].sequence());
+  // The payload comes back whole.
+  EXPECT_EQ((*all)[3].subject_id(), "KRD-001");
+  EXPECT_EQ((*all)[3].lab_result().analyte(), "serum_m_protein");
+
+  const uint64_t cursor = (*all)[1].sequence();
+  absl::StatusOr<std::vector<v1::Event>> later = (*reader)->ReadAfter(cursor, 100);
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_THAT(EventIds(*later), ElementsAre("e3", "e4", "e5"));
+  absl::StatusOr<std::vector<v1::Event>> page = (*reader)->ReadAfter(cursor, 2);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(EventIds(*page), ElementsAre("e3", "e4"));
+  EXPECT_THAT(*(*reader)->ReadAfter(store->LastSequence(), 100), IsEmpty());
+  EXPECT_THAT(*(*reader)->ReadAfter(0, 0), IsEmpty());
+}
+
+TEST_F(SqliteEventStoreTest, IgnoresACallerSuppliedSequence) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  SourceWrite write = MakeWrite("src/1", {"e1"});
+  write.events[0].set_sequence(987654);
+  CommitResult result = CommitOne(*store, std::move(write));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  std::vector<v1::Event> events = ReadAll(*store);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].sequence(), result.results[0].sequences[0]);
+  EXPECT_NE(events[0].sequence(), 987654u);
+}
+
+TEST_F(SqliteEventStoreTest, DuplicateSourceReturnsOriginalEventsAndWritesNothing) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  CommitResult original = CommitOne(*store, MakeWrite("src/1", {"e1", "e2"}));
+  ASSERT_TRUE(original.status.ok()) << original.status;
+
+  // Same source key, different content: the stored version wins and nothing is added.
+  CommitResult again = CommitOne(*store, MakeWrite("src/1", {"e9"}));
+  ASSERT_TRUE(again.status.ok()) << again.status;
+  ASSERT_EQ(again.results.size(), 1u);
+  EXPECT_TRUE(again.results[0].duplicate);
+  EXPECT_THAT(again.results[0].event_ids, ElementsAre("e1", "e2"));
+  EXPECT_EQ(again.results[0].sequences, original.results[0].sequences);
+  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e1", "e2"));
+  EXPECT_EQ(store->Stats().duplicates, 1u);
+  EXPECT_EQ(store->Stats().events_written, 2u);
+}
+
+TEST_F(SqliteEventStoreTest, DuplicateSourceIsDetectedAfterReopen) {
+  std::vector<uint64_t> sequences;
+  {
+    std::unique_ptr<SqliteEventStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    CommitResult result = CommitOne(*store, MakeWrite("src/1", {"e1"}));
+    ASSERT_TRUE(result.status.ok()) << result.status;
+    sequences = result.results[0].sequences;
+  }
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  CommitResult again = CommitOne(*store, MakeWrite("src/1", {"e1"}));
+  ASSERT_TRUE(again.status.ok()) << again.status;
+  EXPECT_TRUE(again.results[0].duplicate);
+  EXPECT_THAT(again.results[0].event_ids, ElementsAre("e1"));
+  EXPECT_EQ(again.results[0].sequences, sequences);
+  EXPECT_EQ(ReadAll(*store).size(), 1u);
+}
+
+TEST_F(SqliteEventStoreTest, DuplicateWithinOneRequestIsReportedAgainstTheFirst) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::vector<SourceWrite> writes;
+  writes.push_back(MakeWrite("src/1", {"e1"}));
+  writes.push_back(MakeWrite("src/1", {"e1"}));
+  CommitResult result = CommitAndWait(*store, std::move(writes));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  ASSERT_EQ(result.results.size(), 2u);
+  EXPECT_FALSE(result.results[0].duplicate);
+  EXPECT_TRUE(result.results[1].duplicate);
+  EXPECT_EQ(result.results[1].event_ids, result.results[0].event_ids);
+  EXPECT_EQ(result.results[1].sequences, result.results[0].sequences);
+  EXPECT_EQ(ReadAll(*store).size(), 1u);
+}
+
+TEST_F(SqliteEventStoreTest, DuplicateAcrossRequestsOfOneGroupIsReportedAgainstTheFirst) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  WriterGate gate;
+  gate.CloseWith(*store, MakeWrite("src/0", {"e0"}));
+  const uint64_t transactions_before = store->Stats().transactions;
+
+  std::promise<CommitResult> first;
+  std::promise<CommitResult> second;
+  store->Commit({MakeWrite("src/1", {"e1", "e2"})},
+                [&first](CommitResult r) { first.set_value(std::move(r)); });
+  store->Commit({MakeWrite("src/1", {"e1", "e2"})},
+                [&second](CommitResult r) { second.set_value(std::move(r)); });
+  gate.Open();
+  CommitResult a = first.get_future().get();
+  CommitResult b = second.get_future().get();
+
+  ASSERT_TRUE(a.status.ok()) << a.status;
+  ASSERT_TRUE(b.status.ok()) << b.status;
+  EXPECT_EQ(store->Stats().transactions, transactions_before + 1);  // really one group
+  EXPECT_FALSE(a.results[0].duplicate);
+  EXPECT_TRUE(b.results[0].duplicate);
+  EXPECT_THAT(b.results[0].event_ids, ElementsAre("e1", "e2"));
+  EXPECT_EQ(b.results[0].sequences, a.results[0].sequences);
+  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e0", "e1", "e2"));
+}
+
+TEST_F(SqliteEventStoreTest, SourceWithoutEventsIsRememberedAsDuplicate) {
+  {
+    std::unique_ptr<SqliteEventStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    CommitResult result = CommitOne(*store, MakeWrite("src/empty", {}));
+    ASSERT_TRUE(result.status.ok()) << result.status;
+    EXPECT_FALSE(result.results[0].duplicate);
+    EXPECT_THAT(result.results[0].event_ids, IsEmpty());
+    CommitResult again = CommitOne(*store, MakeWrite("src/empty", {"late"}));
+    ASSERT_TRUE(again.status.ok()) << again.status;
+    EXPECT_TRUE(again.results[0].duplicate);
+    EXPECT_THAT(again.results[0].event_ids, IsEmpty());
+  }
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  CommitResult after_reopen = CommitOne(*store, MakeWrite("src/empty", {}));
+  ASSERT_TRUE(after_reopen.status.ok()) << after_reopen.status;
+  EXPECT_TRUE(after_reopen.results[0].duplicate);
+  EXPECT_THAT(ReadAll(*store), IsEmpty());
+}
+
+TEST_F(SqliteEventStoreTest, EmptyRequestSucceedsWithNoResults) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  CommitResult result = CommitAndWait(*store, {});
+  EXPECT_TRUE(result.status.ok()) << result.status;
+  EXPECT_THAT(result.results, IsEmpty());
+}
+
+TEST_F(SqliteEventStoreTest, DataSurvivesReopenAndSequencesContinue) {
+  uint64_t last = 0;
+  {
+    std::unique_ptr<SqliteEventStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(CommitOne(*store, MakeWrite("src/1", {"e1", "e2"})).status.ok());
+    last = store->LastSequence();
+    ASSERT_GT(last, 0u);
+  }
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->LastSequence(), last);
+  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e1", "e2"));
+
+  CommitResult result = CommitOne(*store, MakeWrite("src/2", {"e3"}));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_GT(result.results[0].sequences[0], last);
+  // A warehouse cursor saved before the restart continues exactly where it stopped.
+  absl::StatusOr<std::unique_ptr<EventReader>> reader = store->OpenReader();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_THAT(EventIds(*(*reader)->ReadAfter(last, 10)), ElementsAre("e3"));
+}
+
+TEST_F(SqliteEventStoreTest, ConcurrentCommitsAreStoredOnceAndShareTransactions) {
+  constexpr int kThreads = 8;
+  constexpr int kCommitsPerThread = 500;
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+
+  std::atomic<int> ok_callbacks{0};
+  std::vector<std::vector<uint64_t>> sequences_by_thread(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCommitsPerThread; ++i) {
+        const std::string id = absl::StrCat("t", t, "-", i);
+        CommitResult result = CommitOne(*store, MakeWrite(absl::StrCat("src/", id), {id}));
+        if (result.status.ok() && result.results.size() == 1 &&
+            result.results[0].sequences.size() == 1) {
+          ++ok_callbacks;
+          sequences_by_thread[t].push_back(result.results[0].sequences[0]);
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  EXPECT_EQ(ok_callbacks.load(), kThreads * kCommitsPerThread);
+  std::vector<v1::Event> events = ReadAll(*store);
+  ASSERT_EQ(events.size(), static_cast<size_t>(kThreads * kCommitsPerThread));
+  std::set<std::string> ids;
+  for (size_t i = 0; i < events.size(); ++i) {
+    ids.insert(events[i].event_id());
+    if (i > 0) {
+      EXPECT_GT(events[i].sequence(), events[i - 1].sequence());
+    }
+  }
+  EXPECT_EQ(ids.size(), events.size());
+  // Each caller's later commit got a later sequence.
+  for (const std::vector<uint64_t>& sequences : sequences_by_thread) {
+    for (size_t i = 1; i < sequences.size(); ++i) EXPECT_GT(sequences[i], sequences[i - 1]);
+  }
+  SqliteStoreStats stats = store->Stats();
+  EXPECT_EQ(stats.commits, static_cast<uint64_t>(kThreads * kCommitsPerThread));
+  EXPECT_EQ(stats.failed_commits, 0u);
+  EXPECT_LT(stats.transactions, stats.commits) << "no two commits shared a transaction";
+  RecordProperty("transactions", static_cast<int>(stats.transactions));
+}
+
+TEST_F(SqliteEventStoreTest, WaitForSequenceAboveTimesOutWithoutACommit) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(store->WaitForSequenceAbove(0, std::chrono::milliseconds(50)));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(50));
+}
+
+TEST_F(SqliteEventStoreTest, WaitForSequenceAboveWakesOnCommit) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(CommitOne(*store, MakeWrite("src/1", {"e1"})).status.ok());
+  const uint64_t seen = store->LastSequence();
+  EXPECT_TRUE(store->WaitForSequenceAbove(seen - 1, std::chrono::milliseconds(0)));
+
+  const auto start = std::chrono::steady_clock::now();
+  std::future<bool> woke = std::async(std::launch::async, [&] {
+    return store->WaitForSequenceAbove(seen, std::chrono::seconds(30));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  store->Commit({MakeWrite("src/2", {"e2"})}, [](CommitResult) {});
+  EXPECT_TRUE(woke.get());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_GT(store->LastSequence(), seen);
+}
+
+TEST_F(SqliteEventStoreTest, InjectedCommitFailureFailsTheGroupAndStopsTheStore) {
+  {
+    SqliteStoreOptions options;
+    options.before_commit_for_testing = [] {
+      return absl::UnavailableError("injected: disk I/O error");
+    };
+    std::unique_ptr<SqliteEventStore> store = OpenStore(std::move(options));
+    ASSERT_NE(store, nullptr);
+
+    CommitResult failed = CommitOne(*store, MakeWrite("src/1", {"e1"}));
+    EXPECT_EQ(failed.status.code(), absl::StatusCode::kUnavailable);
+    EXPECT_THAT(failed.status.message(), HasSubstr("injected"));
+    EXPECT_THAT(failed.results, IsEmpty());
+    EXPECT_THAT(ReadAll(*store), IsEmpty());
+    EXPECT_EQ(store->LastSequence(), 0u);
+    EXPECT_FALSE(store->Health().ok());
+
+    CommitResult later = CommitOne(*store, MakeWrite("src/2", {"e2"}));
+    EXPECT_EQ(later.status.code(), absl::StatusCode::kUnavailable);
+    EXPECT_THAT(later.status.message(), HasSubstr("until reopened"));
+    EXPECT_THAT(ReadAll(*store), IsEmpty());
+    EXPECT_EQ(store->Stats().failed_commits, 2u);
+    EXPECT_EQ(store->Stats().transactions, 0u);
+  }
+  // Nothing of the failed group was kept: after a reopen the same source is new, not a duplicate.
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->Health().ok());
+  CommitResult retried = CommitOne(*store, MakeWrite("src/1", {"e1"}));
+  ASSERT_TRUE(retried.status.ok()) << retried.status;
+  EXPECT_FALSE(retried.results[0].duplicate);
+  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e1"));
+}
+
+TEST_F(SqliteEventStoreTest, InjectedFailureFailsEveryRequestOfTheGroup) {
+  std::atomic<bool> fail{false};
+  SqliteStoreOptions options;
+  options.before_commit_for_testing = [&fail] {
+    return fail ? absl::InternalError("injected") : absl::OkStatus();
+  };
+  std::unique_ptr<SqliteEventStore> store = OpenStore(std::move(options));
+  ASSERT_NE(store, nullptr);
+  WriterGate gate;
+  gate.CloseWith(*store, MakeWrite("src/0", {"e0"}));
+  std::vector<std::future<CommitResult>> futures;
+  std::vector<std::promise<CommitResult>> promises(3);
+  for (int i = 0; i < 3; ++i) {
+    futures.push_back(promises[i].get_future());
+    store->Commit({MakeWrite(absl::StrCat("src/", i + 1), {absl::StrCat("e", i + 1)})},
+                  [&promises, i](CommitResult r) { promises[i].set_value(std::move(r)); });
+  }
+  fail = true;
+  gate.Open();
+  for (std::future<CommitResult>& future : futures) {
+    CommitResult result = future.get();
+    EXPECT_EQ(result.status.code(), absl::StatusCode::kInternal);
+    EXPECT_THAT(result.status.message(), HasSubstr("injected"));
+  }
+  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e0"));
+}
+
+TEST_F(SqliteEventStoreTest, LockedDatabaseFailsCommitWithTheSqliteMessage) {
+  SqliteStoreOptions options;
+  options.busy_timeout = std::chrono::milliseconds(50);
+  std::unique_ptr<SqliteEventStore> store = OpenStore(std::move(options));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(CommitOne(*store, MakeWrite("src/1", {"e1"})).status.ok());
+
+  // Another connection (another process, in real life) holds the write lock.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  CommitResult failed = CommitOne(*store, MakeWrite("src/2", {"e2"}));
+  EXPECT_EQ(failed.status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(failed.status.message(), HasSubstr("locked"));
+  ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+
+  // Even with the lock gone, the store stays failed rather than guessing what is safe.
+  CommitResult later = CommitOne(*store, MakeWrite("src/3", {"e3"}));
+  EXPECT_EQ(later.status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(later.status.message(), HasSubstr("until reopened"));
+  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e1"));
+}
+
+TEST_F(SqliteEventStoreTest, ConflictingEventIdFailsOnlyItsOwnRequest) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  WriterGate gate;
+  gate.CloseWith(*store, MakeWrite("src/0", {"e0"}));
+  std::promise<CommitResult> good;
+  std::promise<CommitResult> bad;
+  store->Commit({MakeWrite("src/1", {"e1"})},
+                [&good](CommitResult r) { good.set_value(std::move(r)); });
+  // A new source whose second event reuses a stored event id: the whole request is refused,
+  // including its first event.
+  store->Commit({MakeWrite("src/2", {"e2", "e0"})},
+                [&bad](CommitResult r) { bad.set_value(std::move(r)); });
+  gate.Open();
+  CommitResult good_result = good.get_future().get();
+  CommitResult bad_result = bad.get_future().get();
+
+  EXPECT_TRUE(good_result.status.ok()) << good_result.status;
+  EXPECT_EQ(bad_result.status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(bad_result.status.message(), HasSubstr("e0"));
+  EXPECT_THAT(bad_result.results, IsEmpty());
+  EXPECT_TRUE(store->Health().ok());
+  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e0", "e1"));
+
+  // The refused source was not recorded: corrected, it is accepted as new.
+  CommitResult corrected = CommitOne(*store, MakeWrite("src/2", {"e2", "e3"}));
+  ASSERT_TRUE(corrected.status.ok()) << corrected.status;
+  EXPECT_FALSE(corrected.results[0].duplicate);
+  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e0", "e1", "e2", "e3"));
+}
+
+TEST_F(SqliteEventStoreTest, RejectsMissingKeysWithoutFailingTheStore) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(CommitOne(*store, MakeWrite("", {"e1"})).status.code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CommitOne(*store, MakeWrite("src/1", {""})).status.code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(store->Health().ok());
+  EXPECT_THAT(ReadAll(*store), IsEmpty());
+  EXPECT_TRUE(CommitOne(*store, MakeWrite("src/1", {"e1"})).status.ok());
+}
+
+TEST_F(SqliteEventStoreTest, CallbackMayCallBackIntoTheStore) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::promise<CommitResult> nested;
+  store->Commit({MakeWrite("src/1", {"e1"})}, [&](CommitResult result) {
+    EXPECT_TRUE(result.status.ok());
+    EXPECT_EQ(store->LastSequence(), result.results[0].sequences[0]);
+    store->Commit({MakeWrite("src/2", {"e2"})},
+                  [&nested](CommitResult r) { nested.set_value(std::move(r)); });
+  });
+  CommitResult result = nested.get_future().get();
+  EXPECT_TRUE(result.status.ok()) << result.status;
+  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e1", "e2"));
+}
+
+TEST_F(SqliteEventStoreTest, DestructionWritesWhatIsQueued) {
+  constexpr int kCommits = 200;
+  std::atomic<int> ok{0};
+  {
+    std::unique_ptr<SqliteEventStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < kCommits; ++i) {
+      store->Commit({MakeWrite(absl::StrCat("src/", i), {absl::StrCat("e", i)})},
+                    [&ok](CommitResult r) { ok += r.status.ok() ? 1 : 0; });
+    }
+  }
+  EXPECT_EQ(ok.load(), kCommits);
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(ReadAll(*store).size(), static_cast<size_t>(kCommits));
+}
+
+TEST_F(SqliteEventStoreTest, EnrollmentsAreUpsertedAndLoaded) {
+  {
+    std::unique_ptr<SqliteEventStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    SourceWrite enrol = MakeWrite("rs/1/v1", {"enrol-1"});
+    enrol.enrollments.push_back({"site-a", "hmac-1", "KRD-001", "on-study", "2024-01-10"});
+    enrol.enrollments.push_back({"site-b", "hmac-2", "KRD-002", "candidate", "2024-01-12"});
+    ASSERT_TRUE(CommitOne(*store, std::move(enrol)).status.ok());
+
+    SourceWrite update = MakeWrite("rs/2/v2", {"enrol-2"});
+    update.enrollments.push_back({"site-b", "hmac-2", "KRD-002", "on-study", "2024-01-15"});
+    ASSERT_TRUE(CommitOne(*store, std::move(update)).status.ok());
+
+    // A duplicate source changes nothing, enrolments included.
+    SourceWrite stale = MakeWrite("rs/1/v1", {"enrol-1"});
+    stale.enrollments.push_back({"site-a", "hmac-1", "KRD-001", "withdrawn", "2024-01-10"});
+    ASSERT_TRUE(CommitOne(*store, std::move(stale)).status.ok());
+  }
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<std::vector<EnrollmentRecord>> loaded = store->LoadEnrollments();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ(loaded->size(), 2u);
+  EXPECT_EQ((*loaded)[0].site_id, "site-a");
+  EXPECT_EQ((*loaded)[0].patient_key_hmac, "hmac-1");
+  EXPECT_EQ((*loaded)[0].subject_id, "KRD-001");
+  EXPECT_EQ((*loaded)[0].status, "on-study");
+  EXPECT_EQ((*loaded)[1].site_id, "site-b");
+  EXPECT_EQ((*loaded)[1].status, "on-study");
+  EXPECT_EQ((*loaded)[1].enrolled_on, "2024-01-15");
+}
+
+TEST_F(SqliteEventStoreTest, UsesWalAndRecordsTheSchemaVersion) {
+  ASSERT_NE(OpenStore(), nullptr);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  auto query = [db](const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    std::string value;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    return value;
+  };
+  EXPECT_EQ(query("PRAGMA journal_mode"), "wal");  // persistent in the file
+  EXPECT_EQ(query("SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteEventStoreTest, RefusesASchemaNewerThanThisBuild) {
+  ASSERT_NE(OpenStore(), nullptr);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE meta SET value = '99' WHERE key = 'schema_version'", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  absl::StatusOr<std::unique_ptr<SqliteEventStore>> store = OpenSqliteEventStore(path_);
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store.status().message(), HasSubstr("schema version 99"));
+}
+
+TEST_F(SqliteEventStoreTest, RefusesADatabaseWithoutWal) {
+  absl::StatusOr<std::unique_ptr<SqliteEventStore>> store = OpenSqliteEventStore(":memory:");
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store.status().message(), HasSubstr("WAL"));
+}
+
+TEST_F(SqliteEventStoreTest, ReportsAnUnopenableDatabase) {
+  absl::StatusOr<std::unique_ptr<SqliteEventStore>> store =
+      OpenSqliteEventStore((dir_ / "missing" / "events.db").string());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(store.status().message(), HasSubstr("cannot open"));
+}
+
+TEST_F(SqliteEventStoreTest, RejectsBadOptions) {
+  SqliteStoreOptions options;
+  options.max_group_requests = 0;
+  EXPECT_EQ(OpenSqliteEventStore(path_, std::move(options)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace trialgate::store
