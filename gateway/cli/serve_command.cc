@@ -5,6 +5,7 @@
 #include "gateway/cli/commands.h"
 #include "gateway/config/config.h"
 #include "gateway/server/gateway_server.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
 namespace trialgate::cli {
@@ -18,7 +19,8 @@ int RunServe(const ServeOptions& options) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  spdlog::set_default_logger(spdlog::default_logger());
+  // Logs go to stderr: stdout carries only the "listening on" line.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("trialgate"));
   config::Config config;
   if (!options.config_file.empty()) {
     absl::StatusOr<config::Config> loaded = config::LoadConfigFile(options.config_file);

@@ -437,7 +437,6 @@ SqliteEventStoreImpl::~SqliteEventStoreImpl() {
     work_cv_.notify_one();
     writer_.join();  // the writer drains the queue first
   }
-  sequence_cv_.notify_all();
 }
 
 void SqliteEventStoreImpl::Commit(std::vector<SourceWrite> writes, CommitCallback done) {
@@ -504,7 +503,11 @@ void SqliteEventStoreImpl::WriterLoop() {
             "event store failed and accepts no writes until reopened: ", group_status.message()));
       }
       for (const CommitResult& result : results) {
-        ++(result.status.ok() ? stats_.commits : stats_.failed_commits);
+        if (result.status.ok()) {
+          ++stats_.commits;
+        } else {
+          ++stats_.failed_commits;
+        }
       }
     }
     if (outcome.last_sequence != 0) sequence_cv_.notify_all();

@@ -45,7 +45,8 @@ struct SqliteStoreStats {
 // queued (bounded by the options), writes it in ONE transaction and runs the callbacks in request
 // order after COMMIT returned, so concurrent requests share one fsync. Each request is written
 // inside its own savepoint: a constraint violation caused by one request's data (an event_id
-// already stored under another source_key) fails that request alone with ALREADY_EXISTS. Any other
+// already stored under another source_key) fails that request alone with ALREADY_EXISTS, as an
+// empty source_key or event_id does with INVALID_ARGUMENT; the rest of the group commits. Any other
 // failure (I/O, disk full, lock timeout, a failed COMMIT) rolls the whole group back, fails every
 // request of the group with the SQLite message, and marks the store failed: from then on every
 // Commit() fails fast with UNAVAILABLE until the store is reopened. Nothing not durable is ever

@@ -1,0 +1,115 @@
+// The pipeline with a fake store: what it hands to the store, and what it tells the sender
+// when the store fails.
+#include "gateway/pipeline/pipeline.h"
+
+#include "fhir-profiles/embedded.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/gateway_harness.h"
+
+namespace trialgate::pipeline {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Records commits; answers them at once with the configured status.
+class FakeEventStore : public store::EventStore {
+ public:
+  absl::Status commit_status = absl::OkStatus();
+  std::vector<std::vector<store::SourceWrite>> commits;
+
+  void Commit(std::vector<store::SourceWrite> writes, store::CommitCallback done) override {
+    store::CommitResult result;
+    result.status = commit_status;
+    if (commit_status.ok()) {
+      for (const auto& write : writes) {
+        store::SourceResult source;
+        for (const auto& event : write.events) source.event_ids.push_back(event.event_id());
+        result.results.push_back(source);
+      }
+    }
+    commits.push_back(std::move(writes));
+    done(std::move(result));
+  }
+  absl::StatusOr<std::unique_ptr<store::EventReader>> OpenReader() override {
+    return absl::UnimplementedError("fake");
+  }
+  uint64_t LastSequence() const override { return 0; }
+  bool WaitForSequenceAbove(uint64_t, std::chrono::milliseconds) override { return false; }
+  absl::StatusOr<std::vector<store::EnrollmentRecord>> LoadEnrollments() override {
+    return std::vector<store::EnrollmentRecord>{};
+  }
+};
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  PipelineTest()
+      : pipeline_(*mappers::Study::FromFiles(profiles::EmbeddedStudyFiles("krd-asct2")), {},
+                  identity::Pseudonymizer(std::string(32, 'k')), &registry_, &store_) {}
+
+  SubmissionResult Submit(const std::string& body) {
+    SubmissionResult out;
+    pipeline_.Submit("hospital-a", body, [&](SubmissionResult result) { out = std::move(result); });
+    return out;
+  }
+
+  FakeEventStore store_;
+  identity::EnrollmentRegistry registry_;
+  Pipeline pipeline_;
+};
+
+TEST_F(PipelineTest, HandsOneSourceWriteWithPseudonymisedEnrolmentToTheStore) {
+  SubmissionResult result = Submit(testing::TestData("research-subject-pt-1001.json"));
+  ASSERT_TRUE(result.status.ok());
+  ASSERT_EQ(store_.commits.size(), 1u);
+  ASSERT_EQ(store_.commits[0].size(), 1u);
+  const store::SourceWrite& write = store_.commits[0][0];
+  ASSERT_EQ(write.enrollments.size(), 1u);
+  EXPECT_EQ(write.enrollments[0].subject_id, "KRD-001-0001");
+  EXPECT_EQ(write.enrollments[0].patient_key_hmac.size(), 64u);
+  EXPECT_THAT(write.enrollments[0].patient_key_hmac, ::testing::Not(HasSubstr("pt-1001")));
+  ASSERT_EQ(write.events.size(), 1u);
+  EXPECT_EQ(write.events[0].subject_id(), "KRD-001-0001");
+  EXPECT_EQ(write.events[0].source().content_sha256().size(), 64u);
+  EXPECT_TRUE(write.events[0].has_recorded_at());
+}
+
+TEST_F(PipelineTest, AStoreFailureIsReportedAndNothingIsAcknowledged) {
+  store_.commit_status = absl::UnavailableError("disk I/O error");
+  SubmissionResult result = Submit(testing::TestData("research-subject-pt-1001.json"));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(result.entries.empty());
+  ASSERT_EQ(result.issues.size(), 1u);
+  EXPECT_THAT(result.issues[0].diagnostics, HasSubstr("nothing was stored"));
+}
+
+TEST_F(PipelineTest, NothingReachesTheStoreWhenEveryEntryIsRejected) {
+  SubmissionResult result = Submit(testing::TestData("observation-anc-pt-1001.json"));
+  ASSERT_TRUE(result.status.ok());
+  ASSERT_EQ(result.entries.size(), 1u);
+  EXPECT_EQ(result.entries[0].outcome, EntryResult::Outcome::kRejected);
+  EXPECT_TRUE(store_.commits.empty());
+}
+
+TEST(PipelineSitesTest, ConfiguredSitesGroupSystemsAndRefuseUnknownOnes) {
+  FakeEventStore store;
+  identity::EnrollmentRegistry registry;
+  PipelineOptions options;
+  options.site_by_system = {{"epic", "site-01"}, {"lis", "site-01"}};
+  Pipeline pipeline(*mappers::Study::FromFiles(profiles::EmbeddedStudyFiles("krd-asct2")),
+                    options, identity::Pseudonymizer(std::string(32, 'k')), &registry, &store);
+  SubmissionResult result;
+  auto keep = [&](SubmissionResult r) { result = std::move(r); };
+  pipeline.Submit("epic", testing::TestData("research-subject-pt-1001.json"), keep);
+  ASSERT_TRUE(result.status.ok());
+  // The lab system of the same site sees the enrolment made through the EHR.
+  pipeline.Submit("lis", testing::TestData("observation-anc-pt-1001.json"), keep);
+  ASSERT_TRUE(result.status.ok());
+  EXPECT_EQ(result.entries[0].outcome, EntryResult::Outcome::kAccepted);
+  EXPECT_EQ(store.commits.back()[0].events[0].site_id(), "site-01");
+  pipeline.Submit("unknown", testing::TestData("observation-anc-pt-1001.json"), keep);
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace trialgate::pipeline

@@ -1,0 +1,121 @@
+// The `trialgate` command line against a running server: what an operator types.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rapidjson/document.h"
+#include "tests/integration/gateway_harness.h"
+
+namespace trialgate::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Run {
+  int exit_code;
+  std::vector<std::string> lines;
+};
+
+Run RunCli(const std::string& arguments) {
+  const std::string command = std::string(TRIALGATE_BINARY) + " " + arguments + " 2>/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  Run run{-1, {}};
+  if (pipe == nullptr) return run;
+  char buffer[1 << 16];
+  std::string line;
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
+    line += buffer;
+    if (!line.empty() && line.back() == '\n') {
+      line.pop_back();
+      run.lines.push_back(line);
+      line.clear();
+    }
+  }
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+std::string Data(const std::string& name) {
+  return std::string(TRIALGATE_SOURCE_DIR) + "/tests/integration/testdata/" + name;
+}
+
+rapidjson::Document Json(const std::string& line) {
+  rapidjson::Document document;
+  document.Parse(line.c_str());
+  EXPECT_FALSE(document.HasParseError()) << line;
+  return document;
+}
+
+TEST(CliTest, SubmitPrintsOneJsonLinePerEntryAndPullPrintsEvents) {
+  TempDir dir;
+  GatewayProcess server(dir.path());
+  const std::string target = "--target " + server.address();
+
+  Run submit = RunCli("submit " + target + " --source hospital-a " +
+                      Data("transaction-enrol-and-data.json"));
+  EXPECT_EQ(submit.exit_code, 0);
+  ASSERT_EQ(submit.lines.size(), 4u);
+  for (int i = 0; i < 4; ++i) {
+    rapidjson::Document line = Json(submit.lines[i]);
+    EXPECT_EQ(line["entry"].GetInt(), i);
+    EXPECT_STREQ(line["outcome"].GetString(), "accepted");
+    EXPECT_EQ(line["eventIds"].Size(), 1u);
+    EXPECT_THAT(line["file"].GetString(), HasSubstr("transaction-enrol-and-data.json"));
+  }
+
+  Run again = RunCli("submit " + target + " --source hospital-a " +
+                     Data("transaction-enrol-and-data.json"));
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_STREQ(Json(again.lines[0])["outcome"].GetString(), "duplicate");
+
+  Run pull = RunCli("pull " + target + " --after 1 --limit 2");
+  EXPECT_EQ(pull.exit_code, 0);
+  ASSERT_EQ(pull.lines.size(), 2u);
+  rapidjson::Document event = Json(pull.lines[0]);
+  EXPECT_STREQ(event["sequence"].GetString(), "2");  // uint64 is a string in protobuf's JSON
+  EXPECT_STREQ(event["subjectId"].GetString(), "KRD-001-0002");
+  EXPECT_TRUE(event.HasMember("doseAdministered"));
+}
+
+TEST(CliTest, SubmitExitsNonZeroWhenAnEntryIsRejected) {
+  TempDir dir;
+  GatewayProcess server(dir.path());
+  Run run = RunCli("submit --target " + server.address() + " " +
+                   Data("observation-anc-pt-1001.json"));
+  EXPECT_EQ(run.exit_code, 1);
+  ASSERT_EQ(run.lines.size(), 1u);
+  rapidjson::Document line = Json(run.lines[0]);
+  EXPECT_STREQ(line["outcome"].GetString(), "rejected");
+  EXPECT_STREQ(line["operationOutcome"]["resourceType"].GetString(), "OperationOutcome");
+}
+
+TEST(CliTest, SubmitReportsAWholeBodyRejectionWithItsOperationOutcome) {
+  TempDir dir;
+  GatewayProcess server(dir.path());
+  const std::string bad = (dir.path() / "bad.json").string();
+  std::FILE* file = std::fopen(bad.c_str(), "w");
+  std::fputs("{\"resourceType\": ", file);
+  std::fclose(file);
+  Run run = RunCli("submit --target " + server.address() + " " + bad);
+  EXPECT_EQ(run.exit_code, 1);
+  ASSERT_EQ(run.lines.size(), 1u);
+  rapidjson::Document line = Json(run.lines[0]);
+  EXPECT_TRUE(line["entry"].IsNull());
+  EXPECT_THAT(line["error"].GetString(), HasSubstr("INVALID_ARGUMENT"));
+  EXPECT_STREQ(line["operationOutcome"]["issue"][0]["code"].GetString(), "structure");
+}
+
+TEST(CliTest, HelpWorksForEveryCommand) {
+  for (const char* command : {"", "serve ", "submit ", "pull ", "bench "}) {
+    Run run = RunCli(std::string(command) + "--help");
+    EXPECT_EQ(run.exit_code, 0) << command;
+    ASSERT_FALSE(run.lines.empty()) << command;
+  }
+}
+
+}  // namespace
+}  // namespace trialgate::testing

@@ -1,0 +1,161 @@
+#include "tests/integration/gateway_harness.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+
+namespace trialgate::testing {
+
+TempDir::TempDir() {
+  std::random_device random;
+  path_ = std::filesystem::temp_directory_path() /
+          ("trialgate-test-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::string TestData(const std::string& name) {
+  const std::string path =
+      std::string(TRIALGATE_SOURCE_DIR) + "/tests/integration/testdata/" + name;
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "missing test data " << path;
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+GatewayClient::GatewayClient(const std::string& address) {
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxSendMessageSize(-1);
+  arguments.SetMaxReceiveMessageSize(-1);
+  channel_ = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
+  gateway_ = v1::Gateway::NewStub(channel_);
+  feed_ = v1::EventFeed::NewStub(channel_);
+}
+
+v1::SubmitResponse GatewayClient::Submit(const std::string& body, const std::string& source,
+                                         grpc::Status* status) {
+  v1::SubmitRequest request;
+  request.set_source_system(source);
+  request.set_body(body);
+  v1::SubmitResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  *status = gateway_->Submit(&context, request, &response);
+  return response;
+}
+
+v1::SubmitResponse GatewayClient::SubmitOk(const std::string& body, const std::string& source) {
+  grpc::Status status;
+  v1::SubmitResponse response = Submit(body, source, &status);
+  EXPECT_TRUE(status.ok()) << status.error_code() << ": " << status.error_message();
+  return response;
+}
+
+std::vector<v1::Event> GatewayClient::Pull(uint64_t after, uint64_t limit) {
+  v1::PullRequest request;
+  request.set_after(after);
+  request.set_limit(limit);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto reader = feed_->Pull(&context, request);
+  std::vector<v1::Event> events;
+  v1::Event event;
+  while (reader->Read(&event)) events.push_back(event);
+  const grpc::Status status = reader->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return events;
+}
+
+std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::path& data_dir,
+                                                      config::Config config) {
+  config.listen = "127.0.0.1:0";
+  config.data_dir = data_dir.string();
+  absl::StatusOr<std::unique_ptr<server::GatewayServer>> server =
+      server::GatewayServer::Start(config);
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? *std::move(server) : nullptr;
+}
+
+GatewayProcess::GatewayProcess(const std::filesystem::path& data_dir) {
+  int out[2];
+  if (::pipe(out) != 0) {
+    ADD_FAILURE() << "pipe failed";
+    return;
+  }
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    ::close(out[0]);
+    ::close(out[1]);
+    const std::string data = data_dir.string();
+    ::execl(TRIALGATE_BINARY, TRIALGATE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data",
+            data.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  // The server prints exactly one line on stdout once it listens.
+  FILE* stream = ::fdopen(out[0], "r");
+  char line[512] = {0};
+  const std::string prefix = "trialgate listening on ";
+  if (std::fgets(line, sizeof line, stream) != nullptr &&
+      std::string(line).starts_with(prefix)) {
+    address_ = std::string(line).substr(prefix.size());
+    while (!address_.empty() && (address_.back() == '\n' || address_.back() == '\r')) {
+      address_.pop_back();
+    }
+  }
+  std::fclose(stream);
+  EXPECT_FALSE(address_.empty()) << "the server did not report its address";
+}
+
+GatewayProcess::~GatewayProcess() {
+  if (pid_ > 0) Stop(SIGKILL);
+}
+
+int GatewayProcess::Stop(int signal) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, signal);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+rapidjson::Document ParseOutcome(const std::string& json) {
+  rapidjson::Document document;
+  document.Parse(json.c_str());
+  EXPECT_FALSE(document.HasParseError()) << json;
+  EXPECT_TRUE(document.IsObject() && document.HasMember("resourceType") &&
+              std::string(document["resourceType"].GetString()) == "OperationOutcome")
+      << json;
+  return document;
+}
+
+std::string OutcomeOfStatus(const grpc::Status& status) {
+  v1::RpcStatus rpc_status;
+  if (!rpc_status.ParseFromString(status.error_details())) return "";
+  for (const auto& any : rpc_status.details()) {
+    v1::OperationOutcomeDetail detail;
+    if (any.UnpackTo(&detail)) return detail.operation_outcome();
+  }
+  return "";
+}
+
+}  // namespace trialgate::testing

@@ -1,0 +1,87 @@
+#ifndef TRIALGATE_TESTS_INTEGRATION_GATEWAY_HARNESS_H_
+#define TRIALGATE_TESTS_INTEGRATION_GATEWAY_HARNESS_H_
+
+// Helpers for integration tests: a real gateway on loopback port 0 (in this process or as a
+// child process of the real binary) and a real gRPC client.
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gateway/config/config.h"
+#include "gateway/server/gateway_server.h"
+#include "grpcpp/channel.h"
+#include "rapidjson/document.h"
+#include "trialgate/v1/feed.grpc.pb.h"
+#include "trialgate/v1/gateway.grpc.pb.h"
+
+namespace trialgate::testing {
+
+// A fresh directory under the system temp dir, removed when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The contents of tests/integration/testdata/<name>.
+std::string TestData(const std::string& name);
+
+// A client of a gateway at `address`.
+class GatewayClient {
+ public:
+  explicit GatewayClient(const std::string& address);
+
+  // Unary Submit; *status receives the call's status.
+  v1::SubmitResponse Submit(const std::string& body, const std::string& source,
+                            grpc::Status* status);
+  // Submit that must succeed at the call level (entries may still be rejected).
+  v1::SubmitResponse SubmitOk(const std::string& body, const std::string& source = "hospital-a");
+  // Pull without follow.
+  std::vector<v1::Event> Pull(uint64_t after = 0, uint64_t limit = 0);
+
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  v1::Gateway::Stub& gateway() { return *gateway_; }
+  v1::EventFeed::Stub& feed() { return *feed_; }
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Gateway::Stub> gateway_;
+  std::unique_ptr<v1::EventFeed::Stub> feed_;
+};
+
+// A gateway running in this process on 127.0.0.1:0 with its data in `data_dir`.
+std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::path& data_dir,
+                                                      config::Config config = {});
+
+// The real `trialgate serve` binary as a child process on 127.0.0.1:0.
+class GatewayProcess {
+ public:
+  explicit GatewayProcess(const std::filesystem::path& data_dir);
+  ~GatewayProcess();
+
+  const std::string& address() const { return address_; }
+  // Ends the process with `signal` and waits for it; returns its wait status.
+  int Stop(int signal);
+
+ private:
+  pid_t pid_ = -1;
+  std::string address_;
+};
+
+// Parses an OperationOutcome JSON string; fails the test if it is not one.
+rapidjson::Document ParseOutcome(const std::string& json);
+
+// The OperationOutcome carried in a failed call's status details ("" if none).
+std::string OutcomeOfStatus(const grpc::Status& status);
+
+}  // namespace trialgate::testing
+
+#endif  // TRIALGATE_TESTS_INTEGRATION_GATEWAY_HARNESS_H_

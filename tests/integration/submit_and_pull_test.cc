@@ -1,0 +1,302 @@
+// End to end through the real server on loopback: submit FHIR, pull canonical events.
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "tests/integration/gateway_harness.h"
+
+namespace trialgate::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class SubmitAndPullTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = StartInProcess(dir_.path());
+    ASSERT_NE(server_, nullptr);
+    client_ = std::make_unique<GatewayClient>(server_->address());
+  }
+
+  // Enrols pt-1001 as KRD-001-0001 at hospital-a.
+  void EnrolPt1001() {
+    v1::SubmitResponse response = client_->SubmitOk(TestData("research-subject-pt-1001.json"));
+    ASSERT_EQ(response.entries_size(), 1);
+    ASSERT_EQ(response.entries(0).outcome(), v1::EntryOutcome::ACCEPTED)
+        << response.entries(0).operation_outcome();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<server::GatewayServer> server_;
+  std::unique_ptr<GatewayClient> client_;
+};
+
+TEST_F(SubmitAndPullTest, TransactionEnrolsAndMapsEveryEntryThenPullReturnsThemInOrder) {
+  v1::SubmitResponse response = client_->SubmitOk(TestData("transaction-enrol-and-data.json"));
+  ASSERT_EQ(response.entries_size(), 4);
+  std::vector<std::string> ids;
+  for (const auto& entry : response.entries()) {
+    EXPECT_EQ(entry.outcome(), v1::EntryOutcome::ACCEPTED) << entry.operation_outcome();
+    ASSERT_EQ(entry.event_ids_size(), 1);
+    ids.push_back(entry.event_ids(0));
+  }
+
+  std::vector<v1::Event> events = client_->Pull();
+  ASSERT_EQ(events.size(), 4u);
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].event_id(), ids[i]);
+    EXPECT_EQ(events[i].subject_id(), "KRD-001-0002");
+    EXPECT_EQ(events[i].study_id(), "KRD-ASCT2");
+    EXPECT_EQ(events[i].site_id(), "hospital-a");
+    EXPECT_EQ(events[i].source().system(), "hospital-a");
+    if (i > 0) EXPECT_GT(events[i].sequence(), events[i - 1].sequence());
+  }
+  EXPECT_TRUE(events[0].has_enrollment_changed());
+  EXPECT_EQ(events[0].enrollment_changed().enrolled_on(), "2026-02-02");
+  ASSERT_TRUE(events[1].has_dose_administered());
+  EXPECT_EQ(events[1].dose_administered().agent(), "carfilzomib");
+  EXPECT_DOUBLE_EQ(events[1].dose_administered().dose().value(), 50);
+  EXPECT_EQ(events[1].dose_administered().dose().unit(), "mg");
+  ASSERT_TRUE(events[2].has_lab_result());
+  EXPECT_DOUBLE_EQ(events[2].lab_result().value(), 2.4);
+  ASSERT_TRUE(events[3].has_adverse_event_reported());
+  EXPECT_EQ(events[3].adverse_event_reported().grade(), 3);
+  EXPECT_EQ(events[3].adverse_event_reported().meddra_code(), "10029366");
+}
+
+TEST_F(SubmitAndPullTest, EventsCarryNoHospitalIdentifier) {
+  client_->SubmitOk(TestData("transaction-enrol-and-data.json"));
+  for (const v1::Event& event : client_->Pull()) {
+    const std::string bytes = event.SerializeAsString();
+    EXPECT_THAT(bytes, Not(HasSubstr("pt-1002")));
+    EXPECT_THAT(bytes, Not(HasSubstr("MRN-7723401")));
+    EXPECT_THAT(bytes, Not(HasSubstr("1.2.3.4.5.6.7")));
+  }
+  // Nor does the database file.
+  std::ifstream db(dir_.path() / "trialgate.db", std::ios::binary);
+  std::stringstream content;
+  content << db.rdbuf();
+  EXPECT_THAT(content.str(), Not(HasSubstr("MRN-7723401")));
+  EXPECT_THAT(content.str(), Not(HasSubstr("Patient/pt-1002")));
+}
+
+TEST_F(SubmitAndPullTest, ResubmissionIsADuplicateWithTheSameEventIdsAndNoNewEvents) {
+  v1::SubmitResponse first = client_->SubmitOk(TestData("transaction-enrol-and-data.json"));
+  v1::SubmitResponse again = client_->SubmitOk(TestData("transaction-enrol-and-data.json"));
+  ASSERT_EQ(again.entries_size(), first.entries_size());
+  for (int i = 0; i < again.entries_size(); ++i) {
+    EXPECT_EQ(again.entries(i).outcome(), v1::EntryOutcome::DUPLICATE);
+    EXPECT_EQ(again.entries(i).event_ids(0), first.entries(i).event_ids(0));
+  }
+  EXPECT_EQ(client_->Pull().size(), 4u);
+}
+
+TEST_F(SubmitAndPullTest, SameIdWithChangedContentAndNoVersionIsANewVersion) {
+  EnrolPt1001();
+  std::string body = TestData("observation-anc-pt-1001.json");
+  client_->SubmitOk(body);
+  body.replace(body.find("\"value\": 1.9"), 12, "\"value\": 2.1");
+  v1::SubmitResponse changed = client_->SubmitOk(body);
+  EXPECT_EQ(changed.entries(0).outcome(), v1::EntryOutcome::ACCEPTED);
+  EXPECT_EQ(client_->Pull().size(), 3u);
+}
+
+TEST_F(SubmitAndPullTest, BatchIsJudgedPerEntry) {
+  EnrolPt1001();
+  v1::SubmitResponse response = client_->SubmitOk(TestData("batch-mixed.json"));
+  ASSERT_EQ(response.entries_size(), 3);
+  EXPECT_EQ(response.entries(0).outcome(), v1::EntryOutcome::ACCEPTED);
+  EXPECT_EQ(response.entries(1).outcome(), v1::EntryOutcome::REJECTED);
+  EXPECT_THAT(response.entries(1).operation_outcome(), HasSubstr("not enrolled"));
+  EXPECT_THAT(response.entries(1).operation_outcome(), HasSubstr("Bundle.entry[1].resource.subject"));
+  // A non-study drug is a fact to keep, with a warning.
+  EXPECT_EQ(response.entries(2).outcome(), v1::EntryOutcome::ACCEPTED);
+  rapidjson::Document warning = ParseOutcome(response.entries(2).operation_outcome());
+  EXPECT_STREQ(warning["issue"][0]["severity"].GetString(), "warning");
+
+  std::vector<v1::Event> events = client_->Pull();
+  ASSERT_EQ(events.size(), 3u);  // enrolment, platelets, ondansetron
+  ASSERT_TRUE(events[2].has_dose_administered());
+  EXPECT_FALSE(events[2].dose_administered().study_drug());
+}
+
+TEST_F(SubmitAndPullTest, TransactionIsAllOrNothing) {
+  v1::SubmitResponse response =
+      client_->SubmitOk(TestData("transaction-with-dangling-reference.json"));
+  ASSERT_EQ(response.entries_size(), 4);
+  for (const auto& entry : response.entries()) {
+    EXPECT_EQ(entry.outcome(), v1::EntryOutcome::REJECTED);
+    EXPECT_EQ(entry.event_ids_size(), 0);
+  }
+  EXPECT_THAT(response.entries(2).operation_outcome(), HasSubstr("does not resolve"));
+  EXPECT_THAT(response.entries(0).operation_outcome(), HasSubstr("entry 2 was rejected"));
+  EXPECT_TRUE(client_->Pull().empty());
+  // The enrolment of the failed transaction did not take effect either.
+  std::string anc = TestData("observation-anc-pt-1001.json");
+  anc.replace(anc.find("Patient/pt-1001"), 15, "Patient/pt-1003");
+  EXPECT_EQ(client_->SubmitOk(anc).entries(0).outcome(), v1::EntryOutcome::REJECTED);
+}
+
+TEST_F(SubmitAndPullTest, UnenrolledPatientIsRejectedAndNothingStored) {
+  v1::SubmitResponse response = client_->SubmitOk(TestData("observation-anc-pt-1001.json"));
+  ASSERT_EQ(response.entries_size(), 1);
+  EXPECT_EQ(response.entries(0).outcome(), v1::EntryOutcome::REJECTED);
+  rapidjson::Document outcome = ParseOutcome(response.entries(0).operation_outcome());
+  EXPECT_STREQ(outcome["issue"][0]["code"].GetString(), "not-found");
+  EXPECT_STREQ(outcome["issue"][0]["expression"][0].GetString(), "Observation.subject");
+  EXPECT_TRUE(client_->Pull().empty());
+}
+
+TEST_F(SubmitAndPullTest, EnrolmentIsPerSendingSystem) {
+  EnrolPt1001();
+  v1::SubmitResponse other =
+      client_->SubmitOk(TestData("observation-anc-pt-1001.json"), "hospital-b");
+  EXPECT_EQ(other.entries(0).outcome(), v1::EntryOutcome::REJECTED);
+}
+
+TEST_F(SubmitAndPullTest, PullAfterACursorReturnsExactlyTheLaterEvents) {
+  client_->SubmitOk(TestData("transaction-enrol-and-data.json"));
+  std::vector<v1::Event> all = client_->Pull();
+  ASSERT_EQ(all.size(), 4u);
+  std::vector<v1::Event> later = client_->Pull(all[1].sequence());
+  ASSERT_EQ(later.size(), 2u);
+  EXPECT_EQ(later[0].event_id(), all[2].event_id());
+  EXPECT_EQ(later[1].event_id(), all[3].event_id());
+  EXPECT_EQ(client_->Pull(0, 3).size(), 3u);
+  EXPECT_TRUE(client_->Pull(all[3].sequence()).empty());
+}
+
+TEST_F(SubmitAndPullTest, FollowDeliversEventsAsTheyCommit) {
+  EnrolPt1001();
+  const uint64_t cursor = client_->Pull().back().sequence();
+  grpc::ClientContext context;
+  v1::PullRequest request;
+  request.set_after(cursor);
+  request.set_follow(true);
+  auto reader = client_->feed().Pull(&context, request);
+
+  std::thread submitter([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    client_->SubmitOk(TestData("observation-anc-pt-1001.json"));
+  });
+  v1::Event event;
+  ASSERT_TRUE(reader->Read(&event));
+  EXPECT_TRUE(event.has_lab_result());
+  EXPECT_GT(event.sequence(), cursor);
+  submitter.join();
+  context.TryCancel();
+  while (reader->Read(&event)) {
+  }
+  reader->Finish();
+}
+
+TEST_F(SubmitAndPullTest, StreamAnswersEachSubmissionInOrderAndSurvivesBadBodies) {
+  grpc::ClientContext context;
+  auto stream = client_->gateway().SubmitStream(&context);
+  const std::vector<std::string> bodies = {
+      TestData("research-subject-pt-1001.json"),
+      TestData("observation-anc-pt-1001.json"),  // relies on the enrolment just before it
+      "{not json",
+      TestData("batch-mixed.json"),
+  };
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    v1::SubmitRequest request;
+    request.set_source_system("hospital-a");
+    request.set_body(bodies[i]);
+    request.set_request_id("r" + std::to_string(i));
+    ASSERT_TRUE(stream->Write(request));
+  }
+  stream->WritesDone();
+  std::vector<v1::SubmitResponse> responses;
+  v1::SubmitResponse response;
+  while (stream->Read(&response)) responses.push_back(response);
+  ASSERT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(responses.size(), 4u);
+  for (size_t i = 0; i < responses.size(); ++i) {
+    EXPECT_EQ(responses[i].request_id(), "r" + std::to_string(i));
+  }
+  EXPECT_EQ(responses[0].entries(0).outcome(), v1::EntryOutcome::ACCEPTED);
+  EXPECT_EQ(responses[1].entries(0).outcome(), v1::EntryOutcome::ACCEPTED)
+      << responses[1].entries(0).operation_outcome();
+  EXPECT_EQ(responses[2].entries_size(), 0);
+  EXPECT_EQ(responses[2].body_rejection().grpc_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(responses[2].body_rejection().operation_outcome(), HasSubstr("malformed JSON"));
+  EXPECT_EQ(responses[3].entries_size(), 3);
+}
+
+TEST_F(SubmitAndPullTest, ManyConcurrentSubmittersAllLandExactlyOnce) {
+  EnrolPt1001();
+  constexpr int kThreads = 8, kPerThread = 40;
+  std::vector<std::thread> threads;
+  std::atomic<int> accepted{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      GatewayClient client(server_->address());
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string body = TestData("observation-anc-pt-1001.json");
+        body.replace(body.find("obs-anc-1001-c1d1"), 17,
+                     "obs-" + std::to_string(t) + "-" + std::to_string(i));
+        v1::SubmitResponse response = client.SubmitOk(body);
+        if (response.entries_size() == 1 &&
+            response.entries(0).outcome() == v1::EntryOutcome::ACCEPTED) {
+          ++accepted;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(accepted, kThreads * kPerThread);
+  std::vector<v1::Event> events = client_->Pull();
+  EXPECT_EQ(events.size(), 1u + kThreads * kPerThread);
+  for (size_t i = 1; i < events.size(); ++i) {
+    EXPECT_GT(events[i].sequence(), events[i - 1].sequence());
+  }
+}
+
+TEST(RestartTest, PullResumesFromASavedCursorAfterRestartAndIdempotencySurvives) {
+  TempDir dir;
+  uint64_t cursor = 0;
+  std::vector<std::string> all_ids;
+  {
+    auto server = StartInProcess(dir.path());
+    ASSERT_NE(server, nullptr);
+    GatewayClient client(server->address());
+    client.SubmitOk(TestData("transaction-enrol-and-data.json"));
+    std::vector<v1::Event> events = client.Pull();
+    ASSERT_EQ(events.size(), 4u);
+    for (const auto& event : events) all_ids.push_back(event.event_id());
+    cursor = events[1].sequence();  // the warehouse processed two
+    server->Shutdown();
+  }
+  auto server = StartInProcess(dir.path());
+  ASSERT_NE(server, nullptr);
+  GatewayClient client(server->address());
+  std::vector<v1::Event> rest = client.Pull(cursor);
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0].event_id(), all_ids[2]);
+  EXPECT_EQ(rest[1].event_id(), all_ids[3]);
+
+  v1::SubmitResponse again = client.SubmitOk(TestData("transaction-enrol-and-data.json"));
+  for (const auto& entry : again.entries()) {
+    EXPECT_EQ(entry.outcome(), v1::EntryOutcome::DUPLICATE);
+  }
+  // The enrolment survived too: new data about the patient is accepted.
+  std::string anc = TestData("observation-anc-pt-1001.json");
+  anc.replace(anc.find("Patient/pt-1001"), 15, "Patient/pt-1002");
+  v1::SubmitResponse fresh = client.SubmitOk(anc);
+  EXPECT_EQ(fresh.entries(0).outcome(), v1::EntryOutcome::ACCEPTED)
+      << fresh.entries(0).operation_outcome();
+  std::vector<v1::Event> after = client.Pull(all_ids.empty() ? 0 : rest[1].sequence());
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].subject_id(), "KRD-001-0002");
+}
+
+}  // namespace
+}  // namespace trialgate::testing
