@@ -3,9 +3,13 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
+#include "mappers/code_tables.h"
+#include "mappers/units.h"
 
 namespace trialgate::mappers {
 
@@ -23,12 +27,47 @@ class Study {
   const std::string& subject_id_system() const { return subject_id_system_; }
   const std::string& ctcae_grade_extension_url() const { return ctcae_grade_extension_url_; }
 
-  // --- code tables used by the mappers are declared below (mappers/code_tables.h) ---
+  // --- code tables used by the mappers (formats: fhir-profiles/README.md) ---
+  // Each Find* matches a (system, code) pair exactly; an empty match (entry == nullptr) means
+  // the code is not in the table. Site-local codes are not consulted here: see FindLocalCode.
+
+  // The study agent identified by the code (codes/drugs.json).
+  CodeMatch<DrugEntry> FindDrug(std::string_view system, std::string_view code) const;
+  // The study analyte identified by the code (codes/labs.json).
+  CodeMatch<LabAnalyte> FindLab(std::string_view system, std::string_view code) const;
+  // The study route identified by the code (codes/routes.json).
+  CodeMatch<RouteEntry> FindRoute(std::string_view system, std::string_view code) const;
+
+  // The CTCAE v5 term with this MedDRA code, or nullptr (codes/adverse-events.json).
+  const CtcaeTerm* FindCtcaeTermByMeddraCode(std::string_view meddra_code) const;
+  // The CTCAE v5 term with this name compared case-insensitively, or nullptr.
+  const CtcaeTerm* FindCtcaeTermByName(std::string_view term) const;
+  // True when `system` is one of the URIs the study accepts for MedDRA (study.json).
+  bool IsMeddraSystem(std::string_view system) const;
+  // true for a serious, false for a non-serious code of the seriousness system (study.json);
+  // nullopt for any other system or code.
+  std::optional<bool> IsSerious(std::string_view system, std::string_view code) const;
+
+  // The study code a site's local code stands for (codes/local-codes.json): an entry for
+  // `site_id` wins over a "*" entry. nullptr when neither exists.
+  const LocalCodeMapping* FindLocalCode(std::string_view site_id, std::string_view system,
+                                        std::string_view code) const;
+
+  // The UCUM unit doses of non-study drugs are normalised to, and the unit of doses per body
+  // surface area (codes/drugs.json: default_dose_unit, dose_per_area_unit).
+  const std::string& default_dose_unit() const { return tables_.default_dose_unit; }
+  const std::string& dose_per_area_unit() const { return tables_.dose_per_area_unit; }
+
+  // The study's UCUM unit table (codes/units.json).
+  const UnitTable& units() const { return tables_.units; }
 
  private:
+  Study() = default;
+
   std::string study_id_;
   std::string subject_id_system_;
   std::string ctcae_grade_extension_url_;
+  CodeTables tables_;
 };
 
 }  // namespace trialgate::mappers

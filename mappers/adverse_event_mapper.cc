@@ -1,0 +1,235 @@
+#include "mappers/adverse_event_mapper.h"
+
+#include <cmath>
+#include <optional>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "mappers/fhir_json.h"
+#include "mappers/resource_common.h"
+
+namespace trialgate::mappers {
+namespace {
+
+using rapidjson::Value;
+
+constexpr char kType[] = "AdverseEvent";
+
+// Term and MedDRA code: a MedDRA coding found in the CTCAE table wins; then a MedDRA coding
+// unknown to the table (kept with a warning); then the CTCAE term matched by the text or a
+// display; else the event is kept as sent with a warning.
+void MapTerm(const Value& resource, const MapContext& context, v1::Event* event,
+             v1::AdverseEventReported* ae, std::vector<Issue>* issues) {
+  const std::string path = Child(kType, "event");
+  std::optional<CodeableConcept> sent =
+      GetCodeableConcept(resource, "event", path, Presence::kOptional, issues);
+  if (!sent) {
+    if (!Has(resource, "event")) {
+      AddDataQualityNote("required", "unknown-ae-term", path,
+                         "AdverseEvent.event is missing: the event has no CTCAE term",
+                         "codes/adverse-events.json", event, issues);
+    }
+    return;
+  }
+  const Study& study = context.study;
+  const Coding* unknown_meddra = nullptr;
+  for (const Coding& coding : sent->codings) {
+    if (!study.IsMeddraSystem(coding.system)) continue;
+    if (const CtcaeTerm* term = study.FindCtcaeTermByMeddraCode(coding.code)) {
+      ae->set_term(term->term);
+      ae->set_meddra_code(term->meddra_code);
+      SetCodedValue(coding, ae->mutable_event_as_sent());
+      return;
+    }
+    if (unknown_meddra == nullptr) unknown_meddra = &coding;
+  }
+  std::vector<std::string> texts;
+  if (!sent->text.empty()) texts.push_back(sent->text);
+  for (const Coding& coding : sent->codings) {
+    if (!coding.display.empty()) texts.push_back(coding.display);
+  }
+  if (unknown_meddra == nullptr) {
+    for (const std::string& text : texts) {
+      if (const CtcaeTerm* term = study.FindCtcaeTermByName(text)) {
+        ae->set_term(term->term);
+        ae->set_meddra_code(term->meddra_code);
+        if (!sent->codings.empty()) SetCodedValue(sent->codings.front(), ae->mutable_event_as_sent());
+        AddIssue(Issue::Severity::kInformation, "informational", path,
+                 absl::StrCat("no MedDRA code sent; CTCAE term '", term->term,
+                              "' matched by its text"),
+                 issues);
+        return;
+      }
+    }
+  }
+  // Kept as sent: the term in words, the MedDRA code only when one was sent.
+  const Coding* first = unknown_meddra != nullptr ? unknown_meddra
+                        : sent->codings.empty()   ? nullptr
+                                                  : &sent->codings.front();
+  if (first != nullptr) SetCodedValue(*first, ae->mutable_event_as_sent());
+  if (unknown_meddra != nullptr) ae->set_meddra_code(unknown_meddra->code);
+  ae->set_term(!texts.empty() ? texts.front() : first != nullptr ? first->code : "");
+  AddDataQualityNote(
+      "code-invalid", "unknown-ae-term", first != nullptr ? first->path : path,
+      unknown_meddra != nullptr
+          ? absl::StrCat("MedDRA code ", DescribeCoding(*unknown_meddra),
+                         " is not a CTCAE v5 term (codes/adverse-events.json); kept as sent")
+          : absl::StrCat("event ", DescribeCodings(*sent),
+                         " has no MedDRA code and no CTCAE v5 term matches its text; kept as sent"),
+      "codes/adverse-events.json", event, issues);
+}
+
+// The CTCAE grade from the study's extension: exactly one, valueInteger 1..5.
+void MapGrade(const Value& resource, const MapContext& context, v1::Event* event,
+              v1::AdverseEventReported* ae, std::vector<Issue>* issues) {
+  const std::string& url = context.study.ctcae_grade_extension_url();
+  const std::string path = Child(kType, "extension");
+  const Value* extensions = GetArray(resource, "extension", path, Presence::kOptional, issues);
+  bool found = false;
+  if (extensions != nullptr) {
+    for (rapidjson::SizeType i = 0; i < extensions->Size(); ++i) {
+      const Value& extension = (*extensions)[i];
+      const std::string item_path = Index(path, i);
+      if (!extension.IsObject()) {
+        AddError("structure", item_path, "an extension must be an object", issues);
+        continue;
+      }
+      if (GetString(extension, "url", Child(item_path, "url"), Presence::kRequired, issues) !=
+          url) {
+        continue;
+      }
+      if (found) {
+        AddError("value", item_path, absl::StrCat("more than one CTCAE grade extension ", url),
+                 issues);
+        continue;
+      }
+      found = true;
+      const std::string value_path = Child(item_path, "valueInteger");
+      auto value = extension.FindMember("valueInteger");
+      if (value == extension.MemberEnd()) {
+        AddError("value", item_path,
+                 absl::StrCat("the CTCAE grade extension ", url,
+                              " must carry valueInteger 1..5 and no other value[x]"),
+                 issues);
+        continue;
+      }
+      if (!value->value.IsInt() || value->value.GetInt() < 1 || value->value.GetInt() > 5) {
+        AddError("value", value_path, "CTCAE grade must be an integer from 1 to 5", issues);
+        continue;
+      }
+      ae->set_grade(value->value.GetInt());
+    }
+  }
+  if (!found) {
+    AddDataQualityNote("required", "missing-ctcae-grade", path,
+                       absl::StrCat("no CTCAE grade extension ", url, "; grade left at 0"),
+                       "study.json ctcaeGradeExtensionUrl", event, issues);
+  }
+}
+
+void MapSeriousness(const Value& resource, const MapContext& context, v1::Event* event,
+                    v1::AdverseEventReported* ae, std::vector<Issue>* issues) {
+  const std::string path = Child(kType, "seriousness");
+  std::optional<CodeableConcept> seriousness =
+      GetCodeableConcept(resource, "seriousness", path, Presence::kOptional, issues);
+  if (!seriousness) return;
+  for (const Coding& coding : seriousness->codings) {
+    if (std::optional<bool> serious = context.study.IsSerious(coding.system, coding.code)) {
+      ae->set_serious(*serious);
+      SetCodedValue(coding, ae->mutable_seriousness());
+      return;
+    }
+  }
+  if (!seriousness->codings.empty()) {
+    SetCodedValue(seriousness->codings.front(), ae->mutable_seriousness());
+  }
+  AddDataQualityNote("code-invalid", "unknown-seriousness", path,
+                     absl::StrCat("seriousness ", DescribeCodings(*seriousness),
+                                  " is not a known serious/non-serious code; serious left false"),
+                     "study.json adverseEvents.seriousness", event, issues);
+}
+
+// Causality assessments of every suspect entity, as sent, joined with "; ".
+void MapAttribution(const Value& resource, v1::AdverseEventReported* ae,
+                    std::vector<Issue>* issues) {
+  const std::string path = Child(kType, "suspectEntity");
+  const Value* entities = GetArray(resource, "suspectEntity", path, Presence::kOptional, issues);
+  if (entities == nullptr) return;
+  std::vector<std::string> assessments;
+  for (rapidjson::SizeType i = 0; i < entities->Size(); ++i) {
+    const Value& entity = (*entities)[i];
+    const std::string entity_path = Index(path, i);
+    const std::string causality_path = Child(entity_path, "causality");
+    if (!entity.IsObject()) {
+      AddError("structure", entity_path, "suspectEntity entries must be objects", issues);
+      continue;
+    }
+    const Value* causalities =
+        GetArray(entity, "causality", causality_path, Presence::kOptional, issues);
+    if (causalities == nullptr) continue;
+    for (rapidjson::SizeType j = 0; j < causalities->Size(); ++j) {
+      const Value& causality = (*causalities)[j];
+      const std::string item_path = Index(causality_path, j);
+      if (!causality.IsObject()) {
+        AddError("structure", item_path, "causality entries must be objects", issues);
+        continue;
+      }
+      std::optional<CodeableConcept> assessment = GetCodeableConcept(
+          causality, "assessment", Child(item_path, "assessment"), Presence::kOptional, issues);
+      if (assessment) {
+        if (!assessment->text.empty()) {
+          assessments.push_back(assessment->text);
+        } else if (!assessment->codings.empty()) {
+          const Coding& coding = assessment->codings.front();
+          assessments.push_back(coding.display.empty() ? coding.code : coding.display);
+        }
+      } else if (auto related = GetString(causality, "productRelatedness",
+                                          Child(item_path, "productRelatedness"),
+                                          Presence::kOptional, issues)) {
+        assessments.push_back(*related);
+      }
+    }
+  }
+  ae->set_attribution(absl::StrJoin(assessments, "; "));
+}
+
+void MapOnset(const Value& resource, v1::Event* event, v1::AdverseEventReported* ae,
+              std::vector<Issue>* issues) {
+  for (const char* name : {"date", "detected"}) {
+    if (!Has(resource, name)) continue;
+    const std::string path = Child(kType, name);
+    if (auto text = GetString(resource, name, path, Presence::kRequired, issues)) {
+      if (SetOccurredAt(*text, path, event, issues)) *ae->mutable_onset() = event->occurred_at();
+    }
+    return;
+  }
+  AddDataQualityNote("required", "missing-onset", Child(kType, "date"),
+                     "neither AdverseEvent.date nor AdverseEvent.detected is sent: no onset",
+                     "AdverseEvent.date", event, issues);
+}
+
+}  // namespace
+
+MapResult MapAdverseEvent(const Value& resource, const MapContext& context) {
+  MapResult result;
+  std::vector<Issue>* issues = &result.issues;
+  v1::Event event = NewEvent(resource, kType, context, issues);
+  v1::AdverseEventReported* ae = event.mutable_adverse_event_reported();
+  result.patient = ReadPatient(resource, kType, "subject", issues);
+  ae->set_actuality(GetString(resource, "actuality", Child(kType, "actuality"),
+                              Presence::kRequired, issues).value_or(""));
+  MapTerm(resource, context, &event, ae, issues);
+  MapGrade(resource, context, &event, ae, issues);
+  MapSeriousness(resource, context, &event, ae, issues);
+  MapAttribution(resource, ae, issues);
+  if (auto outcome = GetCodeableConcept(resource, "outcome", Child(kType, "outcome"),
+                                        Presence::kOptional, issues)) {
+    ae->set_outcome(outcome->codings.empty() ? outcome->text : outcome->codings.front().code);
+  }
+  MapOnset(resource, &event, ae, issues);
+  result.events.push_back(std::move(event));
+  return result;
+}
+
+}  // namespace trialgate::mappers

@@ -1,0 +1,48 @@
+#include "mappers/mapper.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "mappers/adverse_event_mapper.h"
+#include "mappers/fhir_json.h"
+#include "mappers/medication_administration_mapper.h"
+#include "mappers/observation_mapper.h"
+#include "mappers/research_subject_mapper.h"
+
+namespace trialgate::mappers {
+
+const std::vector<std::string>& SupportedResourceTypes() {
+  static const auto* kTypes = new std::vector<std::string>{
+      "MedicationAdministration", "Observation", "AdverseEvent", "ResearchSubject"};
+  return *kTypes;
+}
+
+MapResult MapResource(const rapidjson::Value& resource, const MapContext& context) {
+  MapResult result;
+  if (!resource.IsObject()) {
+    AddError("structure", "", "a FHIR resource must be a JSON object", &result.issues);
+    return result;
+  }
+  std::optional<std::string> type =
+      GetString(resource, "resourceType", "resourceType", Presence::kRequired, &result.issues);
+  if (!type) return result;
+  if (*type == "MedicationAdministration") {
+    result = MapMedicationAdministration(resource, context);
+  } else if (*type == "Observation") {
+    result = MapObservation(resource, context);
+  } else if (*type == "AdverseEvent") {
+    result = MapAdverseEvent(resource, context);
+  } else if (*type == "ResearchSubject") {
+    result = MapResearchSubject(resource, context);
+  } else {
+    AddError("not-supported", *type,
+             absl::StrCat("resourceType '", *type, "' cannot be mapped; supported: ",
+                          absl::StrJoin(SupportedResourceTypes(), ", ")),
+             &result.issues);
+    return result;
+  }
+  // The contract: a resource with errors yields no events, so nothing of it can be stored.
+  if (result.HasErrors()) result.events.clear();
+  return result;
+}
+
+}  // namespace trialgate::mappers

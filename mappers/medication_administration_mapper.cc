@@ -1,0 +1,275 @@
+#include "mappers/medication_administration_mapper.h"
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "mappers/fhir_json.h"
+#include "mappers/quantity_units.h"
+#include "mappers/resource_common.h"
+
+namespace trialgate::mappers {
+namespace {
+
+using rapidjson::Value;
+
+constexpr char kType[] = "MedicationAdministration";
+
+// The required binding medication-admin-status (FHIR R4): structural, not a study code table.
+std::optional<v1::DoseAdministered::Status> ParseStatus(const std::string& code) {
+  static const auto* kStatuses = new std::map<std::string, v1::DoseAdministered::Status>{
+      {"in-progress", v1::DoseAdministered::IN_PROGRESS},
+      {"not-done", v1::DoseAdministered::NOT_DONE},
+      {"on-hold", v1::DoseAdministered::ON_HOLD},
+      {"completed", v1::DoseAdministered::COMPLETED},
+      {"entered-in-error", v1::DoseAdministered::ENTERED_IN_ERROR},
+      {"stopped", v1::DoseAdministered::STOPPED},
+      {"unknown", v1::DoseAdministered::UNKNOWN},
+  };
+  auto it = kStatuses->find(code);
+  if (it == kStatuses->end()) return std::nullopt;
+  return it->second;
+}
+
+// The medication's CodeableConcept: medicationCodeableConcept, or the code of the contained
+// Medication a "#id" medicationReference points to. nullopt (with an issue) otherwise.
+std::optional<CodeableConcept> ReadMedication(const Value& resource, v1::Event* event,
+                                              std::vector<Issue>* issues) {
+  const std::string concept_path = Child(kType, "medicationCodeableConcept");
+  if (Has(resource, "medicationCodeableConcept")) {
+    return GetCodeableConcept(resource, "medicationCodeableConcept", concept_path,
+                              Presence::kRequired, issues);
+  }
+  const std::string reference_path = Child(kType, "medicationReference");
+  if (!Has(resource, "medicationReference")) {
+    AddError("required", Child(kType, "medication[x]"),
+             "MedicationAdministration.medication[x] is required: send medicationCodeableConcept "
+             "or medicationReference",
+             issues);
+    return std::nullopt;
+  }
+  std::optional<Reference> reference =
+      GetReference(resource, "medicationReference", reference_path, Presence::kRequired, issues);
+  if (!reference) return std::nullopt;
+  const std::string& target = reference->reference;
+  if (target.size() > 1 && target[0] == '#') {
+    const std::string contained_path = Child(kType, "contained");
+    if (const Value* contained =
+            GetArray(resource, "contained", contained_path, Presence::kOptional, issues)) {
+      for (rapidjson::SizeType i = 0; i < contained->Size(); ++i) {
+        const Value& item = (*contained)[i];
+        if (!item.IsObject()) continue;
+        const std::string item_path = Index(contained_path, i);
+        std::vector<Issue> ignored;  // other contained resources are not this mapper's business
+        if (GetString(item, "id", item_path, Presence::kOptional, &ignored) != target.substr(1) ||
+            GetString(item, "resourceType", item_path, Presence::kOptional, &ignored) !=
+                "Medication") {
+          continue;
+        }
+        auto code = GetCodeableConcept(item, "code", Child(item_path, "code"),
+                                       Presence::kOptional, issues);
+        if (code) return code;
+        break;
+      }
+    }
+  }
+  // An external reference cannot be resolved by a pure mapper: the dose is kept, unidentified.
+  AddDataQualityNote(
+      "not-found", "medication-unresolved", Child(reference_path, "reference"),
+      absl::StrCat("medicationReference '", target,
+                   "' does not point to a contained Medication with a code; the medication is "
+                   "unknown to the gateway"),
+      "MedicationAdministration.medicationReference must resolve to #contained", event, issues);
+  CodeableConcept unresolved;
+  unresolved.text = reference->display;
+  return unresolved;
+}
+
+void MapDose(const Value& dosage, const std::string& dosage_path, const DrugEntry* drug,
+             const MapContext& context, v1::Event* event, v1::DoseAdministered* dose,
+             std::vector<Issue>* issues) {
+  const std::string dose_path = Child(dosage_path, "dose");
+  if (!Has(dosage, "dose")) {
+    if (drug != nullptr && dose->status() != v1::DoseAdministered::NOT_DONE) {
+      AddWarning("required", dose_path,
+                 absl::StrCat("no dose sent for study agent ", drug->id), issues);
+    }
+    return;
+  }
+  std::optional<QuantityValue> quantity = ReadQuantity(dosage["dose"], dose_path, issues);
+  if (!quantity) return;
+  if (!quantity->value) {
+    AddWarning("required", Child(dose_path, "value"), "dose has no value", issues);
+    return;
+  }
+  dose->mutable_dose_as_sent()->set_value(*quantity->value);
+  dose->mutable_dose_as_sent()->set_unit(UnitAsSent(*quantity));
+
+  const UnitTable& units = context.study.units();
+  std::optional<std::string> unit = ResolveQuantityUnit(*quantity, units);
+  const std::string& mass_unit = drug ? drug->dose_unit : context.study.default_dose_unit();
+  const std::string& per_area_unit = context.study.dose_per_area_unit();
+  if (unit) {
+    if (auto mass = units.Convert(*quantity->value, *unit, mass_unit)) {
+      dose->mutable_dose()->set_value(*mass);
+      dose->mutable_dose()->set_unit(mass_unit);
+      return;
+    }
+    if (auto per_area = units.Convert(*quantity->value, *unit, per_area_unit)) {
+      // The absolute dose needs the subject's BSA: the schedule engine derives it.
+      dose->mutable_dose_per_m2()->set_value(*per_area);
+      dose->mutable_dose_per_m2()->set_unit(per_area_unit);
+      return;
+    }
+  }
+  // Only a study agent's dose is checked against the protocol, so only its unit matters here.
+  if (drug != nullptr) {
+    AddDataQualityNote(
+        "value", "unit-not-normalised", dose_path,
+        absl::StrCat("dose unit '", UnitAsSent(*quantity), "' of study agent ", drug->id,
+                     " cannot be converted to ", mass_unit, " or ", per_area_unit,
+                     "; kept as sent"),
+        "codes/units.json", event, issues);
+  }
+}
+
+void MapRoute(const Value& dosage, const std::string& dosage_path, const MapContext& context,
+              v1::DoseAdministered* dose, std::vector<Issue>* issues) {
+  std::optional<CodeableConcept> route = GetCodeableConcept(
+      dosage, "route", Child(dosage_path, "route"), Presence::kOptional, issues);
+  if (!route) return;
+  Resolved<RouteEntry> resolved = ResolveCodings<RouteEntry>(
+      *route, context, [&](std::string_view system, std::string_view code) {
+        return context.study.FindRoute(system, code);
+      });
+  if (resolved.match.entry != nullptr) {
+    dose->set_route(resolved.match.entry->id);
+    SetCodedValue(*resolved.coding, dose->mutable_route_as_sent());
+    return;
+  }
+  // Unmapped routes are kept in words: the schedule engine compares route ids only.
+  if (!route->codings.empty()) SetCodedValue(route->codings.front(), dose->mutable_route_as_sent());
+  if (!route->text.empty()) {
+    dose->set_route(route->text);
+  } else if (!route->codings.empty()) {
+    const Coding& first = route->codings.front();
+    dose->set_route(first.display.empty() ? first.code : first.display);
+  }
+}
+
+void MapStatusReason(const Value& resource, v1::DoseAdministered* dose,
+                     std::vector<Issue>* issues) {
+  const std::string path = Child(kType, "statusReason");
+  const Value* reasons = GetArray(resource, "statusReason", path, Presence::kOptional, issues);
+  if (reasons == nullptr || reasons->Empty()) {
+    if (dose->status() == v1::DoseAdministered::NOT_DONE) {
+      AddWarning("required", path, "a not-done administration should say why (statusReason)",
+                 issues);
+    }
+    return;
+  }
+  std::optional<CodeableConcept> reason = ReadCodeableConcept((*reasons)[0], Index(path, 0), issues);
+  if (!reason) return;
+  if (!reason->codings.empty()) {
+    SetCodedValue(reason->codings.front(), dose->mutable_status_reason_code());
+  }
+  if (!reason->text.empty()) {
+    dose->set_status_reason(reason->text);
+  } else if (!reason->codings.empty()) {
+    dose->set_status_reason(reason->codings.front().display);
+  }
+}
+
+void MapEffective(const Value& resource, v1::Event* event, v1::DoseAdministered* dose,
+                  std::vector<Issue>* issues) {
+  const std::string date_time_path = Child(kType, "effectiveDateTime");
+  if (Has(resource, "effectiveDateTime")) {
+    if (auto text = GetString(resource, "effectiveDateTime", date_time_path, Presence::kRequired,
+                              issues)) {
+      SetOccurredAt(*text, date_time_path, event, issues);
+    }
+    return;
+  }
+  const std::string period_path = Child(kType, "effectivePeriod");
+  if (!Has(resource, "effectivePeriod")) {
+    AddError("required", Child(kType, "effective[x]"),
+             "MedicationAdministration.effective[x] is required: send effectiveDateTime or "
+             "effectivePeriod.start",
+             issues);
+    return;
+  }
+  const Value* period = GetObject(resource, "effectivePeriod", period_path, Presence::kRequired,
+                                  issues);
+  if (period == nullptr) return;
+  const std::string start_path = Child(period_path, "start");
+  if (auto start = GetString(*period, "start", start_path, Presence::kRequired, issues)) {
+    SetOccurredAt(*start, start_path, event, issues);
+  }
+  const std::string end_path = Child(period_path, "end");
+  if (auto end = GetString(*period, "end", end_path, Presence::kOptional, issues)) {
+    ParseTimeInto(*end, end_path, dose->mutable_effective_end(), issues);
+  }
+}
+
+}  // namespace
+
+MapResult MapMedicationAdministration(const Value& resource, const MapContext& context) {
+  MapResult result;
+  std::vector<Issue>* issues = &result.issues;
+  v1::Event event = NewEvent(resource, kType, context, issues);
+  v1::DoseAdministered* dose = event.mutable_dose_administered();
+  result.patient = ReadPatient(resource, kType, "subject", issues);
+
+  const std::string status_path = Child(kType, "status");
+  if (auto status = GetString(resource, "status", status_path, Presence::kRequired, issues)) {
+    if (auto parsed = ParseStatus(*status)) {
+      dose->set_status(*parsed);
+    } else {
+      AddError("code-invalid", status_path,
+               absl::StrCat("'", *status, "' is not a medication-admin-status code"), issues);
+    }
+  }
+  MapStatusReason(resource, dose, issues);
+
+  const DrugEntry* drug = nullptr;
+  if (std::optional<CodeableConcept> medication = ReadMedication(resource, &event, issues)) {
+    Resolved<DrugEntry> resolved = ResolveCodings<DrugEntry>(
+        *medication, context, [&](std::string_view system, std::string_view code) {
+          return context.study.FindDrug(system, code);
+        });
+    if (resolved.match.entry != nullptr) {
+      drug = resolved.match.entry;
+      dose->set_agent(drug->id);
+      dose->set_study_drug(true);
+      SetCodedValue(*resolved.coding, dose->mutable_medication());
+      NoteUnconfirmedMatch(resolved, &event, issues);
+    } else {
+      if (!medication->codings.empty()) {
+        SetCodedValue(medication->codings.front(), dose->mutable_medication());
+      } else {
+        dose->mutable_medication()->set_display(medication->text);
+      }
+      const bool has_codes = !medication->codings.empty();
+      AddDataQualityNote(
+          "code-invalid", "non-study-drug",
+          has_codes ? medication->codings.front().path : Child(kType, "medication[x]"),
+          absl::StrCat("medication ", DescribeCodings(*medication),
+                       " is not in the study's drug table (codes/drugs.json) nor a local code of "
+                       "site '", context.site_id, "'; kept as a non-study drug"),
+          "codes/drugs.json", &event, issues);
+    }
+  }
+
+  const std::string dosage_path = Child(kType, "dosage");
+  if (const Value* dosage =
+          GetObject(resource, "dosage", dosage_path, Presence::kOptional, issues)) {
+    MapDose(*dosage, dosage_path, drug, context, &event, dose, issues);
+    MapRoute(*dosage, dosage_path, context, dose, issues);
+  }
+  MapEffective(resource, &event, dose, issues);
+  result.events.push_back(std::move(event));
+  return result;
+}
+
+}  // namespace trialgate::mappers

@@ -1,0 +1,245 @@
+#include "mappers/observation_mapper.h"
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "mappers/fhir_json.h"
+#include "mappers/quantity_units.h"
+#include "mappers/resource_common.h"
+
+namespace trialgate::mappers {
+namespace {
+
+using rapidjson::Value;
+
+constexpr char kType[] = "Observation";
+
+// A quantity in the analyte's canonical unit, or nullopt when it cannot be converted.
+std::optional<double> Normalise(const QuantityValue& quantity, const LabAnalyte& analyte,
+                                const UnitTable& units) {
+  if (!quantity.value) return std::nullopt;
+  std::optional<std::string> unit = ResolveQuantityUnit(quantity, units);
+  if (!unit) return std::nullopt;
+  return ToAnalyteUnit(*quantity.value, *unit, analyte, units);
+}
+
+void MapValueQuantity(const Value& resource, const LabAnalyte* analyte, const MapContext& context,
+                      v1::Event* event, v1::LabResult* lab, std::vector<Issue>* issues) {
+  const std::string path = Child(kType, "valueQuantity");
+  std::optional<QuantityValue> quantity = ReadQuantity(resource["valueQuantity"], path, issues);
+  if (!quantity) return;
+  if (!quantity->value) {
+    AddWarning("required", Child(path, "value"), "valueQuantity has no value", issues);
+    return;
+  }
+  lab->mutable_value_as_sent()->set_value(*quantity->value);
+  lab->mutable_value_as_sent()->set_unit(UnitAsSent(*quantity));
+  const std::string comparator_path = Child(path, "comparator");
+  if (auto comparator = GetString(resource["valueQuantity"], "comparator", comparator_path,
+                                  Presence::kOptional, issues)) {
+    // "<0.5" is a bound, not a value: keep it visible to whoever reads the number.
+    lab->set_value_text(absl::StrCat(*comparator, *quantity->value, " ", UnitAsSent(*quantity)));
+    AddDataQualityNote("value", "value-has-comparator", comparator_path,
+                       absl::StrCat("the value is a bound (", *comparator, "), not a measurement"),
+                       "Observation.valueQuantity.comparator", event, issues);
+  }
+  if (analyte == nullptr) return;
+  if (auto normalised = Normalise(*quantity, *analyte, context.study.units())) {
+    lab->set_value(*normalised);
+    lab->set_unit(analyte->unit);
+    return;
+  }
+  AddDataQualityNote(
+      "value", "unit-not-normalised", path,
+      absl::StrCat("unit '", UnitAsSent(*quantity), "' of ", analyte->id,
+                   " cannot be converted to ", analyte->unit, "; value kept as sent"),
+      "codes/labs.json, codes/units.json", event, issues);
+}
+
+void MapValue(const Value& resource, const LabAnalyte* analyte, const MapContext& context,
+              v1::Event* event, v1::LabResult* lab, std::vector<Issue>* issues) {
+  if (Has(resource, "valueQuantity")) {
+    MapValueQuantity(resource, analyte, context, event, lab, issues);
+    return;
+  }
+  if (Has(resource, "valueString")) {
+    lab->set_value_text(GetString(resource, "valueString", Child(kType, "valueString"),
+                                  Presence::kRequired, issues).value_or(""));
+    return;
+  }
+  if (Has(resource, "valueCodeableConcept")) {
+    std::optional<CodeableConcept> value = GetCodeableConcept(
+        resource, "valueCodeableConcept", Child(kType, "valueCodeableConcept"),
+        Presence::kRequired, issues);
+    if (!value) return;
+    if (!value->codings.empty()) SetCodedValue(value->codings.front(), lab->mutable_value_code());
+    lab->set_value_text(!value->text.empty()        ? value->text
+                        : !value->codings.empty()   ? value->codings.front().display
+                                                    : "");
+    return;
+  }
+  if (Has(resource, "valueInteger")) {
+    if (auto number = GetNumber(resource, "valueInteger", Child(kType, "valueInteger"),
+                                Presence::kRequired, issues)) {
+      lab->mutable_value_as_sent()->set_value(*number);
+    }
+    return;
+  }
+  if (Has(resource, "valueBoolean")) {
+    const Value& value = resource["valueBoolean"];
+    if (value.IsBool()) {
+      lab->set_value_text(value.GetBool() ? "true" : "false");
+    } else {
+      AddError("structure", Child(kType, "valueBoolean"), "valueBoolean must be true or false",
+               issues);
+    }
+    return;
+  }
+  for (const char* name : {"valueDateTime", "valueTime"}) {
+    if (Has(resource, name)) {
+      lab->set_value_text(
+          GetString(resource, name, Child(kType, name), Presence::kRequired, issues).value_or(""));
+      return;
+    }
+  }
+  // No value: a reason for its absence is still worth carrying.
+  if (auto absent = GetCodeableConcept(resource, "dataAbsentReason",
+                                       Child(kType, "dataAbsentReason"), Presence::kOptional,
+                                       issues)) {
+    if (!absent->codings.empty()) SetCodedValue(absent->codings.front(), lab->mutable_value_code());
+    lab->set_value_text(!absent->text.empty() ? absent->text
+                        : absent->codings.empty() ? ""
+                                                  : absent->codings.front().code);
+  }
+}
+
+void MapRangeBound(const Value& range, const char* name, const std::string& range_path,
+                   const LabAnalyte* analyte, const MapContext& context, v1::Range* out,
+                   std::vector<Issue>* issues) {
+  const std::string path = Child(range_path, name);
+  if (!Has(range, name)) return;
+  std::optional<QuantityValue> bound = ReadQuantity(range[name], path, issues);
+  if (!bound || !bound->value) return;
+  std::optional<double> value;
+  if (analyte != nullptr) value = Normalise(*bound, *analyte, context.study.units());
+  // Unconvertible bounds are kept as sent; Range.unit says which unit the bounds are in.
+  const bool normalised = value.has_value();
+  if (!normalised) value = bound->value;
+  if (std::string(name) == "low") {
+    out->set_low(*value);
+  } else {
+    out->set_high(*value);
+  }
+  if (out->unit().empty()) out->set_unit(normalised ? analyte->unit : UnitAsSent(*bound));
+}
+
+void MapReferenceRange(const Value& resource, const LabAnalyte* analyte,
+                       const MapContext& context, v1::LabResult* lab,
+                       std::vector<Issue>* issues) {
+  const std::string path = Child(kType, "referenceRange");
+  const Value* ranges = GetArray(resource, "referenceRange", path, Presence::kOptional, issues);
+  if (ranges == nullptr || ranges->Empty()) return;
+  const Value& range = (*ranges)[0];
+  const std::string range_path = Index(path, 0);
+  if (!range.IsObject()) {
+    AddError("structure", range_path, "referenceRange entries must be objects", issues);
+    return;
+  }
+  v1::Range* out = lab->mutable_reference_range();
+  MapRangeBound(range, "low", range_path, analyte, context, out, issues);
+  MapRangeBound(range, "high", range_path, analyte, context, out, issues);
+  out->set_text(GetString(range, "text", Child(range_path, "text"), Presence::kOptional, issues)
+                    .value_or(""));
+}
+
+void MapInterpretation(const Value& resource, v1::LabResult* lab, std::vector<Issue>* issues) {
+  const std::string path = Child(kType, "interpretation");
+  const Value* items = GetArray(resource, "interpretation", path, Presence::kOptional, issues);
+  if (items == nullptr || items->Empty()) return;
+  std::optional<CodeableConcept> first = ReadCodeableConcept((*items)[0], Index(path, 0), issues);
+  if (!first) return;
+  lab->set_interpretation(first->codings.empty() ? first->text : first->codings.front().code);
+}
+
+void MapEffective(const Value& resource, v1::Event* event, std::vector<Issue>* issues) {
+  for (const char* name : {"effectiveDateTime", "effectiveInstant"}) {
+    if (!Has(resource, name)) continue;
+    const std::string path = Child(kType, name);
+    if (auto text = GetString(resource, name, path, Presence::kRequired, issues)) {
+      SetOccurredAt(*text, path, event, issues);
+    }
+    return;
+  }
+  if (Has(resource, "effectivePeriod")) {
+    const std::string path = Child(kType, "effectivePeriod");
+    if (const Value* period =
+            GetObject(resource, "effectivePeriod", path, Presence::kRequired, issues)) {
+      const std::string start_path = Child(path, "start");
+      if (auto start = GetString(*period, "start", start_path, Presence::kRequired, issues)) {
+        SetOccurredAt(*start, start_path, event, issues);
+      }
+    }
+    return;
+  }
+  // effective[x] is optional in R4; without it the result cannot be placed on the timeline.
+  const std::string issued_path = Child(kType, "issued");
+  std::optional<std::string> issued =
+      GetString(resource, "issued", issued_path, Presence::kOptional, issues);
+  std::string text = "Observation.effective[x] is missing; the result has no specimen time";
+  if (issued) {
+    text += "; occurred_at taken from Observation.issued";
+    SetOccurredAt(*issued, issued_path, event, issues);
+  }
+  AddDataQualityNote("required", "missing-effective-time", Child(kType, "effective[x]"), text,
+                     "Observation.effective[x]", event, issues);
+}
+
+}  // namespace
+
+MapResult MapObservation(const Value& resource, const MapContext& context) {
+  MapResult result;
+  std::vector<Issue>* issues = &result.issues;
+  v1::Event event = NewEvent(resource, kType, context, issues);
+  v1::LabResult* lab = event.mutable_lab_result();
+  result.patient = ReadPatient(resource, kType, "subject", issues);
+  lab->set_status(GetString(resource, "status", Child(kType, "status"), Presence::kRequired,
+                            issues).value_or(""));
+
+  const LabAnalyte* analyte = nullptr;
+  const std::string code_path = Child(kType, "code");
+  if (std::optional<CodeableConcept> code =
+          GetCodeableConcept(resource, "code", code_path, Presence::kRequired, issues)) {
+    Resolved<LabAnalyte> resolved = ResolveCodings<LabAnalyte>(
+        *code, context, [&](std::string_view system, std::string_view value) {
+          return context.study.FindLab(system, value);
+        });
+    if (resolved.match.entry != nullptr) {
+      analyte = resolved.match.entry;
+      lab->set_analyte(analyte->id);
+      SetCodedValue(*resolved.coding, lab->mutable_code());
+      NoteUnconfirmedMatch(resolved, &event, issues);
+    } else {
+      if (!code->codings.empty()) {
+        SetCodedValue(code->codings.front(), lab->mutable_code());
+      } else {
+        lab->mutable_code()->set_display(code->text);
+      }
+      AddDataQualityNote(
+          "code-invalid", "unknown-lab-code",
+          code->codings.empty() ? code_path : code->codings.front().path,
+          absl::StrCat("Observation code ", DescribeCodings(*code),
+                       " is not a study analyte (codes/labs.json) nor a local code of site '",
+                       context.site_id, "'; kept without an analyte"),
+          "codes/labs.json", &event, issues);
+    }
+  }
+  MapValue(resource, analyte, context, &event, lab, issues);
+  MapReferenceRange(resource, analyte, context, lab, issues);
+  MapInterpretation(resource, lab, issues);
+  MapEffective(resource, &event, issues);
+  result.events.push_back(std::move(event));
+  return result;
+}
+
+}  // namespace trialgate::mappers

@@ -1,0 +1,91 @@
+#include "mappers/resource_common.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "mappers/fhir_datetime.h"
+
+namespace trialgate::mappers {
+
+v1::Event NewEvent(const rapidjson::Value& resource, const std::string& resource_type,
+                   const MapContext& context, std::vector<Issue>* issues) {
+  v1::Event event;
+  event.set_study_id(context.study.study_id());
+  v1::SourceRef* source = event.mutable_source();
+  source->set_resource_type(resource_type);
+  source->set_logical_id(GetString(resource, "id", Child(resource_type, "id"),
+                                   Presence::kOptional, issues).value_or(""));
+  const std::string meta_path = Child(resource_type, "meta");
+  if (const rapidjson::Value* meta =
+          GetObject(resource, "meta", meta_path, Presence::kOptional, issues)) {
+    source->set_version_id(GetString(*meta, "versionId", Child(meta_path, "versionId"),
+                                     Presence::kOptional, issues).value_or(""));
+  }
+  return event;
+}
+
+std::optional<PatientRef> ReadPatient(const rapidjson::Value& resource,
+                                      const std::string& resource_type, std::string_view element,
+                                      std::vector<Issue>* issues) {
+  const std::string path = Child(resource_type, element);
+  std::optional<Reference> reference =
+      GetReference(resource, element, path, Presence::kRequired, issues);
+  if (!reference) return std::nullopt;
+  return PatientRef{reference->reference, reference->identifier_system,
+                    reference->identifier_value, path};
+}
+
+bool ParseTimeInto(const std::string& fhir_time, const std::string& path,
+                   google::protobuf::Timestamp* timestamp, std::vector<Issue>* issues) {
+  absl::StatusOr<google::protobuf::Timestamp> parsed = ParseFhirDateTime(fhir_time);
+  if (!parsed.ok()) {
+    AddError("value", path, std::string(parsed.status().message()), issues);
+    return false;
+  }
+  *timestamp = *parsed;
+  return true;
+}
+
+bool SetOccurredAt(const std::string& fhir_time, const std::string& path, v1::Event* event,
+                   std::vector<Issue>* issues) {
+  if (!ParseTimeInto(fhir_time, path, event->mutable_occurred_at(), issues)) {
+    event->clear_occurred_at();
+    return false;
+  }
+  event->set_occurred_at_fhir(fhir_time);
+  return true;
+}
+
+void AddDataQualityNote(std::string_view issue_code, std::string_view finding_code,
+                        const std::string& expression,
+                        const std::string& text, const std::string& rule, v1::Event* event,
+                        std::vector<Issue>* issues, v1::Finding::Severity finding_severity) {
+  AddWarning(std::string(issue_code), expression, text, issues);
+  v1::Finding* finding = event->add_findings();
+  finding->set_code(std::string(finding_code));
+  finding->set_severity(finding_severity);
+  finding->set_text(text);
+  finding->set_rule(rule);
+}
+
+std::string DescribeCoding(const Coding& coding) {
+  return absl::StrCat(coding.system.empty() ? "(no system)" : coding.system, "|",
+                      coding.code.empty() ? "(no code)" : coding.code);
+}
+
+std::string DescribeCodings(const CodeableConcept& concept_value) {
+  if (concept_value.codings.empty()) {
+    return concept_value.text.empty() ? "no coding"
+                                      : absl::StrCat("no coding (text '", concept_value.text, "')");
+  }
+  return absl::StrJoin(concept_value.codings, ", ", [](std::string* out, const Coding& coding) {
+    out->append(DescribeCoding(coding));
+  });
+}
+
+void SetCodedValue(const Coding& coding, v1::CodedValue* out) {
+  out->set_system(coding.system);
+  out->set_code(coding.code);
+  out->set_display(coding.display);
+}
+
+}  // namespace trialgate::mappers
