@@ -1,5 +1,6 @@
 # Writes OUTPUT: a C++ file defining the embedded files (path -> bytes) listed in FILES.
 # Bytes are written as hex so any content survives unchanged.
+string(REPLACE "|" ";" FILES "${FILES}")
 set(body "")
 foreach(f ${FILES})
   file(READ ${SOURCE_DIR}/${f} hex HEX)

@@ -30,7 +30,7 @@ using Clock = std::chrono::steady_clock;
 std::string RunId() {
   unsigned char bytes[4];
   RAND_bytes(bytes, sizeof bytes);
-  return absl::BytesToHexString(std::string_view(reinterpret_cast<char*>(bytes), sizeof bytes));
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(bytes), sizeof bytes));
 }
 
 std::string PatientRef(const std::string& run, int subject) {

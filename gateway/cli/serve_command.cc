@@ -25,7 +25,7 @@ int RunServe(const ServeOptions& options) {
   if (!options.config_file.empty()) {
     absl::StatusOr<config::Config> loaded = config::LoadConfigFile(options.config_file);
     if (!loaded.ok()) {
-      spdlog::error("{}", loaded.status().message());
+      spdlog::error("{}", loaded.status().ToString());
       return 2;
     }
     config = *std::move(loaded);
@@ -37,7 +37,7 @@ int RunServe(const ServeOptions& options) {
   absl::StatusOr<std::unique_ptr<server::GatewayServer>> server =
       server::GatewayServer::Start(config);
   if (!server.ok()) {
-    spdlog::error("cannot start: {}", server.status().message());
+    spdlog::error("cannot start: {}", server.status().ToString());
     return 1;
   }
   if ((*server)->using_development_key()) {

@@ -18,15 +18,15 @@ namespace trialgate::identity {
 
 Pseudonymizer::Pseudonymizer(std::string key) : key_(std::move(key)) {}
 
-std::string Pseudonymizer::Pseudonymize(std::string_view site_id,
-                                        std::string_view patient_key) const {
+std::string Pseudonymizer::Pseudonymize(absl::string_view site_id,
+                                        absl::string_view patient_key) const {
   std::string message = absl::StrCat(site_id, "\n", patient_key);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
   return absl::BytesToHexString(
-      std::string_view(reinterpret_cast<const char*>(digest), length));
+      absl::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 namespace {
@@ -70,7 +70,7 @@ absl::StatusOr<std::string> LoadPseudonymizationKey(const std::string& key_hex,
     return absl::InternalError("OpenSSL could not generate a random pseudonymisation key");
   }
   std::string hex = absl::BytesToHexString(
-      std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+      absl::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
   // Created with owner-only permissions before the key is written into it.
   const std::string tmp = path.string() + ".tmp";
   {

@@ -2,7 +2,7 @@
 #define TRIALGATE_GATEWAY_IDENTITY_PSEUDONYMIZER_H_
 
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
 
@@ -20,7 +20,7 @@ class Pseudonymizer {
 
   // Lowercase hex HMAC-SHA256(key, site_id + '\n' + patient_key). Scoping by site keeps equal
   // local identifiers of two hospitals apart.
-  std::string Pseudonymize(std::string_view site_id, std::string_view patient_key) const;
+  std::string Pseudonymize(absl::string_view site_id, absl::string_view patient_key) const;
 
  private:
   std::string key_;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "rapidjson/error/en.h"
 #include "rapidjson/memorystream.h"
@@ -60,7 +61,7 @@ class DepthLimitingHandler {
 };
 
 // 1-based line and column of a byte offset, for error messages a person can act on.
-std::string Position(std::string_view body, size_t offset) {
+std::string Position(absl::string_view body, size_t offset) {
   size_t line = 1, column = 1;
   for (size_t i = 0; i < offset && i < body.size(); ++i) {
     if (body[i] == '\n') {
@@ -75,7 +76,7 @@ std::string Position(std::string_view body, size_t offset) {
 
 }  // namespace
 
-absl::Status DecodeJson(std::string_view body, const DecodeLimits& limits,
+absl::Status DecodeJson(absl::string_view body, const DecodeLimits& limits,
                         rapidjson::Document* document) {
   if (body.size() > limits.max_body_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat("the body is ", body.size(),
@@ -83,11 +84,11 @@ absl::Status DecodeJson(std::string_view body, const DecodeLimits& limits,
                                                      limits.max_body_bytes, " bytes"));
   }
   if (body.empty()) return absl::InvalidArgumentError("the body is empty");
-  if (body.starts_with("\xEF\xBB\xBF")) {
+  if (absl::StartsWith(body, "\xEF\xBB\xBF")) {
     return absl::InvalidArgumentError(
         "the body starts with a UTF-8 byte-order mark; send FHIR JSON without one");
   }
-  if (body.starts_with("\xFE\xFF") || body.starts_with("\xFF\xFE")) {
+  if (absl::StartsWith(body, "\xFE\xFF") || absl::StartsWith(body, "\xFF\xFE")) {
     return absl::InvalidArgumentError(
         "the body starts with a UTF-16 byte-order mark; FHIR JSON must be UTF-8");
   }

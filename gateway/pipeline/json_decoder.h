@@ -2,7 +2,7 @@
 #define TRIALGATE_GATEWAY_PIPELINE_JSON_DECODER_H_
 
 #include <cstddef>
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "rapidjson/document.h"
@@ -20,7 +20,7 @@ struct DecodeLimits {
 // invalid UTF-8, malformed JSON with its line and column, nesting deeper than the limit, and a
 // top level that is not a JSON object (all INVALID_ARGUMENT). Never recurses deeper than
 // max_depth, whatever the input. Thread-safe.
-absl::Status DecodeJson(std::string_view body, const DecodeLimits& limits,
+absl::Status DecodeJson(absl::string_view body, const DecodeLimits& limits,
                         rapidjson::Document* document);
 
 }  // namespace trialgate::pipeline

@@ -1,6 +1,6 @@
 #include "gateway/pipeline/patient_keys.h"
 
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -8,7 +8,7 @@
 namespace trialgate::pipeline {
 namespace {
 
-bool IsBundleLocal(std::string_view reference) {
+bool IsBundleLocal(const std::string& reference) {
   return reference.starts_with("urn:uuid:") || reference.starts_with("urn:oid:");
 }
 
@@ -27,7 +27,7 @@ absl::StatusOr<std::string> KeyOfBundleLocal(const std::string& reference,
   auto type = target.FindMember("resourceType");
   auto id = target.FindMember("id");
   if (type == target.MemberEnd() || !type->value.IsString() ||
-      std::string_view(type->value.GetString()) != "Patient") {
+      std::string(type->value.GetString()) != "Patient") {
     return absl::InvalidArgumentError(
         absl::StrCat("reference '", reference, "' must point at a Patient"));
   }
@@ -46,7 +46,7 @@ absl::StatusOr<std::string> KeyOfReference(const std::string& reference,
         "reference '", reference, "' points at a contained resource; refer to the Patient"));
   }
   // Relative "Patient/1", absolute "https://ehr/fhir/Patient/1", or either with "/_history/2".
-  std::vector<std::string_view> parts = absl::StrSplit(reference, '/', absl::SkipEmpty());
+  std::vector<absl::string_view> parts = absl::StrSplit(reference, '/', absl::SkipEmpty());
   if (parts.size() >= 4 && parts[parts.size() - 2] == "_history") parts.resize(parts.size() - 2);
   if (parts.size() < 2 || parts[parts.size() - 2] != "Patient") {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -38,7 +38,7 @@ std::string StringMember(const rapidjson::Value& object, const char* name) {
 }
 
 // Sending-system ids become part of keys and logs: keep them to a plain, bounded alphabet.
-bool IsValidSystemId(std::string_view id) {
+bool IsValidSystemId(absl::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' &&
@@ -105,7 +105,7 @@ Pipeline::Pipeline(std::shared_ptr<const mappers::Study> study, PipelineOptions 
       registry_(registry),
       store_(store) {}
 
-absl::StatusOr<std::string> Pipeline::SiteFor(std::string_view source_system) const {
+absl::StatusOr<std::string> Pipeline::SiteFor(absl::string_view source_system) const {
   if (!IsValidSystemId(source_system)) {
     return absl::InvalidArgumentError(
         "source_system must be 1-128 characters of letters, digits and - _ . : /");
@@ -119,7 +119,7 @@ absl::StatusOr<std::string> Pipeline::SiteFor(std::string_view source_system) co
   return it->second;
 }
 
-void Pipeline::Submit(std::string_view source_system, std::string_view body,
+void Pipeline::Submit(absl::string_view source_system, absl::string_view body,
                       std::function<void(SubmissionResult)> done) {
   Prepared prepared;
   absl::StatusOr<std::string> site = SiteFor(source_system);

@@ -5,7 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
@@ -55,7 +55,7 @@ class Pipeline {
   // Processes one body from `source_system`. `done` runs exactly once: at once when nothing is
   // to be stored, else on a store thread after the accepted events are durable. It must not
   // block. A transaction Bundle is all or nothing; a batch or collection Bundle is per entry.
-  void Submit(std::string_view source_system, std::string_view body,
+  void Submit(absl::string_view source_system, absl::string_view body,
               std::function<void(SubmissionResult)> done);
 
   const mappers::Study& study() const { return *study_; }
@@ -64,7 +64,7 @@ class Pipeline {
   struct Prepared;
   class SubmissionContext;
 
-  absl::StatusOr<std::string> SiteFor(std::string_view source_system) const;
+  absl::StatusOr<std::string> SiteFor(absl::string_view source_system) const;
   void PrepareBundle(const rapidjson::Value& bundle, SubmissionContext& context,
                      Prepared& prepared) const;
   void PrepareResource(const rapidjson::Value& resource, int entry, const std::string& path,

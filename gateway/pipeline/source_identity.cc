@@ -9,32 +9,32 @@
 
 namespace trialgate::pipeline {
 
-std::string Sha256Hex(std::string_view bytes) {
+std::string Sha256Hex(absl::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
   return absl::BytesToHexString(
-      std::string_view(reinterpret_cast<const char*>(digest), length));
+      absl::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 std::string ContentSha256(const rapidjson::Value& resource) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   resource.Accept(writer);
-  return Sha256Hex(std::string_view(buffer.GetString(), buffer.GetSize()));
+  return Sha256Hex(absl::string_view(buffer.GetString(), buffer.GetSize()));
 }
 
-std::string SourceKey(std::string_view system, std::string_view resource_type,
-                      std::string_view logical_id, std::string_view version_id,
-                      std::string_view content_sha256) {
+std::string SourceKey(absl::string_view system, absl::string_view resource_type,
+                      absl::string_view logical_id, absl::string_view version_id,
+                      absl::string_view content_sha256) {
   // Each part is length-prefixed, so no choice of ids can make two different sources collide.
-  auto part = [](std::string_view value) { return absl::StrCat(value.size(), ":", value, ";"); };
+  auto part = [](absl::string_view value) { return absl::StrCat(value.size(), ":", value, ";"); };
   return absl::StrCat(part(system), part(resource_type), part(logical_id),
                       version_id.empty() ? absl::StrCat("sha256=", content_sha256)
                                          : absl::StrCat("version=", version_id));
 }
 
-std::string EventId(std::string_view source_key, size_t index) {
+std::string EventId(absl::string_view source_key, size_t index) {
   return absl::StrCat("ev-", Sha256Hex(absl::StrCat(source_key, "#", index)).substr(0, 32));
 }
 

@@ -3,14 +3,14 @@
 
 #include <cstddef>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 #include "rapidjson/document.h"
 
 namespace trialgate::pipeline {
 
 // Lowercase hex SHA-256 of `bytes`.
-std::string Sha256Hex(std::string_view bytes);
+std::string Sha256Hex(absl::string_view bytes);
 
 // Hex SHA-256 of the resource's compact JSON serialisation (member order as sent), so the same
 // content sent with different whitespace has the same hash.
@@ -18,13 +18,13 @@ std::string ContentSha256(const rapidjson::Value& resource);
 
 // The idempotency key of one version of one resource from one sending system: the versionId
 // when the sender gives one, else the content hash.
-std::string SourceKey(std::string_view system, std::string_view resource_type,
-                      std::string_view logical_id, std::string_view version_id,
-                      std::string_view content_sha256);
+std::string SourceKey(absl::string_view system, absl::string_view resource_type,
+                      absl::string_view logical_id, absl::string_view version_id,
+                      absl::string_view content_sha256);
 
 // The id of the index-th event mapped from the source: deterministic, so a resubmission of the
 // same source version yields the same id on every gateway replica.
-std::string EventId(std::string_view source_key, size_t index);
+std::string EventId(absl::string_view source_key, size_t index);
 
 }  // namespace trialgate::pipeline
 

@@ -37,7 +37,7 @@ class GatewayServerImpl final : public GatewayServer {
         config.pseudonymization_key_hex, config.data_dir, &development_key_);
     if (!key.ok()) return key.status();
 
-    absl::StatusOr<std::unique_ptr<store::EventStore>> store = store::OpenSqliteEventStore(
+    auto store = store::OpenSqliteEventStore(
         (std::filesystem::path(config.data_dir) / "trialgate.db").string());
     if (!store.ok()) return store.status();
     store_ = *std::move(store);

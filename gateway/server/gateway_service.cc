@@ -119,6 +119,8 @@ class GatewayService::StreamReactor final
   bool finished_ = false;
 };
 
+GatewayService::GatewayService(pipeline::Pipeline* pipeline) : pipeline_(pipeline) {}
+
 GatewayService::~GatewayService() = default;
 
 grpc::ServerUnaryReactor* GatewayService::Submit(grpc::CallbackServerContext* context,

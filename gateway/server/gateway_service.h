@@ -14,7 +14,7 @@ namespace trialgate::server {
 // the group commit, so many submissions share one fsync. Thread-safe.
 class GatewayService final : public v1::Gateway::CallbackService {
  public:
-  explicit GatewayService(pipeline::Pipeline* pipeline) : pipeline_(pipeline) {}
+  explicit GatewayService(pipeline::Pipeline* pipeline);
   ~GatewayService() override;
 
   grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
