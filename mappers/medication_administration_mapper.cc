@@ -92,15 +92,17 @@ void MapDose(const Value& dosage, const std::string& dosage_path, const DrugEntr
   const std::string dose_path = Child(dosage_path, "dose");
   if (!Has(dosage, "dose")) {
     if (drug != nullptr && dose->status() != v1::DoseAdministered::NOT_DONE) {
-      AddWarning("required", dose_path,
-                 absl::StrCat("no dose sent for study agent ", drug->id), issues);
+      AddDataQualityNote("required", "missing-dose", dose_path,
+                         absl::StrCat("no dose sent for study agent ", drug->id),
+                         "MedicationAdministration.dosage.dose", event, issues);
     }
     return;
   }
   std::optional<QuantityValue> quantity = ReadQuantity(dosage["dose"], dose_path, issues);
   if (!quantity) return;
   if (!quantity->value) {
-    AddWarning("required", Child(dose_path, "value"), "dose has no value", issues);
+    AddDataQualityNote("required", "missing-dose", Child(dose_path, "value"), "dose has no value",
+                       "MedicationAdministration.dosage.dose.value", event, issues);
     return;
   }
   dose->mutable_dose_as_sent()->set_value(*quantity->value);
@@ -158,14 +160,15 @@ void MapRoute(const Value& dosage, const std::string& dosage_path, const MapCont
   }
 }
 
-void MapStatusReason(const Value& resource, v1::DoseAdministered* dose,
+void MapStatusReason(const Value& resource, v1::Event* event, v1::DoseAdministered* dose,
                      std::vector<Issue>* issues) {
   const std::string path = Child(kType, "statusReason");
   const Value* reasons = GetArray(resource, "statusReason", path, Presence::kOptional, issues);
   if (reasons == nullptr || reasons->Empty()) {
     if (dose->status() == v1::DoseAdministered::NOT_DONE) {
-      AddWarning("required", path, "a not-done administration should say why (statusReason)",
-                 issues);
+      AddDataQualityNote("required", "missing-status-reason", path,
+                         "a not-done administration should say why (statusReason)",
+                         "MedicationAdministration.statusReason", event, issues);
     }
     return;
   }
@@ -230,7 +233,7 @@ MapResult MapMedicationAdministration(const Value& resource, const MapContext& c
                absl::StrCat("'", *status, "' is not a medication-admin-status code"), issues);
     }
   }
-  MapStatusReason(resource, dose, issues);
+  MapStatusReason(resource, &event, dose, issues);
 
   const DrugEntry* drug = nullptr;
   if (std::optional<CodeableConcept> medication = ReadMedication(resource, &event, issues)) {

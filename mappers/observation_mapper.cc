@@ -30,7 +30,9 @@ void MapValueQuantity(const Value& resource, const LabAnalyte* analyte, const Ma
   std::optional<QuantityValue> quantity = ReadQuantity(resource["valueQuantity"], path, issues);
   if (!quantity) return;
   if (!quantity->value) {
-    AddWarning("required", Child(path, "value"), "valueQuantity has no value", issues);
+    AddDataQualityNote("required", "missing-value", Child(path, "value"),
+                       "valueQuantity has no value", "Observation.valueQuantity.value", event,
+                       issues);
     return;
   }
   lab->mutable_value_as_sent()->set_value(*quantity->value);

@@ -1,0 +1,229 @@
+#include "gtest/gtest.h"
+#include "tests/mappers/mapper_test_util.h"
+
+namespace trialgate::mappers {
+namespace {
+
+using testing::DescribeIssues;
+using testing::FindIssue;
+using testing::HasFinding;
+using testing::MapFixture;
+using testing::MapJson;
+using testing::MapTestdata;
+
+const v1::LabResult& Lab(const MapResult& result) {
+  static const v1::LabResult kEmpty;
+  if (result.events.size() != 1) {
+    ADD_FAILURE() << "expected one event\n" << DescribeIssues(result);
+    return kEmpty;
+  }
+  return result.events[0].lab_result();
+}
+
+TEST(ObservationMapperTest, MapsSerumMProteinToLabResult) {
+  MapResult result = MapTestdata("krd-serum-m-protein.json");
+  ASSERT_TRUE(result.issues.empty()) << DescribeIssues(result);
+  const v1::LabResult& lab = Lab(result);
+  EXPECT_EQ(lab.analyte(), "serum_m_protein");
+  EXPECT_EQ(lab.code().system(), "http://loinc.org");
+  EXPECT_EQ(lab.code().code(), "33358-3");
+  EXPECT_DOUBLE_EQ(lab.value(), 1.2);
+  EXPECT_EQ(lab.unit(), "g/dL");
+  EXPECT_EQ(lab.status(), "final");
+  EXPECT_FALSE(lab.reference_range().has_low());
+  EXPECT_DOUBLE_EQ(lab.reference_range().high(), 0);
+  EXPECT_EQ(lab.reference_range().text(), "not detected");
+  EXPECT_EQ(result.events[0].occurred_at_fhir(), "2024-03-11T07:45:00+09:00");
+  EXPECT_EQ(result.events[0].occurred_at().seconds(), 1710110700);  // 2024-03-10T22:45:00Z
+}
+
+TEST(ObservationMapperTest, ThousandsPerMicrolitreEqualGigaPerLitre) {
+  MapResult result = MapTestdata("krd-anc-10e3-per-uL.json");
+  const v1::LabResult& lab = Lab(result);
+  EXPECT_EQ(lab.analyte(), "anc");
+  EXPECT_DOUBLE_EQ(lab.value(), 0.8);
+  EXPECT_EQ(lab.unit(), "10*9/L");
+  EXPECT_EQ(lab.value_as_sent().unit(), "10*3/uL");
+  EXPECT_EQ(lab.interpretation(), "L");
+  EXPECT_DOUBLE_EQ(lab.reference_range().low(), 1.5);
+  EXPECT_DOUBLE_EQ(lab.reference_range().high(), 8.0);
+  EXPECT_EQ(lab.reference_range().unit(), "10*9/L");
+}
+
+TEST(ObservationMapperTest, ConvertsUnitsWithTheTableFactors) {
+  struct Case {
+    const char* file;
+    const char* analyte;
+    double value;
+    const char* unit;
+  };
+  const Case kCases[] = {
+      {"krd-flc-kappa-mg-dL.json", "flc_kappa", 45, "mg/L"},           // mg/dL x 10
+      {"krd-hemoglobin-g-L.json", "hemoglobin", 9.5, "g/dL"},          // g/L x 0.1
+      {"krd-platelets-per-uL.json", "platelets", 45, "10*9/L"},        // 45000 /uL x 1e6 / 1e9
+      {"krd-creatinine-umol-L.json", "creatinine", 88.4 * 113.12 / 10000, "mg/dL"},
+      {"krd-potassium-meq.json", "potassium", 3.1, "mmol/L"},          // monovalent
+      {"krd-cd34-per-kg.json", "cd34_per_kg", 3.1, "10*6/kg"},
+  };
+  for (const Case& c : kCases) {
+    MapResult result = MapTestdata(c.file);
+    ASSERT_TRUE(result.issues.empty()) << c.file << "\n" << DescribeIssues(result);
+    const v1::LabResult& lab = Lab(result);
+    EXPECT_EQ(lab.analyte(), c.analyte) << c.file;
+    EXPECT_NEAR(lab.value(), c.value, 1e-9) << c.file;
+    EXPECT_EQ(lab.unit(), c.unit) << c.file;
+  }
+}
+
+TEST(ObservationMapperTest, CreatinineMicromolesKeepTheSentSpelling) {
+  MapResult result = MapTestdata("krd-creatinine-umol-L.json");
+  EXPECT_EQ(Lab(result).value_as_sent().unit(), "umol/L");
+  EXPECT_DOUBLE_EQ(Lab(result).value_as_sent().value(), 88.4);
+}
+
+TEST(ObservationMapperTest, UnconvertibleUnitIsKeptAsSentWithWarning) {
+  MapResult result = MapTestdata("krd-anc-unconvertible-unit.json");
+  ASSERT_FALSE(result.HasErrors()) << DescribeIssues(result);
+  const v1::LabResult& lab = Lab(result);
+  EXPECT_EQ(lab.analyte(), "anc");
+  EXPECT_FALSE(lab.has_value());
+  EXPECT_TRUE(lab.unit().empty());
+  EXPECT_DOUBLE_EQ(lab.value_as_sent().value(), 62);
+  EXPECT_EQ(lab.value_as_sent().unit(), "%");
+  EXPECT_NE(FindIssue(result, "Observation.valueQuantity", Issue::Severity::kWarning), nullptr);
+  EXPECT_TRUE(HasFinding(result, "unit-not-normalised"));
+}
+
+TEST(ObservationMapperTest, SiteLocalLabCodeMapsToTheAnalyte) {
+  MapResult local = MapTestdata("krd-local-lab-example-hospital.json", "example-hospital");
+  EXPECT_EQ(Lab(local).analyte(), "serum_m_protein");
+  EXPECT_EQ(Lab(local).code().code(), "MPROT-S");
+  EXPECT_DOUBLE_EQ(Lab(local).value(), 0.8);
+
+  MapResult elsewhere = MapTestdata("krd-local-lab-example-hospital.json", "other-hospital");
+  EXPECT_TRUE(Lab(elsewhere).analyte().empty());
+  EXPECT_TRUE(HasFinding(elsewhere, "unknown-lab-code"));
+}
+
+TEST(ObservationMapperTest, UnknownCodeIsKeptWithWarningNamingTheCode) {
+  MapResult result = MapTestdata("krd-unknown-lab-code.json");
+  ASSERT_FALSE(result.HasErrors()) << DescribeIssues(result);
+  const v1::LabResult& lab = Lab(result);
+  EXPECT_TRUE(lab.analyte().empty());
+  EXPECT_EQ(lab.code().code(), "TROPONIN-HS");
+  EXPECT_DOUBLE_EQ(lab.value_as_sent().value(), 12);
+  const Issue* warning =
+      FindIssue(result, "Observation.code.coding[0]", Issue::Severity::kWarning);
+  ASSERT_NE(warning, nullptr) << DescribeIssues(result);
+  EXPECT_NE(warning->diagnostics.find("urn:example-hospital:lab-codes|TROPONIN-HS"),
+            std::string::npos);
+  EXPECT_TRUE(HasFinding(result, "unknown-lab-code"));
+}
+
+TEST(ObservationMapperTest, OfficialHemoglobinExampleF005) {
+  MapResult result = MapFixture("r4ex-Observation-f005.json");
+  ASSERT_FALSE(result.HasErrors()) << DescribeIssues(result);
+  const v1::LabResult& lab = Lab(result);
+  EXPECT_EQ(lab.analyte(), "hemoglobin");
+  EXPECT_DOUBLE_EQ(lab.value(), 7.2);
+  EXPECT_EQ(lab.unit(), "g/dL");
+  EXPECT_EQ(lab.interpretation(), "L");
+  EXPECT_DOUBLE_EQ(lab.reference_range().low(), 7.5);
+  EXPECT_DOUBLE_EQ(lab.reference_range().high(), 10);
+  EXPECT_EQ(result.events[0].occurred_at_fhir(), "2013-04-05T10:30:10+01:00");
+  EXPECT_EQ(result.patient->reference, "Patient/f001");
+}
+
+TEST(ObservationMapperTest, OfficialWeightInPoundsBecomesKilograms) {
+  MapResult result = MapFixture("r4ex-Observation-example.json");
+  const v1::LabResult& lab = Lab(result);
+  EXPECT_EQ(lab.analyte(), "body_weight");
+  EXPECT_NEAR(lab.value(), 185 * 0.45359237, 1e-9);
+  EXPECT_EQ(lab.unit(), "kg");
+  EXPECT_EQ(lab.value_as_sent().unit(), "[lb_av]");
+  EXPECT_EQ(result.events[0].occurred_at().seconds(), 1459123200);  // 2016-03-28T00:00:00Z
+}
+
+TEST(ObservationMapperTest, OfficialHeightInInchesBecomesCentimetres) {
+  MapResult result = MapFixture("r4ex-Observation-body-height.json");
+  const v1::LabResult& lab = Lab(result);
+  EXPECT_EQ(lab.analyte(), "body_height");
+  EXPECT_NEAR(lab.value(), 66.89999999999999 * 2.54, 1e-9);
+  EXPECT_EQ(lab.unit(), "cm");
+}
+
+TEST(ObservationMapperTest, MapsStringAndCodedValues) {
+  MapResult text = MapFixture("r4ex-Observation-eye-color.json");
+  EXPECT_EQ(Lab(text).value_text(), "blue");
+  MapResult coded = MapFixture("r4ex-Observation-bloodgroup.json");
+  EXPECT_EQ(Lab(coded).value_code().system(), "http://snomed.info/sct");
+  EXPECT_EQ(Lab(coded).value_code().code(), "112144000");
+  EXPECT_FALSE(Lab(coded).value_text().empty());
+}
+
+TEST(ObservationMapperTest, MissingSubjectIsARequiredError) {
+  MapResult result = MapFixture("r4ex-Observation-decimal.json");
+  const Issue* issue = FindIssue(result, "Observation.subject");
+  ASSERT_NE(issue, nullptr) << DescribeIssues(result);
+  EXPECT_EQ(issue->code, "required");
+  EXPECT_TRUE(result.events.empty());
+}
+
+TEST(ObservationMapperTest, MissingEffectiveTimeFallsBackToIssuedWithWarning) {
+  MapResult result = MapJson(R"({"resourceType": "Observation", "status": "final",
+    "code": {"coding": [{"system": "http://loinc.org", "code": "751-8"}]},
+    "subject": {"reference": "Patient/1"}, "issued": "2024-03-11T08:00:00Z",
+    "valueQuantity": {"value": 2.1, "code": "10*9/L", "system": "http://unitsofmeasure.org"}})");
+  ASSERT_FALSE(result.HasErrors()) << DescribeIssues(result);
+  EXPECT_EQ(result.events[0].occurred_at_fhir(), "2024-03-11T08:00:00Z");
+  EXPECT_TRUE(HasFinding(result, "missing-effective-time"));
+  EXPECT_DOUBLE_EQ(Lab(result).value(), 2.1);
+}
+
+TEST(ObservationMapperTest, AcceptsEffectiveInstantAndPeriodStart) {
+  MapResult instant = MapJson(R"({"resourceType": "Observation", "status": "final",
+    "code": {"text": "x"}, "subject": {"reference": "Patient/1"},
+    "effectiveInstant": "2024-03-11T08:00:00.5+02:00"})");
+  EXPECT_EQ(instant.events[0].occurred_at().seconds(), 1710136800);  // 06:00:00Z
+  EXPECT_EQ(instant.events[0].occurred_at().nanos(), 500000000);
+  MapResult period = MapJson(R"({"resourceType": "Observation", "status": "final",
+    "code": {"text": "x"}, "subject": {"reference": "Patient/1"},
+    "effectivePeriod": {"start": "2024-03", "end": "2024-04"}})");
+  EXPECT_EQ(period.events[0].occurred_at().seconds(), 1709251200);  // 2024-03-01T00:00:00Z
+}
+
+TEST(ObservationMapperTest, ReportsBadShapesWithExactExpressions) {
+  MapResult result = MapJson(R"({"resourceType": "Observation", "status": ["final"],
+    "code": {"coding": {"system": "http://loinc.org", "code": "751-8"}},
+    "subject": {"reference": "Patient/1"},
+    "effectiveDateTime": "2024-03-11T07:45",
+    "valueQuantity": {"value": "0.8", "code": "10*9/L"},
+    "referenceRange": {"low": {"value": 1}},
+    "interpretation": ["H"]})");
+  EXPECT_TRUE(result.events.empty());
+  const std::pair<const char*, const char*> kExpected[] = {
+      {"Observation.status", "structure"},
+      {"Observation.code.coding", "structure"},
+      {"Observation.effectiveDateTime", "value"},
+      {"Observation.valueQuantity.value", "structure"},
+      {"Observation.referenceRange", "structure"},
+      {"Observation.interpretation[0]", "structure"},
+  };
+  for (const auto& [path, code] : kExpected) {
+    const Issue* issue = FindIssue(result, path);
+    ASSERT_NE(issue, nullptr) << path << "\n" << DescribeIssues(result);
+    EXPECT_EQ(issue->code, code) << path;
+  }
+}
+
+TEST(ObservationMapperTest, ComparatorIsVisible) {
+  MapResult result = MapJson(R"({"resourceType": "Observation", "status": "final",
+    "code": {"coding": [{"system": "http://loinc.org", "code": "33358-3"}]},
+    "subject": {"reference": "Patient/1"}, "effectiveDateTime": "2024-03-11",
+    "valueQuantity": {"value": 0.1, "comparator": "<", "code": "g/dL", "system": "http://unitsofmeasure.org"}})");
+  EXPECT_TRUE(HasFinding(result, "value-has-comparator"));
+  EXPECT_EQ(Lab(result).value_text().substr(0, 1), "<");
+}
+
+}  // namespace
+}  // namespace trialgate::mappers
