@@ -283,7 +283,9 @@ void Pipeline::PrepareResource(const rapidjson::Value& resource, int entry_index
 
   absl::StatusOr<std::vector<std::string>> keys = PatientKeys(*mapped.patient, context.bundle());
   if (!keys.ok()) {
-    entry.issues.push_back(IssueFromStatus(keys.status(), patient_path));
+    const bool not_found = keys.status().code() == absl::StatusCode::kNotFound;
+    entry.issues.push_back(Error(not_found ? "not-found" : "value", patient_path,
+                                 std::string(keys.status().message())));
     return finish(Outcome::kRejected);
   }
   std::vector<std::string> hmacs;

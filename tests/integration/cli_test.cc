@@ -14,15 +14,15 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct Run {
+struct CliRun {
   int exit_code;
   std::vector<std::string> lines;
 };
 
-Run RunCli(const std::string& arguments) {
+CliRun RunCli(const std::string& arguments) {
   const std::string command = std::string(TRIALGATE_BINARY) + " " + arguments + " 2>/dev/null";
   FILE* pipe = ::popen(command.c_str(), "r");
-  Run run{-1, {}};
+  CliRun run{-1, {}};
   if (pipe == nullptr) return run;
   char buffer[1 << 16];
   std::string line;
@@ -55,7 +55,7 @@ TEST(CliTest, SubmitPrintsOneJsonLinePerEntryAndPullPrintsEvents) {
   GatewayProcess server(dir.path());
   const std::string target = "--target " + server.address();
 
-  Run submit = RunCli("submit " + target + " --source hospital-a " +
+  CliRun submit = RunCli("submit " + target + " --source hospital-a " +
                       Data("transaction-enrol-and-data.json"));
   EXPECT_EQ(submit.exit_code, 0);
   ASSERT_EQ(submit.lines.size(), 4u);
@@ -67,12 +67,12 @@ TEST(CliTest, SubmitPrintsOneJsonLinePerEntryAndPullPrintsEvents) {
     EXPECT_THAT(line["file"].GetString(), HasSubstr("transaction-enrol-and-data.json"));
   }
 
-  Run again = RunCli("submit " + target + " --source hospital-a " +
+  CliRun again = RunCli("submit " + target + " --source hospital-a " +
                      Data("transaction-enrol-and-data.json"));
   EXPECT_EQ(again.exit_code, 0);
   EXPECT_STREQ(Json(again.lines[0])["outcome"].GetString(), "duplicate");
 
-  Run pull = RunCli("pull " + target + " --after 1 --limit 2");
+  CliRun pull = RunCli("pull " + target + " --after 1 --limit 2");
   EXPECT_EQ(pull.exit_code, 0);
   ASSERT_EQ(pull.lines.size(), 2u);
   rapidjson::Document event = Json(pull.lines[0]);
@@ -84,7 +84,7 @@ TEST(CliTest, SubmitPrintsOneJsonLinePerEntryAndPullPrintsEvents) {
 TEST(CliTest, SubmitExitsNonZeroWhenAnEntryIsRejected) {
   TempDir dir;
   GatewayProcess server(dir.path());
-  Run run = RunCli("submit --target " + server.address() + " " +
+  CliRun run = RunCli("submit --target " + server.address() + " " +
                    Data("observation-anc-pt-1001.json"));
   EXPECT_EQ(run.exit_code, 1);
   ASSERT_EQ(run.lines.size(), 1u);
@@ -100,7 +100,7 @@ TEST(CliTest, SubmitReportsAWholeBodyRejectionWithItsOperationOutcome) {
   std::FILE* file = std::fopen(bad.c_str(), "w");
   std::fputs("{\"resourceType\": ", file);
   std::fclose(file);
-  Run run = RunCli("submit --target " + server.address() + " " + bad);
+  CliRun run = RunCli("submit --target " + server.address() + " " + bad);
   EXPECT_EQ(run.exit_code, 1);
   ASSERT_EQ(run.lines.size(), 1u);
   rapidjson::Document line = Json(run.lines[0]);
@@ -111,7 +111,7 @@ TEST(CliTest, SubmitReportsAWholeBodyRejectionWithItsOperationOutcome) {
 
 TEST(CliTest, HelpWorksForEveryCommand) {
   for (const char* command : {"", "serve ", "submit ", "pull ", "bench "}) {
-    Run run = RunCli(std::string(command) + "--help");
+    CliRun run = RunCli(std::string(command) + "--help");
     EXPECT_EQ(run.exit_code, 0) << command;
     ASSERT_FALSE(run.lines.empty()) << command;
   }

@@ -56,7 +56,9 @@ TEST_F(SubmitAndPullTest, TransactionEnrolsAndMapsEveryEntryThenPullReturnsThemI
     EXPECT_EQ(events[i].study_id(), "KRD-ASCT2");
     EXPECT_EQ(events[i].site_id(), "hospital-a");
     EXPECT_EQ(events[i].source().system(), "hospital-a");
-    if (i > 0) EXPECT_GT(events[i].sequence(), events[i - 1].sequence());
+    if (i > 0) {
+      EXPECT_GT(events[i].sequence(), events[i - 1].sequence());
+    }
   }
   EXPECT_TRUE(events[0].has_enrollment_changed());
   EXPECT_EQ(events[0].enrollment_changed().enrolled_on(), "2026-02-02");
