@@ -148,7 +148,11 @@ void RunUnary(const BenchOptions& options, const std::string& run, Tally& tally)
 }
 
 // `concurrency` streams, each with a writer and a reader thread; responses come back in
-// request order, so a response's latency is measured from its request's send time.
+// request order, so a response's latency is measured from its request's send time. Each stream
+// keeps at most kStreamWindow submissions unanswered, as a feed waiting for acknowledgements
+// would; without a window the latency would only measure the client's own queue.
+constexpr size_t kStreamWindow = 256;
+
 void RunStreams(const BenchOptions& options, const std::string& run, Tally& tally) {
   std::vector<std::thread> threads;
   for (int s = 0; s < options.concurrency; ++s) {
@@ -160,15 +164,28 @@ void RunStreams(const BenchOptions& options, const std::string& run, Tally& tall
       for (uint64_t i = s; i < options.count; i += options.concurrency) mine.push_back(i);
       std::vector<Clock::time_point> sent(mine.size());
       std::atomic<size_t> written{0};
+      std::mutex window_mu;
+      std::condition_variable window_open;
+      size_t answered = 0;
       std::thread reader([&] {
         v1::SubmitResponse response;
         for (size_t k = 0; k < mine.size() && stream->Read(&response); ++k) {
           while (written.load() <= k) std::this_thread::yield();
           tally.Add(std::chrono::duration<double, std::milli>(Clock::now() - sent[k]).count(),
                     response, true);
+          std::lock_guard<std::mutex> lock(window_mu);
+          answered = k + 1;
+          window_open.notify_one();
         }
+        std::lock_guard<std::mutex> lock(window_mu);
+        answered = mine.size();  // the stream ended: release the writer
+        window_open.notify_one();
       });
       for (size_t k = 0; k < mine.size(); ++k) {
+        {
+          std::unique_lock<std::mutex> lock(window_mu);
+          window_open.wait(lock, [&] { return k < answered + kStreamWindow; });
+        }
         v1::SubmitRequest request;
         request.set_source_system(options.source);
         request.set_body(Resource(run, mine[k], options.subjects));

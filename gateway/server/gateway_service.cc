@@ -64,9 +64,8 @@ class GatewayService::StreamReactor final
 
   void Complete(uint64_t slot, v1::SubmitResponse response) {
     std::unique_lock<std::mutex> lock(mu_);
-    for (Pending& pending : pending_) {
-      if (pending.slot == slot) pending.response = std::move(response);
-    }
+    // Slots are consecutive and leave from the front, so the index is the distance to it.
+    pending_[slot - pending_.front().slot].response = std::move(response);
     Act(lock);
   }
 
