@@ -116,26 +116,8 @@ void MapValue(const Value& resource, const LabAnalyte* analyte, const MapContext
   }
 }
 
-void MapRangeBound(const Value& range, const char* name, const std::string& range_path,
-                   const LabAnalyte* analyte, const MapContext& context, v1::Range* out,
-                   std::vector<Issue>* issues) {
-  const std::string path = Child(range_path, name);
-  if (!Has(range, name)) return;
-  std::optional<QuantityValue> bound = ReadQuantity(range[name], path, issues);
-  if (!bound || !bound->value) return;
-  std::optional<double> value;
-  if (analyte != nullptr) value = Normalise(*bound, *analyte, context.study.units());
-  // Unconvertible bounds are kept as sent; Range.unit says which unit the bounds are in.
-  const bool normalised = value.has_value();
-  if (!normalised) value = bound->value;
-  if (std::string(name) == "low") {
-    out->set_low(*value);
-  } else {
-    out->set_high(*value);
-  }
-  if (out->unit().empty()) out->set_unit(normalised ? analyte->unit : UnitAsSent(*bound));
-}
-
+// The reference range's bounds, normalised like the value when every sent bound converts;
+// otherwise all kept as sent, so that low and high are always in the one unit Range.unit names.
 void MapReferenceRange(const Value& resource, const LabAnalyte* analyte,
                        const MapContext& context, v1::LabResult* lab,
                        std::vector<Issue>* issues) {
@@ -148,9 +130,33 @@ void MapReferenceRange(const Value& resource, const LabAnalyte* analyte,
     AddError("structure", range_path, "referenceRange entries must be objects", issues);
     return;
   }
+  std::optional<QuantityValue> bounds[2];
+  const char* kNames[2] = {"low", "high"};
+  for (int i = 0; i < 2; ++i) {
+    if (Has(range, kNames[i])) {
+      bounds[i] = ReadQuantity(range[kNames[i]], Child(range_path, kNames[i]), issues);
+    }
+  }
+  std::optional<double> normalised[2];
+  bool all_normalised = analyte != nullptr;
+  std::string unit_as_sent;
+  for (int i = 0; i < 2; ++i) {
+    if (!bounds[i] || !bounds[i]->value) continue;
+    if (unit_as_sent.empty()) unit_as_sent = UnitAsSent(*bounds[i]);
+    if (analyte != nullptr) normalised[i] = Normalise(*bounds[i], *analyte, context.study.units());
+    if (!normalised[i]) all_normalised = false;
+  }
   v1::Range* out = lab->mutable_reference_range();
-  MapRangeBound(range, "low", range_path, analyte, context, out, issues);
-  MapRangeBound(range, "high", range_path, analyte, context, out, issues);
+  for (int i = 0; i < 2; ++i) {
+    if (!bounds[i] || !bounds[i]->value) continue;
+    const double value = all_normalised ? *normalised[i] : *bounds[i]->value;
+    if (i == 0) {
+      out->set_low(value);
+    } else {
+      out->set_high(value);
+    }
+    out->set_unit(all_normalised ? analyte->unit : unit_as_sent);
+  }
   out->set_text(GetString(range, "text", Child(range_path, "text"), Presence::kOptional, issues)
                     .value_or(""));
 }

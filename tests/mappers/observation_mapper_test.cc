@@ -152,6 +152,21 @@ TEST(ObservationMapperTest, OfficialHeightInInchesBecomesCentimetres) {
   EXPECT_EQ(lab.unit(), "cm");
 }
 
+TEST(ObservationMapperTest, NonStudyAnalyteKeepsValueAndRangeAsSent) {
+  MapResult result = MapFixture("r4ex-Observation-f001.json");  // LOINC 15074-8, mmol/L
+  ASSERT_FALSE(result.HasErrors()) << DescribeIssues(result);
+  const v1::LabResult& lab = Lab(result);
+  EXPECT_TRUE(lab.analyte().empty());
+  EXPECT_FALSE(lab.has_value());
+  EXPECT_DOUBLE_EQ(lab.value_as_sent().value(), 6.3);
+  EXPECT_EQ(lab.value_as_sent().unit(), "mmol/L");
+  EXPECT_DOUBLE_EQ(lab.reference_range().low(), 3.1);
+  EXPECT_DOUBLE_EQ(lab.reference_range().high(), 6.2);
+  EXPECT_EQ(lab.reference_range().unit(), "mmol/L");
+  EXPECT_EQ(lab.interpretation(), "H");
+  EXPECT_TRUE(HasFinding(result, "unknown-lab-code"));
+}
+
 TEST(ObservationMapperTest, MapsStringAndCodedValues) {
   MapResult text = MapFixture("r4ex-Observation-eye-color.json");
   EXPECT_EQ(Lab(text).value_text(), "blue");
