@@ -110,6 +110,7 @@ TEST(AdverseEventMapperTest, GradeOutsideOneToFiveIsAnError) {
 }
 
 TEST(AdverseEventMapperTest, OfficialExampleKeepsTheUnknownSnomedEvent) {
+  TRIALGATE_REQUIRE_FIXTURES();
   MapResult result = MapFixture("r4ex-AdverseEvent-example.json");
   ASSERT_FALSE(result.HasErrors()) << DescribeIssues(result);
   const v1::AdverseEventReported& ae = Ae(result);

@@ -29,6 +29,7 @@ std::map<std::string, std::vector<std::string>> FixturesByType() {
 }
 
 TEST(FixturesTest, FindsAllOfficialExamples) {
+  TRIALGATE_REQUIRE_FIXTURES();
   auto files = FixturesByType();
   EXPECT_EQ(files["MedicationAdministration"].size(), 14u);
   EXPECT_EQ(files["Observation"].size(), 64u);
@@ -36,6 +37,7 @@ TEST(FixturesTest, FindsAllOfficialExamples) {
 }
 
 TEST(FixturesTest, EveryOfficialExampleMapsToOneEventOrExplainsWhyNot) {
+  TRIALGATE_REQUIRE_FIXTURES();
   for (const auto& [type, paths] : FixturesByType()) {
     for (const std::string& path : paths) {
       SCOPED_TRACE(path);
@@ -85,6 +87,7 @@ TEST(FixturesTest, EveryOfficialExampleMapsToOneEventOrExplainsWhyNot) {
 }
 
 TEST(FixturesTest, AllMedicationAdministrationExamplesHaveStatusAndTime) {
+  TRIALGATE_REQUIRE_FIXTURES();
   auto fixtures = FixturesByType();
   for (const std::string& path : fixtures["MedicationAdministration"]) {
     SCOPED_TRACE(path);

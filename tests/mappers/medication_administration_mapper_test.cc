@@ -142,6 +142,7 @@ TEST(MedicationAdministrationMapperTest, FlagsStudyDrugDoseInAnUnconvertibleUnit
 }
 
 TEST(MedicationAdministrationMapperTest, MapsOfficialExampleMedadmin0301) {
+  TRIALGATE_REQUIRE_FIXTURES();
   MapResult result = MapFixture("r4ex-MedicationAdministration-medadmin0301.json");
   ASSERT_FALSE(result.HasErrors()) << DescribeIssues(result);
   const v1::DoseAdministered& dose = Dose(result);
@@ -160,6 +161,7 @@ TEST(MedicationAdministrationMapperTest, MapsOfficialExampleMedadmin0301) {
 }
 
 TEST(MedicationAdministrationMapperTest, MapsOfficialOnHoldExampleWithReason) {
+  TRIALGATE_REQUIRE_FIXTURES();
   MapResult result = MapFixture("r4ex-MedicationAdministration-medadminexample03.json");
   ASSERT_FALSE(result.HasErrors()) << DescribeIssues(result);
   const v1::DoseAdministered& dose = Dose(result);
@@ -169,6 +171,7 @@ TEST(MedicationAdministrationMapperTest, MapsOfficialOnHoldExampleWithReason) {
 }
 
 TEST(MedicationAdministrationMapperTest, GramsInOfficialExample0303BecomeMilligrams) {
+  TRIALGATE_REQUIRE_FIXTURES();
   MapResult result = MapFixture("r4ex-MedicationAdministration-medadmin0303.json");
   const v1::DoseAdministered& dose = Dose(result);
   EXPECT_EQ(dose.status(), v1::DoseAdministered::ENTERED_IN_ERROR);

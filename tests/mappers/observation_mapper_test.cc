@@ -121,6 +121,7 @@ TEST(ObservationMapperTest, UnknownCodeIsKeptWithWarningNamingTheCode) {
 }
 
 TEST(ObservationMapperTest, OfficialHemoglobinExampleF005) {
+  TRIALGATE_REQUIRE_FIXTURES();
   MapResult result = MapFixture("r4ex-Observation-f005.json");
   ASSERT_FALSE(result.HasErrors()) << DescribeIssues(result);
   const v1::LabResult& lab = Lab(result);
@@ -135,6 +136,7 @@ TEST(ObservationMapperTest, OfficialHemoglobinExampleF005) {
 }
 
 TEST(ObservationMapperTest, OfficialWeightInPoundsBecomesKilograms) {
+  TRIALGATE_REQUIRE_FIXTURES();
   MapResult result = MapFixture("r4ex-Observation-example.json");
   const v1::LabResult& lab = Lab(result);
   EXPECT_EQ(lab.analyte(), "body_weight");
@@ -145,6 +147,7 @@ TEST(ObservationMapperTest, OfficialWeightInPoundsBecomesKilograms) {
 }
 
 TEST(ObservationMapperTest, OfficialHeightInInchesBecomesCentimetres) {
+  TRIALGATE_REQUIRE_FIXTURES();
   MapResult result = MapFixture("r4ex-Observation-body-height.json");
   const v1::LabResult& lab = Lab(result);
   EXPECT_EQ(lab.analyte(), "body_height");
@@ -153,6 +156,7 @@ TEST(ObservationMapperTest, OfficialHeightInInchesBecomesCentimetres) {
 }
 
 TEST(ObservationMapperTest, NonStudyAnalyteKeepsValueAndRangeAsSent) {
+  TRIALGATE_REQUIRE_FIXTURES();
   MapResult result = MapFixture("r4ex-Observation-f001.json");  // LOINC 15074-8, mmol/L
   ASSERT_FALSE(result.HasErrors()) << DescribeIssues(result);
   const v1::LabResult& lab = Lab(result);
@@ -168,6 +172,7 @@ TEST(ObservationMapperTest, NonStudyAnalyteKeepsValueAndRangeAsSent) {
 }
 
 TEST(ObservationMapperTest, MapsStringAndCodedValues) {
+  TRIALGATE_REQUIRE_FIXTURES();
   MapResult text = MapFixture("r4ex-Observation-eye-color.json");
   EXPECT_EQ(Lab(text).value_text(), "blue");
   MapResult coded = MapFixture("r4ex-Observation-bloodgroup.json");
@@ -177,6 +182,7 @@ TEST(ObservationMapperTest, MapsStringAndCodedValues) {
 }
 
 TEST(ObservationMapperTest, MissingSubjectIsARequiredError) {
+  TRIALGATE_REQUIRE_FIXTURES();
   MapResult result = MapFixture("r4ex-Observation-decimal.json");
   const Issue* issue = FindIssue(result, "Observation.subject");
   ASSERT_NE(issue, nullptr) << DescribeIssues(result);
