@@ -124,6 +124,9 @@ void RunUnary(const BenchOptions& options, const std::string& run, Tally& tally)
     v1::SubmitResponse response;
     Clock::time_point start;
   };
+  // A call's state must outlive its completion callback (the callback lives inside the call),
+  // so every call is kept until the run ends.
+  std::vector<std::unique_ptr<Call>> calls(options.count);
   std::function<void(int)> issue = [&](int lane) {
     const uint64_t i = next++;
     if (i >= options.count) {
@@ -131,7 +134,8 @@ void RunUnary(const BenchOptions& options, const std::string& run, Tally& tally)
       if (--lanes_running == 0) all_done.notify_one();
       return;
     }
-    auto call = std::make_shared<Call>();
+    calls[i] = std::make_unique<Call>();
+    Call* call = calls[i].get();
     call->request.set_source_system(options.source);
     call->request.set_body(Resource(run, i, options.subjects));
     call->start = Clock::now();

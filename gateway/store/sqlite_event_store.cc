@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "gateway/common/status_macros.h"
+#include "gateway/store/ordered_runner.h"
 
 namespace trialgate::store {
 namespace {
@@ -27,22 +28,25 @@ constexpr char kCreateMetaSql[] =
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID";
 
 // Schema v1. `sources` holds every idempotency key ever committed, including those of writes
-// with no events, which `events` alone could not remember. AUTOINCREMENT makes sequences strictly
-// increasing and never reused, even if rows were ever deleted. `payload` is the serialized Event
-// without its sequence: the row's own key is the one source of truth for the order.
+// with no events, which `events` alone could not remember, and the sequence range its events
+// got: the one writer inserts a source's events back to back, so they are contiguous. AUTOINCREMENT
+// makes sequences strictly increasing and never reused, even if rows were ever deleted. `payload`
+// is the serialized Event without its sequence: the row's own key is the one source of truth for
+// the order. There is deliberately no index on event_id: ids are derived from the source key,
+// whose primary key already makes them unique, and a second index on random hex would make every
+// commit write as many scattered pages as it has events (measured: it dominated the WAL writes).
 constexpr char kCreateTablesSql[] = R"sql(
 CREATE TABLE IF NOT EXISTS sources (
-  source_key  TEXT PRIMARY KEY,
-  event_count INTEGER NOT NULL
+  source_key     TEXT PRIMARY KEY,
+  first_sequence INTEGER NOT NULL,
+  event_count    INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
   sequence   INTEGER PRIMARY KEY AUTOINCREMENT,
-  event_id   TEXT NOT NULL UNIQUE,
-  source_key TEXT NOT NULL,
+  event_id   TEXT NOT NULL,
   subject_id TEXT,
   payload    BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_by_source ON events(source_key, sequence);
 CREATE TABLE IF NOT EXISTS enrollments (
   site_id          TEXT NOT NULL,
   patient_key_hmac TEXT NOT NULL,
@@ -58,13 +62,14 @@ constexpr char kInsertSchemaVersionSql[] =
     "INSERT INTO meta(key, value) VALUES ('schema_version', ?1)";
 constexpr char kSelectLastSequenceSql[] = "SELECT COALESCE(MAX(sequence), 0) FROM events";
 
+constexpr char kSelectSourceSql[] =
+    "SELECT first_sequence, event_count FROM sources WHERE source_key = ?1";
 constexpr char kInsertSourceSql[] =
-    "INSERT INTO sources(source_key, event_count) VALUES (?1, ?2) "
-    "ON CONFLICT(source_key) DO NOTHING";
+    "INSERT INTO sources(source_key, first_sequence, event_count) VALUES (?1, ?2, ?3)";
 constexpr char kSelectSourceEventsSql[] =
-    "SELECT event_id, sequence FROM events WHERE source_key = ?1 ORDER BY sequence";
+    "SELECT event_id, sequence FROM events WHERE sequence >= ?1 ORDER BY sequence LIMIT ?2";
 constexpr char kInsertEventSql[] =
-    "INSERT INTO events(event_id, source_key, subject_id, payload) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO events(event_id, subject_id, payload) VALUES (?1, ?2, ?3)";
 constexpr char kUpsertEnrollmentSql[] =
     "INSERT INTO enrollments(site_id, patient_key_hmac, subject_id, status, enrolled_on) "
     "VALUES (?1, ?2, ?3, ?4, ?5) "
@@ -267,7 +272,7 @@ size_t CountEvents(const std::vector<SourceWrite>& writes) {
 
 // A request's own data problem: it is answered alone and the rest of its group still commits.
 bool IsRequestLocal(const absl::Status& status) {
-  return absl::IsInvalidArgument(status) || absl::IsAlreadyExists(status);
+  return absl::IsInvalidArgument(status);
 }
 
 absl::Status ValidateRequest(const std::vector<SourceWrite>& writes) {
@@ -357,7 +362,8 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   absl::Status WriteGroup(std::vector<Request>& group, std::vector<CommitResult>* results,
                           GroupOutcome* outcome);
   absl::Status WriteSource(SourceWrite& write, SourceResult* result, GroupOutcome* outcome);
-  absl::Status ReadSourceEvents(const std::string& source_key, SourceResult* result);
+  // Fills *result with the stored source's events when `source_key` is already stored.
+  absl::StatusOr<bool> FindStoredSource(const std::string& source_key, SourceResult* result);
 
   const std::string path_;
   const SqliteStoreOptions options_;
@@ -371,6 +377,7 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   StmtPtr release_;
   StmtPtr rollback_to_;
   StmtPtr insert_source_;
+  StmtPtr select_source_;
   StmtPtr select_source_events_;
   StmtPtr insert_event_;
   StmtPtr upsert_enrollment_;
@@ -386,6 +393,9 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   SqliteStoreStats stats_;               // guarded by mu_
 
   std::thread writer_;
+  // Declared last: destroyed first after the writer has joined, it runs the callbacks still
+  // queued while everything they may touch (mu_, the stats) is alive.
+  OrderedRunner callbacks_;
 };
 
 absl::StatusOr<std::unique_ptr<SqliteEventStoreImpl>> SqliteEventStoreImpl::Open(
@@ -421,6 +431,7 @@ absl::Status SqliteEventStoreImpl::PrepareStatements() {
   ASSIGN_OR_RETURN(savepoint_, Prepare(db, "SAVEPOINT request"));
   ASSIGN_OR_RETURN(release_, Prepare(db, "RELEASE request"));
   ASSIGN_OR_RETURN(rollback_to_, Prepare(db, "ROLLBACK TO request"));
+  ASSIGN_OR_RETURN(select_source_, Prepare(db, kSelectSourceSql));
   ASSIGN_OR_RETURN(insert_source_, Prepare(db, kInsertSourceSql));
   ASSIGN_OR_RETURN(select_source_events_, Prepare(db, kSelectSourceEventsSql));
   ASSIGN_OR_RETURN(insert_event_, Prepare(db, kInsertEventSql));
@@ -512,10 +523,16 @@ void SqliteEventStoreImpl::WriterLoop() {
     }
     if (outcome.last_sequence != 0) sequence_cv_.notify_all();
 
-    // Outside the lock: a callback may call back into the store (e.g. Commit, LastSequence).
-    for (size_t i = 0; i < group.size(); ++i) {
-      if (group[i].done) group[i].done(std::move(results[i]));
-    }
+    // On the callback thread, in request order, while this thread writes the next group; and
+    // outside the lock, since a callback may call back into the store (Commit, LastSequence).
+    std::vector<CommitCallback> callbacks;
+    callbacks.reserve(group.size());
+    for (Request& request : group) callbacks.push_back(std::move(request.done));
+    callbacks_.Post([callbacks = std::move(callbacks), results = std::move(results)]() mutable {
+      for (size_t i = 0; i < callbacks.size(); ++i) {
+        if (callbacks[i]) callbacks[i](std::move(results[i]));
+      }
+    });
   }
 }
 
@@ -530,7 +547,7 @@ absl::Status SqliteEventStoreImpl::WriteGroup(std::vector<Request>& group,
       result.status = ValidateRequest(group[i].writes);
       if (!result.status.ok()) continue;
 
-      // A savepoint per request keeps one request's constraint violation from sinking the group.
+      // A savepoint per request keeps one request's bad data from sinking the group.
       RETURN_IF_ERROR(Run(db, savepoint_.get(), "cannot open a savepoint"));
       GroupOutcome request_outcome;
       result.results.resize(group[i].writes.size());
@@ -567,20 +584,13 @@ absl::Status SqliteEventStoreImpl::WriteGroup(std::vector<Request>& group,
 absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, SourceResult* result,
                                                GroupOutcome* outcome) {
   sqlite3* db = db_.get();
-  {
-    // Inserting the key first is both the duplicate check and the claim, in one statement;
-    // it also sees keys written earlier in the same group.
-    sqlite3_stmt* stmt = insert_source_.get();
-    ScopedReset reset(stmt);
-    RETURN_IF_ERROR(BindText(db, stmt, 1, write.source_key));
-    RETURN_IF_ERROR(BindInt(db, stmt, 2, static_cast<int64_t>(write.events.size())));
-    int rc = sqlite3_step(stmt);
-    if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot record the source");
-    if (sqlite3_changes(db) == 0) {
-      result->duplicate = true;
-      ++outcome->delta.duplicates;
-      return ReadSourceEvents(write.source_key, result);
-    }
+  // The one writer is the only one who inserts sources, so a look-up then an insert cannot race;
+  // the look-up also sees keys written earlier in the same group.
+  ASSIGN_OR_RETURN(const bool stored, FindStoredSource(write.source_key, result));
+  if (stored) {
+    result->duplicate = true;
+    ++outcome->delta.duplicates;
+    return absl::OkStatus();
   }
   ++outcome->delta.source_writes;
 
@@ -594,23 +604,26 @@ absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, SourceResult*
     sqlite3_stmt* stmt = insert_event_.get();
     ScopedReset reset(stmt);
     RETURN_IF_ERROR(BindText(db, stmt, 1, event.event_id()));
-    RETURN_IF_ERROR(BindText(db, stmt, 2, write.source_key));
-    if (!event.subject_id().empty()) RETURN_IF_ERROR(BindText(db, stmt, 3, event.subject_id()));
-    int rc = sqlite3_bind_blob64(stmt, 4, payload.data(), payload.size(), SQLITE_STATIC);
+    if (!event.subject_id().empty()) RETURN_IF_ERROR(BindText(db, stmt, 2, event.subject_id()));
+    int rc = sqlite3_bind_blob64(stmt, 3, payload.data(), payload.size(), SQLITE_STATIC);
     if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot bind the event payload");
     rc = sqlite3_step(stmt);
-    if (rc == SQLITE_CONSTRAINT_UNIQUE) {
-      // The source is new but its event id is not: the caller's ids are inconsistent. Only this
-      // request is refused.
-      return absl::AlreadyExistsError(absl::StrCat(
-          "event_id '", event.event_id(), "' is already stored under another source_key"));
-    }
     if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot insert an event");
     const uint64_t sequence = static_cast<uint64_t>(sqlite3_last_insert_rowid(db));
     result->event_ids.push_back(event.event_id());
     result->sequences.push_back(sequence);
     ++outcome->delta.events_written;
     outcome->last_sequence = std::max(outcome->last_sequence, sequence);
+  }
+  {
+    sqlite3_stmt* stmt = insert_source_.get();
+    ScopedReset reset(stmt);
+    RETURN_IF_ERROR(BindText(db, stmt, 1, write.source_key));
+    const int64_t first = result->sequences.empty() ? 0 : result->sequences.front();
+    RETURN_IF_ERROR(BindInt(db, stmt, 2, first));
+    RETURN_IF_ERROR(BindInt(db, stmt, 3, static_cast<int64_t>(write.events.size())));
+    const int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot record the source");
   }
 
   for (const EnrollmentRecord& enrollment : write.enrollments) {
@@ -627,19 +640,32 @@ absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, SourceResult*
   return absl::OkStatus();
 }
 
-absl::Status SqliteEventStoreImpl::ReadSourceEvents(const std::string& source_key,
-                                                    SourceResult* result) {
+absl::StatusOr<bool> SqliteEventStoreImpl::FindStoredSource(const std::string& source_key,
+                                                             SourceResult* result) {
   sqlite3* db = db_.get();
+  int64_t first = 0, count = 0;
+  {
+    sqlite3_stmt* stmt = select_source_.get();
+    ScopedReset reset(stmt);
+    RETURN_IF_ERROR(BindText(db, stmt, 1, source_key));
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) return false;
+    if (rc != SQLITE_ROW) return SqliteError(db, rc, "cannot look up a source");
+    first = sqlite3_column_int64(stmt, 0);
+    count = sqlite3_column_int64(stmt, 1);
+  }
+  if (count == 0) return true;
   sqlite3_stmt* stmt = select_source_events_.get();
   ScopedReset reset(stmt);
-  RETURN_IF_ERROR(BindText(db, stmt, 1, source_key));
+  RETURN_IF_ERROR(BindInt(db, stmt, 1, first));
+  RETURN_IF_ERROR(BindInt(db, stmt, 2, count));
   int rc;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     result->event_ids.push_back(ColumnText(stmt, 0));
     result->sequences.push_back(static_cast<uint64_t>(sqlite3_column_int64(stmt, 1)));
   }
   if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot read the stored events of a source");
-  return absl::OkStatus();
+  return true;
 }
 
 absl::StatusOr<std::unique_ptr<EventReader>> SqliteEventStoreImpl::OpenReader() {

@@ -42,11 +42,13 @@ struct SqliteStoreStats {
 // The embedded EventStore: one SQLite database file in WAL mode with synchronous=FULL.
 //
 // One writer thread owns the write connection. Commit() only enqueues; the writer takes what is
-// queued (bounded by the options), writes it in ONE transaction and runs the callbacks in request
-// order after COMMIT returned, so concurrent requests share one fsync. Each request is written
-// inside its own savepoint: a constraint violation caused by one request's data (an event_id
-// already stored under another source_key) fails that request alone with ALREADY_EXISTS, as an
-// empty source_key or event_id does with INVALID_ARGUMENT; the rest of the group commits. Any other
+// queued (bounded by the options), writes it in ONE transaction, so concurrent requests share one
+// fsync, and after COMMIT returned hands the callbacks, in request order, to a callback thread
+// (answering callers overlaps with writing the next group). Each request is written
+// inside its own savepoint: a problem with one request's own data (an empty source_key or
+// event_id, an event that cannot be serialized) fails that request alone with INVALID_ARGUMENT;
+// the rest of the group commits. Event ids are not checked for uniqueness here: the caller
+// derives them from the source key, which is unique. Any other
 // failure (I/O, disk full, lock timeout, a failed COMMIT) rolls the whole group back, fails every
 // request of the group with the SQLite message, and marks the store failed: from then on every
 // Commit() fails fast with UNAVAILABLE until the store is reopened. Nothing not durable is ever

@@ -465,37 +465,6 @@ TEST_F(SqliteEventStoreTest, LockedDatabaseFailsCommitWithTheSqliteMessage) {
   EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e1"));
 }
 
-TEST_F(SqliteEventStoreTest, ConflictingEventIdFailsOnlyItsOwnRequest) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
-  ASSERT_NE(store, nullptr);
-  WriterGate gate;
-  gate.CloseWith(*store, MakeWrite("src/0", {"e0"}));
-  std::promise<CommitResult> good;
-  std::promise<CommitResult> bad;
-  store->Commit({MakeWrite("src/1", {"e1"})},
-                [&good](CommitResult r) { good.set_value(std::move(r)); });
-  // A new source whose second event reuses a stored event id: the whole request is refused,
-  // including its first event.
-  store->Commit({MakeWrite("src/2", {"e2", "e0"})},
-                [&bad](CommitResult r) { bad.set_value(std::move(r)); });
-  gate.Open();
-  CommitResult good_result = good.get_future().get();
-  CommitResult bad_result = bad.get_future().get();
-
-  EXPECT_TRUE(good_result.status.ok()) << good_result.status;
-  EXPECT_EQ(bad_result.status.code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_THAT(bad_result.status.message(), HasSubstr("e0"));
-  EXPECT_THAT(bad_result.results, IsEmpty());
-  EXPECT_TRUE(store->Health().ok());
-  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e0", "e1"));
-
-  // The refused source was not recorded: corrected, it is accepted as new.
-  CommitResult corrected = CommitOne(*store, MakeWrite("src/2", {"e2", "e3"}));
-  ASSERT_TRUE(corrected.status.ok()) << corrected.status;
-  EXPECT_FALSE(corrected.results[0].duplicate);
-  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e0", "e1", "e2", "e3"));
-}
-
 TEST_F(SqliteEventStoreTest, RejectsMissingKeysWithoutFailingTheStore) {
   std::unique_ptr<SqliteEventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
