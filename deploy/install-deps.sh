@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package trialgate needs to build, run and test.
 # Idempotent and non-interactive; run as root or with sudo available.
+# --with-fuzz also installs clang and libFuzzer (for deploy/fuzz.sh).
 set -euo pipefail
 
 packages=(
@@ -15,6 +16,9 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+if [ "${1:-}" = --with-fuzz ]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

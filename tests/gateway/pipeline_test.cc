@@ -5,41 +5,14 @@
 #include "fhir-profiles/embedded.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/gateway/fake_event_store.h"
 #include "tests/integration/gateway_harness.h"
 
 namespace trialgate::pipeline {
 namespace {
 
 using ::testing::HasSubstr;
-
-// Records commits; answers them at once with the configured status.
-class FakeEventStore : public store::EventStore {
- public:
-  absl::Status commit_status = absl::OkStatus();
-  std::vector<std::vector<store::SourceWrite>> commits;
-
-  void Commit(std::vector<store::SourceWrite> writes, store::CommitCallback done) override {
-    store::CommitResult result;
-    result.status = commit_status;
-    if (commit_status.ok()) {
-      for (const auto& write : writes) {
-        store::SourceResult source;
-        for (const auto& event : write.events) source.event_ids.push_back(event.event_id());
-        result.results.push_back(source);
-      }
-    }
-    commits.push_back(std::move(writes));
-    done(std::move(result));
-  }
-  absl::StatusOr<std::unique_ptr<store::EventReader>> OpenReader() override {
-    return absl::UnimplementedError("fake");
-  }
-  uint64_t LastSequence() const override { return 0; }
-  bool WaitForSequenceAbove(uint64_t, std::chrono::milliseconds) override { return false; }
-  absl::StatusOr<std::vector<store::EnrollmentRecord>> LoadEnrollments() override {
-    return std::vector<store::EnrollmentRecord>{};
-  }
-};
+using ::trialgate::testing::FakeEventStore;
 
 class PipelineTest : public ::testing::Test {
  protected:

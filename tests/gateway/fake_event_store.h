@@ -1,0 +1,43 @@
+#ifndef TRIALGATE_TESTS_GATEWAY_FAKE_EVENT_STORE_H_
+#define TRIALGATE_TESTS_GATEWAY_FAKE_EVENT_STORE_H_
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "gateway/store/event_store.h"
+
+namespace trialgate::testing {
+
+// Records commits; answers them at once with the configured status.
+class FakeEventStore final : public store::EventStore {
+ public:
+  absl::Status commit_status = absl::OkStatus();
+  std::vector<std::vector<store::SourceWrite>> commits;
+
+  void Commit(std::vector<store::SourceWrite> writes, store::CommitCallback done) override {
+    store::CommitResult result;
+    result.status = commit_status;
+    if (commit_status.ok()) {
+      for (const auto& write : writes) {
+        store::SourceResult source;
+        for (const auto& event : write.events) source.event_ids.push_back(event.event_id());
+        result.results.push_back(source);
+      }
+    }
+    commits.push_back(std::move(writes));
+    done(std::move(result));
+  }
+  absl::StatusOr<std::unique_ptr<store::EventReader>> OpenReader() override {
+    return absl::UnimplementedError("fake");
+  }
+  uint64_t LastSequence() const override { return 0; }
+  bool WaitForSequenceAbove(uint64_t, std::chrono::milliseconds) override { return false; }
+  absl::StatusOr<std::vector<store::EnrollmentRecord>> LoadEnrollments() override {
+    return std::vector<store::EnrollmentRecord>{};
+  }
+};
+
+}  // namespace trialgate::testing
+
+#endif  // TRIALGATE_TESTS_GATEWAY_FAKE_EVENT_STORE_H_
