@@ -1,0 +1,158 @@
+#ifndef TRIALGATE_GATEWAY_VALIDATION_PROFILE_SET_H_
+#define TRIALGATE_GATEWAY_VALIDATION_PROFILE_SET_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "gateway/validation/primitives.h"
+#include "rapidjson/document.h"
+
+namespace trialgate::validation {
+
+// The compiled form of FHIR R4 StructureDefinitions and the value sets of their required
+// bindings. Built once (ProfileSet::Create), immutable afterwards and so thread-safe; the
+// Validator walks it without parsing or allocating anything per definition.
+//
+// Each StructureDefinition becomes a TypeDef: a tree of ElementDefs keyed by the JSON property
+// names that may appear in a resource. A choice element `value[x]` is reachable under each of
+// its concrete names (`valueQuantity`, `valueString`, ...); a primitive element `birthDate` also
+// under `_birthDate` (its id and extensions).
+
+struct TypeDef;
+struct ElementDef;
+
+// An invariant of an element, kept for the invariant checker (not evaluated yet).
+struct Constraint {
+  std::string key;         // "obs-6"
+  std::string severity;    // "error" | "warning"
+  std::string human;
+  std::string expression;  // FHIRPath
+};
+
+// The codes of one value set, flattened.
+struct CodeSet {
+  std::string url;                                // canonical, without version
+  absl::flat_hash_set<std::string> system_codes;  // "system|code"
+  absl::flat_hash_set<std::string> codes;         // "code" (for elements of type code)
+};
+
+// One allowed type of an element.
+struct TypeRef {
+  enum class Kind { kPrimitive, kComplex, kResource };
+  Kind kind = Kind::kComplex;
+  std::string code;                      // "string", "Quantity", "Reference", "Resource"
+  std::string choice_suffix;             // "Quantity" for valueQuantity ("" unless a choice)
+  std::optional<Primitive> primitive;    // kPrimitive with a known format check
+  const TypeDef* def = nullptr;          // resolved definition of the type, when loaded
+  // Reference/canonical targets as type names ("Patient"); empty or "Resource" = any.
+  std::vector<std::string> target_types;
+  bool any_target = true;
+};
+
+// Where a JSON property name leads inside an element's children.
+struct Slot {
+  const ElementDef* element = nullptr;
+  uint16_t type_index = 0;   // index into element->types
+  bool underscore = false;   // `_name`: the id/extensions of a primitive
+};
+
+using ChildMap = absl::flat_hash_map<std::string, Slot>;
+
+struct ElementDef {
+  std::string path;        // "Observation.value[x]"
+  std::string name;        // "value" (the FHIRPath name, without [x])
+  bool choice = false;
+  uint32_t min = 0;
+  uint32_t max = 1;        // kUnbounded for "*"
+  static constexpr uint32_t kUnbounded = UINT32_MAX;
+  uint16_t index = 0;      // position among its parent's children (for counting)
+  std::vector<TypeRef> types;
+
+  // Required binding (other strengths are not checked).
+  std::string binding_value_set;         // canonical as written, with version if any
+  const CodeSet* required_codes = nullptr;  // nullptr: no required binding or not expandable
+
+  // fixed[x] / pattern[x], owned by the ProfileSet.
+  const rapidjson::Value* fixed = nullptr;
+  const rapidjson::Value* pattern = nullptr;
+
+  std::vector<Constraint> constraints;
+
+  // Children declared in this definition (backbone elements, the root), by JSON name.
+  ChildMap children;
+  std::vector<const ElementDef*> child_list;  // in definition order; index == ElementDef::index
+  // `contentReference`: the element whose children this one shares (e.g. #Bundle.link).
+  const ElementDef* content_ref = nullptr;
+  std::string content_ref_path;
+};
+
+struct TypeDef {
+  enum class Kind { kPrimitive, kComplex, kResource, kLogical };
+  std::string name;     // the type ("Observation", "Quantity", "string")
+  std::string url;      // canonical URL of the StructureDefinition
+  Kind kind = Kind::kComplex;
+  bool is_profile = false;  // derivation == constraint
+  bool is_abstract = false;
+  std::vector<std::unique_ptr<ElementDef>> elements;  // elements[0] is the root
+  const ElementDef* root() const { return elements.empty() ? nullptr : elements[0].get(); }
+};
+
+class ProfileSet {
+ public:
+  // Compiles StructureDefinitions, ValueSets and CodeSystems given as JSON texts. Each text is one
+  // such resource or a Bundle of them (as in the FHIR definitions packages); other resources are
+  // ignored. Needs snapshots. Fails (InvalidArgument) on malformed JSON or a StructureDefinition
+  // without a snapshot; a value set that cannot be expanded only leaves its binding unchecked.
+  static absl::StatusOr<std::unique_ptr<ProfileSet>> Create(
+      const std::vector<std::string_view>& json_texts);
+
+  // Same, from path -> content (e.g. trialgate::profiles::EmbeddedR4Definitions()); files not
+  // ending in ".json" are skipped.
+  static absl::StatusOr<std::unique_ptr<ProfileSet>> FromFiles(
+      const std::map<std::string, std::string>& files);
+
+  // The base (non-profile) definition of a type, or nullptr.
+  const TypeDef* FindType(std::string_view name) const;
+  // A definition by canonical URL (base or profile; "|version" is ignored), or nullptr.
+  const TypeDef* FindProfile(std::string_view url) const;
+  // A value set by canonical URL ("|version" ignored), or nullptr when absent or not expandable.
+  const CodeSet* FindValueSet(std::string_view url) const;
+
+  // The children of `element` when it holds a value of `type`: its own (backbone), those of its
+  // contentReference, or those of the type's definition. nullptr when unknown.
+  const ChildMap* ChildrenOf(const ElementDef& element, const TypeRef& type) const;
+  const std::vector<const ElementDef*>* ChildListOf(const ElementDef& element,
+                                                    const TypeRef& type) const;
+  // What may appear in `_name` of a primitive (id, extension).
+  const ElementDef* PrimitiveExtensionRoot(const TypeRef& type) const;
+
+  // Notes from compilation (types referenced but not loaded, value sets not expandable).
+  const std::vector<std::string>& notes() const { return notes_; }
+
+  ProfileSet(const ProfileSet&) = delete;
+  ProfileSet& operator=(const ProfileSet&) = delete;
+  ~ProfileSet();
+
+ private:
+  ProfileSet();
+  class Builder;
+
+  std::vector<std::unique_ptr<TypeDef>> types_;
+  absl::flat_hash_map<std::string, const TypeDef*> base_by_name_;
+  absl::flat_hash_map<std::string, const TypeDef*> by_url_;
+  absl::flat_hash_map<std::string, std::unique_ptr<CodeSet>> value_sets_;
+  std::unique_ptr<rapidjson::Document> values_;  // owns fixed/pattern values
+  std::vector<std::string> notes_;
+};
+
+}  // namespace trialgate::validation
+
+#endif  // TRIALGATE_GATEWAY_VALIDATION_PROFILE_SET_H_

@@ -1,0 +1,522 @@
+#include "gateway/validation/validator.h"
+
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/str_join.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
+
+namespace trialgate::validation {
+namespace {
+
+using mappers::Issue;
+using rapidjson::Value;
+
+absl::string_view View(const Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
+const Value* Member(const Value& object, const char* name) {
+  auto it = object.FindMember(name);
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+std::string Compact(const Value& v) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  v.Accept(writer);
+  std::string out(buffer.GetString(), buffer.GetSize());
+  if (out.size() > 200) out = out.substr(0, 200) + "...";
+  return out;
+}
+
+// True when `value` holds everything `pattern` holds (FHIR pattern[x] semantics): objects member
+// by member, arrays item by item (each pattern item matched by some value item), primitives equal.
+bool MatchesPattern(const Value& value, const Value& pattern) {
+  if (pattern.IsObject()) {
+    if (!value.IsObject()) return false;
+    for (auto m = pattern.MemberBegin(); m != pattern.MemberEnd(); ++m) {
+      auto it = value.FindMember(m->name);
+      if (it == value.MemberEnd() || !MatchesPattern(it->value, m->value)) return false;
+    }
+    return true;
+  }
+  if (pattern.IsArray()) {
+    if (!value.IsArray()) return false;
+    for (const Value& p : pattern.GetArray()) {
+      bool found = false;
+      for (const Value& v : value.GetArray()) {
+        if (MatchesPattern(v, p)) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) return false;
+    }
+    return true;
+  }
+  return value == pattern;
+}
+
+// The resource type named by a literal reference ("Patient/1", "Patient/1/_history/2",
+// "https://x/fhir/Patient/1"), or "" when it names none statically ("#c1", "urn:uuid:...").
+absl::string_view ReferenceType(absl::string_view reference) {
+  if (reference.empty() || reference[0] == '#' || reference.rfind("urn:", 0) == 0) return {};
+  const size_t query = reference.find('?');
+  if (query != absl::string_view::npos) reference = reference.substr(0, query);
+  absl::InlinedVector<absl::string_view, 8> segments;
+  size_t start = 0;
+  while (start <= reference.size()) {
+    size_t slash = reference.find('/', start);
+    if (slash == absl::string_view::npos) slash = reference.size();
+    segments.push_back(reference.substr(start, slash - start));
+    start = slash + 1;
+  }
+  size_t n = segments.size();
+  if (n >= 4 && segments[n - 2] == "_history") n -= 2;
+  if (n < 2) return {};
+  absl::string_view type = segments[n - 2];
+  if (type.empty() || !std::isupper(static_cast<unsigned char>(type[0]))) return {};
+  for (char c : type) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) return {};
+  }
+  return type;
+}
+
+// The resource types of FHIR R4 (4.0.1): one without a loaded definition is valid FHIR that
+// cannot be checked here (a warning), any other name is an error.
+bool IsR4ResourceType(absl::string_view name) {
+  static const auto* const kTypes = new absl::flat_hash_set<absl::string_view>{
+    "Account", "ActivityDefinition", "AdverseEvent", "AllergyIntolerance", "Appointment",
+    "AppointmentResponse", "AuditEvent", "Basic", "Binary", "BiologicallyDerivedProduct",
+    "BodyStructure", "Bundle", "CapabilityStatement", "CarePlan", "CareTeam", "CatalogEntry",
+    "ChargeItem", "ChargeItemDefinition", "Claim", "ClaimResponse", "ClinicalImpression",
+    "CodeSystem", "Communication", "CommunicationRequest", "CompartmentDefinition", "Composition",
+    "ConceptMap", "Condition", "Consent", "Contract", "Coverage", "CoverageEligibilityRequest",
+    "CoverageEligibilityResponse", "DetectedIssue", "Device", "DeviceDefinition", "DeviceMetric",
+    "DeviceRequest", "DeviceUseStatement", "DiagnosticReport", "DocumentManifest",
+    "DocumentReference", "EffectEvidenceSynthesis", "Encounter", "Endpoint", "EnrollmentRequest",
+    "EnrollmentResponse", "EpisodeOfCare", "EventDefinition", "Evidence", "EvidenceVariable",
+    "ExampleScenario", "ExplanationOfBenefit", "FamilyMemberHistory", "Flag", "Goal",
+    "GraphDefinition", "Group", "GuidanceResponse", "HealthcareService", "ImagingStudy",
+    "Immunization", "ImmunizationEvaluation", "ImmunizationRecommendation", "ImplementationGuide",
+    "InsurancePlan", "Invoice", "Library", "Linkage", "List", "Location", "Measure",
+    "MeasureReport", "Media", "Medication", "MedicationAdministration", "MedicationDispense",
+    "MedicationKnowledge", "MedicationRequest", "MedicationStatement", "MedicinalProduct",
+    "MedicinalProductAuthorization", "MedicinalProductContraindication",
+    "MedicinalProductIndication", "MedicinalProductIngredient", "MedicinalProductInteraction",
+    "MedicinalProductManufactured", "MedicinalProductPackaged", "MedicinalProductPharmaceutical",
+    "MedicinalProductUndesirableEffect", "MessageDefinition", "MessageHeader", "MolecularSequence",
+    "NamingSystem", "NutritionOrder", "Observation", "ObservationDefinition",
+    "OperationDefinition", "OperationOutcome", "Organization", "OrganizationAffiliation",
+    "Parameters", "Patient", "PaymentNotice", "PaymentReconciliation", "Person", "PlanDefinition",
+    "Practitioner", "PractitionerRole", "Procedure", "Provenance", "Questionnaire",
+    "QuestionnaireResponse", "RelatedPerson", "RequestGroup", "ResearchDefinition",
+    "ResearchElementDefinition", "ResearchStudy", "ResearchSubject", "RiskAssessment",
+    "RiskEvidenceSynthesis", "Schedule", "SearchParameter", "ServiceRequest", "Slot", "Specimen",
+    "SpecimenDefinition", "StructureDefinition", "StructureMap", "Subscription",
+    "SubscriptionStatus", "Substance", "SubstanceNucleicAcid", "SubstancePolymer",
+    "SubstanceProtein", "SubstanceReferenceInformation", "SubstanceSourceMaterial",
+    "SubstanceSpecification", "SupplyDelivery", "SupplyRequest", "Task", "TerminologyCapabilities",
+    "TestReport", "TestScript", "ValueSet", "VerificationResult", "VisionPrescription",
+  };
+  return kTypes->contains(name);
+}
+
+class Walker {
+ public:
+  Walker(const ProfileSet& profiles, std::vector<Issue>* issues)
+      : profiles_(profiles), issues_(issues) {}
+
+  std::string path;
+
+  void Resource(const Value& v) {
+    if (!v.IsObject()) {
+      Error("structure", absl::StrCat(path, ": a resource must be a JSON object"));
+      return;
+    }
+    const Value* type_value = Member(v, "resourceType");
+    if (type_value == nullptr || !type_value->IsString() || type_value->GetStringLength() == 0) {
+      Error("structure", absl::StrCat(path, ": resourceType is missing or not a string"));
+      return;
+    }
+    const absl::string_view type_name = View(*type_value);
+    if (path.empty()) path.assign(type_name.data(), type_name.size());
+    const TypeDef* type = profiles_.FindType(std::string_view(type_name.data(), type_name.size()));
+    if (type == nullptr || type->kind != TypeDef::Kind::kResource || type->root() == nullptr) {
+      if (IsR4ResourceType(type_name)) {
+        Warning("not-supported", absl::StrCat(path, ": resource type '", type_name,
+                                              "' not validated: no definition is loaded for it"));
+      } else {
+        Error("structure",
+              absl::StrCat(path, ": '", type_name, "' is not a FHIR R4 resource type"));
+      }
+      return;
+    }
+    if (type->is_abstract) {
+      Error("structure", absl::StrCat(path, ": resource type '", type_name, "' is abstract"));
+      return;
+    }
+    Members(v, type->root()->children, type->root()->child_list, /*is_resource=*/true);
+  }
+
+ private:
+  void Error(const char* code, std::string diagnostics) {
+    issues_->push_back({Issue::Severity::kError, code, path, std::move(diagnostics)});
+  }
+  void Warning(const char* code, std::string diagnostics) {
+    issues_->push_back({Issue::Severity::kWarning, code, path, std::move(diagnostics)});
+  }
+
+  // Appends ".name" (or ".name.ofType(Type)" for a choice) to the path; returns the old size.
+  size_t Push(const ElementDef& element, const TypeRef& type) {
+    const size_t old = path.size();
+    path.push_back('.');
+    path.append(element.name);
+    if (element.choice) {
+      path.append(".ofType(");
+      path.append(type.code);
+      path.push_back(')');
+    }
+    return old;
+  }
+
+  void Members(const Value& object, const ChildMap& children,
+               const std::vector<const ElementDef*>& child_list, bool is_resource) {
+    if (object.MemberCount() == 0 || (is_resource && object.MemberCount() == 1)) {
+      Error("structure", absl::StrCat(path, ": empty object (FHIR forbids empty elements)"));
+    }
+    absl::InlinedVector<uint32_t, 48> counts(child_list.size(), 0);
+    absl::InlinedVector<int32_t, 48> chosen(child_list.size(), -1);
+    for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
+      const absl::string_view name = View(m->name);
+      if (is_resource && name == "resourceType") continue;
+      auto it = children.find((name));
+      if (it == children.end()) {
+        const size_t old = path.size();
+        const std::string parent = path;
+        path.push_back('.');
+        path.append(name.data(), name.size());
+        Error("structure", absl::StrCat("unknown element '", name, "' in ", parent));
+        path.resize(old);
+        continue;
+      }
+      const Slot& slot = it->second;
+      const ElementDef& element = *slot.element;
+      const TypeRef& type = element.types[slot.type_index];
+      const size_t old = Push(element, type);
+      if (element.choice) {
+        int32_t& seen = chosen[element.index];
+        if (seen >= 0 && seen != slot.type_index) {
+          Error("structure",
+                absl::StrCat(path, ": only one type of the choice element ", element.path,
+                             " may be present, found ", element.name,
+                             element.types[seen].choice_suffix, " and ", element.name,
+                             type.choice_suffix));
+        }
+        seen = slot.type_index;
+      }
+      uint32_t count;
+      if (slot.underscore) {
+        const absl::string_view value_name = name.substr(1);
+        const Value* counterpart = Member(object, std::string(value_name).c_str());
+        count = PrimitiveExtensions(m->value, element, type, counterpart);
+      } else {
+        const Value* counterpart = nullptr;
+        if (type.kind == TypeRef::Kind::kPrimitive && m->value.IsArray()) {
+          counterpart = Member(object, absl::StrCat("_", name).c_str());
+        }
+        count = ElementValue(m->value, element, type, counterpart);
+      }
+      counts[element.index] = std::max(counts[element.index], count);
+      path.resize(old);
+    }
+    for (const ElementDef* child : child_list) {
+      if (child->min > 0 && counts[child->index] < child->min) {
+        const size_t old = path.size();
+        path.push_back('.');
+        path.append(child->name);
+        Error("required", absl::StrCat(path, ": minimum cardinality ", child->min, " not met",
+                                       counts[child->index] > 0
+                                           ? absl::StrCat(" (found ", counts[child->index], ")")
+                                           : ""));
+        path.resize(old);
+      }
+    }
+  }
+
+  // Checks the value of one element (array or single); returns how many values it holds.
+  // `counterpart` is the `_name` array of a primitive array, which may fill its nulls.
+  uint32_t ElementValue(const Value& value, const ElementDef& element, const TypeRef& type,
+                        const Value* counterpart) {
+    const bool repeating = element.max > 1;
+    if (!value.IsArray()) {
+      if (repeating) {
+        Error("structure", absl::StrCat(path, ": ", element.path,
+                                        " repeats (max *), its value must be a JSON array"));
+      }
+      Single(value, element, type);
+      return 1;
+    }
+    const uint32_t size = value.Size();
+    if (!repeating) {
+      Error("structure", absl::StrCat(path, ": ", element.path,
+                                      " has maximum cardinality 1, it must not be a JSON array"));
+      return size;
+    }
+    if (size == 0) {
+      Error("structure", absl::StrCat(path, ": empty array (FHIR forbids empty arrays)"));
+      return 0;
+    }
+    if (size > element.max) {
+      Error("structure", absl::StrCat(path, ": maximum cardinality ", element.max,
+                                      " exceeded (found ", size, ")"));
+    }
+    const size_t old = path.size();
+    for (uint32_t i = 0; i < size; ++i) {
+      absl::StrAppend(&path, "[", i, "]");
+      const Value& item = value[i];
+      if (item.IsNull() && counterpart != nullptr && counterpart->IsArray() &&
+          i < counterpart->Size() && !(*counterpart)[i].IsNull()) {
+        // The value is absent; its id/extensions are in `_name`.
+      } else {
+        Single(item, element, type);
+      }
+      path.resize(old);
+    }
+    return size;
+  }
+
+  // `_name`: the ids and extensions of a primitive (or of each item of a primitive array).
+  uint32_t PrimitiveExtensions(const Value& value, const ElementDef& element, const TypeRef& type,
+                               const Value* counterpart) {
+    const ElementDef* root = profiles_.PrimitiveExtensionRoot(type);
+    const bool repeating = element.max > 1;
+    if (!value.IsArray()) {
+      if (repeating) {
+        Error("structure", absl::StrCat(path, ": ", element.path,
+                                        " repeats, its _", element.name,
+                                        " must be a JSON array"));
+      }
+      ExtensionObject(value, root);
+      return 1;
+    }
+    if (!repeating) {
+      Error("structure", absl::StrCat(path, ": ", element.path,
+                                      " has maximum cardinality 1, its _", element.name,
+                                      " must not be a JSON array"));
+      return value.Size();
+    }
+    if (value.Empty()) {
+      Error("structure", absl::StrCat(path, ": empty array (FHIR forbids empty arrays)"));
+      return 0;
+    }
+    if (counterpart != nullptr && counterpart->IsArray() && counterpart->Size() != value.Size()) {
+      Error("structure", absl::StrCat(path, ": _", element.name, " has ", value.Size(),
+                                      " items but ", element.name, " has ",
+                                      counterpart->Size()));
+    }
+    const size_t old = path.size();
+    for (uint32_t i = 0; i < value.Size(); ++i) {
+      absl::StrAppend(&path, "[", i, "]");
+      const Value& item = value[i];
+      if (item.IsNull()) {
+        const bool has_value = counterpart != nullptr && counterpart->IsArray() &&
+                               i < counterpart->Size() && !(*counterpart)[i].IsNull();
+        if (!has_value) {
+          Error("structure", absl::StrCat(path, ": null without a value (FHIR forbids null)"));
+        }
+      } else {
+        ExtensionObject(item, root);
+      }
+      path.resize(old);
+    }
+    return value.Size();
+  }
+
+  void ExtensionObject(const Value& value, const ElementDef* root) {
+    if (!value.IsObject()) {
+      Error("structure", absl::StrCat(path, ": the id/extensions of a primitive must be a JSON "
+                                            "object"));
+      return;
+    }
+    if (root != nullptr) {
+      Members(value, root->children, root->child_list, false);
+    } else if (value.MemberCount() == 0) {
+      Error("structure", absl::StrCat(path, ": empty object (FHIR forbids empty elements)"));
+    }
+  }
+
+  void Single(const Value& value, const ElementDef& element, const TypeRef& type) {
+    if (value.IsNull()) {
+      Error("structure", absl::StrCat(path, ": null is not allowed (FHIR forbids null)"));
+      return;
+    }
+    switch (type.kind) {
+      case TypeRef::Kind::kPrimitive:
+        Primitive(value, element, type);
+        break;
+      case TypeRef::Kind::kResource: {
+        Resource(value);
+        break;
+      }
+      case TypeRef::Kind::kComplex:
+        Complex(value, element, type);
+        break;
+    }
+    if (element.fixed != nullptr && !(value == *element.fixed)) {
+      Error("value", absl::StrCat(path, ": value must be exactly the fixed value ",
+                                  Compact(*element.fixed), " of ", element.path));
+    }
+    if (element.pattern != nullptr && !MatchesPattern(value, *element.pattern)) {
+      Error("value", absl::StrCat(path, ": value does not match the pattern ",
+                                  Compact(*element.pattern), " of ", element.path));
+    }
+  }
+
+  void Primitive(const Value& value, const ElementDef& element, const TypeRef& type) {
+    if (value.IsObject() || value.IsArray()) {
+      Error("structure", absl::StrCat(path, ": ", element.path, " is a primitive (", type.code,
+                                      "), not a JSON ", value.IsObject() ? "object" : "array"));
+      return;
+    }
+    if (value.IsString() && value.GetStringLength() == 0) {
+      Error("value", absl::StrCat(path, ": empty string (FHIR forbids empty values)"));
+      return;
+    }
+    if (type.primitive.has_value()) {
+      if (std::optional<std::string> problem = CheckPrimitive(*type.primitive, value)) {
+        Error("value", absl::StrCat(path, ": invalid ", type.code, ": ", *problem));
+        return;
+      }
+    } else if (!value.IsString()) {
+      Error("value", absl::StrCat(path, ": ", type.code, " must be a JSON string"));
+      return;
+    }
+    if (element.required_codes != nullptr && value.IsString() &&
+        !element.required_codes->codes.contains((View(value)))) {
+      Error("code-invalid", absl::StrCat(path, ": code '", View(value),
+                                         "' is not in the required value set ",
+                                         element.binding_value_set));
+    }
+  }
+
+  void Complex(const Value& value, const ElementDef& element, const TypeRef& type) {
+    if (!value.IsObject()) {
+      Error("structure", absl::StrCat(path, ": ", element.path, " is a ", type.code,
+                                      ", it must be a JSON object"));
+      return;
+    }
+    const ChildMap* children = profiles_.ChildrenOf(element, type);
+    const std::vector<const ElementDef*>* child_list = profiles_.ChildListOf(element, type);
+    if (children != nullptr && child_list != nullptr) {
+      Members(value, *children, *child_list, false);
+    } else if (value.MemberCount() == 0) {
+      Error("structure", absl::StrCat(path, ": empty object (FHIR forbids empty elements)"));
+    }
+    if (type.code == "Reference" && !type.any_target) ReferenceTarget(value, type);
+    if (element.required_codes != nullptr) {
+      if (type.code == "Coding") {
+        CodingBinding(value, element);
+      } else if (type.code == "CodeableConcept") {
+        CodeableConceptBinding(value, element);
+      }
+    }
+  }
+
+  void ReferenceTarget(const Value& value, const TypeRef& type) {
+    auto allowed = [&](absl::string_view t) {
+      return std::find(type.target_types.begin(), type.target_types.end(), t) !=
+             type.target_types.end();
+    };
+    const Value* reference = Member(value, "reference");
+    if (reference != nullptr && reference->IsString()) {
+      const absl::string_view target = ReferenceType(View(*reference));
+      if (!target.empty() && !allowed(target)) {
+        const size_t old = path.size();
+        path.append(".reference");
+        Error("value", absl::StrCat(path, ": '", View(*reference), "' refers to a ", target,
+                                    ", but only ", absl::StrJoin(type.target_types, ", "),
+                                    " may be referenced here"));
+        path.resize(old);
+      }
+    }
+    const Value* type_value = Member(value, "type");
+    if (type_value != nullptr && type_value->IsString() && type_value->GetStringLength() > 0 &&
+        !allowed(View(*type_value))) {
+      const size_t old = path.size();
+      path.append(".type");
+      Error("value", absl::StrCat(path, ": reference type '", View(*type_value),
+                                  "' is not allowed here, only ",
+                                  absl::StrJoin(type.target_types, ", ")));
+      path.resize(old);
+    }
+  }
+
+  bool CodingInSet(const Value& coding, const CodeSet& codes) {
+    if (!coding.IsObject()) return false;
+    const Value* system = Member(coding, "system");
+    const Value* code = Member(coding, "code");
+    if (system == nullptr || code == nullptr || !system->IsString() || !code->IsString()) {
+      return false;
+    }
+    std::string key;
+    key.reserve(system->GetStringLength() + code->GetStringLength() + 1);
+    key.append(system->GetString(), system->GetStringLength());
+    key.push_back('|');
+    key.append(code->GetString(), code->GetStringLength());
+    return codes.system_codes.contains(key);
+  }
+
+  void CodingBinding(const Value& coding, const ElementDef& element) {
+    if (CodingInSet(coding, *element.required_codes)) return;
+    Error("code-invalid",
+          absl::StrCat(path, ": coding ", CodingText(coding), " is not in the required value set ",
+                       element.binding_value_set));
+  }
+
+  void CodeableConceptBinding(const Value& concept_value, const ElementDef& element) {
+    const Value* codings = Member(concept_value, "coding");
+    if (codings != nullptr && codings->IsArray()) {
+      for (const Value& coding : codings->GetArray()) {
+        if (CodingInSet(coding, *element.required_codes)) return;
+      }
+    }
+    std::string found;
+    if (codings != nullptr && codings->IsArray() && !codings->Empty()) {
+      std::vector<std::string> texts;
+      for (const Value& coding : codings->GetArray()) texts.push_back(CodingText(coding));
+      found = absl::StrCat("none of its codings (", absl::StrJoin(texts, ", "), ") is");
+    } else {
+      found = "it has no coding";
+    }
+    Error("code-invalid", absl::StrCat(path, ": ", found, " in the required value set ",
+                                       element.binding_value_set));
+  }
+
+  static std::string CodingText(const Value& coding) {
+    if (!coding.IsObject()) return "(not an object)";
+    const Value* system = Member(coding, "system");
+    const Value* code = Member(coding, "code");
+    return absl::StrCat(system != nullptr && system->IsString() ? View(*system) : "(no system)",
+                        "|", code != nullptr && code->IsString() ? View(*code) : "(no code)");
+  }
+
+  const ProfileSet& profiles_;
+  std::vector<Issue>* issues_;
+};
+
+}  // namespace
+
+void Validator::Validate(const rapidjson::Value& resource, const std::string& root_path,
+                         std::vector<mappers::Issue>* issues) const {
+  Walker walker(profiles_, issues);
+  walker.path = root_path;
+  walker.Resource(resource);
+}
+
+}  // namespace trialgate::validation

@@ -1,0 +1,86 @@
+#include "tests/validation/validation_test_util.h"
+
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "rapidjson/document.h"
+
+#ifndef SCRATCH_R4_DIR
+#include "fhir-profiles/embedded.h"
+#endif
+
+namespace trialgate::validation::testing {
+namespace {
+
+std::map<std::string, std::string> Definitions() {
+#ifdef SCRATCH_R4_DIR
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(SCRATCH_R4_DIR)) {
+    files[entry.path().filename().string()] = ReadFileOrDie(entry.path().string());
+  }
+  return files;
+#else
+  return profiles::EmbeddedR4Definitions();
+#endif
+}
+
+}  // namespace
+
+const ProfileSet& R4() {
+  static const ProfileSet* const set = [] {
+    auto created = ProfileSet::FromFiles(Definitions());
+    if (!created.ok()) {
+      ADD_FAILURE() << created.status();
+      std::abort();
+    }
+    return created->release();
+  }();
+  return *set;
+}
+
+std::vector<mappers::Issue> ValidateJson(const std::string& json) {
+  rapidjson::Document document;
+  document.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
+  if (document.HasParseError()) {
+    ADD_FAILURE() << "malformed JSON at offset " << document.GetErrorOffset();
+    return {{mappers::Issue::Severity::kError, "structure", "", "malformed JSON"}};
+  }
+  std::vector<mappers::Issue> issues;
+  Validator(R4()).Validate(document, "", &issues);
+  return issues;
+}
+
+std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    ADD_FAILURE() << "cannot read " << path;
+    return "";
+  }
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+std::string Describe(const std::vector<mappers::Issue>& issues) {
+  std::string out;
+  for (const mappers::Issue& issue : issues) {
+    out += (issue.severity == mappers::Issue::Severity::kError     ? "error"
+            : issue.severity == mappers::Issue::Severity::kWarning ? "warning"
+                                                                    : "information");
+    out += " [" + issue.code + "] " + issue.expression + " -- " + issue.diagnostics + "\n";
+  }
+  return out;
+}
+
+std::vector<mappers::Issue> Errors(const std::vector<mappers::Issue>& issues) {
+  std::vector<mappers::Issue> errors;
+  for (const mappers::Issue& issue : issues) {
+    if (issue.severity == mappers::Issue::Severity::kError) errors.push_back(issue);
+  }
+  return errors;
+}
+
+}  // namespace trialgate::validation::testing
