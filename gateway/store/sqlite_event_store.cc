@@ -533,6 +533,7 @@ void SqliteEventStoreImpl::WriterLoop() {
         if (callbacks[i]) callbacks[i](std::move(results[i]));
       }
     });
+    if (options_.after_group_for_testing) options_.after_group_for_testing();
   }
 }
 

@@ -27,6 +27,10 @@ struct SqliteStoreOptions {
   // transaction just before COMMIT. A non-OK status is handled exactly like a failed COMMIT
   // (rollback, every request of the group fails, the store becomes failed). Unset in production.
   std::function<absl::Status()> before_commit_for_testing;
+  // Test seam for grouping: when set, called on the writer thread after each group has been
+  // written (and its callbacks handed on), before the next group is taken. A test blocks in it to
+  // make requests queue up into one group. Unset in production.
+  std::function<void()> after_group_for_testing;
 };
 
 // Counters since the store was opened; they prove group commit in tests and feed metrics.

@@ -79,20 +79,28 @@ std::vector<std::string> EventIds(const std::vector<v1::Event>& events) {
 // and then taken as one group: makes "same group" deterministic instead of timing-dependent.
 class WriterGate {
  public:
-  // Commits `write`; its callback blocks the writer until Open() is called.
+  // Makes the store's writer stop after its first group until Open(): requests committed in
+  // the meantime queue up and are taken together as the next group.
+  void Install(SqliteStoreOptions& options) {
+    options.after_group_for_testing = [this] {
+      if (entered_once_.exchange(true)) return;
+      entered_.set_value();
+      release_.get_future().wait();
+    };
+  }
+  // Commits `write` and waits until the writer holds after writing it.
+  // REQUIRES: Install() was applied to the options `store` was opened with.
   void CloseWith(EventStore& store, SourceWrite write) {
     std::vector<SourceWrite> writes;
     writes.push_back(std::move(write));
-    store.Commit(std::move(writes), [this](CommitResult result) {
-      EXPECT_TRUE(result.status.ok()) << result.status;
-      entered_.set_value();
-      release_.get_future().wait();
-    });
+    store.Commit(std::move(writes),
+                 [](CommitResult result) { EXPECT_TRUE(result.status.ok()) << result.status; });
     entered_.get_future().wait();
   }
   void Open() { release_.set_value(); }
 
  private:
+  std::atomic<bool> entered_once_{false};
   std::promise<void> entered_;
   std::promise<void> release_;
 };
@@ -230,9 +238,11 @@ TEST_F(SqliteEventStoreTest, DuplicateWithinOneRequestIsReportedAgainstTheFirst)
 }
 
 TEST_F(SqliteEventStoreTest, DuplicateAcrossRequestsOfOneGroupIsReportedAgainstTheFirst) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
-  ASSERT_NE(store, nullptr);
   WriterGate gate;
+  SqliteStoreOptions options;
+  gate.Install(options);
+  std::unique_ptr<SqliteEventStore> store = OpenStore(std::move(options));
+  ASSERT_NE(store, nullptr);
   gate.CloseWith(*store, MakeWrite("src/0", {"e0"}));
   const uint64_t transactions_before = store->Stats().transactions;
 
@@ -420,9 +430,10 @@ TEST_F(SqliteEventStoreTest, InjectedFailureFailsEveryRequestOfTheGroup) {
   options.before_commit_for_testing = [&fail] {
     return fail ? absl::InternalError("injected") : absl::OkStatus();
   };
+  WriterGate gate;
+  gate.Install(options);
   std::unique_ptr<SqliteEventStore> store = OpenStore(std::move(options));
   ASSERT_NE(store, nullptr);
-  WriterGate gate;
   gate.CloseWith(*store, MakeWrite("src/0", {"e0"}));
   std::vector<std::future<CommitResult>> futures;
   std::vector<std::promise<CommitResult>> promises(3);
