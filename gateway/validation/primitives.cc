@@ -21,7 +21,7 @@ namespace {
 
 using Reason = std::optional<std::string>;
 
-constexpr std::optional<std::string> kValid = std::nullopt;
+constexpr std::nullopt_t kValid = std::nullopt;
 
 // "\s" as the FHIR regexes use it (Java/XML Schema: ASCII whitespace only).
 bool IsRegexSpace(char c) {

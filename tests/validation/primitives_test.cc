@@ -114,6 +114,8 @@ struct TypeFile {
   Primitive type;
 };
 
+void PrintTo(const TypeFile& tf, std::ostream* os) { *os << tf.stem; }
+
 constexpr TypeFile kTypeFiles[] = {
     {"base64_binary", Primitive::kBase64Binary}, {"boolean", Primitive::kBoolean},
     {"canonical", Primitive::kCanonical},         {"code", Primitive::kCode},
@@ -276,7 +278,10 @@ TEST(GoogleVectorsTest, ReferenceVectorsPrimitiveMembers) {
     rapidjson::Document doc;
     doc.Parse(line.text.c_str());
     ASSERT_TRUE(doc.IsObject()) << "valid:" << line.number;
-    for (const auto& m : doc.GetObject()) {
+    // Indexed, not range-for: RapidJSON 1.1's member iterator comparisons are ambiguous in
+    // C++20 under clang (-Wambiguous-reversed-operator).
+    for (rapidjson::SizeType i = 0; i < doc.MemberCount(); ++i) {
+      const auto& m = *(doc.MemberBegin() + i);
       std::string name = m.name.GetString();
       EXPECT_TRUE(reference_elements.count(name)) << "valid:" << line.number << " " << name;
       if (name == "reference" || name == "display") {
@@ -290,8 +295,8 @@ TEST(GoogleVectorsTest, ReferenceVectorsPrimitiveMembers) {
     doc.Parse(line.text.c_str());
     ASSERT_TRUE(doc.IsObject()) << "invalid:" << line.number;
     bool has_unknown = false;
-    for (const auto& m : doc.GetObject()) {
-      has_unknown |= reference_elements.count(m.name.GetString()) == 0;
+    for (rapidjson::SizeType i = 0; i < doc.MemberCount(); ++i) {
+      has_unknown |= reference_elements.count((doc.MemberBegin() + i)->name.GetString()) == 0;
     }
     EXPECT_TRUE(has_unknown) << "invalid:" << line.number << " " << line.text;
   }
