@@ -10,8 +10,16 @@ namespace trialgate::profiles {
 inline constexpr char kDefaultStudy[] = "krd-asct2";
 
 // The files of one embedded study, keyed by their path inside the study's folder
-// (e.g. "study.json", "codes/drugs.json"). Empty when no such study is embedded.
+// (e.g. "study.json", "codes/drugs.json"), with their exact bytes. Empty when no such study is
+// embedded. Each call builds a new map. Thread-safe.
 std::map<std::string, std::string> EmbeddedStudyFiles(const std::string& study);
+
+// The FHIR R4 (4.0.1) base definitions of fhir-profiles/r4/ (see its README.md): every .json file
+// there, keyed by its file name (e.g. "StructureDefinition-Observation.json",
+// "ValueSet-observation-status.json", "value-sets-not-expandable.json", "manifest.json"), with its
+// exact bytes. Never empty in a correct build. Each call builds a new map (about 0.6 MB): load it
+// once at start-up. Thread-safe.
+std::map<std::string, std::string> EmbeddedR4Definitions();
 
 }  // namespace trialgate::profiles
 
