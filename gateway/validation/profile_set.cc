@@ -204,6 +204,12 @@ class ProfileSet::Builder {
         for (const Value& t : types->GetArray()) {
           TypeRef ref;
           ref.code = FhirTypeCode(t);
+          // R4 snapshots give Resource.id the FHIRPath type System.String tagged "string", but
+          // the specification (and every validator) holds a resource's logical id to `id`.
+          if (type->kind == TypeDef::Kind::kResource && parent == type->elements[0].get() &&
+              name == "id") {
+            ref.code = "id";
+          }
           if (element->choice) ref.choice_suffix = ChoiceSuffix(ref.code);
           if (const Value* targets = Array(t, "targetProfile")) {
             for (const Value& target : targets->GetArray()) {

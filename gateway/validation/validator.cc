@@ -136,11 +136,13 @@ class Walker {
 
   void Resource(const Value& v) {
     if (!v.IsObject()) {
+      if (path.empty()) path = "Resource";
       Error("structure", absl::StrCat(path, ": a resource must be a JSON object"));
       return;
     }
     const Value* type_value = Member(v, "resourceType");
     if (type_value == nullptr || !type_value->IsString() || type_value->GetStringLength() == 0) {
+      if (path.empty()) path = "Resource";
       Error("structure", absl::StrCat(path, ": resourceType is missing or not a string"));
       return;
     }

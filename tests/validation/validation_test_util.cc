@@ -8,23 +8,18 @@
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 
-#ifndef SCRATCH_R4_DIR
-#include "fhir-profiles/embedded.h"
-#endif
 
 namespace trialgate::validation::testing {
 namespace {
 
+// The R4 base definitions of the repository (fhir-profiles/r4), path -> content.
 std::map<std::string, std::string> Definitions() {
-#ifdef SCRATCH_R4_DIR
   std::map<std::string, std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(SCRATCH_R4_DIR)) {
+  const std::string dir = std::string(TRIALGATE_SOURCE_DIR) + "/fhir-profiles/r4";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     files[entry.path().filename().string()] = ReadFileOrDie(entry.path().string());
   }
   return files;
-#else
-  return profiles::EmbeddedR4Definitions();
-#endif
 }
 
 }  // namespace

@@ -1,0 +1,217 @@
+// Golden cases: tests/validation/golden/<case>.json is a resource with one broken rule,
+// <case>.outcome.json the OperationOutcome the validator must produce for it (every issue's
+// severity, code, expression and diagnostics, in order). To regenerate the expected outcomes
+// after a deliberate change of wording, run with TRIALGATE_UPDATE_GOLDEN=1 and review the diff.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "rapidjson/document.h"
+#include "rapidjson/prettywriter.h"
+#include "rapidjson/stringbuffer.h"
+#include "tests/validation/validation_test_util.h"
+
+namespace trialgate::validation {
+namespace {
+
+using mappers::Issue;
+
+const char* SeverityName(Issue::Severity severity) {
+  switch (severity) {
+    case Issue::Severity::kError:
+      return "error";
+    case Issue::Severity::kWarning:
+      return "warning";
+    case Issue::Severity::kInformation:
+      return "information";
+  }
+  return "error";
+}
+
+std::string OutcomeJson(const std::vector<Issue>& issues) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
+  writer.SetIndent(' ', 2);
+  writer.StartObject();
+  writer.Key("resourceType");
+  writer.String("OperationOutcome");
+  writer.Key("issue");
+  writer.StartArray();
+  for (const Issue& issue : issues) {
+    writer.StartObject();
+    writer.Key("severity");
+    writer.String(SeverityName(issue.severity));
+    writer.Key("code");
+    writer.String(issue.code);
+    writer.Key("diagnostics");
+    writer.String(issue.diagnostics);
+    writer.Key("expression");
+    writer.StartArray();
+    writer.String(issue.expression);
+    writer.EndArray();
+    writer.EndObject();
+  }
+  writer.EndArray();
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+}
+
+std::string GoldenDir() { return std::string(TRIALGATE_SOURCE_DIR) + "/tests/validation/golden/"; }
+
+std::set<std::string>& Registered() {
+  static auto* const names = new std::set<std::string>;
+  return *names;
+}
+
+void RunGolden(const std::string& name) {
+  const std::string input = testing::ReadFileOrDie(GoldenDir() + name + ".json");
+  const std::vector<Issue> issues = testing::ValidateJson(input);
+  const std::string actual = OutcomeJson(issues);
+  const std::string outcome_path = GoldenDir() + name + ".outcome.json";
+  if (std::getenv("TRIALGATE_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(outcome_path, std::ios::binary) << actual;
+    return;
+  }
+  const std::string expected = testing::ReadFileOrDie(outcome_path);
+  rapidjson::Document expected_doc;
+  rapidjson::Document actual_doc;
+  expected_doc.Parse(expected.c_str());
+  actual_doc.Parse(actual.c_str());
+  ASSERT_FALSE(expected_doc.HasParseError()) << outcome_path;
+  EXPECT_TRUE(expected_doc == actual_doc) << name << "\nexpected:\n" << expected << "actual:\n"
+                                          << actual;
+  // One broken rule per case: exactly one error.
+  EXPECT_EQ(testing::Errors(issues).size(), 1u) << name << "\n" << testing::Describe(issues);
+}
+
+#define GOLDEN(name)                                                            \
+  const bool registered_##name = Registered().insert(#name).second;             \
+  TEST(GoldenTest, name) { RunGolden(#name); }
+
+GOLDEN(obs_status_missing)
+GOLDEN(obs_code_missing)
+GOLDEN(obs_status_not_in_value_set)
+GOLDEN(obs_status_number)
+GOLDEN(obs_status_empty_string)
+GOLDEN(obs_status_null)
+GOLDEN(obs_status_array)
+GOLDEN(obs_unknown_root_element)
+GOLDEN(obs_unknown_element_in_code)
+GOLDEN(obs_unknown_element_in_coding)
+GOLDEN(obs_category_not_array)
+GOLDEN(obs_category_empty_array)
+GOLDEN(obs_category_null_item)
+GOLDEN(obs_issued_array)
+GOLDEN(obs_value_two_choices)
+GOLDEN(obs_value_unknown_type)
+GOLDEN(obs_effective_month_13)
+GOLDEN(obs_issued_without_timezone)
+GOLDEN(obs_value_quantity_value_string)
+GOLDEN(obs_value_quantity_empty)
+GOLDEN(obs_value_quantity_unknown_element)
+GOLDEN(obs_quantity_comparator_invalid)
+GOLDEN(obs_coding_system_not_uri)
+GOLDEN(obs_subject_wrong_target)
+GOLDEN(obs_subject_type_wrong_target)
+GOLDEN(obs_subject_string)
+GOLDEN(obs_component_code_missing)
+GOLDEN(obs_component_unknown_element)
+GOLDEN(obs_component_two_values)
+GOLDEN(obs_reference_range_low_value_text)
+GOLDEN(obs_text_status_invalid)
+GOLDEN(obs_text_div_missing)
+GOLDEN(obs_identifier_use_invalid)
+GOLDEN(obs_identifier_not_array)
+GOLDEN(obs_meta_last_updated_invalid)
+GOLDEN(obs_meta_version_id_number)
+GOLDEN(obs_id_with_space)
+GOLDEN(obs_note_text_missing)
+GOLDEN(obs_note_two_authors)
+GOLDEN(obs_extension_url_missing)
+GOLDEN(obs_extension_two_values)
+GOLDEN(obs_extension_not_array)
+GOLDEN(obs_primitive_extension_unknown_element)
+GOLDEN(obs_primitive_extension_array_for_single)
+GOLDEN(obs_resource_type_missing)
+GOLDEN(obs_resource_type_unknown)
+GOLDEN(obs_interpretation_code_empty)
+GOLDEN(obs_value_integer_fraction)
+GOLDEN(obs_value_integer_out_of_range)
+GOLDEN(obs_value_boolean_string)
+GOLDEN(obs_value_time_hour_25)
+GOLDEN(obs_contained_code_invalid)
+GOLDEN(obs_contained_without_resource_type)
+GOLDEN(obs_performer_null)
+GOLDEN(obs_has_member_wrong_target)
+GOLDEN(obs_component_value_string_empty)
+GOLDEN(mad_status_missing)
+GOLDEN(mad_status_invalid)
+GOLDEN(mad_medication_missing)
+GOLDEN(mad_two_medications)
+GOLDEN(mad_effective_missing)
+GOLDEN(mad_subject_wrong_target)
+GOLDEN(mad_dose_unit_number)
+GOLDEN(mad_dosage_array)
+GOLDEN(mad_performer_actor_missing)
+GOLDEN(mad_rate_string)
+GOLDEN(mad_effective_period_start_invalid)
+GOLDEN(mad_dose_value_string)
+GOLDEN(ae_actuality_missing)
+GOLDEN(ae_actuality_invalid)
+GOLDEN(ae_subject_missing)
+GOLDEN(ae_subject_wrong_target)
+GOLDEN(ae_identifier_array)
+GOLDEN(ae_date_slashes)
+GOLDEN(ae_suspect_instance_missing)
+GOLDEN(ae_event_coding_not_array)
+GOLDEN(patient_gender_invalid)
+GOLDEN(patient_birth_date_with_time)
+GOLDEN(patient_given_not_array)
+GOLDEN(patient_given_null_without_extension)
+GOLDEN(patient_active_string)
+GOLDEN(patient_telecom_system_invalid)
+GOLDEN(patient_two_deceased)
+GOLDEN(patient_link_other_missing)
+GOLDEN(patient_birth_date_extension_string)
+GOLDEN(patient_name_use_invalid)
+GOLDEN(rs_status_invalid)
+GOLDEN(rs_individual_missing)
+GOLDEN(rs_study_missing)
+GOLDEN(rs_individual_wrong_target)
+GOLDEN(proc_status_invalid)
+GOLDEN(proc_subject_missing)
+GOLDEN(proc_two_performed)
+GOLDEN(bundle_type_missing)
+GOLDEN(bundle_type_invalid)
+GOLDEN(bundle_entry_resource_status_missing)
+GOLDEN(bundle_entry_request_method_invalid)
+GOLDEN(bundle_entry_request_url_missing)
+GOLDEN(bundle_entry_unknown_element)
+GOLDEN(bundle_entry_dose_unit_array)
+GOLDEN(bundle_link_relation_missing)
+GOLDEN(bundle_entry_unknown_resource_type)
+GOLDEN(bundle_entry_resource_not_object)
+
+TEST(GoldenTest, EveryCaseFileIsRegistered) {
+  std::set<std::string> on_disk;
+  for (const auto& entry : std::filesystem::directory_iterator(GoldenDir())) {
+    const std::string file = entry.path().filename().string();
+    const std::string suffix = ".outcome.json";
+    if (file.size() > suffix.size() &&
+        file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      continue;
+    }
+    if (file.size() > 5 && file.compare(file.size() - 5, 5, ".json") == 0) {
+      on_disk.insert(file.substr(0, file.size() - 5));
+    }
+  }
+  EXPECT_EQ(on_disk, Registered());
+  EXPECT_GE(Registered().size(), 60u);
+}
+
+}  // namespace
+}  // namespace trialgate::validation
