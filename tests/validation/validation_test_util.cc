@@ -5,6 +5,7 @@
 #include <memory>
 #include <sstream>
 
+#include "fhir-profiles/embedded.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 
@@ -12,15 +13,8 @@
 namespace trialgate::validation::testing {
 namespace {
 
-// The R4 base definitions of the repository (fhir-profiles/r4), path -> content.
-std::map<std::string, std::string> Definitions() {
-  std::map<std::string, std::string> files;
-  const std::string dir = std::string(TRIALGATE_SOURCE_DIR) + "/fhir-profiles/r4";
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    files[entry.path().filename().string()] = ReadFileOrDie(entry.path().string());
-  }
-  return files;
-}
+// The R4 base definitions as the gateway gets them: embedded from fhir-profiles/r4.
+std::map<std::string, std::string> Definitions() { return profiles::EmbeddedR4Definitions(); }
 
 }  // namespace
 
