@@ -211,6 +211,10 @@ class ProfileSet::Builder {
             ref.code = "id";
           }
           if (element->choice) ref.choice_suffix = ChoiceSuffix(ref.code);
+          if (const Value* profiles = Array(t, "profile");
+              profiles != nullptr && profiles->Size() == 1 && (*profiles)[0].IsString()) {
+            ref.profile = std::string(StripVersion((*profiles)[0].GetString()));
+          }
           if (const Value* targets = Array(t, "targetProfile")) {
             for (const Value& target : targets->GetArray()) {
               if (!target.IsString()) continue;
@@ -274,6 +278,12 @@ class ProfileSet::Builder {
         target = profile != nullptr ? profile->name : TypeFromProfileUrl(target);
       }
       ref.def = set_->FindType(ref.code);
+      if (!ref.profile.empty()) {
+        if (const TypeDef* profile = set_->FindProfile(ref.profile);
+            profile != nullptr && profile->name == ref.code) {
+          ref.def = profile;
+        }
+      }
       if (ref.code == "Resource" || ref.code == "DomainResource" ||
           (ref.def != nullptr && ref.def->kind == TypeDef::Kind::kResource)) {
         ref.kind = TypeRef::Kind::kResource;

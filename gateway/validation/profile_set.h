@@ -51,7 +51,10 @@ struct TypeRef {
   std::string code;                      // "string", "Quantity", "Reference", "Resource"
   std::string choice_suffix;             // "Quantity" for valueQuantity ("" unless a choice)
   std::optional<Primitive> primitive;    // kPrimitive with a known format check
-  const TypeDef* def = nullptr;          // resolved definition of the type, when loaded
+  // Resolved definition of the type, when loaded: the profile named in type.profile when there
+  // is exactly one and it is loaded (e.g. SimpleQuantity), else the base type.
+  const TypeDef* def = nullptr;
+  std::string profile;                   // that profile's canonical URL, if any
   // Reference/canonical targets as type names ("Patient"); empty or "Resource" = any.
   std::vector<std::string> target_types;
   bool any_target = true;

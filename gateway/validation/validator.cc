@@ -194,6 +194,8 @@ class Walker {
     }
     absl::InlinedVector<uint32_t, 48> counts(child_list.size(), 0);
     absl::InlinedVector<int32_t, 48> chosen(child_list.size(), -1);
+    // Bit 1: the value's JSON property was seen, bit 2: its `_name` property.
+    absl::InlinedVector<uint8_t, 48> seen(child_list.size(), 0);
     for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
       const absl::string_view name = View(m->name);
       if (is_resource && name == "resourceType") continue;
@@ -211,17 +213,23 @@ class Walker {
       const ElementDef& element = *slot.element;
       const TypeRef& type = element.types[slot.type_index];
       const size_t old = Push(element, type);
-      if (element.choice) {
-        int32_t& seen = chosen[element.index];
-        if (seen >= 0 && seen != slot.type_index) {
-          Error("structure",
-                absl::StrCat(path, ": only one type of the choice element ", element.path,
-                             " may be present, found ", element.name,
-                             element.types[seen].choice_suffix, " and ", element.name,
-                             type.choice_suffix));
-        }
-        seen = slot.type_index;
+      const uint8_t bit = slot.underscore ? 2 : 1;
+      const int32_t previous_choice = chosen[element.index];
+      if (element.choice && previous_choice >= 0 && previous_choice != slot.type_index) {
+        Error("structure",
+              absl::StrCat(path, ": only one type of the choice element ", element.path,
+                           " may be present, found ", element.name,
+                           element.types[previous_choice].choice_suffix, " and ", element.name,
+                           type.choice_suffix));
+      } else if (seen[element.index] & bit) {
+        // RapidJSON keeps both members of a duplicated key; FHIR JSON (RFC 8259 objects with
+        // unique names) does not allow it, and which one counts would be a guess.
+        Error("structure", absl::StrCat(path, ": duplicate JSON property '", name, "'"));
+        path.resize(old);
+        continue;
       }
+      chosen[element.index] = slot.type_index;
+      seen[element.index] |= bit;
       uint32_t count;
       if (slot.underscore) {
         const absl::string_view value_name = name.substr(1);
@@ -256,6 +264,11 @@ class Walker {
   uint32_t ElementValue(const Value& value, const ElementDef& element, const TypeRef& type,
                         const Value* counterpart) {
     const bool repeating = element.max > 1;
+    if (element.max == 0) {
+      Error("structure", absl::StrCat(path, ": ", element.path,
+                                      " has maximum cardinality 0, it must not be present"));
+      return 1;
+    }
     if (!value.IsArray()) {
       if (repeating) {
         Error("structure", absl::StrCat(path, ": ", element.path,
@@ -298,6 +311,11 @@ class Walker {
                                const Value* counterpart) {
     const ElementDef* root = profiles_.PrimitiveExtensionRoot(type);
     const bool repeating = element.max > 1;
+    if (element.max == 0) {
+      Error("structure", absl::StrCat(path, ": ", element.path,
+                                      " has maximum cardinality 0, it must not be present"));
+      return 1;
+    }
     if (!value.IsArray()) {
       if (repeating) {
         Error("structure", absl::StrCat(path, ": ", element.path,
