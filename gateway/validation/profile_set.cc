@@ -321,13 +321,14 @@ class ProfileSet::Builder {
         const Slot slot{child, static_cast<uint16_t>(i), false};
         const std::string key =
             child->choice ? absl::StrCat(child->name, ref.choice_suffix) : child->name;
-        element.children.emplace(key, slot);
+        element.children.Insert(key, slot);
         if (ref.kind == TypeRef::Kind::kPrimitive) {
-          element.children.emplace(absl::StrCat("_", key), Slot{child, slot.type_index, true});
+          element.children.Insert(absl::StrCat("_", key), Slot{child, slot.type_index, true});
         }
         if (!child->choice) break;
       }
     }
+    element.children.Finalize();
   }
 
   // Flattens a value set; nullptr when it is unknown or cannot be expanded here (filters,
@@ -432,6 +433,38 @@ class ProfileSet::Builder {
   absl::flat_hash_map<std::string, CodeSystemInfo> code_systems_;
   absl::flat_hash_set<std::string> failed_;
 };
+
+void ChildMap::Insert(const std::string& key, const Slot& slot) {
+  for (const auto& [existing, unused] : pending_) {
+    if (existing == key) return;
+  }
+  pending_.emplace_back(key, slot);
+}
+
+void ChildMap::Finalize() {
+  count_ = pending_.size();
+  size_t buckets = 4;
+  shift_ = 62;
+  while (buckets < count_ * 2) {
+    buckets *= 2;
+    --shift_;
+  }
+  table_.assign(buckets, Entry{});
+  keys_.clear();
+  for (const auto& [key, slot] : pending_) {
+    Entry entry;
+    entry.prefix = Prefix(key.data(), key.size());
+    entry.length = static_cast<uint32_t>(key.size());
+    entry.key_offset = static_cast<uint32_t>(keys_.size());
+    entry.slot = slot;
+    keys_.append(key);
+    size_t i = Bucket(entry.prefix, key.size());
+    while (table_[i].length != kEmpty) i = (i + 1) & (buckets - 1);
+    table_[i] = entry;
+  }
+  pending_.clear();
+  pending_.shrink_to_fit();
+}
 
 ProfileSet::ProfileSet() : values_(std::make_unique<rapidjson::Document>()) {}
 ProfileSet::~ProfileSet() = default;

@@ -2,6 +2,7 @@
 #define TRIALGATE_GATEWAY_VALIDATION_PROFILE_SET_H_
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -67,7 +68,55 @@ struct Slot {
   bool underscore = false;   // `_name`: the id/extensions of a primitive
 };
 
-using ChildMap = absl::flat_hash_map<std::string, Slot>;
+// The children of an element by JSON property name. Built once; Find is the validator's hot
+// path, so entries live in one open-addressing array keyed by the name's length and first 8
+// bytes: a lookup reads one or two cache lines and compares the rest of the name only on a
+// likely hit.
+class ChildMap {
+ public:
+  // Adds `key` unless present. Call Finalize() after the last Insert.
+  void Insert(const std::string& key, const Slot& slot);
+  void Finalize();
+  size_t size() const { return count_; }
+
+  const Slot* Find(const char* name, size_t length) const {
+    if (table_.empty()) return nullptr;
+    const uint64_t prefix = Prefix(name, length);
+    for (size_t i = Bucket(prefix, length);; i = (i + 1) & (table_.size() - 1)) {
+      const Entry& entry = table_[i];
+      if (entry.length == kEmpty) return nullptr;
+      if (entry.length == length && entry.prefix == prefix &&
+          (length <= 8 ||
+           std::memcmp(keys_.data() + entry.key_offset + 8, name + 8, length - 8) == 0)) {
+        return &entry.slot;
+      }
+    }
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Entry {
+    uint64_t prefix = 0;
+    uint32_t length = kEmpty;
+    uint32_t key_offset = 0;
+    Slot slot;
+  };
+  static uint64_t Prefix(const char* name, size_t length) {
+    uint64_t prefix = 0;
+    std::memcpy(&prefix, name, length < 8 ? length : 8);
+    return prefix;
+  }
+  size_t Bucket(uint64_t prefix, size_t length) const {
+    return static_cast<size_t>(((prefix ^ (length * 0x9E3779B97F4A7C15ULL)) *
+                                0xBF58476D1CE4E5B9ULL) >> shift_);
+  }
+
+  std::vector<std::pair<std::string, Slot>> pending_;
+  std::vector<Entry> table_;
+  std::string keys_;
+  size_t count_ = 0;
+  int shift_ = 63;
+};
 
 struct ElementDef {
   std::string path;        // "Observation.value[x]"

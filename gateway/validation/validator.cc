@@ -199,8 +199,8 @@ class Walker {
     for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
       const absl::string_view name = View(m->name);
       if (is_resource && name == "resourceType") continue;
-      auto it = children.find((name));
-      if (it == children.end()) {
+      const Slot* found = children.Find(name.data(), name.size());
+      if (found == nullptr) {
         const size_t old = path.size();
         const std::string parent = path;
         path.push_back('.');
@@ -209,7 +209,7 @@ class Walker {
         path.resize(old);
         continue;
       }
-      const Slot& slot = it->second;
+      const Slot& slot = *found;
       const ElementDef& element = *slot.element;
       const TypeRef& type = element.types[slot.type_index];
       const size_t old = Push(element, type);
