@@ -62,9 +62,7 @@ const ProfileSet& Probes() {
         texts.push_back(content);
       }
     }
-    static const std::map<std::string, std::string>* const keep =
-        new std::map<std::string, std::string>(std::move(files));
-    (void)keep;
+    // The set copies what it keeps: the texts need not outlive Create.
     texts.push_back(kTestResource);
     texts.push_back(kComposedBundle);
     texts.push_back(kExpanded);

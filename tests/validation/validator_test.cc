@@ -243,3 +243,33 @@ TEST(ValidatorTest, ReportsAllProblems) {
 
 }  // namespace
 }  // namespace trialgate::validation
+
+namespace trialgate::validation {
+namespace {
+
+TEST(ValidatorTest, PrimitiveArrayNullFilledByExtension) {
+  const std::string patient =
+      R"({"resourceType":"Patient","name":[{"given":["Jane",null],"_given":[null,{"extension":[{"url":"http://example.org/initial","valueBoolean":true}]}]}]})";
+  EXPECT_TRUE(ValidateJson(patient).empty()) << Describe(ValidateJson(patient));
+  ExpectSingleIssue(
+      R"({"resourceType":"Patient","name":[{"given":["Jane","Q"],"_given":[null]}]})",
+      "Patient.name[0].given", "structure", "_given has 1 items but given has 2");
+}
+
+TEST(ValidatorTest, RootPathPrefixesEveryExpression) {
+  rapidjson::Document document;
+  document.Parse(R"({"resourceType":"Observation","code":{"text":"x"}})");
+  std::vector<Issue> issues;
+  Validator(R4()).Validate(document, "Bundle.entry[3].resource", &issues);
+  ASSERT_EQ(issues.size(), 1u) << Describe(issues);
+  EXPECT_EQ(issues[0].expression, "Bundle.entry[3].resource.status");
+  EXPECT_EQ(issues[0].diagnostics,
+            "Bundle.entry[3].resource.status: minimum cardinality 1 not met");
+}
+
+TEST(ValidatorTest, NotAnObject) {
+  ExpectSingleIssue(R"(["Observation"])", "Resource", "structure", "must be a JSON object");
+}
+
+}  // namespace
+}  // namespace trialgate::validation
