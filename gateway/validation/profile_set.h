@@ -103,7 +103,13 @@ class ChildMap {
   };
   static uint64_t Prefix(const char* name, size_t length) {
     uint64_t prefix = 0;
-    std::memcpy(&prefix, name, length < 8 ? length : 8);
+    if (length >= 8) {
+      std::memcpy(&prefix, name, 8);  // one load
+    } else {
+      for (size_t i = 0; i < length; ++i) {
+        prefix |= static_cast<uint64_t>(static_cast<unsigned char>(name[i])) << (8 * i);
+      }
+    }
     return prefix;
   }
   size_t Bucket(uint64_t prefix, size_t length) const {

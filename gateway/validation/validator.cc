@@ -174,6 +174,19 @@ class Walker {
     issues_->push_back({Issue::Severity::kWarning, code, path, std::move(diagnostics)});
   }
 
+  // Appends "[i]" to the path.
+  void AppendIndex(uint32_t i) {
+    char digits[12];
+    int n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + i % 10);
+      i /= 10;
+    } while (i != 0);
+    path.push_back('[');
+    while (n > 0) path.push_back(digits[--n]);
+    path.push_back(']');
+  }
+
   // Appends ".name" (or ".name.ofType(Type)" for a choice) to the path; returns the old size.
   size_t Push(const ElementDef& element, const TypeRef& type) {
     const size_t old = path.size();
@@ -192,10 +205,14 @@ class Walker {
     if (object.MemberCount() == 0 || (is_resource && object.MemberCount() == 1)) {
       Error("structure", absl::StrCat(path, ": empty object (FHIR forbids empty elements)"));
     }
-    absl::InlinedVector<uint32_t, 48> counts(child_list.size(), 0);
-    absl::InlinedVector<int32_t, 48> chosen(child_list.size(), -1);
-    // Bit 1: the value's JSON property was seen, bit 2: its `_name` property.
-    absl::InlinedVector<uint8_t, 48> seen(child_list.size(), 0);
+    // Per child: how many values it holds, which choice type was used, and (bit 1) whether its
+    // JSON property or (bit 2) its `_name` property was seen. One zero-filled array.
+    struct Seen {
+      uint32_t count;
+      uint16_t choice;  // type index + 1; 0 = none
+      uint8_t bits;
+    };
+    absl::InlinedVector<Seen, 48> state(child_list.size(), Seen{0, 0, 0});
     for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
       const absl::string_view name = View(m->name);
       if (is_resource && name == "resourceType") continue;
@@ -214,22 +231,23 @@ class Walker {
       const TypeRef& type = element.types[slot.type_index];
       const size_t old = Push(element, type);
       const uint8_t bit = slot.underscore ? 2 : 1;
-      const int32_t previous_choice = chosen[element.index];
+      Seen& seen = state[element.index];
+      const int32_t previous_choice = static_cast<int32_t>(seen.choice) - 1;
       if (element.choice && previous_choice >= 0 && previous_choice != slot.type_index) {
         Error("structure",
               absl::StrCat(path, ": only one type of the choice element ", element.path,
                            " may be present, found ", element.name,
                            element.types[previous_choice].choice_suffix, " and ", element.name,
                            type.choice_suffix));
-      } else if (seen[element.index] & bit) {
+      } else if (seen.bits & bit) {
         // RapidJSON keeps both members of a duplicated key; FHIR JSON (RFC 8259 objects with
         // unique names) does not allow it, and which one counts would be a guess.
         Error("structure", absl::StrCat(path, ": duplicate JSON property '", name, "'"));
         path.resize(old);
         continue;
       }
-      chosen[element.index] = slot.type_index;
-      seen[element.index] |= bit;
+      seen.choice = static_cast<uint16_t>(slot.type_index + 1);
+      seen.bits |= bit;
       uint32_t count;
       if (slot.underscore) {
         const absl::string_view value_name = name.substr(1);
@@ -242,17 +260,18 @@ class Walker {
         }
         count = ElementValue(m->value, element, type, counterpart);
       }
-      counts[element.index] = std::max(counts[element.index], count);
+      seen.count = std::max(seen.count, count);
       path.resize(old);
     }
     for (const ElementDef* child : child_list) {
-      if (child->min > 0 && counts[child->index] < child->min) {
+      const uint32_t found_count = state[child->index].count;
+      if (child->min > 0 && found_count < child->min) {
         const size_t old = path.size();
         path.push_back('.');
         path.append(child->name);
         Error("required", absl::StrCat(path, ": minimum cardinality ", child->min, " not met",
-                                       counts[child->index] > 0
-                                           ? absl::StrCat(" (found ", counts[child->index], ")")
+                                       found_count > 0
+                                           ? absl::StrCat(" (found ", found_count, ")")
                                            : ""));
         path.resize(old);
       }
@@ -293,7 +312,7 @@ class Walker {
     }
     const size_t old = path.size();
     for (uint32_t i = 0; i < size; ++i) {
-      absl::StrAppend(&path, "[", i, "]");
+      AppendIndex(i);
       const Value& item = value[i];
       if (item.IsNull() && counterpart != nullptr && counterpart->IsArray() &&
           i < counterpart->Size() && !(*counterpart)[i].IsNull()) {
@@ -342,7 +361,7 @@ class Walker {
     }
     const size_t old = path.size();
     for (uint32_t i = 0; i < value.Size(); ++i) {
-      absl::StrAppend(&path, "[", i, "]");
+      AppendIndex(i);
       const Value& item = value[i];
       if (item.IsNull()) {
         const bool has_value = counterpart != nullptr && counterpart->IsArray() &&
@@ -535,6 +554,7 @@ class Walker {
 void Validator::Validate(const rapidjson::Value& resource, const std::string& root_path,
                          std::vector<mappers::Issue>* issues) const {
   Walker walker(profiles_, issues);
+  walker.path.reserve(root_path.size() + 128);
   walker.path = root_path;
   walker.Resource(resource);
 }
