@@ -28,6 +28,11 @@ struct PullOptions {
   uint64_t limit = 0;
 };
 
+struct ValidateOptions {
+  std::string target = kDefaultTarget;
+  std::vector<std::string> files;  // "-" reads standard input
+};
+
 struct BenchOptions {
   std::string target = kDefaultTarget;
   std::string mode = "stream";  // "stream" or "unary"
@@ -41,6 +46,7 @@ struct BenchOptions {
 int RunServe(const ServeOptions& options);
 int RunSubmit(const SubmitOptions& options);
 int RunPull(const PullOptions& options);
+int RunValidate(const ValidateOptions& options);
 int RunBench(const BenchOptions& options);
 
 }  // namespace trialgate::cli

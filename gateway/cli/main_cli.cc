@@ -37,6 +37,15 @@ int Main(int argc, char** argv) {
   pull_command->add_option("--limit", pull.limit, "Stop after this many events (0: no limit)")
       ->capture_default_str();
 
+  ValidateOptions validate;
+  CLI::App* validate_command = app.add_subcommand(
+      "validate", "Validate FHIR R4 JSON files against the R4 definitions without storing "
+                  "($validate); prints one JSON line per file, exits 1 if any has errors");
+  validate_command->add_option("--target", validate.target, "Gateway address")
+      ->capture_default_str();
+  validate_command->add_option("files", validate.files, "Files to validate ('-' for stdin)")
+      ->required();
+
   BenchOptions bench;
   CLI::App* bench_command = app.add_subcommand(
       "bench", "Load generator: submit study resources to a running gateway and report "
@@ -62,6 +71,7 @@ int Main(int argc, char** argv) {
   if (serve_command->parsed()) return RunServe(serve);
   if (submit_command->parsed()) return RunSubmit(submit);
   if (pull_command->parsed()) return RunPull(pull);
+  if (validate_command->parsed()) return RunValidate(validate);
   return RunBench(bench);
 }
 

@@ -5,6 +5,7 @@
 
 #include "gateway/cli/client.h"
 #include "gateway/cli/commands.h"
+#include "gateway/cli/input.h"
 #include "grpcpp/client_context.h"
 #include "rapidjson/document.h"
 #include "rapidjson/stringbuffer.h"
@@ -15,19 +16,6 @@ namespace trialgate::cli {
 namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-bool ReadInput(const std::string& file, std::string* body) {
-  std::stringstream content;
-  if (file == "-") {
-    content << std::cin.rdbuf();
-  } else {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return false;
-    content << in.rdbuf();
-  }
-  *body = content.str();
-  return true;
-}
 
 // Embeds an OperationOutcome (JSON text from the server) as an object, not as a string.
 void WriteOperationOutcome(JsonWriter& writer, const std::string& json) {

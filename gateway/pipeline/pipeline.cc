@@ -49,6 +49,26 @@ bool IsValidSystemId(absl::string_view id) {
   return true;
 }
 
+// The index N of an expression "Bundle.entry[N]...", or -1.
+int EntryOfExpression(const std::string& expression) {
+  constexpr char kPrefix[] = "Bundle.entry[";
+  if (expression.rfind(kPrefix, 0) != 0) return -1;
+  int index = 0;
+  size_t i = sizeof(kPrefix) - 1;
+  for (; i < expression.size() && std::isdigit(static_cast<unsigned char>(expression[i])); ++i) {
+    if (index > 100000000) return -1;
+    index = index * 10 + (expression[i] - '0');
+  }
+  return i < expression.size() && expression[i] == ']' ? index : -1;
+}
+
+bool IsSupported(const std::string& resource_type) {
+  for (const std::string& type : mappers::SupportedResourceTypes()) {
+    if (type == resource_type) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 // What one submission learns as its entries are prepared in order, so a later entry can use an
@@ -143,7 +163,8 @@ void Pipeline::Submit(absl::string_view source_system, absl::string_view body,
   } else if (resource_type == "Bundle") {
     PrepareBundle(document, context, prepared);
   } else {
-    PrepareResource(document, 0, resource_type, context, prepared);
+    PrepareResource(document, 0, resource_type, ValidateResource(document, resource_type),
+                    context, prepared);
   }
   if (!prepared.result.status.ok() || prepared.writes.empty()) {
     return done(std::move(prepared.result));
@@ -172,6 +193,36 @@ void Pipeline::Submit(absl::string_view source_system, absl::string_view body,
                    }
                    done(std::move(result));
                  });
+}
+
+std::vector<Issue> Pipeline::ValidateResource(const rapidjson::Value& resource,
+                                              const std::string& path) const {
+  std::vector<Issue> issues;
+  // A type the gateway does not take is reported as such by the mapping, in one clear issue,
+  // rather than validated.
+  const std::string type = StringMember(resource, "resourceType");
+  if (options_.validator == nullptr || (type != "Bundle" && !IsSupported(type))) return issues;
+  options_.validator->Validate(resource, path, &issues);
+  return issues;
+}
+
+ValidationResult Pipeline::Validate(absl::string_view body) const {
+  ValidationResult result;
+  rapidjson::Document document;
+  if (absl::Status decoded = DecodeJson(body, options_.limits, &document); !decoded.ok()) {
+    result.status = decoded;
+    result.issues.push_back(IssueFromStatus(decoded));
+    return result;
+  }
+  const std::string type = StringMember(document, "resourceType");
+  if (options_.validator == nullptr) {
+    result.status = absl::FailedPreconditionError("this gateway runs without a validator");
+    result.issues.push_back(IssueFromStatus(result.status));
+    return result;
+  }
+  // Unlike Submit, $validate judges any resource type the definitions know.
+  options_.validator->Validate(document, "", &result.issues);
+  return result;
 }
 
 void Pipeline::PrepareBundle(const rapidjson::Value& bundle, SubmissionContext& context,
@@ -205,6 +256,24 @@ void Pipeline::PrepareBundle(const rapidjson::Value& bundle, SubmissionContext& 
     return;
   }
 
+  // One pass over the whole Bundle; its findings are then dealt out to the entries they concern.
+  // What concerns no entry (Bundle.type, Bundle.link, ...) makes the whole body unusable.
+  std::vector<std::vector<Issue>> entry_validation(entries.Size());
+  std::vector<Issue> bundle_errors;
+  for (Issue& issue : ValidateResource(bundle, "Bundle")) {
+    const int entry = EntryOfExpression(issue.expression);
+    if (entry >= 0 && entry < static_cast<int>(entries.Size())) {
+      entry_validation[entry].push_back(std::move(issue));
+    } else if (issue.severity == Issue::Severity::kError) {
+      bundle_errors.push_back(std::move(issue));
+    }
+  }
+  if (!bundle_errors.empty()) {
+    prepared.result.status = absl::InvalidArgumentError("the Bundle is not valid FHIR R4");
+    prepared.result.issues = std::move(bundle_errors);
+    return;
+  }
+
   BundleIndex index;
   for (const auto& entry : entries.GetArray()) {
     const std::string full_url = StringMember(entry, "fullUrl");
@@ -224,10 +293,12 @@ void Pipeline::PrepareBundle(const rapidjson::Value& bundle, SubmissionContext& 
       rejected.entry = static_cast<int>(i);
       rejected.issues.push_back(
           Error("required", path + ".resource", "each Bundle entry must carry a resource object"));
+      for (Issue& issue : entry_validation[i]) rejected.issues.push_back(std::move(issue));
       prepared.result.entries.push_back(std::move(rejected));
       continue;
     }
-    PrepareResource(resource->value, static_cast<int>(i), path + ".resource", context, prepared);
+    PrepareResource(resource->value, static_cast<int>(i), path + ".resource",
+                    std::move(entry_validation[i]), context, prepared);
   }
 
   if (!prepared.atomic) return;
@@ -254,8 +325,8 @@ void Pipeline::PrepareBundle(const rapidjson::Value& bundle, SubmissionContext& 
 }
 
 void Pipeline::PrepareResource(const rapidjson::Value& resource, int entry_index,
-                               const std::string& path, SubmissionContext& context,
-                               Prepared& prepared) const {
+                               const std::string& path, std::vector<Issue> validation,
+                               SubmissionContext& context, Prepared& prepared) const {
   EntryResult entry;
   entry.entry = entry_index;
   entry.resource_type = StringMember(resource, "resourceType");
@@ -264,6 +335,11 @@ void Pipeline::PrepareResource(const rapidjson::Value& resource, int entry_index
     entry.outcome = outcome;
     prepared.result.entries.push_back(std::move(entry));
   };
+
+  // Invalid FHIR is rejected before it is mapped; warnings travel with the accepted entry.
+  const bool invalid = mappers::HasErrors(validation);
+  entry.issues = std::move(validation);
+  if (invalid) return finish(Outcome::kRejected);
 
   const mappers::MapContext map_context{*study_, context.site_id()};
   mappers::MapResult mapped = mappers::MapResource(resource, map_context);

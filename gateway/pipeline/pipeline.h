@@ -13,6 +13,7 @@
 #include "gateway/identity/pseudonymizer.h"
 #include "gateway/pipeline/json_decoder.h"
 #include "gateway/store/event_store.h"
+#include "gateway/validation/validator.h"
 #include "mappers/issue.h"
 #include "mappers/study.h"
 
@@ -41,6 +42,16 @@ struct PipelineOptions {
   // Sending system -> site. Empty: every sending system is its own site. Otherwise a system not
   // listed is refused.
   std::map<std::string, std::string> site_by_system;
+  // Validates each resource against FHIR R4 before it is mapped; must outlive the pipeline.
+  // Null: no validation (unit tests of later stages).
+  const validation::Validator* validator = nullptr;
+};
+
+// The answer to a validation without storing (FHIR's $validate).
+struct ValidationResult {
+  absl::Status status;                 // non-OK when the body could not be decoded at all
+  std::vector<mappers::Issue> issues;  // every problem found; empty when valid
+  bool valid() const { return status.ok() && !mappers::HasErrors(issues); }
 };
 
 // Turns submitted FHIR bodies into stored canonical events: decode, map, resolve the study
@@ -58,6 +69,9 @@ class Pipeline {
   void Submit(absl::string_view source_system, absl::string_view body,
               std::function<void(SubmissionResult)> done);
 
+  // Decodes and validates a body as Submit would, storing nothing. Thread-safe.
+  ValidationResult Validate(absl::string_view body) const;
+
   const mappers::Study& study() const { return *study_; }
 
  private:
@@ -67,8 +81,13 @@ class Pipeline {
   absl::StatusOr<std::string> SiteFor(absl::string_view source_system) const;
   void PrepareBundle(const rapidjson::Value& bundle, SubmissionContext& context,
                      Prepared& prepared) const;
+  // `validation` holds what the validator found in this resource (with its full path).
   void PrepareResource(const rapidjson::Value& resource, int entry, const std::string& path,
-                       SubmissionContext& context, Prepared& prepared) const;
+                       std::vector<mappers::Issue> validation, SubmissionContext& context,
+                       Prepared& prepared) const;
+  // The validator's issues for `resource` (rooted at `path`); none without a validator.
+  std::vector<mappers::Issue> ValidateResource(const rapidjson::Value& resource,
+                                               const std::string& path) const;
 
   std::shared_ptr<const mappers::Study> study_;
   PipelineOptions options_;

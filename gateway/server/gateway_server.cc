@@ -5,12 +5,15 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "fhir-profiles/embedded.h"
 #include "gateway/identity/enrollment_registry.h"
 #include "gateway/identity/pseudonymizer.h"
 #include "gateway/pipeline/pipeline.h"
 #include "gateway/server/feed_service.h"
 #include "gateway/server/gateway_service.h"
 #include "gateway/store/sqlite_event_store.h"
+#include "gateway/validation/profile_set.h"
+#include "gateway/validation/validator.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -45,8 +48,13 @@ class GatewayServerImpl final : public GatewayServer {
     if (!enrollments.ok()) return enrollments.status();
     registry_.Load(*enrollments);
 
+    auto definitions = validation::ProfileSet::FromFiles(profiles::EmbeddedR4Definitions());
+    if (!definitions.ok()) return definitions.status();
+    definitions_ = *std::move(definitions);
+    validator_ = std::make_unique<validation::Validator>(*definitions_);
+
     pipeline_ = std::make_unique<pipeline::Pipeline>(
-        *study, pipeline::PipelineOptions{config.limits, config.site_by_system},
+        *study, pipeline::PipelineOptions{config.limits, config.site_by_system, validator_.get()},
         identity::Pseudonymizer(*key), &registry_, store_.get());
     gateway_service_ = std::make_unique<GatewayService>(pipeline_.get());
     feed_service_ = std::make_unique<FeedService>(store_.get());
@@ -104,6 +112,8 @@ class GatewayServerImpl final : public GatewayServer {
   bool development_key_ = false;
   identity::EnrollmentRegistry registry_;
   std::unique_ptr<store::EventStore> store_;
+  std::unique_ptr<validation::ProfileSet> definitions_;  // the R4 StructureDefinitions, compiled
+  std::unique_ptr<validation::Validator> validator_;
   std::unique_ptr<pipeline::Pipeline> pipeline_;
   std::unique_ptr<GatewayService> gateway_service_;
   std::unique_ptr<FeedService> feed_service_;

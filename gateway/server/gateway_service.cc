@@ -138,6 +138,15 @@ grpc::ServerUnaryReactor* GatewayService::Submit(grpc::CallbackServerContext* co
   return reactor;
 }
 
+grpc::ServerUnaryReactor* GatewayService::Validate(grpc::CallbackServerContext* context,
+                                                   const v1::ValidateRequest* request,
+                                                   v1::ValidateResponse* response) {
+  *response = ToValidateResponse(pipeline_->Validate(request->body()));
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
 grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitResponse>* GatewayService::SubmitStream(
     grpc::CallbackServerContext* /*context*/) {
   auto reactor = std::make_unique<StreamReactor>(this, pipeline_);

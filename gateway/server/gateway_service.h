@@ -24,6 +24,10 @@ class GatewayService final : public v1::Gateway::CallbackService {
   grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitResponse>* SubmitStream(
       grpc::CallbackServerContext* context) override;
 
+  grpc::ServerUnaryReactor* Validate(grpc::CallbackServerContext* context,
+                                     const v1::ValidateRequest* request,
+                                     v1::ValidateResponse* response) override;
+
  private:
   class StreamReactor;
   void Release(StreamReactor* reactor);

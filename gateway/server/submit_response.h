@@ -19,6 +19,10 @@ grpc::Status BodyFailureStatus(const pipeline::SubmissionResult& result);
 v1::SubmitResponse ToSubmitResponse(const pipeline::SubmissionResult& result,
                                     const std::string& request_id);
 
+// The wire form of a validation: valid, and the OperationOutcome (an information issue saying
+// so when there is nothing to report, as FHIR's $validate does).
+v1::ValidateResponse ToValidateResponse(const pipeline::ValidationResult& result);
+
 }  // namespace trialgate::server
 
 #endif  // TRIALGATE_GATEWAY_SERVER_SUBMIT_RESPONSE_H_

@@ -76,6 +76,8 @@ std::vector<BadBody> BadBodies() {
        grpc::StatusCode::INVALID_ARGUMENT, "not-supported", "Bundle.type 'document'"},
       {"BundleEntryNotArray", R"({"resourceType":"Bundle","type":"batch","entry":{}})",
        grpc::StatusCode::INVALID_ARGUMENT, "structure", "must be an array"},
+      {"InvalidBundleShell", R"({"resourceType":"Bundle","type":"batch","foo":1,"entry":[]})",
+       grpc::StatusCode::INVALID_ARGUMENT, "structure", "unknown element 'foo' in Bundle"},
   };
 }
 
@@ -146,6 +148,14 @@ std::vector<BadEntry> BadEntries() {
        "value", "Observation.subject", "must be to a Patient"},
       {"EntryWithoutResource", R"({"resourceType":"Bundle","type":"batch","entry":[{"fullUrl":"urn:uuid:x"}]})",
        "required", "Bundle.entry[0].resource", "resource"},
+      // Not valid FHIR R4: rejected by the validator before any mapping.
+      {"CodeOutsideRequiredValueSet",
+       R"({"resourceType":"Observation","status":"done","code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},"subject":{"reference":"Patient/pt-1001"}})",
+       "code-invalid", "Observation.status", "not in the required value set"},
+      {"UnknownElementInABatchEntry",
+       R"({"resourceType":"Bundle","type":"batch","entry":[{"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/pt-1001"},"valueQuantity":{"value":1,"unit":"x","colour":"red"}},"request":{"method":"POST","url":"Observation"}}]})",
+       "structure", "Bundle.entry[0].resource.value.ofType(Quantity).colour",
+       "unknown element 'colour'"},
   };
 }
 

@@ -109,8 +109,33 @@ TEST(CliTest, SubmitReportsAWholeBodyRejectionWithItsOperationOutcome) {
   EXPECT_STREQ(line["operationOutcome"]["issue"][0]["code"].GetString(), "structure");
 }
 
+TEST(CliTest, ValidatePrintsTheOperationOutcomeAndExitsNonZeroOnErrors) {
+  TempDir dir;
+  GatewayProcess server(dir.path());
+  const std::string bad = (dir.path() / "bad.json").string();
+  std::FILE* file = std::fopen(bad.c_str(), "w");
+  std::fputs(R"({"resourceType":"Observation","status":"done","code":{"text":"x"}})", file);
+  std::fclose(file);
+
+  CliRun good = RunCli("validate --target " + server.address() + " " +
+                       Data("transaction-enrol-and-data.json"));
+  EXPECT_EQ(good.exit_code, 0);
+  ASSERT_EQ(good.lines.size(), 1u);
+  EXPECT_TRUE(Json(good.lines[0])["valid"].GetBool());
+
+  CliRun run = RunCli("validate --target " + server.address() + " " + bad + " " +
+                      Data("research-subject-pt-1001.json"));
+  EXPECT_EQ(run.exit_code, 1);
+  ASSERT_EQ(run.lines.size(), 2u);
+  rapidjson::Document first = Json(run.lines[0]);
+  EXPECT_FALSE(first["valid"].GetBool());
+  EXPECT_STREQ(first["operationOutcome"]["issue"][0]["expression"][0].GetString(),
+               "Observation.status");
+  EXPECT_TRUE(Json(run.lines[1])["valid"].GetBool());
+}
+
 TEST(CliTest, HelpWorksForEveryCommand) {
-  for (const char* command : {"", "serve ", "submit ", "pull ", "bench "}) {
+  for (const char* command : {"", "serve ", "submit ", "pull ", "validate ", "bench "}) {
     CliRun run = RunCli(std::string(command) + "--help");
     EXPECT_EQ(run.exit_code, 0) << command;
     ASSERT_FALSE(run.lines.empty()) << command;

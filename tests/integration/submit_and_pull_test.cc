@@ -268,6 +268,38 @@ TEST_F(SubmitAndPullTest, ManyConcurrentSubmittersAllLandExactlyOnce) {
   }
 }
 
+TEST_F(SubmitAndPullTest, ValidateJudgesWithoutStoring) {
+  v1::ValidateRequest request;
+  request.set_body(TestData("transaction-enrol-and-data.json"));
+  v1::ValidateResponse response;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(client_->gateway().Validate(&context, request, &response).ok());
+  }
+  EXPECT_TRUE(response.valid());
+  EXPECT_THAT(response.operation_outcome(), HasSubstr("informational"));
+
+  // A Patient is not taken by Submit, but $validate judges it: here its gender is not a code of
+  // the required value set.
+  request.set_body(R"({"resourceType":"Patient","gender":"unknown-ish"})");
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(client_->gateway().Validate(&context, request, &response).ok());
+  }
+  EXPECT_FALSE(response.valid());
+  rapidjson::Document outcome = ParseOutcome(response.operation_outcome());
+  EXPECT_STREQ(outcome["issue"][0]["expression"][0].GetString(), "Patient.gender");
+
+  request.set_body("{broken");
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(client_->gateway().Validate(&context, request, &response).ok());
+  }
+  EXPECT_FALSE(response.valid());
+  EXPECT_THAT(response.operation_outcome(), HasSubstr("malformed JSON"));
+  EXPECT_TRUE(client_->Pull().empty());  // nothing was stored
+}
+
 TEST(RestartTest, PullResumesFromASavedCursorAfterRestartAndIdempotencySurvives) {
   TempDir dir;
   uint64_t cursor = 0;
