@@ -1,7 +1,8 @@
 // libFuzzer target: any bytes submitted as a body must be answered (accepted, duplicate or
 // rejected with an OperationOutcome) without a crash, a hang or undefined behaviour. Runs the
-// whole pipeline (decode, Bundle handling, mapping, patient resolution, enrolment) on a fake
-// store; one patient is enrolled up front so that data resources get past the enrolment check.
+// whole pipeline (decode, R4 validation, Bundle handling, mapping, patient resolution,
+// enrolment) on a fake store, and the validation-only path; one patient is enrolled up front so
+// that data resources get past the enrolment check.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +14,8 @@
 #include "gateway/identity/pseudonymizer.h"
 #include "gateway/pipeline/operation_outcome.h"
 #include "gateway/pipeline/pipeline.h"
+#include "gateway/validation/profile_set.h"
+#include "gateway/validation/validator.h"
 #include "tests/gateway/fake_event_store.h"
 
 namespace {
@@ -23,10 +26,13 @@ using trialgate::pipeline::SubmissionResult;
 
 struct Harness {
   Harness()
-      : pipeline(*trialgate::mappers::Study::FromFiles(
+      : definitions(*trialgate::validation::ProfileSet::FromFiles(
+            trialgate::profiles::EmbeddedR4Definitions())),
+        validator(*definitions),
+        pipeline(*trialgate::mappers::Study::FromFiles(
                      trialgate::profiles::EmbeddedStudyFiles("krd-asct2")),
-                 {}, trialgate::identity::Pseudonymizer(std::string(32, 'f')), &registry,
-                 &store) {
+                 {.validator = &validator},
+                 trialgate::identity::Pseudonymizer(std::string(32, 'f')), &registry, &store) {
     std::ifstream in(std::string(TRIALGATE_SOURCE_DIR) +
                      "/tests/integration/testdata/research-subject-pt-1001.json");
     std::stringstream body;
@@ -39,6 +45,8 @@ struct Harness {
     });
   }
 
+  std::unique_ptr<trialgate::validation::ProfileSet> definitions;
+  trialgate::validation::Validator validator;
   trialgate::testing::FakeEventStore store;
   trialgate::identity::EnrollmentRegistry registry;
   Pipeline pipeline;
@@ -62,5 +70,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   });
   if (!answered) std::abort();  // the fake store answers at once: no answer is a lost callback
+  // $validate must judge anything too, and say why when it finds the body not valid.
+  const trialgate::pipeline::ValidationResult validation = harness->pipeline.Validate(body);
+  if (!validation.valid() && validation.issues.empty()) std::abort();
   return 0;
 }
