@@ -5,11 +5,8 @@
 #include "absl/strings/str_cat.h"
 
 namespace trialgate::mappers {
-namespace {
 
-using rapidjson::Value;
-
-const char* JsonTypeName(const Value& value) {
+const char* JsonTypeName(const rapidjson::Value& value) {
   switch (value.GetType()) {
     case rapidjson::kNullType: return "null";
     case rapidjson::kFalseType:
@@ -21,6 +18,11 @@ const char* JsonTypeName(const Value& value) {
   }
   return "unknown";
 }
+
+namespace {
+
+using rapidjson::Value;
+
 
 // The member, or nullptr when absent or when `object` is not an object.
 const Value* Member(const Value& object, std::string_view name) {

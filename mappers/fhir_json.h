@@ -30,6 +30,9 @@ inline void AddWarning(std::string code, std::string expression, std::string dia
            std::move(diagnostics), issues);
 }
 
+// "null", "a boolean", "an object", "an array", "a string" or "a number": for messages.
+const char* JsonTypeName(const rapidjson::Value& value);
+
 // "Observation" + "code" -> "Observation.code"; "...coding" + 0 -> "...coding[0]".
 std::string Child(std::string_view path, std::string_view name);
 std::string Index(std::string_view path, size_t index);

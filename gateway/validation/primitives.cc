@@ -1,4 +1,5 @@
 #include "gateway/validation/primitives.h"
+#include "mappers/fhir_json.h"
 
 #include <charconv>
 #include <cmath>
@@ -484,19 +485,6 @@ Reason CheckIntRange(Primitive type, int64_t v, std::string_view shown) {
   return kValid;
 }
 
-const char* JsonKind(const rapidjson::Value& v) {
-  switch (v.GetType()) {
-    case rapidjson::kNullType: return "null";
-    case rapidjson::kFalseType:
-    case rapidjson::kTrueType: return "a boolean";
-    case rapidjson::kObjectType: return "an object";
-    case rapidjson::kArrayType: return "an array";
-    case rapidjson::kStringType: return "a string";
-    case rapidjson::kNumberType: return "a number";
-  }
-  return "something else";
-}
-
 const char* ExpectedKind(Primitive type) {
   if (type == Primitive::kBoolean) return "a JSON boolean (true or false)";
   if (IsNumberPrimitive(type)) return "a JSON number";
@@ -578,10 +566,10 @@ bool IsNumberPrimitive(Primitive type) {
 
 std::optional<std::string> CheckPrimitive(Primitive type, const rapidjson::Value& value) {
   if (type == Primitive::kBoolean) {
-    return value.IsBool() ? kValid : Reason(WrongKind(type, JsonKind(value)));
+    return value.IsBool() ? kValid : Reason(WrongKind(type, mappers::JsonTypeName(value)));
   }
   if (IsNumberPrimitive(type)) {
-    if (!value.IsNumber()) return WrongKind(type, JsonKind(value));
+    if (!value.IsNumber()) return WrongKind(type, mappers::JsonTypeName(value));
     if (type == Primitive::kDecimal) {
       // RapidJSON refuses most numbers beyond double range, but rounds some (1.8e308) to inf.
       if (value.IsDouble() && !std::isfinite(value.GetDouble())) {
@@ -592,7 +580,7 @@ std::optional<std::string> CheckPrimitive(Primitive type, const rapidjson::Value
     }
     return CheckIntegerValue(type, value);
   }
-  if (!value.IsString()) return WrongKind(type, JsonKind(value));
+  if (!value.IsString()) return WrongKind(type, mappers::JsonTypeName(value));
   return CheckStringText(type, std::string_view(value.GetString(), value.GetStringLength()));
 }
 

@@ -8,19 +8,8 @@
 
 #include "mappers/mapper.h"
 #include "mappers/study.h"
+#include "tests/fixtures.h"
 
-// The public FHIR R4 examples live outside the repository (../shared/fixtures). Where they are
-// absent (a machine with only this repository) the tests that read them are skipped, with the
-// reason; in CI (CI set in the environment) their absence is a failure.
-#define TRIALGATE_REQUIRE_FIXTURES()                                                   \
-  do {                                                                                 \
-    if (!std::filesystem::exists(std::string(TRIALGATE_FIXTURES_DIR) + "/fhir-r4")) {  \
-      if (std::getenv("CI") != nullptr) {                                              \
-        FAIL() << "fixtures missing: " << TRIALGATE_FIXTURES_DIR;                      \
-      }                                                                                \
-      GTEST_SKIP() << "fixtures not found at " << TRIALGATE_FIXTURES_DIR;              \
-    }                                                                                  \
-  } while (0)
 
 
 namespace trialgate::mappers::testing {

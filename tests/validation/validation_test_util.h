@@ -9,18 +9,8 @@
 #include "gateway/validation/profile_set.h"
 #include "gateway/validation/validator.h"
 #include "mappers/issue.h"
+#include "tests/fixtures.h"
 
-// The public FHIR R4 examples live outside the repository (../shared/fixtures). Where they are
-// absent the tests that read them are skipped, with the reason; in CI their absence is a failure.
-#define TRIALGATE_REQUIRE_FIXTURES()                                                   \
-  do {                                                                                 \
-    if (!std::filesystem::exists(std::string(TRIALGATE_FIXTURES_DIR) + "/fhir-r4")) {  \
-      if (std::getenv("CI") != nullptr) {                                              \
-        FAIL() << "fixtures missing: " << TRIALGATE_FIXTURES_DIR;                      \
-      }                                                                                \
-      GTEST_SKIP() << "fixtures not found at " << TRIALGATE_FIXTURES_DIR;              \
-    }                                                                                  \
-  } while (0)
 
 namespace trialgate::validation::testing {
 
