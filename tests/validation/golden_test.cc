@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/pipeline/operation_outcome.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 #include "rapidjson/prettywriter.h"
@@ -20,43 +21,14 @@ namespace {
 
 using mappers::Issue;
 
-const char* SeverityName(Issue::Severity severity) {
-  switch (severity) {
-    case Issue::Severity::kError:
-      return "error";
-    case Issue::Severity::kWarning:
-      return "warning";
-    case Issue::Severity::kInformation:
-      return "information";
-  }
-  return "error";
-}
-
+// The OperationOutcome exactly as the gateway renders it, pretty-printed for review.
 std::string OutcomeJson(const std::vector<Issue>& issues) {
+  rapidjson::Document rendered;
+  rendered.Parse(pipeline::OperationOutcomeJson(issues).c_str());
   rapidjson::StringBuffer buffer;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
   writer.SetIndent(' ', 2);
-  writer.StartObject();
-  writer.Key("resourceType");
-  writer.String("OperationOutcome");
-  writer.Key("issue");
-  writer.StartArray();
-  for (const Issue& issue : issues) {
-    writer.StartObject();
-    writer.Key("severity");
-    writer.String(SeverityName(issue.severity));
-    writer.Key("code");
-    writer.String(issue.code);
-    writer.Key("diagnostics");
-    writer.String(issue.diagnostics);
-    writer.Key("expression");
-    writer.StartArray();
-    writer.String(issue.expression);
-    writer.EndArray();
-    writer.EndObject();
-  }
-  writer.EndArray();
-  writer.EndObject();
+  rendered.Accept(writer);
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 }
 
