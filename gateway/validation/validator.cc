@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/str_join.h"
+#include "gateway/validation/invariants.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
@@ -557,6 +558,14 @@ void Validator::Validate(const rapidjson::Value& resource, const std::string& ro
   walker.path.reserve(root_path.size() + 128);
   walker.path = root_path;
   walker.Resource(resource);
+  if (!resource.IsObject()) return;
+  std::string root = root_path;
+  if (root.empty()) {
+    auto type = resource.FindMember("resourceType");
+    if (type == resource.MemberEnd() || !type->value.IsString()) return;
+    root = type->value.GetString();
+  }
+  CheckInvariants(resource, root, issues);
 }
 
 }  // namespace trialgate::validation

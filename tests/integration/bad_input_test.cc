@@ -141,7 +141,7 @@ std::vector<BadEntry> BadEntries() {
        R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},"subject":{"reference":""},"valueQuantity":{"value":1,"unit":"10*9/L","system":"http://unitsofmeasure.org","code":"10*9/L"}})",
        "", "Observation.subject", ""},
       {"ReferenceToNothingInBundle",
-       R"({"resourceType":"Bundle","type":"batch","entry":[{"resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},"subject":{"reference":"urn:uuid:9d7c1c2e-0000-4000-8000-000000000000"},"valueQuantity":{"value":1,"unit":"10*9/L","system":"http://unitsofmeasure.org","code":"10*9/L"}}}]})",
+       R"({"resourceType":"Bundle","type":"batch","entry":[{"resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},"subject":{"reference":"urn:uuid:9d7c1c2e-0000-4000-8000-000000000000"},"valueQuantity":{"value":1,"unit":"10*9/L","system":"http://unitsofmeasure.org","code":"10*9/L"}},"request":{"method":"POST","url":"Observation"}}]})",
        "not-found", "Bundle.entry[0].resource.subject", "does not resolve"},
       {"ReferenceToNonPatient",
        R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},"subject":{"reference":"Group/g1"},"valueQuantity":{"value":1,"unit":"10*9/L","system":"http://unitsofmeasure.org","code":"10*9/L"}})",

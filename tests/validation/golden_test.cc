@@ -171,6 +171,21 @@ GOLDEN(bundle_entry_dose_unit_array)
 GOLDEN(bundle_link_relation_missing)
 GOLDEN(bundle_entry_unknown_resource_type)
 GOLDEN(bundle_entry_resource_not_object)
+// Invariants (native checks, gateway/validation/invariants.cc).
+GOLDEN(inv_bdl12_message_without_header)
+GOLDEN(inv_bdl1_total_outside_search)
+GOLDEN(inv_bdl2_search_outside_searchset)
+GOLDEN(inv_bdl3_batch_entry_without_request)
+GOLDEN(inv_bdl3_collection_entry_with_request)
+GOLDEN(inv_bdl4_response_entry_without_response)
+GOLDEN(inv_bdl7_duplicate_full_url)
+GOLDEN(inv_bdl8_versioned_full_url)
+GOLDEN(inv_dom4_contained_with_version)
+GOLDEN(inv_dom5_contained_with_security_label)
+GOLDEN(inv_mad1_dosage_without_dose_or_rate)
+GOLDEN(inv_obs3_reference_range_empty_of_bounds)
+GOLDEN(inv_obs6_value_and_data_absent_reason)
+GOLDEN(inv_obs7_component_repeats_code)
 
 TEST(GoldenTest, EveryCaseFileIsRegistered) {
   std::set<std::string> on_disk;
