@@ -13,7 +13,8 @@ cmake --build build-fuzz -j"$(nproc)" --target submission_fuzzer
 corpus=build-fuzz/corpus
 findings=build-fuzz/findings
 mkdir -p "$corpus" "$findings"
-cp tests/integration/testdata/*.json tests/mappers/testdata/*.json "$corpus"/
+cp tests/integration/testdata/*.json tests/mappers/testdata/*.json tests/validation/golden/*.json \
+  "$corpus"/
 ./build-fuzz/tests/fuzz/submission_fuzzer "$corpus" \
   -max_total_time="${FUZZ_SECONDS:-60}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
   -artifact_prefix="$findings/" -print_final_stats=1
