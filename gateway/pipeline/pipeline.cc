@@ -214,7 +214,6 @@ ValidationResult Pipeline::Validate(absl::string_view body) const {
     result.issues.push_back(IssueFromStatus(decoded));
     return result;
   }
-  const std::string type = StringMember(document, "resourceType");
   if (options_.validator == nullptr) {
     result.status = absl::FailedPreconditionError("this gateway runs without a validator");
     result.issues.push_back(IssueFromStatus(result.status));
