@@ -15,18 +15,19 @@ namespace {
 using rapidjson::Value;
 
 constexpr char kType[] = "AdverseEvent";
+constexpr Path kRoot(kType);
 
 // Term and MedDRA code: a MedDRA coding found in the CTCAE table wins; then a MedDRA coding
 // unknown to the table (kept with a warning); then the CTCAE term matched by the text or a
 // display; else the event is kept as sent with a warning.
 void MapTerm(const Value& resource, const MapContext& context, v1::Event* event,
              v1::AdverseEventReported* ae, std::vector<Issue>* issues) {
-  const std::string path = Child(kType, "event");
+  const Path path(kRoot, "event");
   std::optional<CodeableConcept> sent =
       GetCodeableConcept(resource, "event", path, Presence::kOptional, issues);
   if (!sent) {
     if (!Has(resource, "event")) {
-      AddDataQualityNote("required", "unknown-ae-term", path,
+      AddDataQualityNote("required", "unknown-ae-term", path.str(),
                          "AdverseEvent.event is missing: the event has no CTCAE term",
                          "codes/adverse-events.json", event, issues);
     }
@@ -55,7 +56,7 @@ void MapTerm(const Value& resource, const MapContext& context, v1::Event* event,
         ae->set_term(term->term);
         ae->set_meddra_code(term->meddra_code);
         if (!sent->codings.empty()) SetCodedValue(sent->codings.front(), ae->mutable_event_as_sent());
-        AddIssue(Issue::Severity::kInformation, "informational", path,
+        AddIssue(Issue::Severity::kInformation, "informational", path.str(),
                  absl::StrCat("no MedDRA code sent; CTCAE term '", term->term,
                               "' matched by its text"),
                  issues);
@@ -71,7 +72,7 @@ void MapTerm(const Value& resource, const MapContext& context, v1::Event* event,
   if (unknown_meddra != nullptr) ae->set_meddra_code(unknown_meddra->code);
   ae->set_term(!texts.empty() ? texts.front() : first != nullptr ? first->code : "");
   AddDataQualityNote(
-      "code-invalid", "unknown-ae-term", first != nullptr ? first->path : path,
+      "code-invalid", "unknown-ae-term", first != nullptr ? first->path : path.str(),
       unknown_meddra != nullptr
           ? absl::StrCat("MedDRA code ", DescribeCoding(*unknown_meddra),
                          " is not a CTCAE v5 term (codes/adverse-events.json); kept as sent")
@@ -84,45 +85,46 @@ void MapTerm(const Value& resource, const MapContext& context, v1::Event* event,
 void MapGrade(const Value& resource, const MapContext& context, v1::Event* event,
               v1::AdverseEventReported* ae, std::vector<Issue>* issues) {
   const std::string& url = context.study.ctcae_grade_extension_url();
-  const std::string path = Child(kType, "extension");
+  const Path path(kRoot, "extension");
   const Value* extensions = GetArray(resource, "extension", path, Presence::kOptional, issues);
   bool found = false;
   if (extensions != nullptr) {
     for (rapidjson::SizeType i = 0; i < extensions->Size(); ++i) {
       const Value& extension = (*extensions)[i];
-      const std::string item_path = Index(path, i);
+      const Path item_path(path, i);
       if (!extension.IsObject()) {
-        AddError("structure", item_path, "an extension must be an object", issues);
+        AddError("structure", item_path.str(), "an extension must be an object", issues);
         continue;
       }
-      if (GetString(extension, "url", Child(item_path, "url"), Presence::kRequired, issues) !=
+      if (GetString(extension, "url", Path(item_path, "url"), Presence::kRequired, issues) !=
           url) {
         continue;
       }
       if (found) {
-        AddError("value", item_path, absl::StrCat("more than one CTCAE grade extension ", url),
+        AddError("value", item_path.str(),
+                 absl::StrCat("more than one CTCAE grade extension ", url),
                  issues);
         continue;
       }
       found = true;
-      const std::string value_path = Child(item_path, "valueInteger");
       auto value = extension.FindMember("valueInteger");
       if (value == extension.MemberEnd()) {
-        AddError("value", item_path,
+        AddError("value", item_path.str(),
                  absl::StrCat("the CTCAE grade extension ", url,
                               " must carry valueInteger 1..5 and no other value[x]"),
                  issues);
         continue;
       }
       if (!value->value.IsInt() || value->value.GetInt() < 1 || value->value.GetInt() > 5) {
-        AddError("value", value_path, "CTCAE grade must be an integer from 1 to 5", issues);
+        AddError("value", Path(item_path, "valueInteger").str(),
+                 "CTCAE grade must be an integer from 1 to 5", issues);
         continue;
       }
       ae->set_grade(value->value.GetInt());
     }
   }
   if (!found) {
-    AddDataQualityNote("required", "missing-ctcae-grade", path,
+    AddDataQualityNote("required", "missing-ctcae-grade", path.str(),
                        absl::StrCat("no CTCAE grade extension ", url, "; grade left at 0"),
                        "study.json ctcaeGradeExtensionUrl", event, issues);
   }
@@ -130,7 +132,7 @@ void MapGrade(const Value& resource, const MapContext& context, v1::Event* event
 
 void MapSeriousness(const Value& resource, const MapContext& context, v1::Event* event,
                     v1::AdverseEventReported* ae, std::vector<Issue>* issues) {
-  const std::string path = Child(kType, "seriousness");
+  const Path path(kRoot, "seriousness");
   std::optional<CodeableConcept> seriousness =
       GetCodeableConcept(resource, "seriousness", path, Presence::kOptional, issues);
   if (!seriousness) return;
@@ -144,7 +146,7 @@ void MapSeriousness(const Value& resource, const MapContext& context, v1::Event*
   if (!seriousness->codings.empty()) {
     SetCodedValue(seriousness->codings.front(), ae->mutable_seriousness());
   }
-  AddDataQualityNote("code-invalid", "unknown-seriousness", path,
+  AddDataQualityNote("code-invalid", "unknown-seriousness", path.str(),
                      absl::StrCat("seriousness ", DescribeCodings(*seriousness),
                                   " is not a known serious/non-serious code; serious left false"),
                      "study.json adverseEvents.seriousness", event, issues);
@@ -153,16 +155,16 @@ void MapSeriousness(const Value& resource, const MapContext& context, v1::Event*
 // Causality assessments of every suspect entity, as sent, joined with "; ".
 void MapAttribution(const Value& resource, v1::AdverseEventReported* ae,
                     std::vector<Issue>* issues) {
-  const std::string path = Child(kType, "suspectEntity");
+  const Path path(kRoot, "suspectEntity");
   const Value* entities = GetArray(resource, "suspectEntity", path, Presence::kOptional, issues);
   if (entities == nullptr) return;
   std::vector<std::string> assessments;
   for (rapidjson::SizeType i = 0; i < entities->Size(); ++i) {
     const Value& entity = (*entities)[i];
-    const std::string entity_path = Index(path, i);
-    const std::string causality_path = Child(entity_path, "causality");
+    const Path entity_path(path, i);
+    const Path causality_path(entity_path, "causality");
     if (!entity.IsObject()) {
-      AddError("structure", entity_path, "suspectEntity entries must be objects", issues);
+      AddError("structure", entity_path.str(), "suspectEntity entries must be objects", issues);
       continue;
     }
     const Value* causalities =
@@ -170,13 +172,13 @@ void MapAttribution(const Value& resource, v1::AdverseEventReported* ae,
     if (causalities == nullptr) continue;
     for (rapidjson::SizeType j = 0; j < causalities->Size(); ++j) {
       const Value& causality = (*causalities)[j];
-      const std::string item_path = Index(causality_path, j);
+      const Path item_path(causality_path, j);
       if (!causality.IsObject()) {
-        AddError("structure", item_path, "causality entries must be objects", issues);
+        AddError("structure", item_path.str(), "causality entries must be objects", issues);
         continue;
       }
       std::optional<CodeableConcept> assessment = GetCodeableConcept(
-          causality, "assessment", Child(item_path, "assessment"), Presence::kOptional, issues);
+          causality, "assessment", Path(item_path, "assessment"), Presence::kOptional, issues);
       if (assessment) {
         if (!assessment->text.empty()) {
           assessments.push_back(assessment->text);
@@ -185,7 +187,7 @@ void MapAttribution(const Value& resource, v1::AdverseEventReported* ae,
           assessments.push_back(coding.display.empty() ? coding.code : coding.display);
         }
       } else if (auto related = GetString(causality, "productRelatedness",
-                                          Child(item_path, "productRelatedness"),
+                                          Path(item_path, "productRelatedness"),
                                           Presence::kOptional, issues)) {
         assessments.push_back(*related);
       }
@@ -198,7 +200,7 @@ void MapOnset(const Value& resource, v1::Event* event, v1::AdverseEventReported*
               std::vector<Issue>* issues) {
   for (const char* name : {"date", "detected"}) {
     if (!Has(resource, name)) continue;
-    const std::string path = Child(kType, name);
+    const Path path(kRoot, name);
     if (auto text = GetString(resource, name, path, Presence::kRequired, issues)) {
       if (SetOccurredAt(*text, path, event, issues)) *ae->mutable_onset() = event->occurred_at();
     }
@@ -217,13 +219,13 @@ MapResult MapAdverseEvent(const Value& resource, const MapContext& context) {
   v1::Event event = NewEvent(resource, kType, context, issues);
   v1::AdverseEventReported* ae = event.mutable_adverse_event_reported();
   result.patient = ReadPatient(resource, kType, "subject", issues);
-  ae->set_actuality(GetString(resource, "actuality", Child(kType, "actuality"),
+  ae->set_actuality(GetString(resource, "actuality", Path(kRoot, "actuality"),
                               Presence::kRequired, issues).value_or(""));
   MapTerm(resource, context, &event, ae, issues);
   MapGrade(resource, context, &event, ae, issues);
   MapSeriousness(resource, context, &event, ae, issues);
   MapAttribution(resource, ae, issues);
-  if (auto outcome = GetCodeableConcept(resource, "outcome", Child(kType, "outcome"),
+  if (auto outcome = GetCodeableConcept(resource, "outcome", Path(kRoot, "outcome"),
                                         Presence::kOptional, issues)) {
     ae->set_outcome(outcome->codings.empty() ? outcome->text : outcome->codings.front().code);
   }

@@ -34,19 +34,23 @@ const Value* Member(const Value& object, std::string_view name) {
 }
 
 // The member if present; reports a missing required member.
-const Value* Present(const Value& object, std::string_view name, const std::string& path,
+const Value* Present(const Value& object, std::string_view name, const Path& path,
                      Presence presence, std::vector<Issue>* issues) {
   const Value* member = Member(object, name);
   if (member == nullptr && presence == Presence::kRequired) {
-    AddError("required", path, absl::StrCat(path, " is required for this mapping"), issues);
+    std::string where = path.str();
+    std::string message = absl::StrCat(where, " is required for this mapping");
+    AddError("required", std::move(where), std::move(message), issues);
   }
   return member;
 }
 
-void WrongType(const Value& value, const std::string& path, std::string_view expected,
+void WrongType(const Value& value, const Path& path, std::string_view expected,
                std::vector<Issue>* issues) {
-  AddError("structure", path,
-           absl::StrCat(path, " must be ", std::string(expected), ", not ", JsonTypeName(value)), issues);
+  std::string where = path.str();
+  std::string message =
+      absl::StrCat(where, " must be ", std::string(expected), ", not ", JsonTypeName(value));
+  AddError("structure", std::move(where), std::move(message), issues);
 }
 
 }  // namespace
@@ -74,9 +78,31 @@ std::string Index(std::string_view path, size_t index) {
   return out;
 }
 
+std::string Path::str() const {
+  std::string out;
+  out.reserve(64);
+  AppendTo(&out);
+  return out;
+}
+
+void Path::AppendTo(std::string* out) const {
+  if (parent_ == nullptr) {
+    out->append(text_);
+    return;
+  }
+  parent_->AppendTo(out);
+  if (index_ == kNoIndex) {
+    out->append(1, '.').append(text_);
+    return;
+  }
+  char digits[20];
+  const char* end = std::to_chars(digits, digits + sizeof(digits), index_).ptr;
+  out->append(1, '[').append(digits, end - digits).append(1, ']');
+}
+
 bool Has(const Value& object, std::string_view name) { return Member(object, name) != nullptr; }
 
-const Value* GetObject(const Value& object, std::string_view name, const std::string& path,
+const Value* GetObject(const Value& object, std::string_view name, const Path& path,
                        Presence presence, std::vector<Issue>* issues) {
   const Value* member = Present(object, name, path, presence, issues);
   if (member == nullptr) return nullptr;
@@ -87,7 +113,7 @@ const Value* GetObject(const Value& object, std::string_view name, const std::st
   return member;
 }
 
-const Value* GetArray(const Value& object, std::string_view name, const std::string& path,
+const Value* GetArray(const Value& object, std::string_view name, const Path& path,
                       Presence presence, std::vector<Issue>* issues) {
   const Value* member = Present(object, name, path, presence, issues);
   if (member == nullptr) return nullptr;
@@ -99,7 +125,7 @@ const Value* GetArray(const Value& object, std::string_view name, const std::str
 }
 
 std::optional<std::string> GetString(const Value& object, std::string_view name,
-                                     const std::string& path, Presence presence,
+                                     const Path& path, Presence presence,
                                      std::vector<Issue>* issues) {
   const Value* member = Present(object, name, path, presence, issues);
   if (member == nullptr) return std::nullopt;
@@ -108,14 +134,16 @@ std::optional<std::string> GetString(const Value& object, std::string_view name,
     return std::nullopt;
   }
   if (member->GetStringLength() == 0) {
-    AddError("value", path, absl::StrCat(path, " must not be an empty string"), issues);
+    std::string where = path.str();
+    std::string message = absl::StrCat(where, " must not be an empty string");
+    AddError("value", std::move(where), std::move(message), issues);
     return std::nullopt;
   }
   return std::string(member->GetString(), member->GetStringLength());
 }
 
 std::optional<Decimal> GetDecimal(const Value& object, std::string_view name,
-                                  const std::string& path, Presence presence,
+                                  const Path& path, Presence presence,
                                   const NumberTexts* numbers, std::vector<Issue>* issues) {
   const Value* member = Present(object, name, path, presence, issues);
   if (member == nullptr) return std::nullopt;
@@ -126,40 +154,40 @@ std::optional<Decimal> GetDecimal(const Value& object, std::string_view name,
   return Decimal{member->GetDouble(), NumberText(*member, numbers)};
 }
 
-std::optional<CodeableConcept> ReadCodeableConcept(const Value& value, const std::string& path,
+std::optional<CodeableConcept> ReadCodeableConcept(const Value& value, const Path& path,
                                                    std::vector<Issue>* issues) {
   if (!value.IsObject()) {
     WrongType(value, path, "an object (CodeableConcept)", issues);
     return std::nullopt;
   }
   CodeableConcept result;
-  const std::string codings_path = Child(path, "coding");
+  const Path codings_path(path, "coding");
   if (const Value* codings = GetArray(value, "coding", codings_path, Presence::kOptional, issues)) {
     for (rapidjson::SizeType i = 0; i < codings->Size(); ++i) {
       const Value& item = (*codings)[i];
-      const std::string item_path = Index(codings_path, i);
+      const Path item_path(codings_path, i);
       if (!item.IsObject()) {
         WrongType(item, item_path, "an object (Coding)", issues);
         continue;
       }
       Coding coding;
-      coding.path = item_path;
-      coding.system = GetString(item, "system", Child(item_path, "system"), Presence::kOptional,
+      coding.path = item_path.str();
+      coding.system = GetString(item, "system", Path(item_path, "system"), Presence::kOptional,
                                 issues).value_or("");
-      coding.code = GetString(item, "code", Child(item_path, "code"), Presence::kOptional, issues)
+      coding.code = GetString(item, "code", Path(item_path, "code"), Presence::kOptional, issues)
                         .value_or("");
-      coding.display = GetString(item, "display", Child(item_path, "display"),
+      coding.display = GetString(item, "display", Path(item_path, "display"),
                                  Presence::kOptional, issues).value_or("");
       result.codings.push_back(std::move(coding));
     }
   }
-  result.text = GetString(value, "text", Child(path, "text"), Presence::kOptional, issues)
+  result.text = GetString(value, "text", Path(path, "text"), Presence::kOptional, issues)
                      .value_or("");
   return result;
 }
 
 std::optional<CodeableConcept> GetCodeableConcept(const Value& object, std::string_view name,
-                                                  const std::string& path, Presence presence,
+                                                  const Path& path, Presence presence,
                                                   std::vector<Issue>* issues) {
   const Value* member = Present(object, name, path, presence, issues);
   if (member == nullptr) return std::nullopt;
@@ -167,47 +195,48 @@ std::optional<CodeableConcept> GetCodeableConcept(const Value& object, std::stri
 }
 
 std::optional<Reference> GetReference(const Value& object, std::string_view name,
-                                      const std::string& path, Presence presence,
+                                      const Path& path, Presence presence,
                                       std::vector<Issue>* issues) {
   const Value* member = GetObject(object, name, path, presence, issues);
   if (member == nullptr) return std::nullopt;
   Reference reference;
-  reference.reference = GetString(*member, "reference", Child(path, "reference"),
+  reference.reference = GetString(*member, "reference", Path(path, "reference"),
                                   Presence::kOptional, issues).value_or("");
-  reference.display = GetString(*member, "display", Child(path, "display"), Presence::kOptional,
+  reference.display = GetString(*member, "display", Path(path, "display"), Presence::kOptional,
                                 issues).value_or("");
-  const std::string identifier_path = Child(path, "identifier");
+  const Path identifier_path(path, "identifier");
   if (const Value* identifier =
           GetObject(*member, "identifier", identifier_path, Presence::kOptional, issues)) {
-    reference.identifier_system = GetString(*identifier, "system", Child(identifier_path, "system"),
+    reference.identifier_system = GetString(*identifier, "system", Path(identifier_path, "system"),
                                             Presence::kOptional, issues).value_or("");
-    reference.identifier_value = GetString(*identifier, "value", Child(identifier_path, "value"),
+    reference.identifier_value = GetString(*identifier, "value", Path(identifier_path, "value"),
                                            Presence::kOptional, issues).value_or("");
   }
   if (reference.reference.empty() && reference.identifier_value.empty()) {
     if (presence == Presence::kRequired) {
-      AddError("required", path,
-               absl::StrCat(path, " needs a reference or an identifier.value"), issues);
+      std::string where = path.str();
+      std::string message = absl::StrCat(where, " needs a reference or an identifier.value");
+      AddError("required", std::move(where), std::move(message), issues);
     }
     return std::nullopt;
   }
   return reference;
 }
 
-std::optional<QuantityValue> ReadQuantity(const Value& value, const std::string& path,
+std::optional<QuantityValue> ReadQuantity(const Value& value, const Path& path,
                                           const NumberTexts* numbers, std::vector<Issue>* issues) {
   if (!value.IsObject()) {
     WrongType(value, path, "an object (Quantity)", issues);
     return std::nullopt;
   }
   QuantityValue quantity;
-  quantity.value = GetDecimal(value, "value", Child(path, "value"), Presence::kOptional, numbers,
+  quantity.value = GetDecimal(value, "value", Path(path, "value"), Presence::kOptional, numbers,
                               issues);
-  quantity.unit = GetString(value, "unit", Child(path, "unit"), Presence::kOptional, issues)
+  quantity.unit = GetString(value, "unit", Path(path, "unit"), Presence::kOptional, issues)
                       .value_or("");
-  quantity.system = GetString(value, "system", Child(path, "system"), Presence::kOptional, issues)
+  quantity.system = GetString(value, "system", Path(path, "system"), Presence::kOptional, issues)
                         .value_or("");
-  quantity.code = GetString(value, "code", Child(path, "code"), Presence::kOptional, issues)
+  quantity.code = GetString(value, "code", Path(path, "code"), Presence::kOptional, issues)
                       .value_or("");
   return quantity;
 }

@@ -38,6 +38,29 @@ const char* JsonTypeName(const rapidjson::Value& value);
 std::string Child(std::string_view path, std::string_view name);
 std::string Index(std::string_view path, size_t index);
 
+// The FHIRPath of an element, for issue messages: a whole path ("Observation", or one already
+// built), or a parent Path and a member name or array index. Joined into a string only when an
+// issue needs it: most elements read report none, and building every path was most of the
+// mappers' time. Like std::string_view it refers to what it was made from, which must outlive
+// it (never name a Path made from a temporary string).
+class Path {
+ public:
+  constexpr Path(const char* whole) : text_(whole) {}  // NOLINT(runtime/explicit)
+  Path(const std::string& whole) : text_(whole) {}      // NOLINT(runtime/explicit)
+  constexpr Path(const Path& parent, std::string_view name) : parent_(&parent), text_(name) {}
+  constexpr Path(const Path& parent, size_t index) : parent_(&parent), index_(index) {}
+
+  std::string str() const;
+
+ private:
+  void AppendTo(std::string* out) const;
+
+  static constexpr size_t kNoIndex = static_cast<size_t>(-1);
+  const Path* parent_ = nullptr;
+  std::string_view text_;  // the whole path, or the member name
+  size_t index_ = kNoIndex;
+};
+
 // True when `object` is a JSON object holding member `name` (of any type).
 bool Has(const rapidjson::Value& object, std::string_view name);
 
@@ -45,14 +68,12 @@ bool Has(const rapidjson::Value& object, std::string_view name);
 // when the member is absent (adding a "required" error when kRequired) or of the wrong JSON
 // type (adding a "structure" error). `object` itself must be a JSON object or nothing is read.
 const rapidjson::Value* GetObject(const rapidjson::Value& object, std::string_view name,
-                                  const std::string& path, Presence presence,
-                                  std::vector<Issue>* issues);
+                                  const Path& path, Presence presence, std::vector<Issue>* issues);
 const rapidjson::Value* GetArray(const rapidjson::Value& object, std::string_view name,
-                                 const std::string& path, Presence presence,
-                                 std::vector<Issue>* issues);
+                                 const Path& path, Presence presence, std::vector<Issue>* issues);
 // A non-empty JSON string (FHIR forbids empty strings; "" is reported as a "value" error).
 std::optional<std::string> GetString(const rapidjson::Value& object, std::string_view name,
-                                     const std::string& path, Presence presence,
+                                     const Path& path, Presence presence,
                                      std::vector<Issue>* issues);
 // A FHIR decimal (or integer) as sent: its value, for arithmetic, and its exact JSON text, which
 // keeps the precision the value cannot ("1.50").
@@ -64,8 +85,8 @@ struct Decimal {
 // A JSON number (FHIR JSON sends decimals and integers as numbers, never as strings), its text
 // from `numbers` (see NumberText; `numbers` may be null).
 std::optional<Decimal> GetDecimal(const rapidjson::Value& object, std::string_view name,
-                                  const std::string& path, Presence presence,
-                                  const NumberTexts* numbers, std::vector<Issue>* issues);
+                                  const Path& path, Presence presence, const NumberTexts* numbers,
+                                  std::vector<Issue>* issues);
 
 struct Coding {
   std::string system;
@@ -82,11 +103,10 @@ struct CodeableConcept {
 // Reads a CodeableConcept held in `value` (at `path`); a non-object is a "structure" error and
 // yields nullopt. Malformed codings are reported and skipped.
 std::optional<CodeableConcept> ReadCodeableConcept(const rapidjson::Value& value,
-                                                   const std::string& path,
-                                                   std::vector<Issue>* issues);
+                                                   const Path& path, std::vector<Issue>* issues);
 // The CodeableConcept member `name` of `object`, with GetObject's presence rules.
 std::optional<CodeableConcept> GetCodeableConcept(const rapidjson::Value& object,
-                                                  std::string_view name, const std::string& path,
+                                                  std::string_view name, const Path& path,
                                                   Presence presence, std::vector<Issue>* issues);
 
 struct Reference {
@@ -99,7 +119,7 @@ struct Reference {
 // The Reference member `name` of `object`. A Reference with neither `reference` nor
 // `identifier.value` is useless for mapping: reported as "required" (when kRequired) and nullopt.
 std::optional<Reference> GetReference(const rapidjson::Value& object, std::string_view name,
-                                      const std::string& path, Presence presence,
+                                      const Path& path, Presence presence,
                                       std::vector<Issue>* issues);
 
 struct QuantityValue {
@@ -111,7 +131,7 @@ struct QuantityValue {
 
 // Reads a Quantity (or SimpleQuantity) held in `value` at `path`; nullopt for a non-object.
 // `numbers` (may be null) gives the value's text.
-std::optional<QuantityValue> ReadQuantity(const rapidjson::Value& value, const std::string& path,
+std::optional<QuantityValue> ReadQuantity(const rapidjson::Value& value, const Path& path,
                                           const NumberTexts* numbers, std::vector<Issue>* issues);
 
 }  // namespace trialgate::mappers

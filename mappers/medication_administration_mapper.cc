@@ -15,6 +15,7 @@ namespace {
 using rapidjson::Value;
 
 constexpr char kType[] = "MedicationAdministration";
+constexpr Path kRoot(kType);
 
 // The required binding medication-admin-status (FHIR R4): structural, not a study code table.
 std::optional<v1::DoseAdministered::Status> ParseStatus(const std::string& code) {
@@ -36,12 +37,12 @@ std::optional<v1::DoseAdministered::Status> ParseStatus(const std::string& code)
 // Medication a "#id" medicationReference points to. nullopt (with an issue) otherwise.
 std::optional<CodeableConcept> ReadMedication(const Value& resource, v1::Event* event,
                                               std::vector<Issue>* issues) {
-  const std::string concept_path = Child(kType, "medicationCodeableConcept");
+  const Path concept_path(kRoot, "medicationCodeableConcept");
   if (Has(resource, "medicationCodeableConcept")) {
     return GetCodeableConcept(resource, "medicationCodeableConcept", concept_path,
                               Presence::kRequired, issues);
   }
-  const std::string reference_path = Child(kType, "medicationReference");
+  const Path reference_path(kRoot, "medicationReference");
   if (!Has(resource, "medicationReference")) {
     AddError("required", Child(kType, "medication[x]"),
              "MedicationAdministration.medication[x] is required: send medicationCodeableConcept "
@@ -54,20 +55,20 @@ std::optional<CodeableConcept> ReadMedication(const Value& resource, v1::Event* 
   if (!reference) return std::nullopt;
   const std::string& target = reference->reference;
   if (target.size() > 1 && target[0] == '#') {
-    const std::string contained_path = Child(kType, "contained");
+    const Path contained_path(kRoot, "contained");
     if (const Value* contained =
             GetArray(resource, "contained", contained_path, Presence::kOptional, issues)) {
       for (rapidjson::SizeType i = 0; i < contained->Size(); ++i) {
         const Value& item = (*contained)[i];
         if (!item.IsObject()) continue;
-        const std::string item_path = Index(contained_path, i);
+        const Path item_path(contained_path, i);
         std::vector<Issue> ignored;  // other contained resources are not this mapper's business
         if (GetString(item, "id", item_path, Presence::kOptional, &ignored) != target.substr(1) ||
             GetString(item, "resourceType", item_path, Presence::kOptional, &ignored) !=
                 "Medication") {
           continue;
         }
-        auto code = GetCodeableConcept(item, "code", Child(item_path, "code"),
+        auto code = GetCodeableConcept(item, "code", Path(item_path, "code"),
                                        Presence::kOptional, issues);
         if (code) return code;
         break;
@@ -76,7 +77,7 @@ std::optional<CodeableConcept> ReadMedication(const Value& resource, v1::Event* 
   }
   // An external reference cannot be resolved by a pure mapper: the dose is kept, unidentified.
   AddDataQualityNote(
-      "not-found", "medication-unresolved", Child(reference_path, "reference"),
+      "not-found", "medication-unresolved", Path(reference_path, "reference").str(),
       absl::StrCat("medicationReference '", target,
                    "' does not point to a contained Medication with a code; the medication is "
                    "unknown to the gateway"),
@@ -86,13 +87,13 @@ std::optional<CodeableConcept> ReadMedication(const Value& resource, v1::Event* 
   return unresolved;
 }
 
-void MapDose(const Value& dosage, const std::string& dosage_path, const DrugEntry* drug,
+void MapDose(const Value& dosage, const Path& dosage_path, const DrugEntry* drug,
              const MapContext& context, v1::Event* event, v1::DoseAdministered* dose,
              std::vector<Issue>* issues) {
-  const std::string dose_path = Child(dosage_path, "dose");
+  const Path dose_path(dosage_path, "dose");
   if (!Has(dosage, "dose")) {
     if (drug != nullptr && dose->status() != v1::DoseAdministered::NOT_DONE) {
-      AddDataQualityNote("required", "missing-dose", dose_path,
+      AddDataQualityNote("required", "missing-dose", dose_path.str(),
                          absl::StrCat("no dose sent for study agent ", drug->id),
                          "MedicationAdministration.dosage.dose", event, issues);
     }
@@ -102,7 +103,8 @@ void MapDose(const Value& dosage, const std::string& dosage_path, const DrugEntr
       ReadQuantity(dosage["dose"], dose_path, context.numbers, issues);
   if (!quantity) return;
   if (!quantity->value) {
-    AddDataQualityNote("required", "missing-dose", Child(dose_path, "value"), "dose has no value",
+    AddDataQualityNote("required", "missing-dose", Path(dose_path, "value").str(),
+                       "dose has no value",
                        "MedicationAdministration.dosage.dose.value", event, issues);
     return;
   }
@@ -127,7 +129,7 @@ void MapDose(const Value& dosage, const std::string& dosage_path, const DrugEntr
   // Only a study agent's dose is checked against the protocol, so only its unit matters here.
   if (drug != nullptr) {
     AddDataQualityNote(
-        "value", "unit-not-normalised", dose_path,
+        "value", "unit-not-normalised", dose_path.str(),
         absl::StrCat("dose unit '", UnitAsSent(*quantity), "' of study agent ", drug->id,
                      " cannot be converted to ", mass_unit, " or ", per_area_unit,
                      "; kept as sent"),
@@ -135,10 +137,10 @@ void MapDose(const Value& dosage, const std::string& dosage_path, const DrugEntr
   }
 }
 
-void MapRoute(const Value& dosage, const std::string& dosage_path, const MapContext& context,
+void MapRoute(const Value& dosage, const Path& dosage_path, const MapContext& context,
               v1::DoseAdministered* dose, std::vector<Issue>* issues) {
   std::optional<CodeableConcept> route = GetCodeableConcept(
-      dosage, "route", Child(dosage_path, "route"), Presence::kOptional, issues);
+      dosage, "route", Path(dosage_path, "route"), Presence::kOptional, issues);
   if (!route) return;
   Resolved<RouteEntry> resolved = ResolveCodings<RouteEntry>(
       *route, context, [&](std::string_view system, std::string_view code) {
@@ -161,17 +163,18 @@ void MapRoute(const Value& dosage, const std::string& dosage_path, const MapCont
 
 void MapStatusReason(const Value& resource, v1::Event* event, v1::DoseAdministered* dose,
                      std::vector<Issue>* issues) {
-  const std::string path = Child(kType, "statusReason");
+  const Path path(kRoot, "statusReason");
   const Value* reasons = GetArray(resource, "statusReason", path, Presence::kOptional, issues);
   if (reasons == nullptr || reasons->Empty()) {
     if (dose->status() == v1::DoseAdministered::NOT_DONE) {
-      AddDataQualityNote("required", "missing-status-reason", path,
+      AddDataQualityNote("required", "missing-status-reason", path.str(),
                          "a not-done administration should say why (statusReason)",
                          "MedicationAdministration.statusReason", event, issues);
     }
     return;
   }
-  std::optional<CodeableConcept> reason = ReadCodeableConcept((*reasons)[0], Index(path, 0), issues);
+  std::optional<CodeableConcept> reason =
+      ReadCodeableConcept((*reasons)[0], Path(path, size_t{0}), issues);
   if (!reason) return;
   if (!reason->codings.empty()) {
     SetCodedValue(reason->codings.front(), dose->mutable_status_reason_code());
@@ -185,7 +188,7 @@ void MapStatusReason(const Value& resource, v1::Event* event, v1::DoseAdminister
 
 void MapEffective(const Value& resource, v1::Event* event, v1::DoseAdministered* dose,
                   std::vector<Issue>* issues) {
-  const std::string date_time_path = Child(kType, "effectiveDateTime");
+  const Path date_time_path(kRoot, "effectiveDateTime");
   if (Has(resource, "effectiveDateTime")) {
     if (auto text = GetString(resource, "effectiveDateTime", date_time_path, Presence::kRequired,
                               issues)) {
@@ -193,7 +196,7 @@ void MapEffective(const Value& resource, v1::Event* event, v1::DoseAdministered*
     }
     return;
   }
-  const std::string period_path = Child(kType, "effectivePeriod");
+  const Path period_path(kRoot, "effectivePeriod");
   if (!Has(resource, "effectivePeriod")) {
     AddError("required", Child(kType, "effective[x]"),
              "MedicationAdministration.effective[x] is required: send effectiveDateTime or "
@@ -204,11 +207,11 @@ void MapEffective(const Value& resource, v1::Event* event, v1::DoseAdministered*
   const Value* period = GetObject(resource, "effectivePeriod", period_path, Presence::kRequired,
                                   issues);
   if (period == nullptr) return;
-  const std::string start_path = Child(period_path, "start");
+  const Path start_path(period_path, "start");
   if (auto start = GetString(*period, "start", start_path, Presence::kRequired, issues)) {
     SetOccurredAt(*start, start_path, event, issues);
   }
-  const std::string end_path = Child(period_path, "end");
+  const Path end_path(period_path, "end");
   if (auto end = GetString(*period, "end", end_path, Presence::kOptional, issues)) {
     ParseTimeInto(*end, end_path, dose->mutable_effective_end(), issues);
   }
@@ -223,12 +226,12 @@ MapResult MapMedicationAdministration(const Value& resource, const MapContext& c
   v1::DoseAdministered* dose = event.mutable_dose_administered();
   result.patient = ReadPatient(resource, kType, "subject", issues);
 
-  const std::string status_path = Child(kType, "status");
+  const Path status_path(kRoot, "status");
   if (auto status = GetString(resource, "status", status_path, Presence::kRequired, issues)) {
     if (auto parsed = ParseStatus(*status)) {
       dose->set_status(*parsed);
     } else {
-      AddError("code-invalid", status_path,
+      AddError("code-invalid", status_path.str(),
                absl::StrCat("'", *status, "' is not a medication-admin-status code"), issues);
     }
   }
@@ -263,7 +266,7 @@ MapResult MapMedicationAdministration(const Value& resource, const MapContext& c
     }
   }
 
-  const std::string dosage_path = Child(kType, "dosage");
+  const Path dosage_path(kRoot, "dosage");
   if (const Value* dosage =
           GetObject(resource, "dosage", dosage_path, Presence::kOptional, issues)) {
     MapDose(*dosage, dosage_path, drug, context, &event, dose, issues);

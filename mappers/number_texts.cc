@@ -28,6 +28,10 @@ void Collect(const rapidjson::Value& value, Index* out) {
 }  // namespace
 
 void NumberTexts::Record(std::string_view text) {
+  if (ends_.empty()) {  // a resource has a handful of numbers: grow once, not five times
+    ends_.reserve(16);
+    chars_.reserve(128);
+  }
   chars_.append(text);
   ends_.push_back(static_cast<uint32_t>(chars_.size()));
 }

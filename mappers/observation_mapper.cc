@@ -14,6 +14,7 @@ namespace {
 using rapidjson::Value;
 
 constexpr char kType[] = "Observation";
+constexpr Path kRoot(kType);
 
 // A quantity in the analyte's canonical unit, or nullopt when it cannot be converted.
 std::optional<Decimal> Normalise(const QuantityValue& quantity, const LabAnalyte& analyte,
@@ -28,24 +29,24 @@ std::optional<Decimal> Normalise(const QuantityValue& quantity, const LabAnalyte
 
 void MapValueQuantity(const Value& resource, const LabAnalyte* analyte, const MapContext& context,
                       v1::Event* event, v1::LabResult* lab, std::vector<Issue>* issues) {
-  const std::string path = Child(kType, "valueQuantity");
+  const Path path(kRoot, "valueQuantity");
   std::optional<QuantityValue> quantity =
       ReadQuantity(resource["valueQuantity"], path, context.numbers, issues);
   if (!quantity) return;
   if (!quantity->value) {
-    AddDataQualityNote("required", "missing-value", Child(path, "value"),
+    AddDataQualityNote("required", "missing-value", Path(path, "value").str(),
                        "valueQuantity has no value", "Observation.valueQuantity.value", event,
                        issues);
     return;
   }
   SetQuantity(*quantity->value, UnitAsSent(*quantity), lab->mutable_value_as_sent());
-  const std::string comparator_path = Child(path, "comparator");
+  const Path comparator_path(path, "comparator");
   if (auto comparator = GetString(resource["valueQuantity"], "comparator", comparator_path,
                                   Presence::kOptional, issues)) {
     // "<0.5" is a bound, not a value: keep it visible to whoever reads the number.
     lab->set_value_text(
         absl::StrCat(*comparator, quantity->value->text, " ", UnitAsSent(*quantity)));
-    AddDataQualityNote("value", "value-has-comparator", comparator_path,
+    AddDataQualityNote("value", "value-has-comparator", comparator_path.str(),
                        absl::StrCat("the value is a bound (", *comparator, "), not a measurement"),
                        "Observation.valueQuantity.comparator", event, issues);
   }
@@ -57,7 +58,7 @@ void MapValueQuantity(const Value& resource, const LabAnalyte* analyte, const Ma
     return;
   }
   AddDataQualityNote(
-      "value", "unit-not-normalised", path,
+      "value", "unit-not-normalised", path.str(),
       absl::StrCat("unit '", UnitAsSent(*quantity), "' of ", analyte->id,
                    " cannot be converted to ", analyte->unit, "; value kept as sent"),
       "codes/labs.json, codes/units.json", event, issues);
@@ -70,13 +71,13 @@ void MapValue(const Value& resource, const LabAnalyte* analyte, const MapContext
     return;
   }
   if (Has(resource, "valueString")) {
-    lab->set_value_text(GetString(resource, "valueString", Child(kType, "valueString"),
+    lab->set_value_text(GetString(resource, "valueString", Path(kRoot, "valueString"),
                                   Presence::kRequired, issues).value_or(""));
     return;
   }
   if (Has(resource, "valueCodeableConcept")) {
     std::optional<CodeableConcept> value = GetCodeableConcept(
-        resource, "valueCodeableConcept", Child(kType, "valueCodeableConcept"),
+        resource, "valueCodeableConcept", Path(kRoot, "valueCodeableConcept"),
         Presence::kRequired, issues);
     if (!value) return;
     if (!value->codings.empty()) SetCodedValue(value->codings.front(), lab->mutable_value_code());
@@ -86,7 +87,7 @@ void MapValue(const Value& resource, const LabAnalyte* analyte, const MapContext
     return;
   }
   if (Has(resource, "valueInteger")) {
-    if (auto number = GetDecimal(resource, "valueInteger", Child(kType, "valueInteger"),
+    if (auto number = GetDecimal(resource, "valueInteger", Path(kRoot, "valueInteger"),
                                  Presence::kRequired, context.numbers, issues)) {
       lab->mutable_value_as_sent()->set_value(number->value);
       lab->mutable_value_as_sent()->set_value_decimal(number->text);
@@ -106,13 +107,13 @@ void MapValue(const Value& resource, const LabAnalyte* analyte, const MapContext
   for (const char* name : {"valueDateTime", "valueTime"}) {
     if (Has(resource, name)) {
       lab->set_value_text(
-          GetString(resource, name, Child(kType, name), Presence::kRequired, issues).value_or(""));
+          GetString(resource, name, Path(kRoot, name), Presence::kRequired, issues).value_or(""));
       return;
     }
   }
   // No value: a reason for its absence is still worth carrying.
   if (auto absent = GetCodeableConcept(resource, "dataAbsentReason",
-                                       Child(kType, "dataAbsentReason"), Presence::kOptional,
+                                       Path(kRoot, "dataAbsentReason"), Presence::kOptional,
                                        issues)) {
     if (!absent->codings.empty()) SetCodedValue(absent->codings.front(), lab->mutable_value_code());
     lab->set_value_text(!absent->text.empty() ? absent->text
@@ -126,13 +127,13 @@ void MapValue(const Value& resource, const LabAnalyte* analyte, const MapContext
 void MapReferenceRange(const Value& resource, const LabAnalyte* analyte,
                        const MapContext& context, v1::LabResult* lab,
                        std::vector<Issue>* issues) {
-  const std::string path = Child(kType, "referenceRange");
+  const Path path(kRoot, "referenceRange");
   const Value* ranges = GetArray(resource, "referenceRange", path, Presence::kOptional, issues);
   if (ranges == nullptr || ranges->Empty()) return;
   const Value& range = (*ranges)[0];
-  const std::string range_path = Index(path, 0);
+  const Path range_path(path, size_t{0});
   if (!range.IsObject()) {
-    AddError("structure", range_path, "referenceRange entries must be objects", issues);
+    AddError("structure", range_path.str(), "referenceRange entries must be objects", issues);
     return;
   }
   std::optional<QuantityValue> bounds[2];
@@ -140,7 +141,7 @@ void MapReferenceRange(const Value& resource, const LabAnalyte* analyte,
   for (int i = 0; i < 2; ++i) {
     if (Has(range, kNames[i])) {
       bounds[i] =
-          ReadQuantity(range[kNames[i]], Child(range_path, kNames[i]), context.numbers, issues);
+          ReadQuantity(range[kNames[i]], Path(range_path, kNames[i]), context.numbers, issues);
     }
   }
   std::optional<Decimal> normalised[2];
@@ -165,15 +166,16 @@ void MapReferenceRange(const Value& resource, const LabAnalyte* analyte,
     }
     out->set_unit(all_normalised ? analyte->unit : unit_as_sent);
   }
-  out->set_text(GetString(range, "text", Child(range_path, "text"), Presence::kOptional, issues)
+  out->set_text(GetString(range, "text", Path(range_path, "text"), Presence::kOptional, issues)
                     .value_or(""));
 }
 
 void MapInterpretation(const Value& resource, v1::LabResult* lab, std::vector<Issue>* issues) {
-  const std::string path = Child(kType, "interpretation");
+  const Path path(kRoot, "interpretation");
   const Value* items = GetArray(resource, "interpretation", path, Presence::kOptional, issues);
   if (items == nullptr || items->Empty()) return;
-  std::optional<CodeableConcept> first = ReadCodeableConcept((*items)[0], Index(path, 0), issues);
+  std::optional<CodeableConcept> first =
+      ReadCodeableConcept((*items)[0], Path(path, size_t{0}), issues);
   if (!first) return;
   lab->set_interpretation(first->codings.empty() ? first->text : first->codings.front().code);
 }
@@ -181,17 +183,17 @@ void MapInterpretation(const Value& resource, v1::LabResult* lab, std::vector<Is
 void MapEffective(const Value& resource, v1::Event* event, std::vector<Issue>* issues) {
   for (const char* name : {"effectiveDateTime", "effectiveInstant"}) {
     if (!Has(resource, name)) continue;
-    const std::string path = Child(kType, name);
+    const Path path(kRoot, name);
     if (auto text = GetString(resource, name, path, Presence::kRequired, issues)) {
       SetOccurredAt(*text, path, event, issues);
     }
     return;
   }
   if (Has(resource, "effectivePeriod")) {
-    const std::string path = Child(kType, "effectivePeriod");
+    const Path path(kRoot, "effectivePeriod");
     if (const Value* period =
             GetObject(resource, "effectivePeriod", path, Presence::kRequired, issues)) {
-      const std::string start_path = Child(path, "start");
+      const Path start_path(path, "start");
       if (auto start = GetString(*period, "start", start_path, Presence::kRequired, issues)) {
         SetOccurredAt(*start, start_path, event, issues);
       }
@@ -199,7 +201,7 @@ void MapEffective(const Value& resource, v1::Event* event, std::vector<Issue>* i
     return;
   }
   // effective[x] is optional in R4; without it the result cannot be placed on the timeline.
-  const std::string issued_path = Child(kType, "issued");
+  const Path issued_path(kRoot, "issued");
   std::optional<std::string> issued =
       GetString(resource, "issued", issued_path, Presence::kOptional, issues);
   std::string text = "Observation.effective[x] is missing; the result has no specimen time";
@@ -219,11 +221,11 @@ MapResult MapObservation(const Value& resource, const MapContext& context) {
   v1::Event event = NewEvent(resource, kType, context, issues);
   v1::LabResult* lab = event.mutable_lab_result();
   result.patient = ReadPatient(resource, kType, "subject", issues);
-  lab->set_status(GetString(resource, "status", Child(kType, "status"), Presence::kRequired,
+  lab->set_status(GetString(resource, "status", Path(kRoot, "status"), Presence::kRequired,
                             issues).value_or(""));
 
   const LabAnalyte* analyte = nullptr;
-  const std::string code_path = Child(kType, "code");
+  const Path code_path(kRoot, "code");
   if (std::optional<CodeableConcept> code =
           GetCodeableConcept(resource, "code", code_path, Presence::kRequired, issues)) {
     Resolved<LabAnalyte> resolved = ResolveCodings<LabAnalyte>(
@@ -243,7 +245,7 @@ MapResult MapObservation(const Value& resource, const MapContext& context) {
       }
       AddDataQualityNote(
           "code-invalid", "unknown-lab-code",
-          code->codings.empty() ? code_path : code->codings.front().path,
+          code->codings.empty() ? code_path.str() : code->codings.front().path,
           absl::StrCat("Observation code ", DescribeCodings(*code),
                        " is not a study analyte (codes/labs.json) nor a local code of site '",
                        context.site_id, "'; kept without an analyte"),

@@ -13,30 +13,31 @@ namespace {
 using rapidjson::Value;
 
 constexpr char kType[] = "ResearchSubject";
+constexpr Path kRoot(kType);
 
 // The value of the identifier whose system is the study's subject-id system.
 std::optional<std::string> ReadSubjectId(const Value& resource, const std::string& system,
                                          std::vector<Issue>* issues) {
-  const std::string path = Child(kType, "identifier");
+  const Path path(kRoot, "identifier");
   const Value* identifiers = GetArray(resource, "identifier", path, Presence::kOptional, issues);
   if (identifiers != nullptr) {
     for (rapidjson::SizeType i = 0; i < identifiers->Size(); ++i) {
       const Value& identifier = (*identifiers)[i];
-      const std::string item_path = Index(path, i);
+      const Path item_path(path, i);
       if (!identifier.IsObject()) {
-        AddError("structure", item_path, "identifier entries must be objects", issues);
+        AddError("structure", item_path.str(), "identifier entries must be objects", issues);
         continue;
       }
-      if (GetString(identifier, "system", Child(item_path, "system"), Presence::kOptional,
+      if (GetString(identifier, "system", Path(item_path, "system"), Presence::kOptional,
                     issues) != system) {
         continue;
       }
-      return GetString(identifier, "value", Child(item_path, "value"), Presence::kRequired,
+      return GetString(identifier, "value", Path(item_path, "value"), Presence::kRequired,
                        issues);
     }
   }
   if (identifiers != nullptr || !Has(resource, "identifier")) {
-    AddError("required", path,
+    AddError("required", path.str(),
              absl::StrCat("ResearchSubject needs an identifier with system '", system,
                           "' holding the study subject id"),
              issues);
@@ -59,30 +60,30 @@ MapResult MapResearchSubject(const Value& resource, const MapContext& context) {
   if (individual) enrollment.individual = *individual;
   result.patient = individual;
 
-  enrollment.status = GetString(resource, "status", Child(kType, "status"), Presence::kRequired,
+  enrollment.status = GetString(resource, "status", Path(kRoot, "status"), Presence::kRequired,
                                 issues).value_or("");
   change->set_status(enrollment.status);
 
-  const std::string period_path = Child(kType, "period");
+  const Path period_path(kRoot, "period");
   const Value* period = GetObject(resource, "period", period_path, Presence::kOptional, issues);
-  const std::string start_path = Child(period_path, "start");
+  const Path start_path(period_path, "start");
   std::optional<std::string> start;
   if (period != nullptr) {
     start = GetString(*period, "start", start_path, Presence::kRequired, issues);
-    const std::string end_path = Child(period_path, "end");
+    const Path end_path(period_path, "end");
     if (auto end = GetString(*period, "end", end_path, Presence::kOptional, issues)) {
       google::protobuf::Timestamp ignored;
       if (ParseTimeInto(*end, end_path, &ignored, issues)) change->set_ended_on(*end);
     }
   } else if (!Has(resource, "period")) {
-    AddError("required", start_path, "the enrolment date ResearchSubject.period.start is required",
-             issues);
+    AddError("required", start_path.str(),
+             "the enrolment date ResearchSubject.period.start is required", issues);
   }
   if (start && SetOccurredAt(*start, start_path, &event, issues)) {
     enrollment.enrolled_on = *start;
     change->set_enrolled_on(*start);
   }
-  change->set_arm(GetString(resource, "assignedArm", Child(kType, "assignedArm"),
+  change->set_arm(GetString(resource, "assignedArm", Path(kRoot, "assignedArm"),
                             Presence::kOptional, issues).value_or(""));
 
   result.enrollment = std::move(enrollment);

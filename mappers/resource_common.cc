@@ -12,12 +12,13 @@ v1::Event NewEvent(const rapidjson::Value& resource, const std::string& resource
   event.set_study_id(context.study.study_id());
   v1::SourceRef* source = event.mutable_source();
   source->set_resource_type(resource_type);
-  source->set_logical_id(GetString(resource, "id", Child(resource_type, "id"),
-                                   Presence::kOptional, issues).value_or(""));
-  const std::string meta_path = Child(resource_type, "meta");
+  const Path root(resource_type);
+  source->set_logical_id(GetString(resource, "id", Path(root, "id"), Presence::kOptional, issues)
+                             .value_or(""));
+  const Path meta_path(root, "meta");
   if (const rapidjson::Value* meta =
           GetObject(resource, "meta", meta_path, Presence::kOptional, issues)) {
-    source->set_version_id(GetString(*meta, "versionId", Child(meta_path, "versionId"),
+    source->set_version_id(GetString(*meta, "versionId", Path(meta_path, "versionId"),
                                      Presence::kOptional, issues).value_or(""));
   }
   return event;
@@ -26,26 +27,27 @@ v1::Event NewEvent(const rapidjson::Value& resource, const std::string& resource
 std::optional<PatientRef> ReadPatient(const rapidjson::Value& resource,
                                       const std::string& resource_type, std::string_view element,
                                       std::vector<Issue>* issues) {
-  const std::string path = Child(resource_type, element);
+  const Path root(resource_type);
+  const Path path(root, element);
   std::optional<Reference> reference =
       GetReference(resource, element, path, Presence::kRequired, issues);
   if (!reference) return std::nullopt;
-  return PatientRef{reference->reference, reference->identifier_system,
-                    reference->identifier_value, path};
+  return PatientRef{std::move(reference->reference), std::move(reference->identifier_system),
+                    std::move(reference->identifier_value), path.str()};
 }
 
-bool ParseTimeInto(const std::string& fhir_time, const std::string& path,
+bool ParseTimeInto(const std::string& fhir_time, const Path& path,
                    google::protobuf::Timestamp* timestamp, std::vector<Issue>* issues) {
   absl::StatusOr<google::protobuf::Timestamp> parsed = ParseFhirDateTime(fhir_time);
   if (!parsed.ok()) {
-    AddError("value", path, std::string(parsed.status().message()), issues);
+    AddError("value", path.str(), std::string(parsed.status().message()), issues);
     return false;
   }
   *timestamp = *parsed;
   return true;
 }
 
-bool SetOccurredAt(const std::string& fhir_time, const std::string& path, v1::Event* event,
+bool SetOccurredAt(const std::string& fhir_time, const Path& path, v1::Event* event,
                    std::vector<Issue>* issues) {
   if (!ParseTimeInto(fhir_time, path, event->mutable_occurred_at(), issues)) {
     event->clear_occurred_at();

@@ -31,11 +31,11 @@ std::optional<PatientRef> ReadPatient(const rapidjson::Value& resource,
 
 // Parses `fhir_time` (read at `path`) into `*timestamp`. An invalid value is a "value" error at
 // `path`; returns whether it parsed.
-bool ParseTimeInto(const std::string& fhir_time, const std::string& path,
+bool ParseTimeInto(const std::string& fhir_time, const Path& path,
                    google::protobuf::Timestamp* timestamp, std::vector<Issue>* issues);
 
 // Sets occurred_at and occurred_at_fhir from `fhir_time` (read at `path`); see ParseTimeInto.
-bool SetOccurredAt(const std::string& fhir_time, const std::string& path, v1::Event* event,
+bool SetOccurredAt(const std::string& fhir_time, const Path& path, v1::Event* event,
                    std::vector<Issue>* issues);
 
 // Records a data-quality fact: a warning issue (FHIR IssueType `issue_code`) at `expression` for

@@ -34,7 +34,14 @@ TEST(Utf8Test, RejectsEveryIllFormedSequence) {
            "\xE2\x28\xA1",
        }) {
     EXPECT_FALSE(IsValidUtf8(bad)) << testing::PrintToString(std::string(bad));
-    EXPECT_FALSE(IsValidUtf8(std::string("12345678") + bad + "12345678"));
+    // At every position in and across the 32-byte blocks ASCII is skipped in.
+    for (size_t at = 0; at < 70; ++at) {
+      EXPECT_FALSE(IsValidUtf8(std::string(at, 'a') + bad + std::string(40, 'b')))
+          << testing::PrintToString(std::string(bad)) << " at " << at;
+    }
+  }
+  for (size_t at = 0; at < 70; ++at) {
+    EXPECT_TRUE(IsValidUtf8(std::string(at, 'a') + "µ🩸" + std::string(40, 'b'))) << at;
   }
 }
 
