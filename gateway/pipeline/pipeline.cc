@@ -206,7 +206,7 @@ std::vector<Issue> Pipeline::ValidateResource(const rapidjson::Value& resource,
   return issues;
 }
 
-ValidationResult Pipeline::Validate(absl::string_view body) const {
+ValidationResult Pipeline::Validate(absl::string_view body, absl::string_view profile_url) const {
   ValidationResult result;
   rapidjson::Document document;
   if (absl::Status decoded = DecodeJson(body, options_.limits, &document); !decoded.ok()) {
@@ -219,8 +219,18 @@ ValidationResult Pipeline::Validate(absl::string_view body) const {
     result.issues.push_back(IssueFromStatus(result.status));
     return result;
   }
+  const validation::TypeDef* profile = nullptr;
+  if (!profile_url.empty()) {
+    profile = options_.validator->profiles().FindProfile(
+        std::string_view(profile_url.data(), profile_url.size()));
+    if (profile == nullptr) {
+      result.issues.push_back(Error("not-found", "", absl::StrCat("profile '", profile_url,
+                                                                 "' is not known to this gateway")));
+      return result;
+    }
+  }
   // Unlike Submit, $validate judges any resource type the definitions know.
-  options_.validator->Validate(document, "", &result.issues);
+  options_.validator->Validate(document, "", &result.issues, profile);
   return result;
 }
 

@@ -69,8 +69,10 @@ class Pipeline {
   void Submit(absl::string_view source_system, absl::string_view body,
               std::function<void(SubmissionResult)> done);
 
-  // Decodes and validates a body as Submit would, storing nothing. Thread-safe.
-  ValidationResult Validate(absl::string_view body) const;
+  // Decodes and validates a body as Submit would, storing nothing; with `profile_url`, also
+  // against that profile (the resource itself, or a Bundle's entries of the profile's type). An
+  // unknown profile is an error issue. Thread-safe.
+  ValidationResult Validate(absl::string_view body, absl::string_view profile_url = {}) const;
 
   const mappers::Study& study() const { return *study_; }
 

@@ -128,10 +128,18 @@ bool IsR4ResourceType(absl::string_view name) {
   return kTypes->contains(name);
 }
 
+using RequiredProfiles = std::map<std::string, const TypeDef*, std::less<>>;
+
+bool SameIssue(const Issue& a, const Issue& b) {
+  return a.severity == b.severity && a.code == b.code && a.expression == b.expression &&
+         a.diagnostics == b.diagnostics;
+}
+
 class Walker {
  public:
-  Walker(const ProfileSet& profiles, std::vector<Issue>* issues)
-      : profiles_(profiles), issues_(issues) {}
+  Walker(const ProfileSet& profiles, const RequiredProfiles& required, const TypeDef* requested,
+         std::vector<Issue>* issues)
+      : profiles_(profiles), required_(required), requested_(requested), issues_(issues) {}
 
   std::string path;
 
@@ -164,7 +172,25 @@ class Walker {
       Error("structure", absl::StrCat(path, ": resource type '", type_name, "' is abstract"));
       return;
     }
-    Members(v, type->root()->children, type->root()->child_list, /*is_resource=*/true);
+    absl::InlinedVector<const TypeDef*, 2> definitions;
+    ApplicableProfiles(v, type_name, &definitions);
+    if (definitions.empty()) definitions.push_back(type);
+    const size_t first_issue = issues_->size();
+    Members(v, definitions[0]->root()->children, definitions[0]->root()->child_list, true);
+    for (size_t i = 1; i < definitions.size(); ++i) {
+      // Each profile includes the base rules: keep only what this one adds.
+      std::vector<Issue> found;
+      std::vector<Issue>* saved = issues_;
+      issues_ = &found;
+      Members(v, definitions[i]->root()->children, definitions[i]->root()->child_list, true);
+      issues_ = saved;
+      for (Issue& issue : found) {
+        if (std::none_of(issues_->begin() + first_issue, issues_->end(),
+                         [&](const Issue& known) { return SameIssue(known, issue); })) {
+          issues_->push_back(std::move(issue));
+        }
+      }
+    }
   }
 
  private:
@@ -173,6 +199,43 @@ class Walker {
   }
   void Warning(const char* code, std::string diagnostics) {
     issues_->push_back({Issue::Severity::kWarning, code, path, std::move(diagnostics)});
+  }
+
+  // The profiles `resource` is to be checked against instead of its base definition: the one
+  // requested for this validation, its type's required profile, and those it claims.
+  void ApplicableProfiles(const Value& resource, absl::string_view type_name,
+                          absl::InlinedVector<const TypeDef*, 2>* out) {
+    auto add = [&](const TypeDef* profile) {
+      if (std::find(out->begin(), out->end(), profile) == out->end()) out->push_back(profile);
+    };
+    if (requested_ != nullptr && contained_depth_ == 0 && requested_->name == type_name) {
+      add(requested_);
+    }
+    if (!required_.empty()) {
+      auto it = required_.find(std::string_view(type_name.data(), type_name.size()));
+      if (it != required_.end()) add(it->second);
+    }
+    const Value* meta = Member(resource, "meta");
+    const Value* claimed = meta != nullptr && meta->IsObject() ? Member(*meta, "profile") : nullptr;
+    if (claimed == nullptr || !claimed->IsArray()) return;  // a wrong shape is reported by the walk
+    for (rapidjson::SizeType i = 0; i < claimed->Size(); ++i) {
+      const Value& url = (*claimed)[i];
+      if (!url.IsString() || url.GetStringLength() == 0) continue;
+      const TypeDef* profile = profiles_.FindProfile(std::string_view(url.GetString(), url.GetStringLength()));
+      if (profile != nullptr && profile->name == type_name && !profile->is_profile) continue;
+      const std::string at = absl::StrCat(path, ".meta.profile[", i, "]");
+      if (profile == nullptr) {
+        issues_->push_back({Issue::Severity::kInformation, "informational", at,
+                            absl::StrCat(at, ": profile '", View(url), "' is not known here; ",
+                                         path, " was checked against the base definition only")});
+      } else if (profile->name != type_name) {
+        issues_->push_back({Issue::Severity::kError, "invalid", at,
+                            absl::StrCat(at, ": '", View(url), "' is a profile of ",
+                                         profile->name, ", not of ", type_name)});
+      } else {
+        add(profile);
+      }
+    }
   }
 
   // Appends "[i]" to the path.
@@ -231,6 +294,19 @@ class Walker {
       const ElementDef& element = *slot.element;
       const TypeRef& type = element.types[slot.type_index];
       const size_t old = Push(element, type);
+      if (type.excluded) {
+        std::vector<std::string> allowed;
+        for (const TypeRef& t : element.types) {
+          if (!t.excluded) allowed.push_back(t.code);
+        }
+        Error("structure", absl::StrCat(path, ": the profile allows only ",
+                                        absl::StrJoin(allowed, ", "), " for ", element.path,
+                                        ", not ", type.code));
+        // Present, if of the wrong type: not also "missing".
+        state[element.index].count = std::max<uint32_t>(state[element.index].count, 1);
+        path.resize(old);
+        continue;
+      }
       const uint8_t bit = slot.underscore ? 2 : 1;
       Seen& seen = state[element.index];
       const int32_t previous_choice = static_cast<int32_t>(seen.choice) - 1;
@@ -276,6 +352,54 @@ class Walker {
                                            : ""));
         path.resize(old);
       }
+      if (found_count == 0 && !child->slices.empty()) {
+        const size_t old = path.size();
+        path.push_back('.');
+        path.append(child->name);
+        const absl::InlinedVector<uint32_t, 4> none(child->slices.size(), 0);
+        SliceCardinality(*child, none);
+        path.resize(old);
+      }
+    }
+  }
+
+  // The slice of `element` whose discriminator value `item` carries, or nullptr.
+  static const ElementDef* MatchSlice(const Value& item, const ElementDef& element, size_t* index) {
+    if (!item.IsObject()) return nullptr;
+    auto at = item.FindMember(element.slicing->discriminator_path.c_str());
+    if (at == item.MemberEnd()) return nullptr;
+    for (size_t k = 0; k < element.slices.size(); ++k) {
+      const ElementDef* slice = element.slices[k];
+      if (slice->slice_value != nullptr && MatchesPattern(at->value, *slice->slice_value)) {
+        *index = k;
+        return slice;
+      }
+    }
+    return nullptr;
+  }
+
+  static const TypeRef& SliceType(const ElementDef& slice, const TypeRef& fallback) {
+    for (const TypeRef& t : slice.types) {
+      if (!t.excluded) return t;
+    }
+    return fallback;
+  }
+
+  void SliceCardinality(const ElementDef& element, const absl::InlinedVector<uint32_t, 4>& counts) {
+    for (size_t k = 0; k < element.slices.size(); ++k) {
+      const ElementDef& slice = *element.slices[k];
+      if (counts[k] < slice.min) {
+        Error("required", absl::StrCat(path, ": slice '", slice.slice_name, "' of ",
+                                       element.path, " (", Compact(*slice.slice_value),
+                                       "): minimum cardinality ", slice.min, " not met",
+                                       counts[k] > 0 ? absl::StrCat(" (found ", counts[k], ")") : ""));
+      }
+      if (counts[k] > slice.max) {
+        Error("structure", absl::StrCat(path, ": slice '", slice.slice_name, "' of ",
+                                        element.path, " (", Compact(*slice.slice_value),
+                                        "): maximum cardinality ", slice.max,
+                                        " exceeded (found ", counts[k], ")"));
+      }
     }
   }
 
@@ -312,17 +436,29 @@ class Walker {
                                       " exceeded (found ", size, ")"));
     }
     const size_t old = path.size();
+    const bool sliced = element.slicing.has_value() && !element.slices.empty();
+    absl::InlinedVector<uint32_t, 4> slice_counts(element.slices.size(), 0);
     for (uint32_t i = 0; i < size; ++i) {
       AppendIndex(i);
       const Value& item = value[i];
+      size_t k = 0;
+      const ElementDef* slice = sliced ? MatchSlice(item, element, &k) : nullptr;
       if (item.IsNull() && counterpart != nullptr && counterpart->IsArray() &&
           i < counterpart->Size() && !(*counterpart)[i].IsNull()) {
         // The value is absent; its id/extensions are in `_name`.
+      } else if (slice != nullptr) {
+        ++slice_counts[k];
+        Single(item, *slice, SliceType(*slice, type));
       } else {
+        if (sliced && element.slicing->closed) {
+          Error("structure", absl::StrCat(path, ": matches no slice of ", element.path,
+                                          " (its slicing is closed)"));
+        }
         Single(item, element, type);
       }
       path.resize(old);
     }
+    if (sliced) SliceCardinality(element, slice_counts);
     return size;
   }
 
@@ -401,7 +537,10 @@ class Walker {
         Primitive(value, element, type);
         break;
       case TypeRef::Kind::kResource: {
+        const bool contained = element.name == "contained";
+        contained_depth_ += contained ? 1 : 0;
         Resource(value);
+        contained_depth_ -= contained ? 1 : 0;
         break;
       }
       case TypeRef::Kind::kComplex:
@@ -415,6 +554,13 @@ class Walker {
     if (element.pattern != nullptr && !MatchesPattern(value, *element.pattern)) {
       Error("value", absl::StrCat(path, ": value does not match the pattern ",
                                   Compact(*element.pattern), " of ", element.path));
+    }
+    for (const NativeCheck& check : element.native_checks) {
+      if (std::optional<std::string> problem = check.check(value, type)) {
+        issues_->push_back({check.error ? Issue::Severity::kError : Issue::Severity::kWarning,
+                            "invariant", path,
+                            absl::StrCat(check.key, ": ", check.human, ": ", *problem)});
+      }
     }
   }
 
@@ -433,6 +579,7 @@ class Walker {
         Error("value", absl::StrCat(path, ": invalid ", type.code, ": ", *problem));
         return;
       }
+      if (value.IsNumber()) Bounds(value, element);
     } else if (!value.IsString()) {
       Error("value", absl::StrCat(path, ": ", type.code, " must be a JSON string"));
       return;
@@ -442,6 +589,18 @@ class Walker {
       Error("code-invalid", absl::StrCat(path, ": code '", View(value),
                                          "' is not in the required value set ",
                                          element.binding_value_set));
+    }
+  }
+
+  // minValue[x] / maxValue[x] (profiles).
+  void Bounds(const Value& value, const ElementDef& element) {
+    if (element.min_value.has_value() && value.GetDouble() < *element.min_value) {
+      Error("value", absl::StrCat(path, ": ", Compact(value), " is below the minimum ",
+                                  *element.min_value, " of ", element.path));
+    }
+    if (element.max_value.has_value() && value.GetDouble() > *element.max_value) {
+      Error("value", absl::StrCat(path, ": ", Compact(value), " is above the maximum ",
+                                  *element.max_value, " of ", element.path));
     }
   }
 
@@ -547,14 +706,30 @@ class Walker {
   }
 
   const ProfileSet& profiles_;
+  const RequiredProfiles& required_;
+  const TypeDef* requested_;
   std::vector<Issue>* issues_;
+  int contained_depth_ = 0;
 };
 
 }  // namespace
 
+Validator::Validator(const ProfileSet& profiles,
+                     const std::map<std::string, std::string>& required_profiles)
+    : profiles_(profiles) {
+  for (const auto& [type, url] : required_profiles) {
+    const TypeDef* profile = profiles.FindProfile(url);
+    if (profile == nullptr || profile->name != type) {
+      missing_.push_back(url);
+    } else {
+      required_.emplace(type, profile);
+    }
+  }
+}
+
 void Validator::Validate(const rapidjson::Value& resource, const std::string& root_path,
-                         std::vector<mappers::Issue>* issues) const {
-  Walker walker(profiles_, issues);
+                         std::vector<mappers::Issue>* issues, const TypeDef* profile) const {
+  Walker walker(profiles_, required_, profile, issues);
   walker.path.reserve(root_path.size() + 128);
   walker.path = root_path;
   walker.Resource(resource);
