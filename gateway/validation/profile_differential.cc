@@ -71,6 +71,7 @@ class ProfileBuilder {
     absl::StatusOr<ElementDef*> target = Navigate(id);
     if (!target.ok()) return target.status();
     ElementDef& element = **target;
+    element.profile = std::string(StripVersion(Str(sd_, "url")));
     if (const Value* min = Member(diff, "min"); min != nullptr && min->IsUint()) {
       element.min = min->GetUint();
     }

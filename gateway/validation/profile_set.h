@@ -148,6 +148,7 @@ struct Slicing {
 struct ElementDef {
   std::string path;        // "Observation.value[x]"
   std::string name;        // "value" (the FHIRPath name, without [x])
+  std::string profile;     // the profile that constrained this element; "" for base rules
   bool choice = false;
   uint32_t min = 0;
   uint32_t max = 1;        // kUnbounded for "*"

@@ -238,6 +238,11 @@ class Walker {
     }
   }
 
+  // " (profile URL)" when a profile, not the base definition, set the rule of `element`.
+  static std::string Origin(const ElementDef& element) {
+    return element.profile.empty() ? std::string() : absl::StrCat(" (profile ", element.profile, ")");
+  }
+
   // Appends "[i]" to the path.
   void AppendIndex(uint32_t i) {
     char digits[12];
@@ -299,9 +304,9 @@ class Walker {
         for (const TypeRef& t : element.types) {
           if (!t.excluded) allowed.push_back(t.code);
         }
-        Error("structure", absl::StrCat(path, ": the profile allows only ",
-                                        absl::StrJoin(allowed, ", "), " for ", element.path,
-                                        ", not ", type.code));
+        Error("structure", absl::StrCat(path, ": only ", absl::StrJoin(allowed, ", "),
+                                        " allowed for ", element.path, ", not ", type.code,
+                                        Origin(element)));
         // Present, if of the wrong type: not also "missing".
         state[element.index].count = std::max<uint32_t>(state[element.index].count, 1);
         path.resize(old);
@@ -349,7 +354,8 @@ class Walker {
         Error("required", absl::StrCat(path, ": minimum cardinality ", child->min, " not met",
                                        found_count > 0
                                            ? absl::StrCat(" (found ", found_count, ")")
-                                           : ""));
+                                           : "",
+                                       Origin(*child)));
         path.resize(old);
       }
       if (found_count == 0 && !child->slices.empty()) {
@@ -392,13 +398,14 @@ class Walker {
         Error("required", absl::StrCat(path, ": slice '", slice.slice_name, "' of ",
                                        element.path, " (", Compact(*slice.slice_value),
                                        "): minimum cardinality ", slice.min, " not met",
-                                       counts[k] > 0 ? absl::StrCat(" (found ", counts[k], ")") : ""));
+                                       counts[k] > 0 ? absl::StrCat(" (found ", counts[k], ")") : "",
+                                       Origin(slice)));
       }
       if (counts[k] > slice.max) {
         Error("structure", absl::StrCat(path, ": slice '", slice.slice_name, "' of ",
                                         element.path, " (", Compact(*slice.slice_value),
                                         "): maximum cardinality ", slice.max,
-                                        " exceeded (found ", counts[k], ")"));
+                                        " exceeded (found ", counts[k], ")", Origin(slice)));
       }
     }
   }
@@ -410,7 +417,8 @@ class Walker {
     const bool repeating = element.max > 1;
     if (element.max == 0) {
       Error("structure", absl::StrCat(path, ": ", element.path,
-                                      " has maximum cardinality 0, it must not be present"));
+                                      " has maximum cardinality 0, it must not be present",
+                                      Origin(element)));
       return 1;
     }
     if (!value.IsArray()) {
@@ -433,7 +441,7 @@ class Walker {
     }
     if (size > element.max) {
       Error("structure", absl::StrCat(path, ": maximum cardinality ", element.max,
-                                      " exceeded (found ", size, ")"));
+                                      " exceeded (found ", size, ")", Origin(element)));
     }
     const size_t old = path.size();
     const bool sliced = element.slicing.has_value() && !element.slices.empty();
@@ -549,11 +557,12 @@ class Walker {
     }
     if (element.fixed != nullptr && !(value == *element.fixed)) {
       Error("value", absl::StrCat(path, ": value must be exactly the fixed value ",
-                                  Compact(*element.fixed), " of ", element.path));
+                                  Compact(*element.fixed), " of ", element.path, Origin(element)));
     }
     if (element.pattern != nullptr && !MatchesPattern(value, *element.pattern)) {
       Error("value", absl::StrCat(path, ": value does not match the pattern ",
-                                  Compact(*element.pattern), " of ", element.path));
+                                  Compact(*element.pattern), " of ", element.path,
+                                  Origin(element)));
     }
     for (const NativeCheck& check : element.native_checks) {
       if (std::optional<std::string> problem = check.check(value, type)) {
@@ -588,7 +597,7 @@ class Walker {
         !element.required_codes->codes.contains((View(value)))) {
       Error("code-invalid", absl::StrCat(path, ": code '", View(value),
                                          "' is not in the required value set ",
-                                         element.binding_value_set));
+                                         element.binding_value_set, Origin(element)));
     }
   }
 
@@ -596,11 +605,11 @@ class Walker {
   void Bounds(const Value& value, const ElementDef& element) {
     if (element.min_value.has_value() && value.GetDouble() < *element.min_value) {
       Error("value", absl::StrCat(path, ": ", Compact(value), " is below the minimum ",
-                                  *element.min_value, " of ", element.path));
+                                  *element.min_value, " of ", element.path, Origin(element)));
     }
     if (element.max_value.has_value() && value.GetDouble() > *element.max_value) {
       Error("value", absl::StrCat(path, ": ", Compact(value), " is above the maximum ",
-                                  *element.max_value, " of ", element.path));
+                                  *element.max_value, " of ", element.path, Origin(element)));
     }
   }
 
@@ -617,7 +626,7 @@ class Walker {
     } else if (value.MemberCount() == 0) {
       Error("structure", absl::StrCat(path, ": empty object (FHIR forbids empty elements)"));
     }
-    if (type.code == "Reference" && !type.any_target) ReferenceTarget(value, type);
+    if (type.code == "Reference" && !type.any_target) ReferenceTarget(value, element, type);
     if (element.required_codes != nullptr) {
       if (type.code == "Coding") {
         CodingBinding(value, element);
@@ -627,7 +636,7 @@ class Walker {
     }
   }
 
-  void ReferenceTarget(const Value& value, const TypeRef& type) {
+  void ReferenceTarget(const Value& value, const ElementDef& element, const TypeRef& type) {
     auto allowed = [&](absl::string_view t) {
       return std::find(type.target_types.begin(), type.target_types.end(), t) !=
              type.target_types.end();
@@ -640,7 +649,7 @@ class Walker {
         path.append(".reference");
         Error("value", absl::StrCat(path, ": '", View(*reference), "' refers to a ", target,
                                     ", but only ", absl::StrJoin(type.target_types, ", "),
-                                    " may be referenced here"));
+                                    " may be referenced here", Origin(element)));
         path.resize(old);
       }
     }
@@ -651,7 +660,7 @@ class Walker {
       path.append(".type");
       Error("value", absl::StrCat(path, ": reference type '", View(*type_value),
                                   "' is not allowed here, only ",
-                                  absl::StrJoin(type.target_types, ", ")));
+                                  absl::StrJoin(type.target_types, ", "), Origin(element)));
       path.resize(old);
     }
   }
@@ -675,7 +684,7 @@ class Walker {
     if (CodingInSet(coding, *element.required_codes)) return;
     Error("code-invalid",
           absl::StrCat(path, ": coding ", CodingText(coding), " is not in the required value set ",
-                       element.binding_value_set));
+                       element.binding_value_set, Origin(element)));
   }
 
   void CodeableConceptBinding(const Value& concept_value, const ElementDef& element) {
@@ -694,7 +703,7 @@ class Walker {
       found = "it has no coding";
     }
     Error("code-invalid", absl::StrCat(path, ": ", found, " in the required value set ",
-                                       element.binding_value_set));
+                                       element.binding_value_set, Origin(element)));
   }
 
   static std::string CodingText(const Value& coding) {
