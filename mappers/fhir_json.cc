@@ -104,16 +104,16 @@ std::optional<std::string> GetString(const Value& object, std::string_view name,
   return std::string(member->GetString(), member->GetStringLength());
 }
 
-std::optional<double> GetNumber(const Value& object, std::string_view name,
-                                const std::string& path, Presence presence,
-                                std::vector<Issue>* issues) {
+std::optional<Decimal> GetDecimal(const Value& object, std::string_view name,
+                                  const std::string& path, Presence presence,
+                                  const NumberTexts* numbers, std::vector<Issue>* issues) {
   const Value* member = Present(object, name, path, presence, issues);
   if (member == nullptr) return std::nullopt;
   if (!member->IsNumber()) {
     WrongType(*member, path, "a JSON number", issues);
     return std::nullopt;
   }
-  return member->GetDouble();
+  return Decimal{member->GetDouble(), NumberText(*member, numbers)};
 }
 
 std::optional<CodeableConcept> ReadCodeableConcept(const Value& value, const std::string& path,
@@ -185,13 +185,14 @@ std::optional<Reference> GetReference(const Value& object, std::string_view name
 }
 
 std::optional<QuantityValue> ReadQuantity(const Value& value, const std::string& path,
-                                          std::vector<Issue>* issues) {
+                                          const NumberTexts* numbers, std::vector<Issue>* issues) {
   if (!value.IsObject()) {
     WrongType(value, path, "an object (Quantity)", issues);
     return std::nullopt;
   }
   QuantityValue quantity;
-  quantity.value = GetNumber(value, "value", Child(path, "value"), Presence::kOptional, issues);
+  quantity.value = GetDecimal(value, "value", Child(path, "value"), Presence::kOptional, numbers,
+                              issues);
   quantity.unit = GetString(value, "unit", Child(path, "unit"), Presence::kOptional, issues)
                       .value_or("");
   quantity.system = GetString(value, "system", Child(path, "system"), Presence::kOptional, issues)

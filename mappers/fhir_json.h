@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mappers/issue.h"
+#include "mappers/number_texts.h"
 #include "rapidjson/document.h"
 
 namespace trialgate::mappers {
@@ -53,10 +54,18 @@ const rapidjson::Value* GetArray(const rapidjson::Value& object, std::string_vie
 std::optional<std::string> GetString(const rapidjson::Value& object, std::string_view name,
                                      const std::string& path, Presence presence,
                                      std::vector<Issue>* issues);
-// A JSON number (FHIR JSON sends decimals and integers as numbers, never as strings).
-std::optional<double> GetNumber(const rapidjson::Value& object, std::string_view name,
-                                const std::string& path, Presence presence,
-                                std::vector<Issue>* issues);
+// A FHIR decimal (or integer) as sent: its value, for arithmetic, and its exact JSON text, which
+// keeps the precision the value cannot ("1.50").
+struct Decimal {
+  double value = 0;
+  std::string text;
+};
+
+// A JSON number (FHIR JSON sends decimals and integers as numbers, never as strings), its text
+// from `numbers` (see NumberText; `numbers` may be null).
+std::optional<Decimal> GetDecimal(const rapidjson::Value& object, std::string_view name,
+                                  const std::string& path, Presence presence,
+                                  const NumberTexts* numbers, std::vector<Issue>* issues);
 
 struct Coding {
   std::string system;
@@ -94,15 +103,16 @@ std::optional<Reference> GetReference(const rapidjson::Value& object, std::strin
                                       std::vector<Issue>* issues);
 
 struct QuantityValue {
-  std::optional<double> value;
+  std::optional<Decimal> value;
   std::string unit;    // human-readable unit as sent
   std::string system;  // unit system, normally UCUM
   std::string code;    // coded unit
 };
 
 // Reads a Quantity (or SimpleQuantity) held in `value` at `path`; nullopt for a non-object.
+// `numbers` (may be null) gives the value's text.
 std::optional<QuantityValue> ReadQuantity(const rapidjson::Value& value, const std::string& path,
-                                          std::vector<Issue>* issues);
+                                          const NumberTexts* numbers, std::vector<Issue>* issues);
 
 }  // namespace trialgate::mappers
 

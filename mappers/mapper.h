@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "mappers/issue.h"
+#include "mappers/number_texts.h"
 #include "mappers/study.h"
 #include "rapidjson/document.h"
 #include "trialgate/v1/events.pb.h"
@@ -32,6 +33,9 @@ struct Enrollment {
 struct MapContext {
   const Study& study;
   std::string site_id;  // the sending system's site; selects the site's local codes
+  // The source text of the resource's numbers, so decimals reach events as sent ("1.50").
+  // Null (e.g. a Document built without the decoder): texts are formatted from the values.
+  const NumberTexts* numbers = nullptr;
 };
 
 // The result of mapping one resource. When issues hold an error, nothing of the resource may

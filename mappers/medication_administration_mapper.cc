@@ -98,30 +98,29 @@ void MapDose(const Value& dosage, const std::string& dosage_path, const DrugEntr
     }
     return;
   }
-  std::optional<QuantityValue> quantity = ReadQuantity(dosage["dose"], dose_path, issues);
+  std::optional<QuantityValue> quantity =
+      ReadQuantity(dosage["dose"], dose_path, context.numbers, issues);
   if (!quantity) return;
   if (!quantity->value) {
     AddDataQualityNote("required", "missing-dose", Child(dose_path, "value"), "dose has no value",
                        "MedicationAdministration.dosage.dose.value", event, issues);
     return;
   }
-  dose->mutable_dose_as_sent()->set_value(*quantity->value);
-  dose->mutable_dose_as_sent()->set_unit(UnitAsSent(*quantity));
+  SetQuantity(*quantity->value, UnitAsSent(*quantity), dose->mutable_dose_as_sent());
 
   const UnitTable& units = context.study.units();
   std::optional<std::string> unit = ResolveQuantityUnit(*quantity, units);
   const std::string& mass_unit = drug ? drug->dose_unit : context.study.default_dose_unit();
   const std::string& per_area_unit = context.study.dose_per_area_unit();
   if (unit) {
-    if (auto mass = units.Convert(*quantity->value, *unit, mass_unit)) {
-      dose->mutable_dose()->set_value(*mass);
-      dose->mutable_dose()->set_unit(mass_unit);
+    const Decimal& sent = *quantity->value;
+    if (auto mass = units.Convert(sent.value, *unit, mass_unit)) {
+      SetQuantity(Converted(sent, *mass), mass_unit, dose->mutable_dose());
       return;
     }
-    if (auto per_area = units.Convert(*quantity->value, *unit, per_area_unit)) {
+    if (auto per_area = units.Convert(sent.value, *unit, per_area_unit)) {
       // The absolute dose needs the subject's BSA: the schedule engine derives it.
-      dose->mutable_dose_per_m2()->set_value(*per_area);
-      dose->mutable_dose_per_m2()->set_unit(per_area_unit);
+      SetQuantity(Converted(sent, *per_area), per_area_unit, dose->mutable_dose_per_m2());
       return;
     }
   }

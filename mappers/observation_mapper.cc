@@ -16,18 +16,21 @@ using rapidjson::Value;
 constexpr char kType[] = "Observation";
 
 // A quantity in the analyte's canonical unit, or nullopt when it cannot be converted.
-std::optional<double> Normalise(const QuantityValue& quantity, const LabAnalyte& analyte,
-                                const UnitTable& units) {
+std::optional<Decimal> Normalise(const QuantityValue& quantity, const LabAnalyte& analyte,
+                                 const UnitTable& units) {
   if (!quantity.value) return std::nullopt;
   std::optional<std::string> unit = ResolveQuantityUnit(quantity, units);
   if (!unit) return std::nullopt;
-  return ToAnalyteUnit(*quantity.value, *unit, analyte, units);
+  std::optional<double> value = ToAnalyteUnit(quantity.value->value, *unit, analyte, units);
+  if (!value) return std::nullopt;
+  return Converted(*quantity.value, *value);
 }
 
 void MapValueQuantity(const Value& resource, const LabAnalyte* analyte, const MapContext& context,
                       v1::Event* event, v1::LabResult* lab, std::vector<Issue>* issues) {
   const std::string path = Child(kType, "valueQuantity");
-  std::optional<QuantityValue> quantity = ReadQuantity(resource["valueQuantity"], path, issues);
+  std::optional<QuantityValue> quantity =
+      ReadQuantity(resource["valueQuantity"], path, context.numbers, issues);
   if (!quantity) return;
   if (!quantity->value) {
     AddDataQualityNote("required", "missing-value", Child(path, "value"),
@@ -35,20 +38,21 @@ void MapValueQuantity(const Value& resource, const LabAnalyte* analyte, const Ma
                        issues);
     return;
   }
-  lab->mutable_value_as_sent()->set_value(*quantity->value);
-  lab->mutable_value_as_sent()->set_unit(UnitAsSent(*quantity));
+  SetQuantity(*quantity->value, UnitAsSent(*quantity), lab->mutable_value_as_sent());
   const std::string comparator_path = Child(path, "comparator");
   if (auto comparator = GetString(resource["valueQuantity"], "comparator", comparator_path,
                                   Presence::kOptional, issues)) {
     // "<0.5" is a bound, not a value: keep it visible to whoever reads the number.
-    lab->set_value_text(absl::StrCat(*comparator, *quantity->value, " ", UnitAsSent(*quantity)));
+    lab->set_value_text(
+        absl::StrCat(*comparator, quantity->value->text, " ", UnitAsSent(*quantity)));
     AddDataQualityNote("value", "value-has-comparator", comparator_path,
                        absl::StrCat("the value is a bound (", *comparator, "), not a measurement"),
                        "Observation.valueQuantity.comparator", event, issues);
   }
   if (analyte == nullptr) return;
   if (auto normalised = Normalise(*quantity, *analyte, context.study.units())) {
-    lab->set_value(*normalised);
+    lab->set_value(normalised->value);
+    lab->set_value_decimal(normalised->text);
     lab->set_unit(analyte->unit);
     return;
   }
@@ -82,9 +86,10 @@ void MapValue(const Value& resource, const LabAnalyte* analyte, const MapContext
     return;
   }
   if (Has(resource, "valueInteger")) {
-    if (auto number = GetNumber(resource, "valueInteger", Child(kType, "valueInteger"),
-                                Presence::kRequired, issues)) {
-      lab->mutable_value_as_sent()->set_value(*number);
+    if (auto number = GetDecimal(resource, "valueInteger", Child(kType, "valueInteger"),
+                                 Presence::kRequired, context.numbers, issues)) {
+      lab->mutable_value_as_sent()->set_value(number->value);
+      lab->mutable_value_as_sent()->set_value_decimal(number->text);
     }
     return;
   }
@@ -134,10 +139,11 @@ void MapReferenceRange(const Value& resource, const LabAnalyte* analyte,
   const char* kNames[2] = {"low", "high"};
   for (int i = 0; i < 2; ++i) {
     if (Has(range, kNames[i])) {
-      bounds[i] = ReadQuantity(range[kNames[i]], Child(range_path, kNames[i]), issues);
+      bounds[i] =
+          ReadQuantity(range[kNames[i]], Child(range_path, kNames[i]), context.numbers, issues);
     }
   }
-  std::optional<double> normalised[2];
+  std::optional<Decimal> normalised[2];
   bool all_normalised = analyte != nullptr;
   std::string unit_as_sent;
   for (int i = 0; i < 2; ++i) {
@@ -149,11 +155,13 @@ void MapReferenceRange(const Value& resource, const LabAnalyte* analyte,
   v1::Range* out = lab->mutable_reference_range();
   for (int i = 0; i < 2; ++i) {
     if (!bounds[i] || !bounds[i]->value) continue;
-    const double value = all_normalised ? *normalised[i] : *bounds[i]->value;
+    const Decimal& value = all_normalised ? *normalised[i] : *bounds[i]->value;
     if (i == 0) {
-      out->set_low(value);
+      out->set_low(value.value);
+      out->set_low_decimal(value.text);
     } else {
-      out->set_high(value);
+      out->set_high(value.value);
+      out->set_high_decimal(value.text);
     }
     out->set_unit(all_normalised ? analyte->unit : unit_as_sent);
   }

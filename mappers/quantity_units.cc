@@ -9,6 +9,11 @@ constexpr char kMassConcentration[] = "mass-concentration";
 
 }  // namespace
 
+Decimal Converted(const Decimal& sent, double converted) {
+  if (converted == sent.value) return Decimal{converted, sent.text};
+  return Decimal{converted, ComputedDecimalText(converted)};
+}
+
 std::string UnitAsSent(const QuantityValue& quantity) {
   return quantity.code.empty() ? quantity.unit : quantity.code;
 }

@@ -28,6 +28,11 @@ std::optional<std::string> ResolveQuantityUnit(const QuantityValue& quantity,
 std::optional<double> ToAnalyteUnit(double value, const std::string& from,
                                     const LabAnalyte& analyte, const UnitTable& units);
 
+// `sent` converted to another unit, where the conversion gave `converted`. The text is the
+// sender's when the value did not change (same unit, a factor of 1), so its precision carries
+// over; else ComputedDecimalText(converted).
+Decimal Converted(const Decimal& sent, double converted);
+
 }  // namespace trialgate::mappers
 
 #endif  // TRIALGATE_MAPPERS_QUANTITY_UNITS_H_

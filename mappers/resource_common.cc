@@ -88,4 +88,10 @@ void SetCodedValue(const Coding& coding, v1::CodedValue* out) {
   out->set_display(coding.display);
 }
 
+void SetQuantity(const Decimal& value, const std::string& unit, v1::Quantity* out) {
+  out->set_value(value.value);
+  out->set_value_decimal(value.text);
+  out->set_unit(unit);
+}
+
 }  // namespace trialgate::mappers

@@ -101,6 +101,9 @@ void NoteUnconfirmedMatch(const Resolved<Entry>& resolved, v1::Event* event,
 // Copies a coding into a CodedValue.
 void SetCodedValue(const Coding& coding, v1::CodedValue* out);
 
+// Sets a Quantity's value, its decimal text and its unit.
+void SetQuantity(const Decimal& value, const std::string& unit, v1::Quantity* out);
+
 }  // namespace trialgate::mappers
 
 #endif  // TRIALGATE_MAPPERS_RESOURCE_COMMON_H_

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/pipeline/json_number.h"
 #include "rapidjson/error/en.h"
 #include "rapidjson/memorystream.h"
 #include "rapidjson/reader.h"
@@ -13,10 +14,13 @@ namespace {
 
 // Forwards SAX events to a Document while refusing to nest deeper than a limit, so that a
 // hostile body can neither exhaust the stack here nor in later recursive walks of the DOM.
+// Numbers arrive as text (kParseNumbersAsStringsFlag): each is converted as RapidJSON would and
+// its text recorded when `numbers` is not null.
 class DepthLimitingHandler {
  public:
-  DepthLimitingHandler(rapidjson::Document* document, int max_depth)
-      : document_(document), max_depth_(max_depth) {}
+  DepthLimitingHandler(rapidjson::Document* document, int max_depth,
+                       mappers::NumberTexts* numbers)
+      : document_(document), max_depth_(max_depth), numbers_(numbers) {}
 
   bool depth_exceeded() const { return depth_exceeded_; }
 
@@ -27,8 +31,18 @@ class DepthLimitingHandler {
   bool Int64(int64_t i) { return document_->Int64(i); }
   bool Uint64(uint64_t u) { return document_->Uint64(u); }
   bool Double(double d) { return document_->Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
-    return document_->RawNumber(s, n, copy);
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool /*copy*/) {
+    const std::string_view text(s, n);
+    if (numbers_ != nullptr) numbers_->Record(text);
+    const JsonNumber number = ParseJsonNumber(text);
+    switch (number.kind) {
+      case JsonNumber::Kind::kInt: return document_->Int(static_cast<int>(number.i));
+      case JsonNumber::Kind::kUint: return document_->Uint(static_cast<unsigned>(number.u));
+      case JsonNumber::Kind::kInt64: return document_->Int64(number.i);
+      case JsonNumber::Kind::kUint64: return document_->Uint64(number.u);
+      case JsonNumber::Kind::kDouble: return document_->Double(number.d);
+    }
+    return false;
   }
   bool String(const char* s, rapidjson::SizeType n, bool copy) {
     return document_->String(s, n, copy);
@@ -56,6 +70,7 @@ class DepthLimitingHandler {
 
   rapidjson::Document* document_;
   int max_depth_;
+  mappers::NumberTexts* numbers_;
   int depth_ = 0;
   bool depth_exceeded_ = false;
 };
@@ -77,7 +92,8 @@ std::string Position(absl::string_view body, size_t offset) {
 }  // namespace
 
 absl::Status DecodeJson(absl::string_view body, const DecodeLimits& limits,
-                        rapidjson::Document* document) {
+                        rapidjson::Document* document, mappers::NumberTexts* numbers) {
+  if (numbers != nullptr) *numbers = mappers::NumberTexts();
   if (body.size() > limits.max_body_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat("the body is ", body.size(),
                                                      " bytes; the limit is ",
@@ -99,10 +115,12 @@ absl::Status DecodeJson(absl::string_view body, const DecodeLimits& limits,
   }
 
   rapidjson::MemoryStream stream(body.data(), body.size());
-  DepthLimitingHandler handler(document, limits.max_depth);
+  DepthLimitingHandler handler(document, limits.max_depth, numbers);
   rapidjson::Reader reader;
   auto generator = [&](rapidjson::Document& /*handler_document*/) {
-    return !reader.Parse<rapidjson::kParseValidateEncodingFlag>(stream, handler).IsError();
+    constexpr unsigned kFlags =
+        rapidjson::kParseValidateEncodingFlag | rapidjson::kParseNumbersAsStringsFlag;
+    return !reader.Parse<kFlags>(stream, handler).IsError();
   };
   document->Populate(generator);
   if (handler.depth_exceeded()) {
@@ -118,6 +136,9 @@ absl::Status DecodeJson(absl::string_view body, const DecodeLimits& limits,
   if (!document->IsObject()) {
     return absl::InvalidArgumentError(
         "the body must be a JSON object (a FHIR resource or Bundle)");
+  }
+  if (numbers != nullptr && !numbers->Attach(*document)) {
+    return absl::InternalError("the decoder lost track of the numbers' texts");
   }
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "mappers/number_texts.h"
 #include "rapidjson/document.h"
 
 namespace trialgate::pipeline {
@@ -19,9 +20,12 @@ struct DecodeLimits {
 // the sender: a body over the size limit (RESOURCE_EXHAUSTED), a byte-order mark, a NUL byte,
 // invalid UTF-8, malformed JSON with its line and column, nesting deeper than the limit, and a
 // top level that is not a JSON object (all INVALID_ARGUMENT). Never recurses deeper than
-// max_depth, whatever the input. Thread-safe.
+// max_depth, whatever the input. Numbers hold what RapidJSON's DOM holds (see ParseJsonNumber),
+// doubles correctly rounded. When `numbers` is not null, on success it holds the exact source
+// text of every number of *document ("1.50", not 1.5: FHIR decimals keep their precision).
+// Thread-safe.
 absl::Status DecodeJson(absl::string_view body, const DecodeLimits& limits,
-                        rapidjson::Document* document);
+                        rapidjson::Document* document, mappers::NumberTexts* numbers = nullptr);
 
 }  // namespace trialgate::pipeline
 

@@ -75,13 +75,16 @@ bool IsSupported(const std::string& resource_type) {
 // enrolment made by an earlier one in the same Bundle.
 class Pipeline::SubmissionContext {
  public:
-  SubmissionContext(std::string source_system, std::string site_id)
+  SubmissionContext(std::string source_system, std::string site_id,
+                    const mappers::NumberTexts* numbers)
       : source_system_(std::move(source_system)),
         site_id_(std::move(site_id)),
+        numbers_(numbers),
         recorded_at_(google::protobuf::util::TimeUtil::GetCurrentTime()) {}
 
   const std::string& source_system() const { return source_system_; }
   const std::string& site_id() const { return site_id_; }
+  const mappers::NumberTexts* numbers() const { return numbers_; }
   const google::protobuf::Timestamp& recorded_at() const { return recorded_at_; }
   const BundleIndex* bundle() const { return bundle_ ? &*bundle_ : nullptr; }
   void set_bundle(BundleIndex index) { bundle_ = std::move(index); }
@@ -98,6 +101,7 @@ class Pipeline::SubmissionContext {
  private:
   std::string source_system_;
   std::string site_id_;
+  const mappers::NumberTexts* numbers_;  // the body's number texts
   google::protobuf::Timestamp recorded_at_;
   std::optional<BundleIndex> bundle_;
   std::map<std::string, std::string> local_enrollments_;  // patient HMAC -> subject id
@@ -144,16 +148,18 @@ void Pipeline::Submit(absl::string_view source_system, absl::string_view body,
   Prepared prepared;
   absl::StatusOr<std::string> site = SiteFor(source_system);
   rapidjson::Document document;
+  mappers::NumberTexts numbers;
   if (!site.ok()) {
     prepared.RejectBody(site.status(), IssueFromStatus(site.status()));
     return done(std::move(prepared.result));
   }
-  if (absl::Status decoded = DecodeJson(body, options_.limits, &document); !decoded.ok()) {
+  if (absl::Status decoded = DecodeJson(body, options_.limits, &document, &numbers);
+      !decoded.ok()) {
     prepared.RejectBody(decoded, IssueFromStatus(decoded));
     return done(std::move(prepared.result));
   }
 
-  SubmissionContext context{std::string(source_system), *site};
+  SubmissionContext context{std::string(source_system), *site, &numbers};
   const std::string resource_type = StringMember(document, "resourceType");
   if (resource_type.empty()) {
     prepared.RejectBody(absl::InvalidArgumentError("no resourceType"),
@@ -350,7 +356,7 @@ void Pipeline::PrepareResource(const rapidjson::Value& resource, int entry_index
   entry.issues = std::move(validation);
   if (invalid) return finish(Outcome::kRejected);
 
-  const mappers::MapContext map_context{*study_, context.site_id()};
+  const mappers::MapContext map_context{*study_, context.site_id(), context.numbers()};
   mappers::MapResult mapped = mappers::MapResource(resource, map_context);
   for (Issue& issue : mapped.issues) {
     issue.expression = Rebase(issue.expression.empty() ? entry.resource_type : issue.expression,

@@ -76,6 +76,10 @@ std::vector<BadBody> BadBodies() {
        grpc::StatusCode::INVALID_ARGUMENT, "not-supported", "Bundle.type 'document'"},
       {"BundleEntryNotArray", R"({"resourceType":"Bundle","type":"batch","entry":{}})",
        grpc::StatusCode::INVALID_ARGUMENT, "structure", "must be an array"},
+      // RapidJSON refuses most numbers beyond double range (1.8e308 is let through; below).
+      {"NumberBeyondDoubleRange",
+       R"({"resourceType":"Observation","valueQuantity":{"value":1e400}})",
+       grpc::StatusCode::INVALID_ARGUMENT, "structure", "Number too big to be stored in double"},
       {"InvalidBundleShell", R"({"resourceType":"Bundle","type":"batch","foo":1,"entry":[]})",
        grpc::StatusCode::INVALID_ARGUMENT, "structure", "unknown element 'foo' in Bundle"},
   };
@@ -152,6 +156,9 @@ std::vector<BadEntry> BadEntries() {
       {"CodeOutsideRequiredValueSet",
        R"({"resourceType":"Observation","status":"done","code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},"subject":{"reference":"Patient/pt-1001"}})",
        "code-invalid", "Observation.status", "not in the required value set"},
+      {"DecimalBeyondDoubleRange",
+       R"({"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/pt-1001"},"valueQuantity":{"value":1.8e308,"unit":"x"}})",
+       "", "Observation.value.ofType(Quantity).value", "beyond the range of a 64-bit"},
       {"UnknownElementInABatchEntry",
        R"({"resourceType":"Bundle","type":"batch","entry":[{"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/pt-1001"},"valueQuantity":{"value":1,"unit":"x","colour":"red"}},"request":{"method":"POST","url":"Observation"}}]})",
        "structure", "Bundle.entry[0].resource.value.ofType(Quantity).colour",

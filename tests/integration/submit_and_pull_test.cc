@@ -73,6 +73,32 @@ TEST_F(SubmitAndPullTest, TransactionEnrolsAndMapsEveryEntryThenPullReturnsThemI
   EXPECT_EQ(events[3].adverse_event_reported().meddra_code(), "10029366");
 }
 
+// FHIR decimals keep their precision: 1.50 reaches the warehouse as "1.50", not 1.5.
+TEST_F(SubmitAndPullTest, DecimalsReachTheEventsWithTheirExactText) {
+  EnrolPt1001();
+  v1::SubmitResponse response = client_->SubmitOk(R"({"resourceType": "Observation",
+    "id": "anc-decimal", "status": "final",
+    "code": {"coding": [{"system": "http://loinc.org", "code": "751-8"}]},
+    "subject": {"reference": "Patient/pt-1001"}, "effectiveDateTime": "2026-01-05",
+    "valueQuantity": {"value": 1.50, "unit": "10*9/L", "system": "http://unitsofmeasure.org",
+                      "code": "10*9/L"},
+    "referenceRange": [{
+      "low": {"value": 1.80, "system": "http://unitsofmeasure.org", "code": "10*9/L"},
+      "high": {"value": 7.7e0, "system": "http://unitsofmeasure.org", "code": "10*9/L"}}]})");
+  ASSERT_EQ(response.entries_size(), 1);
+  ASSERT_EQ(response.entries(0).outcome(), v1::EntryOutcome::ACCEPTED)
+      << response.entries(0).operation_outcome();
+
+  std::vector<v1::Event> events = client_->Pull();
+  ASSERT_EQ(events.size(), 2u);
+  const v1::LabResult& lab = events[1].lab_result();
+  EXPECT_EQ(lab.value_decimal(), "1.50");
+  EXPECT_DOUBLE_EQ(lab.value(), 1.5);
+  EXPECT_EQ(lab.value_as_sent().value_decimal(), "1.50");
+  EXPECT_EQ(lab.reference_range().low_decimal(), "1.80");
+  EXPECT_EQ(lab.reference_range().high_decimal(), "7.7e0");
+}
+
 TEST_F(SubmitAndPullTest, EventsCarryNoHospitalIdentifier) {
   client_->SubmitOk(TestData("transaction-enrol-and-data.json"));
   for (const v1::Event& event : client_->Pull()) {

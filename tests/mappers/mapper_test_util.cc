@@ -6,6 +6,7 @@
 #include "fhir-profiles/embedded.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
+#include "rapidjson/reader.h"
 
 namespace trialgate::mappers::testing {
 
@@ -29,11 +30,31 @@ std::string ReadFileOrDie(const std::string& path) {
   return content.str();
 }
 
+namespace {
+
+// Records the text of every number in document order, as the decoder's handler does.
+struct NumberRecorder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, NumberRecorder> {
+  explicit NumberRecorder(NumberTexts* texts) : texts(texts) {}
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    texts->Record(std::string_view(s, n));
+    return true;
+  }
+  NumberTexts* texts;
+};
+
+}  // namespace
+
 MapResult MapJson(const std::string& json, const std::string& site_id) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
   EXPECT_FALSE(doc.HasParseError()) << "invalid JSON: " << json.substr(0, 200);
-  return MapResource(doc, MapContext{KrdStudy(), site_id});
+  NumberTexts numbers;
+  NumberRecorder recorder(&numbers);
+  rapidjson::Reader reader;
+  rapidjson::StringStream in(json.c_str());
+  reader.Parse<rapidjson::kParseNumbersAsStringsFlag>(in, recorder);
+  EXPECT_TRUE(numbers.Attach(doc));
+  return MapResource(doc, MapContext{KrdStudy(), site_id, &numbers});
 }
 
 MapResult MapTestdata(const std::string& name, const std::string& site_id) {

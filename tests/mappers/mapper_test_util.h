@@ -20,7 +20,8 @@ const Study& KrdStudy();
 // Reads a whole file; fails the test (and returns "") when it cannot be read.
 std::string ReadFileOrDie(const std::string& path);
 
-// Maps a resource given as JSON text, as sent by `site_id`. Fails the test on invalid JSON.
+// Maps a resource given as JSON text, as sent by `site_id`, with the numbers' source texts as
+// the gateway's decoder keeps them. Fails the test on invalid JSON.
 MapResult MapJson(const std::string& json, const std::string& site_id = "example-hospital");
 
 // Maps tests/mappers/testdata/<name>.

@@ -1,3 +1,5 @@
+#include <string>
+
 #include "gtest/gtest.h"
 #include "tests/mappers/mapper_test_util.h"
 
@@ -115,6 +117,61 @@ TEST(MedicationAdministrationMapperTest, NormalisesGramsToMilligrams) {
   EXPECT_EQ(dose.dose().unit(), "mg");
   EXPECT_DOUBLE_EQ(dose.dose_as_sent().value(), 0.35);
   EXPECT_EQ(dose.dose_as_sent().unit(), "g");
+  // 0.35 * 1000 is 349.99999999999994 in binary; the text carries 15 significant digits.
+  EXPECT_EQ(dose.dose().value_decimal(), "350");
+  EXPECT_EQ(dose.dose_as_sent().value_decimal(), "0.35");
+}
+
+// A melphalan dose of `value` (JSON number text) in `unit`.
+std::string MelphalanDose(const std::string& value, const std::string& unit) {
+  return R"({"resourceType": "MedicationAdministration", "status": "completed",
+    "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01AA03"}]},
+    "subject": {"reference": "Patient/krd-pt-001"}, "effectiveDateTime": "2024-07-01",
+    "dosage": {"dose": {"value": )" + value + R"(, "unit": ")" + unit +
+         R"(", "system": "http://unitsofmeasure.org", "code": ")" + unit + R"("}}})";
+}
+
+TEST(MedicationAdministrationMapperTest, DoseKeepsTheDecimalTextAsSent) {
+  const v1::DoseAdministered grams = Dose(MapJson(MelphalanDose("1.50", "g")));
+  EXPECT_EQ(grams.dose_as_sent().value_decimal(), "1.50");
+  EXPECT_DOUBLE_EQ(grams.dose_as_sent().value(), 1.5);
+  EXPECT_EQ(grams.dose().value_decimal(), "1500");  // converted: computed, not the sender's text
+  EXPECT_DOUBLE_EQ(grams.dose().value(), 1500);
+
+  // Already in mg: the normalised dose is the sent number, precision and all.
+  const v1::DoseAdministered mg = Dose(MapJson(MelphalanDose("140.0", "mg")));
+  EXPECT_EQ(mg.dose().value_decimal(), "140.0");
+  EXPECT_EQ(mg.dose_as_sent().value_decimal(), "140.0");
+
+  const struct {
+    const char* sent;
+    double value;
+  } kForms[] = {{"1e2", 100},
+                {"1E+2", 100},
+                {"100", 100},
+                {"-0.0", -0.0},
+                {"123456789012345678901234567890", 1.2345678901234568e29}};
+  for (const auto& form : kForms) {
+    const v1::DoseAdministered dose = Dose(MapJson(MelphalanDose(form.sent, "mg")));
+    EXPECT_EQ(dose.dose().value_decimal(), form.sent);
+    EXPECT_EQ(dose.dose_as_sent().value_decimal(), form.sent);
+    EXPECT_EQ(dose.dose().value(), form.value) << form.sent;
+  }
+}
+
+TEST(MedicationAdministrationMapperTest, DosePerSquareMetreKeepsItsText) {
+  const v1::DoseAdministered dose = Dose(MapJson(MelphalanDose("140.00", "mg/m2")));
+  EXPECT_EQ(dose.dose_per_m2().value_decimal(), "140.00");
+  EXPECT_EQ(Dose(MapJson(MelphalanDose("0.2000", "g/m2"))).dose_per_m2().value_decimal(), "200");
+}
+
+// Without the decoder's texts (a Document built some other way) the text comes from the value.
+TEST(MedicationAdministrationMapperTest, WithoutNumberTextsTheDecimalIsFormattedFromTheValue) {
+  rapidjson::Document doc;
+  doc.Parse(MelphalanDose("1.50", "mg").c_str());
+  MapResult result = MapResource(doc, MapContext{testing::KrdStudy(), "example-hospital"});
+  EXPECT_EQ(Dose(result).dose_as_sent().value_decimal(), "1.5");
+  EXPECT_EQ(Dose(result).dose().value_decimal(), "1.5");
 }
 
 TEST(MedicationAdministrationMapperTest, SiteLocalCodesMapOnlyForThatSite) {

@@ -1,3 +1,6 @@
+#include <cmath>
+#include <string>
+
 #include "gtest/gtest.h"
 #include "tests/mappers/mapper_test_util.h"
 
@@ -244,6 +247,70 @@ TEST(ObservationMapperTest, ComparatorIsVisible) {
     "valueQuantity": {"value": 0.1, "comparator": "<", "code": "g/dL", "system": "http://unitsofmeasure.org"}})");
   EXPECT_TRUE(HasFinding(result, "value-has-comparator"));
   EXPECT_EQ(Lab(result).value_text().substr(0, 1), "<");
+}
+
+// An ANC of `value` with a reference range `low`-`high`, all numbers as JSON text, in `unit`.
+std::string Anc(const std::string& value, const std::string& low, const std::string& high,
+                const std::string& unit = "10*9/L") {
+  auto quantity = [&](const std::string& v) {
+    return R"({"value": )" + v + R"(, "system": "http://unitsofmeasure.org", "code": ")" + unit +
+           R"("})";
+  };
+  return R"({"resourceType": "Observation", "status": "final",
+    "code": {"coding": [{"system": "http://loinc.org", "code": "751-8"}]},
+    "subject": {"reference": "Patient/1"}, "effectiveDateTime": "2024-03-11",
+    "valueQuantity": )" + quantity(value) + R"(, "referenceRange": [{"low": )" + quantity(low) +
+         R"(, "high": )" + quantity(high) + "}]}";
+}
+
+TEST(ObservationMapperTest, ValueAndRangeKeepTheDecimalTextAsSent) {
+  const v1::LabResult lab = Lab(MapJson(Anc("1.50", "1.80", "7.70")));
+  EXPECT_EQ(lab.value_decimal(), "1.50");
+  EXPECT_DOUBLE_EQ(lab.value(), 1.5);
+  EXPECT_EQ(lab.value_as_sent().value_decimal(), "1.50");
+  EXPECT_EQ(lab.reference_range().low_decimal(), "1.80");
+  EXPECT_EQ(lab.reference_range().high_decimal(), "7.70");
+
+  // 10*3/uL is 10*9/L with a factor of 1: the number is unchanged, so is its text.
+  EXPECT_EQ(Lab(MapJson(Anc("0.80", "1.5", "8.0", "10*3/uL"))).value_decimal(), "0.80");
+
+  const v1::LabResult forms = Lab(MapJson(Anc("1e2", "-0.0", "123456789012345678901234567890")));
+  EXPECT_EQ(forms.value_decimal(), "1e2");
+  EXPECT_DOUBLE_EQ(forms.value(), 100);
+  EXPECT_EQ(forms.reference_range().low_decimal(), "-0.0");
+  EXPECT_TRUE(std::signbit(forms.reference_range().low()));
+  EXPECT_EQ(forms.reference_range().high_decimal(), "123456789012345678901234567890");
+}
+
+TEST(ObservationMapperTest, ConvertedValuesGetAComputedDecimal) {
+  const v1::LabResult hgb = Lab(MapTestdata("krd-hemoglobin-g-L.json"));  // 95 g/L
+  EXPECT_EQ(hgb.value_decimal(), "9.5");
+  EXPECT_EQ(hgb.unit(), "g/dL");
+  EXPECT_EQ(hgb.value_as_sent().value_decimal(), "95");
+}
+
+TEST(ObservationMapperTest, OfficialHeightKeepsTheDigitsAsSent) {
+  TRIALGATE_REQUIRE_FIXTURES();
+  const v1::LabResult lab = Lab(MapFixture("r4ex-Observation-body-height.json"));
+  // The example sends 17 digits; a double's shortest form would be 66.89999999999999.
+  EXPECT_EQ(lab.value_as_sent().value_decimal(), "66.899999999999991");
+  EXPECT_EQ(lab.value_decimal(), "169.926");  // in cm, to 15 significant digits
+}
+
+TEST(ObservationMapperTest, ComparatorTextUsesTheSentDecimal) {
+  MapResult result = MapJson(R"({"resourceType": "Observation", "status": "final",
+    "code": {"coding": [{"system": "http://loinc.org", "code": "33358-3"}]},
+    "subject": {"reference": "Patient/1"}, "effectiveDateTime": "2024-03-11",
+    "valueQuantity": {"value": 0.10, "comparator": "<", "code": "g/dL", "system": "http://unitsofmeasure.org"}})");
+  EXPECT_EQ(Lab(result).value_text(), "<0.10 g/dL");
+}
+
+TEST(ObservationMapperTest, ValueIntegerKeepsItsText) {
+  MapResult result = MapJson(R"({"resourceType": "Observation", "status": "final",
+    "code": {"text": "episodes"}, "subject": {"reference": "Patient/1"},
+    "effectiveDateTime": "2024-03-11", "valueInteger": 3})");
+  EXPECT_EQ(Lab(result).value_as_sent().value_decimal(), "3");
+  EXPECT_EQ(Lab(result).value_as_sent().value(), 3);
 }
 
 }  // namespace
