@@ -23,8 +23,8 @@ namespace trialgate::validation {
 // types, including choice types (one choice at most); every primitive's format (CheckPrimitive);
 // required bindings on code, Coding and CodeableConcept; fixed[x] and pattern[x]; the resource
 // type of relative and absolute References against targetProfile; contained resources and Bundle
-// entries against their own type. Not yet: invariants (kept in ElementDef::constraints), slicing,
-// bdl-* rules, resolution of references inside a Bundle.
+// entries against their own type; the R4 invariants of CheckInvariants (invariants.h). Not yet:
+// slicing, resolution of references inside a Bundle.
 class Validator {
  public:
   explicit Validator(const ProfileSet& profiles) : profiles_(profiles) {}

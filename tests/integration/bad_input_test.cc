@@ -152,6 +152,9 @@ std::vector<BadEntry> BadEntries() {
       {"CodeOutsideRequiredValueSet",
        R"({"resourceType":"Observation","status":"done","code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},"subject":{"reference":"Patient/pt-1001"}})",
        "code-invalid", "Observation.status", "not in the required value set"},
+      {"UnreferencedContainedResource",
+       R"({"resourceType":"Observation","contained":[{"resourceType":"Patient","id":"p1"}],"status":"final","code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},"subject":{"reference":"Patient/pt-1001"},"valueQuantity":{"value":1,"unit":"10*9/L","system":"http://unitsofmeasure.org","code":"10*9/L"}})",
+       "invariant", "Observation.contained[0]", "dom-3"},
       {"UnknownElementInABatchEntry",
        R"({"resourceType":"Bundle","type":"batch","entry":[{"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/pt-1001"},"valueQuantity":{"value":1,"unit":"x","colour":"red"}},"request":{"method":"POST","url":"Observation"}}]})",
        "structure", "Bundle.entry[0].resource.value.ofType(Quantity).colour",
@@ -169,10 +172,7 @@ TEST_P(BadEntryTest, EntryRejectedWithAnExactExpression) {
   EXPECT_EQ(response.entries(0).event_ids_size(), 0);
   rapidjson::Document outcome = ParseOutcome(response.entries(0).operation_outcome());
   // Warnings (e.g. a missing effective time) may come first: the error is what matters here.
-  const rapidjson::Value* error = nullptr;
-  for (const auto& candidate : outcome["issue"].GetArray()) {
-    if (!error && std::string(candidate["severity"].GetString()) == "error") error = &candidate;
-  }
+  const rapidjson::Value* error = FirstIssue(outcome, "error");
   ASSERT_NE(error, nullptr) << response.entries(0).operation_outcome();
   const rapidjson::Value& issue = *error;
   if (!bad.issue_code.empty()) {

@@ -148,6 +148,16 @@ rapidjson::Document ParseOutcome(const std::string& json) {
   return document;
 }
 
+const rapidjson::Value* FirstIssue(const rapidjson::Value& outcome, const std::string& severity) {
+  if (!outcome.IsObject() || !outcome.HasMember("issue") || !outcome["issue"].IsArray()) {
+    return nullptr;
+  }
+  for (const rapidjson::Value& issue : outcome["issue"].GetArray()) {
+    if (issue.HasMember("severity") && issue["severity"].GetString() == severity) return &issue;
+  }
+  return nullptr;
+}
+
 std::string OutcomeOfStatus(const grpc::Status& status) {
   v1::RpcStatus rpc_status;
   if (!rpc_status.ParseFromString(status.error_details())) return "";

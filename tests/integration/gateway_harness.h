@@ -79,6 +79,10 @@ class GatewayProcess {
 // Parses an OperationOutcome JSON string; fails the test if it is not one.
 rapidjson::Document ParseOutcome(const std::string& json);
 
+// The first issue of an OperationOutcome with `severity` ("error", "warning", ...), or nullptr.
+// Validation warnings (e.g. dom-6, no narrative) may come before the issue a test is about.
+const rapidjson::Value* FirstIssue(const rapidjson::Value& outcome, const std::string& severity);
+
 // The OperationOutcome carried in a failed call's status details ("" if none).
 std::string OutcomeOfStatus(const grpc::Status& status);
 
