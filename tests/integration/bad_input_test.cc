@@ -133,8 +133,8 @@ INSTANTIATE_TEST_SUITE_P(Bodies, BadInputTest, ::testing::ValuesIn(BadBodies()),
 
 std::vector<BadEntry> BadEntries() {
   return {
-      {"UnsupportedResourceType", R"({"resourceType":"Patient","id":"p1"})", "not-supported",
-       "Patient", "MedicationAdministration"},
+      {"UnsupportedResourceType", R"({"resourceType":"Encounter","id":"e1"})", "not-supported",
+       "Encounter", "and Patient (validated, never stored)"},
       {"UnknownResourceType", R"({"resourceType":"Foo"})", "not-supported", "Foo",
        "supported: MedicationAdministration"},
       {"EmptyReference",

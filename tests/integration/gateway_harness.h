@@ -61,10 +61,12 @@ class GatewayClient {
 std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::path& data_dir,
                                                       config::Config config = {});
 
-// The real `trialgate serve` binary as a child process on 127.0.0.1:0.
+// The real `trialgate serve` binary as a child process on 127.0.0.1:0. Its log (stderr) goes to
+// `log_file` when one is given, else to the test's stderr.
 class GatewayProcess {
  public:
-  explicit GatewayProcess(const std::filesystem::path& data_dir);
+  explicit GatewayProcess(const std::filesystem::path& data_dir,
+                          const std::filesystem::path& log_file = {});
   ~GatewayProcess();
 
   const std::string& address() const { return address_; }
