@@ -347,7 +347,7 @@ void Pipeline::PrepareResource(const rapidjson::Value& resource, int entry_index
   if (!entry.resource_type.empty() && !IsTaken(entry.resource_type)) {
     entry.issues.push_back(Error(
         "not-supported", path,
-        absl::StrCat("resourceType '", entry.resource_type, "' is not taken; supported: ",
+        absl::StrCat("resourceType '", entry.resource_type, "' is not supported: Submit takes ",
                      absl::StrJoin(mappers::SupportedResourceTypes(), ", "),
                      " (mapped to events) and Patient (validated, never stored)")));
     return finish(Outcome::kRejected);

@@ -136,7 +136,7 @@ std::vector<BadEntry> BadEntries() {
       {"UnsupportedResourceType", R"({"resourceType":"Encounter","id":"e1"})", "not-supported",
        "Encounter", "and Patient (validated, never stored)"},
       {"UnknownResourceType", R"({"resourceType":"Foo"})", "not-supported", "Foo",
-       "supported: MedicationAdministration"},
+       "Submit takes MedicationAdministration"},
       {"EmptyReference",
        R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},"subject":{"reference":""},"valueQuantity":{"value":1,"unit":"10*9/L","system":"http://unitsofmeasure.org","code":"10*9/L"}})",
        "", "Observation.subject", ""},
