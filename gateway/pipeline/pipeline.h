@@ -66,6 +66,8 @@ class Pipeline {
   // Processes one body from `source_system`. `done` runs exactly once: at once when nothing is
   // to be stored, else on a store thread after the accepted events are durable. It must not
   // block. A transaction Bundle is all or nothing; a batch or collection Bundle is per entry.
+  // A Patient is validated and, when valid, accepted with no events and an information issue:
+  // nothing of it is stored, and other entries may still refer to it (fullUrl or Patient/id).
   void Submit(absl::string_view source_system, absl::string_view body,
               std::function<void(SubmissionResult)> done);
 

@@ -4,12 +4,12 @@
 #include <cctype>
 #include <string_view>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/str_join.h"
 #include "gateway/validation/invariants.h"
+#include "gateway/validation/resource_types.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
@@ -86,46 +86,6 @@ absl::string_view ReferenceType(absl::string_view reference) {
     if (!std::isalnum(static_cast<unsigned char>(c))) return {};
   }
   return type;
-}
-
-// The resource types of FHIR R4 (4.0.1): one without a loaded definition is valid FHIR that
-// cannot be checked here (a warning), any other name is an error.
-bool IsR4ResourceType(absl::string_view name) {
-  static const auto* const kTypes = new absl::flat_hash_set<absl::string_view>{
-    "Account", "ActivityDefinition", "AdverseEvent", "AllergyIntolerance", "Appointment",
-    "AppointmentResponse", "AuditEvent", "Basic", "Binary", "BiologicallyDerivedProduct",
-    "BodyStructure", "Bundle", "CapabilityStatement", "CarePlan", "CareTeam", "CatalogEntry",
-    "ChargeItem", "ChargeItemDefinition", "Claim", "ClaimResponse", "ClinicalImpression",
-    "CodeSystem", "Communication", "CommunicationRequest", "CompartmentDefinition", "Composition",
-    "ConceptMap", "Condition", "Consent", "Contract", "Coverage", "CoverageEligibilityRequest",
-    "CoverageEligibilityResponse", "DetectedIssue", "Device", "DeviceDefinition", "DeviceMetric",
-    "DeviceRequest", "DeviceUseStatement", "DiagnosticReport", "DocumentManifest",
-    "DocumentReference", "EffectEvidenceSynthesis", "Encounter", "Endpoint", "EnrollmentRequest",
-    "EnrollmentResponse", "EpisodeOfCare", "EventDefinition", "Evidence", "EvidenceVariable",
-    "ExampleScenario", "ExplanationOfBenefit", "FamilyMemberHistory", "Flag", "Goal",
-    "GraphDefinition", "Group", "GuidanceResponse", "HealthcareService", "ImagingStudy",
-    "Immunization", "ImmunizationEvaluation", "ImmunizationRecommendation", "ImplementationGuide",
-    "InsurancePlan", "Invoice", "Library", "Linkage", "List", "Location", "Measure",
-    "MeasureReport", "Media", "Medication", "MedicationAdministration", "MedicationDispense",
-    "MedicationKnowledge", "MedicationRequest", "MedicationStatement", "MedicinalProduct",
-    "MedicinalProductAuthorization", "MedicinalProductContraindication",
-    "MedicinalProductIndication", "MedicinalProductIngredient", "MedicinalProductInteraction",
-    "MedicinalProductManufactured", "MedicinalProductPackaged", "MedicinalProductPharmaceutical",
-    "MedicinalProductUndesirableEffect", "MessageDefinition", "MessageHeader", "MolecularSequence",
-    "NamingSystem", "NutritionOrder", "Observation", "ObservationDefinition",
-    "OperationDefinition", "OperationOutcome", "Organization", "OrganizationAffiliation",
-    "Parameters", "Patient", "PaymentNotice", "PaymentReconciliation", "Person", "PlanDefinition",
-    "Practitioner", "PractitionerRole", "Procedure", "Provenance", "Questionnaire",
-    "QuestionnaireResponse", "RelatedPerson", "RequestGroup", "ResearchDefinition",
-    "ResearchElementDefinition", "ResearchStudy", "ResearchSubject", "RiskAssessment",
-    "RiskEvidenceSynthesis", "Schedule", "SearchParameter", "ServiceRequest", "Slot", "Specimen",
-    "SpecimenDefinition", "StructureDefinition", "StructureMap", "Subscription",
-    "SubscriptionStatus", "Substance", "SubstanceNucleicAcid", "SubstancePolymer",
-    "SubstanceProtein", "SubstanceReferenceInformation", "SubstanceSourceMaterial",
-    "SubstanceSpecification", "SupplyDelivery", "SupplyRequest", "Task", "TerminologyCapabilities",
-    "TestReport", "TestScript", "ValueSet", "VerificationResult", "VisionPrescription",
-  };
-  return kTypes->contains(name);
 }
 
 using RequiredProfiles = std::map<std::string, const TypeDef*, std::less<>>;

@@ -147,13 +147,16 @@ TEST_F(SubmitAndPullTest, BatchIsJudgedPerEntry) {
   v1::SubmitResponse response = client_->SubmitOk(TestData("batch-mixed.json"));
   ASSERT_EQ(response.entries_size(), 3);
   EXPECT_EQ(response.entries(0).outcome(), v1::EntryOutcome::ACCEPTED);
+  // It has no narrative, which R4 advises (dom-6): a warning that travels with the entry.
+  EXPECT_THAT(response.entries(0).operation_outcome(), HasSubstr("dom-6"));
   EXPECT_EQ(response.entries(1).outcome(), v1::EntryOutcome::REJECTED);
   EXPECT_THAT(response.entries(1).operation_outcome(), HasSubstr("not enrolled"));
   EXPECT_THAT(response.entries(1).operation_outcome(), HasSubstr("Bundle.entry[1].resource.subject"));
   // A non-study drug is a fact to keep, with a warning.
   EXPECT_EQ(response.entries(2).outcome(), v1::EntryOutcome::ACCEPTED);
-  rapidjson::Document warning = ParseOutcome(response.entries(2).operation_outcome());
-  EXPECT_STREQ(warning["issue"][0]["severity"].GetString(), "warning");
+  rapidjson::Document outcome = ParseOutcome(response.entries(2).operation_outcome());
+  EXPECT_EQ(FirstIssue(outcome, "error"), nullptr);
+  EXPECT_THAT(response.entries(2).operation_outcome(), HasSubstr("kept as a non-study drug"));
 
   std::vector<v1::Event> events = client_->Pull();
   ASSERT_EQ(events.size(), 3u);  // enrolment, platelets, ondansetron
@@ -183,8 +186,10 @@ TEST_F(SubmitAndPullTest, UnenrolledPatientIsRejectedAndNothingStored) {
   ASSERT_EQ(response.entries_size(), 1);
   EXPECT_EQ(response.entries(0).outcome(), v1::EntryOutcome::REJECTED);
   rapidjson::Document outcome = ParseOutcome(response.entries(0).operation_outcome());
-  EXPECT_STREQ(outcome["issue"][0]["code"].GetString(), "not-found");
-  EXPECT_STREQ(outcome["issue"][0]["expression"][0].GetString(), "Observation.subject");
+  const rapidjson::Value* error = FirstIssue(outcome, "error");
+  ASSERT_NE(error, nullptr) << response.entries(0).operation_outcome();
+  EXPECT_STREQ((*error)["code"].GetString(), "not-found");
+  EXPECT_STREQ((*error)["expression"][0].GetString(), "Observation.subject");
   EXPECT_TRUE(client_->Pull().empty());
 }
 
@@ -298,6 +303,21 @@ TEST_F(SubmitAndPullTest, ValidateJudgesWithoutStoring) {
   v1::ValidateRequest request;
   request.set_body(TestData("transaction-enrol-and-data.json"));
   v1::ValidateResponse response;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(client_->gateway().Validate(&context, request, &response).ok());
+  }
+  // Valid: its resources have no narrative, which R4 only advises (dom-6, a warning).
+  EXPECT_TRUE(response.valid());
+  rapidjson::Document warnings = ParseOutcome(response.operation_outcome());
+  EXPECT_EQ(FirstIssue(warnings, "error"), nullptr) << response.operation_outcome();
+  EXPECT_THAT(response.operation_outcome(), HasSubstr("dom-6"));
+
+  // With nothing to say, the outcome says so.
+  std::string with_narrative = TestData("research-subject-pt-1001.json");
+  with_narrative.insert(with_narrative.find("\"id\""),
+                        R"("text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">KRD-001-0001</div>"}, )");
+  request.set_body(with_narrative);
   {
     grpc::ClientContext context;
     ASSERT_TRUE(client_->gateway().Validate(&context, request, &response).ok());
