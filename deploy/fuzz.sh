@@ -14,6 +14,7 @@ corpus=build-fuzz/corpus
 findings=build-fuzz/findings
 mkdir -p "$corpus" "$findings"
 cp tests/integration/testdata/*.json tests/mappers/testdata/*.json tests/validation/golden/*.json \
+  tests/validation/testdata/*.json \
   "$corpus"/
 ./build-fuzz/tests/fuzz/submission_fuzzer "$corpus" \
   -max_total_time="${FUZZ_SECONDS:-60}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \

@@ -34,6 +34,84 @@ absl::StatusOr<std::string> StudyString(const rapidjson::Value& doc, const char*
   return std::string(it->value.GetString(), it->value.GetStringLength());
 }
 
+// study.json "profiles": resource type -> profile URL ("_comment" and other "_" keys skipped).
+absl::StatusOr<std::map<std::string, std::string>> ParseProfiles(const rapidjson::Value& doc) {
+  std::map<std::string, std::string> out;
+  auto it = doc.FindMember("profiles");
+  if (it == doc.MemberEnd()) return out;
+  if (!it->value.IsObject()) return absl::InvalidArgumentError("study.json: 'profiles' must be an object");
+  for (auto m = it->value.MemberBegin(); m != it->value.MemberEnd(); ++m) {
+    const std::string type(m->name.GetString(), m->name.GetStringLength());
+    if (type.empty() || type[0] == '_') continue;
+    if (!m->value.IsString() || m->value.GetStringLength() == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("study.json: profiles.", type, " must be a non-empty string"));
+    }
+    out[type] = m->value.GetString();
+  }
+  return out;
+}
+
+// The codes of the table a value set is drawn from, optionally only those of `systems`.
+absl::StatusOr<std::vector<TableCode>> TableCodes(const CodeTables& tables, const std::string& table,
+                                                  const std::vector<std::string>& systems) {
+  std::vector<const std::vector<TableCode>*> lists;
+  if (table == "codes/drugs.json") {
+    for (const DrugEntry& drug : tables.drugs) lists.push_back(&drug.codes);
+  } else if (table == "codes/labs.json") {
+    for (const LabAnalyte& lab : tables.labs) lists.push_back(&lab.codes);
+  } else if (table == "codes/routes.json") {
+    for (const RouteEntry& route : tables.routes) lists.push_back(&route.codes);
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "study.json: valueSets: table '", table,
+        "' is not one a value set can be drawn from (codes/drugs.json, codes/labs.json, "
+        "codes/routes.json)"));
+  }
+  std::vector<TableCode> out;
+  for (const auto* list : lists) {
+    for (const TableCode& code : *list) {
+      if (systems.empty() || std::find(systems.begin(), systems.end(), code.system) != systems.end()) {
+        out.push_back(code);
+      }
+    }
+  }
+  return out;
+}
+
+// study.json "valueSets": [{url, title, table, systems?}].
+absl::StatusOr<std::vector<StudyValueSet>> ParseValueSets(const rapidjson::Value& doc,
+                                                          const CodeTables& tables) {
+  std::vector<StudyValueSet> out;
+  auto it = doc.FindMember("valueSets");
+  if (it == doc.MemberEnd()) return out;
+  if (!it->value.IsArray()) return absl::InvalidArgumentError("study.json: 'valueSets' must be an array");
+  for (const rapidjson::Value& item : it->value.GetArray()) {
+    if (!item.IsObject()) return absl::InvalidArgumentError("study.json: valueSets items must be objects");
+    auto url = StudyString(item, "url", "");
+    if (!url.ok()) return url.status();
+    auto table = StudyString(item, "table", "");
+    if (!table.ok()) return table.status();
+    auto title = StudyString(item, "title", *url);
+    if (!title.ok()) return title.status();
+    std::vector<std::string> systems;
+    if (auto s = item.FindMember("systems"); s != item.MemberEnd()) {
+      if (!s->value.IsArray()) return absl::InvalidArgumentError("study.json: valueSets systems must be an array");
+      for (const rapidjson::Value& system : s->value.GetArray()) {
+        if (!system.IsString()) return absl::InvalidArgumentError("study.json: valueSets systems must be strings");
+        systems.emplace_back(system.GetString(), system.GetStringLength());
+      }
+    }
+    auto codes = TableCodes(tables, *table, systems);
+    if (!codes.ok()) return codes.status();
+    if (codes->empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("study.json: value set ", *url, " has no codes"));
+    }
+    out.push_back({*std::move(url), *std::move(title), *std::move(codes)});
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const Study>> Study::FromFiles(
@@ -60,6 +138,19 @@ absl::StatusOr<std::shared_ptr<const Study>> Study::FromFiles(
   auto tables = ParseCodeTables(files);
   if (!tables.ok()) return tables.status();
   study->tables_ = *std::move(tables);
+
+  auto profiles = ParseProfiles(doc);
+  if (!profiles.ok()) return profiles.status();
+  study->profile_for_type_ = *std::move(profiles);
+  auto value_sets = ParseValueSets(doc, study->tables_);
+  if (!value_sets.ok()) return value_sets.status();
+  study->value_sets_ = *std::move(value_sets);
+  for (const auto& [path, content] : files) {
+    if (path.rfind("profiles/", 0) == 0 && path.size() > 5 &&
+        path.compare(path.size() - 5, 5, ".json") == 0) {
+      study->definition_files_[path] = content;
+    }
+  }
   return std::shared_ptr<const Study>(std::move(study));
 }
 

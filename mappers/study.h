@@ -6,12 +6,20 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "mappers/code_tables.h"
 #include "mappers/units.h"
 
 namespace trialgate::mappers {
+
+// A value set of the study, drawn from one of its code tables so that no code is written twice.
+struct StudyValueSet {
+  std::string url;    // canonical, e.g. "urn:trialgate:krd-asct2:valueset:drugs"
+  std::string title;
+  std::vector<TableCode> codes;  // in table order
+};
 
 // A study definition and its code tables, parsed from the files of fhir-profiles/studies/<id>/
 // (study.json, codes/*.json). Immutable once loaded; thread-safe.
@@ -61,6 +69,14 @@ class Study {
   // The study's UCUM unit table (codes/units.json).
   const UnitTable& units() const { return tables_.units; }
 
+  // --- definitions for the validator ---
+  // The study's profile for each resource type (study.json "profiles"): type -> canonical URL.
+  const std::map<std::string, std::string>& profile_for_type() const { return profile_for_type_; }
+  // The study's StructureDefinitions: every file under profiles/, path -> JSON text.
+  const std::map<std::string, std::string>& definition_files() const { return definition_files_; }
+  // The value sets the profiles bind to, drawn from the code tables (study.json "valueSets").
+  const std::vector<StudyValueSet>& value_sets() const { return value_sets_; }
+
  private:
   Study() = default;
 
@@ -68,6 +84,9 @@ class Study {
   std::string subject_id_system_;
   std::string ctcae_grade_extension_url_;
   CodeTables tables_;
+  std::map<std::string, std::string> profile_for_type_;
+  std::map<std::string, std::string> definition_files_;
+  std::vector<StudyValueSet> value_sets_;
 };
 
 }  // namespace trialgate::mappers

@@ -31,6 +31,7 @@ struct PullOptions {
 struct ValidateOptions {
   std::string target = kDefaultTarget;
   std::vector<std::string> files;  // "-" reads standard input
+  std::string profile;             // optional canonical URL of a profile to validate against
 };
 
 struct BenchOptions {

@@ -39,10 +39,15 @@ int Main(int argc, char** argv) {
 
   ValidateOptions validate;
   CLI::App* validate_command = app.add_subcommand(
-      "validate", "Validate FHIR R4 JSON files against the R4 definitions without storing "
-                  "($validate); prints one JSON line per file, exits 1 if any has errors");
+      "validate", "Validate FHIR R4 JSON files against the R4 definitions (and the profiles "
+                  "they claim) without storing ($validate); prints one JSON line per file, "
+                  "exits 1 if any has errors");
   validate_command->add_option("--target", validate.target, "Gateway address")
       ->capture_default_str();
+  validate_command->add_option(
+      "--profile", validate.profile,
+      "Canonical URL of a profile to validate against as well, e.g. "
+      "urn:trialgate:krd-asct2:profile:dose-administration");
   validate_command->add_option("files", validate.files, "Files to validate ('-' for stdin)")
       ->required();
 

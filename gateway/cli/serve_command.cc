@@ -47,6 +47,7 @@ int RunServe(const ServeOptions& options) {
         "never lose it: patients cannot be matched to their enrolment without it",
         config.data_dir);
   }
+  for (const std::string& warning : (*server)->definition_warnings()) spdlog::warn("{}", warning);
   spdlog::info("study {} loaded; store {}/trialgate.db", config.study, config.data_dir);
   // The one line on stdout, for scripts and tests that start the server on port 0.
   std::cout << "trialgate listening on " << (*server)->address() << std::endl;

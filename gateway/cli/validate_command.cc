@@ -22,6 +22,7 @@ int RunValidate(const ValidateOptions& options) {
     out.String(file);
     v1::ValidateRequest request;
     v1::ValidateResponse response;
+    request.set_profile(options.profile);
     grpc::Status status;
     if (!ReadInput(file, request.mutable_body())) {
       status = grpc::Status(grpc::StatusCode::NOT_FOUND, "cannot read the file");

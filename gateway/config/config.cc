@@ -110,6 +110,12 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
       status = ReadLimits(member.value, path, &config.limits);
     } else if (key == "sites") {
       status = ReadSites(member.value, path, &config.site_by_system);
+    } else if (key == "requireStudyProfiles") {
+      if (member.value.IsBool()) {
+        config.require_study_profiles = member.value.GetBool();
+      } else {
+        status = Invalid(path, "requireStudyProfiles must be true or false");
+      }
     } else {
       status = Invalid(path, "unknown key " + key);
     }

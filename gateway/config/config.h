@@ -21,6 +21,9 @@ struct Config {
   std::string pseudonymization_key_hex;  // empty: TRIALGATE_HMAC_KEY, else a development key
   pipeline::DecodeLimits limits;
   std::map<std::string, std::string> site_by_system;  // empty: each system is its own site
+  // Check every resource of a type the study profiles (study.json "profiles") against that
+  // profile, not only those that claim it in meta.profile.
+  bool require_study_profiles = false;
 };
 
 // Reads a JSON configuration file over the defaults. Unknown keys are errors, so a typo cannot

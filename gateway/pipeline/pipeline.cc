@@ -62,11 +62,17 @@ int EntryOfExpression(const std::string& expression) {
   return i < expression.size() && expression[i] == ']' ? index : -1;
 }
 
-bool IsSupported(const std::string& resource_type) {
+bool IsMapped(const std::string& resource_type) {
   for (const std::string& type : mappers::SupportedResourceTypes()) {
     if (type == resource_type) return true;
   }
   return false;
+}
+
+// What Submit takes: the types mapped to events, and Patient, which is validated and answered
+// but never stored (see PrepareResource).
+bool IsTaken(const std::string& resource_type) {
+  return resource_type == "Patient" || IsMapped(resource_type);
 }
 
 }  // namespace
@@ -204,15 +210,15 @@ void Pipeline::Submit(absl::string_view source_system, absl::string_view body,
 std::vector<Issue> Pipeline::ValidateResource(const rapidjson::Value& resource,
                                               const std::string& path) const {
   std::vector<Issue> issues;
-  // A type the gateway does not take is reported as such by the mapping, in one clear issue,
+  // A type the gateway does not take is reported as such (PrepareResource), in one clear issue,
   // rather than validated.
   const std::string type = StringMember(resource, "resourceType");
-  if (options_.validator == nullptr || (type != "Bundle" && !IsSupported(type))) return issues;
+  if (options_.validator == nullptr || (type != "Bundle" && !IsTaken(type))) return issues;
   options_.validator->Validate(resource, path, &issues);
   return issues;
 }
 
-ValidationResult Pipeline::Validate(absl::string_view body) const {
+ValidationResult Pipeline::Validate(absl::string_view body, absl::string_view profile_url) const {
   ValidationResult result;
   rapidjson::Document document;
   if (absl::Status decoded = DecodeJson(body, options_.limits, &document); !decoded.ok()) {
@@ -225,8 +231,18 @@ ValidationResult Pipeline::Validate(absl::string_view body) const {
     result.issues.push_back(IssueFromStatus(result.status));
     return result;
   }
+  const validation::TypeDef* profile = nullptr;
+  if (!profile_url.empty()) {
+    profile = options_.validator->profiles().FindProfile(
+        std::string_view(profile_url.data(), profile_url.size()));
+    if (profile == nullptr) {
+      result.issues.push_back(Error("not-found", "", absl::StrCat("profile '", profile_url,
+                                                                 "' is not known to this gateway")));
+      return result;
+    }
+  }
   // Unlike Submit, $validate judges any resource type the definitions know.
-  options_.validator->Validate(document, "", &result.issues);
+  options_.validator->Validate(document, "", &result.issues, profile);
   return result;
 }
 
@@ -344,7 +360,28 @@ void Pipeline::PrepareResource(const rapidjson::Value& resource, int entry_index
   // Invalid FHIR is rejected before it is mapped; warnings travel with the accepted entry.
   const bool invalid = mappers::HasErrors(validation);
   entry.issues = std::move(validation);
+  if (!entry.resource_type.empty() && !IsTaken(entry.resource_type)) {
+    entry.issues.push_back(Error(
+        "not-supported", path,
+        absl::StrCat("resourceType '", entry.resource_type, "' is not supported: Submit takes ",
+                     absl::StrJoin(mappers::SupportedResourceTypes(), ", "),
+                     " (mapped to events) and Patient (validated, never stored)")));
+    return finish(Outcome::kRejected);
+  }
   if (invalid) return finish(Outcome::kRejected);
+
+  // The gateway keeps no direct identifiers: a patient is known only by pseudonymised keys of
+  // the references and identifiers other resources use, and enrolled by a ResearchSubject. So a
+  // valid Patient (e.g. in a hospital's transaction Bundle, where other entries refer to its
+  // fullUrl) is answered and dropped: no write, no event, nothing of it logged.
+  if (entry.resource_type == "Patient") {
+    entry.issues.push_back(Issue{
+        Issue::Severity::kInformation, "informational", path,
+        "Patient validated and not stored: trialgate keeps no patient names, identifiers or "
+        "other demographics, only pseudonymised keys of the references and identifiers that "
+        "other resources use; a patient is enrolled by a ResearchSubject"});
+    return finish(Outcome::kAccepted);
+  }
 
   const mappers::MapContext map_context{*study_, context.site_id(), context.numbers()};
   mappers::MapResult mapped = mappers::MapResource(resource, map_context);

@@ -66,11 +66,15 @@ class Pipeline {
   // Processes one body from `source_system`. `done` runs exactly once: at once when nothing is
   // to be stored, else on a store thread after the accepted events are durable. It must not
   // block. A transaction Bundle is all or nothing; a batch or collection Bundle is per entry.
+  // A Patient is validated and, when valid, accepted with no events and an information issue:
+  // nothing of it is stored, and other entries may still refer to it (fullUrl or Patient/id).
   void Submit(absl::string_view source_system, absl::string_view body,
               std::function<void(SubmissionResult)> done);
 
-  // Decodes and validates a body as Submit would, storing nothing. Thread-safe.
-  ValidationResult Validate(absl::string_view body) const;
+  // Decodes and validates a body as Submit would, storing nothing; with `profile_url`, also
+  // against that profile (the resource itself, or a Bundle's entries of the profile's type). An
+  // unknown profile is an error issue. Thread-safe.
+  ValidationResult Validate(absl::string_view body, absl::string_view profile_url = {}) const;
 
   const mappers::Study& study() const { return *study_; }
 

@@ -5,7 +5,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
-#include "fhir-profiles/embedded.h"
+#include "gateway/validation/study_definitions.h"
 #include "gateway/identity/enrollment_registry.h"
 #include "gateway/identity/pseudonymizer.h"
 #include "gateway/pipeline/pipeline.h"
@@ -48,10 +48,12 @@ class GatewayServerImpl final : public GatewayServer {
     if (!enrollments.ok()) return enrollments.status();
     registry_.Load(*enrollments);
 
-    auto definitions = validation::ProfileSet::FromFiles(profiles::EmbeddedR4Definitions());
+    auto definitions = validation::LoadDefinitions(**study);
     if (!definitions.ok()) return definitions.status();
     definitions_ = *std::move(definitions);
-    validator_ = std::make_unique<validation::Validator>(*definitions_);
+    validator_ = std::make_unique<validation::Validator>(
+        *definitions_, config.require_study_profiles ? (*study)->profile_for_type()
+                                                     : std::map<std::string, std::string>{});
 
     pipeline_ = std::make_unique<pipeline::Pipeline>(
         *study, pipeline::PipelineOptions{config.limits, config.site_by_system, validator_.get()},
@@ -86,6 +88,9 @@ class GatewayServerImpl final : public GatewayServer {
   int port() const override { return port_; }
   std::string address() const override { return address_; }
   bool using_development_key() const override { return development_key_; }
+  std::vector<std::string> definition_warnings() const override {
+    return definitions_->profile_warnings();
+  }
 
   void Shutdown() override {
     std::lock_guard<std::mutex> lock(shutdown_mu_);

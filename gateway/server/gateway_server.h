@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "gateway/config/config.h"
@@ -24,6 +25,8 @@ class GatewayServer {
   virtual std::string address() const = 0;
   // True when the pseudonymisation key is the generated development key.
   virtual bool using_development_key() const = 0;
+  // What of the study's profiles is not checked (see ProfileSet::profile_warnings).
+  virtual std::vector<std::string> definition_warnings() const = 0;
 
   // Stops accepting calls, lets running ones finish (or cancels them after a grace period),
   // then closes the store. Idempotent.

@@ -141,7 +141,7 @@ grpc::ServerUnaryReactor* GatewayService::Submit(grpc::CallbackServerContext* co
 grpc::ServerUnaryReactor* GatewayService::Validate(grpc::CallbackServerContext* context,
                                                    const v1::ValidateRequest* request,
                                                    v1::ValidateResponse* response) {
-  *response = ToValidateResponse(pipeline_->Validate(request->body()));
+  *response = ToValidateResponse(pipeline_->Validate(request->body(), request->profile()));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;

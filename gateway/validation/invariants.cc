@@ -1,14 +1,15 @@
 #include "gateway/validation/invariants.h"
 
 #include <set>
-#include "absl/strings/string_view.h"
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "gateway/validation/resource_types.h"
 
 // Rule texts are those of the FHIR R4 StructureDefinitions (constraint.human), kept in
 // fhir-profiles/r4/StructureDefinition-{Observation,MedicationAdministration,DomainResource,
-// Bundle}.json.
+// Bundle}.json; where a rule is read differently from its FHIRPath, a comment says how and why.
 namespace trialgate::validation {
 namespace {
 
@@ -43,9 +44,20 @@ class Checker {
  public:
   explicit Checker(std::vector<mappers::Issue>* issues) : issues_(issues) {}
 
-  void Resource(const Value& resource, const std::string& path) {
+  // `contained`: `resource` is a contained resource (of the resource at the end of `path`).
+  void Resource(const Value& resource, const std::string& path, bool contained) {
     if (!resource.IsObject()) return;
     const absl::string_view type = String(Member(resource, "resourceType"));
+    // dom-6 is an invariant of every DomainResource, but R4 exempts contained resources
+    // ("Contained resources do not have narrative", DomainResource.text), and HL7's validator
+    // skips them too. A Bundle entry is not contained: it is checked.
+    if (!contained && IsR4DomainResourceType(type)) {
+      const Value* text = Member(resource, "text");
+      if (text == nullptr || Member(*text, "div") == nullptr) {
+        Broken(path, "dom-6", "A resource should have narrative for robust management",
+               mappers::Issue::Severity::kWarning);
+      }
+    }
     if (type == "Observation") Observation(resource, path);
     if (type == "MedicationAdministration") MedicationAdministration(resource, path);
     if (type == "Bundle") Bundle(resource, path);
@@ -53,8 +65,10 @@ class Checker {
   }
 
  private:
-  void Broken(std::string expression, absl::string_view key, absl::string_view rule) {
-    issues_->push_back({mappers::Issue::Severity::kError, "invariant", expression,
+  // `severity` is the rule's own: error, or warning for a best practice (dom-6).
+  void Broken(std::string expression, absl::string_view key, absl::string_view rule,
+              mappers::Issue::Severity severity = mappers::Issue::Severity::kError) {
+    issues_->push_back({severity, "invariant", expression,
                         absl::StrCat(key, ": ", rule, " (", expression, ")")});
   }
 
@@ -178,13 +192,15 @@ class Checker {
                  "must have different meta.versionId (except in history bundles)");
         }
       }
-      if (resource != nullptr) Resource(*resource, entry_path + ".resource");
+      if (resource != nullptr) Resource(*resource, entry_path + ".resource", /*contained=*/false);
     }
   }
 
   void Contained(const Value& resource, const std::string& path) {
     const Value* contained = Member(resource, "contained");
     if (contained == nullptr || !contained->IsArray()) return;
+    std::set<absl::string_view> local_references;  // of the whole resource, contained ones too
+    LocalReferences(resource, &local_references);
     for (rapidjson::SizeType i = 0; i < contained->Size(); ++i) {
       const Value& inner = (*contained)[i];
       const std::string inner_path = absl::StrCat(path, ".contained[", i, "]");
@@ -192,6 +208,11 @@ class Checker {
         Broken(inner_path + ".contained", "dom-2",
                "If the resource is contained in another resource, it SHALL NOT contain nested "
                "Resources");
+      }
+      if (!Referenced(inner, local_references)) {
+        Broken(inner_path, "dom-3",
+               "If the resource is contained in another resource, it SHALL be referred to from "
+               "elsewhere in the resource or SHALL refer to the containing resource");
       }
       if (const Value* meta = Member(inner, "meta"); meta != nullptr) {
         if (Member(*meta, "versionId") != nullptr || Member(*meta, "lastUpdated") != nullptr) {
@@ -205,7 +226,33 @@ class Checker {
                  "label");
         }
       }
-      Resource(inner, inner_path);
+      Resource(inner, inner_path, /*contained=*/true);
+    }
+  }
+
+  // dom-3 for one contained resource: "#<its id>" is among the container's local references, or
+  // it refers to the container itself ("#"). The FHIRPath counts only Reference.reference and
+  // values of type canonical, uri or url; the JSON carries no types, so any string value counts
+  // here (a plain string that is exactly "#<id>" would be a strange thing to send, and at worst
+  // lets a resource pass). As in the FHIRPath, a contained resource without an id is not judged.
+  static bool Referenced(const Value& contained, const std::set<absl::string_view>& references) {
+    const absl::string_view id = String(Member(contained, "id"));
+    if (!contained.IsObject() || id.empty()) return true;
+    if (references.count(absl::StrCat("#", id)) > 0) return true;
+    std::set<absl::string_view> own;
+    LocalReferences(contained, &own);
+    return own.count("#") > 0;
+  }
+
+  // Every string value in `value`, at any depth, that starts with '#'.
+  static void LocalReferences(const Value& value, std::set<absl::string_view>* out) {
+    if (value.IsString()) {
+      const absl::string_view text(value.GetString(), value.GetStringLength());
+      if (!text.empty() && text[0] == '#') out->insert(text);
+    } else if (value.IsObject()) {
+      for (const auto& member : value.GetObject()) LocalReferences(member.value, out);
+    } else if (value.IsArray()) {
+      for (const Value& item : value.GetArray()) LocalReferences(item, out);
     }
   }
 
@@ -225,7 +272,7 @@ class Checker {
 
 void CheckInvariants(const rapidjson::Value& resource, const std::string& path,
                      std::vector<mappers::Issue>* issues) {
-  Checker(issues).Resource(resource, path);
+  Checker(issues).Resource(resource, path, /*contained=*/false);
 }
 
 }  // namespace trialgate::validation

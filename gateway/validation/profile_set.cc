@@ -1,78 +1,20 @@
 #include "gateway/validation/profile_set.h"
 
+#include <algorithm>
 #include <cctype>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "gateway/validation/definition_json.h"
+#include "gateway/validation/profile_differential.h"
 #include "rapidjson/error/en.h"
 
 namespace trialgate::validation {
 namespace {
 
 using rapidjson::Value;
-
-absl::string_view StripVersion(absl::string_view url) {
-  const size_t bar = url.find('|');
-  return bar == absl::string_view::npos ? url : url.substr(0, bar);
-}
-
-absl::string_view Str(const Value& object, const char* name) {
-  if (!object.IsObject()) return {};
-  auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || !it->value.IsString()) return {};
-  return {it->value.GetString(), it->value.GetStringLength()};
-}
-
-const Value* Member(const Value& object, const char* name) {
-  if (!object.IsObject()) return nullptr;
-  auto it = object.FindMember(name);
-  return it == object.MemberEnd() ? nullptr : &it->value;
-}
-
-const Value* Array(const Value& object, const char* name) {
-  const Value* v = Member(object, name);
-  return v != nullptr && v->IsArray() ? v : nullptr;
-}
-
-// "dateTime" -> "DateTime": the suffix of a choice element's JSON name.
-std::string ChoiceSuffix(absl::string_view code) {
-  std::string out(code);
-  if (!out.empty()) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
-  return out;
-}
-
-// The FHIR type of an element whose type code is a FHIRPath system type (element ids, primitive
-// values): R4 snapshots name it in the structuredefinition-fhir-type extension.
-std::string FhirTypeCode(const Value& type) {
-  absl::string_view code = Str(type, "code");
-  if (code.rfind("http://hl7.org/fhirpath/System.", 0) != 0) return std::string(code);
-  if (const Value* extensions = Array(type, "extension")) {
-    for (const Value& ext : extensions->GetArray()) {
-      if (Str(ext, "url") == "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type") {
-        absl::string_view value = Str(ext, "valueUrl");
-        if (value.empty()) value = Str(ext, "valueUri");
-        if (!value.empty()) return std::string(value);
-      }
-    }
-  }
-  code.remove_prefix(sizeof("http://hl7.org/fhirpath/System.") - 1);
-  if (code == "String") return "string";
-  if (code == "Boolean") return "boolean";
-  if (code == "Integer") return "integer";
-  if (code == "Decimal") return "decimal";
-  if (code == "DateTime") return "dateTime";
-  if (code == "Date") return "date";
-  if (code == "Time") return "time";
-  return "string";
-}
-
-// "http://hl7.org/fhir/StructureDefinition/Patient" -> "Patient".
-std::string TypeFromProfileUrl(absl::string_view url) {
-  url = StripVersion(url);
-  const size_t slash = url.rfind('/');
-  return std::string(slash == absl::string_view::npos ? url : url.substr(slash + 1));
-}
+using namespace definition_json;  // NOLINT: the readers are this file's vocabulary
 
 struct CodeSystemInfo {
   const Value* resource = nullptr;
@@ -109,12 +51,18 @@ class ProfileSet::Builder {
         }
       }
     } else if (type == "StructureDefinition") {
-      if (Array(Member(resource, "snapshot") ? *Member(resource, "snapshot") : resource,
-                "element") == nullptr) {
+      const Value* snapshot = Member(resource, "snapshot");
+      const Value* differential = Member(resource, "differential");
+      if (snapshot != nullptr && Array(*snapshot, "element") != nullptr) {
+        structure_definitions_.push_back(&resource);
+      } else if (Str(resource, "derivation") == "constraint" && differential != nullptr &&
+                 Array(*differential, "element") != nullptr) {
+        differentials_.push_back(&resource);
+      } else {
         return absl::InvalidArgumentError(absl::StrCat(
-            "definitions: StructureDefinition ", Str(resource, "url"), " has no snapshot"));
+            "definitions: StructureDefinition ", Str(resource, "url"),
+            " has no snapshot (a profile may give a differential instead)"));
       }
-      structure_definitions_.push_back(&resource);
     } else if (type == "ValueSet") {
       const std::string url(StripVersion(Str(resource, "url")));
       if (!url.empty()) value_set_resources_[url] = &resource;
@@ -145,7 +93,7 @@ class ProfileSet::Builder {
     for (auto& type : set_->types_) {
       for (auto& element : type->elements) BuildChildren(*element);
     }
-    return absl::OkStatus();
+    return BuildProfilesFromDifferentials();
   }
 
  private:
@@ -268,6 +216,57 @@ class ProfileSet::Builder {
     if (!type->url.empty()) set_->by_url_[type->url] = raw;
     if (!type->is_profile && !type->name.empty()) set_->base_by_name_[type->name] = raw;
     set_->types_.push_back(std::move(type));
+  }
+
+  // Profiles given as differentials, each after its base (which may be another such profile).
+  absl::Status BuildProfilesFromDifferentials() {
+    DifferentialCompiler compiler(set_->values_.get(), &set_->profile_warnings_);
+    std::vector<TypeDef*> compiled;
+    std::vector<const Value*> pending = differentials_;
+    while (!pending.empty()) {
+      std::vector<const Value*> waiting;
+      for (const Value* sd : pending) {
+        const absl::string_view base_url = StripVersion(Str(*sd, "baseDefinition"));
+        const TypeDef* base = set_->FindProfile(std::string_view(base_url.data(), base_url.size()));
+        const bool base_pending =
+            base == nullptr && std::any_of(pending.begin(), pending.end(), [&](const Value* other) {
+              return StripVersion(Str(*other, "url")) == base_url;
+            });
+        if (base_pending) {
+          waiting.push_back(sd);
+          continue;
+        }
+        if (base == nullptr) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "definitions: profile ", Str(*sd, "url"), ": base definition ",
+              Str(*sd, "baseDefinition"), " is not loaded"));
+        }
+        absl::StatusOr<std::unique_ptr<TypeDef>> profile = compiler.Compile(*sd, *base);
+        if (!profile.ok()) return profile.status();
+        compiled.push_back(profile->get());
+        set_->by_url_[(*profile)->url] = profile->get();
+        set_->types_.push_back(*std::move(profile));
+      }
+      if (waiting.size() == pending.size()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "definitions: profiles derive from each other in a cycle, e.g. ",
+            Str(*waiting[0], "url")));
+      }
+      pending = std::move(waiting);
+    }
+    for (TypeDef* type : compiled) {
+      for (auto& element : type->elements) Resolve(*type, *element);
+      for (auto& element : type->elements) {
+        if (element->types.empty() && element->content_ref != nullptr) {
+          element->types = element->content_ref->types;
+        }
+      }
+      for (auto& element : type->elements) BuildChildren(*element);
+    }
+    for (TypeDef* type : compiled) {
+      if (absl::Status s = compiler.ResolveSliceValues(*type); !s.ok()) return s;
+    }
+    return absl::OkStatus();
   }
 
   void Resolve(TypeDef& type, ElementDef& element) {
@@ -429,6 +428,7 @@ class ProfileSet::Builder {
   ProfileSet* set_;
   std::vector<std::unique_ptr<rapidjson::Document>> documents_;
   std::vector<const Value*> structure_definitions_;
+  std::vector<const Value*> differentials_;
   absl::flat_hash_map<std::string, const Value*> value_set_resources_;
   absl::flat_hash_map<std::string, CodeSystemInfo> code_systems_;
   absl::flat_hash_set<std::string> failed_;

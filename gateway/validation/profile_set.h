@@ -59,6 +59,9 @@ struct TypeRef {
   // Reference/canonical targets as type names ("Patient"); empty or "Resource" = any.
   std::vector<std::string> target_types;
   bool any_target = true;
+  // A type of the base definition that a profile does not allow here: still recognised (so the
+  // error can say so) but never valid.
+  bool excluded = false;
 };
 
 // Where a JSON property name leads inside an element's children.
@@ -124,9 +127,28 @@ class ChildMap {
   int shift_ = 63;
 };
 
+// A profile invariant evaluated by native code (profile_invariants.h): the value of the element
+// -> nullopt when it holds, else what is wrong.
+using NativeInvariant = std::optional<std::string> (*)(const rapidjson::Value& value,
+                                                       const TypeRef& type);
+struct NativeCheck {
+  std::string key;       // "krd-dose-1"
+  bool error = true;     // severity error, else warning
+  std::string human;
+  NativeInvariant check = nullptr;
+};
+
+// How the items of a sliced element are told apart (profiles). Only `value`/`pattern`
+// discriminators on one child path are supported (e.g. extensions by `url`).
+struct Slicing {
+  std::string discriminator_path;  // "url"
+  bool closed = false;             // rules = closed: an item matching no slice is an error
+};
+
 struct ElementDef {
   std::string path;        // "Observation.value[x]"
   std::string name;        // "value" (the FHIRPath name, without [x])
+  std::string profile;     // the profile that constrained this element; "" for base rules
   bool choice = false;
   uint32_t min = 0;
   uint32_t max = 1;        // kUnbounded for "*"
@@ -143,6 +165,17 @@ struct ElementDef {
   const rapidjson::Value* pattern = nullptr;
 
   std::vector<Constraint> constraints;
+  // Profiles: invariants with a native implementation, and minValue[x]/maxValue[x] of numbers.
+  std::vector<NativeCheck> native_checks;
+  std::optional<double> min_value;
+  std::optional<double> max_value;
+
+  // Profiles: the slices of this element (owned by the TypeDef), and for a slice its name and
+  // the discriminator value its items carry (e.g. the extension URL).
+  std::optional<Slicing> slicing;
+  std::vector<const ElementDef*> slices;
+  std::string slice_name;
+  const rapidjson::Value* slice_value = nullptr;
 
   // Children declared in this definition (backbone elements, the root), by JSON name.
   ChildMap children;
@@ -158,6 +191,7 @@ struct TypeDef {
   std::string url;      // canonical URL of the StructureDefinition
   Kind kind = Kind::kComplex;
   bool is_profile = false;  // derivation == constraint
+  std::string base_url;     // a profile's baseDefinition
   bool is_abstract = false;
   std::vector<std::unique_ptr<ElementDef>> elements;  // elements[0] is the root
   const ElementDef* root() const { return elements.empty() ? nullptr : elements[0].get(); }
@@ -167,8 +201,11 @@ class ProfileSet {
  public:
   // Compiles StructureDefinitions, ValueSets and CodeSystems given as JSON texts. Each text is one
   // such resource or a Bundle of them (as in the FHIR definitions packages); other resources are
-  // ignored. Needs snapshots. Fails (InvalidArgument) on malformed JSON or a StructureDefinition
-  // without a snapshot; a value set that cannot be expanded only leaves its binding unchecked.
+  // ignored. Base definitions need snapshots; a profile (derivation = constraint) may instead
+  // give only a differential, which is applied to its base here (profile_differential.cc says
+  // what of a differential is understood). Fails (InvalidArgument) on malformed JSON, a
+  // StructureDefinition with neither, or a differential that cannot be applied; a value set that
+  // cannot be expanded only leaves its binding unchecked.
   static absl::StatusOr<std::unique_ptr<ProfileSet>> Create(
       const std::vector<std::string_view>& json_texts);
 
@@ -194,6 +231,9 @@ class ProfileSet {
 
   // Notes from compilation (types referenced but not loaded, value sets not expandable).
   const std::vector<std::string>& notes() const { return notes_; }
+  // Notes that make a profile check less than its definition says (an invariant without a native
+  // implementation, an unsupported discriminator): worth a warning at start-up.
+  const std::vector<std::string>& profile_warnings() const { return profile_warnings_; }
 
   ProfileSet(const ProfileSet&) = delete;
   ProfileSet& operator=(const ProfileSet&) = delete;
@@ -202,6 +242,7 @@ class ProfileSet {
  private:
   ProfileSet();
   class Builder;
+  friend class DifferentialCompiler;
 
   std::vector<std::unique_ptr<TypeDef>> types_;
   absl::flat_hash_map<std::string, const TypeDef*> base_by_name_;
@@ -209,6 +250,7 @@ class ProfileSet {
   absl::flat_hash_map<std::string, std::unique_ptr<CodeSet>> value_sets_;
   std::unique_ptr<rapidjson::Document> values_;  // owns fixed/pattern values
   std::vector<std::string> notes_;
+  std::vector<std::string> profile_warnings_;
 };
 
 }  // namespace trialgate::validation

@@ -4,12 +4,12 @@
 #include <cctype>
 #include <string_view>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/str_join.h"
 #include "gateway/validation/invariants.h"
+#include "gateway/validation/resource_types.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
@@ -88,50 +88,18 @@ absl::string_view ReferenceType(absl::string_view reference) {
   return type;
 }
 
-// The resource types of FHIR R4 (4.0.1): one without a loaded definition is valid FHIR that
-// cannot be checked here (a warning), any other name is an error.
-bool IsR4ResourceType(absl::string_view name) {
-  static const auto* const kTypes = new absl::flat_hash_set<absl::string_view>{
-    "Account", "ActivityDefinition", "AdverseEvent", "AllergyIntolerance", "Appointment",
-    "AppointmentResponse", "AuditEvent", "Basic", "Binary", "BiologicallyDerivedProduct",
-    "BodyStructure", "Bundle", "CapabilityStatement", "CarePlan", "CareTeam", "CatalogEntry",
-    "ChargeItem", "ChargeItemDefinition", "Claim", "ClaimResponse", "ClinicalImpression",
-    "CodeSystem", "Communication", "CommunicationRequest", "CompartmentDefinition", "Composition",
-    "ConceptMap", "Condition", "Consent", "Contract", "Coverage", "CoverageEligibilityRequest",
-    "CoverageEligibilityResponse", "DetectedIssue", "Device", "DeviceDefinition", "DeviceMetric",
-    "DeviceRequest", "DeviceUseStatement", "DiagnosticReport", "DocumentManifest",
-    "DocumentReference", "EffectEvidenceSynthesis", "Encounter", "Endpoint", "EnrollmentRequest",
-    "EnrollmentResponse", "EpisodeOfCare", "EventDefinition", "Evidence", "EvidenceVariable",
-    "ExampleScenario", "ExplanationOfBenefit", "FamilyMemberHistory", "Flag", "Goal",
-    "GraphDefinition", "Group", "GuidanceResponse", "HealthcareService", "ImagingStudy",
-    "Immunization", "ImmunizationEvaluation", "ImmunizationRecommendation", "ImplementationGuide",
-    "InsurancePlan", "Invoice", "Library", "Linkage", "List", "Location", "Measure",
-    "MeasureReport", "Media", "Medication", "MedicationAdministration", "MedicationDispense",
-    "MedicationKnowledge", "MedicationRequest", "MedicationStatement", "MedicinalProduct",
-    "MedicinalProductAuthorization", "MedicinalProductContraindication",
-    "MedicinalProductIndication", "MedicinalProductIngredient", "MedicinalProductInteraction",
-    "MedicinalProductManufactured", "MedicinalProductPackaged", "MedicinalProductPharmaceutical",
-    "MedicinalProductUndesirableEffect", "MessageDefinition", "MessageHeader", "MolecularSequence",
-    "NamingSystem", "NutritionOrder", "Observation", "ObservationDefinition",
-    "OperationDefinition", "OperationOutcome", "Organization", "OrganizationAffiliation",
-    "Parameters", "Patient", "PaymentNotice", "PaymentReconciliation", "Person", "PlanDefinition",
-    "Practitioner", "PractitionerRole", "Procedure", "Provenance", "Questionnaire",
-    "QuestionnaireResponse", "RelatedPerson", "RequestGroup", "ResearchDefinition",
-    "ResearchElementDefinition", "ResearchStudy", "ResearchSubject", "RiskAssessment",
-    "RiskEvidenceSynthesis", "Schedule", "SearchParameter", "ServiceRequest", "Slot", "Specimen",
-    "SpecimenDefinition", "StructureDefinition", "StructureMap", "Subscription",
-    "SubscriptionStatus", "Substance", "SubstanceNucleicAcid", "SubstancePolymer",
-    "SubstanceProtein", "SubstanceReferenceInformation", "SubstanceSourceMaterial",
-    "SubstanceSpecification", "SupplyDelivery", "SupplyRequest", "Task", "TerminologyCapabilities",
-    "TestReport", "TestScript", "ValueSet", "VerificationResult", "VisionPrescription",
-  };
-  return kTypes->contains(name);
+using RequiredProfiles = std::map<std::string, const TypeDef*, std::less<>>;
+
+bool SameIssue(const Issue& a, const Issue& b) {
+  return a.severity == b.severity && a.code == b.code && a.expression == b.expression &&
+         a.diagnostics == b.diagnostics;
 }
 
 class Walker {
  public:
-  Walker(const ProfileSet& profiles, std::vector<Issue>* issues)
-      : profiles_(profiles), issues_(issues) {}
+  Walker(const ProfileSet& profiles, const RequiredProfiles& required, const TypeDef* requested,
+         std::vector<Issue>* issues)
+      : profiles_(profiles), required_(required), requested_(requested), issues_(issues) {}
 
   std::string path;
 
@@ -164,7 +132,25 @@ class Walker {
       Error("structure", absl::StrCat(path, ": resource type '", type_name, "' is abstract"));
       return;
     }
-    Members(v, type->root()->children, type->root()->child_list, /*is_resource=*/true);
+    absl::InlinedVector<const TypeDef*, 2> definitions;
+    ApplicableProfiles(v, type_name, &definitions);
+    if (definitions.empty()) definitions.push_back(type);
+    const size_t first_issue = issues_->size();
+    Members(v, definitions[0]->root()->children, definitions[0]->root()->child_list, true);
+    for (size_t i = 1; i < definitions.size(); ++i) {
+      // Each profile includes the base rules: keep only what this one adds.
+      std::vector<Issue> found;
+      std::vector<Issue>* saved = issues_;
+      issues_ = &found;
+      Members(v, definitions[i]->root()->children, definitions[i]->root()->child_list, true);
+      issues_ = saved;
+      for (Issue& issue : found) {
+        if (std::none_of(issues_->begin() + first_issue, issues_->end(),
+                         [&](const Issue& known) { return SameIssue(known, issue); })) {
+          issues_->push_back(std::move(issue));
+        }
+      }
+    }
   }
 
  private:
@@ -173,6 +159,48 @@ class Walker {
   }
   void Warning(const char* code, std::string diagnostics) {
     issues_->push_back({Issue::Severity::kWarning, code, path, std::move(diagnostics)});
+  }
+
+  // The profiles `resource` is to be checked against instead of its base definition: the one
+  // requested for this validation, its type's required profile, and those it claims.
+  void ApplicableProfiles(const Value& resource, absl::string_view type_name,
+                          absl::InlinedVector<const TypeDef*, 2>* out) {
+    auto add = [&](const TypeDef* profile) {
+      if (std::find(out->begin(), out->end(), profile) == out->end()) out->push_back(profile);
+    };
+    if (requested_ != nullptr && contained_depth_ == 0 && requested_->name == type_name) {
+      add(requested_);
+    }
+    if (!required_.empty()) {
+      auto it = required_.find(std::string_view(type_name.data(), type_name.size()));
+      if (it != required_.end()) add(it->second);
+    }
+    const Value* meta = Member(resource, "meta");
+    const Value* claimed = meta != nullptr && meta->IsObject() ? Member(*meta, "profile") : nullptr;
+    if (claimed == nullptr || !claimed->IsArray()) return;  // a wrong shape is reported by the walk
+    for (rapidjson::SizeType i = 0; i < claimed->Size(); ++i) {
+      const Value& url = (*claimed)[i];
+      if (!url.IsString() || url.GetStringLength() == 0) continue;
+      const TypeDef* profile = profiles_.FindProfile(std::string_view(url.GetString(), url.GetStringLength()));
+      if (profile != nullptr && profile->name == type_name && !profile->is_profile) continue;
+      const std::string at = absl::StrCat(path, ".meta.profile[", i, "]");
+      if (profile == nullptr) {
+        issues_->push_back({Issue::Severity::kInformation, "informational", at,
+                            absl::StrCat(at, ": profile '", View(url), "' is not known here; ",
+                                         path, " was checked against the base definition only")});
+      } else if (profile->name != type_name) {
+        issues_->push_back({Issue::Severity::kError, "invalid", at,
+                            absl::StrCat(at, ": '", View(url), "' is a profile of ",
+                                         profile->name, ", not of ", type_name)});
+      } else {
+        add(profile);
+      }
+    }
+  }
+
+  // " (profile URL)" when a profile, not the base definition, set the rule of `element`.
+  static std::string Origin(const ElementDef& element) {
+    return element.profile.empty() ? std::string() : absl::StrCat(" (profile ", element.profile, ")");
   }
 
   // Appends "[i]" to the path.
@@ -231,6 +259,19 @@ class Walker {
       const ElementDef& element = *slot.element;
       const TypeRef& type = element.types[slot.type_index];
       const size_t old = Push(element, type);
+      if (type.excluded) {
+        std::vector<std::string> allowed;
+        for (const TypeRef& t : element.types) {
+          if (!t.excluded) allowed.push_back(t.code);
+        }
+        Error("structure", absl::StrCat(path, ": only ", absl::StrJoin(allowed, ", "),
+                                        " allowed for ", element.path, ", not ", type.code,
+                                        Origin(element)));
+        // Present, if of the wrong type: not also "missing".
+        state[element.index].count = std::max<uint32_t>(state[element.index].count, 1);
+        path.resize(old);
+        continue;
+      }
       const uint8_t bit = slot.underscore ? 2 : 1;
       Seen& seen = state[element.index];
       const int32_t previous_choice = static_cast<int32_t>(seen.choice) - 1;
@@ -273,8 +314,58 @@ class Walker {
         Error("required", absl::StrCat(path, ": minimum cardinality ", child->min, " not met",
                                        found_count > 0
                                            ? absl::StrCat(" (found ", found_count, ")")
-                                           : ""));
+                                           : "",
+                                       Origin(*child)));
         path.resize(old);
+      }
+      if (found_count == 0 && !child->slices.empty()) {
+        const size_t old = path.size();
+        path.push_back('.');
+        path.append(child->name);
+        const absl::InlinedVector<uint32_t, 4> none(child->slices.size(), 0);
+        SliceCardinality(*child, none);
+        path.resize(old);
+      }
+    }
+  }
+
+  // The slice of `element` whose discriminator value `item` carries, or nullptr.
+  static const ElementDef* MatchSlice(const Value& item, const ElementDef& element, size_t* index) {
+    if (!item.IsObject()) return nullptr;
+    auto at = item.FindMember(element.slicing->discriminator_path.c_str());
+    if (at == item.MemberEnd()) return nullptr;
+    for (size_t k = 0; k < element.slices.size(); ++k) {
+      const ElementDef* slice = element.slices[k];
+      if (slice->slice_value != nullptr && MatchesPattern(at->value, *slice->slice_value)) {
+        *index = k;
+        return slice;
+      }
+    }
+    return nullptr;
+  }
+
+  static const TypeRef& SliceType(const ElementDef& slice, const TypeRef& fallback) {
+    for (const TypeRef& t : slice.types) {
+      if (!t.excluded) return t;
+    }
+    return fallback;
+  }
+
+  void SliceCardinality(const ElementDef& element, const absl::InlinedVector<uint32_t, 4>& counts) {
+    for (size_t k = 0; k < element.slices.size(); ++k) {
+      const ElementDef& slice = *element.slices[k];
+      if (counts[k] < slice.min) {
+        Error("required", absl::StrCat(path, ": slice '", slice.slice_name, "' of ",
+                                       element.path, " (", Compact(*slice.slice_value),
+                                       "): minimum cardinality ", slice.min, " not met",
+                                       counts[k] > 0 ? absl::StrCat(" (found ", counts[k], ")") : "",
+                                       Origin(slice)));
+      }
+      if (counts[k] > slice.max) {
+        Error("structure", absl::StrCat(path, ": slice '", slice.slice_name, "' of ",
+                                        element.path, " (", Compact(*slice.slice_value),
+                                        "): maximum cardinality ", slice.max,
+                                        " exceeded (found ", counts[k], ")", Origin(slice)));
       }
     }
   }
@@ -286,7 +377,8 @@ class Walker {
     const bool repeating = element.max > 1;
     if (element.max == 0) {
       Error("structure", absl::StrCat(path, ": ", element.path,
-                                      " has maximum cardinality 0, it must not be present"));
+                                      " has maximum cardinality 0, it must not be present",
+                                      Origin(element)));
       return 1;
     }
     if (!value.IsArray()) {
@@ -309,20 +401,32 @@ class Walker {
     }
     if (size > element.max) {
       Error("structure", absl::StrCat(path, ": maximum cardinality ", element.max,
-                                      " exceeded (found ", size, ")"));
+                                      " exceeded (found ", size, ")", Origin(element)));
     }
     const size_t old = path.size();
+    const bool sliced = element.slicing.has_value() && !element.slices.empty();
+    absl::InlinedVector<uint32_t, 4> slice_counts(element.slices.size(), 0);
     for (uint32_t i = 0; i < size; ++i) {
       AppendIndex(i);
       const Value& item = value[i];
+      size_t k = 0;
+      const ElementDef* slice = sliced ? MatchSlice(item, element, &k) : nullptr;
       if (item.IsNull() && counterpart != nullptr && counterpart->IsArray() &&
           i < counterpart->Size() && !(*counterpart)[i].IsNull()) {
         // The value is absent; its id/extensions are in `_name`.
+      } else if (slice != nullptr) {
+        ++slice_counts[k];
+        Single(item, *slice, SliceType(*slice, type));
       } else {
+        if (sliced && element.slicing->closed) {
+          Error("structure", absl::StrCat(path, ": matches no slice of ", element.path,
+                                          " (its slicing is closed)"));
+        }
         Single(item, element, type);
       }
       path.resize(old);
     }
+    if (sliced) SliceCardinality(element, slice_counts);
     return size;
   }
 
@@ -401,7 +505,10 @@ class Walker {
         Primitive(value, element, type);
         break;
       case TypeRef::Kind::kResource: {
+        const bool contained = element.name == "contained";
+        contained_depth_ += contained ? 1 : 0;
         Resource(value);
+        contained_depth_ -= contained ? 1 : 0;
         break;
       }
       case TypeRef::Kind::kComplex:
@@ -410,11 +517,19 @@ class Walker {
     }
     if (element.fixed != nullptr && !(value == *element.fixed)) {
       Error("value", absl::StrCat(path, ": value must be exactly the fixed value ",
-                                  Compact(*element.fixed), " of ", element.path));
+                                  Compact(*element.fixed), " of ", element.path, Origin(element)));
     }
     if (element.pattern != nullptr && !MatchesPattern(value, *element.pattern)) {
       Error("value", absl::StrCat(path, ": value does not match the pattern ",
-                                  Compact(*element.pattern), " of ", element.path));
+                                  Compact(*element.pattern), " of ", element.path,
+                                  Origin(element)));
+    }
+    for (const NativeCheck& check : element.native_checks) {
+      if (std::optional<std::string> problem = check.check(value, type)) {
+        issues_->push_back({check.error ? Issue::Severity::kError : Issue::Severity::kWarning,
+                            "invariant", path,
+                            absl::StrCat(check.key, ": ", check.human, ": ", *problem)});
+      }
     }
   }
 
@@ -433,6 +548,7 @@ class Walker {
         Error("value", absl::StrCat(path, ": invalid ", type.code, ": ", *problem));
         return;
       }
+      if (value.IsNumber()) Bounds(value, element);
     } else if (!value.IsString()) {
       Error("value", absl::StrCat(path, ": ", type.code, " must be a JSON string"));
       return;
@@ -441,7 +557,19 @@ class Walker {
         !element.required_codes->codes.contains((View(value)))) {
       Error("code-invalid", absl::StrCat(path, ": code '", View(value),
                                          "' is not in the required value set ",
-                                         element.binding_value_set));
+                                         element.binding_value_set, Origin(element)));
+    }
+  }
+
+  // minValue[x] / maxValue[x] (profiles).
+  void Bounds(const Value& value, const ElementDef& element) {
+    if (element.min_value.has_value() && value.GetDouble() < *element.min_value) {
+      Error("value", absl::StrCat(path, ": ", Compact(value), " is below the minimum ",
+                                  *element.min_value, " of ", element.path, Origin(element)));
+    }
+    if (element.max_value.has_value() && value.GetDouble() > *element.max_value) {
+      Error("value", absl::StrCat(path, ": ", Compact(value), " is above the maximum ",
+                                  *element.max_value, " of ", element.path, Origin(element)));
     }
   }
 
@@ -458,7 +586,7 @@ class Walker {
     } else if (value.MemberCount() == 0) {
       Error("structure", absl::StrCat(path, ": empty object (FHIR forbids empty elements)"));
     }
-    if (type.code == "Reference" && !type.any_target) ReferenceTarget(value, type);
+    if (type.code == "Reference" && !type.any_target) ReferenceTarget(value, element, type);
     if (element.required_codes != nullptr) {
       if (type.code == "Coding") {
         CodingBinding(value, element);
@@ -468,7 +596,7 @@ class Walker {
     }
   }
 
-  void ReferenceTarget(const Value& value, const TypeRef& type) {
+  void ReferenceTarget(const Value& value, const ElementDef& element, const TypeRef& type) {
     auto allowed = [&](absl::string_view t) {
       return std::find(type.target_types.begin(), type.target_types.end(), t) !=
              type.target_types.end();
@@ -481,7 +609,7 @@ class Walker {
         path.append(".reference");
         Error("value", absl::StrCat(path, ": '", View(*reference), "' refers to a ", target,
                                     ", but only ", absl::StrJoin(type.target_types, ", "),
-                                    " may be referenced here"));
+                                    " may be referenced here", Origin(element)));
         path.resize(old);
       }
     }
@@ -492,7 +620,7 @@ class Walker {
       path.append(".type");
       Error("value", absl::StrCat(path, ": reference type '", View(*type_value),
                                   "' is not allowed here, only ",
-                                  absl::StrJoin(type.target_types, ", ")));
+                                  absl::StrJoin(type.target_types, ", "), Origin(element)));
       path.resize(old);
     }
   }
@@ -516,7 +644,7 @@ class Walker {
     if (CodingInSet(coding, *element.required_codes)) return;
     Error("code-invalid",
           absl::StrCat(path, ": coding ", CodingText(coding), " is not in the required value set ",
-                       element.binding_value_set));
+                       element.binding_value_set, Origin(element)));
   }
 
   void CodeableConceptBinding(const Value& concept_value, const ElementDef& element) {
@@ -535,7 +663,7 @@ class Walker {
       found = "it has no coding";
     }
     Error("code-invalid", absl::StrCat(path, ": ", found, " in the required value set ",
-                                       element.binding_value_set));
+                                       element.binding_value_set, Origin(element)));
   }
 
   static std::string CodingText(const Value& coding) {
@@ -547,14 +675,30 @@ class Walker {
   }
 
   const ProfileSet& profiles_;
+  const RequiredProfiles& required_;
+  const TypeDef* requested_;
   std::vector<Issue>* issues_;
+  int contained_depth_ = 0;
 };
 
 }  // namespace
 
+Validator::Validator(const ProfileSet& profiles,
+                     const std::map<std::string, std::string>& required_profiles)
+    : profiles_(profiles) {
+  for (const auto& [type, url] : required_profiles) {
+    const TypeDef* profile = profiles.FindProfile(url);
+    if (profile == nullptr || profile->name != type) {
+      missing_.push_back(url);
+    } else {
+      required_.emplace(type, profile);
+    }
+  }
+}
+
 void Validator::Validate(const rapidjson::Value& resource, const std::string& root_path,
-                         std::vector<mappers::Issue>* issues) const {
-  Walker walker(profiles_, issues);
+                         std::vector<mappers::Issue>* issues, const TypeDef* profile) const {
+  Walker walker(profiles_, required_, profile, issues);
   walker.path.reserve(root_path.size() + 128);
   walker.path = root_path;
   walker.Resource(resource);

@@ -1,6 +1,7 @@
 #ifndef TRIALGATE_GATEWAY_VALIDATION_VALIDATOR_H_
 #define TRIALGATE_GATEWAY_VALIDATION_VALIDATOR_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,20 +24,38 @@ namespace trialgate::validation {
 // types, including choice types (one choice at most); every primitive's format (CheckPrimitive);
 // required bindings on code, Coding and CodeableConcept; fixed[x] and pattern[x]; the resource
 // type of relative and absolute References against targetProfile; contained resources and Bundle
-// entries against their own type. Not yet: invariants (kept in ElementDef::constraints), slicing,
-// bdl-* rules, resolution of references inside a Bundle.
+// entries against their own type; profiles: slices (by one value/pattern discriminator),
+// minValue/maxValue of numbers, types a profile excludes, and profile invariants with a native
+// implementation. The R4 invariants are checked by CheckInvariants (invariants.h).
 class Validator {
  public:
-  explicit Validator(const ProfileSet& profiles) : profiles_(profiles) {}
+  // `required_profiles`: resource type -> canonical URL of a profile every resource of that type
+  // is checked against (instead of the base definition), e.g. a study's profiles when the
+  // gateway is configured to require them. Unknown URLs are ignored (see RequiredProfilesMissing).
+  explicit Validator(const ProfileSet& profiles,
+                     const std::map<std::string, std::string>& required_profiles = {});
 
-  // Validates `resource` against the base definition of its resourceType and appends one Issue
-  // per problem to *issues (nothing when it is valid). `root_path` is the FHIRPath of the
-  // resource itself ("Bundle.entry[2].resource"); empty means its resourceType.
+  // Validates `resource` and appends one Issue per problem to *issues (nothing when it is
+  // valid). `root_path` is the FHIRPath of the resource itself ("Bundle.entry[2].resource");
+  // empty means its resourceType.
+  //
+  // Each resource (also Bundle entries and contained resources) is checked against the base
+  // definition of its type, or instead against the profiles that apply to it: those it claims in
+  // meta.profile (a claimed profile that is not loaded is an information issue; one of another
+  // type an error), its type's required profile, and `profile` when given (applied to the
+  // resource itself and to Bundle entries of the profile's type, not to contained resources).
   void Validate(const rapidjson::Value& resource, const std::string& root_path,
-                std::vector<mappers::Issue>* issues) const;
+                std::vector<mappers::Issue>* issues, const TypeDef* profile = nullptr) const;
+
+  const ProfileSet& profiles() const { return profiles_; }
+
+  // The URLs of required_profiles that are not loaded (a configuration error).
+  const std::vector<std::string>& RequiredProfilesMissing() const { return missing_; }
 
  private:
   const ProfileSet& profiles_;
+  std::map<std::string, const TypeDef*, std::less<>> required_;
+  std::vector<std::string> missing_;
 };
 
 }  // namespace trialgate::validation

@@ -15,6 +15,7 @@
 #include "gateway/pipeline/operation_outcome.h"
 #include "gateway/pipeline/pipeline.h"
 #include "gateway/validation/profile_set.h"
+#include "gateway/validation/study_definitions.h"
 #include "gateway/validation/validator.h"
 #include "tests/gateway/fake_event_store.h"
 
@@ -26,12 +27,11 @@ using trialgate::pipeline::SubmissionResult;
 
 struct Harness {
   Harness()
-      : definitions(*trialgate::validation::ProfileSet::FromFiles(
-            trialgate::profiles::EmbeddedR4Definitions())),
+      : study(*trialgate::mappers::Study::FromFiles(
+            trialgate::profiles::EmbeddedStudyFiles("krd-asct2"))),
+        definitions(*trialgate::validation::LoadDefinitions(*study)),
         validator(*definitions),
-        pipeline(*trialgate::mappers::Study::FromFiles(
-                     trialgate::profiles::EmbeddedStudyFiles("krd-asct2")),
-                 {.validator = &validator},
+        pipeline(study, {.validator = &validator},
                  trialgate::identity::Pseudonymizer(std::string(32, 'f')), &registry, &store) {
     std::ifstream in(std::string(TRIALGATE_SOURCE_DIR) +
                      "/tests/integration/testdata/research-subject-pt-1001.json");
@@ -45,6 +45,7 @@ struct Harness {
     });
   }
 
+  std::shared_ptr<const trialgate::mappers::Study> study;
   std::unique_ptr<trialgate::validation::ProfileSet> definitions;
   trialgate::validation::Validator validator;
   trialgate::testing::FakeEventStore store;

@@ -52,6 +52,12 @@ TEST(PatientKeysTest, ResolvesBundleLocalReferencesToThePatientsId) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(PatientKeys(Ref("urn:uuid:missing"), &bundle).status().code(),
             absl::StatusCode::kNotFound);
+  // A Patient entry without an id gives no key that a later submission could match.
+  rapidjson::Document anonymous;
+  anonymous.Parse(R"({"resourceType":"Patient","gender":"female"})");
+  bundle.emplace("urn:uuid:anonymous", &anonymous);
+  EXPECT_EQ(PatientKeys(Ref("urn:uuid:anonymous"), &bundle).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -64,6 +64,27 @@ TEST_F(PipelineTest, NothingReachesTheStoreWhenEveryEntryIsRejected) {
   EXPECT_TRUE(store_.commits.empty());
 }
 
+TEST_F(PipelineTest, APatientIsAnsweredButNeverHandedToTheStore) {
+  SubmissionResult result =
+      Submit(R"({"resourceType":"Patient","id":"pt-7","birthDate":"1960-01-01"})");
+  ASSERT_TRUE(result.status.ok());
+  ASSERT_EQ(result.entries.size(), 1u);
+  EXPECT_EQ(result.entries[0].outcome, EntryResult::Outcome::kAccepted);
+  EXPECT_TRUE(result.entries[0].event_ids.empty());
+  ASSERT_EQ(result.entries[0].issues.size(), 1u);
+  EXPECT_EQ(result.entries[0].issues[0].severity, mappers::Issue::Severity::kInformation);
+  EXPECT_TRUE(store_.commits.empty());
+
+  // In a transaction, the entries that refer to it are written; it is not.
+  result = Submit(testing::TestData("transaction-patient-enrol-and-data.json"));
+  ASSERT_TRUE(result.status.ok());
+  ASSERT_EQ(store_.commits.size(), 1u);
+  EXPECT_EQ(store_.commits[0].size(), 3u);  // ResearchSubject, Observation, MedicationAdministration
+  ASSERT_EQ(result.entries.size(), 4u);
+  EXPECT_EQ(result.entries[0].resource_type, "Patient");
+  EXPECT_TRUE(result.entries[0].event_ids.empty());
+}
+
 TEST(PipelineSitesTest, ConfiguredSitesGroupSystemsAndRefuseUnknownOnes) {
   FakeEventStore store;
   identity::EnrollmentRegistry registry;

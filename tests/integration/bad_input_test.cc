@@ -137,10 +137,10 @@ INSTANTIATE_TEST_SUITE_P(Bodies, BadInputTest, ::testing::ValuesIn(BadBodies()),
 
 std::vector<BadEntry> BadEntries() {
   return {
-      {"UnsupportedResourceType", R"({"resourceType":"Patient","id":"p1"})", "not-supported",
-       "Patient", "MedicationAdministration"},
+      {"UnsupportedResourceType", R"({"resourceType":"Encounter","id":"e1"})", "not-supported",
+       "Encounter", "and Patient (validated, never stored)"},
       {"UnknownResourceType", R"({"resourceType":"Foo"})", "not-supported", "Foo",
-       "supported: MedicationAdministration"},
+       "Submit takes MedicationAdministration"},
       {"EmptyReference",
        R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},"subject":{"reference":""},"valueQuantity":{"value":1,"unit":"10*9/L","system":"http://unitsofmeasure.org","code":"10*9/L"}})",
        "", "Observation.subject", ""},
@@ -159,6 +159,9 @@ std::vector<BadEntry> BadEntries() {
       {"DecimalBeyondDoubleRange",
        R"({"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/pt-1001"},"valueQuantity":{"value":1.8e308,"unit":"x"}})",
        "", "Observation.value.ofType(Quantity).value", "beyond the range of a 64-bit"},
+      {"UnreferencedContainedResource",
+       R"({"resourceType":"Observation","contained":[{"resourceType":"Patient","id":"p1"}],"status":"final","code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},"subject":{"reference":"Patient/pt-1001"},"valueQuantity":{"value":1,"unit":"10*9/L","system":"http://unitsofmeasure.org","code":"10*9/L"}})",
+       "invariant", "Observation.contained[0]", "dom-3"},
       {"UnknownElementInABatchEntry",
        R"({"resourceType":"Bundle","type":"batch","entry":[{"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/pt-1001"},"valueQuantity":{"value":1,"unit":"x","colour":"red"}},"request":{"method":"POST","url":"Observation"}}]})",
        "structure", "Bundle.entry[0].resource.value.ofType(Quantity).colour",
@@ -176,10 +179,7 @@ TEST_P(BadEntryTest, EntryRejectedWithAnExactExpression) {
   EXPECT_EQ(response.entries(0).event_ids_size(), 0);
   rapidjson::Document outcome = ParseOutcome(response.entries(0).operation_outcome());
   // Warnings (e.g. a missing effective time) may come first: the error is what matters here.
-  const rapidjson::Value* error = nullptr;
-  for (const auto& candidate : outcome["issue"].GetArray()) {
-    if (!error && std::string(candidate["severity"].GetString()) == "error") error = &candidate;
-  }
+  const rapidjson::Value* error = FirstIssue(outcome, "error");
   ASSERT_NE(error, nullptr) << response.entries(0).operation_outcome();
   const rapidjson::Value& issue = *error;
   if (!bad.issue_code.empty()) {

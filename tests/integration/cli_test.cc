@@ -134,6 +134,31 @@ TEST(CliTest, ValidatePrintsTheOperationOutcomeAndExitsNonZeroOnErrors) {
   EXPECT_TRUE(Json(run.lines[1])["valid"].GetBool());
 }
 
+TEST(CliTest, ValidateWithProfileHoldsTheFileToThatProfile) {
+  TempDir dir;
+  GatewayProcess server(dir.path());
+  const std::string anc = Data("observation-anc-pt-1001.json");
+  const std::string profile = "--profile urn:trialgate:krd-asct2:profile:lab-result ";
+  CliRun conforming = RunCli("validate --target " + server.address() + " " + profile + anc);
+  EXPECT_EQ(conforming.exit_code, 0);
+
+  const std::string no_unit = (dir.path() / "no-unit.json").string();
+  std::FILE* file = std::fopen(no_unit.c_str(), "w");
+  std::fputs(R"({"resourceType":"Observation","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},
+      "subject":{"reference":"Patient/pt-1001"},"effectiveDateTime":"2026-01-05",
+      "valueQuantity":{"value":1.9}})", file);
+  std::fclose(file);
+  EXPECT_EQ(RunCli("validate --target " + server.address() + " " + no_unit).exit_code, 0);
+  CliRun run = RunCli("validate --target " + server.address() + " " + profile + no_unit);
+  EXPECT_EQ(run.exit_code, 1);
+  ASSERT_EQ(run.lines.size(), 1u);
+  rapidjson::Document line = Json(run.lines[0]);
+  EXPECT_FALSE(line["valid"].GetBool());
+  EXPECT_STREQ(line["operationOutcome"]["issue"][0]["expression"][0].GetString(),
+               "Observation.value.ofType(Quantity).system");
+}
+
 TEST(CliTest, HelpWorksForEveryCommand) {
   for (const char* command : {"", "serve ", "submit ", "pull ", "validate ", "bench "}) {
     CliRun run = RunCli(std::string(command) + "--help");

@@ -1,5 +1,6 @@
 #include "tests/integration/gateway_harness.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -93,7 +94,8 @@ std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::pat
   return server.ok() ? *std::move(server) : nullptr;
 }
 
-GatewayProcess::GatewayProcess(const std::filesystem::path& data_dir) {
+GatewayProcess::GatewayProcess(const std::filesystem::path& data_dir,
+                               const std::filesystem::path& log_file) {
   int out[2];
   if (::pipe(out) != 0) {
     ADD_FAILURE() << "pipe failed";
@@ -101,6 +103,12 @@ GatewayProcess::GatewayProcess(const std::filesystem::path& data_dir) {
   }
   pid_ = ::fork();
   if (pid_ == 0) {
+    if (!log_file.empty()) {
+      const int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (log < 0) ::_exit(126);
+      ::dup2(log, STDERR_FILENO);
+      ::close(log);
+    }
     ::dup2(out[1], STDOUT_FILENO);
     ::close(out[0]);
     ::close(out[1]);
@@ -146,6 +154,16 @@ rapidjson::Document ParseOutcome(const std::string& json) {
               std::string(document["resourceType"].GetString()) == "OperationOutcome")
       << json;
   return document;
+}
+
+const rapidjson::Value* FirstIssue(const rapidjson::Value& outcome, const std::string& severity) {
+  if (!outcome.IsObject() || !outcome.HasMember("issue") || !outcome["issue"].IsArray()) {
+    return nullptr;
+  }
+  for (const rapidjson::Value& issue : outcome["issue"].GetArray()) {
+    if (issue.HasMember("severity") && issue["severity"].GetString() == severity) return &issue;
+  }
+  return nullptr;
 }
 
 std::string OutcomeOfStatus(const grpc::Status& status) {

@@ -61,10 +61,12 @@ class GatewayClient {
 std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::path& data_dir,
                                                       config::Config config = {});
 
-// The real `trialgate serve` binary as a child process on 127.0.0.1:0.
+// The real `trialgate serve` binary as a child process on 127.0.0.1:0. Its log (stderr) goes to
+// `log_file` when one is given, else to the test's stderr.
 class GatewayProcess {
  public:
-  explicit GatewayProcess(const std::filesystem::path& data_dir);
+  explicit GatewayProcess(const std::filesystem::path& data_dir,
+                          const std::filesystem::path& log_file = {});
   ~GatewayProcess();
 
   const std::string& address() const { return address_; }
@@ -78,6 +80,10 @@ class GatewayProcess {
 
 // Parses an OperationOutcome JSON string; fails the test if it is not one.
 rapidjson::Document ParseOutcome(const std::string& json);
+
+// The first issue of an OperationOutcome with `severity` ("error", "warning", ...), or nullptr.
+// Validation warnings (e.g. dom-6, no narrative) may come before the issue a test is about.
+const rapidjson::Value* FirstIssue(const rapidjson::Value& outcome, const std::string& severity);
 
 // The OperationOutcome carried in a failed call's status details ("" if none).
 std::string OutcomeOfStatus(const grpc::Status& status);

@@ -147,13 +147,16 @@ TEST_F(SubmitAndPullTest, BatchIsJudgedPerEntry) {
   v1::SubmitResponse response = client_->SubmitOk(TestData("batch-mixed.json"));
   ASSERT_EQ(response.entries_size(), 3);
   EXPECT_EQ(response.entries(0).outcome(), v1::EntryOutcome::ACCEPTED);
+  // It has no narrative, which R4 advises (dom-6): a warning that travels with the entry.
+  EXPECT_THAT(response.entries(0).operation_outcome(), HasSubstr("dom-6"));
   EXPECT_EQ(response.entries(1).outcome(), v1::EntryOutcome::REJECTED);
   EXPECT_THAT(response.entries(1).operation_outcome(), HasSubstr("not enrolled"));
   EXPECT_THAT(response.entries(1).operation_outcome(), HasSubstr("Bundle.entry[1].resource.subject"));
   // A non-study drug is a fact to keep, with a warning.
   EXPECT_EQ(response.entries(2).outcome(), v1::EntryOutcome::ACCEPTED);
-  rapidjson::Document warning = ParseOutcome(response.entries(2).operation_outcome());
-  EXPECT_STREQ(warning["issue"][0]["severity"].GetString(), "warning");
+  rapidjson::Document outcome = ParseOutcome(response.entries(2).operation_outcome());
+  EXPECT_EQ(FirstIssue(outcome, "error"), nullptr);
+  EXPECT_THAT(response.entries(2).operation_outcome(), HasSubstr("kept as a non-study drug"));
 
   std::vector<v1::Event> events = client_->Pull();
   ASSERT_EQ(events.size(), 3u);  // enrolment, platelets, ondansetron
@@ -183,8 +186,10 @@ TEST_F(SubmitAndPullTest, UnenrolledPatientIsRejectedAndNothingStored) {
   ASSERT_EQ(response.entries_size(), 1);
   EXPECT_EQ(response.entries(0).outcome(), v1::EntryOutcome::REJECTED);
   rapidjson::Document outcome = ParseOutcome(response.entries(0).operation_outcome());
-  EXPECT_STREQ(outcome["issue"][0]["code"].GetString(), "not-found");
-  EXPECT_STREQ(outcome["issue"][0]["expression"][0].GetString(), "Observation.subject");
+  const rapidjson::Value* error = FirstIssue(outcome, "error");
+  ASSERT_NE(error, nullptr) << response.entries(0).operation_outcome();
+  EXPECT_STREQ((*error)["code"].GetString(), "not-found");
+  EXPECT_STREQ((*error)["expression"][0].GetString(), "Observation.subject");
   EXPECT_TRUE(client_->Pull().empty());
 }
 
@@ -302,6 +307,21 @@ TEST_F(SubmitAndPullTest, ValidateJudgesWithoutStoring) {
     grpc::ClientContext context;
     ASSERT_TRUE(client_->gateway().Validate(&context, request, &response).ok());
   }
+  // Valid: its resources have no narrative, which R4 only advises (dom-6, a warning).
+  EXPECT_TRUE(response.valid());
+  rapidjson::Document warnings = ParseOutcome(response.operation_outcome());
+  EXPECT_EQ(FirstIssue(warnings, "error"), nullptr) << response.operation_outcome();
+  EXPECT_THAT(response.operation_outcome(), HasSubstr("dom-6"));
+
+  // With nothing to say, the outcome says so.
+  std::string with_narrative = TestData("research-subject-pt-1001.json");
+  with_narrative.insert(with_narrative.find("\"id\""),
+                        R"("text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">KRD-001-0001</div>"}, )");
+  request.set_body(with_narrative);
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(client_->gateway().Validate(&context, request, &response).ok());
+  }
   EXPECT_TRUE(response.valid());
   EXPECT_THAT(response.operation_outcome(), HasSubstr("informational"));
 
@@ -324,6 +344,88 @@ TEST_F(SubmitAndPullTest, ValidateJudgesWithoutStoring) {
   EXPECT_FALSE(response.valid());
   EXPECT_THAT(response.operation_outcome(), HasSubstr("malformed JSON"));
   EXPECT_TRUE(client_->Pull().empty());  // nothing was stored
+}
+
+// The ANC Observation of pt-1001 claiming the study's lab profile.
+std::string ClaimingLabProfile(std::string observation) {
+  observation.replace(observation.find("\"status\""), 0,
+                      R"("meta": {"profile": ["urn:trialgate:krd-asct2:profile:lab-result"]}, )");
+  return observation;
+}
+
+TEST_F(SubmitAndPullTest, SubmitHoldsAResourceToTheStudyProfileItClaims) {
+  EnrolPt1001();
+  // ANC (LOINC 751-8) is a study analyte in UCUM: conforms.
+  v1::SubmitResponse conforming =
+      client_->SubmitOk(ClaimingLabProfile(TestData("observation-anc-pt-1001.json")));
+  EXPECT_EQ(conforming.entries(0).outcome(), v1::EntryOutcome::ACCEPTED)
+      << conforming.entries(0).operation_outcome();
+
+  std::string body = ClaimingLabProfile(TestData("observation-anc-pt-1001.json"));
+  body.replace(body.find("\"value\": 1.9, "), 14, "");  // a quantity without its number
+  body.replace(body.find("obs-anc-1001-c1d1"), 17, "obs-anc-1001-c1d2");
+  v1::SubmitResponse rejected = client_->SubmitOk(body);
+  ASSERT_EQ(rejected.entries(0).outcome(), v1::EntryOutcome::REJECTED);
+  rapidjson::Document outcome = ParseOutcome(rejected.entries(0).operation_outcome());
+  EXPECT_STREQ(outcome["issue"][0]["expression"][0].GetString(),
+               "Observation.value.ofType(Quantity).value");
+  EXPECT_THAT(rejected.entries(0).operation_outcome(),
+              HasSubstr("profile urn:trialgate:krd-asct2:profile:lab-result"));
+  EXPECT_EQ(client_->Pull().size(), 2u);  // the enrolment and the conforming result only
+}
+
+TEST(StudyProfileConfigTest, RequireStudyProfilesHoldsEveryResourceOfAProfiledType) {
+  TempDir dir;
+  config::Config config;
+  config.require_study_profiles = true;
+  auto server = StartInProcess(dir.path(), config);
+  ASSERT_NE(server, nullptr);
+  GatewayClient client(server->address());
+  client.SubmitOk(TestData("research-subject-pt-1001.json"));
+  // A lab result that claims nothing, without effective time: valid R4, not a KRD lab result.
+  std::string body = TestData("observation-anc-pt-1001.json");
+  body.replace(body.find(R"("effectiveDateTime": "2026-01-05T07:30:00+01:00",)"), 49, "");
+  v1::SubmitResponse response = client.SubmitOk(body);
+  ASSERT_EQ(response.entries(0).outcome(), v1::EntryOutcome::REJECTED);
+  EXPECT_THAT(response.entries(0).operation_outcome(), HasSubstr("Observation.effective"));
+}
+
+TEST_F(SubmitAndPullTest, ValidateAgainstARequestedProfile) {
+  v1::ValidateRequest request;
+  request.set_body(TestData("observation-anc-pt-1001.json"));
+  v1::ValidateResponse response;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(client_->gateway().Validate(&context, request, &response).ok());
+  }
+  EXPECT_TRUE(response.valid()) << response.operation_outcome();
+
+  request.set_profile("urn:trialgate:krd-asct2:profile:adverse-event");  // another type: no effect
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(client_->gateway().Validate(&context, request, &response).ok());
+  }
+  EXPECT_TRUE(response.valid()) << response.operation_outcome();
+
+  std::string cholesterol = TestData("observation-anc-pt-1001.json");
+  cholesterol.replace(cholesterol.find("751-8"), 5, "2093-3");
+  request.set_body(cholesterol);
+  request.set_profile("urn:trialgate:krd-asct2:profile:lab-result");
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(client_->gateway().Validate(&context, request, &response).ok());
+  }
+  EXPECT_FALSE(response.valid());
+  EXPECT_THAT(response.operation_outcome(), HasSubstr("urn:trialgate:krd-asct2:valueset:lab-tests"));
+
+  request.set_profile("urn:example:no-such-profile");
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(client_->gateway().Validate(&context, request, &response).ok());
+  }
+  EXPECT_FALSE(response.valid());
+  EXPECT_THAT(response.operation_outcome(), HasSubstr("not known"));
+  EXPECT_TRUE(client_->Pull().empty());
 }
 
 TEST(RestartTest, PullResumesFromASavedCursorAfterRestartAndIdempotencySurvives) {

@@ -56,8 +56,11 @@ void RunGolden(const std::string& name) {
   ASSERT_FALSE(expected_doc.HasParseError()) << outcome_path;
   EXPECT_TRUE(expected_doc == actual_doc) << name << "\nexpected:\n" << expected << "actual:\n"
                                           << actual;
-  // One broken rule per case: exactly one error.
-  EXPECT_EQ(testing::Errors(issues).size(), 1u) << name << "\n" << testing::Describe(issues);
+  // One broken rule per case: exactly one error, or, for a best-practice rule (dom-6), exactly
+  // one issue, a warning.
+  const size_t errors = testing::Errors(issues).size();
+  EXPECT_TRUE(errors == 1 || (errors == 0 && issues.size() == 1))
+      << name << "\n" << testing::Describe(issues);
 }
 
 #define GOLDEN(name)                                                            \
@@ -180,12 +183,37 @@ GOLDEN(inv_bdl3_collection_entry_with_request)
 GOLDEN(inv_bdl4_response_entry_without_response)
 GOLDEN(inv_bdl7_duplicate_full_url)
 GOLDEN(inv_bdl8_versioned_full_url)
+GOLDEN(inv_dom3_contained_not_referenced)
 GOLDEN(inv_dom4_contained_with_version)
 GOLDEN(inv_dom5_contained_with_security_label)
+GOLDEN(inv_dom6_no_narrative)
 GOLDEN(inv_mad1_dosage_without_dose_or_rate)
 GOLDEN(inv_obs3_reference_range_empty_of_bounds)
 GOLDEN(inv_obs6_value_and_data_absent_reason)
 GOLDEN(inv_obs7_component_repeats_code)
+// The study's profiles (claimed in meta.profile), one broken profile rule each.
+GOLDEN(krd_dose_not_a_study_drug)
+GOLDEN(krd_dose_not_in_mg)
+GOLDEN(krd_dose_unit_without_ucum)
+GOLDEN(krd_dose_no_dosage)
+GOLDEN(krd_dose_no_dose_value)
+GOLDEN(krd_dose_date_not_to_the_day)
+GOLDEN(krd_dose_medication_reference)
+GOLDEN(krd_dose_subject_a_group)
+GOLDEN(krd_lab_not_a_study_analyte)
+GOLDEN(krd_lab_local_code_not_loinc)
+GOLDEN(krd_lab_value_string)
+GOLDEN(krd_lab_unit_not_ucum)
+GOLDEN(krd_lab_no_effective)
+GOLDEN(krd_lab_no_subject)
+GOLDEN(krd_ae_no_grade)
+GOLDEN(krd_ae_grade_above_5)
+GOLDEN(krd_ae_grade_below_1)
+GOLDEN(krd_ae_two_grades)
+GOLDEN(krd_ae_grade_as_string)
+GOLDEN(krd_ae_term_not_coded)
+GOLDEN(krd_ae_term_without_system)
+GOLDEN(meta_profile_of_another_type)
 
 TEST(GoldenTest, EveryCaseFileIsRegistered) {
   std::set<std::string> on_disk;

@@ -6,21 +6,20 @@
 #include <sstream>
 
 #include "fhir-profiles/embedded.h"
+#include "gateway/validation/study_definitions.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 
 
 namespace trialgate::validation::testing {
-namespace {
-
-// The R4 base definitions as the gateway gets them: embedded from fhir-profiles/r4.
-std::map<std::string, std::string> Definitions() { return profiles::EmbeddedR4Definitions(); }
-
-}  // namespace
-
 const ProfileSet& R4() {
   static const ProfileSet* const set = [] {
-    auto created = ProfileSet::FromFiles(Definitions());
+    auto study = mappers::Study::FromFiles(profiles::EmbeddedStudyFiles(profiles::kDefaultStudy));
+    if (!study.ok()) {
+      ADD_FAILURE() << study.status();
+      std::abort();
+    }
+    auto created = LoadDefinitions(**study);
     if (!created.ok()) {
       ADD_FAILURE() << created.status();
       std::abort();

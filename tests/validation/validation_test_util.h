@@ -14,7 +14,8 @@
 
 namespace trialgate::validation::testing {
 
-// The embedded FHIR R4 base definitions, compiled once.
+// The definitions as the gateway loads them (LoadDefinitions): the embedded FHIR R4 base
+// definitions plus the default study's profiles and value sets, compiled once.
 const ProfileSet& R4();
 
 // Validates JSON text (parsed with full-precision numbers) against the base definitions.

@@ -135,10 +135,18 @@ void ExpectSingleIssue(const std::string& json, const std::string& expression,
 }
 
 constexpr char kCode[] = R"("code":{"coding":[{"system":"http://loinc.org","code":"718-7"}]})";
+// A narrative, so that dom-6 (a warning) stays out of tests about other rules.
+constexpr char kText[] =
+    R"("text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"})";
 
 std::string Obs(const std::string& members) {
-  return std::string(R"({"resourceType":"Observation","status":"final",)") + kCode +
-         (members.empty() ? "" : "," + members) + "}";
+  return std::string(R"({"resourceType":"Observation",)") + kText + R"(,"status":"final",)" +
+         kCode + (members.empty() ? "" : "," + members) + "}";
+}
+
+// A Patient with a narrative and `members`.
+std::string Patient(const std::string& members) {
+  return std::string(R"({"resourceType":"Patient",)") + kText + "," + members + "}";
 }
 
 TEST(ValidatorTest, MinimalObservationIsValid) {
@@ -146,20 +154,22 @@ TEST(ValidatorTest, MinimalObservationIsValid) {
 }
 
 TEST(ValidatorTest, MissingStatus) {
-  ExpectSingleIssue(std::string(R"({"resourceType":"Observation",)") + kCode + "}",
+  ExpectSingleIssue(std::string(R"({"resourceType":"Observation",)") + kText + "," + kCode + "}",
                     "Observation.status", "required",
                     "Observation.status: minimum cardinality 1 not met");
 }
 
 TEST(ValidatorTest, UnknownElementInCode) {
-  ExpectSingleIssue(
-      R"({"resourceType":"Observation","status":"final","code":{"text":"Hb","foo":1}})",
-      "Observation.code.foo", "structure", "unknown element 'foo' in Observation.code");
+  ExpectSingleIssue(std::string(R"({"resourceType":"Observation",)") + kText +
+                        R"(,"status":"final","code":{"text":"Hb","foo":1}})",
+                    "Observation.code.foo", "structure",
+                    "unknown element 'foo' in Observation.code");
 }
 
 TEST(ValidatorTest, StatusNotInRequiredValueSet) {
   ExpectSingleIssue(
-      std::string(R"({"resourceType":"Observation","status":"done",)") + kCode + "}",
+      std::string(R"({"resourceType":"Observation",)") + kText + R"(,"status":"done",)" + kCode +
+          "}",
       "Observation.status", "code-invalid",
       "Observation.status: code 'done' is not in the required value set "
       "http://hl7.org/fhir/ValueSet/observation-status|4.0.1");
@@ -187,11 +197,11 @@ TEST(ValidatorTest, SingleElementMustNotBeArray) {
 }
 
 TEST(ValidatorTest, PrimitiveExtensionAllowedWhereElementIs) {
-  const std::string patient =
-      R"({"resourceType":"Patient","birthDate":"1970-03-30","_birthDate":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/patient-birthTime","valueDateTime":"1970-03-30T08:15:00Z"}]}})";
+  const std::string patient = Patient(
+      R"("birthDate":"1970-03-30","_birthDate":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/patient-birthTime","valueDateTime":"1970-03-30T08:15:00Z"}]})");
   EXPECT_TRUE(ValidateJson(patient).empty()) << Describe(ValidateJson(patient));
-  ExpectSingleIssue(R"({"resourceType":"Patient","_birthDate":{"foo":1}})",
-                    "Patient.birthDate.foo", "structure", "unknown element 'foo'");
+  ExpectSingleIssue(Patient(R"("_birthDate":{"foo":1})"), "Patient.birthDate.foo", "structure",
+                    "unknown element 'foo'");
 }
 
 TEST(ValidatorTest, ReferenceTargetType) {
@@ -204,23 +214,28 @@ TEST(ValidatorTest, ReferenceTargetType) {
 TEST(ValidatorTest, NestedBundleEntryPath) {
   const std::string bundle =
       std::string(R"({"resourceType":"Bundle","type":"collection","entry":[{"resource":)") +
-      Obs("") + R"(},{"resource":{"resourceType":"Observation",)" + kCode + "}}]}";
+      Obs("") + R"(},{"resource":{"resourceType":"Observation",)" + kText + "," + kCode +
+      "}}]}";
   ExpectSingleIssue(bundle, "Bundle.entry[1].resource.status", "required");
 }
 
 TEST(ValidatorTest, ContainedResourceValidatedAsItsType) {
-  ExpectSingleIssue(Obs(R"("contained":[{"resourceType":"Patient","id":"p","gender":"f"}])"),
+  ExpectSingleIssue(Obs(R"("contained":[{"resourceType":"Patient","id":"p","gender":"f"}],)"
+                        R"("subject":{"reference":"#p"})"),
                     "Observation.contained[0].gender", "code-invalid");
 }
 
 TEST(ValidatorTest, UnknownResourceType) {
   ExpectSingleIssue(R"({"resourceType":"Nonsense","id":"1"})", "Nonsense", "structure",
                     "'Nonsense' is not a FHIR R4 resource type");
+  // R4B's SubscriptionStatus is not in R4 (4.0.1).
+  ExpectSingleIssue(R"({"resourceType":"SubscriptionStatus"})", "SubscriptionStatus", "structure",
+                    "not a FHIR R4 resource type");
 }
 
 TEST(ValidatorTest, ResourceTypeWithoutDefinitionIsAWarning) {
   const std::vector<Issue> issues = ValidateJson(
-      Obs(R"("contained":[{"resourceType":"Medication","id":"m"}])"));
+      Obs(R"("contained":[{"resourceType":"Medication","id":"m"}],"focus":[{"reference":"#m"}])"));
   ASSERT_EQ(issues.size(), 1u) << Describe(issues);
   EXPECT_EQ(issues[0].severity, Issue::Severity::kWarning);
   EXPECT_EQ(issues[0].code, "not-supported");
@@ -236,8 +251,8 @@ TEST(ValidatorTest, NullEmptyStringEmptyObjectEmptyArray) {
 }
 
 TEST(ValidatorTest, ReportsAllProblems) {
-  const std::vector<Issue> issues =
-      ValidateJson(R"({"resourceType":"Observation","status":"done","foo":1,"code":{}})");
+  const std::vector<Issue> issues = ValidateJson(std::string(R"({"resourceType":"Observation",)") +
+                                                 kText + R"(,"status":"done","foo":1,"code":{}})");
   EXPECT_EQ(issues.size(), 3u) << Describe(issues);
 }
 
@@ -248,17 +263,17 @@ namespace trialgate::validation {
 namespace {
 
 TEST(ValidatorTest, PrimitiveArrayNullFilledByExtension) {
-  const std::string patient =
-      R"({"resourceType":"Patient","name":[{"given":["Jane",null],"_given":[null,{"extension":[{"url":"http://example.org/initial","valueBoolean":true}]}]}]})";
+  const std::string patient = Patient(
+      R"("name":[{"given":["Jane",null],"_given":[null,{"extension":[{"url":"http://example.org/initial","valueBoolean":true}]}]}])");
   EXPECT_TRUE(ValidateJson(patient).empty()) << Describe(ValidateJson(patient));
-  ExpectSingleIssue(
-      R"({"resourceType":"Patient","name":[{"given":["Jane","Q"],"_given":[null]}]})",
-      "Patient.name[0].given", "structure", "_given has 1 items but given has 2");
+  ExpectSingleIssue(Patient(R"("name":[{"given":["Jane","Q"],"_given":[null]}])"),
+                    "Patient.name[0].given", "structure", "_given has 1 items but given has 2");
 }
 
 TEST(ValidatorTest, RootPathPrefixesEveryExpression) {
   rapidjson::Document document;
-  document.Parse(R"({"resourceType":"Observation","code":{"text":"x"}})");
+  document.Parse((std::string(R"({"resourceType":"Observation",)") + kText +
+                  R"(,"code":{"text":"x"}})").c_str());
   std::vector<Issue> issues;
   Validator(R4()).Validate(document, "Bundle.entry[3].resource", &issues);
   ASSERT_EQ(issues.size(), 1u) << Describe(issues);
