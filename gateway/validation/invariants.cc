@@ -58,6 +58,7 @@ class Checker {
                mappers::Issue::Severity::kWarning);
       }
     }
+    if (!contained) LocalReferencesResolve(resource, path);
     if (type == "Observation") Observation(resource, path);
     if (type == "MedicationAdministration") MedicationAdministration(resource, path);
     if (type == "Bundle") Bundle(resource, path);
@@ -242,6 +243,57 @@ class Checker {
     std::set<absl::string_view> own;
     LocalReferences(contained, &own);
     return own.count("#") > 0;
+  }
+
+  // ref-1 for a resource and its contained resources: a local reference "#id" needs a contained
+  // resource with that id ("#" alone is the container itself).
+  void LocalReferencesResolve(const Value& resource, const std::string& path) {
+    std::set<absl::string_view> ids;
+    if (const Value* contained = Member(resource, "contained"); contained && contained->IsArray()) {
+      for (const Value& inner : contained->GetArray()) {
+        if (const absl::string_view id = String(Member(inner, "id")); !id.empty()) ids.insert(id);
+      }
+    }
+    std::string at = path;
+    UnresolvedLocalReferences(resource, ids, /*root=*/true, &at);
+  }
+
+  // Walks `value` (not into other resources than the root and its contained ones: a Bundle
+  // entry is a root of its own) and reports each Reference.reference "#id" with no such id.
+  void UnresolvedLocalReferences(const Value& value, const std::set<absl::string_view>& ids,
+                                 bool root, std::string* path) {
+    if (value.IsArray()) {
+      const size_t old = path->size();
+      for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
+        absl::StrAppend(path, "[", i, "]");
+        UnresolvedLocalReferences(value[i], ids, false, path);
+        path->resize(old);
+      }
+      return;
+    }
+    if (!value.IsObject()) return;
+    if (!root && Member(value, "resourceType") != nullptr) {
+      const size_t last = path->rfind('.');
+      const bool a_contained_one = last != std::string::npos &&
+                                   path->compare(last, 11, ".contained[") == 0;
+      if (!a_contained_one) return;
+    }
+    for (const auto& member : value.GetObject()) {
+      const absl::string_view name(member.name.GetString(), member.name.GetStringLength());
+      const size_t old = path->size();
+      absl::StrAppend(path, ".", name);
+      if (name == "reference" && member.value.IsString()) {
+        const absl::string_view reference = String(&member.value);
+        if (reference.size() > 1 && reference[0] == '#' && ids.count(reference.substr(1)) == 0) {
+          Broken(*path, "ref-1",
+                 absl::StrCat("SHALL have a contained resource if a local reference is provided: "
+                              "no contained resource has the id '", reference.substr(1), "'"));
+        }
+      } else {
+        UnresolvedLocalReferences(member.value, ids, false, path);
+      }
+      path->resize(old);
+    }
   }
 
   // Every string value in `value`, at any depth, that starts with '#'.

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "gateway/validation/datatype_invariants.h"
 #include "gateway/validation/definition_json.h"
 #include "gateway/validation/profile_differential.h"
 #include "rapidjson/error/en.h"
@@ -201,6 +202,11 @@ class ProfileSet::Builder {
                                           std::string(Str(c, "severity")),
                                           std::string(Str(c, "human")),
                                           std::string(Str(c, "expression"))});
+          const Constraint& constraint = element->constraints.back();
+          if (NativeInvariant check = FindR4ElementInvariant(constraint.key)) {
+            element->native_checks.push_back(
+                {constraint.key, constraint.severity != "warning", constraint.human, check});
+          }
         }
       }
       ElementDef* raw = element.get();

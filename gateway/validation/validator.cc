@@ -524,11 +524,29 @@ class Walker {
                                   Compact(*element.pattern), " of ", element.path,
                                   Origin(element)));
     }
-    for (const NativeCheck& check : element.native_checks) {
+    RunNativeChecks(value, type, element.native_checks, nullptr);
+    // The invariants of the value's type (per-1 on every Period, ...), unless the element
+    // carries the same rule itself (ext-1 sits on both).
+    if (type.def != nullptr && type.def->root() != nullptr && type.def->root() != &element) {
+      RunNativeChecks(value, type, type.def->root()->native_checks, &element.native_checks);
+    }
+  }
+
+  void RunNativeChecks(const Value& value, const TypeRef& type,
+                       const std::vector<NativeCheck>& checks,
+                       const std::vector<NativeCheck>* already) {
+    for (const NativeCheck& check : checks) {
+      if (already != nullptr &&
+          std::any_of(already->begin(), already->end(),
+                      [&](const NativeCheck& other) { return other.key == check.key; })) {
+        continue;
+      }
       if (std::optional<std::string> problem = check.check(value, type)) {
         issues_->push_back({check.error ? Issue::Severity::kError : Issue::Severity::kWarning,
                             "invariant", path,
-                            absl::StrCat(check.key, ": ", check.human, ": ", *problem)});
+                            problem->empty() ? absl::StrCat(check.key, ": ", check.human)
+                                             : absl::StrCat(check.key, ": ", check.human, ": ",
+                                                            *problem)});
       }
     }
   }

@@ -214,6 +214,17 @@ GOLDEN(krd_ae_grade_as_string)
 GOLDEN(krd_ae_term_not_coded)
 GOLDEN(krd_ae_term_without_system)
 GOLDEN(meta_profile_of_another_type)
+// R4 invariants of data types and elements (datatype_invariants.h).
+GOLDEN(inv_per1_period_ends_before_it_starts)
+GOLDEN(inv_rng2_range_low_above_high)
+GOLDEN(inv_qty3_unit_code_without_system)
+GOLDEN(inv_ext1_extension_without_value)
+GOLDEN(inv_ext1_extension_with_value_and_extensions)
+GOLDEN(inv_txt2_narrative_without_content)
+GOLDEN(inv_tim2_timing_period_without_unit)
+GOLDEN(inv_cpt2_contact_point_value_without_system)
+GOLDEN(inv_pat1_contact_without_details)
+GOLDEN(inv_ref1_local_reference_without_contained)
 
 TEST(GoldenTest, EveryCaseFileIsRegistered) {
   std::set<std::string> on_disk;
