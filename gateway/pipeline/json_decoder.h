@@ -21,7 +21,9 @@ struct DecodeLimits {
 // invalid UTF-8, malformed JSON with its line and column, nesting deeper than the limit, and a
 // top level that is not a JSON object (all INVALID_ARGUMENT). Never recurses deeper than
 // max_depth, whatever the input. Numbers hold what RapidJSON's DOM holds (see ParseJsonNumber),
-// doubles correctly rounded. When `numbers` is not null, on success it holds the exact source
+// doubles correctly rounded. Strings point into a copy of the body in *document's own memory
+// (parsed in place): a value copied into another Document (CopyFrom) still points there and
+// must not outlive *document. When `numbers` is not null, on success it holds the exact source
 // text of every number of *document ("1.50", not 1.5: FHIR decimals keep their precision).
 // Thread-safe.
 absl::Status DecodeJson(absl::string_view body, const DecodeLimits& limits,
