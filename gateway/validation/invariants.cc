@@ -1,5 +1,6 @@
 #include "gateway/validation/invariants.h"
 
+#include <cstring>
 #include <set>
 #include <utility>
 
@@ -254,8 +255,31 @@ class Checker {
         if (const absl::string_view id = String(Member(inner, "id")); !id.empty()) ids.insert(id);
       }
     }
+    // Most resources hold no local reference: find that out without building paths.
+    if (!HasLocalReference(resource)) return;
     std::string at = path;
     UnresolvedLocalReferences(resource, ids, /*root=*/true, &at);
+  }
+
+  static bool HasLocalReference(const Value& value) {
+    if (value.IsArray()) {
+      for (const Value& item : value.GetArray()) {
+        if (HasLocalReference(item)) return true;
+      }
+    } else if (value.IsObject()) {
+      for (const auto& member : value.GetObject()) {
+        if (member.value.IsString()) {
+          if (member.value.GetStringLength() > 1 && member.value.GetString()[0] == '#' &&
+              member.name.GetStringLength() == 9 &&
+              std::memcmp(member.name.GetString(), "reference", 9) == 0) {
+            return true;
+          }
+        } else if (HasLocalReference(member.value)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   // Walks `value` (not into other resources than the root and its contained ones: a Bundle

@@ -524,10 +524,11 @@ class Walker {
                                   Compact(*element.pattern), " of ", element.path,
                                   Origin(element)));
     }
-    RunNativeChecks(value, type, element.native_checks, nullptr);
+    if (!element.native_checks.empty()) RunNativeChecks(value, type, element.native_checks, nullptr);
     // The invariants of the value's type (per-1 on every Period, ...), unless the element
     // carries the same rule itself (ext-1 sits on both).
-    if (type.def != nullptr && type.def->root() != nullptr && type.def->root() != &element) {
+    if (type.def != nullptr && type.def->root() != nullptr && type.def->root() != &element &&
+        !type.def->root()->native_checks.empty()) {
       RunNativeChecks(value, type, type.def->root()->native_checks, &element.native_checks);
     }
   }
@@ -538,7 +539,7 @@ class Walker {
     for (const NativeCheck& check : checks) {
       if (already != nullptr &&
           std::any_of(already->begin(), already->end(),
-                      [&](const NativeCheck& other) { return other.key == check.key; })) {
+                      [&](const NativeCheck& other) { return other.check == check.check; })) {
         continue;
       }
       if (std::optional<std::string> problem = check.check(value, type)) {
