@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "gateway/validation/definition_json.h"
 #include "mappers/fhir_datetime.h"
 
 namespace trialgate::validation {
@@ -16,12 +17,8 @@ using Result = std::optional<std::string>;
 
 constexpr char kUcum[] = "http://unitsofmeasure.org";
 
-const Value* Get(const Value& object, const char* name) {
-  if (!object.IsObject()) return nullptr;
-  auto it = object.FindMember(name);
-  return it == object.MemberEnd() ? nullptr : &it->value;
-}
-bool Has(const Value& object, const char* name) { return Get(object, name) != nullptr; }
+using definition_json::Member;
+bool Has(const Value& object, const char* name) { return Member(object, name) != nullptr; }
 
 // A choice element `name[x]` is present under any `nameType` member.
 bool HasChoice(const Value& object, const char* name) {
@@ -54,20 +51,20 @@ Result Qty3(const Value& v, const TypeRef&) {
 bool CodedIn(const Value& v, const char* system) {
   if (!v.IsObject()) return true;
   const bool coded = Has(v, "code") || !Has(v, "value");
-  const Value* s = Get(v, "system");
+  const Value* s = Member(v, "system");
   return coded && (s == nullptr || StringIs(s, system));
 }
 Result Age1(const Value& v, const TypeRef&) {
   if (!CodedIn(v, kUcum)) return Fail();
-  const Value* value = Get(v, "value");
+  const Value* value = Member(v, "value");
   if (value != nullptr && value->IsNumber() && !(value->GetDouble() > 0)) return Fail("the age is not above 0");
   return kHolds;
 }
 Result Cnt3(const Value& v, const TypeRef&) {
   if (!CodedIn(v, kUcum)) return Fail();
-  const Value* code = Get(v, "code");
+  const Value* code = Member(v, "code");
   if (code != nullptr && !StringIs(code, "1")) return Fail("the code is not '1'");
-  const Value* value = Get(v, "value");
+  const Value* value = Member(v, "value");
   if (value != nullptr && value->IsDouble()) return Fail("the count is not a whole number");
   return kHolds;
 }
@@ -77,7 +74,7 @@ Result Mqty1(const Value& v, const TypeRef&) {
 }
 Result Drt1(const Value& v, const TypeRef&) {
   if (!Has(v, "code")) return kHolds;
-  return StringIs(Get(v, "system"), kUcum) && Has(v, "value") ? kHolds : Fail();
+  return StringIs(Member(v, "system"), kUcum) && Has(v, "value") ? kHolds : Fail();
 }
 
 Result Ext1(const Value& v, const TypeRef&) {
@@ -123,8 +120,8 @@ std::optional<int> CompareDateTimes(std::string_view a, std::string_view b) {
   return a.size() == b.size() ? std::optional<int>(0) : std::nullopt;
 }
 Result Per1(const Value& v, const TypeRef&) {
-  const Value* start = Get(v, "start");
-  const Value* end = Get(v, "end");
+  const Value* start = Member(v, "start");
+  const Value* end = Member(v, "end");
   if (start == nullptr || end == nullptr || !start->IsString() || !end->IsString()) return kHolds;
   std::optional<int> order = CompareDateTimes(start->GetString(), end->GetString());
   if (order.has_value() && *order > 0) {
@@ -133,15 +130,15 @@ Result Per1(const Value& v, const TypeRef&) {
   return kHolds;
 }
 Result Rng2(const Value& v, const TypeRef&) {
-  const Value* low = Get(v, "low");
-  const Value* high = Get(v, "high");
+  const Value* low = Member(v, "low");
+  const Value* high = Member(v, "high");
   if (low == nullptr || high == nullptr) return kHolds;
-  const Value* lv = Get(*low, "value");
-  const Value* hv = Get(*high, "value");
+  const Value* lv = Member(*low, "value");
+  const Value* hv = Member(*high, "value");
   if (lv == nullptr || hv == nullptr || !lv->IsNumber() || !hv->IsNumber()) return kHolds;
   // Comparable only in the same unit (no UCUM conversion here).
-  const Value* lc = Get(*low, "code");
-  const Value* hc = Get(*high, "code");
+  const Value* lc = Member(*low, "code");
+  const Value* hc = Member(*high, "code");
   const bool same_unit = (lc == nullptr && hc == nullptr) ||
                          (lc != nullptr && hc != nullptr && *lc == *hc);
   if (same_unit && lv->GetDouble() > hv->GetDouble()) return Fail("low is above high");
@@ -156,7 +153,7 @@ Result Tim2(const Value& v, const TypeRef&) {
   return !Has(v, "period") || Has(v, "periodUnit") ? kHolds : Fail();
 }
 Result NonNegative(const Value& v, const char* name) {
-  const Value* n = Get(v, name);
+  const Value* n = Member(v, name);
   return n != nullptr && n->IsNumber() && n->GetDouble() < 0 ? Fail() : kHolds;
 }
 Result Tim4(const Value& v, const TypeRef&) { return NonNegative(v, "duration"); }
@@ -172,7 +169,7 @@ Result Tim8(const Value& v, const TypeRef&) {
 }
 Result Tim9(const Value& v, const TypeRef&) {
   if (!Has(v, "offset")) return kHolds;
-  const Value* when = Get(v, "when");
+  const Value* when = Member(v, "when");
   if (when == nullptr || !when->IsArray() || when->Empty()) return Fail("offset without when");
   for (const Value& w : when->GetArray()) {
     for (const char* meal : {"C", "CM", "CD", "CV"}) {
@@ -218,7 +215,7 @@ Result Trd2(const Value& v, const TypeRef&) {
   return !Has(v, "condition") || Has(v, "data") ? kHolds : Fail();
 }
 Result Trd3(const Value& v, const TypeRef&) {
-  const Value* type = Get(v, "type");
+  const Value* type = Member(v, "type");
   if (type == nullptr || !type->IsString()) return kHolds;
   const std::string_view t(type->GetString(), type->GetStringLength());
   if (t == "named-event" && !Has(v, "name")) return Fail("a named event without a name");

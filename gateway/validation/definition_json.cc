@@ -68,4 +68,26 @@ std::string TypeFromProfileUrl(absl::string_view url) {
   return std::string(slash == absl::string_view::npos ? url : url.substr(slash + 1));
 }
 
+void ReadTypeProfiles(const Value& type, TypeRef* ref) {
+  if (const Value* profiles = Array(type, "profile");
+      profiles != nullptr && profiles->Size() == 1 && (*profiles)[0].IsString()) {
+    ref->profile = std::string(StripVersion((*profiles)[0].GetString()));
+  }
+  const Value* targets = Array(type, "targetProfile");
+  if (targets == nullptr) return;
+  ref->target_types.clear();
+  ref->any_target = true;
+  for (const Value& target : targets->GetArray()) {
+    if (!target.IsString()) continue;
+    std::string name(StripVersion(target.GetString()));
+    if (TypeFromProfileUrl(name) == "Resource" || TypeFromProfileUrl(name) == "DomainResource") {
+      ref->any_target = true;
+      ref->target_types.clear();
+      return;
+    }
+    ref->any_target = false;
+    ref->target_types.push_back(std::move(name));
+  }
+}
+
 }  // namespace trialgate::validation::definition_json

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "gateway/validation/profile_set.h"
 #include "rapidjson/document.h"
 
 namespace trialgate::validation::definition_json {
@@ -25,6 +26,10 @@ std::string ChoiceSuffix(absl::string_view code);
 std::string FhirTypeCode(const rapidjson::Value& type);
 // "http://hl7.org/fhir/StructureDefinition/Patient" -> "Patient".
 std::string TypeFromProfileUrl(absl::string_view url);
+// Reads an ElementDefinition.type entry's `profile` (when exactly one) and `targetProfile` into
+// `ref`, replacing what `ref` had for each that is present. Targets stay canonical URLs (the
+// builder resolves them to type names); a Resource or DomainResource target means any.
+void ReadTypeProfiles(const rapidjson::Value& type, TypeRef* ref);
 
 }  // namespace trialgate::validation::definition_json
 

@@ -219,18 +219,9 @@ class ProfileBuilder {
       }
       allowed[i] = true;
       TypeRef& ref = element.types[i];
-      if (const Value* profiles = Array(type, "profile");
-          profiles != nullptr && profiles->Size() == 1 && (*profiles)[0].IsString()) {
-        ref.profile = std::string(StripVersion((*profiles)[0].GetString()));
-        ref.def = nullptr;  // resolved by the builder
-      }
-      if (const Value* targets = Array(type, "targetProfile")) {
-        ref.target_types.clear();
-        ref.any_target = false;
-        for (const Value& target : targets->GetArray()) {
-          if (target.IsString()) ref.target_types.emplace_back(StripVersion(target.GetString()));
-        }
-      }
+      const std::string old_profile = ref.profile;
+      ReadTypeProfiles(type, &ref);
+      if (ref.profile != old_profile) ref.def = nullptr;  // resolved by the builder
     }
     for (size_t i = 0; i < element.types.size(); ++i) {
       element.types[i].excluded = element.types[i].excluded || !allowed[i];

@@ -160,24 +160,7 @@ class ProfileSet::Builder {
             ref.code = "id";
           }
           if (element->choice) ref.choice_suffix = ChoiceSuffix(ref.code);
-          if (const Value* profiles = Array(t, "profile");
-              profiles != nullptr && profiles->Size() == 1 && (*profiles)[0].IsString()) {
-            ref.profile = std::string(StripVersion((*profiles)[0].GetString()));
-          }
-          if (const Value* targets = Array(t, "targetProfile")) {
-            for (const Value& target : targets->GetArray()) {
-              if (!target.IsString()) continue;
-              std::string name(StripVersion(target.GetString()));
-              if (TypeFromProfileUrl(name) == "Resource" ||
-                  TypeFromProfileUrl(name) == "DomainResource") {
-                ref.any_target = true;
-                ref.target_types.clear();
-                break;
-              }
-              ref.any_target = false;
-              ref.target_types.push_back(std::move(name));
-            }
-          }
+          ReadTypeProfiles(t, &ref);
           element->types.push_back(std::move(ref));
         }
       }

@@ -177,13 +177,19 @@ TEST(StudyProfilesTest, SecondClaimedProfileAddsOnlyItsOwnFindings) {
   EXPECT_EQ(issues[0].expression, "Observation.status");
 }
 
-// ProfileSet::Create on a differential that cannot be applied fails, naming the profile.
-absl::Status CreateWith(const std::string& differential_elements,
-                        const std::string& base = "http://hl7.org/fhir/StructureDefinition/Observation") {
+// The embedded R4 definitions as JSON texts, to compile with a test profile beside them.
+std::vector<std::string> R4Texts() {
   std::vector<std::string> texts;
   for (const auto& [path, content] : profiles::EmbeddedR4Definitions()) {
     if (absl::EndsWith(path, ".json")) texts.push_back(content);
   }
+  return texts;
+}
+
+// ProfileSet::Create on a differential that cannot be applied fails, naming the profile.
+absl::Status CreateWith(const std::string& differential_elements,
+                        const std::string& base = "http://hl7.org/fhir/StructureDefinition/Observation") {
+  std::vector<std::string> texts = R4Texts();
   texts.push_back(R"({"resourceType": "StructureDefinition", "url": "urn:test:bad", "type": "Observation",
       "kind": "resource", "derivation": "constraint", "baseDefinition": ")" + base +
                   R"(", "differential": {"element": [)" + differential_elements + "]}}");
@@ -205,10 +211,7 @@ TEST(DifferentialTest, UnusableDifferentialsFailAtLoadNamingTheProfile) {
 }
 
 TEST(DifferentialTest, UnsupportedRulesAreReportedAsProfileWarnings) {
-  std::vector<std::string> texts;
-  for (const auto& [path, content] : profiles::EmbeddedR4Definitions()) {
-    if (absl::EndsWith(path, ".json")) texts.push_back(content);
-  }
+  std::vector<std::string> texts = R4Texts();
   texts.push_back(R"({"resourceType": "StructureDefinition", "url": "urn:test:warn", "type": "Observation",
       "kind": "resource", "derivation": "constraint",
       "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
