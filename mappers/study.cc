@@ -169,6 +169,21 @@ CodeMatch<RouteEntry> Study::FindRoute(std::string_view system, std::string_view
   return Lookup(tables_.routes, tables_.route_by_code, system, code);
 }
 
+CodeMatch<ProcedureEntry> Study::FindProcedure(std::string_view system,
+                                               std::string_view code) const {
+  return Lookup(tables_.procedures, tables_.procedure_by_code, system, code);
+}
+
+CodeMatch<ResponseCategory> Study::FindResponseAssessment(std::string_view system,
+                                                          std::string_view code) const {
+  return Lookup(tables_.response_assessments, tables_.assessment_by_code, system, code);
+}
+
+CodeMatch<ResponseCategory> Study::FindResponseCategory(std::string_view system,
+                                                        std::string_view code) const {
+  return Lookup(tables_.response_categories, tables_.response_by_code, system, code);
+}
+
 bool Study::HasDrug(std::string_view agent_id) const {
   return std::any_of(tables_.drugs.begin(), tables_.drugs.end(),
                      [&](const DrugEntry& drug) { return drug.id == agent_id; });

@@ -46,6 +46,16 @@ class Study {
   // The study route identified by the code (codes/routes.json).
   CodeMatch<RouteEntry> FindRoute(std::string_view system, std::string_view code) const;
 
+  // The procedure identified by the code (codes/procedures.json).
+  CodeMatch<ProcedureEntry> FindProcedure(std::string_view system, std::string_view code) const;
+  // A match when the code identifies an IMWG response assessment Observation
+  // (codes/responses.json assessment_codes).
+  CodeMatch<ResponseCategory> FindResponseAssessment(std::string_view system,
+                                                     std::string_view code) const;
+  // The IMWG response category identified by the code (codes/responses.json categories).
+  CodeMatch<ResponseCategory> FindResponseCategory(std::string_view system,
+                                                   std::string_view code) const;
+
   // True when the drug table has an agent with this id ("carfilzomib").
   bool HasDrug(std::string_view agent_id) const;
   // True when the lab table has an analyte with this id ("body_weight").

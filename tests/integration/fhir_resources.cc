@@ -63,6 +63,25 @@ std::string Weight(schedule::Date date, double kg) {
                   "29463-7", date, kg, "kg");
 }
 
+std::string Response(const std::string& id, schedule::Date date, const std::string& category) {
+  return absl::StrCat(R"({"resourceType": "Observation", "id": ")", id, R"(", "status": "final",
+    "code": {"coding": [{"system": "urn:trialgate:krd-asct2:assessment", "code": "imwg-response"}]},
+    "subject": {"reference": "Patient/pt-2001"}, "effectiveDateTime": ")", Morning(date), R"(",
+    "valueCodeableConcept": {"coding": [{"system": "urn:trialgate:krd-asct2:imwg-response",
+      "code": ")", category, R"("}]}})");
+}
+
+std::string Cd34(const std::string& id, schedule::Date date, double per_kg) {
+  return Quantity(id, "urn:trialgate:krd-asct2:lab", "cd34_per_kg", date, per_kg, "10*6/kg");
+}
+
+std::string Procedure(const std::string& id, const std::string& system, const std::string& code,
+                      schedule::Date date) {
+  return absl::StrCat(R"({"resourceType": "Procedure", "id": ")", id, R"(", "status": "completed",
+    "code": {"coding": [{"system": ")", system, R"(", "code": ")", code, R"("}]},
+    "subject": {"reference": "Patient/pt-2001"}, "performedDateTime": ")", Morning(date), R"("})");
+}
+
 std::string Batch(const std::vector<std::string>& resources) {
   std::vector<std::string> entries;
   for (const std::string& resource : resources) {

@@ -29,6 +29,14 @@ std::string Quantity(const std::string& id, const std::string& system, const std
 std::string Height(schedule::Date date, double cm);
 std::string Weight(schedule::Date date, double kg);
 
+// An IMWG response assessment (study-local codes) on `date`.
+std::string Response(const std::string& id, schedule::Date date, const std::string& category);
+// CD34+ cells per kg of an apheresis product (study-local lab code), 10^6/kg.
+std::string Cd34(const std::string& id, schedule::Date date, double per_kg);
+// A completed Procedure coded (system, code) on `date`.
+std::string Procedure(const std::string& id, const std::string& system, const std::string& code,
+                      schedule::Date date);
+
 // A batch Bundle of `resources`.
 std::string Batch(const std::vector<std::string>& resources);
 

@@ -149,6 +149,57 @@ TEST_F(TimelineServiceTest, SiteTimeZoneDecidesTheProtocolDay) {
   EXPECT_EQ(timeline.phases(0).start_date(), "2026-03-01");
 }
 
+// Six cycles, a response, a harvest from Procedure and CD34+ Observations, conditioning and the
+// transplant as a Procedure.
+std::vector<std::string> ThroughTransplant(const std::string& response) {
+  std::vector<std::string> resources = {fhir::EnrolPt2001(kC1D1 - 7), fhir::Height(kC1D1 - 3, 170),
+                                        fhir::Weight(kC1D1 - 3, 70)};
+  for (int cycle = 1; cycle <= 6; ++cycle) {
+    for (std::string& dose : fhir::KrdCycle(cycle, kC1D1 + 28 * (cycle - 1), kBsa)) {
+      resources.push_back(std::move(dose));
+    }
+  }
+  const Date after_c6 = kC1D1 + 6 * 28;
+  resources.push_back(fhir::Response("resp-c6", after_c6 - 5, response));
+  resources.push_back(fhir::Dose("ma-gcsf-1", "filgrastim", after_c6 + 2, 0.48));
+  resources.push_back(fhir::Procedure("proc-apheresis-1", "urn:trialgate:krd-asct2:procedure",
+                                      "stem_cell_collection", after_c6 + 6));
+  resources.push_back(fhir::Cd34("cd34-1", after_c6 + 6, 1.4));
+  resources.push_back(fhir::Cd34("cd34-2", after_c6 + 7, 1.1));
+  resources.push_back(fhir::Dose("ma-mel", "melphalan", after_c6 + 30, 200));
+  resources.push_back(fhir::Procedure("proc-asct", "http://snomed.info/sct", "234336002",
+                                      after_c6 + 32));
+  return resources;
+}
+
+TEST_F(TimelineServiceTest, ResponseHarvestAndTransplantFromFhirResources) {
+  const Date after_c6 = kC1D1 + 6 * 28;
+  Start(after_c6 + 40);
+  SubmitAll(ThroughTransplant("VGPR"));
+  const v1::Timeline timeline = Timeline();
+  EXPECT_THAT(Codes(timeline), IsEmpty());
+  EXPECT_EQ(timeline.current_phase(), "asct");
+  EXPECT_EQ(timeline.phases(1).id(), "response_gate");
+  EXPECT_EQ(timeline.phases(1).status(), "met");
+  EXPECT_EQ(timeline.phases(1).response(), "VGPR");
+  const v1::TimelinePhase& harvest = timeline.phases(2);
+  EXPECT_TRUE(harvest.harvest_success());
+  EXPECT_DOUBLE_EQ(harvest.cd34_per_kg(), 2.5);
+  EXPECT_EQ(harvest.harvest_success_date(), schedule::FormatDate(after_c6 + 7));
+  EXPECT_EQ(harvest.harvest_event_ids_size(), 3);
+  const v1::TimelinePhase& asct = timeline.phases(3);
+  EXPECT_EQ(asct.start_date(), schedule::FormatDate(after_c6 + 30));
+  EXPECT_EQ(asct.day0_date(), schedule::FormatDate(after_c6 + 32));
+}
+
+TEST_F(TimelineServiceTest, ATransplantWithoutAPartialResponseIsInTheWrongPhase) {
+  Start(kC1D1 + 6 * 28 + 40);
+  SubmitAll(ThroughTransplant("SD"));
+  const v1::Timeline timeline = Timeline();
+  EXPECT_THAT(Codes(timeline), ElementsAre(schedule::kWrongPhase));
+  EXPECT_EQ(timeline.phases(1).status(), "not-met");
+}
+
 TEST_F(TimelineServiceTest, UnknownSubjectIsNotFound) {
   Start(kC1D1);
   v1::Timeline timeline;
