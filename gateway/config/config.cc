@@ -128,6 +128,12 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
       status = ReadSites(member.value, path, &config.site_by_system);
     } else if (key == "siteTimeZones") {
       status = ReadTimeZones(member.value, path, &config.time_zone_by_site);
+    } else if (key == "recordDeviations") {
+      if (member.value.IsBool()) {
+        config.record_deviations = member.value.GetBool();
+      } else {
+        status = Invalid(path, "recordDeviations must be true or false");
+      }
     } else if (key == "deviationSweepSeconds") {
       if (member.value.IsInt() && member.value.GetInt() >= 0) {
         config.deviation_sweep_seconds = member.value.GetInt();

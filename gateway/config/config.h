@@ -24,6 +24,9 @@ struct Config {
   // Site id -> IANA time zone ("Europe/Berlin"): protocol days are calendar days there. A site
   // without one has each event dated in the UTC offset it was sent with.
   std::map<std::string, std::string> time_zone_by_site;
+  // Whether the schedule engine writes its findings into the event log as ProtocolDeviation
+  // events (after each commit, and by the sweep below). Off: timelines only.
+  bool record_deviations = true;
   // How often the schedule engine re-derives every subject's deviations as time passes
   // (missed doses, late cycles); 0 turns the sweep off.
   int deviation_sweep_seconds = 3600;

@@ -28,6 +28,11 @@ class SubjectTimelines {
 
   // NOT_FOUND when the store holds no event of the subject; UNAVAILABLE when it cannot be read.
   absl::StatusOr<v1::Timeline> Compute(const std::string& subject_id) const;
+  // The two halves of Compute: every stored event of the subject (none: NOT_FOUND), and the
+  // timeline of those events at `now`.
+  absl::StatusOr<std::vector<v1::Event>> Read(const std::string& subject_id) const;
+  v1::Timeline Build(const std::string& subject_id, std::vector<v1::Event> events,
+                     absl::Time now) const;
   // Every subject with events, for sweeps.
   absl::StatusOr<std::vector<std::string>> Subjects() const;
 

@@ -9,6 +9,7 @@
 #include "gateway/identity/enrollment_registry.h"
 #include "gateway/identity/pseudonymizer.h"
 #include "gateway/pipeline/pipeline.h"
+#include "gateway/schedule/deviation_recorder.h"
 #include "gateway/server/feed_service.h"
 #include "gateway/server/gateway_service.h"
 #include "gateway/server/study_service.h"
@@ -56,14 +57,23 @@ class GatewayServerImpl final : public GatewayServer {
         *definitions_, config.require_study_profiles ? (*study)->profile_for_type()
                                                      : std::map<std::string, std::string>{});
 
-    pipeline_ = std::make_unique<pipeline::Pipeline>(
-        *study, pipeline::PipelineOptions{config.limits, config.site_by_system, validator_.get()},
-        identity::Pseudonymizer(*key), &registry_, store_.get());
-    gateway_service_ = std::make_unique<GatewayService>(pipeline_.get());
-    feed_service_ = std::make_unique<FeedService>(store_.get());
     if (absl::Status status = StartSchedule(config, **study, std::move(clock)); !status.ok()) {
       return status;
     }
+    pipeline::PipelineOptions options;
+    options.limits = config.limits;
+    options.site_by_system = config.site_by_system;
+    options.validator = validator_.get();
+    if (recorder_ != nullptr) {
+      options.on_subject_changed = [recorder = recorder_.get()](const std::string& subject) {
+        recorder->SubjectChanged(subject);
+      };
+    }
+    pipeline_ = std::make_unique<pipeline::Pipeline>(*study, std::move(options),
+                                                     identity::Pseudonymizer(*key), &registry_,
+                                                     store_.get());
+    gateway_service_ = std::make_unique<GatewayService>(pipeline_.get());
+    feed_service_ = std::make_unique<FeedService>(store_.get());
     study_service_ = std::make_unique<StudyService>(timelines_.get());
 
     grpc::EnableDefaultHealthCheckService(true);
@@ -108,13 +118,19 @@ class GatewayServerImpl final : public GatewayServer {
       server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
       server_->Wait();
     }
-    // Every call has ended, so no commit can be requested any more: close the store (it drains
-    // what is queued) before the pipeline that feeds it goes away.
+    // Every call has ended, so no commit can be requested any more: stop deriving deviations
+    // (the recorder stays, inert, for callbacks still draining), then close the store (it
+    // drains what is queued) before the pipeline that feeds it goes away.
+    if (recorder_ != nullptr) recorder_->Stop();
     store_.reset();
   }
 
   void Wait() override {
     if (server_ != nullptr) server_->Wait();
+  }
+
+  void WaitForScheduleIdle() override {
+    if (recorder_ != nullptr) recorder_->WaitIdle();
   }
 
  private:
@@ -134,6 +150,10 @@ class GatewayServerImpl final : public GatewayServer {
     timelines_ = std::make_unique<schedule::SubjectTimelines>(
         store_.get(), std::make_shared<const schedule::Schedule>(*std::move(parsed)),
         std::move(zones), std::move(clock));
+    if (config.record_deviations) {
+      recorder_ = std::make_unique<schedule::DeviationRecorder>(
+          timelines_.get(), store_.get(), std::chrono::seconds(config.deviation_sweep_seconds));
+    }
     return absl::OkStatus();
   }
 
@@ -148,6 +168,7 @@ class GatewayServerImpl final : public GatewayServer {
   std::unique_ptr<GatewayService> gateway_service_;
   std::unique_ptr<FeedService> feed_service_;
   std::unique_ptr<schedule::SubjectTimelines> timelines_;
+  std::unique_ptr<schedule::DeviationRecorder> recorder_;
   std::unique_ptr<StudyService> study_service_;
   std::unique_ptr<grpc::Server> server_;
   std::mutex shutdown_mu_;

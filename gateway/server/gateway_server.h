@@ -32,6 +32,10 @@ class GatewayServer {
   // What of the study's profiles is not checked (see ProfileSet::profile_warnings).
   virtual std::vector<std::string> definition_warnings() const = 0;
 
+  // Blocks until the schedule engine has recorded the deviations of what was committed before
+  // the call (derivations run on a thread of their own after each commit). For tests.
+  virtual void WaitForScheduleIdle() = 0;
+
   // Stops accepting calls, lets running ones finish (or cancels them after a grace period),
   // then closes the store. Idempotent.
   virtual void Shutdown() = 0;

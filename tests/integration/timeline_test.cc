@@ -1,5 +1,6 @@
 // Study.GetTimeline through the real server: FHIR resources in, a subject's protocol timeline out.
 #include <algorithm>
+#include <map>
 #include <random>
 
 #include "gateway/schedule/finding_codes.h"
@@ -198,6 +199,53 @@ TEST_F(TimelineServiceTest, ATransplantWithoutAPartialResponseIsInTheWrongPhase)
   const v1::Timeline timeline = Timeline();
   EXPECT_THAT(Codes(timeline), ElementsAre(schedule::kWrongPhase));
   EXPECT_EQ(timeline.phases(1).status(), "not-met");
+}
+
+// The deviations in the feed, by key.
+std::map<std::string, int> DeviationsInFeed(GatewayClient& client) {
+  std::map<std::string, int> keys;
+  for (const v1::Event& event : client.Pull()) {
+    if (event.has_protocol_deviation()) ++keys[event.protocol_deviation().key()];
+  }
+  return keys;
+}
+
+TEST(DeviationFeedTest, DeviationsReachTheFeedOnceThroughResubmissionAndRestart) {
+  TempDir dir;
+  const Date today = kC1D1 + 27;
+  auto clock = [today] { return NoonUtc(today); };
+  std::vector<std::string> resources = {fhir::EnrolPt2001(kC1D1 - 7), fhir::Height(kC1D1 - 3, 170),
+                                        fhir::Weight(kC1D1 - 3, 70)};
+  for (std::string& dose : fhir::KrdCycle(1, kC1D1, kBsa, {{"carfilzomib", 15}})) {
+    resources.push_back(std::move(dose));
+  }
+  resources.push_back(fhir::Dose("ma-extra-r", "lenalidomide", kC1D1 + 23, 25));
+  const std::map<std::string, int> expected = {
+      {"DAY_NOT_SCHEDULED|hospital-a/MedicationAdministration/ma-extra-r|MAJOR", 1},
+      {"DOSE_MISSED|reinduction/c1/d15/carfilzomib|MAJOR", 1}};
+  {
+    auto server = StartInProcess(dir.path(), {}, clock);
+    GatewayClient client(server->address());
+    client.SubmitOk(fhir::Batch(resources));
+    server->WaitForScheduleIdle();
+    EXPECT_EQ(DeviationsInFeed(client), expected);
+    client.SubmitOk(fhir::Batch(resources));  // the same again: duplicates
+    server->WaitForScheduleIdle();
+    EXPECT_EQ(DeviationsInFeed(client), expected);
+    server->Shutdown();
+  }
+  auto server = StartInProcess(dir.path(), {}, clock);  // sweeps once at start
+  GatewayClient client(server->address());
+  server->WaitForScheduleIdle();
+  EXPECT_EQ(DeviationsInFeed(client), expected);
+  // The late report of the missed dose withdraws that deviation.
+  client.SubmitOk(fhir::Dose("ma-c1d15-carfilzomib", "carfilzomib", kC1D1 + 14, 27 * kBsa));
+  server->WaitForScheduleIdle();
+  std::vector<v1::Event> events = client.Pull();
+  ASSERT_TRUE(events.back().has_protocol_deviation());
+  EXPECT_EQ(events.back().protocol_deviation().status(), v1::ProtocolDeviation::WITHDRAWN);
+  EXPECT_EQ(events.back().protocol_deviation().key(),
+            "DOSE_MISSED|reinduction/c1/d15/carfilzomib|MAJOR");
 }
 
 TEST_F(TimelineServiceTest, UnknownSubjectIsNotFound) {
