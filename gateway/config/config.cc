@@ -134,6 +134,12 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
       } else {
         status = Invalid(path, "recordDeviations must be true or false");
       }
+    } else if (key == "deviationDelayMilliseconds") {
+      if (member.value.IsInt() && member.value.GetInt() >= 0) {
+        config.deviation_delay_ms = member.value.GetInt();
+      } else {
+        status = Invalid(path, "deviationDelayMilliseconds must be an integer >= 0");
+      }
     } else if (key == "deviationSweepSeconds") {
       if (member.value.IsInt() && member.value.GetInt() >= 0) {
         config.deviation_sweep_seconds = member.value.GetInt();

@@ -30,6 +30,9 @@ struct Config {
   // How often the schedule engine re-derives every subject's deviations as time passes
   // (missed doses, late cycles); 0 turns the sweep off.
   int deviation_sweep_seconds = 3600;
+  // A subject with new events is re-derived this long after the first of them, so that a bulk
+  // feed's many commits for one subject share one derivation.
+  int deviation_delay_ms = 1000;
   // Check every resource of a type the study profiles (study.json "profiles") against that
   // profile, not only those that claim it in meta.profile.
   bool require_study_profiles = false;

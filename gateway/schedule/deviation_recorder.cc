@@ -1,5 +1,6 @@
 #include "gateway/schedule/deviation_recorder.h"
 
+#include <algorithm>
 #include <future>
 #include <map>
 #include <utility>
@@ -68,8 +69,9 @@ class DerivedWrite {
 }  // namespace
 
 DeviationRecorder::DeviationRecorder(const SubjectTimelines* timelines, store::EventStore* store,
-                                     std::chrono::seconds sweep_interval)
-    : timelines_(timelines), store_(store), sweep_interval_(sweep_interval) {
+                                     std::chrono::seconds sweep_interval,
+                                     std::chrono::milliseconds delay)
+    : timelines_(timelines), store_(store), sweep_interval_(sweep_interval), delay_(delay) {
   sweep_due_ = sweep_interval_.count() > 0;  // after a restart, time has passed
   worker_ = std::thread(&DeviationRecorder::Run, this);
 }
@@ -78,9 +80,10 @@ DeviationRecorder::~DeviationRecorder() { Stop(); }
 
 void DeviationRecorder::SubjectChanged(const std::string& subject_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (stopping_ || subject_id.empty() || !queued_.insert(subject_id).second) return;
-  queue_.push_back(subject_id);
-  work_cv_.notify_one();
+  if (stopping_ || subject_id.empty()) return;
+  if (queue_.emplace(subject_id, std::chrono::steady_clock::now() + delay_).second) {
+    work_cv_.notify_one();
+  }
 }
 
 void DeviationRecorder::SweepAll() {
@@ -99,7 +102,6 @@ void DeviationRecorder::Stop() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     queue_.clear();
-    queued_.clear();
   }
   work_cv_.notify_one();
   idle_cv_.notify_all();
@@ -112,13 +114,24 @@ void DeviationRecorder::Run() {
   Clock::time_point next_sweep = Clock::now() + sweep_interval_;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    auto ready = [this] { return stopping_ || sweep_due_ || !queue_.empty(); };
-    if (periodic) {
-      if (!work_cv_.wait_until(lock, next_sweep, ready)) sweep_due_ = true;
-    } else {
-      work_cv_.wait(lock, ready);
-    }
+    // The subject due first, if any.
+    auto due = std::min_element(queue_.begin(), queue_.end(), [](const auto& a, const auto& b) {
+      return a.second < b.second;
+    });
+    Clock::time_point wake = Clock::time_point::max();
+    if (periodic) wake = next_sweep;
+    if (due != queue_.end()) wake = std::min(wake, due->second);
     if (stopping_) break;
+    if (!sweep_due_ && (due == queue_.end() || due->second > Clock::now())) {
+      if (due == queue_.end()) idle_cv_.notify_all();
+      if (wake == Clock::time_point::max()) {
+        work_cv_.wait(lock);
+      } else if (work_cv_.wait_until(lock, wake) == std::cv_status::timeout && periodic &&
+                 Clock::now() >= next_sweep) {
+        sweep_due_ = true;
+      }
+      continue;
+    }
     if (sweep_due_) {
       busy_ = true;
       lock.unlock();
@@ -129,19 +142,14 @@ void DeviationRecorder::Run() {
       next_sweep = Clock::now() + sweep_interval_;
       if (!subjects.ok()) {
         spdlog::warn("deviation sweep: {}", subjects.status().ToString());
-      } else {
-        for (const std::string& subject : *subjects) {
-          if (!stopping_ && queued_.insert(subject).second) queue_.push_back(subject);
-        }
+      } else if (!stopping_) {
+        // Now, not after the delay: time passing is what the sweep is for.
+        for (const std::string& subject : *subjects) queue_[subject] = Clock::now();
       }
-    }
-    if (queue_.empty()) {
-      idle_cv_.notify_all();
       continue;
     }
-    const std::string subject = std::move(queue_.front());
-    queue_.pop_front();
-    queued_.erase(subject);
+    const std::string subject = due->first;
+    queue_.erase(due);
     busy_ = true;
     lock.unlock();
     // A failure is retried by the next trigger for the subject or the next sweep.
@@ -150,7 +158,6 @@ void DeviationRecorder::Run() {
     }
     lock.lock();
     busy_ = false;
-    if (queue_.empty() && !sweep_due_) idle_cv_.notify_all();
   }
   busy_ = false;
   idle_cv_.notify_all();
@@ -171,6 +178,9 @@ absl::Status DeviationRecorder::Derive(const std::string& subject_id) {
   std::vector<store::SourceWrite> writes;
   std::set<std::string> found;
   for (const v1::TimelineFinding& finding : timeline.findings()) {
+    // INFO findings (a dose that could not be checked, a reduction a toxicity explains) are
+    // notes on the timeline, not deviations.
+    if (finding.finding().severity() < v1::Finding::WARNING) continue;
     if (!found.insert(finding.key()).second) continue;
     auto it = recorded.find(finding.key());
     if (it != recorded.end() && it->second.active) continue;

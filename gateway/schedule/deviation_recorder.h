@@ -1,8 +1,9 @@
 #ifndef TRIALGATE_GATEWAY_SCHEDULE_DEVIATION_RECORDER_H_
 #define TRIALGATE_GATEWAY_SCHEDULE_DEVIATION_RECORDER_H_
 
-// Writes the schedule engine's findings into the event log, once each, so that the warehouse and
-// the registries see deviations as events: a ProtocolDeviation DETECTED when a finding appears,
+// Writes the schedule engine's deviations (findings of severity WARNING and above; INFO findings
+// stay on the timeline) into the event log, once each, so that the warehouse and the registries
+// see them as events: a ProtocolDeviation DETECTED when a finding appears,
 // WITHDRAWN when a later computation no longer finds it (a corrected resource, a late report),
 // DETECTED again (next generation) if it comes back; and one StemCellHarvest event when the
 // harvest first succeeds.
@@ -14,7 +15,7 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <deque>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -33,9 +34,11 @@ class DeviationRecorder {
  public:
   // `timelines` and `store` must outlive the recorder. A `sweep_interval` above zero re-derives
   // every subject that often (time passing makes doses missed and cycles late), and once at
-  // start; zero: only on SubjectChanged and SweepAll.
+  // start; zero: only on SubjectChanged and SweepAll. A changed subject is derived `delay` after
+  // its first change notice, so that a burst of commits (a bulk feed) shares one derivation.
   DeviationRecorder(const SubjectTimelines* timelines, store::EventStore* store,
-                    std::chrono::seconds sweep_interval);
+                    std::chrono::seconds sweep_interval,
+                    std::chrono::milliseconds delay = std::chrono::milliseconds(0));
   // Stops (see Stop).
   ~DeviationRecorder();
 
@@ -60,12 +63,13 @@ class DeviationRecorder {
   const SubjectTimelines* timelines_;
   store::EventStore* store_;
   const std::chrono::seconds sweep_interval_;
+  const std::chrono::milliseconds delay_;
 
   std::mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable idle_cv_;
-  std::deque<std::string> queue_;     // guarded by mu_
-  std::set<std::string> queued_;      // guarded by mu_; a subject is queued once
+  // Subjects to derive and when (steady clock); a subject is queued once. Guarded by mu_.
+  std::map<std::string, std::chrono::steady_clock::time_point> queue_;
   bool busy_ = false;                 // guarded by mu_
   bool sweep_due_ = false;            // guarded by mu_
   bool stopping_ = false;             // guarded by mu_

@@ -152,7 +152,8 @@ class GatewayServerImpl final : public GatewayServer {
         std::move(zones), std::move(clock));
     if (config.record_deviations) {
       recorder_ = std::make_unique<schedule::DeviationRecorder>(
-          timelines_.get(), store_.get(), std::chrono::seconds(config.deviation_sweep_seconds));
+          timelines_.get(), store_.get(), std::chrono::seconds(config.deviation_sweep_seconds),
+          std::chrono::milliseconds(config.deviation_delay_ms));
     }
     return absl::OkStatus();
   }

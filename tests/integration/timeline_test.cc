@@ -214,6 +214,8 @@ TEST(DeviationFeedTest, DeviationsReachTheFeedOnceThroughResubmissionAndRestart)
   TempDir dir;
   const Date today = kC1D1 + 27;
   auto clock = [today] { return NoonUtc(today); };
+  config::Config config;
+  config.deviation_delay_ms = 0;
   std::vector<std::string> resources = {fhir::EnrolPt2001(kC1D1 - 7), fhir::Height(kC1D1 - 3, 170),
                                         fhir::Weight(kC1D1 - 3, 70)};
   for (std::string& dose : fhir::KrdCycle(1, kC1D1, kBsa, {{"carfilzomib", 15}})) {
@@ -224,7 +226,7 @@ TEST(DeviationFeedTest, DeviationsReachTheFeedOnceThroughResubmissionAndRestart)
       {"DAY_NOT_SCHEDULED|hospital-a/MedicationAdministration/ma-extra-r|MAJOR", 1},
       {"DOSE_MISSED|reinduction/c1/d15/carfilzomib|MAJOR", 1}};
   {
-    auto server = StartInProcess(dir.path(), {}, clock);
+    auto server = StartInProcess(dir.path(), config, clock);
     GatewayClient client(server->address());
     client.SubmitOk(fhir::Batch(resources));
     server->WaitForScheduleIdle();
@@ -234,7 +236,7 @@ TEST(DeviationFeedTest, DeviationsReachTheFeedOnceThroughResubmissionAndRestart)
     EXPECT_EQ(DeviationsInFeed(client), expected);
     server->Shutdown();
   }
-  auto server = StartInProcess(dir.path(), {}, clock);  // sweeps once at start
+  auto server = StartInProcess(dir.path(), config, clock);  // sweeps once at start
   GatewayClient client(server->address());
   server->WaitForScheduleIdle();
   EXPECT_EQ(DeviationsInFeed(client), expected);

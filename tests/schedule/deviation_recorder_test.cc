@@ -195,6 +195,33 @@ TEST_F(DeviationRecorderTest, TheWorkerDerivesChangedSubjectsAndSweepsAsTimePass
   recorder.WaitIdle();
 }
 
+TEST_F(DeviationRecorderTest, InformationFindingsStayOnTheTimelineOnly) {
+  SubjectBuilder subject;
+  subject.Reinduction(kC1D1, 1);  // no height and weight: carfilzomib doses are not checked
+  Commit(subject.events());
+  SetToday(kC1D1 + 27);
+  ASSERT_GT(timelines_->Compute("KRD-001-0001")->findings_size(), 0);
+  DeviationRecorder recorder(timelines_.get(), store_.get(), std::chrono::seconds(0));
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  EXPECT_TRUE(Derived().empty());
+}
+
+TEST_F(DeviationRecorderTest, ChangesWithinTheDelayShareOneDerivation) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1);
+  subject.Reinduction(kC1D1, 1, 1.818, {{"carfilzomib", 1, 15}});
+  Commit(subject.events());
+  SetToday(kC1D1 + 27);
+  DeviationRecorder recorder(timelines_.get(), store_.get(), std::chrono::seconds(0),
+                             std::chrono::milliseconds(300));
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) recorder.SubjectChanged("KRD-001-0001");
+  EXPECT_TRUE(Derived().empty());  // not yet: the delay has not passed
+  recorder.WaitIdle();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+  EXPECT_EQ(Derived().size(), 1u);
+}
+
 TEST_F(DeviationRecorderTest, APeriodicRecorderSweepsOnceAtStart) {
   SubjectBuilder subject;
   subject.BodySize(kC1D1);
