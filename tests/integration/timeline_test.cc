@@ -1,8 +1,11 @@
 // Study.GetTimeline through the real server: FHIR resources in, a subject's protocol timeline out.
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 
+#include "fhir-profiles/embedded.h"
 #include "gateway/schedule/finding_codes.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -248,6 +251,47 @@ TEST(DeviationFeedTest, DeviationsReachTheFeedOnceThroughResubmissionAndRestart)
   EXPECT_EQ(events.back().protocol_deviation().status(), v1::ProtocolDeviation::WITHDRAWN);
   EXPECT_EQ(events.back().protocol_deviation().key(),
             "DOSE_MISSED|reinduction/c1/d15/carfilzomib|MAJOR");
+}
+
+// The embedded study written to `dir`, with schedule.json replaced by `schedule` (or left out
+// when empty).
+void WriteStudy(const std::filesystem::path& dir, const std::string& schedule) {
+  for (const auto& [path, content] : profiles::EmbeddedStudyFiles("krd-asct2")) {
+    if (path == "schedule.json" && schedule.empty()) continue;
+    std::filesystem::create_directories((dir / path).parent_path());
+    std::ofstream(dir / path, std::ios::binary) << (path == "schedule.json" ? schedule : content);
+  }
+}
+
+TEST(ScheduleStartTest, AMalformedScheduleStopsTheStart) {
+  TempDir dir;
+  WriteStudy(dir.path() / "study", R"({"format": "trialgate-schedule/1"})");
+  config::Config config;
+  config.listen = "127.0.0.1:0";
+  config.data_dir = (dir.path() / "data").string();
+  config.study_dir = (dir.path() / "study").string();
+  absl::StatusOr<std::unique_ptr<server::GatewayServer>> server =
+      server::GatewayServer::Start(config);
+  ASSERT_FALSE(server.ok());
+  EXPECT_THAT(server.status().message(), ::testing::HasSubstr("schedule.json"));
+}
+
+TEST(ScheduleStartTest, AStudyWithoutAScheduleHasNoTimelines) {
+  TempDir dir;
+  WriteStudy(dir.path() / "study", "");
+  config::Config config;
+  config.study_dir = (dir.path() / "study").string();
+  auto server = StartInProcess(dir.path() / "data", config);
+  ASSERT_NE(server, nullptr);
+  GatewayClient client(server->address());
+  client.SubmitOk(fhir::EnrolPt2001(kC1D1));
+  auto study = v1::Study::NewStub(client.channel());
+  v1::GetTimelineRequest request;
+  request.set_subject_id(fhir::kSubject);
+  v1::Timeline timeline;
+  grpc::ClientContext context;
+  EXPECT_EQ(study->GetTimeline(&context, request, &timeline).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 TEST_F(TimelineServiceTest, UnknownSubjectIsNotFound) {
