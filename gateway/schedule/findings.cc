@@ -13,6 +13,8 @@ v1::Finding MakeFinding(const char* code, v1::Finding::Severity severity, std::s
   v1::Finding finding;
   finding.set_code(code);
   finding.set_severity(severity);
+  // Sentences often start with an agent id ("carfilzomib was given ..."): capitalise for reading.
+  if (!text.empty() && text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 'a' + 'A');
   finding.set_text(std::move(text));
   finding.set_rule(std::move(rule));
   return finding;

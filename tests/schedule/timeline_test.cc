@@ -126,7 +126,7 @@ TEST(TimelineTest, AgentNotInRegimen) {
   EXPECT_EQ(finding.finding().severity(), v1::Finding::MAJOR);
   EXPECT_EQ(finding.position().phase(), "maintenance");
   EXPECT_THAT(finding.finding().text(),
-              HasSubstr("dexamethasone was given on 2027-01-10 during Lenalidomide maintenance"));
+              HasSubstr("Dexamethasone was given on 2027-01-10 during Lenalidomide maintenance"));
   EXPECT_FALSE(finding.event_id().empty());
 }
 
@@ -141,7 +141,7 @@ TEST(TimelineTest, DayNotScheduledForLenalidomideOnDay24) {
   EXPECT_EQ(finding.position().cycle(), 1);
   EXPECT_EQ(finding.position().day(), 24);
   EXPECT_EQ(finding.finding().text(),
-            "lenalidomide was given on cycle 1 day 24 (2026-01-28); in Re-induction (KRd) it is "
+            "Lenalidomide was given on cycle 1 day 24 (2026-01-28); in Re-induction (KRd) it is "
             "scheduled on days 1-21.");
   EXPECT_EQ(finding.finding().rule(),
             "schedule.json phases[reinduction].regimen[lenalidomide].days");
@@ -167,7 +167,7 @@ TEST(TimelineTest, DoseOutOfToleranceAboveIsCritical) {
   const auto& finding = timeline.findings(0).finding();
   EXPECT_EQ(finding.severity(), v1::Finding::CRITICAL);
   EXPECT_EQ(finding.text(),
-            "carfilzomib 60 mg (33 mg/m2 at BSA 1.82 m2) on cycle 1 day 8 (2026-01-12) is 22% "
+            "Carfilzomib 60 mg (33 mg/m2 at BSA 1.82 m2) on cycle 1 day 8 (2026-01-12) is 22% "
             "above the expected 49.09 mg (27 mg/m2 x BSA 1.82 m2); the protocol allows 10%.");
 }
 
@@ -314,7 +314,7 @@ TEST(TimelineTest, DoseMissedOnceItsDayHasPassed) {
   const auto& finding = timeline.findings(0);
   EXPECT_EQ(finding.finding().severity(), v1::Finding::MAJOR);
   EXPECT_EQ(finding.finding().text(),
-            "carfilzomib due on cycle 1 day 15 (2026-01-19) has not been reported as given.");
+            "Carfilzomib due on cycle 1 day 15 (2026-01-19) has not been reported as given.");
   EXPECT_EQ(finding.key(), "DOSE_MISSED|reinduction/c1/d15/carfilzomib|MAJOR");
 }
 
