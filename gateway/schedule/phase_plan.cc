@@ -282,6 +282,28 @@ int PhasePlan::PhaseAt(const Schedule& schedule, Date date) const {
   return best;
 }
 
+v1::Position PhasePlan::PositionAt(const Schedule& schedule, Date date) const {
+  v1::Position position;
+  const int index = PhaseAt(schedule, date);
+  if (index < 0) {
+    position.set_phase("pre_treatment");
+    return position;
+  }
+  position.set_phase(schedule.phases()[index].id);
+  const PhaseSpan& span = spans[index];
+  for (const CycleFrame& frame : span.cycles) {
+    if (date >= frame.day1 && date <= frame.last) {
+      position.set_cycle(frame.number);
+      position.set_day(static_cast<int>(date - frame.day1) + 1);
+      return position;
+    }
+  }
+  if (span.cycles.empty() && span.start && date >= *span.start) {
+    position.set_day(static_cast<int>(date - *span.start) + 1);
+  }
+  return position;
+}
+
 PhasePlan PlanPhases(const Schedule& schedule, const SubjectHistory& history) {
   std::optional<Date> off_date;
   for (const Phase& phase : schedule.phases()) {

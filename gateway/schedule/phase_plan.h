@@ -14,6 +14,7 @@
 #include "gateway/schedule/calendar.h"
 #include "gateway/schedule/schedule.h"
 #include "gateway/schedule/subject_history.h"
+#include "trialgate/v1/events.pb.h"
 
 namespace trialgate::schedule {
 
@@ -41,6 +42,9 @@ struct PhasePlan {
   // The phase `date` belongs to (an index into spans), or -1 before the first dose. Gates are
   // moments, never returned.
   int PhaseAt(const Schedule& schedule, Date date) const;
+  // The position of `date`: its phase's id ("pre_treatment" before the first dose); in a cycles
+  // phase the cycle and its day (cycle 0 between cycles), elsewhere the day of the phase.
+  v1::Position PositionAt(const Schedule& schedule, Date date) const;
 };
 
 PhasePlan PlanPhases(const Schedule& schedule, const SubjectHistory& history);

@@ -223,6 +223,16 @@ v1::Timeline BuildTimeline(const Schedule& schedule, const std::string& subject_
         break;
     }
   }
+  for (const Dated& event : history.all) {
+    v1::TimelineEvent* placed = timeline.add_events();
+    placed->set_event_id(event.event->event_id());
+    if (const auto* field =
+            v1::Event::descriptor()->FindFieldByNumber(event.event->payload_case())) {
+      placed->set_kind(field->name());
+    }
+    placed->set_date(FormatDate(event.date));
+    *placed->mutable_position() = plan.PositionAt(schedule, event.date);
+  }
   const int current = plan.PhaseAt(schedule, today);
   timeline.set_current_phase(current < 0 ? kPreTreatment : phases[current].id);
   for (v1::TimelineFinding& finding : findings.Sorted()) {

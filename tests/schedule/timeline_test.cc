@@ -3,6 +3,7 @@
 #include "gateway/schedule/timeline.h"
 
 #include <algorithm>
+#include <map>
 #include <random>
 
 #include "gateway/schedule/bsa.h"
@@ -98,6 +99,21 @@ TEST(TimelineTest, FullSubjectThroughEveryPhaseWithoutDeviationHasNoFindings) {
   ASSERT_EQ(follow_up.visits_size(), 12);
   for (const auto& visit : follow_up.visits()) EXPECT_TRUE(visit.seen()) << visit.due_date();
   EXPECT_EQ(PhaseOf(timeline, "off_study").start_date(), "2031-03-01");
+
+  // Every event is placed: the body size before the first dose, the response in cycle 6, the
+  // transplant on the transplant phase's third day.
+  std::map<std::string, v1::Position> positions;
+  for (const auto& event : timeline.events()) positions[event.kind() + " " + event.date()] = event.position();
+  EXPECT_EQ(timeline.events_size(), static_cast<int>(subject.events().size()));
+  EXPECT_EQ(positions["lab_result 2026-01-02"].phase(), "pre_treatment");
+  const v1::Position& response = positions["response_assessed 2026-06-15"];
+  EXPECT_EQ(response.phase(), "reinduction");
+  EXPECT_EQ(response.cycle(), 6);
+  EXPECT_EQ(response.day(), 22);
+  const v1::Position& transplant = positions["transplant_performed 2026-07-21"];
+  EXPECT_EQ(transplant.phase(), "asct");
+  EXPECT_EQ(transplant.day(), 3);
+  EXPECT_EQ(positions["lab_result 2026-06-28"].phase(), "mobilisation");
 }
 
 TEST(TimelineTest, CurrentPhaseAndPendingDosesMidCycle) {
