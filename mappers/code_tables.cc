@@ -215,6 +215,76 @@ absl::Status ParseRoutes(const std::map<std::string, std::string>& files, CodeTa
   return IndexCodes(reader, tables->routes, &tables->route_by_code);
 }
 
+// codes/procedures.json, optional: a study without it tracks no procedure.
+absl::Status ParseProcedures(const std::map<std::string, std::string>& files, CodeTables* tables) {
+  const std::string name = "codes/procedures.json";
+  if (files.find(name) == files.end()) return absl::OkStatus();
+  FileReader reader(name);
+  auto doc = ParseFile(files, name);
+  if (!doc.ok()) return doc.status();
+  auto array = reader.Array(*doc, "procedures");
+  if (!array.ok()) return array.status();
+  for (const Value& item : (*array)->GetArray()) {
+    ProcedureEntry entry;
+    auto id = reader.String(item, "id");
+    auto entry_name = reader.String(item, "name");
+    auto event = reader.String(item, "event");
+    for (const auto* s : {&id, &entry_name, &event}) {
+      if (!s->ok()) return s->status();
+    }
+    if (*event != "stem_cell_harvest" && *event != "transplant_performed") {
+      return reader.Error(absl::StrCat(*id, ": event must be stem_cell_harvest or transplant_performed"));
+    }
+    auto codes = ParseCodes(reader, item);
+    if (!codes.ok()) return codes.status();
+    entry.id = *id;
+    entry.name = *entry_name;
+    entry.event = *event;
+    entry.codes = *std::move(codes);
+    tables->procedures.push_back(std::move(entry));
+  }
+  return IndexCodes(reader, tables->procedures, &tables->procedure_by_code);
+}
+
+// codes/responses.json, optional: a study without it takes no response assessment.
+absl::Status ParseResponses(const std::map<std::string, std::string>& files, CodeTables* tables) {
+  const std::string name = "codes/responses.json";
+  if (files.find(name) == files.end()) return absl::OkStatus();
+  FileReader reader(name);
+  auto doc = ParseFile(files, name);
+  if (!doc.ok()) return doc.status();
+  ResponseCategory assessment;
+  assessment.id = "assessment";
+  auto assessment_codes = reader.Array(*doc, "assessment_codes");
+  if (!assessment_codes.ok()) return assessment_codes.status();
+  rapidjson::Document holder;  // ParseCodes reads a "codes" member
+  holder.SetObject();
+  holder.AddMember("codes", Value(**assessment_codes, holder.GetAllocator()), holder.GetAllocator());
+  auto codes = ParseCodes(reader, holder);
+  if (!codes.ok()) return codes.status();
+  assessment.codes = *std::move(codes);
+  tables->response_assessments.push_back(std::move(assessment));
+  auto array = reader.Array(*doc, "categories");
+  if (!array.ok()) return array.status();
+  for (const Value& item : (*array)->GetArray()) {
+    ResponseCategory category;
+    auto id = reader.String(item, "id");
+    auto category_name = reader.String(item, "name");
+    if (!id.ok()) return id.status();
+    if (!category_name.ok()) return category_name.status();
+    auto category_codes = ParseCodes(reader, item);
+    if (!category_codes.ok()) return category_codes.status();
+    category.id = *id;
+    category.name = *category_name;
+    category.codes = *std::move(category_codes);
+    tables->response_categories.push_back(std::move(category));
+  }
+  absl::Status status =
+      IndexCodes(reader, tables->response_assessments, &tables->assessment_by_code);
+  if (!status.ok()) return status;
+  return IndexCodes(reader, tables->response_categories, &tables->response_by_code);
+}
+
 absl::Status ParseUnits(const std::map<std::string, std::string>& files, CodeTables* tables) {
   const std::string name = "codes/units.json";
   FileReader reader(name);
@@ -339,7 +409,7 @@ std::string CodeKey(std::string_view system, std::string_view code) {
 absl::StatusOr<CodeTables> ParseCodeTables(const std::map<std::string, std::string>& files) {
   CodeTables tables;
   for (auto parse : {ParseDrugs, ParseLabs, ParseRoutes, ParseUnits, ParseAdverseEvents,
-                     ParseLocalCodes}) {
+                     ParseLocalCodes, ParseProcedures, ParseResponses}) {
     absl::Status status = parse(files, &tables);
     if (!status.ok()) return status;
   }

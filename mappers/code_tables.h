@@ -47,6 +47,21 @@ struct RouteEntry {
   std::vector<TableCode> codes;
 };
 
+// A procedure the study tracks and the event it becomes (codes/procedures.json).
+struct ProcedureEntry {
+  std::string id;     // "stem_cell_collection"
+  std::string name;
+  std::string event;  // "stem_cell_harvest" or "transplant_performed"
+  std::vector<TableCode> codes;
+};
+
+// An IMWG response category (codes/responses.json).
+struct ResponseCategory {
+  std::string id;  // "VGPR"
+  std::string name;
+  std::vector<TableCode> codes;
+};
+
 struct CtcaeTerm {
   std::string term;         // "Neutrophil count decreased"
   std::string meddra_code;  // MedDRA LLT code as a string
@@ -83,6 +98,10 @@ struct CodeTables {
   std::string dose_per_area_unit;  // UCUM unit of doses per body surface area ("mg/m2")
   std::vector<LabAnalyte> labs;
   std::vector<RouteEntry> routes;
+  std::vector<ProcedureEntry> procedures;          // empty without codes/procedures.json
+  std::vector<ResponseCategory> response_categories;  // empty without codes/responses.json
+  // The Observation codes of a response assessment, as one entry (for lookups like the rest).
+  std::vector<ResponseCategory> response_assessments;
   std::vector<CtcaeTerm> ctcae_terms;
   std::vector<LocalCodeMapping> local_codes;
   std::vector<std::string> meddra_systems;
@@ -93,6 +112,9 @@ struct CodeTables {
   std::map<std::string, std::pair<size_t, size_t>> drug_by_code;   // -> (drug, code index)
   std::map<std::string, std::pair<size_t, size_t>> lab_by_code;    // -> (analyte, code index)
   std::map<std::string, std::pair<size_t, size_t>> route_by_code;  // -> (route, code index)
+  std::map<std::string, std::pair<size_t, size_t>> procedure_by_code;
+  std::map<std::string, std::pair<size_t, size_t>> response_by_code;
+  std::map<std::string, std::pair<size_t, size_t>> assessment_by_code;
   std::map<std::string, size_t> ctcae_by_meddra;
   std::map<std::string, size_t> ctcae_by_lower_term;
 };
@@ -101,7 +123,8 @@ struct CodeTables {
 std::string CodeKey(std::string_view system, std::string_view code);
 
 // Parses the code files (keyed by path in the study folder: codes/drugs.json, codes/labs.json,
-// codes/units.json, codes/routes.json, codes/adverse-events.json, codes/local-codes.json) and the
+// codes/units.json, codes/routes.json, codes/adverse-events.json, codes/local-codes.json, and the
+// optional codes/procedures.json and codes/responses.json) and the
 // "adverseEvents" part of study.json into tables. Returns INVALID_ARGUMENT naming the file and
 // the problem when a file is missing or malformed, or when two entries claim the same code.
 absl::StatusOr<CodeTables> ParseCodeTables(const std::map<std::string, std::string>& files);

@@ -6,13 +6,15 @@
 #include "mappers/fhir_json.h"
 #include "mappers/medication_administration_mapper.h"
 #include "mappers/observation_mapper.h"
+#include "mappers/procedure_mapper.h"
 #include "mappers/research_subject_mapper.h"
+#include "mappers/response_mapper.h"
 
 namespace trialgate::mappers {
 
 const std::vector<std::string>& SupportedResourceTypes() {
   static const auto* kTypes = new std::vector<std::string>{
-      "MedicationAdministration", "Observation", "AdverseEvent", "ResearchSubject"};
+      "MedicationAdministration", "Observation", "AdverseEvent", "ResearchSubject", "Procedure"};
   return *kTypes;
 }
 
@@ -28,7 +30,10 @@ MapResult MapResource(const rapidjson::Value& resource, const MapContext& contex
   if (*type == "MedicationAdministration") {
     result = MapMedicationAdministration(resource, context);
   } else if (*type == "Observation") {
-    result = MapObservation(resource, context);
+    result = IsResponseAssessment(resource, context) ? MapResponseObservation(resource, context)
+                                                     : MapObservation(resource, context);
+  } else if (*type == "Procedure") {
+    result = MapProcedure(resource, context);
   } else if (*type == "AdverseEvent") {
     result = MapAdverseEvent(resource, context);
   } else if (*type == "ResearchSubject") {

@@ -180,7 +180,9 @@ void MapInterpretation(const Value& resource, v1::LabResult* lab, std::vector<Is
   lab->set_interpretation(first->codings.empty() ? first->text : first->codings.front().code);
 }
 
-void MapEffective(const Value& resource, v1::Event* event, std::vector<Issue>* issues) {
+}  // namespace
+
+void MapObservationEffective(const Value& resource, v1::Event* event, std::vector<Issue>* issues) {
   for (const char* name : {"effectiveDateTime", "effectiveInstant"}) {
     if (!Has(resource, name)) continue;
     const Path path(kRoot, name);
@@ -212,8 +214,6 @@ void MapEffective(const Value& resource, v1::Event* event, std::vector<Issue>* i
   AddDataQualityNote("required", "missing-effective-time", Child(kType, "effective[x]"), text,
                      "Observation.effective[x]", event, issues);
 }
-
-}  // namespace
 
 MapResult MapObservation(const Value& resource, const MapContext& context) {
   MapResult result;
@@ -255,7 +255,7 @@ MapResult MapObservation(const Value& resource, const MapContext& context) {
   MapValue(resource, analyte, context, &event, lab, issues);
   MapReferenceRange(resource, analyte, context, lab, issues);
   MapInterpretation(resource, lab, issues);
-  MapEffective(resource, &event, issues);
+  MapObservationEffective(resource, &event, issues);
   result.events.push_back(std::move(event));
   return result;
 }

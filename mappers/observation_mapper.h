@@ -11,6 +11,11 @@ namespace trialgate::mappers {
 // REQUIRES: resource is a JSON object whose resourceType is "Observation".
 MapResult MapObservation(const rapidjson::Value& resource, const MapContext& context);
 
+// Sets the event's time from Observation.effective[x] (dateTime, instant or Period.start), or
+// from Observation.issued with a data-quality note when effective[x] is missing.
+void MapObservationEffective(const rapidjson::Value& resource, v1::Event* event,
+                             std::vector<Issue>* issues);
+
 }  // namespace trialgate::mappers
 
 #endif  // TRIALGATE_MAPPERS_OBSERVATION_MAPPER_H_

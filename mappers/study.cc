@@ -151,6 +151,9 @@ absl::StatusOr<std::shared_ptr<const Study>> Study::FromFiles(
       study->definition_files_[path] = content;
     }
   }
+  if (auto schedule = files.find("schedule.json"); schedule != files.end()) {
+    study->schedule_json_ = schedule->second;
+  }
   return std::shared_ptr<const Study>(std::move(study));
 }
 
@@ -164,6 +167,31 @@ CodeMatch<LabAnalyte> Study::FindLab(std::string_view system, std::string_view c
 
 CodeMatch<RouteEntry> Study::FindRoute(std::string_view system, std::string_view code) const {
   return Lookup(tables_.routes, tables_.route_by_code, system, code);
+}
+
+CodeMatch<ProcedureEntry> Study::FindProcedure(std::string_view system,
+                                               std::string_view code) const {
+  return Lookup(tables_.procedures, tables_.procedure_by_code, system, code);
+}
+
+CodeMatch<ResponseCategory> Study::FindResponseAssessment(std::string_view system,
+                                                          std::string_view code) const {
+  return Lookup(tables_.response_assessments, tables_.assessment_by_code, system, code);
+}
+
+CodeMatch<ResponseCategory> Study::FindResponseCategory(std::string_view system,
+                                                        std::string_view code) const {
+  return Lookup(tables_.response_categories, tables_.response_by_code, system, code);
+}
+
+bool Study::HasDrug(std::string_view agent_id) const {
+  return std::any_of(tables_.drugs.begin(), tables_.drugs.end(),
+                     [&](const DrugEntry& drug) { return drug.id == agent_id; });
+}
+
+bool Study::HasLab(std::string_view analyte_id) const {
+  return std::any_of(tables_.labs.begin(), tables_.labs.end(),
+                     [&](const LabAnalyte& lab) { return lab.id == analyte_id; });
 }
 
 const CtcaeTerm* Study::FindCtcaeTermByMeddraCode(std::string_view meddra_code) const {

@@ -46,6 +46,21 @@ class Study {
   // The study route identified by the code (codes/routes.json).
   CodeMatch<RouteEntry> FindRoute(std::string_view system, std::string_view code) const;
 
+  // The procedure identified by the code (codes/procedures.json).
+  CodeMatch<ProcedureEntry> FindProcedure(std::string_view system, std::string_view code) const;
+  // A match when the code identifies an IMWG response assessment Observation
+  // (codes/responses.json assessment_codes).
+  CodeMatch<ResponseCategory> FindResponseAssessment(std::string_view system,
+                                                     std::string_view code) const;
+  // The IMWG response category identified by the code (codes/responses.json categories).
+  CodeMatch<ResponseCategory> FindResponseCategory(std::string_view system,
+                                                   std::string_view code) const;
+
+  // True when the drug table has an agent with this id ("carfilzomib").
+  bool HasDrug(std::string_view agent_id) const;
+  // True when the lab table has an analyte with this id ("body_weight").
+  bool HasLab(std::string_view analyte_id) const;
+
   // The CTCAE v5 term with this MedDRA code, or nullptr (codes/adverse-events.json).
   const CtcaeTerm* FindCtcaeTermByMeddraCode(std::string_view meddra_code) const;
   // The CTCAE v5 term with this name compared case-insensitively, or nullptr.
@@ -77,6 +92,11 @@ class Study {
   // The value sets the profiles bind to, drawn from the code tables (study.json "valueSets").
   const std::vector<StudyValueSet>& value_sets() const { return value_sets_; }
 
+  // --- the protocol schedule ---
+  // The text of schedule.json, parsed by the schedule engine (gateway/schedule); empty when the
+  // study folder has none (then the gateway places no event on a timeline).
+  const std::string& schedule_json() const { return schedule_json_; }
+
  private:
   Study() = default;
 
@@ -87,6 +107,7 @@ class Study {
   std::map<std::string, std::string> profile_for_type_;
   std::map<std::string, std::string> definition_files_;
   std::vector<StudyValueSet> value_sets_;
+  std::string schedule_json_;
 };
 
 }  // namespace trialgate::mappers

@@ -34,6 +34,11 @@ struct ValidateOptions {
   std::string profile;             // optional canonical URL of a profile to validate against
 };
 
+struct TimelineOptions {
+  std::string target = kDefaultTarget;
+  std::string subject;  // the study subject id
+};
+
 struct BenchOptions {
   std::string target = kDefaultTarget;
   std::string mode = "stream";  // "stream" or "unary"
@@ -48,6 +53,7 @@ int RunServe(const ServeOptions& options);
 int RunSubmit(const SubmitOptions& options);
 int RunPull(const PullOptions& options);
 int RunValidate(const ValidateOptions& options);
+int RunTimeline(const TimelineOptions& options);
 int RunBench(const BenchOptions& options);
 
 }  // namespace trialgate::cli

@@ -51,6 +51,15 @@ int Main(int argc, char** argv) {
   validate_command->add_option("files", validate.files, "Files to validate ('-' for stdin)")
       ->required();
 
+  TimelineOptions timeline;
+  CLI::App* timeline_command = app.add_subcommand(
+      "timeline", "Print a study subject's protocol timeline as JSON: phases, cycles, doses "
+                  "given versus expected, findings (exit 1 if it cannot be had)");
+  timeline_command->add_option("--target", timeline.target, "Gateway address")
+      ->capture_default_str();
+  timeline_command->add_option("subject", timeline.subject, "Study subject id, e.g. KRD-001-0002")
+      ->required();
+
   BenchOptions bench;
   CLI::App* bench_command = app.add_subcommand(
       "bench", "Load generator: submit study resources to a running gateway and report "
@@ -77,6 +86,7 @@ int Main(int argc, char** argv) {
   if (submit_command->parsed()) return RunSubmit(submit);
   if (pull_command->parsed()) return RunPull(pull);
   if (validate_command->parsed()) return RunValidate(validate);
+  if (timeline_command->parsed()) return RunTimeline(timeline);
   return RunBench(bench);
 }
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "fhir-profiles/embedded.h"
 #include "gateway/pipeline/json_decoder.h"
 #include "rapidjson/document.h"
@@ -82,6 +83,21 @@ absl::Status ReadSites(const rapidjson::Value& sites, const std::string& path,
   return absl::OkStatus();
 }
 
+absl::Status ReadTimeZones(const rapidjson::Value& zones, const std::string& path,
+                           std::map<std::string, std::string>* out) {
+  if (!zones.IsObject()) return Invalid(path, "siteTimeZones must be an object");
+  for (const auto& member : zones.GetObject()) {
+    const std::string site = member.name.GetString();
+    absl::TimeZone zone;
+    if (!member.value.IsString() || !absl::LoadTimeZone(member.value.GetString(), &zone)) {
+      return Invalid(path, absl::StrCat("siteTimeZones.", site,
+                                        " must be an IANA time zone name, e.g. Europe/Berlin"));
+    }
+    (*out)[site] = member.value.GetString();
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
@@ -110,6 +126,26 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
       status = ReadLimits(member.value, path, &config.limits);
     } else if (key == "sites") {
       status = ReadSites(member.value, path, &config.site_by_system);
+    } else if (key == "siteTimeZones") {
+      status = ReadTimeZones(member.value, path, &config.time_zone_by_site);
+    } else if (key == "recordDeviations") {
+      if (member.value.IsBool()) {
+        config.record_deviations = member.value.GetBool();
+      } else {
+        status = Invalid(path, "recordDeviations must be true or false");
+      }
+    } else if (key == "deviationDelayMilliseconds") {
+      if (member.value.IsInt() && member.value.GetInt() >= 0) {
+        config.deviation_delay_ms = member.value.GetInt();
+      } else {
+        status = Invalid(path, "deviationDelayMilliseconds must be an integer >= 0");
+      }
+    } else if (key == "deviationSweepSeconds") {
+      if (member.value.IsInt() && member.value.GetInt() >= 0) {
+        config.deviation_sweep_seconds = member.value.GetInt();
+      } else {
+        status = Invalid(path, "deviationSweepSeconds must be an integer >= 0");
+      }
     } else if (key == "requireStudyProfiles") {
       if (member.value.IsBool()) {
         config.require_study_profiles = member.value.GetBool();

@@ -21,6 +21,18 @@ struct Config {
   std::string pseudonymization_key_hex;  // empty: TRIALGATE_HMAC_KEY, else a development key
   pipeline::DecodeLimits limits;
   std::map<std::string, std::string> site_by_system;  // empty: each system is its own site
+  // Site id -> IANA time zone ("Europe/Berlin"): protocol days are calendar days there. A site
+  // without one has each event dated in the UTC offset it was sent with.
+  std::map<std::string, std::string> time_zone_by_site;
+  // Whether the schedule engine writes its findings into the event log as ProtocolDeviation
+  // events (after each commit, and by the sweep below). Off: timelines only.
+  bool record_deviations = true;
+  // How often the schedule engine re-derives every subject's deviations as time passes
+  // (missed doses, late cycles); 0 turns the sweep off.
+  int deviation_sweep_seconds = 3600;
+  // A subject with new events is re-derived this long after the first of them, so that a bulk
+  // feed's many commits for one subject share one derivation.
+  int deviation_delay_ms = 1000;
   // Check every resource of a type the study profiles (study.json "profiles") against that
   // profile, not only those that claim it in meta.profile.
   bool require_study_profiles = false;

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -186,9 +187,15 @@ void Pipeline::Submit(absl::string_view source_system, absl::string_view body,
   // in order, so no event can become durable before the enrolment it relies on.
   for (const auto& record : prepared.enrollments) registry_->Register(record);
 
+  std::vector<std::string> subject_of_write;
+  for (const store::SourceWrite& write : prepared.writes) {
+    subject_of_write.push_back(write.events.empty() ? "" : write.events.front().subject_id());
+  }
   store_->Commit(std::move(prepared.writes),
                  [result = std::move(prepared.result),
                   entry_of_write = std::move(prepared.entry_of_write),
+                  subject_of_write = std::move(subject_of_write),
+                  notify = options_.on_subject_changed,
                   done = std::move(done)](store::CommitResult commit) mutable {
                    if (!commit.status.ok()) {
                      SubmissionResult failed;
@@ -197,11 +204,18 @@ void Pipeline::Submit(absl::string_view source_system, absl::string_view body,
                          "nothing was stored: ", commit.status.message()))));
                      return done(std::move(failed));
                    }
+                   std::set<std::string> changed;
                    for (size_t i = 0; i < commit.results.size(); ++i) {
                      EntryResult& entry = result.entries[entry_of_write[i]];
                      entry.outcome = commit.results[i].duplicate ? Outcome::kDuplicate
                                                                  : Outcome::kAccepted;
                      entry.event_ids = std::move(commit.results[i].event_ids);
+                     if (!commit.results[i].duplicate && !subject_of_write[i].empty()) {
+                       changed.insert(subject_of_write[i]);
+                     }
+                   }
+                   if (notify) {
+                     for (const std::string& subject : changed) notify(subject);
                    }
                    done(std::move(result));
                  });

@@ -45,6 +45,9 @@ struct PipelineOptions {
   // Validates each resource against FHIR R4 before it is mapped; must outlive the pipeline.
   // Null: no validation (unit tests of later stages).
   const validation::Validator* validator = nullptr;
+  // Called once per study subject with newly stored events, after they are durable (on a store
+  // thread: it must not block). The schedule engine re-derives the subject's deviations.
+  std::function<void(const std::string& subject_id)> on_subject_changed;
 };
 
 // The answer to a validation without storing (FHIR's $validate).

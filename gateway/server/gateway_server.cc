@@ -9,8 +9,10 @@
 #include "gateway/identity/enrollment_registry.h"
 #include "gateway/identity/pseudonymizer.h"
 #include "gateway/pipeline/pipeline.h"
+#include "gateway/schedule/deviation_recorder.h"
 #include "gateway/server/feed_service.h"
 #include "gateway/server/gateway_service.h"
+#include "gateway/server/study_service.h"
 #include "gateway/store/sqlite_event_store.h"
 #include "gateway/validation/profile_set.h"
 #include "gateway/validation/validator.h"
@@ -27,7 +29,7 @@ class GatewayServerImpl final : public GatewayServer {
  public:
   ~GatewayServerImpl() override { Shutdown(); }
 
-  absl::Status Init(const config::Config& config) {
+  absl::Status Init(const config::Config& config, schedule::Clock clock) {
     std::error_code error;
     std::filesystem::create_directories(config.data_dir, error);
     if (error) {
@@ -55,11 +57,24 @@ class GatewayServerImpl final : public GatewayServer {
         *definitions_, config.require_study_profiles ? (*study)->profile_for_type()
                                                      : std::map<std::string, std::string>{});
 
-    pipeline_ = std::make_unique<pipeline::Pipeline>(
-        *study, pipeline::PipelineOptions{config.limits, config.site_by_system, validator_.get()},
-        identity::Pseudonymizer(*key), &registry_, store_.get());
+    if (absl::Status status = StartSchedule(config, **study, std::move(clock)); !status.ok()) {
+      return status;
+    }
+    pipeline::PipelineOptions options;
+    options.limits = config.limits;
+    options.site_by_system = config.site_by_system;
+    options.validator = validator_.get();
+    if (recorder_ != nullptr) {
+      options.on_subject_changed = [recorder = recorder_.get()](const std::string& subject) {
+        recorder->SubjectChanged(subject);
+      };
+    }
+    pipeline_ = std::make_unique<pipeline::Pipeline>(*study, std::move(options),
+                                                     identity::Pseudonymizer(*key), &registry_,
+                                                     store_.get());
     gateway_service_ = std::make_unique<GatewayService>(pipeline_.get());
     feed_service_ = std::make_unique<FeedService>(store_.get());
+    study_service_ = std::make_unique<StudyService>(timelines_.get());
 
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -74,6 +89,7 @@ class GatewayServerImpl final : public GatewayServer {
     builder.SetMaxReceiveMessageSize(static_cast<int>(max_message));
     builder.RegisterService(gateway_service_.get());
     builder.RegisterService(feed_service_.get());
+    builder.RegisterService(study_service_.get());
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen,
@@ -102,8 +118,10 @@ class GatewayServerImpl final : public GatewayServer {
       server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
       server_->Wait();
     }
-    // Every call has ended, so no commit can be requested any more: close the store (it drains
-    // what is queued) before the pipeline that feeds it goes away.
+    // Every call has ended, so no commit can be requested any more: stop deriving deviations
+    // (the recorder stays, inert, for callbacks still draining), then close the store (it
+    // drains what is queued) before the pipeline that feeds it goes away.
+    if (recorder_ != nullptr) recorder_->Stop();
     store_.reset();
   }
 
@@ -111,7 +129,35 @@ class GatewayServerImpl final : public GatewayServer {
     if (server_ != nullptr) server_->Wait();
   }
 
+  void WaitForScheduleIdle() override {
+    if (recorder_ != nullptr) recorder_->WaitIdle();
+  }
+
  private:
+  // The schedule engine, when the study has a schedule.json: a malformed one stops the start.
+  absl::Status StartSchedule(const config::Config& config, const mappers::Study& study,
+                             schedule::Clock clock) {
+    if (study.schedule_json().empty()) return absl::OkStatus();
+    absl::StatusOr<schedule::Schedule> parsed =
+        schedule::Schedule::Parse(study.schedule_json(), study);
+    if (!parsed.ok()) return parsed.status();
+    std::map<std::string, absl::TimeZone> zones;
+    for (const auto& [site, name] : config.time_zone_by_site) {
+      if (!absl::LoadTimeZone(name, &zones[site])) {
+        return absl::InvalidArgumentError(absl::StrCat("unknown time zone ", name, " of site ", site));
+      }
+    }
+    timelines_ = std::make_unique<schedule::SubjectTimelines>(
+        store_.get(), std::make_shared<const schedule::Schedule>(*std::move(parsed)),
+        std::move(zones), std::move(clock));
+    if (config.record_deviations) {
+      recorder_ = std::make_unique<schedule::DeviationRecorder>(
+          timelines_.get(), store_.get(), std::chrono::seconds(config.deviation_sweep_seconds),
+          std::chrono::milliseconds(config.deviation_delay_ms));
+    }
+    return absl::OkStatus();
+  }
+
   int port_ = 0;
   std::string address_;
   bool development_key_ = false;
@@ -122,6 +168,9 @@ class GatewayServerImpl final : public GatewayServer {
   std::unique_ptr<pipeline::Pipeline> pipeline_;
   std::unique_ptr<GatewayService> gateway_service_;
   std::unique_ptr<FeedService> feed_service_;
+  std::unique_ptr<schedule::SubjectTimelines> timelines_;
+  std::unique_ptr<schedule::DeviationRecorder> recorder_;
+  std::unique_ptr<StudyService> study_service_;
   std::unique_ptr<grpc::Server> server_;
   std::mutex shutdown_mu_;
   bool shut_down_ = false;
@@ -130,9 +179,9 @@ class GatewayServerImpl final : public GatewayServer {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
-    const config::Config& config) {
+    const config::Config& config, schedule::Clock clock) {
   auto server = std::make_unique<GatewayServerImpl>();
-  if (absl::Status status = server->Init(config); !status.ok()) return status;
+  if (absl::Status status = server->Init(config, std::move(clock)); !status.ok()) return status;
   return server;
 }
 

@@ -7,16 +7,20 @@
 
 #include "absl/status/statusor.h"
 #include "gateway/config/config.h"
+#include "gateway/schedule/subject_timelines.h"
 
 namespace trialgate::server {
 
-// The whole gateway in one process: store, identity registry, pipeline and the gRPC services
-// (Gateway, EventFeed, health, reflection) listening on config.listen.
+// The whole gateway in one process: store, identity registry, pipeline, schedule engine and the
+// gRPC services (Gateway, EventFeed, Study, health, reflection) listening on config.listen.
 class GatewayServer {
  public:
-  // Opens the store in config.data_dir (created if absent), loads the study and starts
-  // listening. Port 0 in config.listen picks a free port (see port()). Errors say what to fix.
-  static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(const config::Config& config);
+  // Opens the store in config.data_dir (created if absent), loads the study (and its schedule)
+  // and starts listening. Port 0 in config.listen picks a free port (see port()). Errors say
+  // what to fix. `clock` is the time timelines are judged at; empty: the system clock (tests
+  // pass a fixed one).
+  static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(const config::Config& config,
+                                                              schedule::Clock clock = {});
 
   virtual ~GatewayServer() = default;
 
@@ -27,6 +31,10 @@ class GatewayServer {
   virtual bool using_development_key() const = 0;
   // What of the study's profiles is not checked (see ProfileSet::profile_warnings).
   virtual std::vector<std::string> definition_warnings() const = 0;
+
+  // Blocks until the schedule engine has recorded the deviations of what was committed before
+  // the call (derivations run on a thread of their own after each commit). For tests.
+  virtual void WaitForScheduleIdle() = 0;
 
   // Stops accepting calls, lets running ones finish (or cancels them after a grace period),
   // then closes the store. Idempotent.

@@ -54,6 +54,11 @@ class EventReader {
   // Returns up to `limit` events with sequence > `after`, in sequence order, each with its
   // sequence set. Empty when there are none yet.
   virtual absl::StatusOr<std::vector<v1::Event>> ReadAfter(uint64_t after, size_t limit) = 0;
+  // Every event of one study subject (all versions of every source), in sequence order, each
+  // with its sequence set. Empty when the subject has none.
+  virtual absl::StatusOr<std::vector<v1::Event>> ReadSubject(const std::string& subject_id) = 0;
+  // The ids of every subject with events, sorted.
+  virtual absl::StatusOr<std::vector<std::string>> ListSubjects() = 0;
 };
 
 // The durable, idempotent event log. Thread-safe.

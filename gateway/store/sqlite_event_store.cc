@@ -35,6 +35,9 @@ constexpr char kCreateMetaSql[] =
 // the order. There is deliberately no index on event_id: ids are derived from the source key,
 // whose primary key already makes them unique, and a second index on random hex would make every
 // commit write as many scattered pages as it has events (measured: it dominated the WAL writes).
+// The index on subject_id serves the timeline (one subject's events). Its keys repeat (a subject
+// has many events), so a commit touches about one index page per subject in it, not per event;
+// an older file gets it on open, and an older build ignores it, so the schema version stays 1.
 constexpr char kCreateTablesSql[] = R"sql(
 CREATE TABLE IF NOT EXISTS sources (
   source_key     TEXT PRIMARY KEY,
@@ -47,6 +50,7 @@ CREATE TABLE IF NOT EXISTS events (
   subject_id TEXT,
   payload    BLOB NOT NULL
 );
+CREATE INDEX IF NOT EXISTS events_by_subject ON events(subject_id);
 CREATE TABLE IF NOT EXISTS enrollments (
   site_id          TEXT NOT NULL,
   patient_key_hmac TEXT NOT NULL,
@@ -78,6 +82,10 @@ constexpr char kUpsertEnrollmentSql[] =
     "enrolled_on = excluded.enrolled_on";
 constexpr char kReadAfterSql[] =
     "SELECT sequence, payload FROM events WHERE sequence > ?1 ORDER BY sequence LIMIT ?2";
+constexpr char kReadSubjectSql[] =
+    "SELECT sequence, payload FROM events WHERE subject_id = ?1 ORDER BY sequence";
+constexpr char kListSubjectsSql[] =
+    "SELECT DISTINCT subject_id FROM events WHERE subject_id IS NOT NULL ORDER BY subject_id";
 constexpr char kSelectEnrollmentsSql[] =
     "SELECT site_id, patient_key_hmac, subject_id, status, enrolled_on FROM enrollments "
     "ORDER BY site_id, patient_key_hmac";
@@ -293,8 +301,11 @@ absl::Status ValidateRequest(const std::vector<SourceWrite>& writes) {
 // One read-only connection; WAL lets it read while the writer writes.
 class SqliteEventReader final : public EventReader {
  public:
-  SqliteEventReader(DbPtr db, StmtPtr read_after)
-      : db_(std::move(db)), read_after_(std::move(read_after)) {}
+  SqliteEventReader(DbPtr db, StmtPtr read_after, StmtPtr read_subject, StmtPtr list_subjects)
+      : db_(std::move(db)),
+        read_after_(std::move(read_after)),
+        read_subject_(std::move(read_subject)),
+        list_subjects_(std::move(list_subjects)) {}
 
   absl::StatusOr<std::vector<v1::Event>> ReadAfter(uint64_t after, size_t limit) override {
     std::vector<v1::Event> events;
@@ -303,12 +314,37 @@ class SqliteEventReader final : public EventReader {
     ScopedReset reset(stmt);
     RETURN_IF_ERROR(BindInt(db_.get(), stmt, 1, ClampToInt64(after)));
     RETURN_IF_ERROR(BindInt(db_.get(), stmt, 2, ClampToInt64(limit)));
+    return ReadRows(stmt, &events);
+  }
+
+  absl::StatusOr<std::vector<v1::Event>> ReadSubject(const std::string& subject_id) override {
+    std::vector<v1::Event> events;
+    sqlite3_stmt* stmt = read_subject_.get();
+    ScopedReset reset(stmt);
+    RETURN_IF_ERROR(BindText(db_.get(), stmt, 1, subject_id));
+    return ReadRows(stmt, &events);
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListSubjects() override {
+    std::vector<std::string> subjects;
+    sqlite3_stmt* stmt = list_subjects_.get();
+    ScopedReset reset(stmt);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) subjects.push_back(ColumnText(stmt, 0));
+    if (rc != SQLITE_DONE) return SqliteError(db_.get(), rc, "cannot list subjects");
+    return subjects;
+  }
+
+ private:
+  // Steps `stmt` (sequence, payload rows) into *events.
+  absl::StatusOr<std::vector<v1::Event>> ReadRows(sqlite3_stmt* stmt,
+                                                  std::vector<v1::Event>* events) {
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
       const uint64_t sequence = static_cast<uint64_t>(sqlite3_column_int64(stmt, 0));
       const void* payload = sqlite3_column_blob(stmt, 1);
       const int size = sqlite3_column_bytes(stmt, 1);
-      v1::Event& event = events.emplace_back();
+      v1::Event& event = events->emplace_back();
       if (!event.ParseFromArray(payload, size)) {
         return absl::DataLossError(
             absl::StrCat("event at sequence ", sequence, " cannot be parsed"));
@@ -316,12 +352,14 @@ class SqliteEventReader final : public EventReader {
       event.set_sequence(sequence);
     }
     if (rc != SQLITE_DONE) return SqliteError(db_.get(), rc, "cannot read events");
-    return events;
+    return std::move(*events);
   }
 
- private:
   DbPtr db_;
-  StmtPtr read_after_;  // declared after db_: finalized before the connection closes
+  // Declared after db_: finalized before the connection closes.
+  StmtPtr read_after_;
+  StmtPtr read_subject_;
+  StmtPtr list_subjects_;
 };
 
 class SqliteEventStoreImpl final : public SqliteEventStore {
@@ -672,7 +710,10 @@ absl::StatusOr<bool> SqliteEventStoreImpl::FindStoredSource(const std::string& s
 absl::StatusOr<std::unique_ptr<EventReader>> SqliteEventStoreImpl::OpenReader() {
   ASSIGN_OR_RETURN(DbPtr db, OpenConnection(path_, SQLITE_OPEN_READONLY, options_.busy_timeout));
   ASSIGN_OR_RETURN(StmtPtr read_after, Prepare(db.get(), kReadAfterSql));
-  return std::make_unique<SqliteEventReader>(std::move(db), std::move(read_after));
+  ASSIGN_OR_RETURN(StmtPtr read_subject, Prepare(db.get(), kReadSubjectSql));
+  ASSIGN_OR_RETURN(StmtPtr list_subjects, Prepare(db.get(), kListSubjectsSql));
+  return std::make_unique<SqliteEventReader>(std::move(db), std::move(read_after),
+                                             std::move(read_subject), std::move(list_subjects));
 }
 
 uint64_t SqliteEventStoreImpl::LastSequence() const {

@@ -58,6 +58,26 @@ TEST(ConfigTest, UnknownKeysAndBadValuesAreErrorsThatNameTheKey) {
   EXPECT_FALSE(LoadConfigFile((dir.path() / "missing.json").string()).ok());
 }
 
+TEST(ConfigTest, ReadsTheScheduleEngineKeys) {
+  testing::TempDir dir;
+  absl::StatusOr<Config> config = LoadConfigFile(Write(dir, R"({
+    "siteTimeZones": {"site-01": "Europe/Berlin"}, "recordDeviations": false,
+    "deviationSweepSeconds": 60, "deviationDelayMilliseconds": 0
+  })"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->time_zone_by_site.at("site-01"), "Europe/Berlin");
+  EXPECT_FALSE(config->record_deviations);
+  EXPECT_EQ(config->deviation_sweep_seconds, 60);
+  EXPECT_EQ(config->deviation_delay_ms, 0);
+  EXPECT_TRUE(Config().record_deviations);
+  EXPECT_THAT(LoadConfigFile(Write(dir, R"({"siteTimeZones": {"s": "Mars/Olympus"}})"))
+                  .status()
+                  .message(),
+              HasSubstr("siteTimeZones.s must be an IANA time zone name"));
+  EXPECT_THAT(LoadConfigFile(Write(dir, R"({"deviationSweepSeconds": -1})")).status().message(),
+              HasSubstr("deviationSweepSeconds"));
+}
+
 TEST(ConfigTest, EnvironmentOverridesTheFile) {
   Config config;
   ::setenv("TRIALGATE_LISTEN", "127.0.0.1:7000", 1);

@@ -159,8 +159,34 @@ TEST(CliTest, ValidateWithProfileHoldsTheFileToThatProfile) {
                "Observation.value.ofType(Quantity).system");
 }
 
+TEST(CliTest, TimelinePrintsTheSubjectsTimelineAsJson) {
+  TempDir dir;
+  GatewayProcess server(dir.path());
+  const std::string target = "--target " + server.address();
+  ASSERT_EQ(RunCli("submit " + target + " --source hospital-a " +
+                   Data("transaction-enrol-and-data.json")).exit_code, 0);
+
+  CliRun timeline = RunCli("timeline " + target + " KRD-001-0002");
+  EXPECT_EQ(timeline.exit_code, 0);
+  std::string json;
+  for (const std::string& line : timeline.lines) json += line + "\n";
+  rapidjson::Document document = Json(json);
+  ASSERT_TRUE(document.IsObject());
+  EXPECT_STREQ(document["subjectId"].GetString(), "KRD-001-0002");
+  EXPECT_STREQ(document["phases"][0]["id"].GetString(), "reinduction");
+  EXPECT_STREQ(document["phases"][0]["startDate"].GetString(), "2026-02-02");
+  // The one carfilzomib dose has no height and weight to check it against.
+  bool not_checked = false;
+  for (const auto& finding : document["findings"].GetArray()) {
+    not_checked |= std::string(finding["finding"]["code"].GetString()) == "DOSE_NOT_CHECKED";
+  }
+  EXPECT_TRUE(not_checked) << json;
+
+  EXPECT_EQ(RunCli("timeline " + target + " KRD-404").exit_code, 1);
+}
+
 TEST(CliTest, HelpWorksForEveryCommand) {
-  for (const char* command : {"", "serve ", "submit ", "pull ", "validate ", "bench "}) {
+  for (const char* command : {"", "serve ", "submit ", "pull ", "validate ", "timeline ", "bench "}) {
     CliRun run = RunCli(std::string(command) + "--help");
     EXPECT_EQ(run.exit_code, 0) << command;
     ASSERT_FALSE(run.lines.empty()) << command;

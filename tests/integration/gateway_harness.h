@@ -57,9 +57,11 @@ class GatewayClient {
   std::unique_ptr<v1::EventFeed::Stub> feed_;
 };
 
-// A gateway running in this process on 127.0.0.1:0 with its data in `data_dir`.
+// A gateway running in this process on 127.0.0.1:0 with its data in `data_dir`; `clock` is the
+// time its timelines are judged at (empty: the system clock).
 std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::path& data_dir,
-                                                      config::Config config = {});
+                                                      config::Config config = {},
+                                                      schedule::Clock clock = {});
 
 // The real `trialgate serve` binary as a child process on 127.0.0.1:0. Its log (stderr) goes to
 // `log_file` when one is given, else to the test's stderr.

@@ -20,7 +20,11 @@ using ::testing::Not;
 class SubmitAndPullTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = StartInProcess(dir_.path());
+    // The feed's mechanics: only the submitted events, no deviation records appended
+    // asynchronously by the schedule engine (tests/integration/timeline_test.cc covers those).
+    config::Config config;
+    config.record_deviations = false;
+    server_ = StartInProcess(dir_.path(), config);
     ASSERT_NE(server_, nullptr);
     client_ = std::make_unique<GatewayClient>(server_->address());
   }
@@ -432,8 +436,10 @@ TEST(RestartTest, PullResumesFromASavedCursorAfterRestartAndIdempotencySurvives)
   TempDir dir;
   uint64_t cursor = 0;
   std::vector<std::string> all_ids;
+  config::Config config;
+  config.record_deviations = false;  // only the submitted events in the feed
   {
-    auto server = StartInProcess(dir.path());
+    auto server = StartInProcess(dir.path(), config);
     ASSERT_NE(server, nullptr);
     GatewayClient client(server->address());
     client.SubmitOk(TestData("transaction-enrol-and-data.json"));
@@ -443,7 +449,7 @@ TEST(RestartTest, PullResumesFromASavedCursorAfterRestartAndIdempotencySurvives)
     cursor = events[1].sequence();  // the warehouse processed two
     server->Shutdown();
   }
-  auto server = StartInProcess(dir.path());
+  auto server = StartInProcess(dir.path(), config);
   ASSERT_NE(server, nullptr);
   GatewayClient client(server->address());
   std::vector<v1::Event> rest = client.Pull(cursor);

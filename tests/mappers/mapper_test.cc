@@ -25,7 +25,7 @@ TEST(MapResourceTest, UnsupportedTypeListsTheSupportedOnes) {
 TEST(MapResourceTest, SupportedTypesAreStable) {
   EXPECT_EQ(SupportedResourceTypes(),
             (std::vector<std::string>{"MedicationAdministration", "Observation", "AdverseEvent",
-                                      "ResearchSubject"}));
+                                      "ResearchSubject", "Procedure"}));
 }
 
 TEST(MapResourceTest, NonObjectsAndMissingResourceTypeAreErrors) {
@@ -48,7 +48,8 @@ TEST(MapResourceTest, ArbitraryShapesNeverCrash) {
                             "referenceRange", "interpretation", "effectiveInstant", "issued",
                             "dataAbsentReason", "event", "extension", "seriousness",
                             "suspectEntity", "outcome", "date", "detected", "actuality",
-                            "identifier", "period", "individual", "assignedArm"};
+                            "identifier", "period", "individual", "assignedArm",
+                            "performedDateTime", "performedPeriod"};
   for (const std::string& type : SupportedResourceTypes()) {
     for (const char* member : kMembers) {
       for (const char* value : kValues) {

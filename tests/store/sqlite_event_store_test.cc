@@ -171,6 +171,31 @@ TEST_F(SqliteEventStoreTest, CommitsAndReadsBackInOrder) {
   EXPECT_THAT(*(*reader)->ReadAfter(0, 0), IsEmpty());
 }
 
+TEST_F(SqliteEventStoreTest, ReadsOneSubjectsEventsAndListsSubjects) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  SourceWrite a;
+  a.source_key = "src/a";
+  a.events = {MakeEvent("a1", "KRD-001"), MakeEvent("a2", "KRD-002")};
+  SourceWrite b;
+  b.source_key = "src/b";
+  b.events = {MakeEvent("b1", "KRD-001"), MakeEvent("b2", "")};
+  std::vector<SourceWrite> writes;
+  writes.push_back(std::move(a));
+  writes.push_back(std::move(b));
+  ASSERT_TRUE(CommitAndWait(*store, std::move(writes)).status.ok());
+
+  absl::StatusOr<std::unique_ptr<EventReader>> reader = store->OpenReader();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  absl::StatusOr<std::vector<v1::Event>> first = (*reader)->ReadSubject("KRD-001");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_THAT(EventIds(*first), ElementsAre("a1", "b1"));
+  EXPECT_GT((*first)[1].sequence(), (*first)[0].sequence());
+  EXPECT_THAT(EventIds(*(*reader)->ReadSubject("KRD-002")), ElementsAre("a2"));
+  EXPECT_THAT(*(*reader)->ReadSubject("KRD-999"), IsEmpty());
+  EXPECT_THAT(*(*reader)->ListSubjects(), ElementsAre("KRD-001", "KRD-002"));
+}
+
 TEST_F(SqliteEventStoreTest, IgnoresACallerSuppliedSequence) {
   std::unique_ptr<SqliteEventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);

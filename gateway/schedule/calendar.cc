@@ -1,0 +1,52 @@
+#include "gateway/schedule/calendar.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+
+namespace trialgate::schedule {
+namespace {
+
+// The leading "YYYY[-MM[-DD]]" of a FHIR date/dateTime, or nullopt. The mapper has validated
+// the text, so this only reads it.
+std::optional<Date> LeadingDate(const std::string& text) {
+  int year = 0, month = 1, day = 1;
+  if (text.size() < 4 || !absl::SimpleAtoi(text.substr(0, 4), &year)) return std::nullopt;
+  if (text.size() >= 7 && !absl::SimpleAtoi(text.substr(5, 2), &month)) return std::nullopt;
+  if (text.size() >= 10 && !absl::SimpleAtoi(text.substr(8, 2), &day)) return std::nullopt;
+  return Date(year, month, day);
+}
+
+absl::Time InstantOf(const v1::Event& event) {
+  return absl::FromUnixSeconds(event.occurred_at().seconds()) +
+         absl::Nanoseconds(event.occurred_at().nanos());
+}
+
+}  // namespace
+
+std::string FormatDate(Date date) {
+  return absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(), date.day());
+}
+
+Date AddMonths(Date date, int months) {
+  const absl::CivilMonth month = absl::CivilMonth(date) + months;
+  const Date last_day = Date(month + 1) - 1;
+  const Date wanted(month.year(), month.month(), date.day());
+  // CivilDay normalises Feb 30 to Mar 2: clamp to the month's last day instead.
+  return absl::CivilMonth(wanted) == month ? wanted : last_day;
+}
+
+Date SiteCalendar::DateOf(const v1::Event& event) const {
+  const std::string& text = event.occurred_at_fhir();
+  if (!text.empty() && (text.size() <= 10 || !zone_)) {
+    if (std::optional<Date> date = LeadingDate(text)) return *date;
+  }
+  return DateOf(InstantOf(event));
+}
+
+Date SiteCalendar::DateOf(absl::Time time) const {
+  return absl::ToCivilDay(time, zone_ ? *zone_ : absl::UTCTimeZone());
+}
+
+std::string SiteCalendar::ZoneName() const { return zone_ ? zone_->name() : "event offsets"; }
+
+}  // namespace trialgate::schedule

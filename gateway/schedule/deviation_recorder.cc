@@ -1,0 +1,238 @@
+#include "gateway/schedule/deviation_recorder.h"
+
+#include <algorithm>
+#include <future>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "gateway/common/status_macros.h"
+#include "gateway/pipeline/source_identity.h"
+#include "gateway/schedule/subject_history.h"
+#include "google/protobuf/util/time_util.h"
+#include "spdlog/spdlog.h"
+
+namespace trialgate::schedule {
+namespace {
+
+// What the log already says about one deviation key.
+struct Recorded {
+  int64_t rank = -1;  // generation * 2, + 1 when withdrawn: the latest record wins
+  uint32_t generation = 0;
+  bool active = false;
+};
+
+std::map<std::string, Recorded> RecordedDeviations(const std::vector<v1::Event>& events) {
+  std::map<std::string, Recorded> recorded;
+  for (const v1::Event& event : events) {
+    if (!event.has_protocol_deviation()) continue;
+    const v1::ProtocolDeviation& deviation = event.protocol_deviation();
+    const bool withdrawn = deviation.status() == v1::ProtocolDeviation::WITHDRAWN;
+    const int64_t rank = int64_t{deviation.generation()} * 2 + (withdrawn ? 1 : 0);
+    Recorded& entry = recorded[deviation.key()];
+    if (rank > entry.rank) entry = Recorded{rank, deviation.generation(), !withdrawn};
+  }
+  return recorded;
+}
+
+// A derived event with its deterministic id, as one SourceWrite.
+class DerivedWrite {
+ public:
+  DerivedWrite(const v1::Timeline& timeline, const std::string& logical_id,
+               const std::string& version, const std::string& date, absl::Time now) {
+    write_.source_key = pipeline::SourceKey(kDerivedSystem, kDerivedResourceType, logical_id,
+                                            version, "");
+    v1::Event& event = write_.events.emplace_back();
+    event.set_event_id(pipeline::EventId(write_.source_key, 0));
+    event.set_study_id(timeline.study_id());
+    event.set_subject_id(timeline.subject_id());
+    event.set_site_id(timeline.site_id());
+    event.mutable_source()->set_system(kDerivedSystem);
+    event.mutable_source()->set_resource_type(kDerivedResourceType);
+    event.mutable_source()->set_logical_id(logical_id);
+    event.mutable_source()->set_version_id(version);
+    event.set_occurred_at_fhir(date);
+    absl::CivilDay day;
+    if (absl::ParseCivilTime(date, &day)) {
+      event.mutable_occurred_at()->set_seconds(
+          absl::ToUnixSeconds(absl::FromCivil(day, absl::UTCTimeZone())));
+    }
+    event.mutable_recorded_at()->set_seconds(absl::ToUnixSeconds(now));
+  }
+  v1::Event& event() { return write_.events.front(); }
+  store::SourceWrite Take() { return std::move(write_); }
+
+ private:
+  store::SourceWrite write_;
+};
+
+}  // namespace
+
+DeviationRecorder::DeviationRecorder(const SubjectTimelines* timelines, store::EventStore* store,
+                                     std::chrono::seconds sweep_interval,
+                                     std::chrono::milliseconds delay)
+    : timelines_(timelines), store_(store), sweep_interval_(sweep_interval), delay_(delay) {
+  sweep_due_ = sweep_interval_.count() > 0;  // after a restart, time has passed
+  worker_ = std::thread(&DeviationRecorder::Run, this);
+}
+
+DeviationRecorder::~DeviationRecorder() { Stop(); }
+
+void DeviationRecorder::SubjectChanged(const std::string& subject_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_ || subject_id.empty()) return;
+  if (queue_.emplace(subject_id, std::chrono::steady_clock::now() + delay_).second) {
+    work_cv_.notify_one();
+  }
+}
+
+void DeviationRecorder::SweepAll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  sweep_due_ = true;
+  work_cv_.notify_one();
+}
+
+void DeviationRecorder::WaitIdle() {
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_cv_.wait(lock, [this] { return stopping_ || (queue_.empty() && !busy_ && !sweep_due_); });
+}
+
+void DeviationRecorder::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    queue_.clear();
+  }
+  work_cv_.notify_one();
+  idle_cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void DeviationRecorder::Run() {
+  using Clock = std::chrono::steady_clock;
+  const bool periodic = sweep_interval_.count() > 0;
+  Clock::time_point next_sweep = Clock::now() + sweep_interval_;
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    // The subject due first, if any.
+    auto due = std::min_element(queue_.begin(), queue_.end(), [](const auto& a, const auto& b) {
+      return a.second < b.second;
+    });
+    Clock::time_point wake = Clock::time_point::max();
+    if (periodic) wake = next_sweep;
+    if (due != queue_.end()) wake = std::min(wake, due->second);
+    if (stopping_) break;
+    if (!sweep_due_ && (due == queue_.end() || due->second > Clock::now())) {
+      if (due == queue_.end()) idle_cv_.notify_all();
+      if (wake == Clock::time_point::max()) {
+        work_cv_.wait(lock);
+      } else if (work_cv_.wait_until(lock, wake) == std::cv_status::timeout && periodic &&
+                 Clock::now() >= next_sweep) {
+        sweep_due_ = true;
+      }
+      continue;
+    }
+    if (sweep_due_) {
+      busy_ = true;
+      lock.unlock();
+      absl::StatusOr<std::vector<std::string>> subjects = timelines_->Subjects();
+      lock.lock();
+      busy_ = false;
+      sweep_due_ = false;
+      next_sweep = Clock::now() + sweep_interval_;
+      if (!subjects.ok()) {
+        spdlog::warn("deviation sweep: {}", subjects.status().ToString());
+      } else if (!stopping_) {
+        // Now, not after the delay: time passing is what the sweep is for.
+        for (const std::string& subject : *subjects) queue_[subject] = Clock::now();
+      }
+      continue;
+    }
+    const std::string subject = due->first;
+    queue_.erase(due);
+    busy_ = true;
+    lock.unlock();
+    // A failure is retried by the next trigger for the subject or the next sweep.
+    if (absl::Status status = Derive(subject); !status.ok() && !absl::IsNotFound(status)) {
+      spdlog::warn("deviations of {}: {}", subject, status.ToString());
+    }
+    lock.lock();
+    busy_ = false;
+  }
+  busy_ = false;
+  idle_cv_.notify_all();
+}
+
+absl::Status DeviationRecorder::Derive(const std::string& subject_id) {
+  const absl::Time now = timelines_->Now();
+  ASSIGN_OR_RETURN(std::vector<v1::Event> events, timelines_->Read(subject_id));
+  std::map<std::string, Recorded> recorded = RecordedDeviations(events);
+  std::set<std::string> harvests_recorded;
+  for (const v1::Event& event : events) {
+    if (event.has_stem_cell_harvest() && event.source().resource_type() == kDerivedResourceType) {
+      harvests_recorded.insert(event.source().logical_id());
+    }
+  }
+  const v1::Timeline timeline = timelines_->Build(subject_id, std::move(events), now);
+
+  std::vector<store::SourceWrite> writes;
+  std::set<std::string> found;
+  for (const v1::TimelineFinding& finding : timeline.findings()) {
+    // INFO findings (a dose that could not be checked, a reduction a toxicity explains) are
+    // notes on the timeline, not deviations.
+    if (finding.finding().severity() < v1::Finding::WARNING) continue;
+    if (!found.insert(finding.key()).second) continue;
+    auto it = recorded.find(finding.key());
+    if (it != recorded.end() && it->second.active) continue;
+    const uint32_t generation = it == recorded.end() ? 0 : it->second.generation + 1;
+    DerivedWrite write(timeline, absl::StrCat(subject_id, "|", finding.key()),
+                       absl::StrCat("detected-", generation), finding.date(), now);
+    *write.event().mutable_position() = finding.position();
+    *write.event().add_findings() = finding.finding();
+    v1::ProtocolDeviation* deviation = write.event().mutable_protocol_deviation();
+    deviation->set_status(v1::ProtocolDeviation::DETECTED);
+    *deviation->mutable_finding() = finding.finding();
+    deviation->set_key(finding.key());
+    deviation->set_about_event_id(finding.event_id());
+    deviation->set_date(finding.date());
+    deviation->set_generation(generation);
+    writes.push_back(write.Take());
+  }
+  const std::string today = timeline.today();
+  for (const auto& [key, state] : recorded) {
+    if (!state.active || found.count(key) > 0) continue;
+    DerivedWrite write(timeline, absl::StrCat(subject_id, "|", key),
+                       absl::StrCat("withdrawn-", state.generation), today, now);
+    v1::ProtocolDeviation* deviation = write.event().mutable_protocol_deviation();
+    deviation->set_status(v1::ProtocolDeviation::WITHDRAWN);
+    deviation->set_key(key);
+    deviation->set_date(today);
+    deviation->set_generation(state.generation);
+    writes.push_back(write.Take());
+  }
+  for (const v1::TimelinePhase& phase : timeline.phases()) {
+    if (!phase.harvest_success()) continue;
+    const std::string logical_id = absl::StrCat(subject_id, "|harvest-success|", phase.id());
+    if (harvests_recorded.count(logical_id) > 0) continue;
+    DerivedWrite write(timeline, logical_id, "1", phase.harvest_success_date(), now);
+    v1::StemCellHarvest* harvest = write.event().mutable_stem_cell_harvest();
+    harvest->set_status("completed");
+    harvest->set_cd34_per_kg(phase.cd34_per_kg());
+    harvest->set_success(true);
+    for (const std::string& id : phase.harvest_event_ids()) harvest->add_evidence_event_ids(id);
+    write.event().mutable_position()->set_phase(phase.id());
+    writes.push_back(write.Take());
+  }
+  if (writes.empty()) return absl::OkStatus();
+  return Write(std::move(writes));
+}
+
+absl::Status DeviationRecorder::Write(std::vector<store::SourceWrite> writes) {
+  std::promise<absl::Status> done;
+  std::future<absl::Status> result = done.get_future();
+  store_->Commit(std::move(writes),
+                 [&done](store::CommitResult commit) { done.set_value(commit.status); });
+  return result.get();
+}
+
+}  // namespace trialgate::schedule

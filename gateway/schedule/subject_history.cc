@@ -1,0 +1,115 @@
+#include "gateway/schedule/subject_history.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace trialgate::schedule {
+namespace {
+
+// True when version `a` is later than `b`.
+bool Later(const v1::Event& a, const v1::Event& b) {
+  const std::string& va = a.source().version_id();
+  const std::string& vb = b.source().version_id();
+  uint64_t na = 0, nb = 0;
+  if (absl::SimpleAtoi(va, &na) && absl::SimpleAtoi(vb, &nb) && na != nb) return na > nb;
+  if (va != vb) return va > vb;
+  return a.sequence() > b.sequence();
+}
+
+bool Withheld(v1::DoseAdministered::Status status) {
+  return status == v1::DoseAdministered::NOT_DONE || status == v1::DoseAdministered::ON_HOLD;
+}
+
+bool Void(const std::string& status) {
+  return status == "entered-in-error" || status == "cancelled" || status == "not-done";
+}
+
+}  // namespace
+
+std::string SourceResourceKey(const v1::Event& event) {
+  const v1::SourceRef& source = event.source();
+  if (source.logical_id().empty()) return absl::StrCat("event/", event.event_id());
+  return absl::StrCat(source.system(), "/", source.resource_type(), "/", source.logical_id());
+}
+
+SubjectHistory BuildHistory(std::vector<v1::Event> events, const SiteCalendar& calendar) {
+  // The latest version of each resource; its events are those sharing its content hash.
+  std::map<std::string, const v1::Event*> latest;
+  for (const v1::Event& event : events) {
+    const v1::Event*& best = latest[SourceResourceKey(event)];
+    if (best == nullptr || Later(event, *best)) best = &event;
+  }
+  std::vector<v1::Event> current;
+  for (v1::Event& event : events) {
+    const v1::Event* best = latest[SourceResourceKey(event)];
+    if (best->source().version_id() == event.source().version_id() &&
+        best->source().content_sha256() == event.source().content_sha256()) {
+      current.push_back(std::move(event));
+    }
+  }
+
+  SubjectHistory history;
+  std::vector<std::pair<Date, size_t>> order;
+  for (size_t i = 0; i < current.size(); ++i) order.emplace_back(calendar.DateOf(current[i]), i);
+  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    const v1::Event& ea = current[a.second];
+    const v1::Event& eb = current[b.second];
+    return std::make_tuple(a.first, ea.occurred_at().seconds(), ea.occurred_at().nanos(),
+                           std::cref(ea.event_id())) <
+           std::make_tuple(b.first, eb.occurred_at().seconds(), eb.occurred_at().nanos(),
+                           std::cref(eb.event_id()));
+  });
+  history.events.reserve(current.size());
+  for (const auto& [date, index] : order) history.events.push_back(std::move(current[index]));
+
+  for (size_t i = 0; i < history.events.size(); ++i) {
+    const v1::Event& event = history.events[i];
+    if (event.source().resource_type() == kDerivedResourceType) continue;
+    const Dated dated{&event, order[i].first};
+    switch (event.payload_case()) {
+      case v1::Event::kDoseAdministered: {
+        const v1::DoseAdministered& dose = event.dose_administered();
+        if (dose.status() == v1::DoseAdministered::ENTERED_IN_ERROR) continue;
+        if (dose.agent().empty()) break;  // a non-study drug: the mapper has flagged it
+        (Withheld(dose.status()) ? history.withheld_doses : history.given_doses).push_back(dated);
+        break;
+      }
+      case v1::Event::kLabResult:
+        if (Void(event.lab_result().status())) continue;
+        history.labs.push_back(dated);
+        break;
+      case v1::Event::kResponseAssessed:
+        if (Void(event.response_assessed().status())) continue;
+        history.responses.push_back(dated);
+        break;
+      case v1::Event::kAdverseEventReported:
+        if (event.adverse_event_reported().actuality() == "potential") continue;
+        history.toxicities.push_back(dated);
+        break;
+      case v1::Event::kToxicityGraded:
+        history.toxicities.push_back(dated);
+        break;
+      case v1::Event::kStemCellHarvest:
+        if (Void(event.stem_cell_harvest().status())) continue;
+        history.harvests.push_back(dated);
+        break;
+      case v1::Event::kTransplantPerformed:
+        if (Void(event.transplant_performed().status())) continue;
+        history.transplants.push_back(dated);
+        break;
+      case v1::Event::kEnrollmentChanged:
+        history.enrollments.push_back(dated);
+        break;
+      default:
+        break;
+    }
+    history.all.push_back(dated);
+  }
+  return history;
+}
+
+}  // namespace trialgate::schedule

@@ -1,0 +1,54 @@
+#ifndef TRIALGATE_GATEWAY_SCHEDULE_SUBJECT_HISTORY_H_
+#define TRIALGATE_GATEWAY_SCHEDULE_SUBJECT_HISTORY_H_
+
+// What the schedule engine knows of one subject: the current version of each source resource,
+// dated on the site's calendar, in one deterministic order, split by kind.
+
+#include <string>
+#include <vector>
+
+#include "gateway/schedule/calendar.h"
+#include "trialgate/v1/events.pb.h"
+
+namespace trialgate::schedule {
+
+// Events the gateway derives itself (protocol deviations, harvest outcomes) carry this as
+// source.resource_type; no FHIR resource type can collide with it.
+inline constexpr char kDerivedResourceType[] = "trialgate-derived";
+
+// An event and its calendar date.
+struct Dated {
+  const v1::Event* event = nullptr;
+  Date date;
+};
+
+struct SubjectHistory {
+  // The current events, ordered by (date, occurred_at, event_id): the same whatever order they
+  // arrived in. The views below point into it.
+  std::vector<v1::Event> events;
+  std::vector<Dated> all;          // every current event except derived ones
+  std::vector<Dated> given_doses;  // study agents, given (not not-done / on-hold / in error)
+  std::vector<Dated> withheld_doses;  // study agents reported not-done or on-hold
+  std::vector<Dated> labs;
+  std::vector<Dated> responses;
+  std::vector<Dated> toxicities;   // adverse events and lab-derived toxicity grades
+  std::vector<Dated> harvests;     // stem cell collections (Procedure)
+  std::vector<Dated> transplants;
+  std::vector<Dated> enrollments;
+};
+
+// Keeps, of each source resource (sending system + resource type + logical id), only the events
+// of its latest version: the highest meta.versionId (compared as numbers when both are), else
+// the later arrival (sequence) — a resource sent without versionId has no other order. Events
+// without a logical id are each their own resource. Derived events and resources entered in
+// error are dropped from the views. The result does not depend on the input order, except for
+// versionless resources sent twice with different content.
+SubjectHistory BuildHistory(std::vector<v1::Event> events, const SiteCalendar& calendar);
+
+// "system/ResourceType/id" of the event's source resource, or "event/<event_id>" without an id:
+// stays the same across versions of the resource.
+std::string SourceResourceKey(const v1::Event& event);
+
+}  // namespace trialgate::schedule
+
+#endif  // TRIALGATE_GATEWAY_SCHEDULE_SUBJECT_HISTORY_H_

@@ -1,0 +1,25 @@
+#include "gateway/server/study_service.h"
+
+#include <string>
+
+namespace trialgate::server {
+
+grpc::Status StudyService::GetTimeline(grpc::ServerContext*, const v1::GetTimelineRequest* request,
+                                       v1::Timeline* response) {
+  if (timelines_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "the study has no schedule.json: there is no protocol timeline");
+  }
+  if (request->subject_id().empty() || request->subject_id().size() > 256) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "subject_id must be 1-256 characters");
+  }
+  absl::StatusOr<v1::Timeline> timeline = timelines_->Compute(request->subject_id());
+  if (!timeline.ok()) {
+    return grpc::Status(static_cast<grpc::StatusCode>(timeline.status().code()),
+                        std::string(timeline.status().message()));
+  }
+  *response = *std::move(timeline);
+  return grpc::Status::OK;
+}
+
+}  // namespace trialgate::server

@@ -1,0 +1,305 @@
+// Study.GetTimeline through the real server: FHIR resources in, a subject's protocol timeline out.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+
+#include "fhir-profiles/embedded.h"
+#include "gateway/schedule/finding_codes.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "tests/integration/fhir_resources.h"
+#include "tests/integration/gateway_harness.h"
+#include "trialgate/v1/study.grpc.pb.h"
+
+namespace trialgate::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using schedule::Date;
+
+const Date kC1D1(2026, 3, 2);
+constexpr double kBsa = 1.8181;  // 170 cm, 70 kg
+
+absl::Time NoonUtc(Date date) {
+  return absl::FromCivil(absl::CivilSecond(date.year(), date.month(), date.day(), 12, 0, 0),
+                         absl::UTCTimeZone());
+}
+
+class TimelineServiceTest : public ::testing::Test {
+ protected:
+  void Start(Date today, config::Config config = {}) {
+    server_ = StartInProcess(dir_.path(), std::move(config), [today] { return NoonUtc(today); });
+    ASSERT_NE(server_, nullptr);
+    client_ = std::make_unique<GatewayClient>(server_->address());
+    study_ = v1::Study::NewStub(client_->channel());
+  }
+
+  void SubmitAll(const std::vector<std::string>& resources) {
+    v1::SubmitResponse response = client_->SubmitOk(fhir::Batch(resources));
+    for (const auto& entry : response.entries()) {
+      ASSERT_NE(entry.outcome(), v1::EntryOutcome::REJECTED) << entry.operation_outcome();
+    }
+  }
+
+  grpc::Status GetTimeline(const std::string& subject, v1::Timeline* timeline) {
+    v1::GetTimelineRequest request;
+    request.set_subject_id(subject);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    return study_->GetTimeline(&context, request, timeline);
+  }
+
+  v1::Timeline Timeline() {
+    v1::Timeline timeline;
+    grpc::Status status = GetTimeline(fhir::kSubject, &timeline);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return timeline;
+  }
+
+  static std::vector<std::string> Codes(const v1::Timeline& timeline) {
+    std::vector<std::string> codes;
+    for (const auto& finding : timeline.findings()) codes.push_back(finding.finding().code());
+    return codes;
+  }
+
+  // Enrolment, height and weight, and cycle 1 with lenalidomide given on day 24 as well and
+  // carfilzomib day 15 never reported.
+  static std::vector<std::string> CycleOneWithTwoDeviations() {
+    std::vector<std::string> resources = {fhir::EnrolPt2001(kC1D1 - 7), fhir::Height(kC1D1 - 3, 170),
+                                          fhir::Weight(kC1D1 - 3, 70)};
+    for (std::string& dose : fhir::KrdCycle(1, kC1D1, kBsa, {{"carfilzomib", 15}})) {
+      resources.push_back(std::move(dose));
+    }
+    resources.push_back(fhir::Dose("ma-extra-r", "lenalidomide", kC1D1 + 23, 25));
+    return resources;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<server::GatewayServer> server_;
+  std::unique_ptr<GatewayClient> client_;
+  std::unique_ptr<v1::Study::Stub> study_;
+};
+
+TEST_F(TimelineServiceTest, SubmittedResourcesArePlacedOnTheProtocolTimeline) {
+  Start(kC1D1 + 27);
+  SubmitAll(CycleOneWithTwoDeviations());
+  const v1::Timeline timeline = Timeline();
+  EXPECT_EQ(timeline.subject_id(), fhir::kSubject);
+  EXPECT_EQ(timeline.study_id(), "KRD-ASCT2");
+  EXPECT_EQ(timeline.site_id(), "hospital-a");
+  EXPECT_EQ(timeline.today(), "2026-03-29");
+  EXPECT_EQ(timeline.current_phase(), "reinduction");
+  ASSERT_THAT(Codes(timeline), ElementsAre(schedule::kDoseMissed, schedule::kDayNotScheduled));
+  EXPECT_EQ(timeline.findings(0).date(), "2026-03-16");
+  EXPECT_EQ(timeline.findings(1).position().day(), 24);
+  const v1::TimelinePhase& reinduction = timeline.phases(0);
+  EXPECT_EQ(reinduction.id(), "reinduction");
+  ASSERT_EQ(reinduction.cycles_size(), 1);
+  EXPECT_EQ(reinduction.cycles(0).day1_date(), "2026-03-02");
+  EXPECT_NEAR(reinduction.cycles(0).doses(0).bsa_m2(), kBsa, 0.001);
+}
+
+TEST_F(TimelineServiceTest, ArrivalOrderDoesNotChangeTheTimeline) {
+  Start(kC1D1 + 27);
+  std::vector<std::string> resources = CycleOneWithTwoDeviations();
+  SubmitAll(resources);
+  const v1::Timeline in_order = Timeline();
+
+  // Another gateway gets the same resources one by one, shuffled (the enrolment first).
+  TempDir other_dir;
+  auto other = StartInProcess(other_dir.path(), {}, [] { return NoonUtc(kC1D1 + 27); });
+  GatewayClient other_client(other->address());
+  other_client.SubmitOk(resources[0]);
+  std::vector<std::string> rest(resources.begin() + 1, resources.end());
+  std::shuffle(rest.begin(), rest.end(), std::mt19937(42));
+  for (const std::string& resource : rest) other_client.SubmitOk(resource);
+  auto other_study = v1::Study::NewStub(other_client.channel());
+  v1::GetTimelineRequest request;
+  request.set_subject_id(fhir::kSubject);
+  v1::Timeline shuffled;
+  grpc::ClientContext context;
+  ASSERT_TRUE(other_study->GetTimeline(&context, request, &shuffled).ok());
+  std::string difference;
+  google::protobuf::util::MessageDifferencer differencer;
+  differencer.ReportDifferencesToString(&difference);
+  EXPECT_TRUE(differencer.Compare(in_order, shuffled)) << difference;
+}
+
+TEST_F(TimelineServiceTest, ACorrectedVersionReplacesItsFindings) {
+  Start(kC1D1 + 7);
+  std::vector<std::string> resources = {fhir::EnrolPt2001(kC1D1 - 7), fhir::Height(kC1D1 - 3, 170),
+                                        fhir::Weight(kC1D1 - 3, 70)};
+  for (std::string& dose : fhir::KrdCycle(1, kC1D1, kBsa)) resources.push_back(std::move(dose));
+  resources.push_back(fhir::Dose("ma-c1d8-carfilzomib", "carfilzomib", kC1D1 + 7, 80, "2"));
+  SubmitAll(resources);
+  EXPECT_THAT(Codes(Timeline()), ElementsAre(schedule::kDoseOutOfTolerance));
+  SubmitAll({fhir::Dose("ma-c1d8-carfilzomib", "carfilzomib", kC1D1 + 7, 49, "3")});
+  EXPECT_THAT(Codes(Timeline()), IsEmpty());
+}
+
+TEST_F(TimelineServiceTest, SiteTimeZoneDecidesTheProtocolDay) {
+  config::Config config;
+  config.time_zone_by_site["hospital-a"] = "Pacific/Honolulu";  // 09:00+01:00 is 22:00 the day before
+  Start(kC1D1 + 1, config);
+  SubmitAll({fhir::EnrolPt2001(kC1D1 - 7), fhir::Height(kC1D1 - 3, 170), fhir::Weight(kC1D1 - 3, 70),
+             fhir::Dose("ma-k", "carfilzomib", kC1D1, 27 * kBsa)});
+  const v1::Timeline timeline = Timeline();
+  EXPECT_EQ(timeline.time_zone(), "Pacific/Honolulu");
+  EXPECT_EQ(timeline.phases(0).start_date(), "2026-03-01");
+}
+
+// Six cycles, a response, a harvest from Procedure and CD34+ Observations, conditioning and the
+// transplant as a Procedure.
+std::vector<std::string> ThroughTransplant(const std::string& response) {
+  std::vector<std::string> resources = {fhir::EnrolPt2001(kC1D1 - 7), fhir::Height(kC1D1 - 3, 170),
+                                        fhir::Weight(kC1D1 - 3, 70)};
+  for (int cycle = 1; cycle <= 6; ++cycle) {
+    for (std::string& dose : fhir::KrdCycle(cycle, kC1D1 + 28 * (cycle - 1), kBsa)) {
+      resources.push_back(std::move(dose));
+    }
+  }
+  const Date after_c6 = kC1D1 + 6 * 28;
+  resources.push_back(fhir::Response("resp-c6", after_c6 - 5, response));
+  resources.push_back(fhir::Dose("ma-gcsf-1", "filgrastim", after_c6 + 2, 0.48));
+  resources.push_back(fhir::Procedure("proc-apheresis-1", "urn:trialgate:krd-asct2:procedure",
+                                      "stem_cell_collection", after_c6 + 6));
+  resources.push_back(fhir::Cd34("cd34-1", after_c6 + 6, 1.4));
+  resources.push_back(fhir::Cd34("cd34-2", after_c6 + 7, 1.1));
+  resources.push_back(fhir::Dose("ma-mel", "melphalan", after_c6 + 30, 200));
+  resources.push_back(fhir::Procedure("proc-asct", "http://snomed.info/sct", "234336002",
+                                      after_c6 + 32));
+  return resources;
+}
+
+TEST_F(TimelineServiceTest, ResponseHarvestAndTransplantFromFhirResources) {
+  const Date after_c6 = kC1D1 + 6 * 28;
+  Start(after_c6 + 40);
+  SubmitAll(ThroughTransplant("VGPR"));
+  const v1::Timeline timeline = Timeline();
+  EXPECT_THAT(Codes(timeline), IsEmpty());
+  EXPECT_EQ(timeline.current_phase(), "asct");
+  EXPECT_EQ(timeline.phases(1).id(), "response_gate");
+  EXPECT_EQ(timeline.phases(1).status(), "met");
+  EXPECT_EQ(timeline.phases(1).response(), "VGPR");
+  const v1::TimelinePhase& harvest = timeline.phases(2);
+  EXPECT_TRUE(harvest.harvest_success());
+  EXPECT_DOUBLE_EQ(harvest.cd34_per_kg(), 2.5);
+  EXPECT_EQ(harvest.harvest_success_date(), schedule::FormatDate(after_c6 + 7));
+  EXPECT_EQ(harvest.harvest_event_ids_size(), 3);
+  const v1::TimelinePhase& asct = timeline.phases(3);
+  EXPECT_EQ(asct.start_date(), schedule::FormatDate(after_c6 + 30));
+  EXPECT_EQ(asct.day0_date(), schedule::FormatDate(after_c6 + 32));
+}
+
+TEST_F(TimelineServiceTest, ATransplantWithoutAPartialResponseIsInTheWrongPhase) {
+  Start(kC1D1 + 6 * 28 + 40);
+  SubmitAll(ThroughTransplant("SD"));
+  const v1::Timeline timeline = Timeline();
+  EXPECT_THAT(Codes(timeline), ElementsAre(schedule::kWrongPhase));
+  EXPECT_EQ(timeline.phases(1).status(), "not-met");
+}
+
+// The deviations in the feed, by key.
+std::map<std::string, int> DeviationsInFeed(GatewayClient& client) {
+  std::map<std::string, int> keys;
+  for (const v1::Event& event : client.Pull()) {
+    if (event.has_protocol_deviation()) ++keys[event.protocol_deviation().key()];
+  }
+  return keys;
+}
+
+TEST(DeviationFeedTest, DeviationsReachTheFeedOnceThroughResubmissionAndRestart) {
+  TempDir dir;
+  const Date today = kC1D1 + 27;
+  auto clock = [today] { return NoonUtc(today); };
+  config::Config config;
+  config.deviation_delay_ms = 0;
+  std::vector<std::string> resources = {fhir::EnrolPt2001(kC1D1 - 7), fhir::Height(kC1D1 - 3, 170),
+                                        fhir::Weight(kC1D1 - 3, 70)};
+  for (std::string& dose : fhir::KrdCycle(1, kC1D1, kBsa, {{"carfilzomib", 15}})) {
+    resources.push_back(std::move(dose));
+  }
+  resources.push_back(fhir::Dose("ma-extra-r", "lenalidomide", kC1D1 + 23, 25));
+  const std::map<std::string, int> expected = {
+      {"DAY_NOT_SCHEDULED|hospital-a/MedicationAdministration/ma-extra-r|MAJOR", 1},
+      {"DOSE_MISSED|reinduction/c1/d15/carfilzomib|MAJOR", 1}};
+  {
+    auto server = StartInProcess(dir.path(), config, clock);
+    GatewayClient client(server->address());
+    client.SubmitOk(fhir::Batch(resources));
+    server->WaitForScheduleIdle();
+    EXPECT_EQ(DeviationsInFeed(client), expected);
+    client.SubmitOk(fhir::Batch(resources));  // the same again: duplicates
+    server->WaitForScheduleIdle();
+    EXPECT_EQ(DeviationsInFeed(client), expected);
+    server->Shutdown();
+  }
+  auto server = StartInProcess(dir.path(), config, clock);  // sweeps once at start
+  GatewayClient client(server->address());
+  server->WaitForScheduleIdle();
+  EXPECT_EQ(DeviationsInFeed(client), expected);
+  // The late report of the missed dose withdraws that deviation.
+  client.SubmitOk(fhir::Dose("ma-c1d15-carfilzomib", "carfilzomib", kC1D1 + 14, 27 * kBsa));
+  server->WaitForScheduleIdle();
+  std::vector<v1::Event> events = client.Pull();
+  ASSERT_TRUE(events.back().has_protocol_deviation());
+  EXPECT_EQ(events.back().protocol_deviation().status(), v1::ProtocolDeviation::WITHDRAWN);
+  EXPECT_EQ(events.back().protocol_deviation().key(),
+            "DOSE_MISSED|reinduction/c1/d15/carfilzomib|MAJOR");
+}
+
+// The embedded study written to `dir`, with schedule.json replaced by `schedule` (or left out
+// when empty).
+void WriteStudy(const std::filesystem::path& dir, const std::string& schedule) {
+  for (const auto& [path, content] : profiles::EmbeddedStudyFiles("krd-asct2")) {
+    if (path == "schedule.json" && schedule.empty()) continue;
+    std::filesystem::create_directories((dir / path).parent_path());
+    std::ofstream(dir / path, std::ios::binary) << (path == "schedule.json" ? schedule : content);
+  }
+}
+
+TEST(ScheduleStartTest, AMalformedScheduleStopsTheStart) {
+  TempDir dir;
+  WriteStudy(dir.path() / "study", R"({"format": "trialgate-schedule/1"})");
+  config::Config config;
+  config.listen = "127.0.0.1:0";
+  config.data_dir = (dir.path() / "data").string();
+  config.study_dir = (dir.path() / "study").string();
+  absl::StatusOr<std::unique_ptr<server::GatewayServer>> server =
+      server::GatewayServer::Start(config);
+  ASSERT_FALSE(server.ok());
+  EXPECT_THAT(server.status().message(), ::testing::HasSubstr("schedule.json"));
+}
+
+TEST(ScheduleStartTest, AStudyWithoutAScheduleHasNoTimelines) {
+  TempDir dir;
+  WriteStudy(dir.path() / "study", "");
+  config::Config config;
+  config.study_dir = (dir.path() / "study").string();
+  auto server = StartInProcess(dir.path() / "data", config);
+  ASSERT_NE(server, nullptr);
+  GatewayClient client(server->address());
+  client.SubmitOk(fhir::EnrolPt2001(kC1D1));
+  auto study = v1::Study::NewStub(client.channel());
+  v1::GetTimelineRequest request;
+  request.set_subject_id(fhir::kSubject);
+  v1::Timeline timeline;
+  grpc::ClientContext context;
+  EXPECT_EQ(study->GetTimeline(&context, request, &timeline).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(TimelineServiceTest, UnknownSubjectIsNotFound) {
+  Start(kC1D1);
+  v1::Timeline timeline;
+  EXPECT_EQ(GetTimeline("KRD-999-9999", &timeline).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(GetTimeline("", &timeline).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace trialgate::testing

@@ -1,0 +1,238 @@
+// Deviations are written to the log once each: on recomputation, after a restart, and as time
+// passes; withdrawn when they stop holding.
+#include "gateway/schedule/deviation_recorder.h"
+
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <memory>
+
+#include "gateway/schedule/finding_codes.h"
+#include "gateway/schedule/subject_history.h"
+#include "gateway/store/sqlite_event_store.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/schedule/subject_builder.h"
+
+namespace trialgate::schedule {
+namespace {
+
+using testing::KrdSchedule;
+using testing::Noon;
+using testing::SubjectBuilder;
+
+const Date kC1D1(2026, 1, 5);
+
+class DeviationRecorderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "recorder_XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    auto store = store::OpenSqliteEventStore((dir_ / "events.db").string());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    timelines_ = std::make_unique<SubjectTimelines>(
+        store_.get(), std::make_shared<const Schedule>(KrdSchedule()),
+        std::map<std::string, absl::TimeZone>{}, [this] { return absl::FromUnixSeconds(now_); });
+  }
+  void TearDown() override {
+    timelines_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void SetToday(Date date) { now_ = absl::ToUnixSeconds(Noon(date)); }
+
+  // Commits each event as its own source, as the pipeline would.
+  void Commit(const std::vector<v1::Event>& events) {
+    std::vector<store::SourceWrite> writes;
+    for (const v1::Event& event : events) {
+      store::SourceWrite write;
+      write.source_key = "src/" + event.event_id();
+      write.events.push_back(event);
+      writes.push_back(std::move(write));
+    }
+    std::promise<absl::Status> done;
+    store_->Commit(std::move(writes), [&](store::CommitResult r) { done.set_value(r.status); });
+    ASSERT_TRUE(done.get_future().get().ok());
+  }
+
+  // The derived events in the log, in order.
+  std::vector<v1::Event> Derived() {
+    auto reader = store_->OpenReader();
+    EXPECT_TRUE(reader.ok());
+    absl::StatusOr<std::vector<v1::Event>> events = (*reader)->ReadSubject("KRD-001-0001");
+    EXPECT_TRUE(events.ok());
+    std::vector<v1::Event> derived;
+    for (v1::Event& event : *events) {
+      if (event.source().resource_type() == kDerivedResourceType) derived.push_back(event);
+    }
+    return derived;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<store::SqliteEventStore> store_;
+  std::unique_ptr<SubjectTimelines> timelines_;
+  std::atomic<int64_t> now_{0};
+};
+
+TEST_F(DeviationRecorderTest, AMissedDoseIsRecordedOnceHoweverOftenItIsDerived) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1);
+  subject.Reinduction(kC1D1, 1, 1.818, {{"carfilzomib", 1, 15}});
+  Commit(subject.events());
+  DeviationRecorder recorder(timelines_.get(), store_.get(), std::chrono::seconds(0));
+
+  SetToday(kC1D1 + 14);  // day 15 itself: not missed yet
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  EXPECT_TRUE(Derived().empty());
+
+  SetToday(kC1D1 + 15);  // time passed
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  std::vector<v1::Event> derived = Derived();
+  ASSERT_EQ(derived.size(), 1u);
+  const v1::ProtocolDeviation& deviation = derived[0].protocol_deviation();
+  EXPECT_EQ(deviation.status(), v1::ProtocolDeviation::DETECTED);
+  EXPECT_EQ(deviation.finding().code(), kDoseMissed);
+  EXPECT_EQ(deviation.key(), "DOSE_MISSED|reinduction/c1/d15/carfilzomib|MAJOR");
+  EXPECT_EQ(deviation.date(), "2026-01-19");
+  EXPECT_EQ(derived[0].subject_id(), "KRD-001-0001");
+  EXPECT_EQ(derived[0].site_id(), "site-a");
+  EXPECT_EQ(derived[0].position().cycle(), 1);
+  EXPECT_EQ(derived[0].findings(0).code(), kDoseMissed);
+  EXPECT_EQ(derived[0].occurred_at_fhir(), "2026-01-19");
+
+  // Again, and after a "restart" (a new recorder on the same log): nothing new.
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  DeviationRecorder restarted(timelines_.get(), store_.get(), std::chrono::seconds(0));
+  ASSERT_TRUE(restarted.Derive("KRD-001-0001").ok());
+  EXPECT_EQ(Derived().size(), 1u);
+  // Re-submitting the same resources stores nothing (the store's idempotency) and derives
+  // nothing.
+  Commit(subject.events());
+  ASSERT_TRUE(restarted.Derive("KRD-001-0001").ok());
+  EXPECT_EQ(Derived().size(), 1u);
+}
+
+TEST_F(DeviationRecorderTest, ALateReportWithdrawsItAndACorrectionBringsItBack) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1);
+  subject.Reinduction(kC1D1, 1, 1.818, {{"carfilzomib", 1, 15}});
+  Commit(subject.events());
+  DeviationRecorder recorder(timelines_.get(), store_.get(), std::chrono::seconds(0));
+  SetToday(kC1D1 + 20);
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  ASSERT_EQ(Derived().size(), 1u);
+
+  // The day-15 dose was given after all; the hospital reports it late.
+  const v1::Event late = subject.Dose("carfilzomib", kC1D1 + 14, 49);
+  Commit({late});
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  std::vector<v1::Event> derived = Derived();
+  ASSERT_EQ(derived.size(), 2u);
+  EXPECT_EQ(derived[1].protocol_deviation().status(), v1::ProtocolDeviation::WITHDRAWN);
+  EXPECT_EQ(derived[1].protocol_deviation().key(), derived[0].protocol_deviation().key());
+
+  // Then that report is corrected to entered-in-error: the dose is missed again.
+  v1::Event& corrected = subject.NewVersion(late);
+  corrected.mutable_dose_administered()->set_status(v1::DoseAdministered::ENTERED_IN_ERROR);
+  Commit({corrected});
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  derived = Derived();
+  ASSERT_EQ(derived.size(), 3u);
+  EXPECT_EQ(derived[2].protocol_deviation().status(), v1::ProtocolDeviation::DETECTED);
+  EXPECT_EQ(derived[2].protocol_deviation().generation(), 1u);
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  EXPECT_EQ(Derived().size(), 3u);
+}
+
+TEST_F(DeviationRecorderTest, HarvestSuccessIsRecordedOnceAsAnEvent) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1);
+  subject.Reinduction(kC1D1, 1);
+  subject.Lab("cd34_per_kg", kC1D1 + 20, 1.5, "10*6/kg");
+  subject.Lab("cd34_per_kg", kC1D1 + 21, 0.9, "10*6/kg");
+  Commit(subject.events());
+  DeviationRecorder recorder(timelines_.get(), store_.get(), std::chrono::seconds(0));
+  SetToday(kC1D1 + 22);
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  std::vector<v1::Event> derived = Derived();
+  ASSERT_EQ(derived.size(), 1u);
+  ASSERT_TRUE(derived[0].has_stem_cell_harvest());
+  EXPECT_TRUE(derived[0].stem_cell_harvest().success());
+  EXPECT_DOUBLE_EQ(derived[0].stem_cell_harvest().cd34_per_kg(), 2.4);
+  EXPECT_EQ(derived[0].stem_cell_harvest().evidence_event_ids_size(), 2);
+  EXPECT_EQ(derived[0].occurred_at_fhir(), "2026-01-26");
+}
+
+TEST_F(DeviationRecorderTest, TheWorkerDerivesChangedSubjectsAndSweepsAsTimePasses) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1);
+  subject.Reinduction(kC1D1, 1);
+  Commit(subject.events());
+  SetToday(kC1D1 + 27);
+  DeviationRecorder recorder(timelines_.get(), store_.get(), std::chrono::seconds(0));
+  recorder.SubjectChanged("KRD-001-0001");
+  recorder.WaitIdle();
+  EXPECT_TRUE(Derived().empty());
+
+  SetToday(kC1D1 + 28 + 4);  // cycle 2 overdue beyond its window
+  recorder.SweepAll();
+  recorder.WaitIdle();
+  std::vector<v1::Event> derived = Derived();
+  ASSERT_EQ(derived.size(), 1u);
+  EXPECT_EQ(derived[0].protocol_deviation().finding().code(), kCycleDelayed);
+  recorder.SweepAll();
+  recorder.WaitIdle();
+  EXPECT_EQ(Derived().size(), 1u);
+
+  recorder.Stop();
+  recorder.SubjectChanged("KRD-001-0001");  // after Stop: ignored, never blocks
+  recorder.WaitIdle();
+}
+
+TEST_F(DeviationRecorderTest, InformationFindingsStayOnTheTimelineOnly) {
+  SubjectBuilder subject;
+  subject.Reinduction(kC1D1, 1);  // no height and weight: carfilzomib doses are not checked
+  Commit(subject.events());
+  SetToday(kC1D1 + 27);
+  ASSERT_GT(timelines_->Compute("KRD-001-0001")->findings_size(), 0);
+  DeviationRecorder recorder(timelines_.get(), store_.get(), std::chrono::seconds(0));
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  EXPECT_TRUE(Derived().empty());
+}
+
+TEST_F(DeviationRecorderTest, ChangesWithinTheDelayShareOneDerivation) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1);
+  subject.Reinduction(kC1D1, 1, 1.818, {{"carfilzomib", 1, 15}});
+  Commit(subject.events());
+  SetToday(kC1D1 + 27);
+  DeviationRecorder recorder(timelines_.get(), store_.get(), std::chrono::seconds(0),
+                             std::chrono::milliseconds(300));
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) recorder.SubjectChanged("KRD-001-0001");
+  EXPECT_TRUE(Derived().empty());  // not yet: the delay has not passed
+  recorder.WaitIdle();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+  EXPECT_EQ(Derived().size(), 1u);
+}
+
+TEST_F(DeviationRecorderTest, APeriodicRecorderSweepsOnceAtStart) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1);
+  subject.Reinduction(kC1D1, 1, 1.818, {{"dexamethasone", 1, 22}});
+  Commit(subject.events());
+  SetToday(kC1D1 + 27);
+  DeviationRecorder recorder(timelines_.get(), store_.get(), std::chrono::seconds(3600));
+  recorder.WaitIdle();
+  ASSERT_EQ(Derived().size(), 1u);
+  EXPECT_EQ(Derived()[0].protocol_deviation().finding().code(), kDoseMissed);
+}
+
+}  // namespace
+}  // namespace trialgate::schedule
