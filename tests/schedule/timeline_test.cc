@@ -6,11 +6,13 @@
 #include <map>
 #include <random>
 
+#include "fhir-profiles/embedded.h"
 #include "gateway/schedule/bsa.h"
 #include "gateway/schedule/finding_codes.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "mappers/study.h"
 #include "tests/schedule/subject_builder.h"
 
 namespace trialgate::schedule {
@@ -452,6 +454,36 @@ TEST(TimelineTest, ShuffledArrivalGivesTheSameTimeline) {
     differencer.ReportDifferencesToString(&difference);
     EXPECT_TRUE(differencer.Compare(in_order, shuffled)) << "seed " << seed << ": " << difference;
   }
+}
+
+// Another study's schedule is another file: the same engine, with cycles of 21 days, dexamethasone
+// on days 1, 8 and 15 only and a tolerance of 20%, follows the edited data with no code change.
+TEST(TimelineTest, AnotherScheduleIsOnlyData) {
+  auto study = mappers::Study::FromFiles(profiles::EmbeddedStudyFiles("krd-asct2"));
+  ASSERT_TRUE(study.ok()) << study.status();
+  std::string text = (*study)->schedule_json();
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"\"cycles\": 6,\n      \"cycleLengthDays\": 28", "\"cycles\": 4, \"cycleLengthDays\": 21"},
+           {"\"days\": [1, 8, 15, 22]", "\"days\": [1, 8, 15]"},
+           {"\"doseTolerancePercent\": 10", "\"doseTolerancePercent\": 20"}}) {
+    const size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  }
+  auto other = Schedule::Parse(text, **study);
+  ASSERT_TRUE(other.ok()) << other.status();
+
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1);
+  subject.Reinduction(kC1D1, 1, 1.818, {{"dexamethasone", 1, 22}, {"lenalidomide", 1, 2}});
+  subject.Dose("lenalidomide", kC1D1 + 1, 29);  // +16%: out of tolerance for KRD-ASCT2 only
+  // Day 22 is cycle 2's day 1 here: due on 2026-01-26, late beyond the window 4 days later.
+  EXPECT_THAT(Codes(Build(subject.events(), kC1D1 + 21 + 3, *other)), IsEmpty());
+  const v1::Timeline late = Build(subject.events(), kC1D1 + 21 + 4, *other);
+  ASSERT_THAT(Codes(late), ElementsAre(kCycleDelayed)) << Describe(late);
+  EXPECT_THAT(late.findings(0).finding().text(), HasSubstr("cycle 2 was due on 2026-01-26"));
+  // The embedded schedule, on the same events by day 21, sees the dose out of its tolerance.
+  EXPECT_THAT(Codes(Build(subject.events(), kC1D1 + 20)), ElementsAre(kDoseOutOfTolerance));
 }
 
 }  // namespace
