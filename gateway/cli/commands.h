@@ -39,6 +39,21 @@ struct TimelineOptions {
   std::string subject;  // the study subject id
 };
 
+struct DestinationsOptions {
+  std::string target = kDefaultTarget;
+};
+
+struct DeadLettersOptions {
+  std::string target = kDefaultTarget;
+  std::string action;                // "list", "replay" or "discard"
+  std::string destination;           // list: optional filter; replay/discard: required
+  std::string subject;               // optional: only this study subject's
+  std::vector<uint64_t> sequences;   // replay/discard: these dead letters
+  bool all = false;                  // replay/discard: every (not discarded) one
+  bool include_discarded = false;    // list
+  uint32_t limit = 0;                // list; 0: no limit
+};
+
 struct BenchOptions {
   std::string target = kDefaultTarget;
   std::string mode = "stream";  // "stream" or "unary"
@@ -55,6 +70,8 @@ int RunPull(const PullOptions& options);
 int RunValidate(const ValidateOptions& options);
 int RunTimeline(const TimelineOptions& options);
 int RunBench(const BenchOptions& options);
+int RunDestinations(const DestinationsOptions& options);
+int RunDeadLetters(const DeadLettersOptions& options);
 
 }  // namespace trialgate::cli
 

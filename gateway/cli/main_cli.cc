@@ -1,5 +1,7 @@
 #include "gateway/cli/main_cli.h"
 
+#include <iostream>
+
 #include "CLI/CLI.hpp"
 #include "gateway/cli/commands.h"
 
@@ -80,6 +82,44 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   bench_command->add_option("--source", bench.source, "Sending system id")->capture_default_str();
 
+  DestinationsOptions destinations;
+  CLI::App* destinations_command = app.add_subcommand(
+      "destinations", "Print each downstream destination's progress as a JSON line: cursor, "
+                      "lag in events and seconds, last error, next attempt");
+  destinations_command->add_option("--target", destinations.target, "Gateway address")
+      ->capture_default_str();
+
+  DeadLettersOptions dead_letters;
+  CLI::App* dead_letters_command = app.add_subcommand(
+      "deadletters", "List, replay or discard events a destination did not take");
+  dead_letters_command->require_subcommand(1);
+  CLI::App* list_command = dead_letters_command->add_subcommand(
+      "list", "Print dead letters as JSON lines, in (destination, sequence) order");
+  list_command->add_option("--destination", dead_letters.destination, "Only this destination");
+  list_command->add_option("--subject", dead_letters.subject, "Only this study subject");
+  list_command->add_flag("--include-discarded", dead_letters.include_discarded,
+                         "Also those already discarded");
+  list_command->add_option("--limit", dead_letters.limit, "At most this many (0: no limit)");
+  for (const char* action : {"replay", "discard"}) {
+    CLI::App* command = dead_letters_command->add_subcommand(
+        action, std::string(action) == "replay"
+                    ? "Put dead letters back into their destination's outbox: delivered next, "
+                      "in sequence order"
+                    : "Mark dead letters discarded: never delivered, kept on record");
+    command->add_option("--destination", dead_letters.destination, "Destination name")
+        ->required();
+    auto* sequences = command->add_option("--sequence", dead_letters.sequences,
+                                          "A dead letter's sequence (repeatable)");
+    auto* all = command->add_flag("--all", dead_letters.all, "Every dead letter of the destination");
+    sequences->excludes(all);
+    command->add_option("--subject", dead_letters.subject, "With --all: only this study subject")
+        ->needs(all);
+  }
+  for (CLI::App* command : dead_letters_command->get_subcommands({})) {
+    command->add_option("--target", dead_letters.target, "Gateway address")
+        ->capture_default_str();
+  }
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve_command->parsed()) return RunServe(serve);
@@ -87,6 +127,17 @@ int Main(int argc, char** argv) {
   if (pull_command->parsed()) return RunPull(pull);
   if (validate_command->parsed()) return RunValidate(validate);
   if (timeline_command->parsed()) return RunTimeline(timeline);
+  if (destinations_command->parsed()) return RunDestinations(destinations);
+  if (dead_letters_command->parsed()) {
+    for (CLI::App* command : dead_letters_command->get_subcommands()) {
+      dead_letters.action = command->get_name();
+    }
+    if (dead_letters.action != "list" && dead_letters.sequences.empty() && !dead_letters.all) {
+      std::cerr << "deadletters " << dead_letters.action << ": give --sequence N or --all\n";
+      return 2;
+    }
+    return RunDeadLetters(dead_letters);
+  }
   return RunBench(bench);
 }
 

@@ -48,6 +48,11 @@ int RunServe(const ServeOptions& options) {
         config.data_dir);
   }
   for (const std::string& warning : (*server)->definition_warnings()) spdlog::warn("{}", warning);
+  for (const std::string& warning : (*server)->delivery_warnings()) spdlog::warn("{}", warning);
+  for (const config::DestinationConfig& destination : config.destinations) {
+    spdlog::info("forwarding to destination {} at {}{}", destination.name, destination.address,
+                 destination.insecure ? " (plaintext: insecure)" : " (TLS)");
+  }
   spdlog::info("study {} loaded; store {}/trialgate.db", config.study, config.data_dir);
   // The one line on stdout, for scripts and tests that start the server on port 0.
   std::cout << "trialgate listening on " << (*server)->address() << std::endl;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "fhir-profiles/embedded.h"
+#include "gateway/config/destination_config.h"
 #include "gateway/pipeline/json_decoder.h"
 #include "rapidjson/document.h"
 
@@ -146,6 +147,8 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
       } else {
         status = Invalid(path, "deviationSweepSeconds must be an integer >= 0");
       }
+    } else if (key == "destinations") {
+      status = ReadDestinations(member.value, path, &config.destinations);
     } else if (key == "requireStudyProfiles") {
       if (member.value.IsBool()) {
         config.require_study_profiles = member.value.GetBool();

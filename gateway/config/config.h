@@ -4,8 +4,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "gateway/config/destination_config.h"
 #include "gateway/pipeline/json_decoder.h"
 #include "mappers/study.h"
 
@@ -36,6 +38,8 @@ struct Config {
   // Check every resource of a type the study profiles (study.json "profiles") against that
   // profile, not only those that claim it in meta.profile.
   bool require_study_profiles = false;
+  // Downstream registries the events are forwarded to; none by default.
+  std::vector<DestinationConfig> destinations;
 };
 
 // Reads a JSON configuration file over the defaults. Unknown keys are errors, so a typo cannot

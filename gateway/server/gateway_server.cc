@@ -1,5 +1,6 @@
 #include "gateway/server/gateway_server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <mutex>
@@ -10,6 +11,8 @@
 #include "gateway/identity/pseudonymizer.h"
 #include "gateway/pipeline/pipeline.h"
 #include "gateway/schedule/deviation_recorder.h"
+#include "gateway/delivery/forwarder.h"
+#include "gateway/server/delivery_service.h"
 #include "gateway/server/feed_service.h"
 #include "gateway/server/gateway_service.h"
 #include "gateway/server/study_service.h"
@@ -42,8 +45,11 @@ class GatewayServerImpl final : public GatewayServer {
         config.pseudonymization_key_hex, config.data_dir, &development_key_);
     if (!key.ok()) return key.status();
 
+    store::SqliteStoreOptions store_options;
+    store_options.outbox_routes = delivery::OutboxRoutes(config.destinations);
     auto store = store::OpenSqliteEventStore(
-        (std::filesystem::path(config.data_dir) / "trialgate.db").string());
+        (std::filesystem::path(config.data_dir) / "trialgate.db").string(),
+        std::move(store_options));
     if (!store.ok()) return store.status();
     store_ = *std::move(store);
     absl::StatusOr<std::vector<store::EnrollmentRecord>> enrollments = store_->LoadEnrollments();
@@ -72,6 +78,7 @@ class GatewayServerImpl final : public GatewayServer {
     pipeline_ = std::make_unique<pipeline::Pipeline>(*study, std::move(options),
                                                      identity::Pseudonymizer(*key), &registry_,
                                                      store_.get());
+    if (absl::Status status = StartDelivery(config); !status.ok()) return status;
     gateway_service_ = std::make_unique<GatewayService>(pipeline_.get());
     feed_service_ = std::make_unique<FeedService>(store_.get());
     study_service_ = std::make_unique<StudyService>(timelines_.get());
@@ -90,6 +97,7 @@ class GatewayServerImpl final : public GatewayServer {
     builder.RegisterService(gateway_service_.get());
     builder.RegisterService(feed_service_.get());
     builder.RegisterService(study_service_.get());
+    builder.RegisterService(delivery_service_.get());
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen,
@@ -107,6 +115,7 @@ class GatewayServerImpl final : public GatewayServer {
   std::vector<std::string> definition_warnings() const override {
     return definitions_->profile_warnings();
   }
+  std::vector<std::string> delivery_warnings() const override { return delivery_warnings_; }
 
   void Shutdown() override {
     std::lock_guard<std::mutex> lock(shutdown_mu_);
@@ -122,6 +131,7 @@ class GatewayServerImpl final : public GatewayServer {
     // (the recorder stays, inert, for callbacks still draining), then close the store (it
     // drains what is queued) before the pipeline that feeds it goes away.
     if (recorder_ != nullptr) recorder_->Stop();
+    if (forwarder_ != nullptr) forwarder_->Stop();
     store_.reset();
   }
 
@@ -134,6 +144,31 @@ class GatewayServerImpl final : public GatewayServer {
   }
 
  private:
+  // A delivery worker per configured destination, and the operators' Delivery service. Outbox
+  // rows of a destination no longer configured are kept (and reported), never delivered.
+  absl::Status StartDelivery(const config::Config& config) {
+    if (!config.destinations.empty()) {
+      auto forwarder = delivery::Forwarder::Start(config.destinations, store_.get(), store_.get());
+      if (!forwarder.ok()) return forwarder.status();
+      forwarder_ = *std::move(forwarder);
+    }
+    delivery_service_ =
+        std::make_unique<DeliveryService>(config.destinations, store_.get(), forwarder_.get());
+    auto progress = store_->Progress({});
+    if (!progress.ok()) return progress.status();
+    for (const store::DestinationProgress& entry : *progress) {
+      const bool configured =
+          std::any_of(config.destinations.begin(), config.destinations.end(),
+                      [&](const config::DestinationConfig& d) { return d.name == entry.destination; });
+      if (!configured && entry.pending_events > 0) {
+        delivery_warnings_.push_back(absl::StrCat(
+            "destination '", entry.destination, "' is no longer configured; its outbox keeps ",
+            entry.pending_events, " undelivered events until it is configured again"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
   // The schedule engine, when the study has a schedule.json: a malformed one stops the start.
   absl::Status StartSchedule(const config::Config& config, const mappers::Study& study,
                              schedule::Clock clock) {
@@ -162,7 +197,7 @@ class GatewayServerImpl final : public GatewayServer {
   std::string address_;
   bool development_key_ = false;
   identity::EnrollmentRegistry registry_;
-  std::unique_ptr<store::EventStore> store_;
+  std::unique_ptr<store::SqliteEventStore> store_;
   std::unique_ptr<validation::ProfileSet> definitions_;  // the R4 StructureDefinitions, compiled
   std::unique_ptr<validation::Validator> validator_;
   std::unique_ptr<pipeline::Pipeline> pipeline_;
@@ -171,6 +206,9 @@ class GatewayServerImpl final : public GatewayServer {
   std::unique_ptr<schedule::SubjectTimelines> timelines_;
   std::unique_ptr<schedule::DeviationRecorder> recorder_;
   std::unique_ptr<StudyService> study_service_;
+  std::unique_ptr<delivery::Forwarder> forwarder_;
+  std::unique_ptr<DeliveryService> delivery_service_;
+  std::vector<std::string> delivery_warnings_;
   std::unique_ptr<grpc::Server> server_;
   std::mutex shutdown_mu_;
   bool shut_down_ = false;

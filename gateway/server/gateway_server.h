@@ -12,7 +12,8 @@
 namespace trialgate::server {
 
 // The whole gateway in one process: store, identity registry, pipeline, schedule engine and the
-// gRPC services (Gateway, EventFeed, Study, health, reflection) listening on config.listen.
+// gRPC services (Gateway, EventFeed, Study, Delivery, health, reflection), and the delivery
+// workers forwarding events to the configured destinations, listening on config.listen.
 class GatewayServer {
  public:
   // Opens the store in config.data_dir (created if absent), loads the study (and its schedule)
@@ -31,6 +32,8 @@ class GatewayServer {
   virtual bool using_development_key() const = 0;
   // What of the study's profiles is not checked (see ProfileSet::profile_warnings).
   virtual std::vector<std::string> definition_warnings() const = 0;
+  // Delivery problems worth a log line at start (an outbox nobody delivers any more).
+  virtual std::vector<std::string> delivery_warnings() const = 0;
 
   // Blocks until the schedule engine has recorded the deviations of what was committed before
   // the call (derivations run on a thread of their own after each commit). For tests.
