@@ -6,7 +6,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <limits>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -16,54 +15,13 @@
 #include "absl/strings/string_view.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/store/ordered_runner.h"
+#include "gateway/store/sqlite_schema.h"
+#include "gateway/store/sqlite_util.h"
 
 namespace trialgate::store {
 namespace {
 
-// Bump with a migration step in CreateOrCheckSchema whenever the tables change.
-constexpr int kSchemaVersion = 1;
-
 // Every SQL text below is a constant; data only ever travels through bound parameters.
-constexpr char kCreateMetaSql[] =
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID";
-
-// Schema v1. `sources` holds every idempotency key ever committed, including those of writes
-// with no events, which `events` alone could not remember, and the sequence range its events
-// got: the one writer inserts a source's events back to back, so they are contiguous. AUTOINCREMENT
-// makes sequences strictly increasing and never reused, even if rows were ever deleted. `payload`
-// is the serialized Event without its sequence: the row's own key is the one source of truth for
-// the order. There is deliberately no index on event_id: ids are derived from the source key,
-// whose primary key already makes them unique, and a second index on random hex would make every
-// commit write as many scattered pages as it has events (measured: it dominated the WAL writes).
-// The index on subject_id serves the timeline (one subject's events). Its keys repeat (a subject
-// has many events), so a commit touches about one index page per subject in it, not per event;
-// an older file gets it on open, and an older build ignores it, so the schema version stays 1.
-constexpr char kCreateTablesSql[] = R"sql(
-CREATE TABLE IF NOT EXISTS sources (
-  source_key     TEXT PRIMARY KEY,
-  first_sequence INTEGER NOT NULL,
-  event_count    INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (
-  sequence   INTEGER PRIMARY KEY AUTOINCREMENT,
-  event_id   TEXT NOT NULL,
-  subject_id TEXT,
-  payload    BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_by_subject ON events(subject_id);
-CREATE TABLE IF NOT EXISTS enrollments (
-  site_id          TEXT NOT NULL,
-  patient_key_hmac TEXT NOT NULL,
-  subject_id       TEXT NOT NULL,
-  status           TEXT NOT NULL,
-  enrolled_on      TEXT NOT NULL,
-  PRIMARY KEY (site_id, patient_key_hmac)
-) WITHOUT ROWID;
-)sql";
-
-constexpr char kSelectSchemaVersionSql[] = "SELECT value FROM meta WHERE key = 'schema_version'";
-constexpr char kInsertSchemaVersionSql[] =
-    "INSERT INTO meta(key, value) VALUES ('schema_version', ?1)";
 constexpr char kSelectLastSequenceSql[] = "SELECT COALESCE(MAX(sequence), 0) FROM events";
 
 constexpr char kSelectSourceSql[] =
@@ -90,118 +48,6 @@ constexpr char kSelectEnrollmentsSql[] =
     "SELECT site_id, patient_key_hmac, subject_id, status, enrolled_on FROM enrollments "
     "ORDER BY site_id, patient_key_hmac";
 
-struct DbCloser {
-  void operator()(sqlite3* db) const { sqlite3_close(db); }
-};
-using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
-
-struct StmtFinalizer {
-  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-};
-using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
-
-// Resets a reused statement on every exit path, so it is ready to run again and holds no read
-// snapshot or bound pointer into caller data once the scope ends.
-class ScopedReset {
- public:
-  explicit ScopedReset(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  ScopedReset(const ScopedReset&) = delete;
-  ScopedReset& operator=(const ScopedReset&) = delete;
-  ~ScopedReset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-
- private:
-  sqlite3_stmt* stmt_;
-};
-
-// Maps a SQLite result to the most specific canonical code: conditions that may clear by
-// themselves (I/O, locks, disk full) are UNAVAILABLE, the rest INTERNAL.
-absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
-  std::string message = absl::StrCat(what, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc),
-                                     " (SQLite code ", rc, ")");
-  switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_IOERR:
-    case SQLITE_FULL:
-    case SQLITE_CANTOPEN:
-    case SQLITE_READONLY:
-    case SQLITE_PROTOCOL:
-      return absl::UnavailableError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
-
-absl::StatusOr<DbPtr> OpenConnection(const std::string& path, int flags,
-                                     std::chrono::milliseconds busy_timeout) {
-  sqlite3* raw = nullptr;
-  // NOMUTEX: each connection is used by one thread at a time (the writer, or one reader's caller).
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
-  DbPtr db(raw);  // sqlite3_open_v2 allocates a handle even when it fails; it must be closed.
-  if (rc != SQLITE_OK) {
-    return SqliteError(raw, rc, absl::StrCat("cannot open SQLite database '", path, "'"));
-  }
-  sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, static_cast<int>(std::min<int64_t>(
-                                busy_timeout.count(), std::numeric_limits<int>::max())));
-  return db;
-}
-
-absl::StatusOr<StmtPtr> Prepare(sqlite3* db, absl::string_view sql) {
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
-                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-  if (rc != SQLITE_OK) return SqliteError(db, rc, absl::StrCat("cannot prepare '", sql, "'"));
-  return StmtPtr(stmt);
-}
-
-// Runs a statement that returns no rows (or whose rows are not needed) and resets it.
-absl::Status Run(sqlite3* db, sqlite3_stmt* stmt, absl::string_view what) {
-  ScopedReset reset(stmt);
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db, rc, what);
-  return absl::OkStatus();
-}
-
-absl::Status Exec(sqlite3* db, const char* sql, absl::string_view what) {
-  char* error = nullptr;
-  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
-  if (rc == SQLITE_OK) return absl::OkStatus();
-  absl::Status status = SqliteError(db, rc, what);
-  sqlite3_free(error);
-  return status;
-}
-
-absl::Status BindText(sqlite3* db, sqlite3_stmt* stmt, int index, absl::string_view text) {
-  // SQLITE_STATIC: the text outlives the step; ScopedReset clears the binding afterwards.
-  int rc = sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
-  if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot bind text");
-  return absl::OkStatus();
-}
-
-absl::Status BindInt(sqlite3* db, sqlite3_stmt* stmt, int index, int64_t value) {
-  int rc = sqlite3_bind_int64(stmt, index, value);
-  if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot bind integer");
-  return absl::OkStatus();
-}
-
-int64_t ClampToInt64(uint64_t value) {
-  return static_cast<int64_t>(
-      std::min<uint64_t>(value, static_cast<uint64_t>(std::numeric_limits<int64_t>::max())));
-}
-
-std::string ColumnText(sqlite3_stmt* stmt, int column) {
-  const unsigned char* text = sqlite3_column_text(stmt, column);
-  if (text == nullptr) return std::string();
-  return std::string(reinterpret_cast<const char*>(text),
-                     static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
-}
-
 // Runs `sql` (a PRAGMA that answers one row) and returns its first column as text.
 absl::StatusOr<std::string> QueryPragma(sqlite3* db, absl::string_view sql) {
   ASSIGN_OR_RETURN(StmtPtr stmt, Prepare(db, sql));
@@ -225,44 +71,6 @@ absl::Status ConfigureDurability(sqlite3* db) {
         absl::StrCat("SQLite reports synchronous=", synchronous, " instead of 2 (FULL)"));
   }
   return absl::OkStatus();
-}
-
-absl::Status CreateOrCheckSchema(sqlite3* db) {
-  RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE", "cannot start the schema transaction"));
-  absl::Status status = [db]() -> absl::Status {
-    RETURN_IF_ERROR(Exec(db, kCreateMetaSql, "cannot create table meta"));
-    ASSIGN_OR_RETURN(StmtPtr select, Prepare(db, kSelectSchemaVersionSql));
-    int rc = sqlite3_step(select.get());
-    if (rc == SQLITE_ROW) {
-      int version = sqlite3_column_int(select.get(), 0);
-      if (version > kSchemaVersion) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("event store schema version ", version,
-                         " is newer than this build supports (", kSchemaVersion, ")"));
-      }
-      if (version < 1) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("event store has an invalid schema version '",
-                         ColumnText(select.get(), 0), "'"));
-      }
-      // Migrations from older versions go here once there is more than one.
-    } else if (rc != SQLITE_DONE) {
-      return SqliteError(db, rc, "cannot read the schema version");
-    }
-    const bool fresh = rc == SQLITE_DONE;
-    RETURN_IF_ERROR(Exec(db, kCreateTablesSql, "cannot create the event store tables"));
-    if (fresh) {
-      ASSIGN_OR_RETURN(StmtPtr insert, Prepare(db, kInsertSchemaVersionSql));
-      RETURN_IF_ERROR(BindInt(db, insert.get(), 1, kSchemaVersion));
-      RETURN_IF_ERROR(Run(db, insert.get(), "cannot record the schema version"));
-    }
-    return absl::OkStatus();
-  }();
-  if (!status.ok()) {
-    Exec(db, "ROLLBACK", "rollback").IgnoreError();
-    return status;
-  }
-  return Exec(db, "COMMIT", "cannot commit the schema");
 }
 
 absl::StatusOr<uint64_t> ReadLastSequence(sqlite3* db) {
