@@ -3,10 +3,13 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <future>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -15,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/store/ordered_runner.h"
+#include "gateway/store/sqlite_outbox.h"
 #include "gateway/store/sqlite_schema.h"
 #include "gateway/store/sqlite_util.h"
 
@@ -106,6 +110,26 @@ absl::Status ValidateRequest(const std::vector<SourceWrite>& writes) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateRoutes(const std::vector<OutboxRoute>& routes) {
+  std::set<std::string> names;
+  for (const OutboxRoute& route : routes) {
+    if (route.destination.empty() || !route.accepts) {
+      return absl::InvalidArgumentError("every outbox route needs a destination and an accepts");
+    }
+    if (!names.insert(route.destination).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("two outbox routes are named '", route.destination, "'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+int64_t WallClockUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // One read-only connection; WAL lets it read while the writer writes.
 class SqliteEventReader final : public EventReader {
  public:
@@ -184,10 +208,35 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   SqliteStoreStats Stats() const override;
   absl::Status Health() const override;
 
+  absl::StatusOr<std::unique_ptr<OutboxReader>> OpenOutboxReader() override;
+  absl::Status Settle(DeliverySettlement settlement) override;
+  absl::StatusOr<std::vector<DestinationProgress>> Progress(
+      const std::vector<std::string>& destinations) override;
+  absl::StatusOr<std::vector<DeadLetterRecord>> ListDeadLetters(
+      const DeadLetterQuery& query) override;
+  absl::StatusOr<size_t> ReplayDeadLetters(const DeadLetterSelection& selection) override;
+  absl::StatusOr<size_t> DiscardDeadLetters(const DeadLetterSelection& selection) override;
+
  private:
+  // An outbox write as the writer runs it: inside its savepoint, at the group's time; returns
+  // how many rows it changed.
+  using OutboxWrite = std::function<absl::StatusOr<size_t>(OutboxWriter&, int64_t now_unix_ms)>;
+
+  // One entry of the writer's queue: a Commit(), or an outbox write when `outbox_write` is set.
   struct Request {
     std::vector<SourceWrite> writes;
     CommitCallback done;
+    OutboxWrite outbox_write;
+    // The outbox writer's caller waits on this; set on the writer thread.
+    std::promise<absl::StatusOr<size_t>> outbox_done;
+    // Events, or outbox rows named: what max_group_events bounds.
+    size_t weight = 0;
+  };
+
+  // What one request got. Commits: `commit`. Outbox writes: commit.status and `changed`.
+  struct RequestResult {
+    CommitResult commit;
+    size_t changed = 0;
   };
 
   // What a committed group changes in the shared state.
@@ -205,9 +254,20 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   std::vector<Request> TakeGroup();
   // Writes `group` in one transaction. OK: (*results)[i] answers group[i] and the data is
   // durable. Non-OK: the transaction was rolled back and the status answers every request.
-  absl::Status WriteGroup(std::vector<Request>& group, std::vector<CommitResult>* results,
+  absl::Status WriteGroup(std::vector<Request>& group, std::vector<RequestResult>* results,
                           GroupOutcome* outcome);
-  absl::Status WriteSource(SourceWrite& write, SourceResult* result, GroupOutcome* outcome);
+  // Runs `write` inside the request savepoint. A request-local failure is rolled back alone and
+  // left in *request_status; any other failure is returned, to fail the whole group.
+  absl::Status WriteInSavepoint(const std::function<absl::Status()>& write,
+                                absl::Status* request_status);
+  absl::Status WriteCommit(Request& request, int64_t now_unix_ms, CommitResult* result,
+                           GroupOutcome* outcome);
+  absl::Status WriteSource(SourceWrite& write, int64_t now_unix_ms, SourceResult* result,
+                           GroupOutcome* outcome);
+  // Queues an outbox write and waits until it is durable, or failed without effect.
+  absl::StatusOr<size_t> RunOutboxWrite(OutboxWrite write, size_t weight);
+  absl::StatusOr<DbPtr> OpenReadConnection() const;
+  int64_t NowUnixMs() const;
   // Fills *result with the stored source's events when `source_key` is already stored.
   absl::StatusOr<bool> FindStoredSource(const std::string& source_key, SourceResult* result);
 
@@ -227,6 +287,7 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   StmtPtr select_source_events_;
   StmtPtr insert_event_;
   StmtPtr upsert_enrollment_;
+  std::unique_ptr<OutboxWriter> outbox_writer_;
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;      // the writer waits here for requests or stop
@@ -252,6 +313,7 @@ absl::StatusOr<std::unique_ptr<SqliteEventStoreImpl>> SqliteEventStoreImpl::Open
   if (options.busy_timeout.count() < 0) {
     return absl::InvalidArgumentError("busy_timeout must not be negative");
   }
+  RETURN_IF_ERROR(ValidateRoutes(options.outbox_routes));
   if (sqlite3_threadsafe() == 0) {
     return absl::FailedPreconditionError("the linked SQLite was built without thread support");
   }
@@ -282,6 +344,7 @@ absl::Status SqliteEventStoreImpl::PrepareStatements() {
   ASSIGN_OR_RETURN(select_source_events_, Prepare(db, kSelectSourceEventsSql));
   ASSIGN_OR_RETURN(insert_event_, Prepare(db, kInsertEventSql));
   ASSIGN_OR_RETURN(upsert_enrollment_, Prepare(db, kUpsertEnrollmentSql));
+  ASSIGN_OR_RETURN(outbox_writer_, OutboxWriter::Prepare(db));
   return absl::OkStatus();
 }
 
@@ -297,15 +360,33 @@ SqliteEventStoreImpl::~SqliteEventStoreImpl() {
 }
 
 void SqliteEventStoreImpl::Commit(std::vector<SourceWrite> writes, CommitCallback done) {
+  Request request;
+  request.weight = CountEvents(writes);
+  request.writes = std::move(writes);
+  request.done = std::move(done);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!writer_done_) {
-      queue_.push_back(Request{std::move(writes), std::move(done)});
+      queue_.push_back(std::move(request));
       work_cv_.notify_one();
       return;
     }
   }
-  if (done) done(CommitResult{absl::UnavailableError("event store closing"), {}});
+  if (request.done) request.done(CommitResult{absl::UnavailableError("event store closing"), {}});
+}
+
+absl::StatusOr<size_t> SqliteEventStoreImpl::RunOutboxWrite(OutboxWrite write, size_t weight) {
+  Request request;
+  request.outbox_write = std::move(write);
+  request.weight = weight;
+  std::future<absl::StatusOr<size_t>> done = request.outbox_done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (writer_done_) return absl::UnavailableError("event store closing");
+    queue_.push_back(std::move(request));
+    work_cv_.notify_one();
+  }
+  return done.get();
 }
 
 std::vector<SqliteEventStoreImpl::Request> SqliteEventStoreImpl::TakeGroup() {
@@ -318,7 +399,7 @@ std::vector<SqliteEventStoreImpl::Request> SqliteEventStoreImpl::TakeGroup() {
   }
   size_t events = 0;
   while (!queue_.empty() && group.size() < options_.max_group_requests) {
-    const size_t next = CountEvents(queue_.front().writes);
+    const size_t next = queue_.front().weight;
     if (!group.empty() && events + next > options_.max_group_events) break;
     events += next;
     group.push_back(std::move(queue_.front()));
@@ -337,12 +418,12 @@ void SqliteEventStoreImpl::WriterLoop() {
       std::lock_guard<std::mutex> lock(mu_);
       health = health_;
     }
-    std::vector<CommitResult> results(group.size());
+    std::vector<RequestResult> results(group.size());
     GroupOutcome outcome;
     absl::Status group_status = health;  // a failed store writes nothing: fail fast
     if (health.ok()) group_status = WriteGroup(group, &results, &outcome);
     if (!group_status.ok()) {
-      for (CommitResult& result : results) result = CommitResult{group_status, {}};
+      for (RequestResult& result : results) result = RequestResult{{group_status, {}}, 0};
     }
 
     // Publish before any callback runs, so a caller that was told "durable" also sees the new
@@ -359,8 +440,9 @@ void SqliteEventStoreImpl::WriterLoop() {
         health_ = absl::UnavailableError(absl::StrCat(
             "event store failed and accepts no writes until reopened: ", group_status.message()));
       }
-      for (const CommitResult& result : results) {
-        if (result.status.ok()) {
+      for (size_t i = 0; i < group.size(); ++i) {
+        if (group[i].outbox_write) continue;  // the counters are about Commit()
+        if (results[i].commit.status.ok()) {
           ++stats_.commits;
         } else {
           ++stats_.failed_commits;
@@ -369,12 +451,27 @@ void SqliteEventStoreImpl::WriterLoop() {
     }
     if (outcome.last_sequence != 0) sequence_cv_.notify_all();
 
+    // Outbox writers wait in a thread of their own: wake them here rather than through the
+    // callback thread, so that one waiting there (a commit callback that settles) cannot block it.
+    std::vector<CommitCallback> callbacks;
+    std::vector<CommitResult> commit_results;
+    callbacks.reserve(group.size());
+    commit_results.reserve(group.size());
+    for (size_t i = 0; i < group.size(); ++i) {
+      RequestResult& result = results[i];
+      if (group[i].outbox_write) {
+        group[i].outbox_done.set_value(
+            result.commit.status.ok() ? absl::StatusOr<size_t>(result.changed)
+                                      : absl::StatusOr<size_t>(result.commit.status));
+        continue;
+      }
+      callbacks.push_back(std::move(group[i].done));
+      commit_results.push_back(std::move(result.commit));
+    }
     // On the callback thread, in request order, while this thread writes the next group; and
     // outside the lock, since a callback may call back into the store (Commit, LastSequence).
-    std::vector<CommitCallback> callbacks;
-    callbacks.reserve(group.size());
-    for (Request& request : group) callbacks.push_back(std::move(request.done));
-    callbacks_.Post([callbacks = std::move(callbacks), results = std::move(results)]() mutable {
+    callbacks_.Post([callbacks = std::move(callbacks),
+                     results = std::move(commit_results)]() mutable {
       for (size_t i = 0; i < callbacks.size(); ++i) {
         if (callbacks[i]) callbacks[i](std::move(results[i]));
       }
@@ -384,35 +481,25 @@ void SqliteEventStoreImpl::WriterLoop() {
 }
 
 absl::Status SqliteEventStoreImpl::WriteGroup(std::vector<Request>& group,
-                                              std::vector<CommitResult>* results,
+                                              std::vector<RequestResult>* results,
                                               GroupOutcome* outcome) {
   sqlite3* db = db_.get();
   absl::Status status = [&]() -> absl::Status {
     RETURN_IF_ERROR(Run(db, begin_.get(), "cannot begin the write transaction"));
+    // One time for the whole transaction: its rows became durable together.
+    const int64_t now = NowUnixMs();
     for (size_t i = 0; i < group.size(); ++i) {
-      CommitResult& result = (*results)[i];
-      result.status = ValidateRequest(group[i].writes);
-      if (!result.status.ok()) continue;
-
-      // A savepoint per request keeps one request's bad data from sinking the group.
-      RETURN_IF_ERROR(Run(db, savepoint_.get(), "cannot open a savepoint"));
-      GroupOutcome request_outcome;
-      result.results.resize(group[i].writes.size());
-      for (size_t j = 0; j < group[i].writes.size() && result.status.ok(); ++j) {
-        result.status = WriteSource(group[i].writes[j], &result.results[j], &request_outcome);
-      }
-      if (result.status.ok()) {
-        outcome->delta.source_writes += request_outcome.delta.source_writes;
-        outcome->delta.duplicates += request_outcome.delta.duplicates;
-        outcome->delta.events_written += request_outcome.delta.events_written;
-        outcome->last_sequence = std::max(outcome->last_sequence, request_outcome.last_sequence);
-      } else if (IsRequestLocal(result.status)) {
-        result.results.clear();
-        RETURN_IF_ERROR(Run(db, rollback_to_.get(), "cannot roll back to the savepoint"));
+      RequestResult& result = (*results)[i];
+      if (group[i].outbox_write) {
+        RETURN_IF_ERROR(WriteInSavepoint(
+            [&]() -> absl::Status {
+              ASSIGN_OR_RETURN(result.changed, group[i].outbox_write(*outbox_writer_, now));
+              return absl::OkStatus();
+            },
+            &result.commit.status));
       } else {
-        return result.status;
+        RETURN_IF_ERROR(WriteCommit(group[i], now, &result.commit, outcome));
       }
-      RETURN_IF_ERROR(Run(db, release_.get(), "cannot release the savepoint"));
     }
     if (options_.before_commit_for_testing) RETURN_IF_ERROR(options_.before_commit_for_testing());
     return Run(db, commit_.get(), "cannot commit the write transaction");
@@ -428,8 +515,47 @@ absl::Status SqliteEventStoreImpl::WriteGroup(std::vector<Request>& group,
   return absl::OkStatus();
 }
 
-absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, SourceResult* result,
-                                               GroupOutcome* outcome) {
+absl::Status SqliteEventStoreImpl::WriteInSavepoint(const std::function<absl::Status()>& write,
+                                                    absl::Status* request_status) {
+  // A savepoint per request keeps one request's bad data from sinking the group.
+  sqlite3* db = db_.get();
+  RETURN_IF_ERROR(Run(db, savepoint_.get(), "cannot open a savepoint"));
+  *request_status = write();
+  if (!request_status->ok()) {
+    if (!IsRequestLocal(*request_status)) return *request_status;
+    RETURN_IF_ERROR(Run(db, rollback_to_.get(), "cannot roll back to the savepoint"));
+  }
+  return Run(db, release_.get(), "cannot release the savepoint");
+}
+
+absl::Status SqliteEventStoreImpl::WriteCommit(Request& request, int64_t now_unix_ms,
+                                               CommitResult* result, GroupOutcome* outcome) {
+  result->status = ValidateRequest(request.writes);
+  if (!result->status.ok()) return absl::OkStatus();
+  GroupOutcome request_outcome;
+  RETURN_IF_ERROR(WriteInSavepoint(
+      [&]() -> absl::Status {
+        result->results.resize(request.writes.size());
+        for (size_t j = 0; j < request.writes.size(); ++j) {
+          RETURN_IF_ERROR(
+              WriteSource(request.writes[j], now_unix_ms, &result->results[j], &request_outcome));
+        }
+        return absl::OkStatus();
+      },
+      &result->status));
+  if (!result->status.ok()) {
+    result->results.clear();
+    return absl::OkStatus();
+  }
+  outcome->delta.source_writes += request_outcome.delta.source_writes;
+  outcome->delta.duplicates += request_outcome.delta.duplicates;
+  outcome->delta.events_written += request_outcome.delta.events_written;
+  outcome->last_sequence = std::max(outcome->last_sequence, request_outcome.last_sequence);
+  return absl::OkStatus();
+}
+
+absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, int64_t now_unix_ms,
+                                               SourceResult* result, GroupOutcome* outcome) {
   sqlite3* db = db_.get();
   // The one writer is the only one who inserts sources, so a look-up then an insert cannot race;
   // the look-up also sees keys written earlier in the same group.
@@ -461,6 +587,13 @@ absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, SourceResult*
     result->sequences.push_back(sequence);
     ++outcome->delta.events_written;
     outcome->last_sequence = std::max(outcome->last_sequence, sequence);
+    // With no routes the loop is empty: the commit path pays nothing for forwarding.
+    if (!options_.outbox_routes.empty()) event.set_sequence(sequence);  // routes see it whole
+    for (const OutboxRoute& route : options_.outbox_routes) {
+      if (route.accepts(event)) {
+        RETURN_IF_ERROR(outbox_writer_->Enqueue(route.destination, sequence, now_unix_ms));
+      }
+    }
   }
   {
     sqlite3_stmt* stmt = insert_source_.get();
@@ -550,9 +683,65 @@ absl::StatusOr<std::vector<EnrollmentRecord>> SqliteEventStoreImpl::LoadEnrollme
   return enrollments;
 }
 
+absl::StatusOr<DbPtr> SqliteEventStoreImpl::OpenReadConnection() const {
+  return OpenConnection(path_, SQLITE_OPEN_READONLY, options_.busy_timeout);
+}
+
+int64_t SqliteEventStoreImpl::NowUnixMs() const {
+  return options_.now_unix_ms ? options_.now_unix_ms() : WallClockUnixMs();
+}
+
+absl::StatusOr<std::unique_ptr<OutboxReader>> SqliteEventStoreImpl::OpenOutboxReader() {
+  ASSIGN_OR_RETURN(DbPtr db, OpenReadConnection());
+  return NewSqliteOutboxReader(std::move(db));
+}
+
+absl::Status SqliteEventStoreImpl::Settle(DeliverySettlement settlement) {
+  RETURN_IF_ERROR(ValidateSettlement(settlement));
+  const size_t weight = settlement.delivered.size() + settlement.dead.size();
+  return RunOutboxWrite(
+             [settlement = std::move(settlement)](OutboxWriter& writer, int64_t now) {
+               return writer.Settle(settlement, now);
+             },
+             weight)
+      .status();
+}
+
+absl::StatusOr<size_t> SqliteEventStoreImpl::ReplayDeadLetters(
+    const DeadLetterSelection& selection) {
+  RETURN_IF_ERROR(ValidateSelection(selection));
+  return RunOutboxWrite(
+      [selection](OutboxWriter& writer, int64_t now) { return writer.Replay(selection, now); },
+      selection.sequences.size());
+}
+
+absl::StatusOr<size_t> SqliteEventStoreImpl::DiscardDeadLetters(
+    const DeadLetterSelection& selection) {
+  RETURN_IF_ERROR(ValidateSelection(selection));
+  return RunOutboxWrite(
+      [selection](OutboxWriter& writer, int64_t now) { return writer.Discard(selection, now); },
+      selection.sequences.size());
+}
+
+// Operator and metrics calls, not a hot path: a short-lived connection each keeps them
+// thread-safe without a lock and the writer's connection private.
+absl::StatusOr<std::vector<DestinationProgress>> SqliteEventStoreImpl::Progress(
+    const std::vector<std::string>& destinations) {
+  ASSIGN_OR_RETURN(DbPtr db, OpenReadConnection());
+  return ReadProgress(db.get(), destinations);
+}
+
+absl::StatusOr<std::vector<DeadLetterRecord>> SqliteEventStoreImpl::ListDeadLetters(
+    const DeadLetterQuery& query) {
+  ASSIGN_OR_RETURN(DbPtr db, OpenReadConnection());
+  return ReadDeadLetters(db.get(), query);
+}
+
 SqliteStoreStats SqliteEventStoreImpl::Stats() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return stats_;
+  SqliteStoreStats stats = stats_;
+  stats.queued_requests = queue_.size();
+  return stats;
 }
 
 absl::Status SqliteEventStoreImpl::Health() const {

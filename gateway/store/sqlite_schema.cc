@@ -8,7 +8,16 @@ namespace trialgate::store {
 namespace {
 
 // Bump with a migration step in CreateOrCheckSchema whenever the tables change.
-constexpr int kSchemaVersion = 1;
+//
+// v2 adds the forwarding tables (outbox, dead_letters, destinations). A v1 build could read and
+// write a v2 file as it is (it ignores tables it does not know), and that is why the version is
+// bumped anyway: it would go on committing events without their outbox rows, and those events
+// would silently never reach a destination. A v1 build refuses a v2 file instead, so going back
+// is a conscious step: an operator who must can set meta.schema_version to 1 with sqlite3,
+// knowing that events committed by the old build are not forwarded. Opening a v1 file upgrades
+// it in place: the new tables start empty, and the events already in it are not enqueued (an
+// event gets its outbox rows when it is committed, from the routes configured then).
+constexpr int kSchemaVersion = 2;
 
 // Every SQL text below is a constant; data only ever travels through bound parameters.
 constexpr char kCreateMetaSql[] =
@@ -24,7 +33,8 @@ constexpr char kCreateMetaSql[] =
 // commit write as many scattered pages as it has events (measured: it dominated the WAL writes).
 // The index on subject_id serves the timeline (one subject's events). Its keys repeat (a subject
 // has many events), so a commit touches about one index page per subject in it, not per event;
-// an older file gets it on open, and an older build ignores it, so the schema version stays 1.
+// an older file gets it on open, and an older build ignores it harmlessly: it needed no new
+// version.
 constexpr char kCreateTablesSql[] = R"sql(
 CREATE TABLE IF NOT EXISTS sources (
   source_key     TEXT PRIMARY KEY,
@@ -48,9 +58,60 @@ CREATE TABLE IF NOT EXISTS enrollments (
 ) WITHOUT ROWID;
 )sql";
 
+// Schema v2: forwarding to downstream registries (outbox.h). `outbox` holds one row per event
+// still owed to a destination; its key (destination, sequence) is the order a destination's
+// events are read in, so reading a destination's next batch is one range scan and no index is
+// needed. The event itself is not copied: `sequence` joins `events`. `dead_letters` keeps the
+// rows given up on, with what an operator needs to decide without decoding the payload
+// (event_kind is the payload's field name); discarded_at stays NULL unless discarded.
+// `destinations` keeps what outlives the rows: cursor = highest sequence ever acknowledged,
+// delivered = how many were. Times are Unix milliseconds.
+constexpr char kCreateOutboxTablesSql[] = R"sql(
+CREATE TABLE IF NOT EXISTS outbox (
+  destination TEXT NOT NULL,
+  sequence    INTEGER NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  PRIMARY KEY (destination, sequence)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dead_letters (
+  destination      TEXT NOT NULL,
+  sequence         INTEGER NOT NULL,
+  event_id         TEXT NOT NULL,
+  subject_id       TEXT NOT NULL,
+  event_kind       TEXT NOT NULL,
+  code             INTEGER NOT NULL,
+  reason           TEXT NOT NULL,
+  attempts         INTEGER NOT NULL,
+  enqueued_at      INTEGER NOT NULL,
+  dead_lettered_at INTEGER NOT NULL,
+  discarded_at     INTEGER,
+  PRIMARY KEY (destination, sequence)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS destinations (
+  name      TEXT PRIMARY KEY,
+  cursor    INTEGER NOT NULL,
+  delivered INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr char kSelectSchemaVersionSql[] = "SELECT value FROM meta WHERE key = 'schema_version'";
-constexpr char kInsertSchemaVersionSql[] =
-    "INSERT INTO meta(key, value) VALUES ('schema_version', ?1)";
+constexpr char kWriteSchemaVersionSql[] =
+    "INSERT INTO meta(key, value) VALUES ('schema_version', ?1) "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+
+// The version recorded in the file; 0 for a new database.
+absl::StatusOr<int> ReadSchemaVersion(sqlite3* db) {
+  ASSIGN_OR_RETURN(StmtPtr select, Prepare(db, kSelectSchemaVersionSql));
+  const int rc = sqlite3_step(select.get());
+  if (rc == SQLITE_DONE) return 0;
+  if (rc != SQLITE_ROW) return SqliteError(db, rc, "cannot read the schema version");
+  const int version = sqlite3_column_int(select.get(), 0);
+  if (version < 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "event store has an invalid schema version '", ColumnText(select.get(), 0), "'"));
+  }
+  return version;
+}
 
 }  // namespace
 
@@ -58,30 +119,19 @@ absl::Status CreateOrCheckSchema(sqlite3* db) {
   RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE", "cannot start the schema transaction"));
   absl::Status status = [db]() -> absl::Status {
     RETURN_IF_ERROR(Exec(db, kCreateMetaSql, "cannot create table meta"));
-    ASSIGN_OR_RETURN(StmtPtr select, Prepare(db, kSelectSchemaVersionSql));
-    int rc = sqlite3_step(select.get());
-    if (rc == SQLITE_ROW) {
-      int version = sqlite3_column_int(select.get(), 0);
-      if (version > kSchemaVersion) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("event store schema version ", version,
-                         " is newer than this build supports (", kSchemaVersion, ")"));
-      }
-      if (version < 1) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("event store has an invalid schema version '",
-                         ColumnText(select.get(), 0), "'"));
-      }
-      // Migrations from older versions go here once there is more than one.
-    } else if (rc != SQLITE_DONE) {
-      return SqliteError(db, rc, "cannot read the schema version");
+    ASSIGN_OR_RETURN(const int version, ReadSchemaVersion(db));
+    if (version > kSchemaVersion) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("event store schema version ", version,
+                       " is newer than this build supports (", kSchemaVersion, ")"));
     }
-    const bool fresh = rc == SQLITE_DONE;
+    // Every step is idempotent (IF NOT EXISTS), so a new file and an upgrade take the same path.
     RETURN_IF_ERROR(Exec(db, kCreateTablesSql, "cannot create the event store tables"));
-    if (fresh) {
-      ASSIGN_OR_RETURN(StmtPtr insert, Prepare(db, kInsertSchemaVersionSql));
-      RETURN_IF_ERROR(BindInt(db, insert.get(), 1, kSchemaVersion));
-      RETURN_IF_ERROR(Run(db, insert.get(), "cannot record the schema version"));
+    RETURN_IF_ERROR(Exec(db, kCreateOutboxTablesSql, "cannot create the outbox tables"));
+    if (version < kSchemaVersion) {
+      ASSIGN_OR_RETURN(StmtPtr write, Prepare(db, kWriteSchemaVersionSql));
+      RETURN_IF_ERROR(BindInt(db, write.get(), 1, kSchemaVersion));
+      RETURN_IF_ERROR(Run(db, write.get(), "cannot record the schema version"));
     }
     return absl::OkStatus();
   }();
