@@ -51,7 +51,9 @@ struct DeadLetterRecord {
 struct DeliverySettlement {
   std::string destination;
   std::vector<uint64_t> delivered;
-  std::vector<DeadLetterRecord> dead;  // destination and sequence must match an outbox row
+  // Destination (empty, or the settlement's) and sequence name an outbox row. The store keeps
+  // code, reason and attempts, and fills in the rest from the stored event and its clock.
+  std::vector<DeadLetterRecord> dead;
 };
 
 // A destination's durable progress.
@@ -72,7 +74,8 @@ struct DeadLetterQuery {
 };
 
 // Selects dead letters of one destination: those with `sequences`, or with `all` every one not
-// discarded (of `subject_id` when set).
+// discarded (of `subject_id` when set). Exactly one of `sequences` and `all`, and `subject_id`
+// only with `all`: anything else is INVALID_ARGUMENT, as an action cannot be undone.
 struct DeadLetterSelection {
   std::string destination;
   std::vector<uint64_t> sequences;

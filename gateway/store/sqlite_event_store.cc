@@ -3,11 +3,13 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <limits>
+#include <future>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -16,54 +18,14 @@
 #include "absl/strings/string_view.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/store/ordered_runner.h"
+#include "gateway/store/sqlite_outbox.h"
+#include "gateway/store/sqlite_schema.h"
+#include "gateway/store/sqlite_util.h"
 
 namespace trialgate::store {
 namespace {
 
-// Bump with a migration step in CreateOrCheckSchema whenever the tables change.
-constexpr int kSchemaVersion = 1;
-
 // Every SQL text below is a constant; data only ever travels through bound parameters.
-constexpr char kCreateMetaSql[] =
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID";
-
-// Schema v1. `sources` holds every idempotency key ever committed, including those of writes
-// with no events, which `events` alone could not remember, and the sequence range its events
-// got: the one writer inserts a source's events back to back, so they are contiguous. AUTOINCREMENT
-// makes sequences strictly increasing and never reused, even if rows were ever deleted. `payload`
-// is the serialized Event without its sequence: the row's own key is the one source of truth for
-// the order. There is deliberately no index on event_id: ids are derived from the source key,
-// whose primary key already makes them unique, and a second index on random hex would make every
-// commit write as many scattered pages as it has events (measured: it dominated the WAL writes).
-// The index on subject_id serves the timeline (one subject's events). Its keys repeat (a subject
-// has many events), so a commit touches about one index page per subject in it, not per event;
-// an older file gets it on open, and an older build ignores it, so the schema version stays 1.
-constexpr char kCreateTablesSql[] = R"sql(
-CREATE TABLE IF NOT EXISTS sources (
-  source_key     TEXT PRIMARY KEY,
-  first_sequence INTEGER NOT NULL,
-  event_count    INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (
-  sequence   INTEGER PRIMARY KEY AUTOINCREMENT,
-  event_id   TEXT NOT NULL,
-  subject_id TEXT,
-  payload    BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_by_subject ON events(subject_id);
-CREATE TABLE IF NOT EXISTS enrollments (
-  site_id          TEXT NOT NULL,
-  patient_key_hmac TEXT NOT NULL,
-  subject_id       TEXT NOT NULL,
-  status           TEXT NOT NULL,
-  enrolled_on      TEXT NOT NULL,
-  PRIMARY KEY (site_id, patient_key_hmac)
-) WITHOUT ROWID;
-)sql";
-
-constexpr char kSelectSchemaVersionSql[] = "SELECT value FROM meta WHERE key = 'schema_version'";
-constexpr char kInsertSchemaVersionSql[] =
-    "INSERT INTO meta(key, value) VALUES ('schema_version', ?1)";
 constexpr char kSelectLastSequenceSql[] = "SELECT COALESCE(MAX(sequence), 0) FROM events";
 
 constexpr char kSelectSourceSql[] =
@@ -90,118 +52,6 @@ constexpr char kSelectEnrollmentsSql[] =
     "SELECT site_id, patient_key_hmac, subject_id, status, enrolled_on FROM enrollments "
     "ORDER BY site_id, patient_key_hmac";
 
-struct DbCloser {
-  void operator()(sqlite3* db) const { sqlite3_close(db); }
-};
-using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
-
-struct StmtFinalizer {
-  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-};
-using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
-
-// Resets a reused statement on every exit path, so it is ready to run again and holds no read
-// snapshot or bound pointer into caller data once the scope ends.
-class ScopedReset {
- public:
-  explicit ScopedReset(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  ScopedReset(const ScopedReset&) = delete;
-  ScopedReset& operator=(const ScopedReset&) = delete;
-  ~ScopedReset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-
- private:
-  sqlite3_stmt* stmt_;
-};
-
-// Maps a SQLite result to the most specific canonical code: conditions that may clear by
-// themselves (I/O, locks, disk full) are UNAVAILABLE, the rest INTERNAL.
-absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
-  std::string message = absl::StrCat(what, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc),
-                                     " (SQLite code ", rc, ")");
-  switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_IOERR:
-    case SQLITE_FULL:
-    case SQLITE_CANTOPEN:
-    case SQLITE_READONLY:
-    case SQLITE_PROTOCOL:
-      return absl::UnavailableError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
-
-absl::StatusOr<DbPtr> OpenConnection(const std::string& path, int flags,
-                                     std::chrono::milliseconds busy_timeout) {
-  sqlite3* raw = nullptr;
-  // NOMUTEX: each connection is used by one thread at a time (the writer, or one reader's caller).
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
-  DbPtr db(raw);  // sqlite3_open_v2 allocates a handle even when it fails; it must be closed.
-  if (rc != SQLITE_OK) {
-    return SqliteError(raw, rc, absl::StrCat("cannot open SQLite database '", path, "'"));
-  }
-  sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, static_cast<int>(std::min<int64_t>(
-                                busy_timeout.count(), std::numeric_limits<int>::max())));
-  return db;
-}
-
-absl::StatusOr<StmtPtr> Prepare(sqlite3* db, absl::string_view sql) {
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
-                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-  if (rc != SQLITE_OK) return SqliteError(db, rc, absl::StrCat("cannot prepare '", sql, "'"));
-  return StmtPtr(stmt);
-}
-
-// Runs a statement that returns no rows (or whose rows are not needed) and resets it.
-absl::Status Run(sqlite3* db, sqlite3_stmt* stmt, absl::string_view what) {
-  ScopedReset reset(stmt);
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db, rc, what);
-  return absl::OkStatus();
-}
-
-absl::Status Exec(sqlite3* db, const char* sql, absl::string_view what) {
-  char* error = nullptr;
-  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
-  if (rc == SQLITE_OK) return absl::OkStatus();
-  absl::Status status = SqliteError(db, rc, what);
-  sqlite3_free(error);
-  return status;
-}
-
-absl::Status BindText(sqlite3* db, sqlite3_stmt* stmt, int index, absl::string_view text) {
-  // SQLITE_STATIC: the text outlives the step; ScopedReset clears the binding afterwards.
-  int rc = sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
-  if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot bind text");
-  return absl::OkStatus();
-}
-
-absl::Status BindInt(sqlite3* db, sqlite3_stmt* stmt, int index, int64_t value) {
-  int rc = sqlite3_bind_int64(stmt, index, value);
-  if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot bind integer");
-  return absl::OkStatus();
-}
-
-int64_t ClampToInt64(uint64_t value) {
-  return static_cast<int64_t>(
-      std::min<uint64_t>(value, static_cast<uint64_t>(std::numeric_limits<int64_t>::max())));
-}
-
-std::string ColumnText(sqlite3_stmt* stmt, int column) {
-  const unsigned char* text = sqlite3_column_text(stmt, column);
-  if (text == nullptr) return std::string();
-  return std::string(reinterpret_cast<const char*>(text),
-                     static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
-}
-
 // Runs `sql` (a PRAGMA that answers one row) and returns its first column as text.
 absl::StatusOr<std::string> QueryPragma(sqlite3* db, absl::string_view sql) {
   ASSIGN_OR_RETURN(StmtPtr stmt, Prepare(db, sql));
@@ -225,44 +75,6 @@ absl::Status ConfigureDurability(sqlite3* db) {
         absl::StrCat("SQLite reports synchronous=", synchronous, " instead of 2 (FULL)"));
   }
   return absl::OkStatus();
-}
-
-absl::Status CreateOrCheckSchema(sqlite3* db) {
-  RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE", "cannot start the schema transaction"));
-  absl::Status status = [db]() -> absl::Status {
-    RETURN_IF_ERROR(Exec(db, kCreateMetaSql, "cannot create table meta"));
-    ASSIGN_OR_RETURN(StmtPtr select, Prepare(db, kSelectSchemaVersionSql));
-    int rc = sqlite3_step(select.get());
-    if (rc == SQLITE_ROW) {
-      int version = sqlite3_column_int(select.get(), 0);
-      if (version > kSchemaVersion) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("event store schema version ", version,
-                         " is newer than this build supports (", kSchemaVersion, ")"));
-      }
-      if (version < 1) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("event store has an invalid schema version '",
-                         ColumnText(select.get(), 0), "'"));
-      }
-      // Migrations from older versions go here once there is more than one.
-    } else if (rc != SQLITE_DONE) {
-      return SqliteError(db, rc, "cannot read the schema version");
-    }
-    const bool fresh = rc == SQLITE_DONE;
-    RETURN_IF_ERROR(Exec(db, kCreateTablesSql, "cannot create the event store tables"));
-    if (fresh) {
-      ASSIGN_OR_RETURN(StmtPtr insert, Prepare(db, kInsertSchemaVersionSql));
-      RETURN_IF_ERROR(BindInt(db, insert.get(), 1, kSchemaVersion));
-      RETURN_IF_ERROR(Run(db, insert.get(), "cannot record the schema version"));
-    }
-    return absl::OkStatus();
-  }();
-  if (!status.ok()) {
-    Exec(db, "ROLLBACK", "rollback").IgnoreError();
-    return status;
-  }
-  return Exec(db, "COMMIT", "cannot commit the schema");
 }
 
 absl::StatusOr<uint64_t> ReadLastSequence(sqlite3* db) {
@@ -296,6 +108,26 @@ absl::Status ValidateRequest(const std::vector<SourceWrite>& writes) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status ValidateRoutes(const std::vector<OutboxRoute>& routes) {
+  std::set<std::string> names;
+  for (const OutboxRoute& route : routes) {
+    if (route.destination.empty() || !route.accepts) {
+      return absl::InvalidArgumentError("every outbox route needs a destination and an accepts");
+    }
+    if (!names.insert(route.destination).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("two outbox routes are named '", route.destination, "'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+int64_t WallClockUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // One read-only connection; WAL lets it read while the writer writes.
@@ -376,10 +208,35 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   SqliteStoreStats Stats() const override;
   absl::Status Health() const override;
 
+  absl::StatusOr<std::unique_ptr<OutboxReader>> OpenOutboxReader() override;
+  absl::Status Settle(DeliverySettlement settlement) override;
+  absl::StatusOr<std::vector<DestinationProgress>> Progress(
+      const std::vector<std::string>& destinations) override;
+  absl::StatusOr<std::vector<DeadLetterRecord>> ListDeadLetters(
+      const DeadLetterQuery& query) override;
+  absl::StatusOr<size_t> ReplayDeadLetters(const DeadLetterSelection& selection) override;
+  absl::StatusOr<size_t> DiscardDeadLetters(const DeadLetterSelection& selection) override;
+
  private:
+  // An outbox write as the writer runs it: inside its savepoint, at the group's time; returns
+  // how many rows it changed.
+  using OutboxWrite = std::function<absl::StatusOr<size_t>(OutboxWriter&, int64_t now_unix_ms)>;
+
+  // One entry of the writer's queue: a Commit(), or an outbox write when `outbox_write` is set.
   struct Request {
     std::vector<SourceWrite> writes;
     CommitCallback done;
+    OutboxWrite outbox_write;
+    // The outbox writer's caller waits on this; set on the writer thread.
+    std::promise<absl::StatusOr<size_t>> outbox_done;
+    // Events, or outbox rows named: what max_group_events bounds.
+    size_t weight = 0;
+  };
+
+  // What one request got. Commits: `commit`. Outbox writes: commit.status and `changed`.
+  struct RequestResult {
+    CommitResult commit;
+    size_t changed = 0;
   };
 
   // What a committed group changes in the shared state.
@@ -397,9 +254,20 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   std::vector<Request> TakeGroup();
   // Writes `group` in one transaction. OK: (*results)[i] answers group[i] and the data is
   // durable. Non-OK: the transaction was rolled back and the status answers every request.
-  absl::Status WriteGroup(std::vector<Request>& group, std::vector<CommitResult>* results,
+  absl::Status WriteGroup(std::vector<Request>& group, std::vector<RequestResult>* results,
                           GroupOutcome* outcome);
-  absl::Status WriteSource(SourceWrite& write, SourceResult* result, GroupOutcome* outcome);
+  // Runs `write` inside the request savepoint. A request-local failure is rolled back alone and
+  // left in *request_status; any other failure is returned, to fail the whole group.
+  absl::Status WriteInSavepoint(const std::function<absl::Status()>& write,
+                                absl::Status* request_status);
+  absl::Status WriteCommit(Request& request, int64_t now_unix_ms, CommitResult* result,
+                           GroupOutcome* outcome);
+  absl::Status WriteSource(SourceWrite& write, int64_t now_unix_ms, SourceResult* result,
+                           GroupOutcome* outcome);
+  // Queues an outbox write and waits until it is durable, or failed without effect.
+  absl::StatusOr<size_t> RunOutboxWrite(OutboxWrite write, size_t weight);
+  absl::StatusOr<DbPtr> OpenReadConnection() const;
+  int64_t NowUnixMs() const;
   // Fills *result with the stored source's events when `source_key` is already stored.
   absl::StatusOr<bool> FindStoredSource(const std::string& source_key, SourceResult* result);
 
@@ -419,6 +287,7 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   StmtPtr select_source_events_;
   StmtPtr insert_event_;
   StmtPtr upsert_enrollment_;
+  std::unique_ptr<OutboxWriter> outbox_writer_;
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;      // the writer waits here for requests or stop
@@ -444,6 +313,7 @@ absl::StatusOr<std::unique_ptr<SqliteEventStoreImpl>> SqliteEventStoreImpl::Open
   if (options.busy_timeout.count() < 0) {
     return absl::InvalidArgumentError("busy_timeout must not be negative");
   }
+  RETURN_IF_ERROR(ValidateRoutes(options.outbox_routes));
   if (sqlite3_threadsafe() == 0) {
     return absl::FailedPreconditionError("the linked SQLite was built without thread support");
   }
@@ -474,6 +344,7 @@ absl::Status SqliteEventStoreImpl::PrepareStatements() {
   ASSIGN_OR_RETURN(select_source_events_, Prepare(db, kSelectSourceEventsSql));
   ASSIGN_OR_RETURN(insert_event_, Prepare(db, kInsertEventSql));
   ASSIGN_OR_RETURN(upsert_enrollment_, Prepare(db, kUpsertEnrollmentSql));
+  ASSIGN_OR_RETURN(outbox_writer_, OutboxWriter::Prepare(db));
   return absl::OkStatus();
 }
 
@@ -489,15 +360,33 @@ SqliteEventStoreImpl::~SqliteEventStoreImpl() {
 }
 
 void SqliteEventStoreImpl::Commit(std::vector<SourceWrite> writes, CommitCallback done) {
+  Request request;
+  request.weight = CountEvents(writes);
+  request.writes = std::move(writes);
+  request.done = std::move(done);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!writer_done_) {
-      queue_.push_back(Request{std::move(writes), std::move(done)});
+      queue_.push_back(std::move(request));
       work_cv_.notify_one();
       return;
     }
   }
-  if (done) done(CommitResult{absl::UnavailableError("event store closing"), {}});
+  if (request.done) request.done(CommitResult{absl::UnavailableError("event store closing"), {}});
+}
+
+absl::StatusOr<size_t> SqliteEventStoreImpl::RunOutboxWrite(OutboxWrite write, size_t weight) {
+  Request request;
+  request.outbox_write = std::move(write);
+  request.weight = weight;
+  std::future<absl::StatusOr<size_t>> done = request.outbox_done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (writer_done_) return absl::UnavailableError("event store closing");
+    queue_.push_back(std::move(request));
+    work_cv_.notify_one();
+  }
+  return done.get();
 }
 
 std::vector<SqliteEventStoreImpl::Request> SqliteEventStoreImpl::TakeGroup() {
@@ -510,7 +399,7 @@ std::vector<SqliteEventStoreImpl::Request> SqliteEventStoreImpl::TakeGroup() {
   }
   size_t events = 0;
   while (!queue_.empty() && group.size() < options_.max_group_requests) {
-    const size_t next = CountEvents(queue_.front().writes);
+    const size_t next = queue_.front().weight;
     if (!group.empty() && events + next > options_.max_group_events) break;
     events += next;
     group.push_back(std::move(queue_.front()));
@@ -529,12 +418,12 @@ void SqliteEventStoreImpl::WriterLoop() {
       std::lock_guard<std::mutex> lock(mu_);
       health = health_;
     }
-    std::vector<CommitResult> results(group.size());
+    std::vector<RequestResult> results(group.size());
     GroupOutcome outcome;
     absl::Status group_status = health;  // a failed store writes nothing: fail fast
     if (health.ok()) group_status = WriteGroup(group, &results, &outcome);
     if (!group_status.ok()) {
-      for (CommitResult& result : results) result = CommitResult{group_status, {}};
+      for (RequestResult& result : results) result = RequestResult{{group_status, {}}, 0};
     }
 
     // Publish before any callback runs, so a caller that was told "durable" also sees the new
@@ -551,8 +440,9 @@ void SqliteEventStoreImpl::WriterLoop() {
         health_ = absl::UnavailableError(absl::StrCat(
             "event store failed and accepts no writes until reopened: ", group_status.message()));
       }
-      for (const CommitResult& result : results) {
-        if (result.status.ok()) {
+      for (size_t i = 0; i < group.size(); ++i) {
+        if (group[i].outbox_write) continue;  // the counters are about Commit()
+        if (results[i].commit.status.ok()) {
           ++stats_.commits;
         } else {
           ++stats_.failed_commits;
@@ -561,12 +451,27 @@ void SqliteEventStoreImpl::WriterLoop() {
     }
     if (outcome.last_sequence != 0) sequence_cv_.notify_all();
 
+    // Outbox writers wait in a thread of their own: wake them here rather than through the
+    // callback thread, so that one waiting there (a commit callback that settles) cannot block it.
+    std::vector<CommitCallback> callbacks;
+    std::vector<CommitResult> commit_results;
+    callbacks.reserve(group.size());
+    commit_results.reserve(group.size());
+    for (size_t i = 0; i < group.size(); ++i) {
+      RequestResult& result = results[i];
+      if (group[i].outbox_write) {
+        group[i].outbox_done.set_value(
+            result.commit.status.ok() ? absl::StatusOr<size_t>(result.changed)
+                                      : absl::StatusOr<size_t>(result.commit.status));
+        continue;
+      }
+      callbacks.push_back(std::move(group[i].done));
+      commit_results.push_back(std::move(result.commit));
+    }
     // On the callback thread, in request order, while this thread writes the next group; and
     // outside the lock, since a callback may call back into the store (Commit, LastSequence).
-    std::vector<CommitCallback> callbacks;
-    callbacks.reserve(group.size());
-    for (Request& request : group) callbacks.push_back(std::move(request.done));
-    callbacks_.Post([callbacks = std::move(callbacks), results = std::move(results)]() mutable {
+    callbacks_.Post([callbacks = std::move(callbacks),
+                     results = std::move(commit_results)]() mutable {
       for (size_t i = 0; i < callbacks.size(); ++i) {
         if (callbacks[i]) callbacks[i](std::move(results[i]));
       }
@@ -576,35 +481,25 @@ void SqliteEventStoreImpl::WriterLoop() {
 }
 
 absl::Status SqliteEventStoreImpl::WriteGroup(std::vector<Request>& group,
-                                              std::vector<CommitResult>* results,
+                                              std::vector<RequestResult>* results,
                                               GroupOutcome* outcome) {
   sqlite3* db = db_.get();
   absl::Status status = [&]() -> absl::Status {
     RETURN_IF_ERROR(Run(db, begin_.get(), "cannot begin the write transaction"));
+    // One time for the whole transaction: its rows became durable together.
+    const int64_t now = NowUnixMs();
     for (size_t i = 0; i < group.size(); ++i) {
-      CommitResult& result = (*results)[i];
-      result.status = ValidateRequest(group[i].writes);
-      if (!result.status.ok()) continue;
-
-      // A savepoint per request keeps one request's bad data from sinking the group.
-      RETURN_IF_ERROR(Run(db, savepoint_.get(), "cannot open a savepoint"));
-      GroupOutcome request_outcome;
-      result.results.resize(group[i].writes.size());
-      for (size_t j = 0; j < group[i].writes.size() && result.status.ok(); ++j) {
-        result.status = WriteSource(group[i].writes[j], &result.results[j], &request_outcome);
-      }
-      if (result.status.ok()) {
-        outcome->delta.source_writes += request_outcome.delta.source_writes;
-        outcome->delta.duplicates += request_outcome.delta.duplicates;
-        outcome->delta.events_written += request_outcome.delta.events_written;
-        outcome->last_sequence = std::max(outcome->last_sequence, request_outcome.last_sequence);
-      } else if (IsRequestLocal(result.status)) {
-        result.results.clear();
-        RETURN_IF_ERROR(Run(db, rollback_to_.get(), "cannot roll back to the savepoint"));
+      RequestResult& result = (*results)[i];
+      if (group[i].outbox_write) {
+        RETURN_IF_ERROR(WriteInSavepoint(
+            [&]() -> absl::Status {
+              ASSIGN_OR_RETURN(result.changed, group[i].outbox_write(*outbox_writer_, now));
+              return absl::OkStatus();
+            },
+            &result.commit.status));
       } else {
-        return result.status;
+        RETURN_IF_ERROR(WriteCommit(group[i], now, &result.commit, outcome));
       }
-      RETURN_IF_ERROR(Run(db, release_.get(), "cannot release the savepoint"));
     }
     if (options_.before_commit_for_testing) RETURN_IF_ERROR(options_.before_commit_for_testing());
     return Run(db, commit_.get(), "cannot commit the write transaction");
@@ -620,8 +515,47 @@ absl::Status SqliteEventStoreImpl::WriteGroup(std::vector<Request>& group,
   return absl::OkStatus();
 }
 
-absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, SourceResult* result,
-                                               GroupOutcome* outcome) {
+absl::Status SqliteEventStoreImpl::WriteInSavepoint(const std::function<absl::Status()>& write,
+                                                    absl::Status* request_status) {
+  // A savepoint per request keeps one request's bad data from sinking the group.
+  sqlite3* db = db_.get();
+  RETURN_IF_ERROR(Run(db, savepoint_.get(), "cannot open a savepoint"));
+  *request_status = write();
+  if (!request_status->ok()) {
+    if (!IsRequestLocal(*request_status)) return *request_status;
+    RETURN_IF_ERROR(Run(db, rollback_to_.get(), "cannot roll back to the savepoint"));
+  }
+  return Run(db, release_.get(), "cannot release the savepoint");
+}
+
+absl::Status SqliteEventStoreImpl::WriteCommit(Request& request, int64_t now_unix_ms,
+                                               CommitResult* result, GroupOutcome* outcome) {
+  result->status = ValidateRequest(request.writes);
+  if (!result->status.ok()) return absl::OkStatus();
+  GroupOutcome request_outcome;
+  RETURN_IF_ERROR(WriteInSavepoint(
+      [&]() -> absl::Status {
+        result->results.resize(request.writes.size());
+        for (size_t j = 0; j < request.writes.size(); ++j) {
+          RETURN_IF_ERROR(
+              WriteSource(request.writes[j], now_unix_ms, &result->results[j], &request_outcome));
+        }
+        return absl::OkStatus();
+      },
+      &result->status));
+  if (!result->status.ok()) {
+    result->results.clear();
+    return absl::OkStatus();
+  }
+  outcome->delta.source_writes += request_outcome.delta.source_writes;
+  outcome->delta.duplicates += request_outcome.delta.duplicates;
+  outcome->delta.events_written += request_outcome.delta.events_written;
+  outcome->last_sequence = std::max(outcome->last_sequence, request_outcome.last_sequence);
+  return absl::OkStatus();
+}
+
+absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, int64_t now_unix_ms,
+                                               SourceResult* result, GroupOutcome* outcome) {
   sqlite3* db = db_.get();
   // The one writer is the only one who inserts sources, so a look-up then an insert cannot race;
   // the look-up also sees keys written earlier in the same group.
@@ -653,6 +587,13 @@ absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, SourceResult*
     result->sequences.push_back(sequence);
     ++outcome->delta.events_written;
     outcome->last_sequence = std::max(outcome->last_sequence, sequence);
+    // With no routes the loop is empty: the commit path pays nothing for forwarding.
+    if (!options_.outbox_routes.empty()) event.set_sequence(sequence);  // routes see it whole
+    for (const OutboxRoute& route : options_.outbox_routes) {
+      if (route.accepts(event)) {
+        RETURN_IF_ERROR(outbox_writer_->Enqueue(route.destination, sequence, now_unix_ms));
+      }
+    }
   }
   {
     sqlite3_stmt* stmt = insert_source_.get();
@@ -742,9 +683,65 @@ absl::StatusOr<std::vector<EnrollmentRecord>> SqliteEventStoreImpl::LoadEnrollme
   return enrollments;
 }
 
+absl::StatusOr<DbPtr> SqliteEventStoreImpl::OpenReadConnection() const {
+  return OpenConnection(path_, SQLITE_OPEN_READONLY, options_.busy_timeout);
+}
+
+int64_t SqliteEventStoreImpl::NowUnixMs() const {
+  return options_.now_unix_ms ? options_.now_unix_ms() : WallClockUnixMs();
+}
+
+absl::StatusOr<std::unique_ptr<OutboxReader>> SqliteEventStoreImpl::OpenOutboxReader() {
+  ASSIGN_OR_RETURN(DbPtr db, OpenReadConnection());
+  return NewSqliteOutboxReader(std::move(db));
+}
+
+absl::Status SqliteEventStoreImpl::Settle(DeliverySettlement settlement) {
+  RETURN_IF_ERROR(ValidateSettlement(settlement));
+  const size_t weight = settlement.delivered.size() + settlement.dead.size();
+  return RunOutboxWrite(
+             [settlement = std::move(settlement)](OutboxWriter& writer, int64_t now) {
+               return writer.Settle(settlement, now);
+             },
+             weight)
+      .status();
+}
+
+absl::StatusOr<size_t> SqliteEventStoreImpl::ReplayDeadLetters(
+    const DeadLetterSelection& selection) {
+  RETURN_IF_ERROR(ValidateSelection(selection));
+  return RunOutboxWrite(
+      [selection](OutboxWriter& writer, int64_t now) { return writer.Replay(selection, now); },
+      selection.sequences.size());
+}
+
+absl::StatusOr<size_t> SqliteEventStoreImpl::DiscardDeadLetters(
+    const DeadLetterSelection& selection) {
+  RETURN_IF_ERROR(ValidateSelection(selection));
+  return RunOutboxWrite(
+      [selection](OutboxWriter& writer, int64_t now) { return writer.Discard(selection, now); },
+      selection.sequences.size());
+}
+
+// Operator and metrics calls, not a hot path: a short-lived connection each keeps them
+// thread-safe without a lock and the writer's connection private.
+absl::StatusOr<std::vector<DestinationProgress>> SqliteEventStoreImpl::Progress(
+    const std::vector<std::string>& destinations) {
+  ASSIGN_OR_RETURN(DbPtr db, OpenReadConnection());
+  return ReadProgress(db.get(), destinations);
+}
+
+absl::StatusOr<std::vector<DeadLetterRecord>> SqliteEventStoreImpl::ListDeadLetters(
+    const DeadLetterQuery& query) {
+  ASSIGN_OR_RETURN(DbPtr db, OpenReadConnection());
+  return ReadDeadLetters(db.get(), query);
+}
+
 SqliteStoreStats SqliteEventStoreImpl::Stats() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return stats_;
+  SqliteStoreStats stats = stats_;
+  stats.queued_requests = queue_.size();
+  return stats;
 }
 
 absl::Status SqliteEventStoreImpl::Health() const {

@@ -7,10 +7,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gateway/store/event_store.h"
+#include "gateway/store/outbox.h"
 
 namespace trialgate::store {
 
@@ -23,6 +25,13 @@ struct SqliteStoreOptions {
   // How long a statement waits for a lock held by another connection (e.g. an operator's sqlite3
   // shell) before the attempt fails. A failed write attempt marks the store failed.
   std::chrono::milliseconds busy_timeout{5000};
+  // The destinations committed events are forwarded to: each new event gets one outbox row per
+  // route that accepts it, in the event's own transaction. Names must be unique and non-empty.
+  // None (the default) costs the commit path nothing.
+  std::vector<OutboxRoute> outbox_routes;
+  // Unix milliseconds for the outbox's times (enqueued, dead-lettered, discarded); read once per
+  // group transaction. Unset: the wall clock. Tests set it to get fixed times.
+  std::function<int64_t()> now_unix_ms;
   // Test seam for the failure path: when set, called on the writer thread inside each group's
   // transaction just before COMMIT. A non-OK status is handled exactly like a failed COMMIT
   // (rollback, every request of the group fails, the store becomes failed). Unset in production.
@@ -41,6 +50,7 @@ struct SqliteStoreStats {
   uint64_t source_writes = 0;    // SourceWrites newly stored (duplicates excluded)
   uint64_t duplicates = 0;       // SourceWrites answered as duplicate
   uint64_t events_written = 0;   // event rows inserted
+  uint64_t queued_requests = 0;  // a gauge: requests (commits, outbox writes) waiting now
 };
 
 // The embedded EventStore: one SQLite database file in WAL mode with synchronous=FULL.
@@ -61,9 +71,17 @@ struct SqliteStoreStats {
 // A source_key is recorded even when its SourceWrite has no events (sources table), so the
 // resubmission of a resource that mapped to nothing is still reported as a duplicate.
 //
+// It is also the Outbox (outbox.h) of the destinations in the options. Settle, ReplayDeadLetters
+// and DiscardDeadLetters are writes like Commit(): queued to the same writer, written inside a
+// savepoint of their own in a group transaction that may hold commits too, and answered once
+// durable; on a failed store they fail with UNAVAILABLE. The caller blocks meanwhile, so they
+// must not be called from a route's `accepts` (the writer thread). Reads of the outbox use
+// read-only connections, never the writer's.
+//
 // Destroying the store writes everything already queued, runs its callbacks, then closes.
-// REQUIRES: no Commit() call races with or follows the destructor. Thread-safe otherwise.
-class SqliteEventStore : public EventStore {
+// REQUIRES: no Commit() or outbox write races with or follows the destructor. Thread-safe
+// otherwise.
+class SqliteEventStore : public EventStore, public Outbox {
  public:
   // Snapshot of the counters.
   virtual SqliteStoreStats Stats() const = 0;
@@ -74,7 +92,8 @@ class SqliteEventStore : public EventStore {
 // Opens (creating if absent) the database at `path` and starts the writer thread.
 // Fails with FAILED_PRECONDITION when WAL or synchronous=FULL cannot be set (e.g. ":memory:")
 // or when the file's schema is newer than this build, UNAVAILABLE when the file cannot be opened,
-// INVALID_ARGUMENT for bad options.
+// INVALID_ARGUMENT for bad options (including a route without a name or an `accepts`, or two
+// routes with one name). An existing database of an older schema is upgraded in place.
 absl::StatusOr<std::unique_ptr<SqliteEventStore>> OpenSqliteEventStore(
     const std::string& path, SqliteStoreOptions options = {});
 

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/store/store_test_support.h"
 
 namespace trialgate::store {
 namespace {
@@ -44,87 +45,7 @@ SourceWrite MakeWrite(const std::string& source_key, std::vector<std::string> ev
   return write;
 }
 
-// Commits and waits for the callback, as a synchronous caller (one RPC) would.
-CommitResult CommitAndWait(EventStore& store, std::vector<SourceWrite> writes) {
-  std::promise<CommitResult> promise;
-  std::future<CommitResult> future = promise.get_future();
-  store.Commit(std::move(writes), [&promise](CommitResult result) {
-    promise.set_value(std::move(result));
-  });
-  return future.get();
-}
-
-CommitResult CommitOne(EventStore& store, SourceWrite write) {
-  std::vector<SourceWrite> writes;
-  writes.push_back(std::move(write));
-  return CommitAndWait(store, std::move(writes));
-}
-
-std::vector<v1::Event> ReadAll(EventStore& store) {
-  absl::StatusOr<std::unique_ptr<EventReader>> reader = store.OpenReader();
-  EXPECT_TRUE(reader.ok()) << reader.status();
-  if (!reader.ok()) return {};
-  absl::StatusOr<std::vector<v1::Event>> events = (*reader)->ReadAfter(0, 1'000'000);
-  EXPECT_TRUE(events.ok()) << events.status();
-  return events.ok() ? *std::move(events) : std::vector<v1::Event>();
-}
-
-std::vector<std::string> EventIds(const std::vector<v1::Event>& events) {
-  std::vector<std::string> ids;
-  for (const v1::Event& event : events) ids.push_back(event.event_id());
-  return ids;
-}
-
-// Holds the writer thread inside a callback so that the requests submitted meanwhile are queued
-// and then taken as one group: makes "same group" deterministic instead of timing-dependent.
-class WriterGate {
- public:
-  // Makes the store's writer stop after its first group until Open(): requests committed in
-  // the meantime queue up and are taken together as the next group.
-  void Install(SqliteStoreOptions& options) {
-    options.after_group_for_testing = [this] {
-      if (entered_once_.exchange(true)) return;
-      entered_.set_value();
-      release_.get_future().wait();
-    };
-  }
-  // Commits `write` and waits until the writer holds after writing it.
-  // REQUIRES: Install() was applied to the options `store` was opened with.
-  void CloseWith(EventStore& store, SourceWrite write) {
-    std::vector<SourceWrite> writes;
-    writes.push_back(std::move(write));
-    store.Commit(std::move(writes),
-                 [](CommitResult result) { EXPECT_TRUE(result.status.ok()) << result.status; });
-    entered_.get_future().wait();
-  }
-  void Open() { release_.set_value(); }
-
- private:
-  std::atomic<bool> entered_once_{false};
-  std::promise<void> entered_;
-  std::promise<void> release_;
-};
-
-class SqliteEventStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "store_test_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    path_ = (dir_ / "events.db").string();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::unique_ptr<SqliteEventStore> OpenStore(SqliteStoreOptions options = {}) {
-    absl::StatusOr<std::unique_ptr<SqliteEventStore>> store =
-        OpenSqliteEventStore(path_, std::move(options));
-    EXPECT_TRUE(store.ok()) << store.status();
-    return store.ok() ? *std::move(store) : nullptr;
-  }
-
-  std::filesystem::path dir_;
-  std::string path_;
-};
+class SqliteEventStoreTest : public StoreTestBase {};
 
 TEST_F(SqliteEventStoreTest, CommitsAndReadsBackInOrder) {
   std::unique_ptr<SqliteEventStore> store = OpenStore();
@@ -592,7 +513,7 @@ TEST_F(SqliteEventStoreTest, UsesWalAndRecordsTheSchemaVersion) {
     return value;
   };
   EXPECT_EQ(query("PRAGMA journal_mode"), "wal");  // persistent in the file
-  EXPECT_EQ(query("SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+  EXPECT_EQ(query("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
   sqlite3_close(db);
 }
 

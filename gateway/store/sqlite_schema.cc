@@ -1,0 +1,145 @@
+#include "gateway/store/sqlite_schema.h"
+
+#include "absl/strings/str_cat.h"
+#include "gateway/common/status_macros.h"
+#include "gateway/store/sqlite_util.h"
+
+namespace trialgate::store {
+namespace {
+
+// Bump with a migration step in CreateOrCheckSchema whenever the tables change.
+//
+// v2 adds the forwarding tables (outbox, dead_letters, destinations). A v1 build could read and
+// write a v2 file as it is (it ignores tables it does not know), and that is why the version is
+// bumped anyway: it would go on committing events without their outbox rows, and those events
+// would silently never reach a destination. A v1 build refuses a v2 file instead, so going back
+// is a conscious step: an operator who must can set meta.schema_version to 1 with sqlite3,
+// knowing that events committed by the old build are not forwarded. Opening a v1 file upgrades
+// it in place: the new tables start empty, and the events already in it are not enqueued (an
+// event gets its outbox rows when it is committed, from the routes configured then).
+constexpr int kSchemaVersion = 2;
+
+// Every SQL text below is a constant; data only ever travels through bound parameters.
+constexpr char kCreateMetaSql[] =
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID";
+
+// Schema v1. `sources` holds every idempotency key ever committed, including those of writes
+// with no events, which `events` alone could not remember, and the sequence range its events
+// got: the one writer inserts a source's events back to back, so they are contiguous. AUTOINCREMENT
+// makes sequences strictly increasing and never reused, even if rows were ever deleted. `payload`
+// is the serialized Event without its sequence: the row's own key is the one source of truth for
+// the order. There is deliberately no index on event_id: ids are derived from the source key,
+// whose primary key already makes them unique, and a second index on random hex would make every
+// commit write as many scattered pages as it has events (measured: it dominated the WAL writes).
+// The index on subject_id serves the timeline (one subject's events). Its keys repeat (a subject
+// has many events), so a commit touches about one index page per subject in it, not per event;
+// an older file gets it on open, and an older build ignores it harmlessly: it needed no new
+// version.
+constexpr char kCreateTablesSql[] = R"sql(
+CREATE TABLE IF NOT EXISTS sources (
+  source_key     TEXT PRIMARY KEY,
+  first_sequence INTEGER NOT NULL,
+  event_count    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+  sequence   INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id   TEXT NOT NULL,
+  subject_id TEXT,
+  payload    BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_subject ON events(subject_id);
+CREATE TABLE IF NOT EXISTS enrollments (
+  site_id          TEXT NOT NULL,
+  patient_key_hmac TEXT NOT NULL,
+  subject_id       TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  enrolled_on      TEXT NOT NULL,
+  PRIMARY KEY (site_id, patient_key_hmac)
+) WITHOUT ROWID;
+)sql";
+
+// Schema v2: forwarding to downstream registries (outbox.h). `outbox` holds one row per event
+// still owed to a destination; its key (destination, sequence) is the order a destination's
+// events are read in, so reading a destination's next batch is one range scan and no index is
+// needed. The event itself is not copied: `sequence` joins `events`. `dead_letters` keeps the
+// rows given up on, with what an operator needs to decide without decoding the payload
+// (event_kind is the payload's field name); discarded_at stays NULL unless discarded.
+// `destinations` keeps what outlives the rows: cursor = highest sequence ever acknowledged,
+// delivered = how many were. Times are Unix milliseconds.
+constexpr char kCreateOutboxTablesSql[] = R"sql(
+CREATE TABLE IF NOT EXISTS outbox (
+  destination TEXT NOT NULL,
+  sequence    INTEGER NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  PRIMARY KEY (destination, sequence)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dead_letters (
+  destination      TEXT NOT NULL,
+  sequence         INTEGER NOT NULL,
+  event_id         TEXT NOT NULL,
+  subject_id       TEXT NOT NULL,
+  event_kind       TEXT NOT NULL,
+  code             INTEGER NOT NULL,
+  reason           TEXT NOT NULL,
+  attempts         INTEGER NOT NULL,
+  enqueued_at      INTEGER NOT NULL,
+  dead_lettered_at INTEGER NOT NULL,
+  discarded_at     INTEGER,
+  PRIMARY KEY (destination, sequence)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS destinations (
+  name      TEXT PRIMARY KEY,
+  cursor    INTEGER NOT NULL,
+  delivered INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr char kSelectSchemaVersionSql[] = "SELECT value FROM meta WHERE key = 'schema_version'";
+constexpr char kWriteSchemaVersionSql[] =
+    "INSERT INTO meta(key, value) VALUES ('schema_version', ?1) "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+
+// The version recorded in the file; 0 for a new database.
+absl::StatusOr<int> ReadSchemaVersion(sqlite3* db) {
+  ASSIGN_OR_RETURN(StmtPtr select, Prepare(db, kSelectSchemaVersionSql));
+  const int rc = sqlite3_step(select.get());
+  if (rc == SQLITE_DONE) return 0;
+  if (rc != SQLITE_ROW) return SqliteError(db, rc, "cannot read the schema version");
+  const int version = sqlite3_column_int(select.get(), 0);
+  if (version < 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "event store has an invalid schema version '", ColumnText(select.get(), 0), "'"));
+  }
+  return version;
+}
+
+}  // namespace
+
+absl::Status CreateOrCheckSchema(sqlite3* db) {
+  RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE", "cannot start the schema transaction"));
+  absl::Status status = [db]() -> absl::Status {
+    RETURN_IF_ERROR(Exec(db, kCreateMetaSql, "cannot create table meta"));
+    ASSIGN_OR_RETURN(const int version, ReadSchemaVersion(db));
+    if (version > kSchemaVersion) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("event store schema version ", version,
+                       " is newer than this build supports (", kSchemaVersion, ")"));
+    }
+    // Every step is idempotent (IF NOT EXISTS), so a new file and an upgrade take the same path.
+    RETURN_IF_ERROR(Exec(db, kCreateTablesSql, "cannot create the event store tables"));
+    RETURN_IF_ERROR(Exec(db, kCreateOutboxTablesSql, "cannot create the outbox tables"));
+    if (version < kSchemaVersion) {
+      ASSIGN_OR_RETURN(StmtPtr write, Prepare(db, kWriteSchemaVersionSql));
+      RETURN_IF_ERROR(BindInt(db, write.get(), 1, kSchemaVersion));
+      RETURN_IF_ERROR(Run(db, write.get(), "cannot record the schema version"));
+    }
+    return absl::OkStatus();
+  }();
+  if (!status.ok()) {
+    Exec(db, "ROLLBACK", "rollback").IgnoreError();
+    return status;
+  }
+  return Exec(db, "COMMIT", "cannot commit the schema");
+}
+
+}  // namespace trialgate::store
