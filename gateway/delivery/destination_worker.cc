@@ -215,7 +215,7 @@ store::DeadLetterRecord DestinationWorker::DeadLetter(const store::OutboxEntry& 
   record.sequence = entry.sequence;
   record.event_id = entry.event.event_id();
   record.subject_id = entry.event.subject_id();
-  record.event_kind = EventKind(entry.event);
+  record.event_kind = store::EventKind(entry.event);
   record.code = code;
   record.reason = reason;
   record.attempts = static_cast<uint32_t>(backoff_.failures() + 1);

@@ -2,17 +2,8 @@
 
 #include <utility>
 
-#include "google/protobuf/descriptor.h"
 
 namespace trialgate::delivery {
-
-std::string EventKind(const v1::Event& event) {
-  const google::protobuf::OneofDescriptor* payload =
-      event.GetDescriptor()->FindOneofByName("payload");
-  const google::protobuf::FieldDescriptor* field =
-      event.GetReflection()->GetOneofFieldDescriptor(event, payload);
-  return field != nullptr ? field->name() : "";
-}
 
 std::vector<store::OutboxRoute> OutboxRoutes(
     const std::vector<config::DestinationConfig>& destinations) {
@@ -21,7 +12,7 @@ std::vector<store::OutboxRoute> OutboxRoutes(
     routes.push_back(store::OutboxRoute{
         destination.name, [kinds = destination.event_kinds,
                            sites = destination.sites](const v1::Event& event) {
-          return (kinds.empty() || kinds.count(EventKind(event)) > 0) &&
+          return (kinds.empty() || kinds.count(store::EventKind(event)) > 0) &&
                  (sites.empty() || sites.count(event.site_id()) > 0);
         }});
   }

@@ -15,9 +15,6 @@
 
 namespace trialgate::delivery {
 
-// The payload's field name of an event ("dose_administered"), or "" when it has none.
-std::string EventKind(const v1::Event& event);
-
 // The store's outbox routes for the configured destinations: an event goes to a destination
 // when its kind and its site pass the destination's filters (an empty filter passes all).
 std::vector<store::OutboxRoute> OutboxRoutes(

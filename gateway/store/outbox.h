@@ -17,6 +17,9 @@
 
 namespace trialgate::store {
 
+// The payload's field name ("dose_administered"), from the descriptor; empty when unset.
+std::string EventKind(const v1::Event& event);
+
 // Which committed events a destination receives. `accepts` runs on the store's writer thread
 // for every new event, inside the commit's transaction; it must be fast and must not block.
 struct OutboxRoute {

@@ -21,9 +21,6 @@
 
 namespace trialgate::store {
 
-// The payload's field name ("dose_administered"), from the descriptor; empty when unset.
-std::string EventKind(const v1::Event& event);
-
 // Caller mistakes, answered INVALID_ARGUMENT before anything is queued.
 absl::Status ValidateSettlement(const DeliverySettlement& settlement);
 absl::Status ValidateSelection(const DeadLetterSelection& selection);

@@ -69,9 +69,10 @@ v1::Event MakeEvent(uint64_t n) {
   event.mutable_source()->set_content_sha256(std::string(64, 'a'));
   v1::LabResult* lab = event.mutable_lab_result();
   lab->set_analyte("neutrophils_abs");
-  lab->mutable_value()->set_value(1.8);
-  lab->mutable_value()->set_unit("10*9/L");
-  lab->mutable_value()->set_value_decimal("1.8");
+  lab->set_value(1.8);
+  lab->set_unit("10*9/L");
+  lab->set_value_decimal("1.8");
+  lab->set_status("final");
   return event;
 }
 
