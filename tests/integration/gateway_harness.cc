@@ -96,7 +96,8 @@ std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::pat
 }
 
 GatewayProcess::GatewayProcess(const std::filesystem::path& data_dir,
-                               const std::filesystem::path& log_file) {
+                               const std::filesystem::path& log_file,
+                               const std::filesystem::path& config_file) {
   int out[2];
   if (::pipe(out) != 0) {
     ADD_FAILURE() << "pipe failed";
@@ -114,8 +115,14 @@ GatewayProcess::GatewayProcess(const std::filesystem::path& data_dir,
     ::close(out[0]);
     ::close(out[1]);
     const std::string data = data_dir.string();
-    ::execl(TRIALGATE_BINARY, TRIALGATE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data",
-            data.c_str(), static_cast<char*>(nullptr));
+    const std::string config = config_file.string();
+    if (config.empty()) {
+      ::execl(TRIALGATE_BINARY, TRIALGATE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data",
+              data.c_str(), static_cast<char*>(nullptr));
+    } else {
+      ::execl(TRIALGATE_BINARY, TRIALGATE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data",
+              data.c_str(), "--config", config.c_str(), static_cast<char*>(nullptr));
+    }
     ::_exit(127);
   }
   ::close(out[1]);

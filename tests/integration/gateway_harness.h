@@ -64,11 +64,13 @@ std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::pat
                                                       schedule::Clock clock = {});
 
 // The real `trialgate serve` binary as a child process on 127.0.0.1:0. Its log (stderr) goes to
-// `log_file` when one is given, else to the test's stderr.
+// `log_file` when one is given, else to the test's stderr; `config_file`, when given, is passed
+// as --config.
 class GatewayProcess {
  public:
   explicit GatewayProcess(const std::filesystem::path& data_dir,
-                          const std::filesystem::path& log_file = {});
+                          const std::filesystem::path& log_file = {},
+                          const std::filesystem::path& config_file = {});
   ~GatewayProcess();
 
   const std::string& address() const { return address_; }
