@@ -80,6 +80,17 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   bench_command->add_option("--source", bench.source, "Sending system id")->capture_default_str();
 
+  RegistrySinkOptions registry_sink;
+  CLI::App* registry_sink_command = app.add_subcommand(
+      "registry-sink", "Reference receiver of forwarded events: a Registry gRPC server that "
+                       "keeps each event once (by event id, also across restarts) as a JSON "
+                       "line in a file");
+  registry_sink_command->add_option("--listen", registry_sink.listen, "Address to listen on")
+      ->capture_default_str();
+  registry_sink_command->add_option("--out", registry_sink.out,
+                                    "File the events are appended to (created if absent)")
+      ->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve_command->parsed()) return RunServe(serve);
@@ -87,6 +98,7 @@ int Main(int argc, char** argv) {
   if (pull_command->parsed()) return RunPull(pull);
   if (validate_command->parsed()) return RunValidate(validate);
   if (timeline_command->parsed()) return RunTimeline(timeline);
+  if (registry_sink_command->parsed()) return RunRegistrySink(registry_sink);
   return RunBench(bench);
 }
 
