@@ -176,6 +176,54 @@ TEST(ChaosRegistryTest, KillCancelsACallInFlightAtOnce) {
   EXPECT_LT(std::chrono::steady_clock::now() - killed_at, std::chrono::seconds(10));
 }
 
+// What a fault test of forwarding does, with the simplest sender: batches in order, each
+// resent until answered OK. Every misbehaviour at once, many restarts on the same port.
+TEST(ChaosRegistryTest, ARetryingSenderGetsEveryEventKeptOnceInOrderThroughEveryFault) {
+  TempDir dir;
+  Misbehaviour mix;
+  mix.unavailable = 0.15;
+  mix.resource_exhausted = 0.1;
+  mix.stall = 0.1;
+  mix.drop_connection = 0.15;
+  mix.poison_event_id = "ev-17";
+  auto chaos = StartChaos(dir.path() / "kept.jsonl", mix, /*seed=*/7);
+  ASSERT_NE(chaos, nullptr);
+  RegistryClient client(chaos->address());
+  std::vector<v1::Event> sent;
+  for (int i = 0; i < 60; ++i) {
+    sent.push_back(
+        TestEvent("ev-" + std::to_string(i), i % 3 ? "KRD-001-0001" : "KRD-001-0002", i));
+  }
+  int rejected = 0;
+  for (size_t start = 0; start < sent.size(); start += 2) {
+    const std::vector<v1::Event> batch(sent.begin() + start, sent.begin() + start + 2);
+    for (int attempt = 0;; ++attempt) {
+      ASSERT_LT(attempt, 100) << "batch at " << start << " never got through";
+      v1::PublishResponse response;
+      if (client
+              .Publish(Batch(batch), &response, std::chrono::milliseconds(300),
+                       /*wait_for_ready=*/true)
+              .ok()) {
+        rejected += response.rejections_size();
+        break;
+      }
+    }
+  }
+  chaos->AwaitServing();
+
+  std::vector<std::string> expected = EventIds(sent);
+  std::erase(expected, "ev-17");
+  EXPECT_THAT(KeptIds(*chaos), ::testing::ElementsAreArray(expected));
+  EXPECT_EQ(rejected, 1);
+  const ChaosStats stats = chaos->stats();
+  EXPECT_GT(stats.unavailable, 0u);
+  EXPECT_GT(stats.resource_exhausted, 0u);
+  EXPECT_GT(stats.stalled, 0u);
+  EXPECT_GT(stats.dropped, 0u);
+  EXPECT_GT(stats.duplicates, 0u);  // stalls and drops kept events whose answer was lost
+  EXPECT_EQ(stats.events_kept, expected.size());
+}
+
 TEST(ChaosRegistryTest, TheSameSeedGivesTheSameMixOfAnswers) {
   Misbehaviour mix = Only(&Misbehaviour::unavailable, 0.3);
   mix.resource_exhausted = 0.3;
