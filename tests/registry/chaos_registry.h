@@ -7,6 +7,7 @@
 // registry and network do. Tests then check what the gateway delivered: every event exactly
 // once, each subject's events in order, the poison event never.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
