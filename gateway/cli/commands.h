@@ -63,6 +63,11 @@ struct BenchOptions {
   std::string source = "bench";
 };
 
+struct RegistrySinkOptions {
+  std::string listen = "127.0.0.1:50052";
+  std::string out;  // the JSON-lines file the events are kept in
+};
+
 // Each returns the process exit code; messages go to stdout (results) and stderr (problems).
 int RunServe(const ServeOptions& options);
 int RunSubmit(const SubmitOptions& options);
@@ -72,6 +77,7 @@ int RunTimeline(const TimelineOptions& options);
 int RunBench(const BenchOptions& options);
 int RunDestinations(const DestinationsOptions& options);
 int RunDeadLetters(const DeadLettersOptions& options);
+int RunRegistrySink(const RegistrySinkOptions& options);
 
 }  // namespace trialgate::cli
 

@@ -120,6 +120,17 @@ int Main(int argc, char** argv) {
         ->capture_default_str();
   }
 
+  RegistrySinkOptions registry_sink;
+  CLI::App* registry_sink_command = app.add_subcommand(
+      "registry-sink", "Reference receiver of forwarded events: a Registry gRPC server that "
+                       "keeps each event once (by event id, also across restarts) as a JSON "
+                       "line in a file");
+  registry_sink_command->add_option("--listen", registry_sink.listen, "Address to listen on")
+      ->capture_default_str();
+  registry_sink_command->add_option("--out", registry_sink.out,
+                                    "File the events are appended to (created if absent)")
+      ->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve_command->parsed()) return RunServe(serve);
@@ -138,6 +149,7 @@ int Main(int argc, char** argv) {
     }
     return RunDeadLetters(dead_letters);
   }
+  if (registry_sink_command->parsed()) return RunRegistrySink(registry_sink);
   return RunBench(bench);
 }
 

@@ -1,0 +1,55 @@
+#include <csignal>
+#include <iostream>
+
+#include "gateway/cli/commands.h"
+#include "gateway/registry_sink/registry_sink_server.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
+
+namespace trialgate::cli {
+
+int RunRegistrySink(const RegistrySinkOptions& options) {
+  // As in `serve`: the stop signals are blocked before gRPC starts its threads, so only the
+  // sigwait below receives them and shutdown runs as ordinary code.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  // Logs go to stderr: stdout carries only the "listening on" line.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("registry-sink"));
+  registry_sink::ServerOptions server_options;
+  server_options.listen = options.listen;
+  server_options.out_file = options.out;
+  server_options.on_publish = [](const registry_sink::PublishSummary& summary) {
+    spdlog::info("publish from '{}': {} events, {} new, {} duplicates, {} rejected",
+                 summary.destination, summary.events, summary.kept, summary.duplicates,
+                 summary.rejected);
+  };
+  absl::StatusOr<std::unique_ptr<registry_sink::RegistrySinkServer>> server =
+      registry_sink::RegistrySinkServer::Start(std::move(server_options));
+  if (!server.ok()) {
+    spdlog::error("cannot start: {}", server.status().ToString());
+    return 1;
+  }
+  const registry_sink::SinkRecovery& recovery = (*server)->recovery();
+  if (recovery.torn_bytes > 0) {
+    spdlog::warn(
+        "{}: cut away a torn last line ({} bytes): the sink stopped mid-write, before "
+        "acknowledging it, so its events will be sent again",
+        options.out, recovery.torn_bytes);
+  }
+  spdlog::info("{} holds {} events; new ones are appended", options.out, recovery.events);
+  // The one line on stdout, for scripts and tests that listen on port 0.
+  std::cout << "trialgate registry-sink listening on " << (*server)->address() << std::endl;
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  spdlog::info("signal {} received: shutting down", signal_number);
+  (*server)->Shutdown();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace trialgate::cli
