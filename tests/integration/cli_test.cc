@@ -14,31 +14,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct CliRun {
-  int exit_code;
-  std::vector<std::string> lines;
-};
-
-CliRun RunCli(const std::string& arguments) {
-  const std::string command = std::string(TRIALGATE_BINARY) + " " + arguments + " 2>/dev/null";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  CliRun run{-1, {}};
-  if (pipe == nullptr) return run;
-  char buffer[1 << 16];
-  std::string line;
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
-    line += buffer;
-    if (!line.empty() && line.back() == '\n') {
-      line.pop_back();
-      run.lines.push_back(line);
-      line.clear();
-    }
-  }
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
-
 std::string Data(const std::string& name) {
   return std::string(TRIALGATE_SOURCE_DIR) + "/tests/integration/testdata/" + name;
 }
@@ -186,7 +161,10 @@ TEST(CliTest, TimelinePrintsTheSubjectsTimelineAsJson) {
 }
 
 TEST(CliTest, HelpWorksForEveryCommand) {
-  for (const char* command : {"", "serve ", "submit ", "pull ", "validate ", "timeline ", "bench "}) {
+  for (const char* command :
+       {"", "serve ", "submit ", "pull ", "validate ", "timeline ", "bench ", "destinations ",
+        "deadletters ", "deadletters list ", "deadletters replay ", "deadletters discard ",
+        "registry-sink "}) {
     CliRun run = RunCli(std::string(command) + "--help");
     EXPECT_EQ(run.exit_code, 0) << command;
     ASSERT_FALSE(run.lines.empty()) << command;

@@ -154,6 +154,26 @@ int GatewayProcess::Stop(int signal) {
   return status;
 }
 
+CliRun RunCli(const std::string& arguments) {
+  const std::string command = std::string(TRIALGATE_BINARY) + " " + arguments + " 2>/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  CliRun run{-1, {}};
+  if (pipe == nullptr) return run;
+  char buffer[1 << 16];
+  std::string line;
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
+    line += buffer;
+    if (!line.empty() && line.back() == '\n') {
+      line.pop_back();
+      run.lines.push_back(line);
+      line.clear();
+    }
+  }
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
 rapidjson::Document ParseOutcome(const std::string& json) {
   rapidjson::Document document;
   document.Parse(json.c_str());

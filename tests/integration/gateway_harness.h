@@ -82,6 +82,14 @@ class GatewayProcess {
   std::string address_;
 };
 
+// What a run of the `trialgate` binary printed on stdout, line by line, and its exit code (-1
+// when it did not exit normally). Its stderr is discarded.
+struct CliRun {
+  int exit_code;
+  std::vector<std::string> lines;
+};
+CliRun RunCli(const std::string& arguments);
+
 // Parses an OperationOutcome JSON string; fails the test if it is not one.
 rapidjson::Document ParseOutcome(const std::string& json);
 
