@@ -78,6 +78,67 @@ TEST(ConfigTest, ReadsTheScheduleEngineKeys) {
               HasSubstr("deviationSweepSeconds"));
 }
 
+TEST(ConfigTest, ReadsDestinations) {
+  testing::TempDir dir;
+  absl::StatusOr<Config> config = LoadConfigFile(Write(dir, R"({"destinations": [
+    {"name": "registry", "address": "registry.example.org:443",
+     "tls": {"caFile": "/etc/ca.pem", "certFile": "/etc/gw.pem", "keyFile": "/etc/gw.key",
+             "serverName": "registry"},
+     "eventKinds": ["DoseAdministered", "protocol_deviation"], "sites": ["site-01"],
+     "batchSize": 50, "deadlineMilliseconds": 2000, "retryInitialMilliseconds": 100,
+     "retryMaxMilliseconds": 1000, "maxAgeSeconds": 86400},
+    {"name": "sink", "address": "127.0.0.1:50052", "insecure": true}
+  ]})"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->destinations.size(), 2u);
+  const DestinationConfig& registry = config->destinations[0];
+  EXPECT_EQ(registry.name, "registry");
+  EXPECT_EQ(registry.address, "registry.example.org:443");
+  EXPECT_FALSE(registry.insecure);
+  EXPECT_EQ(registry.tls.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(registry.tls.cert_file, "/etc/gw.pem");
+  EXPECT_EQ(registry.tls.key_file, "/etc/gw.key");
+  EXPECT_EQ(registry.tls.server_name, "registry");
+  EXPECT_EQ(registry.event_kinds,
+            (std::set<std::string>{"dose_administered", "protocol_deviation"}));
+  EXPECT_EQ(registry.sites, (std::set<std::string>{"site-01"}));
+  EXPECT_EQ(registry.batch_size, 50u);
+  EXPECT_EQ(registry.deadline_ms, 2000);
+  EXPECT_EQ(registry.retry_initial_ms, 100);
+  EXPECT_EQ(registry.retry_max_ms, 1000);
+  EXPECT_EQ(registry.max_age_seconds, 86400);
+  const DestinationConfig& sink = config->destinations[1];
+  EXPECT_TRUE(sink.insecure);
+  EXPECT_TRUE(sink.event_kinds.empty());
+  EXPECT_EQ(sink.batch_size, 100u);
+  EXPECT_EQ(sink.max_age_seconds, 7 * 24 * 3600);  // 7 days by default
+  EXPECT_TRUE(Config().destinations.empty());
+}
+
+TEST(ConfigTest, DestinationMistakesNameTheKey) {
+  testing::TempDir dir;
+  const auto error = [&](const std::string& destinations) {
+    return std::string(
+        LoadConfigFile(Write(dir, R"({"destinations": [)" + destinations + "]}")).status().message());
+  };
+  EXPECT_THAT(error(R"({"name": "a", "address": "h:1"})"),
+              HasSubstr("needs either \"tls\" or \"insecure\": true"));
+  EXPECT_THAT(error(R"({"name": "a", "address": "h:1", "insecure": true, "tls": {}})"),
+              HasSubstr("not both"));
+  EXPECT_THAT(error(R"({"address": "h:1", "insecure": true})"), HasSubstr("needs a \"name\""));
+  EXPECT_THAT(error(R"({"name": "a", "address": "h:1", "insecure": true, "batchsize": 5})"),
+              HasSubstr("unknown key destinations[0].batchsize"));
+  EXPECT_THAT(error(R"({"name": "a", "address": "h:1", "insecure": true, "eventKinds": ["Dose"]})"),
+              HasSubstr("'Dose' is not an event kind"));
+  EXPECT_THAT(error(R"({"name": "a", "address": "h:1", "tls": {"certFile": "c.pem"}})"),
+              HasSubstr("both certFile and keyFile"));
+  EXPECT_THAT(error(R"({"name": "a", "address": "h:1", "insecure": true, "batchSize": 0})"),
+              HasSubstr("destinations[0].batchSize must be a positive integer"));
+  EXPECT_THAT(error(R"({"name": "a", "address": "h:1", "insecure": true},
+                       {"name": "a", "address": "h:2", "insecure": true})"),
+              HasSubstr("the name 'a' is used twice"));
+}
+
 TEST(ConfigTest, EnvironmentOverridesTheFile) {
   Config config;
   ::setenv("TRIALGATE_LISTEN", "127.0.0.1:7000", 1);
