@@ -10,7 +10,7 @@ packages=(
   # RPC and serialisation
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   # JSON, crypto, storage
-  rapidjson-dev libssl-dev libsqlite3-dev
+  rapidjson-dev libssl-dev openssl libsqlite3-dev
   # CLI parsing and logging
   libcli11-dev libspdlog-dev libfmt-dev
   # tests and benchmarks
