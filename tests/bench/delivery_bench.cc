@@ -3,9 +3,9 @@
 //   BM_DeliverToHealthyReceiver  events committed while the receiver is up, until all acknowledged
 //   BM_CatchUpAfterOutage        a backlog built while the receiver was down (one hour at the
 //                                given arrival rate), drained once it is back
-// The receiver acknowledges without storing (the gateway's own ceiling), or, with the `_Sink`
-// variants, is the reference registry-sink core (dedupe, JSON line, fsync per batch).
-// Run: ./build/tests/bench/delivery_bench --benchmark_min_time=1x
+// The last argument picks the receiver: 0 acknowledges without storing (the gateway's own
+// ceiling), 1 is the reference `registry-sink` (dedupe, a JSON line per event, fsync per batch).
+// Run: ./build/tests/bench/delivery_bench
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/delivery/forwarder.h"
+#include "gateway/registry_sink/registry_sink_server.h"
 #include "gateway/store/sqlite_event_store.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
@@ -54,6 +55,27 @@ class Receiver {
   CountingRegistry service_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
+};
+
+// The receiver a benchmark delivers to: `kind` 0 counts, 1 is the reference sink writing into
+// `dir`.
+struct AnyReceiver {
+  std::unique_ptr<Receiver> counting;
+  std::unique_ptr<registry_sink::RegistrySinkServer> sink;
+  std::string address;
+
+  AnyReceiver(int64_t kind, const std::filesystem::path& dir) {
+    if (kind == 0) {
+      counting = std::make_unique<Receiver>();
+      address = counting->address();
+      return;
+    }
+    registry_sink::ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.out_file = dir / "registry.jsonl";
+    sink = *registry_sink::RegistrySinkServer::Start(options);
+    address = sink->address();
+  }
 };
 
 // A lab result of one of 100 subjects, about the size of a mapped FHIR Observation.
@@ -121,13 +143,13 @@ struct Setup {
   }
 };
 
-// range(0): events; range(1): batch size.
+// range(0): events; range(1): batch size; range(2): receiver (0 counting, 1 reference sink).
 void BM_DeliverToHealthyReceiver(benchmark::State& state) {
   const uint64_t count = state.range(0);
   for (auto _ : state) {
     Setup setup(state.range(1));
-    Receiver receiver;
-    setup.destination.address = receiver.address();
+    AnyReceiver receiver(state.range(2), setup.dir);
+    setup.destination.address = receiver.address;
     auto forwarder = *delivery::Forwarder::Start({setup.destination}, setup.store.get(),
                                                  setup.store.get());
     const auto start = std::chrono::steady_clock::now();
@@ -141,19 +163,21 @@ void BM_DeliverToHealthyReceiver(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(count), benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_DeliverToHealthyReceiver)
-    ->Args({50000, 100})
-    ->Args({50000, 500})
+    ->Args({50000, 100, 0})
+    ->Args({50000, 500, 0})
+    ->Args({50000, 100, 1})
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
-// range(0): arrival rate in events/s during the one-hour outage; range(1): batch size.
+// range(0): arrival rate in events/s during the one-hour outage; range(1): batch size;
+// range(2): receiver.
 void BM_CatchUpAfterOutage(benchmark::State& state) {
   const uint64_t backlog = static_cast<uint64_t>(state.range(0)) * 3600;
   for (auto _ : state) {
     Setup setup(state.range(1));
     CommitEvents(*setup.store, 0, backlog, 1000);  // built while nobody delivered
-    Receiver receiver;
-    setup.destination.address = receiver.address();
+    AnyReceiver receiver(state.range(2), setup.dir);
+    setup.destination.address = receiver.address;
     const auto start = std::chrono::steady_clock::now();
     auto forwarder = *delivery::Forwarder::Start({setup.destination}, setup.store.get(),
                                                  setup.store.get());
@@ -167,7 +191,8 @@ void BM_CatchUpAfterOutage(benchmark::State& state) {
       static_cast<double>(backlog), benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_CatchUpAfterOutage)
-    ->Args({100, 500})
+    ->Args({100, 500, 0})
+    ->Args({100, 500, 1})
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
