@@ -27,6 +27,9 @@ absl::StatusOr<std::unique_ptr<RegistrySinkServer>> RegistrySinkServer::Start(
   // Plaintext like the gateway itself (see README: no TLS yet).
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  // gRPC sets SO_REUSEPORT by default: a second sink on a taken port would start and share the
+  // calls (and the events) with the first instead of failing.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(server->service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {

@@ -121,6 +121,19 @@ TEST(RegistrySinkServerTest, ConcurrentPublishersGetEachEventKeptOnce) {
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 60u);
 }
 
+TEST(RegistrySinkServerTest, DoesNotStartOnAnAddressAnotherSinkListensOn) {
+  TempDir dir;
+  auto first = StartSink(dir.path() / "first.jsonl");
+  ASSERT_NE(first, nullptr);
+  registry_sink::ServerOptions options;
+  options.listen = first->address();
+  options.out_file = dir.path() / "second.jsonl";
+  absl::StatusOr<std::unique_ptr<RegistrySinkServer>> second =
+      RegistrySinkServer::Start(std::move(options));
+  ASSERT_FALSE(second.ok());
+  EXPECT_THAT(second.status().message(), HasSubstr("cannot listen on " + first->address()));
+}
+
 TEST(RegistrySinkServerTest, DoesNotStartWithAFileItCannotWrite) {
   TempDir dir;
   registry_sink::ServerOptions options;
