@@ -89,6 +89,9 @@ class GatewayServerImpl final : public GatewayServer {
     // TLS and per-site credentials come with the security work; until then, loopback only is
     // the safe default (see README).
     builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port_);
+    // gRPC sets SO_REUSEPORT by default: a second gateway on a taken port would start and take
+    // a share of the calls (into another data directory) instead of failing.
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     // Room above the body limit so that an oversized body reaches the pipeline and gets a FHIR
     // OperationOutcome rather than gRPC's bare "message too large".
     const size_t max_message = std::min<size_t>(2 * config.limits.max_body_bytes + (1 << 20),

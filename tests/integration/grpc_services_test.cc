@@ -19,6 +19,18 @@ std::string ToString(const grpc::ByteBuffer& buffer) {
   return out;
 }
 
+TEST(GrpcServicesTest, ASecondGatewayOnATakenPortDoesNotStart) {
+  TempDir dir;
+  auto first = StartInProcess(dir.path() / "first");
+  config::Config config;
+  config.listen = first->address();
+  config.data_dir = (dir.path() / "second").string();
+  const auto second = server::GatewayServer::Start(config);
+  ASSERT_FALSE(second.ok());
+  EXPECT_THAT(std::string(second.status().message()),
+              ::testing::HasSubstr("cannot listen on " + first->address()));
+}
+
 TEST(GrpcServicesTest, HealthCheckReportsServing) {
   TempDir dir;
   auto server = StartInProcess(dir.path());
