@@ -1,24 +1,14 @@
-#include <csignal>
 #include <iostream>
 
 #include "gateway/cli/commands.h"
+#include "gateway/cli/server_process.h"
 #include "gateway/registry_sink/registry_sink_server.h"
-#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
 namespace trialgate::cli {
 
 int RunRegistrySink(const RegistrySinkOptions& options) {
-  // As in `serve`: the stop signals are blocked before gRPC starts its threads, so only the
-  // sigwait below receives them and shutdown runs as ordinary code.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
-  // Logs go to stderr: stdout carries only the "listening on" line.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("registry-sink"));
+  ServerProcess process("registry-sink");  // before gRPC starts any thread
   registry_sink::ServerOptions server_options;
   server_options.listen = options.listen;
   server_options.out_file = options.out;
@@ -44,9 +34,7 @@ int RunRegistrySink(const RegistrySinkOptions& options) {
   // The one line on stdout, for scripts and tests that listen on port 0.
   std::cout << "trialgate registry-sink listening on " << (*server)->address() << std::endl;
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  spdlog::info("signal {} received: shutting down", signal_number);
+  process.WaitForStopSignal();
   (*server)->Shutdown();
   spdlog::info("stopped");
   return 0;

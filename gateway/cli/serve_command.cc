@@ -1,26 +1,16 @@
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 
 #include "gateway/cli/commands.h"
+#include "gateway/cli/server_process.h"
 #include "gateway/config/config.h"
 #include "gateway/server/gateway_server.h"
-#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
 namespace trialgate::cli {
 
 int RunServe(const ServeOptions& options) {
-  // Block the stop signals before gRPC starts its threads (they inherit the mask), so that only
-  // the sigwait below receives them and shutdown runs as ordinary code.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
-  // Logs go to stderr: stdout carries only the "listening on" line.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("trialgate"));
+  ServerProcess process("trialgate");  // before gRPC starts any thread
   config::Config config;
   if (!options.config_file.empty()) {
     absl::StatusOr<config::Config> loaded = config::LoadConfigFile(options.config_file);
@@ -57,9 +47,7 @@ int RunServe(const ServeOptions& options) {
   // The one line on stdout, for scripts and tests that start the server on port 0.
   std::cout << "trialgate listening on " << (*server)->address() << std::endl;
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  spdlog::info("signal {} received: shutting down", signal_number);
+  process.WaitForStopSignal();
   (*server)->Shutdown();
   spdlog::info("stopped");
   return 0;
