@@ -20,9 +20,12 @@
 #include "gateway/store/sqlite_event_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/integration/gateway_harness.h"
 
 namespace trialgate::delivery {
 namespace {
+
+using testing::Eventually;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -146,16 +149,6 @@ class DestinationWorkerTest : public ::testing::Test {
     auto records = store_->ListDeadLetters({});
     EXPECT_TRUE(records.ok()) << records.status();
     return records.ok() ? *records : std::vector<store::DeadLetterRecord>{};
-  }
-
-  // Polls `condition` until it holds or 20 s pass.
-  bool Eventually(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (condition()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return condition();
   }
 
   bool Drained() { return Progress().pending_events == 0; }

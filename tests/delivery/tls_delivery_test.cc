@@ -28,6 +28,8 @@
 namespace trialgate::delivery {
 namespace {
 
+using testing::Eventually;
+
 using ::testing::HasSubstr;
 
 // Runs a shell command line; fails the test when it fails.
@@ -138,15 +140,6 @@ class TlsDeliveryTest : public ::testing::Test {
     worker_ = std::make_unique<DestinationWorker>(destination_, store_.get(), store_.get(),
                                                   *std::move(publisher));
     ASSERT_TRUE(worker_->Start().ok());
-  }
-
-  bool Eventually(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!condition()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return true;
   }
 
   testing::TempDir dir_;

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "gtest/gtest.h"
 #include "grpcpp/client_context.h"
@@ -152,6 +153,15 @@ int GatewayProcess::Stop(int signal) {
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
   return status;
+}
+
+bool Eventually(const std::function<bool()>& condition) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
 }
 
 CliRun RunCli(const std::string& arguments) {

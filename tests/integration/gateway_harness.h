@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -81,6 +82,10 @@ class GatewayProcess {
   pid_t pid_ = -1;
   std::string address_;
 };
+
+// Polls `condition` every few milliseconds until it holds or 20 s pass; returns whether it holds.
+// For state that changes on other threads or processes (delivery, a receiver).
+bool Eventually(const std::function<bool()>& condition);
 
 // What a run of the `trialgate` binary printed on stdout, line by line, and its exit code (-1
 // when it did not exit normally). Its stderr is discarded.

@@ -79,7 +79,7 @@ class DeadLetterOperationsTest : public ::testing::Test {
     chaos_->set_misbehaviour(refuse_poison);
     ASSERT_TRUE(chaos_->Restart().ok());
     // Delivered, except the poison: a dead letter.
-    ASSERT_TRUE(WaitUntil([&] {
+    ASSERT_TRUE(Eventually([&] {
       const rapidjson::Document line = Json(DestinationLine());
       return Pending() == 0 && line.IsObject() && line.HasMember("deadLetters") &&
              std::string(line["deadLetters"].GetString()) == "1";
@@ -99,15 +99,6 @@ class DeadLetterOperationsTest : public ::testing::Test {
     return line.IsObject() && line.HasMember("pendingEvents")
                ? std::stoull(line["pendingEvents"].GetString())
                : ~0ull;
-  }
-
-  bool WaitUntil(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!condition()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return true;
   }
 
   bool Kept(const std::string& event_id) {
@@ -159,9 +150,9 @@ TEST_F(DeadLetterOperationsTest, ReplayDeliversTheDeadLetterOnceTheReceiverTakes
   ASSERT_EQ(replay.exit_code, 0);
   ASSERT_EQ(replay.lines.size(), 1u);
   EXPECT_EQ(replay.lines[0], R"({"count":1})");
-  ASSERT_TRUE(WaitUntil([&] { return Kept(poison_); }));
+  ASSERT_TRUE(Eventually([&] { return Kept(poison_); }));
   EXPECT_TRUE(RunCli("deadletters list" + target_).lines.empty());
-  ASSERT_TRUE(WaitUntil([&] { return Pending() == 0; }));
+  ASSERT_TRUE(Eventually([&] { return Pending() == 0; }));
   const rapidjson::Document destination = Json(DestinationLine());
   EXPECT_STREQ(destination["deadLetters"].GetString(), "0");
   EXPECT_STREQ(destination["deliveredEvents"].GetString(), "4");
@@ -170,7 +161,7 @@ TEST_F(DeadLetterOperationsTest, ReplayDeliversTheDeadLetterOnceTheReceiverTakes
 TEST_F(DeadLetterOperationsTest, ReplayedIntoTheSameRefusalItIsADeadLetterAgain) {
   const CliRun replay = RunCli("deadletters replay --destination registry --all" + target_);
   EXPECT_EQ(replay.lines, std::vector<std::string>{R"({"count":1})"});
-  ASSERT_TRUE(WaitUntil([&] {
+  ASSERT_TRUE(Eventually([&] {
     const CliRun list = RunCli("deadletters list" + target_);
     return list.lines.size() == 1 && Pending() == 0;
   }));
