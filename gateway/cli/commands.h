@@ -68,6 +68,12 @@ struct RegistrySinkOptions {
   std::string out;  // the JSON-lines file the events are kept in
 };
 
+struct AuditVerifyOptions {
+  std::string file;         // empty: the configured log (auditLog, else DATA_DIR/audit.log)
+  std::string config_file;  // where to find the data directory or auditLog
+  std::string data_dir;
+};
+
 // Each returns the process exit code; messages go to stdout (results) and stderr (problems).
 int RunServe(const ServeOptions& options);
 int RunSubmit(const SubmitOptions& options);
@@ -78,6 +84,8 @@ int RunBench(const BenchOptions& options);
 int RunDestinations(const DestinationsOptions& options);
 int RunDeadLetters(const DeadLettersOptions& options);
 int RunRegistrySink(const RegistrySinkOptions& options);
+// 0: intact; 1: tampered or damaged (first bad line and why on stdout); 2: cannot read.
+int RunAuditVerify(const AuditVerifyOptions& options);
 
 }  // namespace trialgate::cli
 

@@ -131,6 +131,19 @@ int Main(int argc, char** argv) {
                                     "File the events are appended to (created if absent)")
       ->required();
 
+  AuditVerifyOptions audit_verify;
+  CLI::App* audit_command =
+      app.add_subcommand("audit", "Work with the audit log (see README \"Audit log\")");
+  audit_command->require_subcommand(1);
+  CLI::App* audit_verify_command = audit_command->add_subcommand(
+      "verify", "Check the audit log's hash chain; prints the record count and head hash; exit "
+                "0 intact, 1 tampered or damaged (first bad line and why), 2 cannot read");
+  audit_verify_command->add_option("file", audit_verify.file,
+                                   "Audit log [auditLog of the config, else DATA_DIR/audit.log]");
+  audit_verify_command->add_option("--config", audit_verify.config_file, "JSON configuration file")
+      ->check(CLI::ExistingFile);
+  audit_verify_command->add_option("--data", audit_verify.data_dir, "Data directory [./data]");
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve_command->parsed()) return RunServe(serve);
@@ -150,6 +163,7 @@ int Main(int argc, char** argv) {
     return RunDeadLetters(dead_letters);
   }
   if (registry_sink_command->parsed()) return RunRegistrySink(registry_sink);
+  if (audit_verify_command->parsed()) return RunAuditVerify(audit_verify);
   return RunBench(bench);
 }
 

@@ -147,6 +147,8 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
       } else {
         status = Invalid(path, "deviationSweepSeconds must be an integer >= 0");
       }
+    } else if (key == "auditLog") {
+      status = ReadString(member.value, path, key, &config.audit_log);
     } else if (key == "destinations") {
       status = ReadDestinations(member.value, path, &config.destinations);
     } else if (key == "requireStudyProfiles") {
@@ -170,6 +172,11 @@ void ApplyEnvironment(Config& config) {
   if (const char* data = std::getenv("TRIALGATE_DATA_DIR"); data && *data) {
     config.data_dir = data;
   }
+}
+
+std::string AuditLogPath(const Config& config) {
+  if (!config.audit_log.empty()) return config.audit_log;
+  return (std::filesystem::path(config.data_dir) / "audit.log").string();
 }
 
 absl::StatusOr<std::shared_ptr<const mappers::Study>> LoadStudy(const Config& config) {

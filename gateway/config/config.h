@@ -38,6 +38,8 @@ struct Config {
   // Check every resource of a type the study profiles (study.json "profiles") against that
   // profile, not only those that claim it in meta.profile.
   bool require_study_profiles = false;
+  // The audit log (README "Audit log"); empty: audit.log in data_dir.
+  std::string audit_log;
   // Downstream registries the events are forwarded to; none by default.
   std::vector<DestinationConfig> destinations;
 };
@@ -48,6 +50,9 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path);
 
 // Applies TRIALGATE_LISTEN and TRIALGATE_DATA_DIR from the environment, when set.
 void ApplyEnvironment(Config& config);
+
+// Where the audit log is: audit_log, else DATA_DIR/audit.log.
+std::string AuditLogPath(const Config& config);
 
 // Loads the configured study: from study_dir when set, else the embedded one.
 absl::StatusOr<std::shared_ptr<const mappers::Study>> LoadStudy(const Config& config);

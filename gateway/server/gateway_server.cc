@@ -6,12 +6,15 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/audit/audit_log.h"
 #include "gateway/validation/study_definitions.h"
 #include "gateway/identity/enrollment_registry.h"
 #include "gateway/identity/pseudonymizer.h"
 #include "gateway/pipeline/pipeline.h"
 #include "gateway/schedule/deviation_recorder.h"
 #include "gateway/delivery/forwarder.h"
+#include "gateway/server/audit_interceptor.h"
+#include "gateway/server/audit_service.h"
 #include "gateway/server/delivery_service.h"
 #include "gateway/server/feed_service.h"
 #include "gateway/server/gateway_service.h"
@@ -39,6 +42,10 @@ class GatewayServerImpl final : public GatewayServer {
       return absl::UnavailableError(
           absl::StrCat("cannot create data directory ", config.data_dir, ": ", error.message()));
     }
+    absl::StatusOr<std::unique_ptr<audit::AuditLog>> audit_log =
+        audit::AuditLog::Open(config::AuditLogPath(config));
+    if (!audit_log.ok()) return audit_log.status();
+    audit_log_ = *std::move(audit_log);
     absl::StatusOr<std::shared_ptr<const mappers::Study>> study = config::LoadStudy(config);
     if (!study.ok()) return study.status();
     absl::StatusOr<std::string> key = identity::LoadPseudonymizationKey(
@@ -101,6 +108,9 @@ class GatewayServerImpl final : public GatewayServer {
     builder.RegisterService(feed_service_.get());
     builder.RegisterService(study_service_.get());
     builder.RegisterService(delivery_service_.get());
+    audit_service_ = std::make_unique<AuditService>(audit_log_.get());
+    builder.RegisterService(audit_service_.get());
+    builder.experimental().SetInterceptorCreators(AuditInterceptorCreators(audit_log_.get()));
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen,
@@ -136,6 +146,7 @@ class GatewayServerImpl final : public GatewayServer {
     if (recorder_ != nullptr) recorder_->Stop();
     if (forwarder_ != nullptr) forwarder_->Stop();
     store_.reset();
+    if (audit_log_ != nullptr) audit_log_->Close();  // every call's record is written by now
   }
 
   void Wait() override {
@@ -199,6 +210,7 @@ class GatewayServerImpl final : public GatewayServer {
   int port_ = 0;
   std::string address_;
   bool development_key_ = false;
+  std::unique_ptr<audit::AuditLog> audit_log_;  // outlives the server: its calls append to it
   identity::EnrollmentRegistry registry_;
   std::unique_ptr<store::SqliteEventStore> store_;
   std::unique_ptr<validation::ProfileSet> definitions_;  // the R4 StructureDefinitions, compiled
@@ -212,6 +224,7 @@ class GatewayServerImpl final : public GatewayServer {
   std::unique_ptr<delivery::Forwarder> forwarder_;
   std::unique_ptr<DeliveryService> delivery_service_;
   std::vector<std::string> delivery_warnings_;
+  std::unique_ptr<AuditService> audit_service_;
   std::unique_ptr<grpc::Server> server_;
   std::mutex shutdown_mu_;
   bool shut_down_ = false;

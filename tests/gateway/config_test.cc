@@ -58,6 +58,18 @@ TEST(ConfigTest, UnknownKeysAndBadValuesAreErrorsThatNameTheKey) {
   EXPECT_FALSE(LoadConfigFile((dir.path() / "missing.json").string()).ok());
 }
 
+TEST(ConfigTest, AuditLogDefaultsToTheDataDirectory) {
+  Config config;
+  config.data_dir = "/var/lib/trialgate";
+  EXPECT_EQ(AuditLogPath(config), "/var/lib/trialgate/audit.log");
+  testing::TempDir dir;
+  absl::StatusOr<Config> loaded = LoadConfigFile(Write(dir, R"({"auditLog": "/var/log/tg.log"})"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(AuditLogPath(*loaded), "/var/log/tg.log");
+  EXPECT_THAT(LoadConfigFile(Write(dir, R"({"auditLog": 1})")).status().message(),
+              ::testing::HasSubstr("auditLog must be a string"));
+}
+
 TEST(ConfigTest, ReadsTheScheduleEngineKeys) {
   testing::TempDir dir;
   absl::StatusOr<Config> config = LoadConfigFile(Write(dir, R"({

@@ -1,0 +1,34 @@
+#ifndef TRIALGATE_GATEWAY_SERVER_AUDIT_INTERCEPTOR_H_
+#define TRIALGATE_GATEWAY_SERVER_AUDIT_INTERCEPTOR_H_
+
+#include <memory>
+#include <vector>
+
+#include "gateway/audit/audit_log.h"
+#include "grpcpp/support/server_interceptor.h"
+
+namespace trialgate::server {
+
+// Audits every call the server runs, of every service (also health, reflection and methods it
+// does not know): when the call's status is about to be sent, its record (caller, method,
+// CallSummary target, status, duration) is appended, and the status goes out only once the
+// record is durable. If the log has failed, the status becomes UNAVAILABLE instead (messages
+// a stream sent before were already sent). `log` must outlive the server.
+class AuditInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit AuditInterceptorFactory(audit::AuditLog* log) : log_(log) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override;
+
+ private:
+  audit::AuditLog* log_;
+};
+
+// For ServerBuilder::experimental().SetInterceptorCreators.
+std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+AuditInterceptorCreators(audit::AuditLog* log);
+
+}  // namespace trialgate::server
+
+#endif  // TRIALGATE_GATEWAY_SERVER_AUDIT_INTERCEPTOR_H_
