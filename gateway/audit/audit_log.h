@@ -49,6 +49,7 @@ class AuditLog {
   void AppendAsync(AuditRecord record, Done done);
   // Appends `record` and waits until it is durable. For calls that never reach a service (e.g.
   // refused by the authenticator). OK, or UNAVAILABLE when the log has failed or is closed.
+  // REQUIRES: not called from a Done callback (it would wait for its own thread).
   absl::Status Append(AuditRecord record);
 
   // OK while the log works; the final UNAVAILABLE once a write failed.
