@@ -145,6 +145,39 @@ TEST(AuditLogTest, EveryCallOfEveryServiceIsRecordedAndTheChainVerifies) {
   EXPECT_EQ(report->good.records, records.size());
 }
 
+TEST(AuditLogTest, AStreamIsOneRecordSummingItsSubmissions) {
+  TempDir dir;
+  auto server = StartInProcess(dir.path());
+  ASSERT_NE(server, nullptr);
+  GatewayClient client(server->address());
+  {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    auto stream = client.gateway().SubmitStream(&context);
+    for (const std::string& body : {TestData("research-subject-pt-1001.json"),
+                                    std::string("{not json"),
+                                    TestData("observation-anc-pt-1001.json")}) {
+      v1::SubmitRequest request;
+      request.set_source_system("hospital-a");
+      request.set_body(body);
+      ASSERT_TRUE(stream->Write(request));
+    }
+    stream->WritesDone();
+    v1::SubmitResponse response;
+    while (stream->Read(&response)) {
+    }
+    ASSERT_TRUE(stream->Finish().ok());
+  }
+  std::vector<rapidjson::Document> records = ReadRecords(dir.path() / "audit.log");
+  auto streams = Of(records, "/trialgate.v1.Gateway/SubmitStream");
+  ASSERT_EQ(streams.size(), 1u);
+  const rapidjson::Value& target = (*streams[0])["target"];
+  EXPECT_EQ(target["submissions"].GetUint64(), 3u);
+  EXPECT_EQ(target["entries"]["accepted"].GetUint64(), 2u);
+  EXPECT_EQ(target["entries"]["bodyRejected"].GetUint64(), 1u);
+  EXPECT_EQ(target["resourceTypes"]["Observation"].GetUint64(), 1u);
+}
+
 TEST(AuditLogTest, AuditServiceVerifiesAndPagesThroughTheLog) {
   TempDir dir;
   auto server = StartInProcess(dir.path());
