@@ -38,7 +38,7 @@ int Main(int argc, char** argv) {
 
   ServeOptions serve;
   CLI::App* serve_command = app.add_subcommand(
-      "serve", "Run the gateway (embedded KRD-ASCT2 study, SQLite store, no config needed)");
+      "serve", "Run the gateway (embedded KRD-ASCT2 study, SQLite store; mutual TLS from --config, or --insecure for plaintext)");
   serve_command->add_option("--listen", serve.listen, "Address to listen on [127.0.0.1:50051]");
   serve_command->add_option("--data", serve.data_dir, "Data directory [./data]");
   serve_command->add_option("--config", serve.config_file, "JSON configuration file")
