@@ -111,7 +111,7 @@ void RunUnary(const BenchOptions& options, const std::string& run, Tally& tally)
   const int channels = std::min(options.concurrency, 4);
   std::vector<std::unique_ptr<v1::Gateway::Stub>> stubs;
   for (int c = 0; c < channels; ++c) {
-    stubs.push_back(v1::Gateway::NewStub(MakeChannel(options.target, true)));
+    stubs.push_back(v1::Gateway::NewStub(MakeChannel(options.connection, true)));
   }
   std::atomic<uint64_t> next{0};
   std::mutex mu;
@@ -161,7 +161,7 @@ void RunStreams(const BenchOptions& options, const std::string& run, Tally& tall
   std::vector<std::thread> threads;
   for (int s = 0; s < options.concurrency; ++s) {
     threads.emplace_back([&, s] {
-      auto stub = v1::Gateway::NewStub(MakeChannel(options.target, true));
+      auto stub = v1::Gateway::NewStub(MakeChannel(options.connection, true));
       grpc::ClientContext context;
       auto stream = stub->SubmitStream(&context);
       std::vector<uint64_t> mine;
@@ -210,7 +210,7 @@ void RunStreams(const BenchOptions& options, const std::string& run, Tally& tall
 
 int RunBench(const BenchOptions& options) {
   const std::string run = RunId();
-  auto stub = v1::Gateway::NewStub(MakeChannel(options.target));
+  auto stub = v1::Gateway::NewStub(MakeChannel(options.connection));
   if (!Enrol(*stub, options, run)) return 1;
 
   Tally tally;

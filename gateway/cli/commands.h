@@ -5,46 +5,47 @@
 #include <string>
 #include <vector>
 
-namespace trialgate::cli {
+#include "gateway/cli/client.h"
 
-inline constexpr char kDefaultTarget[] = "127.0.0.1:50051";
+namespace trialgate::cli {
 
 struct ServeOptions {
   std::string listen;       // empty: from the config (default 127.0.0.1:50051)
   std::string data_dir;     // empty: from the config (default ./data)
   std::string config_file;  // empty: the embedded defaults
+  bool insecure = false;    // plaintext listener, no identities: local development only
 };
 
 struct SubmitOptions {
-  std::string target = kDefaultTarget;
+  Connection connection;
   std::string source = "cli";
   std::vector<std::string> files;  // "-" reads standard input
 };
 
 struct PullOptions {
-  std::string target = kDefaultTarget;
+  Connection connection;
   uint64_t after = 0;
   bool follow = false;
   uint64_t limit = 0;
 };
 
 struct ValidateOptions {
-  std::string target = kDefaultTarget;
+  Connection connection;
   std::vector<std::string> files;  // "-" reads standard input
   std::string profile;             // optional canonical URL of a profile to validate against
 };
 
 struct TimelineOptions {
-  std::string target = kDefaultTarget;
+  Connection connection;
   std::string subject;  // the study subject id
 };
 
 struct DestinationsOptions {
-  std::string target = kDefaultTarget;
+  Connection connection;
 };
 
 struct DeadLettersOptions {
-  std::string target = kDefaultTarget;
+  Connection connection;
   std::string action;                // "list", "replay" or "discard"
   std::string destination;           // list: optional filter; replay/discard: required
   std::string subject;               // optional: only this study subject's
@@ -55,7 +56,7 @@ struct DeadLettersOptions {
 };
 
 struct BenchOptions {
-  std::string target = kDefaultTarget;
+  Connection connection;
   std::string mode = "stream";  // "stream" or "unary"
   uint64_t count = 20000;       // resources to submit
   int concurrency = 4;          // streams, or unary calls in flight
@@ -66,6 +67,10 @@ struct BenchOptions {
 struct RegistrySinkOptions {
   std::string listen = "127.0.0.1:50052";
   std::string out;  // the JSON-lines file the events are kept in
+  // Mutual TLS (the gateway's client certificate must be signed by client_ca_file) or,
+  // explicitly, plaintext.
+  std::string cert_file, key_file, client_ca_file;
+  bool insecure = false;
 };
 
 struct AuditVerifyOptions {

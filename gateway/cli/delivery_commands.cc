@@ -33,7 +33,7 @@ int Failed(const char* what, const grpc::Status& status) {
 }  // namespace
 
 int RunDestinations(const DestinationsOptions& options) {
-  auto stub = v1::Delivery::NewStub(MakeChannel(options.target));
+  auto stub = v1::Delivery::NewStub(MakeChannel(options.connection));
   v1::ListDestinationsResponse response;
   grpc::ClientContext context;
   SetDeadline(&context);
@@ -47,7 +47,7 @@ int RunDestinations(const DestinationsOptions& options) {
 }
 
 int RunDeadLetters(const DeadLettersOptions& options) {
-  auto stub = v1::Delivery::NewStub(MakeChannel(options.target));
+  auto stub = v1::Delivery::NewStub(MakeChannel(options.connection));
   grpc::ClientContext context;
   SetDeadline(&context);
   if (options.action == "list") {

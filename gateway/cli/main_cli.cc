@@ -6,6 +6,31 @@
 #include "gateway/cli/commands.h"
 
 namespace trialgate::cli {
+namespace {
+
+void AddConnectionOptions(CLI::App* command, Connection* connection) {
+  command->add_option("--target", connection->target, "Gateway address")
+      ->envname("TRIALGATE_TARGET")
+      ->capture_default_str();
+  command->add_option("--ca", connection->ca_file,
+                      "PEM CA of the gateway's certificate (TLS); without --ca and --cert: "
+                      "plaintext, for a gateway started with --insecure")
+      ->envname("TRIALGATE_CA")
+      ->check(CLI::ExistingFile);
+  auto* cert = command->add_option("--cert", connection->cert_file,
+                                   "PEM client certificate: who you are to the gateway")
+                   ->envname("TRIALGATE_CERT")
+                   ->check(CLI::ExistingFile);
+  auto* key = command->add_option("--key", connection->key_file, "PEM key of --cert")
+                  ->envname("TRIALGATE_KEY")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
+  command->add_option("--server-name", connection->server_name,
+                      "Name to check in the gateway's certificate, if not the target's host");
+}
+
+}  // namespace
 
 int Main(int argc, char** argv) {
   CLI::App app{"trialgate: a FHIR R4 gateway for clinical trial data"};
@@ -13,17 +38,20 @@ int Main(int argc, char** argv) {
 
   ServeOptions serve;
   CLI::App* serve_command = app.add_subcommand(
-      "serve", "Run the gateway (embedded KRD-ASCT2 study, SQLite store, no config needed)");
+      "serve", "Run the gateway (embedded KRD-ASCT2 study, SQLite store; mutual TLS from --config, or --insecure for plaintext)");
   serve_command->add_option("--listen", serve.listen, "Address to listen on [127.0.0.1:50051]");
   serve_command->add_option("--data", serve.data_dir, "Data directory [./data]");
   serve_command->add_option("--config", serve.config_file, "JSON configuration file")
       ->check(CLI::ExistingFile);
+  serve_command->add_flag("--insecure", serve.insecure,
+                          "Listen in plaintext without TLS or identities: every caller may do "
+                          "everything. Local development only");
 
   SubmitOptions submit;
   CLI::App* submit_command = app.add_subcommand(
       "submit", "Submit FHIR R4 JSON files; prints one JSON line per entry, exits 1 if any "
                 "entry was rejected");
-  submit_command->add_option("--target", submit.target, "Gateway address")->capture_default_str();
+  AddConnectionOptions(submit_command, &submit.connection);
   submit_command->add_option("--source", submit.source, "Sending system id")
       ->capture_default_str();
   submit_command->add_option("files", submit.files, "Files to submit ('-' for stdin)")
@@ -32,7 +60,7 @@ int Main(int argc, char** argv) {
   PullOptions pull;
   CLI::App* pull_command =
       app.add_subcommand("pull", "Print events after a cursor as JSON lines");
-  pull_command->add_option("--target", pull.target, "Gateway address")->capture_default_str();
+  AddConnectionOptions(pull_command, &pull.connection);
   pull_command->add_option("--after", pull.after, "Cursor: the last sequence already seen")
       ->capture_default_str();
   pull_command->add_flag("--follow", pull.follow, "Keep the stream open for new events");
@@ -44,8 +72,7 @@ int Main(int argc, char** argv) {
       "validate", "Validate FHIR R4 JSON files against the R4 definitions (and the profiles "
                   "they claim) without storing ($validate); prints one JSON line per file, "
                   "exits 1 if any has errors");
-  validate_command->add_option("--target", validate.target, "Gateway address")
-      ->capture_default_str();
+  AddConnectionOptions(validate_command, &validate.connection);
   validate_command->add_option(
       "--profile", validate.profile,
       "Canonical URL of a profile to validate against as well, e.g. "
@@ -57,8 +84,7 @@ int Main(int argc, char** argv) {
   CLI::App* timeline_command = app.add_subcommand(
       "timeline", "Print a study subject's protocol timeline as JSON: phases, cycles, doses "
                   "given versus expected, findings (exit 1 if it cannot be had)");
-  timeline_command->add_option("--target", timeline.target, "Gateway address")
-      ->capture_default_str();
+  AddConnectionOptions(timeline_command, &timeline.connection);
   timeline_command->add_option("subject", timeline.subject, "Study subject id, e.g. KRD-001-0002")
       ->required();
 
@@ -66,7 +92,7 @@ int Main(int argc, char** argv) {
   CLI::App* bench_command = app.add_subcommand(
       "bench", "Load generator: submit study resources to a running gateway and report "
                "resources/s and latency");
-  bench_command->add_option("--target", bench.target, "Gateway address")->capture_default_str();
+  AddConnectionOptions(bench_command, &bench.connection);
   bench_command->add_option("--mode", bench.mode, "stream or unary")
       ->check(CLI::IsMember({"stream", "unary"}))
       ->capture_default_str();
@@ -86,8 +112,7 @@ int Main(int argc, char** argv) {
   CLI::App* destinations_command = app.add_subcommand(
       "destinations", "Print each downstream destination's progress as a JSON line: cursor, "
                       "lag in events and seconds, last error, next attempt");
-  destinations_command->add_option("--target", destinations.target, "Gateway address")
-      ->capture_default_str();
+  AddConnectionOptions(destinations_command, &destinations.connection);
 
   DeadLettersOptions dead_letters;
   CLI::App* dead_letters_command = app.add_subcommand(
@@ -116,8 +141,7 @@ int Main(int argc, char** argv) {
         ->needs(all);
   }
   for (CLI::App* command : dead_letters_command->get_subcommands({})) {
-    command->add_option("--target", dead_letters.target, "Gateway address")
-        ->capture_default_str();
+    AddConnectionOptions(command, &dead_letters.connection);
   }
 
   RegistrySinkOptions registry_sink;
@@ -130,6 +154,22 @@ int Main(int argc, char** argv) {
   registry_sink_command->add_option("--out", registry_sink.out,
                                     "File the events are appended to (created if absent)")
       ->required();
+  auto* sink_cert = registry_sink_command->add_option(
+      "--tls-cert", registry_sink.cert_file, "PEM certificate of this registry (mutual TLS)");
+  auto* sink_key = registry_sink_command->add_option("--tls-key", registry_sink.key_file,
+                                                     "PEM key of --tls-cert");
+  auto* sink_ca = registry_sink_command->add_option(
+      "--client-ca", registry_sink.client_ca_file,
+      "PEM CA that signed the gateway's client certificate");
+  auto* sink_insecure = registry_sink_command->add_flag(
+      "--insecure", registry_sink.insecure,
+      "Listen in plaintext, accepting events from anyone: local development only");
+  for (CLI::Option* option : {sink_cert, sink_key, sink_ca}) {
+    option->check(CLI::ExistingFile)->excludes(sink_insecure);
+    for (CLI::Option* other : {sink_cert, sink_key, sink_ca}) {
+      if (other != option) option->needs(other);
+    }
+  }
 
   AuditVerifyOptions audit_verify;
   CLI::App* audit_command =
@@ -162,7 +202,14 @@ int Main(int argc, char** argv) {
     }
     return RunDeadLetters(dead_letters);
   }
-  if (registry_sink_command->parsed()) return RunRegistrySink(registry_sink);
+  if (registry_sink_command->parsed()) {
+    if (!registry_sink.insecure && registry_sink.cert_file.empty()) {
+      std::cerr << "registry-sink: give --tls-cert, --tls-key and --client-ca (mutual TLS), or "
+                   "--insecure to listen in plaintext for local development\n";
+      return 2;
+    }
+    return RunRegistrySink(registry_sink);
+  }
   if (audit_verify_command->parsed()) return RunAuditVerify(audit_verify);
   return RunBench(bench);
 }

@@ -9,7 +9,7 @@
 namespace trialgate::cli {
 
 int RunPull(const PullOptions& options) {
-  auto stub = v1::EventFeed::NewStub(MakeChannel(options.target));
+  auto stub = v1::EventFeed::NewStub(MakeChannel(options.connection));
   v1::PullRequest request;
   request.set_after(options.after);
   request.set_follow(options.follow);

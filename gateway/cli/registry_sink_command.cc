@@ -3,6 +3,7 @@
 #include "gateway/cli/commands.h"
 #include "gateway/cli/server_process.h"
 #include "gateway/registry_sink/registry_sink_server.h"
+#include "gateway/security/server_tls.h"
 #include "spdlog/spdlog.h"
 
 namespace trialgate::cli {
@@ -12,6 +13,18 @@ int RunRegistrySink(const RegistrySinkOptions& options) {
   registry_sink::ServerOptions server_options;
   server_options.listen = options.listen;
   server_options.out_file = options.out;
+  if (options.insecure) {
+    spdlog::warn("INSECURE: --insecure given: the registry sink accepts events in PLAINTEXT from "
+                 "anyone who can reach it. For local development only.");
+  } else {
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+        security::MutualTlsCredentials({options.cert_file, options.key_file, options.client_ca_file});
+    if (!credentials.ok()) {
+      spdlog::error("cannot start: {}", credentials.status().ToString());
+      return 1;
+    }
+    server_options.credentials = *std::move(credentials);
+  }
   server_options.on_publish = [](const registry_sink::PublishSummary& summary) {
     spdlog::info("publish from '{}': {} events, {} new, {} duplicates, {} rejected",
                  summary.destination, summary.events, summary.kept, summary.duplicates,

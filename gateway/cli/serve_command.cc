@@ -23,6 +23,7 @@ int RunServe(const ServeOptions& options) {
   config::ApplyEnvironment(config);
   if (!options.listen.empty()) config.listen = options.listen;
   if (!options.data_dir.empty()) config.data_dir = options.data_dir;
+  config.insecure = options.insecure;
 
   absl::StatusOr<std::unique_ptr<server::GatewayServer>> server =
       server::GatewayServer::Start(config);
@@ -42,6 +43,16 @@ int RunServe(const ServeOptions& options) {
   for (const config::DestinationConfig& destination : config.destinations) {
     spdlog::info("forwarding to destination {} at {}{}", destination.name, destination.address,
                  destination.insecure ? " (plaintext: insecure)" : " (TLS)");
+  }
+  if (config.insecure) {
+    spdlog::warn("INSECURE: --insecure given: listening on {} in PLAINTEXT, without TLS or "
+                 "client identities; every caller may submit, read the feed and administer "
+                 "delivery{}. For local development only, never with real patient data.",
+                 (*server)->address(),
+                 config.tls.configured() ? " (the config's \"tls\" is ignored)" : "");
+  } else {
+    spdlog::info("mutual TLS on {}: {} identities configured", (*server)->address(),
+                 config.identities.size());
   }
   spdlog::info("study {} loaded; store {}/trialgate.db", config.study, config.data_dir);
   // The one line on stdout, for scripts and tests that start the server on port 0.

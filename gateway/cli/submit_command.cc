@@ -82,7 +82,7 @@ void PrintEntry(const std::string& file, const v1::EntryOutcome& entry) {
 }  // namespace
 
 int RunSubmit(const SubmitOptions& options) {
-  auto stub = v1::Gateway::NewStub(MakeChannel(options.target));
+  auto stub = v1::Gateway::NewStub(MakeChannel(options.connection));
   bool any_rejected = false;
   for (const std::string& file : options.files) {
     std::string body;

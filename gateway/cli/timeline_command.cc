@@ -10,7 +10,7 @@
 namespace trialgate::cli {
 
 int RunTimeline(const TimelineOptions& options) {
-  auto stub = v1::Study::NewStub(MakeChannel(options.target));
+  auto stub = v1::Study::NewStub(MakeChannel(options.connection));
   v1::GetTimelineRequest request;
   request.set_subject_id(options.subject);
   v1::Timeline timeline;

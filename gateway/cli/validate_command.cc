@@ -12,7 +12,7 @@
 namespace trialgate::cli {
 
 int RunValidate(const ValidateOptions& options) {
-  auto stub = v1::Gateway::NewStub(MakeChannel(options.target));
+  auto stub = v1::Gateway::NewStub(MakeChannel(options.connection));
   bool any_invalid = false;
   for (const std::string& file : options.files) {
     rapidjson::StringBuffer line;

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "fhir-profiles/embedded.h"
 #include "gateway/config/destination_config.h"
+#include "gateway/config/security_config.h"
 #include "gateway/pipeline/json_decoder.h"
 #include "rapidjson/document.h"
 
@@ -44,7 +45,7 @@ absl::Status ReadPositive(const rapidjson::Value& value, const std::string& path
 }
 
 absl::Status ReadLimits(const rapidjson::Value& limits, const std::string& path,
-                        pipeline::DecodeLimits* out) {
+                        pipeline::DecodeLimits* out, security::CallLimits* calls) {
   if (!limits.IsObject()) return Invalid(path, "limits must be an object");
   for (const auto& member : limits.GetObject()) {
     const std::string key = member.name.GetString();
@@ -57,6 +58,12 @@ absl::Status ReadLimits(const rapidjson::Value& limits, const std::string& path,
       out->max_depth = static_cast<int>(std::min<uint64_t>(number, 10000));
     } else if (key == "maxBundleEntries") {
       out->max_bundle_entries = number;
+    } else if (key == "requestsPerSecond") {
+      calls->requests_per_second = static_cast<double>(number);
+    } else if (key == "requestBurst") {
+      calls->request_burst = static_cast<double>(number);
+    } else if (key == "maxStreamsPerCaller") {
+      calls->max_streams_per_caller = number;
     } else {
       return Invalid(path, "unknown key limits." + key);
     }
@@ -124,7 +131,7 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
     } else if (key == "pseudonymisationKeyHex") {
       status = ReadString(member.value, path, key, &config.pseudonymization_key_hex);
     } else if (key == "limits") {
-      status = ReadLimits(member.value, path, &config.limits);
+      status = ReadLimits(member.value, path, &config.limits, &config.call_limits);
     } else if (key == "sites") {
       status = ReadSites(member.value, path, &config.site_by_system);
     } else if (key == "siteTimeZones") {
@@ -151,6 +158,10 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
       status = ReadString(member.value, path, key, &config.audit_log);
     } else if (key == "destinations") {
       status = ReadDestinations(member.value, path, &config.destinations);
+    } else if (key == "tls") {
+      status = ReadServerTls(member.value, path, &config.tls);
+    } else if (key == "identities") {
+      status = ReadIdentities(member.value, path, &config.identities);
     } else if (key == "requireStudyProfiles") {
       if (member.value.IsBool()) {
         config.require_study_profiles = member.value.GetBool();

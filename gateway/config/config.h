@@ -9,6 +9,9 @@
 #include "absl/status/statusor.h"
 #include "gateway/config/destination_config.h"
 #include "gateway/pipeline/json_decoder.h"
+#include "gateway/security/call_limits.h"
+#include "gateway/security/identity.h"
+#include "gateway/security/server_tls.h"
 #include "mappers/study.h"
 
 namespace trialgate::config {
@@ -22,6 +25,12 @@ struct Config {
   std::string study_dir;            // when set, the study is read from this folder instead
   std::string pseudonymization_key_hex;  // empty: TRIALGATE_HMAC_KEY, else a development key
   pipeline::DecodeLimits limits;
+  security::CallLimits call_limits;
+  // The listener's mutual TLS, and the identities its client certificates map to. Without TLS
+  // the gateway starts only when `insecure` is set (serve --insecure): local development.
+  security::ServerTls tls;
+  std::vector<security::Identity> identities;
+  bool insecure = false;
   std::map<std::string, std::string> site_by_system;  // empty: each system is its own site
   // Site id -> IANA time zone ("Europe/Berlin"): protocol days are calendar days there. A site
   // without one has each event dated in the UTC offset it was sent with.

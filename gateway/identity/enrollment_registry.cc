@@ -16,6 +16,13 @@ std::optional<std::string> EnrollmentRegistry::Find(const std::string& site_id,
   return it->second;
 }
 
+std::optional<std::string> EnrollmentRegistry::SiteOf(const std::string& subject_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = site_by_subject_.find(subject_id);
+  if (it == site_by_subject_.end()) return std::nullopt;
+  return it->second;
+}
+
 absl::Status EnrollmentRegistry::CheckConsistent(const store::EnrollmentRecord& record) const {
   std::lock_guard<std::mutex> lock(mu_);
   return CheckConsistentLocked(record);

@@ -25,6 +25,9 @@ class EnrollmentRegistry {
   std::optional<std::string> Find(const std::string& site_id,
                                   const std::string& patient_key_hmac) const;
 
+  // The site a subject is enrolled at, if enrolled.
+  std::optional<std::string> SiteOf(const std::string& subject_id) const;
+
   // Checks that `record` agrees with the enrolments known so far: a patient of a site has one
   // subject id, and a subject id belongs to one site (a site may know one patient under several
   // keys, e.g. a reference and an MRN). FAILED_PRECONDITION explains a conflict.

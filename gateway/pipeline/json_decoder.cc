@@ -164,8 +164,8 @@ absl::Status DecodeJson(absl::string_view body, const DecodeLimits& limits,
       return absl::InvalidArgumentError("the body is not valid UTF-8");  // not expected
     }
   }
-  if (parsed.depth_exceeded) {
-    return absl::InvalidArgumentError(absl::StrCat(
+  if (parsed.depth_exceeded) {  // a configured limit (limits.maxDepth), like the size
+    return absl::ResourceExhaustedError(absl::StrCat(
         "the JSON nests deeper than ", limits.max_depth, " levels at ",
         Position(body, parsed.result.Offset())));
   }

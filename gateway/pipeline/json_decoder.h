@@ -17,8 +17,8 @@ struct DecodeLimits {
 };
 
 // Parses a submitted body into `*document`. Rejects, with a status whose message is written for
-// the sender: a body over the size limit (RESOURCE_EXHAUSTED), a byte-order mark, a NUL byte,
-// invalid UTF-8, malformed JSON with its line and column, nesting deeper than the limit, and a
+// the sender: a body over the size limit or nesting deeper than the limit (RESOURCE_EXHAUSTED),
+// a byte-order mark, a NUL byte, invalid UTF-8, malformed JSON with its line and column, and a
 // top level that is not a JSON object (all INVALID_ARGUMENT). Never recurses deeper than
 // max_depth, whatever the input. Numbers hold what RapidJSON's DOM holds (see ParseJsonNumber),
 // doubles correctly rounded. Strings point into a copy of the body in *document's own memory

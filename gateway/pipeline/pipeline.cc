@@ -136,13 +136,22 @@ Pipeline::Pipeline(std::shared_ptr<const mappers::Study> study, PipelineOptions 
       registry_(registry),
       store_(store) {}
 
-absl::StatusOr<std::string> Pipeline::SiteFor(absl::string_view source_system) const {
+absl::StatusOr<std::string> Pipeline::SiteFor(absl::string_view source_system,
+                                              absl::string_view caller_site) const {
   if (!IsValidSystemId(source_system)) {
     return absl::InvalidArgumentError(
         "source_system must be 1-128 characters of letters, digits and - _ . : /");
   }
-  if (options_.site_by_system.empty()) return std::string(source_system);
   auto it = options_.site_by_system.find(std::string(source_system));
+  if (!caller_site.empty()) {
+    if (it != options_.site_by_system.end() && it->second != caller_site) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "sending system '", source_system, "' belongs to site '", it->second,
+          "'; this caller submits for site '", caller_site, "' only"));
+    }
+    return std::string(caller_site);
+  }
+  if (options_.site_by_system.empty()) return std::string(source_system);
   if (it == options_.site_by_system.end()) {
     return absl::PermissionDeniedError(absl::StrCat(
         "sending system '", source_system, "' belongs to no configured site"));
@@ -151,9 +160,9 @@ absl::StatusOr<std::string> Pipeline::SiteFor(absl::string_view source_system) c
 }
 
 void Pipeline::Submit(absl::string_view source_system, absl::string_view body,
-                      std::function<void(SubmissionResult)> done) {
+                      std::function<void(SubmissionResult)> done, absl::string_view caller_site) {
   Prepared prepared;
-  absl::StatusOr<std::string> site = SiteFor(source_system);
+  absl::StatusOr<std::string> site = SiteFor(source_system, caller_site);
   rapidjson::Document document;
   mappers::NumberTexts numbers;
   if (!site.ok()) {

@@ -71,8 +71,12 @@ class Pipeline {
   // block. A transaction Bundle is all or nothing; a batch or collection Bundle is per entry.
   // A Patient is validated and, when valid, accepted with no events and an information issue:
   // nothing of it is stored, and other entries may still refer to it (fullUrl or Patient/id).
+  // `caller_site`, when not empty, is the site of the authenticated caller: the events are that
+  // site's whatever the body or the system id claims, and a system configured for another site
+  // is refused (PERMISSION_DENIED). Empty (a plaintext development listener): the site comes
+  // from the system id (PipelineOptions::site_by_system).
   void Submit(absl::string_view source_system, absl::string_view body,
-              std::function<void(SubmissionResult)> done);
+              std::function<void(SubmissionResult)> done, absl::string_view caller_site = {});
 
   // Decodes and validates a body as Submit would, storing nothing; with `profile_url`, also
   // against that profile (the resource itself, or a Bundle's entries of the profile's type). An
@@ -85,7 +89,8 @@ class Pipeline {
   struct Prepared;
   class SubmissionContext;
 
-  absl::StatusOr<std::string> SiteFor(absl::string_view source_system) const;
+  absl::StatusOr<std::string> SiteFor(absl::string_view source_system,
+                                      absl::string_view caller_site) const;
   void PrepareBundle(const rapidjson::Value& bundle, SubmissionContext& context,
                      Prepared& prepared) const;
   // `validation` holds what the validator found in this resource (with its full path).

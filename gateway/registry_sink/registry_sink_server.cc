@@ -24,8 +24,10 @@ absl::StatusOr<std::unique_ptr<RegistrySinkServer>> RegistrySinkServer::Start(
       std::make_unique<RegistrySinkService>(server->sink_.get(), std::move(options.on_publish));
 
   grpc::ServerBuilder builder;
-  // Plaintext like the gateway itself (see README: no TLS yet).
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(
+      options.listen,
+      options.credentials ? options.credentials : grpc::InsecureServerCredentials(),
+      &server->port_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   // gRPC sets SO_REUSEPORT by default: a second sink on a taken port would start and share the
   // calls (and the events) with the first instead of failing.

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "gateway/registry_sink/jsonl_event_sink.h"
 #include "gateway/registry_sink/registry_sink_service.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 
 namespace trialgate::registry_sink {
@@ -17,6 +18,8 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50052";  // port 0 picks a free port (see port())
   std::filesystem::path out_file;
   std::function<void(const PublishSummary&)> on_publish;  // optional
+  // The listener's credentials (e.g. security::MutualTlsCredentials); null: plaintext.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
 };
 
 // The reference receiver: a gRPC server with the Registry service, keeping what it is sent in

@@ -20,6 +20,9 @@ struct Caller {
   bool development = false;  // plaintext listener: every role, site from the request
 
   bool Has(Role role) const { return roles.count(role) != 0; }
+  // Whose share of the per-caller limits a call uses: the identity, or on a plaintext listener
+  // (no identities) the connection.
+  const std::string& limit_key() const { return development ? peer : identity; }
   // The site this caller acts for: for a development caller, whatever the request names.
   bool MayActFor(const std::string& request_site) const {
     return development || site == request_site;

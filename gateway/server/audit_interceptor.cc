@@ -100,6 +100,18 @@ class AuditInterceptor final : public grpc::experimental::Interceptor {
 
 }  // namespace
 
+audit::AuditRecord RefusedCallRecord(const security::RefusedCall& call) {
+  audit::AuditRecord record;
+  record.time = absl::Now();
+  record.identity = call.identity;
+  for (security::Role role : call.roles) record.roles.emplace_back(security::RoleName(role));
+  record.site = call.site;
+  record.rpc = call.method;
+  record.code = absl::StatusCodeToString(static_cast<absl::StatusCode>(call.status.error_code()));
+  record.message = call.status.error_message();
+  return record;
+}
+
 grpc::experimental::Interceptor* AuditInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
   return new AuditInterceptor(info, log_);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gateway/audit/audit_log.h"
+#include "gateway/security/call_authenticator.h"
 #include "grpcpp/support/server_interceptor.h"
 
 namespace trialgate::server {
@@ -28,6 +29,10 @@ class AuditInterceptorFactory final
 // For ServerBuilder::experimental().SetInterceptorCreators.
 std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
 AuditInterceptorCreators(audit::AuditLog* log);
+
+// The audit record of a call the authenticator refused before any service (and so before
+// this interceptor) saw it.
+audit::AuditRecord RefusedCallRecord(const security::RefusedCall& call);
 
 }  // namespace trialgate::server
 

@@ -5,10 +5,17 @@
 #include <limits>
 #include <string>
 
+#include "gateway/security/caller.h"
+
 namespace trialgate::server {
 
 grpc::Status FeedService::Pull(grpc::ServerContext* context, const v1::PullRequest* request,
                                grpc::ServerWriter<v1::Event>* writer) {
+  absl::StatusOr<std::unique_ptr<security::StreamSlots::Lease>> lease =
+      stream_slots_->Acquire(security::CallerOf(*context).limit_key());
+  if (!lease.ok()) {
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, std::string(lease.status().message()));
+  }
   absl::StatusOr<std::unique_ptr<store::EventReader>> reader = store_->OpenReader();
   if (!reader.ok()) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(reader.status().message()));

@@ -3,6 +3,7 @@
 
 #include <atomic>
 
+#include "gateway/security/stream_slots.h"
 #include "gateway/store/event_store.h"
 #include "trialgate/v1/feed.grpc.pb.h"
 
@@ -12,8 +13,9 @@ namespace trialgate::server {
 // plain code; pullers are few (warehouses), submitters are many. Thread-safe.
 class FeedService final : public v1::EventFeed::Service {
  public:
-  // `store` must outlive the service.
-  explicit FeedService(store::EventStore* store) : store_(store) {}
+  // `store` and `stream_slots` must outlive the service.
+  FeedService(store::EventStore* store, security::StreamSlots* stream_slots)
+      : store_(store), stream_slots_(stream_slots) {}
 
   grpc::Status Pull(grpc::ServerContext* context, const v1::PullRequest* request,
                     grpc::ServerWriter<v1::Event>* writer) override;
@@ -25,6 +27,7 @@ class FeedService final : public v1::EventFeed::Service {
   static constexpr size_t kBatch = 256;
 
   store::EventStore* store_;
+  security::StreamSlots* stream_slots_;
   std::atomic<bool> stopping_{false};
 };
 

@@ -15,6 +15,9 @@
 #include "gateway/delivery/forwarder.h"
 #include "gateway/server/audit_interceptor.h"
 #include "gateway/server/audit_service.h"
+#include "gateway/security/call_authenticator.h"
+#include "gateway/security/server_tls.h"
+#include "gateway/security/stream_slots.h"
 #include "gateway/server/delivery_service.h"
 #include "gateway/server/feed_service.h"
 #include "gateway/server/gateway_service.h"
@@ -27,6 +30,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "spdlog/spdlog.h"
 
 namespace trialgate::server {
 namespace {
@@ -86,16 +90,19 @@ class GatewayServerImpl final : public GatewayServer {
                                                      identity::Pseudonymizer(*key), &registry_,
                                                      store_.get());
     if (absl::Status status = StartDelivery(config); !status.ok()) return status;
-    gateway_service_ = std::make_unique<GatewayService>(pipeline_.get());
-    feed_service_ = std::make_unique<FeedService>(store_.get());
-    study_service_ = std::make_unique<StudyService>(timelines_.get());
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+        Credentials(config, audit_log_.get());
+    if (!credentials.ok()) return credentials.status();
+    stream_slots_ =
+        std::make_unique<security::StreamSlots>(config.call_limits.max_streams_per_caller);
+    gateway_service_ = std::make_unique<GatewayService>(pipeline_.get(), stream_slots_.get());
+    feed_service_ = std::make_unique<FeedService>(store_.get(), stream_slots_.get());
+    study_service_ = std::make_unique<StudyService>(timelines_.get(), &registry_);
 
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
-    // TLS and per-site credentials come with the security work; until then, loopback only is
-    // the safe default (see README).
-    builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort(config.listen, *credentials, &port_);
     // gRPC sets SO_REUSEPORT by default: a second gateway on a taken port would start and take
     // a share of the calls (into another data directory) instead of failing.
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -158,6 +165,39 @@ class GatewayServerImpl final : public GatewayServer {
   }
 
  private:
+  // Mutual TLS with the authenticator that maps client certificates to identities and enforces
+  // the access policy and request rates; plaintext only when asked for (serve --insecure).
+  static absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+      const config::Config& config, audit::AuditLog* audit_log) {
+    if (config.insecure) return grpc::InsecureServerCredentials();
+    if (!config.tls.configured()) {
+      return absl::FailedPreconditionError(
+          "no TLS configured: set \"tls\" (certFile, keyFile, clientCaFile) and \"identities\" "
+          "in the config (deploy/dev-ca.sh makes a development CA), or pass --insecure to listen "
+          "in plaintext for local development");
+    }
+    if (config.identities.empty()) {
+      return absl::FailedPreconditionError(
+          "\"tls\" is configured but no \"identities\": no client could call the gateway");
+    }
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+        security::MutualTlsCredentials(config.tls);
+    if (!credentials.ok()) return credentials.status();
+    (*credentials)->SetAuthMetadataProcessor(std::make_shared<security::CallAuthenticator>(
+        config.identities, config.call_limits.requests_per_second,
+        config.call_limits.request_burst, [audit_log](const security::RefusedCall& call) {
+          // Over-rate refusals can come thousands a second: not worth a warning each.
+          spdlog::log(call.status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED
+                          ? spdlog::level::debug
+                          : spdlog::level::warn,
+                      "refused {} for {}: {}", call.method, call.identity,
+                      call.status.error_message());
+          // Runs on gRPC's transport thread: queued, not waited for (see README "Audit log").
+          audit_log->AppendAsync(RefusedCallRecord(call), [](const absl::Status&) {});
+        }));
+    return credentials;
+  }
+
   // A delivery worker per configured destination, and the operators' Delivery service. Outbox
   // rows of a destination no longer configured are kept (and reported), never delivered.
   absl::Status StartDelivery(const config::Config& config) {
@@ -216,6 +256,7 @@ class GatewayServerImpl final : public GatewayServer {
   std::unique_ptr<validation::ProfileSet> definitions_;  // the R4 StructureDefinitions, compiled
   std::unique_ptr<validation::Validator> validator_;
   std::unique_ptr<pipeline::Pipeline> pipeline_;
+  std::unique_ptr<security::StreamSlots> stream_slots_;  // outlives the services using it
   std::unique_ptr<GatewayService> gateway_service_;
   std::unique_ptr<FeedService> feed_service_;
   std::unique_ptr<schedule::SubjectTimelines> timelines_;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "gateway/security/caller.h"
 #include "gateway/server/submit_response.h"
 
 namespace trialgate::server {
@@ -16,8 +17,12 @@ namespace trialgate::server {
 class GatewayService::StreamReactor final
     : public grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitResponse> {
  public:
-  StreamReactor(GatewayService* service, pipeline::Pipeline* pipeline)
-      : service_(service), pipeline_(pipeline) {
+  StreamReactor(GatewayService* service, pipeline::Pipeline* pipeline, std::string caller_site,
+                std::unique_ptr<security::StreamSlots::Lease> lease)
+      : service_(service),
+        pipeline_(pipeline),
+        caller_site_(std::move(caller_site)),
+        lease_(std::move(lease)) {
     StartRead(&request_);
   }
 
@@ -39,7 +44,8 @@ class GatewayService::StreamReactor final
     pipeline_->Submit(request_.source_system(), request_.body(),
                       [this, slot, id = request_.request_id()](pipeline::SubmissionResult result) {
                         Complete(slot, ToSubmitResponse(result, id));
-                      });
+                      },
+                      caller_site_);
     std::unique_lock<std::mutex> lock(mu_);
     read_paused_ = true;
     Act(lock);
@@ -105,6 +111,8 @@ class GatewayService::StreamReactor final
 
   GatewayService* service_;
   pipeline::Pipeline* pipeline_;
+  const std::string caller_site_;
+  const std::unique_ptr<security::StreamSlots::Lease> lease_;
   v1::SubmitRequest request_;   // the buffer of the one outstanding read
   v1::SubmitResponse current_;  // the buffer of the one outstanding write
 
@@ -118,7 +126,16 @@ class GatewayService::StreamReactor final
   bool finished_ = false;
 };
 
-GatewayService::GatewayService(pipeline::Pipeline* pipeline) : pipeline_(pipeline) {}
+// A SubmitStream refused at its start (over the caller's stream limit): ends at once.
+class GatewayService::RefusedStream final
+    : public grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitResponse> {
+ public:
+  explicit RefusedStream(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+GatewayService::GatewayService(pipeline::Pipeline* pipeline, security::StreamSlots* stream_slots)
+    : pipeline_(pipeline), stream_slots_(stream_slots) {}
 
 GatewayService::~GatewayService() = default;
 
@@ -126,6 +143,7 @@ grpc::ServerUnaryReactor* GatewayService::Submit(grpc::CallbackServerContext* co
                                                  const v1::SubmitRequest* request,
                                                  v1::SubmitResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const security::Caller caller = security::CallerOf(*context);
   pipeline_->Submit(request->source_system(), request->body(),
                     [reactor, request, response](pipeline::SubmissionResult result) {
                       if (!result.status.ok()) {
@@ -134,7 +152,8 @@ grpc::ServerUnaryReactor* GatewayService::Submit(grpc::CallbackServerContext* co
                       }
                       *response = ToSubmitResponse(result, request->request_id());
                       reactor->Finish(grpc::Status::OK);
-                    });
+                    },
+                    caller.development ? "" : caller.site);
   return reactor;
 }
 
@@ -148,8 +167,16 @@ grpc::ServerUnaryReactor* GatewayService::Validate(grpc::CallbackServerContext* 
 }
 
 grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitResponse>* GatewayService::SubmitStream(
-    grpc::CallbackServerContext* /*context*/) {
-  auto reactor = std::make_unique<StreamReactor>(this, pipeline_);
+    grpc::CallbackServerContext* context) {
+  const security::Caller caller = security::CallerOf(*context);
+  absl::StatusOr<std::unique_ptr<security::StreamSlots::Lease>> lease =
+      stream_slots_->Acquire(caller.limit_key());
+  if (!lease.ok()) {
+    return new RefusedStream(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                          std::string(lease.status().message())));
+  }
+  auto reactor = std::make_unique<StreamReactor>(
+      this, pipeline_, caller.development ? "" : caller.site, *std::move(lease));
   StreamReactor* raw = reactor.get();
   std::lock_guard<std::mutex> lock(mu_);
   streams_.emplace(raw, std::move(reactor));

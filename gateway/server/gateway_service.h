@@ -6,6 +6,7 @@
 #include <map>
 
 #include "gateway/pipeline/pipeline.h"
+#include "gateway/security/stream_slots.h"
 #include "trialgate/v1/gateway.grpc.pb.h"
 
 namespace trialgate::server {
@@ -14,7 +15,8 @@ namespace trialgate::server {
 // the group commit, so many submissions share one fsync. Thread-safe.
 class GatewayService final : public v1::Gateway::CallbackService {
  public:
-  explicit GatewayService(pipeline::Pipeline* pipeline);
+  // `pipeline` and `stream_slots` must outlive the service.
+  GatewayService(pipeline::Pipeline* pipeline, security::StreamSlots* stream_slots);
   ~GatewayService() override;
 
   grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
@@ -30,9 +32,11 @@ class GatewayService final : public v1::Gateway::CallbackService {
 
  private:
   class StreamReactor;
+  class RefusedStream;
   void Release(StreamReactor* reactor);
 
   pipeline::Pipeline* pipeline_;
+  security::StreamSlots* stream_slots_;
   std::mutex mu_;
   std::map<StreamReactor*, std::unique_ptr<StreamReactor>> streams_;  // owned until OnDone
 };

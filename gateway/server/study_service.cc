@@ -2,9 +2,12 @@
 
 #include <string>
 
+#include "gateway/security/caller.h"
+
 namespace trialgate::server {
 
-grpc::Status StudyService::GetTimeline(grpc::ServerContext*, const v1::GetTimelineRequest* request,
+grpc::Status StudyService::GetTimeline(grpc::ServerContext* context,
+                                       const v1::GetTimelineRequest* request,
                                        v1::Timeline* response) {
   if (timelines_ == nullptr) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
@@ -12,6 +15,15 @@ grpc::Status StudyService::GetTimeline(grpc::ServerContext*, const v1::GetTimeli
   }
   if (request->subject_id().empty() || request->subject_id().size() > 256) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "subject_id must be 1-256 characters");
+  }
+  // A site reads its own subjects only. Unknown and foreign subjects get the same answer, so
+  // that a site cannot probe which subject ids exist elsewhere.
+  const security::Caller caller = security::CallerOf(*context);
+  if (!caller.development && enrollments_->SiteOf(request->subject_id()) != caller.site) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "subject " + request->subject_id() + " is not enrolled at site '" +
+                            caller.site + "', the only site identity '" + caller.identity +
+                            "' may read");
   }
   absl::StatusOr<v1::Timeline> timeline = timelines_->Compute(request->subject_id());
   if (!timeline.ok()) {

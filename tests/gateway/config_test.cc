@@ -151,6 +151,67 @@ TEST(ConfigTest, DestinationMistakesNameTheKey) {
               HasSubstr("the name 'a' is used twice"));
 }
 
+TEST(ConfigTest, ReadsTlsIdentitiesAndCallLimits) {
+  testing::TempDir dir;
+  absl::StatusOr<Config> config = LoadConfigFile(Write(dir, R"({
+    "tls": {"certFile": "s.pem", "keyFile": "s.key", "clientCaFile": "ca.pem"},
+    "identities": [
+      {"name": "site-a", "subject": "CN=site-a,O=Trial", "roles": ["site"], "site": "a"},
+      {"name": "ops", "san": "ops.example", "roles": ["registry-admin", "auditor"]}
+    ],
+    "limits": {"requestsPerSecond": 50, "requestBurst": 80, "maxStreamsPerCaller": 3}
+  })"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tls.cert_file, "s.pem");
+  EXPECT_EQ(config->tls.key_file, "s.key");
+  EXPECT_EQ(config->tls.client_ca_file, "ca.pem");
+  ASSERT_EQ(config->identities.size(), 2u);
+  EXPECT_EQ(config->identities[0].subject, "CN=site-a,O=Trial");
+  EXPECT_EQ(config->identities[0].site, "a");
+  EXPECT_EQ(config->identities[1].san, "ops.example");
+  EXPECT_EQ(config->identities[1].roles,
+            (std::set<security::Role>{security::Role::kRegistryAdmin, security::Role::kAuditor}));
+  EXPECT_EQ(config->call_limits.requests_per_second, 50);
+  EXPECT_EQ(config->call_limits.request_burst, 80);
+  EXPECT_EQ(config->call_limits.max_streams_per_caller, 3u);
+  EXPECT_FALSE(config->insecure);  // only the --insecure flag makes a plaintext listener
+}
+
+TEST(ConfigTest, SecurityMistakesNameTheKey) {
+  testing::TempDir dir;
+  const auto error = [&](const std::string& json) {
+    return std::string(LoadConfigFile(Write(dir, json)).status().message());
+  };
+  const auto identity = [&](const std::string& fields) {
+    return error(R"({"identities": [)" + fields + "]}");
+  };
+  EXPECT_THAT(error(R"({"tls": {"certFile": "s.pem", "keyFile": "s.key"}})"),
+              HasSubstr("tls needs certFile, keyFile and clientCaFile"));
+  EXPECT_THAT(error(R"({"tls": {"certfile": "s.pem"}})"), HasSubstr("unknown key tls.certfile"));
+  EXPECT_THAT(identity(R"({"name": "a", "roles": ["warehouse"]})"),
+              HasSubstr("exactly one of \"subject\""));
+  EXPECT_THAT(identity(R"({"name": "a", "subject": "CN=a", "san": "a", "roles": ["warehouse"]})"),
+              HasSubstr("exactly one of \"subject\""));
+  EXPECT_THAT(identity(R"({"name": "a", "san": "a", "roles": ["admin"]})"),
+              HasSubstr("roles are site, warehouse, registry-admin, auditor"));
+  EXPECT_THAT(identity(R"({"name": "a", "san": "a", "roles": ["site"]})"),
+              HasSubstr("needs the \"site\" it acts for"));
+  EXPECT_THAT(identity(R"({"name": "a", "san": "a", "roles": ["warehouse"], "site": "x"})"),
+              HasSubstr("names a site but has no site role"));
+  EXPECT_THAT(identity(R"({"name": "a", "san": "a", "roles": []})"),
+              HasSubstr("identities[0].roles must be a non-empty array"));
+  EXPECT_THAT(identity(R"({"name": "a", "san": "a", "roles": ["warehouse"], "role": "x"})"),
+              HasSubstr("unknown key identities[0].role"));
+  EXPECT_THAT(identity(R"({"name": "a", "san": "a", "roles": ["warehouse"]},
+                          {"name": "a", "san": "b", "roles": ["warehouse"]})"),
+              HasSubstr("the name 'a' is used twice"));
+  EXPECT_THAT(identity(R"({"name": "a", "san": "a", "roles": ["warehouse"]},
+                          {"name": "b", "san": "a", "roles": ["auditor"]})"),
+              HasSubstr("another identity has the same san:a"));
+  EXPECT_THAT(error(R"({"limits": {"maxStreamsPerCaller": 0}})"),
+              HasSubstr("limits.maxStreamsPerCaller must be a positive integer"));
+}
+
 TEST(ConfigTest, EnvironmentOverridesTheFile) {
   Config config;
   ::setenv("TRIALGATE_LISTEN", "127.0.0.1:7000", 1);

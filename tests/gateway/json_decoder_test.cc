@@ -108,9 +108,11 @@ TEST(JsonDecoderTest, EnforcesTheDepthLimitWithoutRecursingIntoHostileInput) {
   DecodeLimits limits;
   limits.max_depth = 3;
   EXPECT_TRUE(Decode(R"({"a":{"b":[1]}})", limits).ok());
-  EXPECT_THAT(Decode(R"({"a":{"b":[[1]]}})", limits).message(), HasSubstr("deeper than 3"));
+  const absl::Status too_deep = Decode(R"({"a":{"b":[[1]]}})", limits);
+  EXPECT_EQ(too_deep.code(), absl::StatusCode::kResourceExhausted);  // a limit, like the size
+  EXPECT_THAT(too_deep.message(), HasSubstr("deeper than 3"));
   // A million open brackets must not overflow the stack.
-  EXPECT_EQ(Decode(std::string(1000000, '[')).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Decode(std::string(1000000, '[')).code(), absl::StatusCode::kResourceExhausted);
 }
 
 TEST(JsonDecoderTest, RequiresAnObjectAtTheTop) {

@@ -65,7 +65,7 @@ std::vector<BadBody> BadBodies() {
        grpc::StatusCode::INVALID_ARGUMENT, "required", "no resourceType"},
       {"ResourceTypeNotAString", R"({"resourceType":42})", grpc::StatusCode::INVALID_ARGUMENT,
        "required", "no resourceType"},
-      {"TooDeep", Nested(100000), grpc::StatusCode::INVALID_ARGUMENT, "structure",
+      {"TooDeep", Nested(100000), grpc::StatusCode::RESOURCE_EXHAUSTED, "too-costly",
        "deeper than 64"},
       {"OverSizeLimit",
        R"({"resourceType":"Observation","note":")" + std::string(16 * 1024 * 1024, 'a') + "\"}",

@@ -14,10 +14,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Data(const std::string& name) {
-  return std::string(TRIALGATE_SOURCE_DIR) + "/tests/integration/testdata/" + name;
-}
-
 rapidjson::Document Json(const std::string& line) {
   rapidjson::Document document;
   document.Parse(line.c_str());
@@ -31,7 +27,7 @@ TEST(CliTest, SubmitPrintsOneJsonLinePerEntryAndPullPrintsEvents) {
   const std::string target = "--target " + server.address();
 
   CliRun submit = RunCli("submit " + target + " --source hospital-a " +
-                      Data("transaction-enrol-and-data.json"));
+                      TestDataPath("transaction-enrol-and-data.json"));
   EXPECT_EQ(submit.exit_code, 0);
   ASSERT_EQ(submit.lines.size(), 4u);
   for (int i = 0; i < 4; ++i) {
@@ -43,7 +39,7 @@ TEST(CliTest, SubmitPrintsOneJsonLinePerEntryAndPullPrintsEvents) {
   }
 
   CliRun again = RunCli("submit " + target + " --source hospital-a " +
-                     Data("transaction-enrol-and-data.json"));
+                     TestDataPath("transaction-enrol-and-data.json"));
   EXPECT_EQ(again.exit_code, 0);
   EXPECT_STREQ(Json(again.lines[0])["outcome"].GetString(), "duplicate");
 
@@ -60,7 +56,7 @@ TEST(CliTest, SubmitExitsNonZeroWhenAnEntryIsRejected) {
   TempDir dir;
   GatewayProcess server(dir.path());
   CliRun run = RunCli("submit --target " + server.address() + " " +
-                   Data("observation-anc-pt-1001.json"));
+                   TestDataPath("observation-anc-pt-1001.json"));
   EXPECT_EQ(run.exit_code, 1);
   ASSERT_EQ(run.lines.size(), 1u);
   rapidjson::Document line = Json(run.lines[0]);
@@ -93,13 +89,13 @@ TEST(CliTest, ValidatePrintsTheOperationOutcomeAndExitsNonZeroOnErrors) {
   std::fclose(file);
 
   CliRun good = RunCli("validate --target " + server.address() + " " +
-                       Data("transaction-enrol-and-data.json"));
+                       TestDataPath("transaction-enrol-and-data.json"));
   EXPECT_EQ(good.exit_code, 0);
   ASSERT_EQ(good.lines.size(), 1u);
   EXPECT_TRUE(Json(good.lines[0])["valid"].GetBool());
 
   CliRun run = RunCli("validate --target " + server.address() + " " + bad + " " +
-                      Data("research-subject-pt-1001.json"));
+                      TestDataPath("research-subject-pt-1001.json"));
   EXPECT_EQ(run.exit_code, 1);
   ASSERT_EQ(run.lines.size(), 2u);
   rapidjson::Document first = Json(run.lines[0]);
@@ -112,7 +108,7 @@ TEST(CliTest, ValidatePrintsTheOperationOutcomeAndExitsNonZeroOnErrors) {
 TEST(CliTest, ValidateWithProfileHoldsTheFileToThatProfile) {
   TempDir dir;
   GatewayProcess server(dir.path());
-  const std::string anc = Data("observation-anc-pt-1001.json");
+  const std::string anc = TestDataPath("observation-anc-pt-1001.json");
   const std::string profile = "--profile urn:trialgate:krd-asct2:profile:lab-result ";
   CliRun conforming = RunCli("validate --target " + server.address() + " " + profile + anc);
   EXPECT_EQ(conforming.exit_code, 0);
@@ -139,7 +135,7 @@ TEST(CliTest, TimelinePrintsTheSubjectsTimelineAsJson) {
   GatewayProcess server(dir.path());
   const std::string target = "--target " + server.address();
   ASSERT_EQ(RunCli("submit " + target + " --source hospital-a " +
-                   Data("transaction-enrol-and-data.json")).exit_code, 0);
+                   TestDataPath("transaction-enrol-and-data.json")).exit_code, 0);
 
   CliRun timeline = RunCli("timeline " + target + " KRD-001-0002");
   EXPECT_EQ(timeline.exit_code, 0);

@@ -32,9 +32,12 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
+std::string TestDataPath(const std::string& name) {
+  return std::string(TRIALGATE_SOURCE_DIR) + "/tests/integration/testdata/" + name;
+}
+
 std::string TestData(const std::string& name) {
-  const std::string path =
-      std::string(TRIALGATE_SOURCE_DIR) + "/tests/integration/testdata/" + name;
+  const std::string path = TestDataPath(name);
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << "missing test data " << path;
   std::stringstream content;
@@ -42,11 +45,15 @@ std::string TestData(const std::string& name) {
   return content.str();
 }
 
-GatewayClient::GatewayClient(const std::string& address) {
+GatewayClient::GatewayClient(const std::string& address)
+    : GatewayClient(address, grpc::InsecureChannelCredentials()) {}
+
+GatewayClient::GatewayClient(const std::string& address,
+                             std::shared_ptr<grpc::ChannelCredentials> credentials) {
   grpc::ChannelArguments arguments;
   arguments.SetMaxSendMessageSize(-1);
   arguments.SetMaxReceiveMessageSize(-1);
-  channel_ = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
+  channel_ = grpc::CreateCustomChannel(address, std::move(credentials), arguments);
   gateway_ = v1::Gateway::NewStub(channel_);
   feed_ = v1::EventFeed::NewStub(channel_);
 }
@@ -90,6 +97,7 @@ std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::pat
                                                       schedule::Clock clock) {
   config.listen = "127.0.0.1:0";
   config.data_dir = data_dir.string();
+  if (!config.tls.configured()) config.insecure = true;
   absl::StatusOr<std::unique_ptr<server::GatewayServer>> server =
       server::GatewayServer::Start(config, std::move(clock));
   EXPECT_TRUE(server.ok()) << server.status();
@@ -98,7 +106,7 @@ std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::pat
 
 GatewayProcess::GatewayProcess(const std::filesystem::path& data_dir,
                                const std::filesystem::path& log_file,
-                               const std::filesystem::path& config_file) {
+                               const std::filesystem::path& config_file, bool insecure) {
   int out[2];
   if (::pipe(out) != 0) {
     ADD_FAILURE() << "pipe failed";
@@ -115,15 +123,14 @@ GatewayProcess::GatewayProcess(const std::filesystem::path& data_dir,
     ::dup2(out[1], STDOUT_FILENO);
     ::close(out[0]);
     ::close(out[1]);
-    const std::string data = data_dir.string();
-    const std::string config = config_file.string();
-    if (config.empty()) {
-      ::execl(TRIALGATE_BINARY, TRIALGATE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data",
-              data.c_str(), static_cast<char*>(nullptr));
-    } else {
-      ::execl(TRIALGATE_BINARY, TRIALGATE_BINARY, "serve", "--listen", "127.0.0.1:0", "--data",
-              data.c_str(), "--config", config.c_str(), static_cast<char*>(nullptr));
-    }
+    std::vector<std::string> args = {TRIALGATE_BINARY, "serve", "--listen", "127.0.0.1:0",
+                                     "--data", data_dir.string()};
+    if (!config_file.empty()) args.insert(args.end(), {"--config", config_file.string()});
+    if (insecure) args.push_back("--insecure");
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(TRIALGATE_BINARY, argv.data());
     ::_exit(127);
   }
   ::close(out[1]);

@@ -15,6 +15,7 @@
 #include "gateway/config/config.h"
 #include "gateway/server/gateway_server.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/security/credentials.h"
 #include "rapidjson/document.h"
 #include "trialgate/v1/feed.grpc.pb.h"
 #include "trialgate/v1/gateway.grpc.pb.h"
@@ -34,11 +35,14 @@ class TempDir {
 
 // The contents of tests/integration/testdata/<name>.
 std::string TestData(const std::string& name);
+// Its path.
+std::string TestDataPath(const std::string& name);
 
 // A client of a gateway at `address`.
 class GatewayClient {
  public:
-  explicit GatewayClient(const std::string& address);
+  explicit GatewayClient(const std::string& address);  // plaintext
+  GatewayClient(const std::string& address, std::shared_ptr<grpc::ChannelCredentials> credentials);
 
   // Unary Submit; *status receives the call's status.
   v1::SubmitResponse Submit(const std::string& body, const std::string& source,
@@ -71,7 +75,8 @@ class GatewayProcess {
  public:
   explicit GatewayProcess(const std::filesystem::path& data_dir,
                           const std::filesystem::path& log_file = {},
-                          const std::filesystem::path& config_file = {});
+                          const std::filesystem::path& config_file = {},
+                          bool insecure = true);  // serve --insecure (plaintext)
   ~GatewayProcess();
 
   const std::string& address() const { return address_; }

@@ -46,7 +46,7 @@ class SinkProcess {
       ::dup2(out[1], STDOUT_FILENO);
       ::close(out[0]);
       ::execl(TRIALGATE_BINARY, TRIALGATE_BINARY, "registry-sink", "--listen", "127.0.0.1:0",
-              "--out", out_file.c_str(), static_cast<char*>(nullptr));
+              "--out", out_file.c_str(), "--insecure", static_cast<char*>(nullptr));
       ::_exit(127);
     }
     ::close(out[1]);
@@ -163,7 +163,7 @@ TEST(RegistrySinkProcessTest, CutsATornLastLineAtStartAndSaysSo) {
 TEST(RegistrySinkProcessTest, ExitsWithAClearErrorWhenTheFileCannotBeOpened) {
   TempDir dir;
   const std::string file = (dir.path() / "missing" / "events.jsonl").string();
-  const auto [exit_code, output] = RunToEnd("registry-sink --listen 127.0.0.1:0 --out " + file);
+  const auto [exit_code, output] = RunToEnd("registry-sink --insecure --listen 127.0.0.1:0 --out " + file);
   EXPECT_EQ(exit_code, 1);
   EXPECT_THAT(output, HasSubstr("cannot open " + file));
   EXPECT_THAT(output, Not(HasSubstr("listening on")));
@@ -174,7 +174,13 @@ TEST(RegistrySinkProcessTest, HelpNamesTheOptions) {
   EXPECT_EQ(exit_code, 0);
   EXPECT_THAT(output, HasSubstr("--listen"));
   EXPECT_THAT(output, HasSubstr("--out"));
-  EXPECT_EQ(RunToEnd("registry-sink --listen 127.0.0.1:0").first, 106);  // --out is required
+  EXPECT_EQ(RunToEnd("registry-sink --insecure --listen 127.0.0.1:0").first, 106);  // no --out
+  // Neither TLS nor --insecure: refused, saying what to give.
+  TempDir dir;
+  const auto [plain_exit, plain_output] =
+      RunToEnd("registry-sink --listen 127.0.0.1:0 --out " + (dir.path() / "e.jsonl").string());
+  EXPECT_EQ(plain_exit, 2);
+  EXPECT_THAT(plain_output, HasSubstr("--insecure"));
 }
 
 }  // namespace
