@@ -95,7 +95,8 @@ for target in "${targets[@]}"; do
       -print_final_stats=1 >>"$log" 2>&1 || ok=0
   fi
   if [ "$ok" = 1 ]; then
-    grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+ *DONE' "$log" | sed "s/^/  /"
+    grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+ *DONE' "$log" | sed "s/^/  /" ||
+      true
   else
     tail -n 60 "$log"
     failed+=("$target")

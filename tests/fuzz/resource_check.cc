@@ -51,6 +51,25 @@ absl::Status GiveType(const std::string& type, absl::string_view body,
   return pipeline::DecodeJson(typed, limits, document, numbers);
 }
 
+// True when `expression` is empty or a FHIRPath from `root` ("Observation", "Observation.code",
+// "Observation.code.coding[0]"), as mappers::Issue promises and the pipeline's rebasing of paths
+// into Bundle entries relies on.
+bool RootedAt(const std::string& expression, const std::string& root) {
+  if (expression.empty() || expression == root) return true;
+  return expression.size() > root.size() && expression.compare(0, root.size(), root) == 0 &&
+         (expression[root.size()] == '.' || expression[root.size()] == '[');
+}
+
+void CheckRooted(const std::vector<mappers::Issue>& issues, const std::string& root,
+                 Verdict* verdict) {
+  for (const mappers::Issue& issue : issues) {
+    if (!RootedAt(issue.expression, root)) {
+      Break(verdict,
+            absl::StrCat("an issue at '", issue.expression, "' is not rooted at ", root));
+    }
+  }
+}
+
 // What a sender gets back must explain itself: every issue has a code and a text, and the
 // OperationOutcome is FHIR JSON with one issue per problem found.
 void CheckExplained(Verdict* verdict) {
@@ -112,6 +131,7 @@ Verdict ResourceCheck::Run(const std::string& type, absl::string_view body) cons
     if (type == "Bundle" || study_->profile_for_type().count(type) > 0) {
       study_validator_->Validate(document, type, &verdict.issues);
     }
+    CheckRooted(verdict.issues, type, &verdict);
     // Mapped even when invalid: mappers take any JSON object (mapper.h), whatever a validator
     // in front of them lets through.
     const mappers::MapContext context{*study_, kSite, &numbers};
@@ -128,12 +148,13 @@ Verdict ResourceCheck::Run(const std::string& type, absl::string_view body) cons
         }
       }
       verdict.events += mapped.events.size();
+      CheckRooted(mapped.issues, resource["resourceType"].GetString(), &verdict);
       for (mappers::Issue& issue : mapped.issues) verdict.issues.push_back(std::move(issue));
     };
-    const rapidjson::Value& resource = document;
-    if (IsMapped(type)) map(resource);
-    auto entries = resource.FindMember("entry");
-    if (type == "Bundle" && entries != resource.MemberEnd() && entries->value.IsArray()) {
+    const rapidjson::Value& root = document;
+    if (IsMapped(type)) map(root);
+    auto entries = root.FindMember("entry");
+    if (type == "Bundle" && entries != root.MemberEnd() && entries->value.IsArray()) {
       for (const rapidjson::Value& entry : entries->value.GetArray()) {
         if (!entry.IsObject()) continue;
         auto inner = entry.FindMember("resource");

@@ -40,10 +40,11 @@ class ResourceCheck {
   // Checks `body` as a resource of `type` (one of FuzzedResourceTypes()). A decoded object whose
   // resourceType is missing or different is given `type`, so that mutations explore that type's
   // validation and mapping instead of stopping at the type check. Every body must end accepted,
-  // or rejected with an OperationOutcome that holds at least one error, each issue with a code
-  // and diagnostics; mapping must drop every event of a resource with errors; every mapped event
-  // must survive a protobuf round trip (the store and the feed do one). Anything else is
-  // described in Verdict::broken. A Bundle's entries of mapped types are mapped one by one.
+  // or rejected with an OperationOutcome that holds at least one error, each issue with a code,
+  // diagnostics and an expression rooted at its resource's type; mapping must drop every event
+  // of a resource with errors; every mapped event must survive a protobuf round trip (the store
+  // and the feed do one). Anything else is described in Verdict::broken. A Bundle's entries of
+  // mapped types are mapped one by one.
   Verdict Run(const std::string& type, absl::string_view body) const;
 
  private:
