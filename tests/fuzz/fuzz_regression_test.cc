@@ -28,6 +28,9 @@ struct Body {
   std::string text;
 };
 
+// Larger files seed the targets with their Bundle entries only (deploy/fuzz.sh's max_len).
+constexpr size_t kMaxSeedBytes = 65536;
+
 const ResourceCheck& Check() {
   static const ResourceCheck* check = new ResourceCheck;
   return *check;
@@ -72,7 +75,7 @@ void AddEntries(const Body& bundle, std::vector<Body>* bodies) {
 
 // Every file of `dir` whose name ends in `suffix` ("" for all) but not in `except` (golden
 // outcomes, READMEs; "" excludes nothing), in name order, and the entries of the Bundles among
-// them.
+// them: as deploy/fuzz.sh seeds the targets.
 std::vector<Body> BodiesIn(const fs::path& dir, const std::string& suffix,
                            const std::string& except = "") {
   std::vector<fs::path> paths;
@@ -89,8 +92,9 @@ std::vector<Body> BodiesIn(const fs::path& dir, const std::string& suffix,
   std::sort(paths.begin(), paths.end());
   std::vector<Body> bodies;
   for (const fs::path& path : paths) {
-    bodies.push_back({path.string(), ReadFile(path)});
-    AddEntries(bodies.back(), &bodies);
+    Body file{path.string(), ReadFile(path)};
+    AddEntries(file, &bodies);
+    if (file.text.size() <= kMaxSeedBytes) bodies.push_back(std::move(file));
   }
   return bodies;
 }
