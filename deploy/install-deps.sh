@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package trialgate needs to build, run and test.
 # Idempotent and non-interactive; run as root or with sudo available.
-# --with-fuzz also installs clang and libFuzzer (for deploy/fuzz.sh).
+# --with-fuzz also installs clang, libFuzzer and jq (deploy/fuzz.sh seeds with Bundle entries).
 set -euo pipefail
 
 packages=(
@@ -17,7 +17,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [ "${1:-}" = --with-fuzz ]; then
-  packages+=(clang libclang-rt-14-dev)
+  packages+=(clang libclang-rt-14-dev jq)
 fi
 
 missing=()

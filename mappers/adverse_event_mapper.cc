@@ -64,20 +64,22 @@ void MapTerm(const Value& resource, const MapContext& context, v1::Event* event,
       }
     }
   }
-  // Kept as sent: the term in words, the MedDRA code only when one was sent.
+  // Kept as sent: the term in its coding's words, the MedDRA code only when one was sent. A
+  // term sent only as free text is not kept (it may name people): the finding says so.
   const Coding* first = unknown_meddra != nullptr ? unknown_meddra
                         : sent->codings.empty()   ? nullptr
                                                   : &sent->codings.front();
   if (first != nullptr) SetCodedValue(*first, ae->mutable_event_as_sent());
   if (unknown_meddra != nullptr) ae->set_meddra_code(unknown_meddra->code);
-  ae->set_term(!texts.empty() ? texts.front() : first != nullptr ? first->code : "");
+  ae->set_term(first == nullptr ? "" : first->display.empty() ? first->code : first->display);
   AddDataQualityNote(
       "code-invalid", "unknown-ae-term", first != nullptr ? first->path : path.str(),
       unknown_meddra != nullptr
           ? absl::StrCat("MedDRA code ", DescribeCoding(*unknown_meddra),
                          " is not a CTCAE v5 term (codes/adverse-events.json); kept as sent")
           : absl::StrCat("event ", DescribeCodings(*sent),
-                         " has no MedDRA code and no CTCAE v5 term matches its text; kept as sent"),
+                         " has no MedDRA code and no CTCAE v5 term matches its text; kept with "
+                         "its coding as sent (free text is not forwarded)"),
       "codes/adverse-events.json", event, issues);
 }
 
@@ -152,7 +154,7 @@ void MapSeriousness(const Value& resource, const MapContext& context, v1::Event*
                      "study.json adverseEvents.seriousness", event, issues);
 }
 
-// Causality assessments of every suspect entity, as sent, joined with "; ".
+// Coded causality assessments of every suspect entity, joined with "; ".
 void MapAttribution(const Value& resource, v1::AdverseEventReported* ae,
                     std::vector<Issue>* issues) {
   const Path path(kRoot, "suspectEntity");
@@ -179,18 +181,8 @@ void MapAttribution(const Value& resource, v1::AdverseEventReported* ae,
       }
       std::optional<CodeableConcept> assessment = GetCodeableConcept(
           causality, "assessment", Path(item_path, "assessment"), Presence::kOptional, issues);
-      if (assessment) {
-        if (!assessment->text.empty()) {
-          assessments.push_back(assessment->text);
-        } else if (!assessment->codings.empty()) {
-          const Coding& coding = assessment->codings.front();
-          assessments.push_back(coding.display.empty() ? coding.code : coding.display);
-        }
-      } else if (auto related = GetString(causality, "productRelatedness",
-                                          Path(item_path, "productRelatedness"),
-                                          Presence::kOptional, issues)) {
-        assessments.push_back(*related);
-      }
+      // Coded assessments only; assessment.text and productRelatedness are free text.
+      if (assessment && !assessment->codings.empty()) assessments.push_back(CodedText(*assessment));
     }
   }
   ae->set_attribution(absl::StrJoin(assessments, "; "));
@@ -227,7 +219,7 @@ MapResult MapAdverseEvent(const Value& resource, const MapContext& context) {
   MapAttribution(resource, ae, issues);
   if (auto outcome = GetCodeableConcept(resource, "outcome", Path(kRoot, "outcome"),
                                         Presence::kOptional, issues)) {
-    ae->set_outcome(outcome->codings.empty() ? outcome->text : outcome->codings.front().code);
+    ae->set_outcome(outcome->codings.empty() ? "" : outcome->codings.front().code);
   }
   MapOnset(resource, &event, ae, issues);
   result.events.push_back(std::move(event));

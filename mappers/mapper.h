@@ -40,7 +40,10 @@ struct MapContext {
 
 // The result of mapping one resource. When issues hold an error, nothing of the resource may
 // be stored. Otherwise `events` are complete except for the fields the pipeline owns: event_id,
-// subject_id, site_id, source.system, source.content_sha256, recorded_at and sequence.
+// subject_id, site_id, source.system, source.content_sha256, recorded_at and sequence; and
+// source.logical_id, which the mapper sets to Resource.id and the pipeline replaces with its
+// pseudonym. Events carry no free text of the resource (CodeableConcept.text, Reference.display,
+// notes, narrative, strings): only codes, quantities, dates and the study's own words.
 struct MapResult {
   std::vector<v1::Event> events;
   std::vector<Issue> issues;

@@ -76,15 +76,13 @@ std::optional<CodeableConcept> ReadMedication(const Value& resource, v1::Event* 
     }
   }
   // An external reference cannot be resolved by a pure mapper: the dose is kept, unidentified.
+  // Neither the hospital's reference nor its display (free text) reaches the event.
   AddDataQualityNote(
       "not-found", "medication-unresolved", Path(reference_path, "reference").str(),
-      absl::StrCat("medicationReference '", target,
-                   "' does not point to a contained Medication with a code; the medication is "
-                   "unknown to the gateway"),
+      "medicationReference does not point to a contained Medication with a code; the "
+      "medication is unknown to the gateway",
       "MedicationAdministration.medicationReference must resolve to #contained", event, issues);
-  CodeableConcept unresolved;
-  unresolved.text = reference->display;
-  return unresolved;
+  return CodeableConcept{};
 }
 
 void MapDose(const Value& dosage, const Path& dosage_path, const DrugEntry* drug,
@@ -151,14 +149,10 @@ void MapRoute(const Value& dosage, const Path& dosage_path, const MapContext& co
     SetCodedValue(*resolved.coding, dose->mutable_route_as_sent());
     return;
   }
-  // Unmapped routes are kept in words: the schedule engine compares route ids only.
+  // Unmapped routes are kept as their coding's words (the schedule engine compares route ids
+  // only); a route sent only as free text is not kept.
   if (!route->codings.empty()) SetCodedValue(route->codings.front(), dose->mutable_route_as_sent());
-  if (!route->text.empty()) {
-    dose->set_route(route->text);
-  } else if (!route->codings.empty()) {
-    const Coding& first = route->codings.front();
-    dose->set_route(first.display.empty() ? first.code : first.display);
-  }
+  dose->set_route(CodedText(*route));
 }
 
 void MapStatusReason(const Value& resource, v1::Event* event, v1::DoseAdministered* dose,
@@ -179,11 +173,7 @@ void MapStatusReason(const Value& resource, v1::Event* event, v1::DoseAdminister
   if (!reason->codings.empty()) {
     SetCodedValue(reason->codings.front(), dose->mutable_status_reason_code());
   }
-  if (!reason->text.empty()) {
-    dose->set_status_reason(reason->text);
-  } else if (!reason->codings.empty()) {
-    dose->set_status_reason(reason->codings.front().display);
-  }
+  dose->set_status_reason(CodedText(*reason));  // coded content only: the text is free text
 }
 
 void MapEffective(const Value& resource, v1::Event* event, v1::DoseAdministered* dose,
@@ -250,10 +240,9 @@ MapResult MapMedicationAdministration(const Value& resource, const MapContext& c
       SetCodedValue(*resolved.coding, dose->mutable_medication());
       NoteUnconfirmedMatch(resolved, &event, issues);
     } else {
+      // A medication sent only as free text is not kept in words: the finding says so.
       if (!medication->codings.empty()) {
         SetCodedValue(medication->codings.front(), dose->mutable_medication());
-      } else {
-        dose->mutable_medication()->set_display(medication->text);
       }
       const bool has_codes = !medication->codings.empty();
       AddDataQualityNote(

@@ -70,9 +70,22 @@ void MapValue(const Value& resource, const LabAnalyte* analyte, const MapContext
     MapValueQuantity(resource, analyte, context, event, lab, issues);
     return;
   }
-  if (Has(resource, "valueString")) {
-    lab->set_value_text(GetString(resource, "valueString", Path(kRoot, "valueString"),
-                                  Presence::kRequired, issues).value_or(""));
+  // Free text and date values are not forwarded: they may name people or be a birth date, and
+  // no study analyte takes them (codes/labs.json is quantitative). The finding keeps the fact.
+  for (const char* name : {"valueString", "valueDateTime", "valueTime"}) {
+    if (!Has(resource, name)) continue;
+    if (!GetString(resource, name, Path(kRoot, name), Presence::kRequired, issues)) return;
+    // Information, not a warning: nothing is wrong with the resource.
+    const std::string text = absl::StrCat(
+        "Observation.", name, " is not forwarded: only coded and quantitative values leave the "
+        "gateway");
+    AddIssue(Issue::Severity::kInformation, "informational", Path(kRoot, name).str(), text,
+             issues);
+    v1::Finding* finding = event->add_findings();
+    finding->set_code("value-not-forwarded");
+    finding->set_severity(v1::Finding::INFO);
+    finding->set_text(text);
+    finding->set_rule("README: Personal data");
     return;
   }
   if (Has(resource, "valueCodeableConcept")) {
@@ -81,9 +94,7 @@ void MapValue(const Value& resource, const LabAnalyte* analyte, const MapContext
         Presence::kRequired, issues);
     if (!value) return;
     if (!value->codings.empty()) SetCodedValue(value->codings.front(), lab->mutable_value_code());
-    lab->set_value_text(!value->text.empty()        ? value->text
-                        : !value->codings.empty()   ? value->codings.front().display
-                                                    : "");
+    lab->set_value_text(value->codings.empty() ? "" : value->codings.front().display);
     return;
   }
   if (Has(resource, "valueInteger")) {
@@ -104,21 +115,12 @@ void MapValue(const Value& resource, const LabAnalyte* analyte, const MapContext
     }
     return;
   }
-  for (const char* name : {"valueDateTime", "valueTime"}) {
-    if (Has(resource, name)) {
-      lab->set_value_text(
-          GetString(resource, name, Path(kRoot, name), Presence::kRequired, issues).value_or(""));
-      return;
-    }
-  }
   // No value: a reason for its absence is still worth carrying.
   if (auto absent = GetCodeableConcept(resource, "dataAbsentReason",
                                        Path(kRoot, "dataAbsentReason"), Presence::kOptional,
                                        issues)) {
     if (!absent->codings.empty()) SetCodedValue(absent->codings.front(), lab->mutable_value_code());
-    lab->set_value_text(!absent->text.empty() ? absent->text
-                        : absent->codings.empty() ? ""
-                                                  : absent->codings.front().code);
+    lab->set_value_text(absent->codings.empty() ? "" : absent->codings.front().code);
   }
 }
 
@@ -166,8 +168,8 @@ void MapReferenceRange(const Value& resource, const LabAnalyte* analyte,
     }
     out->set_unit(all_normalised ? analyte->unit : unit_as_sent);
   }
-  out->set_text(GetString(range, "text", Path(range_path, "text"), Presence::kOptional, issues)
-                    .value_or(""));
+  // referenceRange.text is free text ("normal for a woman of 67"): not forwarded.
+  GetString(range, "text", Path(range_path, "text"), Presence::kOptional, issues);
 }
 
 void MapInterpretation(const Value& resource, v1::LabResult* lab, std::vector<Issue>* issues) {
@@ -177,7 +179,7 @@ void MapInterpretation(const Value& resource, v1::LabResult* lab, std::vector<Is
   std::optional<CodeableConcept> first =
       ReadCodeableConcept((*items)[0], Path(path, size_t{0}), issues);
   if (!first) return;
-  lab->set_interpretation(first->codings.empty() ? first->text : first->codings.front().code);
+  lab->set_interpretation(first->codings.empty() ? "" : first->codings.front().code);
 }
 
 }  // namespace
@@ -238,11 +240,7 @@ MapResult MapObservation(const Value& resource, const MapContext& context) {
       SetCodedValue(*resolved.coding, lab->mutable_code());
       NoteUnconfirmedMatch(resolved, &event, issues);
     } else {
-      if (!code->codings.empty()) {
-        SetCodedValue(code->codings.front(), lab->mutable_code());
-      } else {
-        lab->mutable_code()->set_display(code->text);
-      }
+      if (!code->codings.empty()) SetCodedValue(code->codings.front(), lab->mutable_code());
       AddDataQualityNote(
           "code-invalid", "unknown-lab-code",
           code->codings.empty() ? code_path.str() : code->codings.front().path,

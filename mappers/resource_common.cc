@@ -76,12 +76,18 @@ std::string DescribeCoding(const Coding& coding) {
 
 std::string DescribeCodings(const CodeableConcept& concept_value) {
   if (concept_value.codings.empty()) {
-    return concept_value.text.empty() ? "no coding"
-                                      : absl::StrCat("no coding (text '", concept_value.text, "')");
+    // The text is not repeated: this description also reaches events (findings).
+    return concept_value.text.empty() ? "no coding" : "no coding (text only)";
   }
   return absl::StrJoin(concept_value.codings, ", ", [](std::string* out, const Coding& coding) {
     out->append(DescribeCoding(coding));
   });
+}
+
+std::string CodedText(const CodeableConcept& concept_value) {
+  if (concept_value.codings.empty()) return "";
+  const Coding& first = concept_value.codings.front();
+  return first.display.empty() ? first.code : first.display;
 }
 
 void SetCodedValue(const Coding& coding, v1::CodedValue* out) {

@@ -98,6 +98,11 @@ void NoteUnconfirmedMatch(const Resolved<Entry>& resolved, v1::Event* event,
   finding->set_rule(code.source);
 }
 
+// What an event may say of a CodeableConcept in words: its first coding's display, else that
+// coding's code; "" without codings. Never CodeableConcept.text, which is free text and may name
+// people.
+std::string CodedText(const CodeableConcept& concept_value);
+
 // Copies a coding into a CodedValue.
 void SetCodedValue(const Coding& coding, v1::CodedValue* out);
 

@@ -34,7 +34,7 @@ int RunServe(const ServeOptions& options) {
   if ((*server)->using_development_key()) {
     spdlog::warn(
         "using the generated development pseudonymisation key in {}/pseudonymisation.key: "
-        "set TRIALGATE_HMAC_KEY (or pseudonymisationKeyHex in the config) for real data, and "
+        "set pseudonymisationKeyFile in the config (or TRIALGATE_HMAC_KEY) for real data, and "
         "never lose it: patients cannot be matched to their enrolment without it",
         config.data_dir);
   }

@@ -130,6 +130,10 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
       status = ReadString(member.value, path, key, &config.study_dir);
     } else if (key == "pseudonymisationKeyHex") {
       status = ReadString(member.value, path, key, &config.pseudonymization_key_hex);
+    } else if (key == "pseudonymisationKeyFile") {
+      status = ReadString(member.value, path, key, &config.pseudonymization_key_file);
+    } else if (key == "pseudonymisationPreviousKeyFile") {
+      status = ReadString(member.value, path, key, &config.pseudonymization_previous_key_file);
     } else if (key == "limits") {
       status = ReadLimits(member.value, path, &config.limits, &config.call_limits);
     } else if (key == "sites") {

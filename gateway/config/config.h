@@ -23,7 +23,12 @@ struct Config {
   std::string data_dir = "./data";
   std::string study = "krd-asct2";  // an embedded study
   std::string study_dir;            // when set, the study is read from this folder instead
-  std::string pseudonymization_key_hex;  // empty: TRIALGATE_HMAC_KEY, else a development key
+  // The pseudonymisation key: hex in the file, or a key file; neither: the environment, else a
+  // development key (identity/pseudonymization_key.h). The previous key (a file) is the one a
+  // rotation replaced, kept to find patients enrolled under it.
+  std::string pseudonymization_key_hex;
+  std::string pseudonymization_key_file;
+  std::string pseudonymization_previous_key_file;
   pipeline::DecodeLimits limits;
   security::CallLimits call_limits;
   // The listener's mutual TLS, and the identities its client certificates map to. Without TLS

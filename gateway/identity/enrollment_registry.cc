@@ -39,8 +39,10 @@ absl::Status EnrollmentRegistry::CheckConsistentLocked(
   }
   if (auto it = site_by_subject_.find(record.subject_id);
       it != site_by_subject_.end() && it->second != record.site_id) {
+    // The other site is not named: the sender is told no more of another hospital's data
+    // than that the subject id is taken.
     return absl::FailedPreconditionError(absl::StrCat(
-        "study subject ", record.subject_id, " is already enrolled at site ", it->second));
+        "study subject ", record.subject_id, " is already enrolled at another site"));
   }
   return absl::OkStatus();
 }

@@ -1,20 +1,24 @@
 #ifndef TRIALGATE_GATEWAY_IDENTITY_PSEUDONYMIZER_H_
 #define TRIALGATE_GATEWAY_IDENTITY_PSEUDONYMIZER_H_
 
+#include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
-#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace trialgate::identity {
 
-// Turns hospital patient identifiers into keyed HMAC-SHA256 digests, so that the store can
-// match a patient across submissions without ever holding the identifier itself.
-// Thread-safe.
+// Keyed HMAC-SHA256 digests of whatever would identify a hospital's patient or record: patient
+// identifiers (so that the store can match a patient across submissions without holding the
+// identifier) and the resource ids, content hashes and event ids that leave the gateway (so that
+// nobody without the key can confirm a guess of them). Each use hashes in its own domain, so
+// the digests of one use say nothing about another's. Thread-safe.
 class Pseudonymizer {
  public:
-  // REQUIRES: key is at least kMinKeyBytes long.
-  explicit Pseudonymizer(std::string key);
+  // REQUIRES: key (and previous_key when not empty) is at least kMinKeyBytes long.
+  // `previous_key` is the key before a rotation: it is only used to find patients enrolled
+  // under it (PseudonymizeWithPreviousKey), never for anything new.
+  explicit Pseudonymizer(std::string key, std::string previous_key = {});
 
   static constexpr size_t kMinKeyBytes = 32;
 
@@ -22,17 +26,23 @@ class Pseudonymizer {
   // local identifiers of two hospitals apart.
   std::string Pseudonymize(absl::string_view site_id, absl::string_view patient_key) const;
 
+  // The same under the previous key; nullopt when no previous key is configured.
+  std::optional<std::string> PseudonymizeWithPreviousKey(absl::string_view site_id,
+                                                         absl::string_view patient_key) const;
+
+  // Lowercase hex HMAC-SHA256(key, "resource-id\n" + system + '\n' + resource_type + '/' + id):
+  // what an event carries instead of the hospital's Resource.id.
+  std::string PseudonymizeResourceId(absl::string_view system, absl::string_view resource_type,
+                                     absl::string_view id) const;
+
+  // Lowercase hex HMAC-SHA256(key, domain + '\n' + bytes): a digest only the key's holder can
+  // recompute (e.g. of a resource's content, which holds names and identifiers).
+  std::string Digest(absl::string_view domain, absl::string_view bytes) const;
+
  private:
   std::string key_;
+  std::string previous_key_;
 };
-
-// The pseudonymisation key: from `key_hex` when not empty (hex, at least 32 bytes), else from
-// the environment variable TRIALGATE_HMAC_KEY, else a development key generated once and kept in
-// `data_dir`/pseudonymisation.key (mode 0600). `*generated` tells whether the development key
-// was used, so the caller can warn.
-absl::StatusOr<std::string> LoadPseudonymizationKey(const std::string& key_hex,
-                                                    const std::string& data_dir,
-                                                    bool* generated);
 
 }  // namespace trialgate::identity
 

@@ -430,14 +430,30 @@ void Pipeline::PrepareResource(const rapidjson::Value& resource, int entry_index
     return finish(Outcome::kRejected);
   }
   std::vector<std::string> hmacs;
+  // After a key rotation, patients enrolled before it are known under the previous key only.
+  std::vector<std::string> previous_hmacs;
   for (const std::string& key : *keys) {
     hmacs.push_back(pseudonymizer_.Pseudonymize(context.site_id(), key));
+    if (auto previous = pseudonymizer_.PseudonymizeWithPreviousKey(context.site_id(), key)) {
+      previous_hmacs.push_back(*std::move(previous));
+    }
   }
 
   std::string subject_id;
   std::vector<store::EnrollmentRecord> enrollments;
   if (mapped.enrollment.has_value()) {
     subject_id = mapped.enrollment->subject_id;
+    for (const std::string& previous : previous_hmacs) {
+      // Only checked: a patient enrolled under the previous key is not enrolled again as
+      // another subject. New enrolments are recorded under the current key.
+      absl::Status consistent = registry_->CheckConsistent(
+          {context.site_id(), previous, subject_id, mapped.enrollment->status,
+           mapped.enrollment->enrolled_on});
+      if (!consistent.ok()) {
+        entry.issues.push_back(Error("conflict", patient_path, std::string(consistent.message())));
+        return finish(Outcome::kRejected);
+      }
+    }
     for (const std::string& hmac : hmacs) {
       store::EnrollmentRecord record{context.site_id(), hmac, subject_id,
                                      mapped.enrollment->status, mapped.enrollment->enrolled_on};
@@ -462,6 +478,9 @@ void Pipeline::PrepareResource(const rapidjson::Value& resource, int entry_index
         break;
       }
     }
+    for (size_t i = 0; subject_id.empty() && i < previous_hmacs.size(); ++i) {
+      subject_id = registry_->Find(context.site_id(), previous_hmacs[i]).value_or("");
+    }
     if (subject_id.empty()) {
       entry.issues.push_back(Error(
           "not-found", patient_path,
@@ -473,21 +492,31 @@ void Pipeline::PrepareResource(const rapidjson::Value& resource, int entry_index
     }
   }
 
-  const std::string content_sha = ContentSha256(resource);
+  // The source key (internal: idempotency) holds the hospital's resource id and an unkeyed
+  // content hash; what events carry out of the gateway is keyed instead, so that neither the
+  // id nor the content (names, identifiers) can be confirmed by hashing guesses.
+  const std::string compact = CompactJson(resource);
   std::string version_id;
   if (auto meta = resource.FindMember("meta"); meta != resource.MemberEnd()) {
     version_id = StringMember(meta->value, "versionId");
   }
   store::SourceWrite write;
   write.source_key = SourceKey(context.source_system(), entry.resource_type, entry.logical_id,
-                               version_id, content_sha);
+                               version_id, Sha256Hex(compact));
+  const std::string logical_id_pseudonym =
+      entry.logical_id.empty() ? std::string()
+                               : pseudonymizer_.PseudonymizeResourceId(
+                                     context.source_system(), entry.resource_type,
+                                     entry.logical_id);
+  const std::string content_digest = pseudonymizer_.Digest("content", compact);
   for (size_t i = 0; i < mapped.events.size(); ++i) {
     v1::Event& event = mapped.events[i];
-    event.set_event_id(EventId(write.source_key, i));
+    event.set_event_id(PseudonymousEventId(pseudonymizer_, write.source_key, i));
     event.set_subject_id(subject_id);
     event.set_site_id(context.site_id());
     event.mutable_source()->set_system(context.source_system());
-    event.mutable_source()->set_content_sha256(content_sha);
+    event.mutable_source()->set_logical_id(logical_id_pseudonym);
+    event.mutable_source()->set_content_sha256(content_digest);
     *event.mutable_recorded_at() = context.recorded_at();
     entry.event_ids.push_back(event.event_id());
   }

@@ -17,11 +17,15 @@ std::string Sha256Hex(absl::string_view bytes) {
       absl::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
-std::string ContentSha256(const rapidjson::Value& resource) {
+std::string CompactJson(const rapidjson::Value& resource) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   resource.Accept(writer);
-  return Sha256Hex(absl::string_view(buffer.GetString(), buffer.GetSize()));
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string ContentSha256(const rapidjson::Value& resource) {
+  return Sha256Hex(CompactJson(resource));
 }
 
 std::string SourceKey(absl::string_view system, absl::string_view resource_type,
@@ -36,6 +40,12 @@ std::string SourceKey(absl::string_view system, absl::string_view resource_type,
 
 std::string EventId(absl::string_view source_key, size_t index) {
   return absl::StrCat("ev-", Sha256Hex(absl::StrCat(source_key, "#", index)).substr(0, 32));
+}
+
+std::string PseudonymousEventId(const identity::Pseudonymizer& pseudonymizer,
+                                absl::string_view source_key, size_t index) {
+  return absl::StrCat(
+      "ev-", pseudonymizer.Digest("event-id", absl::StrCat(source_key, "#", index)).substr(0, 32));
 }
 
 }  // namespace trialgate::pipeline

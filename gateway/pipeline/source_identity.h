@@ -5,6 +5,7 @@
 #include <string>
 #include "absl/strings/string_view.h"
 
+#include "gateway/identity/pseudonymizer.h"
 #include "rapidjson/document.h"
 
 namespace trialgate::pipeline {
@@ -12,8 +13,12 @@ namespace trialgate::pipeline {
 // Lowercase hex SHA-256 of `bytes`.
 std::string Sha256Hex(absl::string_view bytes);
 
-// Hex SHA-256 of the resource's compact JSON serialisation (member order as sent), so the same
-// content sent with different whitespace has the same hash.
+// The resource's compact JSON serialisation (member order as sent), so the same content sent
+// with different whitespace has the same bytes.
+std::string CompactJson(const rapidjson::Value& resource);
+
+// Hex SHA-256 of CompactJson(resource). Unkeyed, so it stays inside the gateway (source keys):
+// it would let anyone holding a guess of the resource confirm it.
 std::string ContentSha256(const rapidjson::Value& resource);
 
 // The idempotency key of one version of one resource from one sending system: the versionId
@@ -23,8 +28,14 @@ std::string SourceKey(absl::string_view system, absl::string_view resource_type,
                       absl::string_view content_sha256);
 
 // The id of the index-th event mapped from the source: deterministic, so a resubmission of the
-// same source version yields the same id on every gateway replica.
+// same source version yields the same id on every gateway replica. For sources made of study
+// ids only (the schedule engine's derived events): it is an unkeyed hash of the key.
 std::string EventId(absl::string_view source_key, size_t index);
+
+// The same for a hospital's resource, whose source key holds the hospital's resource id: keyed
+// (HMAC with the pseudonymisation key), so the id cannot be confirmed by hashing guesses.
+std::string PseudonymousEventId(const identity::Pseudonymizer& pseudonymizer,
+                                absl::string_view source_key, size_t index);
 
 }  // namespace trialgate::pipeline
 

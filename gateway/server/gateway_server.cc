@@ -9,6 +9,7 @@
 #include "gateway/audit/audit_log.h"
 #include "gateway/validation/study_definitions.h"
 #include "gateway/identity/enrollment_registry.h"
+#include "gateway/identity/pseudonymization_key.h"
 #include "gateway/identity/pseudonymizer.h"
 #include "gateway/pipeline/pipeline.h"
 #include "gateway/schedule/deviation_recorder.h"
@@ -52,9 +53,12 @@ class GatewayServerImpl final : public GatewayServer {
     audit_log_ = *std::move(audit_log);
     absl::StatusOr<std::shared_ptr<const mappers::Study>> study = config::LoadStudy(config);
     if (!study.ok()) return study.status();
-    absl::StatusOr<std::string> key = identity::LoadPseudonymizationKey(
-        config.pseudonymization_key_hex, config.data_dir, &development_key_);
-    if (!key.ok()) return key.status();
+    absl::StatusOr<identity::PseudonymizationKeys> keys = identity::LoadPseudonymizationKeys(
+        {config.pseudonymization_key_hex, config.pseudonymization_key_file,
+         config.pseudonymization_previous_key_file},
+        config.data_dir);
+    if (!keys.ok()) return keys.status();
+    development_key_ = keys->generated;
 
     store::SqliteStoreOptions store_options;
     store_options.outbox_routes = delivery::OutboxRoutes(config.destinations);
@@ -86,9 +90,9 @@ class GatewayServerImpl final : public GatewayServer {
         recorder->SubjectChanged(subject);
       };
     }
-    pipeline_ = std::make_unique<pipeline::Pipeline>(*study, std::move(options),
-                                                     identity::Pseudonymizer(*key), &registry_,
-                                                     store_.get());
+    pipeline_ = std::make_unique<pipeline::Pipeline>(
+        *study, std::move(options), identity::Pseudonymizer(keys->key, keys->previous_key),
+        &registry_, store_.get());
     if (absl::Status status = StartDelivery(config); !status.ok()) return status;
     absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
         Credentials(config, audit_log_.get());

@@ -70,6 +70,23 @@ TEST(ConfigTest, AuditLogDefaultsToTheDataDirectory) {
               ::testing::HasSubstr("auditLog must be a string"));
 }
 
+TEST(ConfigTest, ReadsTheKeyFiles) {
+  testing::TempDir dir;
+  absl::StatusOr<Config> config = LoadConfigFile(Write(dir, R"({
+    "pseudonymisationKeyFile": "/run/secrets/trialgate-hmac.key",
+    "pseudonymisationPreviousKeyFile": "/run/secrets/trialgate-hmac-2025.key"
+  })"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->pseudonymization_key_file, "/run/secrets/trialgate-hmac.key");
+  EXPECT_EQ(config->pseudonymization_previous_key_file, "/run/secrets/trialgate-hmac-2025.key");
+  EXPECT_TRUE(config->pseudonymization_key_hex.empty());
+  EXPECT_TRUE(Config().pseudonymization_key_file.empty());
+  EXPECT_THAT(LoadConfigFile(Write(dir, R"({"pseudonymisationKeyFile": 7})")).status().message(),
+              HasSubstr("pseudonymisationKeyFile must be a string"));
+  EXPECT_THAT(LoadConfigFile(Write(dir, R"({"pseudonymizationKeyFile": "k"})")).status().message(),
+              HasSubstr("unknown key pseudonymizationKeyFile"));
+}
+
 TEST(ConfigTest, ReadsTheScheduleEngineKeys) {
   testing::TempDir dir;
   absl::StatusOr<Config> config = LoadConfigFile(Write(dir, R"({

@@ -3,6 +3,7 @@
 #include "gateway/pipeline/pipeline.h"
 
 #include "fhir-profiles/embedded.h"
+#include "gateway/pipeline/source_identity.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/gateway/fake_event_store.h"
@@ -83,6 +84,52 @@ TEST_F(PipelineTest, APatientIsAnsweredButNeverHandedToTheStore) {
   ASSERT_EQ(result.entries.size(), 4u);
   EXPECT_EQ(result.entries[0].resource_type, "Patient");
   EXPECT_TRUE(result.entries[0].event_ids.empty());
+}
+
+TEST_F(PipelineTest, EventsCarryKeyedPseudonymsNotTheHospitalsIds) {
+  ASSERT_TRUE(Submit(testing::TestData("research-subject-pt-1001.json")).status.ok());
+  ASSERT_TRUE(Submit(testing::TestData("observation-anc-pt-1001.json")).status.ok());
+  ASSERT_EQ(store_.commits.size(), 2u);
+  const store::SourceWrite& write = store_.commits[1][0];
+  ASSERT_EQ(write.events.size(), 1u);
+  const v1::Event& event = write.events[0];
+  const identity::Pseudonymizer key(std::string(32, 'k'));
+  EXPECT_EQ(event.source().logical_id(),
+            key.PseudonymizeResourceId("hospital-a", "Observation", "obs-anc-1001-c1d1"));
+  EXPECT_EQ(event.event_id(), PseudonymousEventId(key, write.source_key, 0));
+  // The idempotency key stays inside: it holds the hospital's id and does not depend on the key.
+  EXPECT_THAT(write.source_key, HasSubstr("obs-anc-1001"));
+  EXPECT_THAT(event.SerializeAsString(), ::testing::Not(HasSubstr("obs-anc-1001")));
+  EXPECT_THAT(event.SerializeAsString(), ::testing::Not(HasSubstr("pt-1001")));
+}
+
+// After a key rotation: the patient enrolled under the old key is still found, and cannot be
+// enrolled again as another subject.
+TEST(PipelineRotationTest, PatientsEnrolledUnderThePreviousKeyAreStillFound) {
+  const std::string old_key(32, 'o'), new_key(32, 'n');
+  auto study = *mappers::Study::FromFiles(profiles::EmbeddedStudyFiles("krd-asct2"));
+  FakeEventStore store;
+  identity::EnrollmentRegistry registry;
+  SubmissionResult result;
+  auto keep = [&](SubmissionResult r) { result = std::move(r); };
+  {
+    Pipeline before(study, {}, identity::Pseudonymizer(old_key), &registry, &store);
+    before.Submit("hospital-a", testing::TestData("research-subject-pt-1001.json"), keep);
+    ASSERT_EQ(result.entries[0].outcome, EntryResult::Outcome::kAccepted);
+  }
+  Pipeline without_previous(study, {}, identity::Pseudonymizer(new_key), &registry, &store);
+  without_previous.Submit("hospital-a", testing::TestData("observation-anc-pt-1001.json"), keep);
+  EXPECT_EQ(result.entries[0].outcome, EntryResult::Outcome::kRejected);
+
+  Pipeline after(study, {}, identity::Pseudonymizer(new_key, old_key), &registry, &store);
+  after.Submit("hospital-a", testing::TestData("observation-anc-pt-1001.json"), keep);
+  ASSERT_EQ(result.entries[0].outcome, EntryResult::Outcome::kAccepted);
+  EXPECT_EQ(store.commits.back()[0].events[0].subject_id(), "KRD-001-0001");
+  std::string other_subject = testing::TestData("research-subject-pt-1001.json");
+  other_subject.replace(other_subject.find("KRD-001-0001"), 12, "KRD-001-0999");
+  after.Submit("hospital-a", other_subject, keep);
+  ASSERT_EQ(result.entries[0].outcome, EntryResult::Outcome::kRejected);
+  EXPECT_THAT(result.entries[0].issues.back().diagnostics, HasSubstr("already enrolled"));
 }
 
 TEST(PipelineSitesTest, ConfiguredSitesGroupSystemsAndRefuseUnknownOnes) {

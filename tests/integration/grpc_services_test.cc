@@ -25,6 +25,7 @@ TEST(GrpcServicesTest, ASecondGatewayOnATakenPortDoesNotStart) {
   config::Config config;
   config.listen = first->address();
   config.data_dir = (dir.path() / "second").string();
+  config.insecure = true;
   const auto second = server::GatewayServer::Start(config);
   ASSERT_FALSE(second.ok());
   EXPECT_THAT(std::string(second.status().message()),

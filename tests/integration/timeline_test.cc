@@ -6,6 +6,7 @@
 #include <random>
 
 #include "fhir-profiles/embedded.h"
+#include "gateway/identity/pseudonymizer.h"
 #include "gateway/schedule/finding_codes.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -110,8 +111,11 @@ TEST_F(TimelineServiceTest, ArrivalOrderDoesNotChangeTheTimeline) {
   SubmitAll(resources);
   const v1::Timeline in_order = Timeline();
 
-  // Another gateway gets the same resources one by one, shuffled (the enrolment first).
+  // Another gateway with the same pseudonymisation key (event ids are keyed) gets the same
+  // resources one by one, shuffled (the enrolment first).
   TempDir other_dir;
+  std::filesystem::copy_file(dir_.path() / "pseudonymisation.key",
+                             other_dir.path() / "pseudonymisation.key");
   auto other = StartInProcess(other_dir.path(), {}, [] { return NoonUtc(kC1D1 + 27); });
   GatewayClient other_client(other->address());
   other_client.SubmitOk(resources[0]);
@@ -219,14 +223,20 @@ TEST(DeviationFeedTest, DeviationsReachTheFeedOnceThroughResubmissionAndRestart)
   auto clock = [today] { return NoonUtc(today); };
   config::Config config;
   config.deviation_delay_ms = 0;
+  config.pseudonymization_key_hex = std::string(64, '5');
   std::vector<std::string> resources = {fhir::EnrolPt2001(kC1D1 - 7), fhir::Height(kC1D1 - 3, 170),
                                         fhir::Weight(kC1D1 - 3, 70)};
   for (std::string& dose : fhir::KrdCycle(1, kC1D1, kBsa, {{"carfilzomib", 15}})) {
     resources.push_back(std::move(dose));
   }
   resources.push_back(fhir::Dose("ma-extra-r", "lenalidomide", kC1D1 + 23, 25));
+  // The key names the resource by its pseudonym, never the hospital's id ("ma-extra-r").
+  const std::string extra_dose = identity::Pseudonymizer(std::string(32, '\x55'))
+                                     .PseudonymizeResourceId("hospital-a",
+                                                             "MedicationAdministration",
+                                                             "ma-extra-r");
   const std::map<std::string, int> expected = {
-      {"DAY_NOT_SCHEDULED|hospital-a/MedicationAdministration/ma-extra-r|MAJOR", 1},
+      {"DAY_NOT_SCHEDULED|hospital-a/MedicationAdministration/" + extra_dose + "|MAJOR", 1},
       {"DOSE_MISSED|reinduction/c1/d15/carfilzomib|MAJOR", 1}};
   {
     auto server = StartInProcess(dir.path(), config, clock);

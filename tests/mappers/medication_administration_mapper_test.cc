@@ -84,7 +84,9 @@ TEST(MedicationAdministrationMapperTest, NotDoneKeepsTheReasonAndWildcardLocalCo
   MapResult result = MapTestdata("krd-dexamethasone-not-done.json", "some-other-site");
   const v1::DoseAdministered& dose = Dose(result);
   EXPECT_EQ(dose.status(), v1::DoseAdministered::NOT_DONE);
-  EXPECT_EQ(dose.status_reason(), "held for grade 3 hyperglycemia");
+  // The coding's words; the text ("held for grade 3 hyperglycemia") is free text, not forwarded.
+  EXPECT_EQ(dose.status_reason(),
+            "Administration of medication not done due to a contraindication (situation)");
   EXPECT_EQ(dose.status_reason_code().code(), "373147003");
   EXPECT_EQ(dose.agent(), "dexamethasone");
   EXPECT_EQ(dose.medication().code(), "D");  // the code as sent, not the study's
@@ -100,7 +102,7 @@ TEST(MedicationAdministrationMapperTest, KeepsNonStudyDrugWithWarningAndFinding)
   EXPECT_TRUE(dose.agent().empty());
   EXPECT_EQ(dose.medication().code(), "ONDAN-8");
   EXPECT_EQ(dose.dose().value(), 8);
-  EXPECT_EQ(dose.route(), "by mouth");  // unmapped route kept as text
+  EXPECT_EQ(dose.route(), "");  // an unmapped route sent only as text ("by mouth") is not kept
   const Issue* warning = FindIssue(result, "MedicationAdministration.medicationCodeableConcept.coding[0]",
                                    Issue::Severity::kWarning);
   ASSERT_NE(warning, nullptr) << DescribeIssues(result);
@@ -299,7 +301,9 @@ TEST(MedicationAdministrationMapperTest, ExternalMedicationReferenceIsKeptUnreso
     "subject": {"reference": "Patient/1"}, "effectiveDateTime": "2024-03-05T10:00:00Z"})");
   ASSERT_FALSE(result.HasErrors()) << DescribeIssues(result);
   EXPECT_TRUE(HasFinding(result, "medication-unresolved"));
-  EXPECT_EQ(Dose(result).medication().display(), "carfilzomib 60 mg vial");
+  // Neither the reference nor its display (free text) reaches the event.
+  EXPECT_EQ(Dose(result).medication().display(), "");
+  EXPECT_EQ(result.events[0].SerializeAsString().find("Medication/123"), std::string::npos);
   EXPECT_FALSE(Dose(result).study_drug());
 }
 

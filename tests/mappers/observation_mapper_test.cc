@@ -35,7 +35,7 @@ TEST(ObservationMapperTest, MapsSerumMProteinToLabResult) {
   EXPECT_EQ(lab.status(), "final");
   EXPECT_FALSE(lab.reference_range().has_low());
   EXPECT_DOUBLE_EQ(lab.reference_range().high(), 0);
-  EXPECT_EQ(lab.reference_range().text(), "not detected");
+  EXPECT_EQ(lab.reference_range().text(), "");  // "not detected" is free text: not forwarded
   EXPECT_EQ(result.events[0].occurred_at_fhir(), "2024-03-11T07:45:00+09:00");
   EXPECT_EQ(result.events[0].occurred_at().seconds(), 1710110700);  // 2024-03-10T22:45:00Z
 }
@@ -174,14 +174,36 @@ TEST(ObservationMapperTest, NonStudyAnalyteKeepsValueAndRangeAsSent) {
   EXPECT_TRUE(HasFinding(result, "unknown-lab-code"));
 }
 
-TEST(ObservationMapperTest, MapsStringAndCodedValues) {
+TEST(ObservationMapperTest, CodedValuesAreKeptInTheirCodingsWordsStringsAreNotForwarded) {
   TRIALGATE_REQUIRE_FIXTURES();
+  // valueString is free text: the fact that a value came is a finding, the text stays behind.
   MapResult text = MapFixture("r4ex-Observation-eye-color.json");
-  EXPECT_EQ(Lab(text).value_text(), "blue");
+  EXPECT_EQ(Lab(text).value_text(), "");
+  EXPECT_TRUE(HasFinding(text, "value-not-forwarded"));
+  ASSERT_NE(FindIssue(text, "Observation.valueString", Issue::Severity::kInformation), nullptr)
+      << DescribeIssues(text);
+  // The coding's display, not the concept's text ("A").
   MapResult coded = MapFixture("r4ex-Observation-bloodgroup.json");
   EXPECT_EQ(Lab(coded).value_code().system(), "http://snomed.info/sct");
   EXPECT_EQ(Lab(coded).value_code().code(), "112144000");
-  EXPECT_FALSE(Lab(coded).value_text().empty());
+  EXPECT_EQ(Lab(coded).value_text(), "Blood group A (finding)");
+}
+
+TEST(ObservationMapperTest, DateValuesAndFreeTextsAreNotForwarded) {
+  MapResult result = MapJson(R"({"resourceType": "Observation", "status": "final",
+    "code": {"coding": [{"system": "http://loinc.org", "code": "751-8"}], "text": "ANC of Mrs X"},
+    "subject": {"reference": "Patient/1"}, "effectiveDateTime": "2024-03-05",
+    "valueDateTime": "1957-03-14",
+    "interpretation": [{"text": "low, told Mrs X"}],
+    "referenceRange": [{"text": "normal for Mrs X"}]})");
+  ASSERT_FALSE(result.HasErrors()) << DescribeIssues(result);
+  const v1::LabResult& lab = Lab(result);
+  EXPECT_EQ(lab.value_text(), "");
+  EXPECT_EQ(lab.interpretation(), "");
+  EXPECT_EQ(lab.reference_range().text(), "");
+  EXPECT_TRUE(HasFinding(result, "value-not-forwarded"));
+  EXPECT_EQ(result.events[0].SerializeAsString().find("Mrs X"), std::string::npos);
+  EXPECT_EQ(result.events[0].SerializeAsString().find("1957"), std::string::npos);
 }
 
 TEST(ObservationMapperTest, MissingSubjectIsARequiredError) {

@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/gateway_harness.h"
+#include "tests/integration/sink_process.h"
 #include "tests/registry/registry_test_support.h"
 
 namespace trialgate::testing {
@@ -28,57 +29,6 @@ std::string ReadFile(const std::filesystem::path& path) {
   content << in.rdbuf();
   return content.str();
 }
-
-// `trialgate registry-sink --listen 127.0.0.1:0 --out FILE`, its log (stderr) in `log_file`.
-class SinkProcess {
- public:
-  SinkProcess(const std::filesystem::path& out_file, const std::filesystem::path& log_file) {
-    int out[2];
-    if (::pipe(out) != 0) {
-      ADD_FAILURE() << "pipe failed";
-      return;
-    }
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      if (log < 0) ::_exit(126);
-      ::dup2(log, STDERR_FILENO);
-      ::dup2(out[1], STDOUT_FILENO);
-      ::close(out[0]);
-      ::execl(TRIALGATE_BINARY, TRIALGATE_BINARY, "registry-sink", "--listen", "127.0.0.1:0",
-              "--out", out_file.c_str(), "--insecure", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    // The sink prints exactly one line on stdout once it listens.
-    FILE* stream = ::fdopen(out[0], "r");
-    char line[512] = {0};
-    const std::string prefix = "trialgate registry-sink listening on ";
-    if (std::fgets(line, sizeof line, stream) != nullptr && std::string(line).starts_with(prefix)) {
-      address_ = std::string(line).substr(prefix.size());
-      if (!address_.empty() && address_.back() == '\n') address_.pop_back();
-    }
-    std::fclose(stream);
-    EXPECT_FALSE(address_.empty()) << "the sink did not report its address";
-  }
-  ~SinkProcess() { Stop(SIGKILL); }
-
-  const std::string& address() const { return address_; }
-
-  // Sends `signal` and waits for the process; returns its wait status.
-  int Stop(int signal) {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, signal);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  pid_t pid_ = -1;
-  std::string address_;
-};
 
 // Runs the binary to completion with `arguments`; returns its exit code and stdout+stderr.
 std::pair<int, std::string> RunToEnd(const std::string& arguments) {
