@@ -12,8 +12,9 @@ struct CallLimits {
   // counts as one call. Only on a TLS listener: a plaintext one has no identities.
   double requests_per_second = 1000;
   double request_burst = 2000;
-  // Streams (EventFeed.Pull, Gateway.SubmitStream, Audit.Read) open at once per identity, or
-  // per connection on a plaintext listener. Each open stream holds a server thread or buffers.
+  // Streams (EventFeed.Pull, Gateway.SubmitStream) open at once per identity, or per
+  // connection on a plaintext listener: each holds a server thread or buffers for as long as the
+  // client keeps it open. (Audit.Read streams one bounded page and ends.)
   size_t max_streams_per_caller = 16;
 };
 
