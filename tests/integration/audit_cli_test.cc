@@ -12,13 +12,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Read(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
 TEST(AuditCliTest, VerifyPassesAnIntactLogAndFindsAnEditedRecord) {
   TempDir dir;
   {
@@ -40,7 +33,7 @@ TEST(AuditCliTest, VerifyPassesAnIntactLogAndFindsAnEditedRecord) {
   EXPECT_THAT(intact.lines[0], HasSubstr("intact, 3 records, head "));
 
   // An auditor's worst case: someone rewrites who made the second call.
-  std::string text = Read(log);
+  std::string text = ReadFile(log);
   const size_t second = text.find('\n') + 1;
   const size_t identity = text.find("insecure-development", second);
   ASSERT_NE(identity, std::string::npos);

@@ -36,6 +36,13 @@ std::string TestDataPath(const std::string& name) {
   return std::string(TRIALGATE_SOURCE_DIR) + "/tests/integration/testdata/" + name;
 }
 
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
 std::string TestData(const std::string& name) {
   const std::string path = TestDataPath(name);
   std::ifstream in(path, std::ios::binary);

@@ -38,6 +38,9 @@ std::string TestData(const std::string& name);
 // Its path.
 std::string TestDataPath(const std::string& name);
 
+// The whole of a file (a log, a sink's output); "" when it cannot be read.
+std::string ReadFile(const std::filesystem::path& path);
+
 // A client of a gateway at `address`.
 class GatewayClient {
  public:

@@ -23,13 +23,6 @@ using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
 // Runs the binary to completion with `arguments`; returns its exit code and stdout+stderr.
 std::pair<int, std::string> RunToEnd(const std::string& arguments) {
   FILE* pipe = ::popen((std::string(TRIALGATE_BINARY) + " " + arguments + " 2>&1").c_str(), "r");

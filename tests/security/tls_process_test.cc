@@ -16,13 +16,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string ReadLog(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
 TEST(TlsProcessTest, ServeRefusesPlaintextUnlessToldAndThenSaysSoLoudly) {
   TempDir dir;
   const std::string serve = std::string(TRIALGATE_BINARY) + " serve --listen 127.0.0.1:0 --data " +
@@ -30,12 +23,12 @@ TEST(TlsProcessTest, ServeRefusesPlaintextUnlessToldAndThenSaysSoLoudly) {
   const int status =
       std::system((serve + " >/dev/null 2>" + (dir.path() / "refused.log").string()).c_str());
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
-  EXPECT_THAT(ReadLog(dir.path() / "refused.log"), HasSubstr("pass --insecure"));
+  EXPECT_THAT(ReadFile(dir.path() / "refused.log"), HasSubstr("pass --insecure"));
 
   GatewayProcess insecure(dir.path() / "data", dir.path() / "insecure.log");
   ASSERT_FALSE(insecure.address().empty());
-  EXPECT_THAT(ReadLog(dir.path() / "insecure.log"), HasSubstr("INSECURE"));
-  EXPECT_THAT(ReadLog(dir.path() / "insecure.log"), HasSubstr("PLAINTEXT"));
+  EXPECT_THAT(ReadFile(dir.path() / "insecure.log"), HasSubstr("INSECURE"));
+  EXPECT_THAT(ReadFile(dir.path() / "insecure.log"), HasSubstr("PLAINTEXT"));
 }
 
 TEST(TlsProcessTest, TheCommandLineClientSpeaksMutualTlsAsItsIdentity) {
@@ -44,9 +37,9 @@ TEST(TlsProcessTest, TheCommandLineClientSpeaksMutualTlsAsItsIdentity) {
   ASSERT_TRUE(ca.ok());
   GatewayProcess server(dir.path() / "data", dir.path() / "gateway.log", ca.config_file(),
                         /*insecure=*/false);
-  ASSERT_FALSE(server.address().empty()) << ReadLog(dir.path() / "gateway.log");
-  EXPECT_THAT(ReadLog(dir.path() / "gateway.log"), HasSubstr("mutual TLS"));
-  EXPECT_THAT(ReadLog(dir.path() / "gateway.log"), Not(HasSubstr("INSECURE")));
+  ASSERT_FALSE(server.address().empty()) << ReadFile(dir.path() / "gateway.log");
+  EXPECT_THAT(ReadFile(dir.path() / "gateway.log"), HasSubstr("mutual TLS"));
+  EXPECT_THAT(ReadFile(dir.path() / "gateway.log"), Not(HasSubstr("INSECURE")));
 
   const auto as = [&](const std::string& client) {
     return "--target " + server.address() + " --ca " + ca.file("ca.pem").string() + " --cert " +
