@@ -111,18 +111,33 @@ std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::pat
   return server.ok() ? *std::move(server) : nullptr;
 }
 
-GatewayProcess::GatewayProcess(const std::filesystem::path& data_dir,
-                               const std::filesystem::path& log_file,
-                               const std::filesystem::path& config_file, bool insecure) {
+namespace {
+
+std::vector<std::string> ServeArgs(const std::filesystem::path& data_dir,
+                                   const std::filesystem::path& config_file, bool insecure) {
+  std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--data",
+                                   data_dir.string()};
+  if (!config_file.empty()) args.insert(args.end(), {"--config", config_file.string()});
+  if (insecure) args.push_back("--insecure");
+  return args;
+}
+
+}  // namespace
+
+ListeningProcess::ListeningProcess(std::vector<std::string> args,
+                                   const std::filesystem::path& log_file, bool append_log,
+                                   const std::string& listening_prefix) {
   int out[2];
   if (::pipe(out) != 0) {
     ADD_FAILURE() << "pipe failed";
     return;
   }
+  args.insert(args.begin(), TRIALGATE_BINARY);
   pid_ = ::fork();
   if (pid_ == 0) {
     if (!log_file.empty()) {
-      const int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      const int log = ::open(log_file.c_str(),
+                             O_WRONLY | O_CREAT | (append_log ? O_APPEND : O_TRUNC), 0600);
       if (log < 0) ::_exit(126);
       ::dup2(log, STDERR_FILENO);
       ::close(log);
@@ -130,10 +145,6 @@ GatewayProcess::GatewayProcess(const std::filesystem::path& data_dir,
     ::dup2(out[1], STDOUT_FILENO);
     ::close(out[0]);
     ::close(out[1]);
-    std::vector<std::string> args = {TRIALGATE_BINARY, "serve", "--listen", "127.0.0.1:0",
-                                     "--data", data_dir.string()};
-    if (!config_file.empty()) args.insert(args.end(), {"--config", config_file.string()});
-    if (insecure) args.push_back("--insecure");
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -141,26 +152,25 @@ GatewayProcess::GatewayProcess(const std::filesystem::path& data_dir,
     ::_exit(127);
   }
   ::close(out[1]);
-  // The server prints exactly one line on stdout once it listens.
+  // The process prints exactly one line on stdout once it listens.
   FILE* stream = ::fdopen(out[0], "r");
   char line[512] = {0};
-  const std::string prefix = "trialgate listening on ";
   if (std::fgets(line, sizeof line, stream) != nullptr &&
-      std::string(line).starts_with(prefix)) {
-    address_ = std::string(line).substr(prefix.size());
+      std::string(line).starts_with(listening_prefix)) {
+    address_ = std::string(line).substr(listening_prefix.size());
     while (!address_.empty() && (address_.back() == '\n' || address_.back() == '\r')) {
       address_.pop_back();
     }
   }
   std::fclose(stream);
-  EXPECT_FALSE(address_.empty()) << "the server did not report its address";
+  EXPECT_FALSE(address_.empty()) << "`trialgate " << args[1] << "` did not report its address";
 }
 
-GatewayProcess::~GatewayProcess() {
+ListeningProcess::~ListeningProcess() {
   if (pid_ > 0) Stop(SIGKILL);
 }
 
-int GatewayProcess::Stop(int signal) {
+int ListeningProcess::Stop(int signal) {
   if (pid_ <= 0) return -1;
   ::kill(pid_, signal);
   int status = 0;
@@ -168,6 +178,12 @@ int GatewayProcess::Stop(int signal) {
   pid_ = -1;
   return status;
 }
+
+GatewayProcess::GatewayProcess(const std::filesystem::path& data_dir,
+                               const std::filesystem::path& log_file,
+                               const std::filesystem::path& config_file, bool insecure)
+    : ListeningProcess(ServeArgs(data_dir, config_file, insecure), log_file,
+                       /*append_log=*/false, "trialgate listening on ") {}
 
 bool Eventually(const std::function<bool()>& condition) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);

@@ -71,16 +71,15 @@ std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::pat
                                                       config::Config config = {},
                                                       schedule::Clock clock = {});
 
-// The real `trialgate serve` binary as a child process on 127.0.0.1:0. Its log (stderr) goes to
-// `log_file` when one is given, else to the test's stderr; `config_file`, when given, is passed
-// as --config.
-class GatewayProcess {
+// The real `trialgate` binary run with `args` as a child process that prints one line
+// `<listening_prefix>ADDRESS` on stdout once it listens. Its log (stderr) goes to `log_file`
+// (appended to when `append_log`, else truncated) when one is given, else to the test's stderr.
+// Killed with SIGKILL when destroyed, unless stopped before.
+class ListeningProcess {
  public:
-  explicit GatewayProcess(const std::filesystem::path& data_dir,
-                          const std::filesystem::path& log_file = {},
-                          const std::filesystem::path& config_file = {},
-                          bool insecure = true);  // serve --insecure (plaintext)
-  ~GatewayProcess();
+  ListeningProcess(std::vector<std::string> args, const std::filesystem::path& log_file,
+                   bool append_log, const std::string& listening_prefix);
+  ~ListeningProcess();
 
   const std::string& address() const { return address_; }
   // Ends the process with `signal` and waits for it; returns its wait status.
@@ -89,6 +88,15 @@ class GatewayProcess {
  private:
   pid_t pid_ = -1;
   std::string address_;
+};
+
+// `trialgate serve` on 127.0.0.1:0; `config_file`, when given, is passed as --config.
+class GatewayProcess : public ListeningProcess {
+ public:
+  explicit GatewayProcess(const std::filesystem::path& data_dir,
+                          const std::filesystem::path& log_file = {},
+                          const std::filesystem::path& config_file = {},
+                          bool insecure = true);  // serve --insecure (plaintext)
 };
 
 // Polls `condition` every few milliseconds until it holds or 20 s pass; returns whether it holds.
