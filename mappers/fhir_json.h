@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "mappers/issue.h"
+#include "gateway/common/issue.h"
 #include "mappers/number_texts.h"
 #include "rapidjson/document.h"
 

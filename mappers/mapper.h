@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "mappers/issue.h"
+#include "gateway/common/issue.h"
 #include "mappers/number_texts.h"
 #include "mappers/study.h"
 #include "rapidjson/document.h"
@@ -49,7 +49,7 @@ struct MapResult {
   std::vector<Issue> issues;
   std::optional<PatientRef> patient;        // whom the events are about (all resource types)
   std::optional<Enrollment> enrollment;     // set for a ResearchSubject only
-  bool HasErrors() const { return mappers::HasErrors(issues); }
+  bool HasErrors() const { return trialgate::HasErrors(issues); }
 };
 
 // Maps one FHIR R4 resource (a JSON object with a resourceType) to canonical events. Pure: no

@@ -6,13 +6,13 @@
 namespace trialgate::pipeline {
 namespace {
 
-const char* SeverityCode(mappers::Issue::Severity severity) {
+const char* SeverityCode(Issue::Severity severity) {
   switch (severity) {
-    case mappers::Issue::Severity::kError:
+    case Issue::Severity::kError:
       return "error";
-    case mappers::Issue::Severity::kWarning:
+    case Issue::Severity::kWarning:
       return "warning";
-    case mappers::Issue::Severity::kInformation:
+    case Issue::Severity::kInformation:
       return "information";
   }
   return "error";
@@ -47,7 +47,7 @@ const char* IssueTypeFor(absl::StatusCode code) {
 
 }  // namespace
 
-std::string OperationOutcomeJson(const std::vector<mappers::Issue>& issues) {
+std::string OperationOutcomeJson(const std::vector<Issue>& issues) {
   if (issues.empty()) return "";
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
@@ -56,7 +56,7 @@ std::string OperationOutcomeJson(const std::vector<mappers::Issue>& issues) {
   writer.String("OperationOutcome");
   writer.Key("issue");
   writer.StartArray();
-  for (const mappers::Issue& issue : issues) {
+  for (const Issue& issue : issues) {
     writer.StartObject();
     writer.Key("severity");
     writer.String(SeverityCode(issue.severity));
@@ -79,8 +79,8 @@ std::string OperationOutcomeJson(const std::vector<mappers::Issue>& issues) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-mappers::Issue IssueFromStatus(const absl::Status& status, std::string expression) {
-  return mappers::Issue{mappers::Issue::Severity::kError, IssueTypeFor(status.code()),
+Issue IssueFromStatus(const absl::Status& status, std::string expression) {
+  return Issue{Issue::Severity::kError, IssueTypeFor(status.code()),
                         std::move(expression), std::string(status.message())};
 }
 

@@ -5,17 +5,17 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "mappers/issue.h"
+#include "gateway/common/issue.h"
 
 namespace trialgate::pipeline {
 
 // A FHIR R4 OperationOutcome (compact JSON) with one issue per entry of `issues`, each with
 // severity, code, diagnostics and, when known, expression. Empty string when `issues` is empty.
-std::string OperationOutcomeJson(const std::vector<mappers::Issue>& issues);
+std::string OperationOutcomeJson(const std::vector<Issue>& issues);
 
 // The issue that reports a non-OK status of a whole body or call: the FHIR issue code follows
 // the status code (RESOURCE_EXHAUSTED -> too-costly, INVALID_ARGUMENT -> structure, ...).
-mappers::Issue IssueFromStatus(const absl::Status& status, std::string expression = "");
+Issue IssueFromStatus(const absl::Status& status, std::string expression = "");
 
 }  // namespace trialgate::pipeline
 

@@ -16,7 +16,6 @@
 namespace trialgate::pipeline {
 namespace {
 
-using mappers::Issue;
 using Outcome = EntryResult::Outcome;
 
 Issue Error(std::string code, std::string expression, std::string diagnostics) {
@@ -381,7 +380,7 @@ void Pipeline::PrepareResource(const rapidjson::Value& resource, int entry_index
   };
 
   // Invalid FHIR is rejected before it is mapped; warnings travel with the accepted entry.
-  const bool invalid = mappers::HasErrors(validation);
+  const bool invalid = HasErrors(validation);
   entry.issues = std::move(validation);
   if (!entry.resource_type.empty() && !IsTaken(entry.resource_type)) {
     entry.issues.push_back(Error(

@@ -14,7 +14,7 @@
 #include "gateway/pipeline/json_decoder.h"
 #include "gateway/store/event_store.h"
 #include "gateway/validation/validator.h"
-#include "mappers/issue.h"
+#include "gateway/common/issue.h"
 #include "mappers/study.h"
 
 namespace trialgate::pipeline {
@@ -24,7 +24,7 @@ struct EntryResult {
   int entry = 0;  // index in Bundle.entry; 0 for a single resource
   Outcome outcome = Outcome::kRejected;
   std::vector<std::string> event_ids;
-  std::vector<mappers::Issue> issues;  // errors of a rejected entry, warnings of an accepted one
+  std::vector<Issue> issues;  // errors of a rejected entry, warnings of an accepted one
   std::string resource_type;
   std::string logical_id;
 };
@@ -33,7 +33,7 @@ struct SubmissionResult {
   // Non-OK when the body as a whole could not be used (its issues say why) or the store failed;
   // then `entries` is empty and nothing was stored.
   absl::Status status;
-  std::vector<mappers::Issue> issues;
+  std::vector<Issue> issues;
   std::vector<EntryResult> entries;
 };
 
@@ -53,8 +53,8 @@ struct PipelineOptions {
 // The answer to a validation without storing (FHIR's $validate).
 struct ValidationResult {
   absl::Status status;                 // non-OK when the body could not be decoded at all
-  std::vector<mappers::Issue> issues;  // every problem found; empty when valid
-  bool valid() const { return status.ok() && !mappers::HasErrors(issues); }
+  std::vector<Issue> issues;  // every problem found; empty when valid
+  bool valid() const { return status.ok() && !HasErrors(issues); }
 };
 
 // Turns submitted FHIR bodies into stored canonical events: decode, map, resolve the study
@@ -95,10 +95,10 @@ class Pipeline {
                      Prepared& prepared) const;
   // `validation` holds what the validator found in this resource (with its full path).
   void PrepareResource(const rapidjson::Value& resource, int entry, const std::string& path,
-                       std::vector<mappers::Issue> validation, SubmissionContext& context,
+                       std::vector<Issue> validation, SubmissionContext& context,
                        Prepared& prepared) const;
   // The validator's issues for `resource` (rooted at `path`); none without a validator.
-  std::vector<mappers::Issue> ValidateResource(const rapidjson::Value& resource,
+  std::vector<Issue> ValidateResource(const rapidjson::Value& resource,
                                                const std::string& path) const;
 
   std::shared_ptr<const mappers::Study> study_;

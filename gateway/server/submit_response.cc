@@ -56,9 +56,9 @@ v1::SubmitResponse ToSubmitResponse(const pipeline::SubmissionResult& result,
 v1::ValidateResponse ToValidateResponse(const pipeline::ValidationResult& result) {
   v1::ValidateResponse response;
   response.set_valid(result.valid());
-  std::vector<mappers::Issue> issues = result.issues;
+  std::vector<Issue> issues = result.issues;
   if (issues.empty()) {
-    issues.push_back({mappers::Issue::Severity::kInformation, "informational", "",
+    issues.push_back({Issue::Severity::kInformation, "informational", "",
                       "valid FHIR R4: no issues found"});
   }
   response.set_operation_outcome(pipeline::OperationOutcomeJson(issues));

@@ -43,7 +43,7 @@ bool HasChoice(const Value& object, absl::string_view prefix) {
 
 class Checker {
  public:
-  explicit Checker(std::vector<mappers::Issue>* issues) : issues_(issues) {}
+  explicit Checker(std::vector<Issue>* issues) : issues_(issues) {}
 
   // `contained`: `resource` is a contained resource (of the resource at the end of `path`).
   void Resource(const Value& resource, const std::string& path, bool contained) {
@@ -56,7 +56,7 @@ class Checker {
       const Value* text = Member(resource, "text");
       if (text == nullptr || Member(*text, "div") == nullptr) {
         Broken(path, "dom-6", "A resource should have narrative for robust management",
-               mappers::Issue::Severity::kWarning);
+               Issue::Severity::kWarning);
       }
     }
     if (!contained) LocalReferencesResolve(resource, path);
@@ -69,7 +69,7 @@ class Checker {
  private:
   // `severity` is the rule's own: error, or warning for a best practice (dom-6).
   void Broken(std::string expression, absl::string_view key, absl::string_view rule,
-              mappers::Issue::Severity severity = mappers::Issue::Severity::kError) {
+              Issue::Severity severity = Issue::Severity::kError) {
     issues_->push_back({severity, "invariant", expression,
                         absl::StrCat(key, ": ", rule, " (", expression, ")")});
   }
@@ -341,13 +341,13 @@ class Checker {
     return out;
   }
 
-  std::vector<mappers::Issue>* issues_;
+  std::vector<Issue>* issues_;
 };
 
 }  // namespace
 
 void CheckInvariants(const rapidjson::Value& resource, const std::string& path,
-                     std::vector<mappers::Issue>* issues) {
+                     std::vector<Issue>* issues) {
   Checker(issues).Resource(resource, path, /*contained=*/false);
 }
 

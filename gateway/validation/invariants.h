@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "mappers/issue.h"
+#include "gateway/common/issue.h"
 #include "rapidjson/document.h"
 
 namespace trialgate::validation {
@@ -19,7 +19,7 @@ namespace trialgate::validation {
 // `path` is the FHIRPath of `resource` ("Bundle.entry[2].resource"). Not checked: ele-1 (covered
 // by the structural ban on empty values).
 void CheckInvariants(const rapidjson::Value& resource, const std::string& path,
-                     std::vector<mappers::Issue>* issues);
+                     std::vector<Issue>* issues);
 
 }  // namespace trialgate::validation
 

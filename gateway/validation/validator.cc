@@ -16,7 +16,6 @@
 namespace trialgate::validation {
 namespace {
 
-using mappers::Issue;
 using rapidjson::Value;
 
 absl::string_view View(const Value& v) { return {v.GetString(), v.GetStringLength()}; }
@@ -716,7 +715,7 @@ Validator::Validator(const ProfileSet& profiles,
 }
 
 void Validator::Validate(const rapidjson::Value& resource, const std::string& root_path,
-                         std::vector<mappers::Issue>* issues, const TypeDef* profile) const {
+                         std::vector<Issue>* issues, const TypeDef* profile) const {
   Walker walker(profiles_, required_, profile, issues);
   walker.path.reserve(root_path.size() + 128);
   walker.path = root_path;

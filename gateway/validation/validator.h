@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "gateway/validation/profile_set.h"
-#include "mappers/issue.h"
+#include "gateway/common/issue.h"
 #include "rapidjson/document.h"
 
 namespace trialgate::validation {
@@ -45,7 +45,7 @@ class Validator {
   // type an error), its type's required profile, and `profile` when given (applied to the
   // resource itself and to Bundle entries of the profile's type, not to contained resources).
   void Validate(const rapidjson::Value& resource, const std::string& root_path,
-                std::vector<mappers::Issue>* issues, const TypeDef* profile = nullptr) const;
+                std::vector<Issue>* issues, const TypeDef* profile = nullptr) const;
 
   const ProfileSet& profiles() const { return profiles_; }
 

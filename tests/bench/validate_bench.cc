@@ -56,7 +56,7 @@ bool Load(const char* path, Sample* sample, benchmark::State& state) {
     state.SkipWithError("cannot decode");
     return false;
   }
-  std::vector<mappers::Issue> issues;
+  std::vector<Issue> issues;
   validation::Validator(R4()).Validate(sample->document, "", &issues);
   if (!issues.empty()) {
     state.SkipWithError(("not valid: " + issues[0].diagnostics).c_str());
@@ -93,7 +93,7 @@ void BM_Validate(benchmark::State& state, const char* path) {
   Sample sample;
   if (!Load(path, &sample, state)) return;
   const validation::Validator validator(R4());
-  std::vector<mappers::Issue> issues;
+  std::vector<Issue> issues;
   for (auto _ : state) {
     issues.clear();
     validator.Validate(sample.document, "", &issues);
@@ -114,7 +114,7 @@ void BM_DecodeValidateMap(benchmark::State& state, const char* path) {
   Sample sample;
   if (!Load(path, &sample, state)) return;
   const validation::Validator validator(R4());
-  std::vector<mappers::Issue> issues;
+  std::vector<Issue> issues;
   for (auto _ : state) {
     rapidjson::Document document;
     mappers::NumberTexts numbers;

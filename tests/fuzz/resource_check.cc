@@ -52,7 +52,7 @@ absl::Status GiveType(const std::string& type, absl::string_view body,
 }
 
 // True when `expression` is empty or a FHIRPath from `root` ("Observation", "Observation.code",
-// "Observation.code.coding[0]"), as mappers::Issue promises and the pipeline's rebasing of paths
+// "Observation.code.coding[0]"), as Issue promises and the pipeline's rebasing of paths
 // into Bundle entries relies on.
 bool RootedAt(const std::string& expression, const std::string& root) {
   if (expression.empty() || expression == root) return true;
@@ -60,9 +60,9 @@ bool RootedAt(const std::string& expression, const std::string& root) {
          (expression[root.size()] == '.' || expression[root.size()] == '[');
 }
 
-void CheckRooted(const std::vector<mappers::Issue>& issues, const std::string& root,
+void CheckRooted(const std::vector<Issue>& issues, const std::string& root,
                  Verdict* verdict) {
-  for (const mappers::Issue& issue : issues) {
+  for (const Issue& issue : issues) {
     if (!RootedAt(issue.expression, root)) {
       Break(verdict,
             absl::StrCat("an issue at '", issue.expression, "' is not rooted at ", root));
@@ -73,7 +73,7 @@ void CheckRooted(const std::vector<mappers::Issue>& issues, const std::string& r
 // What a sender gets back must explain itself: every issue has a code and a text, and the
 // OperationOutcome is FHIR JSON with one issue per problem found.
 void CheckExplained(Verdict* verdict) {
-  for (const mappers::Issue& issue : verdict->issues) {
+  for (const Issue& issue : verdict->issues) {
     if (issue.code.empty() || issue.diagnostics.empty()) {
       Break(verdict, absl::StrCat("an issue without code or diagnostics at '", issue.expression,
                                   "' (code '", issue.code, "')"));
@@ -149,7 +149,7 @@ Verdict ResourceCheck::Run(const std::string& type, absl::string_view body) cons
       }
       verdict.events += mapped.events.size();
       CheckRooted(mapped.issues, resource["resourceType"].GetString(), &verdict);
-      for (mappers::Issue& issue : mapped.issues) verdict.issues.push_back(std::move(issue));
+      for (Issue& issue : mapped.issues) verdict.issues.push_back(std::move(issue));
     };
     const rapidjson::Value& root = document;
     if (IsMapped(type)) map(root);
@@ -167,7 +167,7 @@ Verdict ResourceCheck::Run(const std::string& type, absl::string_view body) cons
       }
     }
   }
-  verdict.accepted = !mappers::HasErrors(verdict.issues);
+  verdict.accepted = !HasErrors(verdict.issues);
   verdict.operation_outcome = pipeline::OperationOutcomeJson(verdict.issues);
   CheckExplained(&verdict);
   return verdict;

@@ -8,7 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "gateway/validation/profile_set.h"
 #include "gateway/validation/validator.h"
-#include "mappers/issue.h"
+#include "gateway/common/issue.h"
 #include "mappers/study.h"
 
 namespace trialgate::fuzz {
@@ -20,7 +20,7 @@ const std::vector<std::string>& FuzzedResourceTypes();
 // What one body came to.
 struct Verdict {
   bool accepted = false;              // decoded, valid FHIR R4 and study profiles, mapped
-  std::vector<mappers::Issue> issues;  // all that decoding, validation and mapping reported
+  std::vector<Issue> issues;  // all that decoding, validation and mapping reported
   std::string operation_outcome;      // the OperationOutcome of `issues`, as a sender sees it
   size_t events = 0;                  // mapped events (all Bundle entries together)
   // Empty when the stages kept their promises (see ResourceCheck::Run); else what broke. A fuzz

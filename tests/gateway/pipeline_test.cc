@@ -73,7 +73,7 @@ TEST_F(PipelineTest, APatientIsAnsweredButNeverHandedToTheStore) {
   EXPECT_EQ(result.entries[0].outcome, EntryResult::Outcome::kAccepted);
   EXPECT_TRUE(result.entries[0].event_ids.empty());
   ASSERT_EQ(result.entries[0].issues.size(), 1u);
-  EXPECT_EQ(result.entries[0].issues[0].severity, mappers::Issue::Severity::kInformation);
+  EXPECT_EQ(result.entries[0].issues[0].severity, Issue::Severity::kInformation);
   EXPECT_TRUE(store_.commits.empty());
 
   // In a transaction, the entries that refer to it are written; it is not.

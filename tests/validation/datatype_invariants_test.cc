@@ -13,7 +13,7 @@ using testing::Errors;
 using testing::ValidateJson;
 
 // An Observation (with narrative) whose effectivePeriod is `period`.
-std::vector<mappers::Issue> WithPeriod(const std::string& period) {
+std::vector<Issue> WithPeriod(const std::string& period) {
   return Errors(ValidateJson(
       R"({"resourceType": "Observation", "text": {"status": "generated",
           "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
@@ -31,7 +31,7 @@ TEST(DatatypeInvariantsTest, Per1ComparesOnlyWhatBothPrecisionsSay) {
   EXPECT_TRUE(
       WithPeriod(R"({"start": "2026-03-02T01:00:00+01:00", "end": "2026-03-01T23:30:00-05:00"})")
           .empty());
-  const std::vector<mappers::Issue> reversed =
+  const std::vector<Issue> reversed =
       WithPeriod(R"({"start": "2026-03-02T06:00:00Z", "end": "2026-03-02T01:00:00-04:00"})");
   ASSERT_EQ(reversed.size(), 1u) << Describe(reversed);
   EXPECT_EQ(reversed[0].expression, "Observation.effective.ofType(Period)");
@@ -39,7 +39,7 @@ TEST(DatatypeInvariantsTest, Per1ComparesOnlyWhatBothPrecisionsSay) {
 
 TEST(DatatypeInvariantsTest, QuantityRulesApplyToEveryQuantityIncludingInExtensions) {
   // qty-3 inside an extension's valueQuantity on a component.
-  const std::vector<mappers::Issue> issues = Errors(ValidateJson(
+  const std::vector<Issue> issues = Errors(ValidateJson(
       R"({"resourceType": "Observation", "text": {"status": "generated",
           "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
           "status": "final", "code": {"text": "x"},
@@ -51,7 +51,7 @@ TEST(DatatypeInvariantsTest, QuantityRulesApplyToEveryQuantityIncludingInExtensi
 }
 
 TEST(DatatypeInvariantsTest, Ext1IsReportedOnceThoughElementAndTypeBothCarryIt) {
-  const std::vector<mappers::Issue> issues = Errors(ValidateJson(
+  const std::vector<Issue> issues = Errors(ValidateJson(
       R"({"resourceType": "Observation", "text": {"status": "generated",
           "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
           "extension": [{"url": "urn:example:e"}], "status": "final", "code": {"text": "x"}})"));

@@ -19,7 +19,6 @@
 namespace trialgate::validation {
 namespace {
 
-using mappers::Issue;
 
 // The OperationOutcome exactly as the gateway renders it, pretty-printed for review.
 std::string OutcomeJson(const std::vector<Issue>& issues) {

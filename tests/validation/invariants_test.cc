@@ -13,7 +13,6 @@
 namespace trialgate::validation {
 namespace {
 
-using mappers::Issue;
 using testing::Describe;
 
 std::vector<Issue> Check(const std::string& json, const std::string& path = "") {

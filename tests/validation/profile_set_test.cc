@@ -18,7 +18,6 @@
 namespace trialgate::validation {
 namespace {
 
-using mappers::Issue;
 
 // A made-up resource type with one element per rule under test.
 constexpr char kTestResource[] = R"({

@@ -14,7 +14,6 @@
 namespace trialgate::validation {
 namespace {
 
-using mappers::Issue;
 using testing::Describe;
 using testing::Errors;
 using testing::R4;

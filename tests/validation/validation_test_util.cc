@@ -29,14 +29,14 @@ const ProfileSet& R4() {
   return *set;
 }
 
-std::vector<mappers::Issue> ValidateJson(const std::string& json) {
+std::vector<Issue> ValidateJson(const std::string& json) {
   rapidjson::Document document;
   document.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
   if (document.HasParseError()) {
     ADD_FAILURE() << "malformed JSON at offset " << document.GetErrorOffset();
-    return {{mappers::Issue::Severity::kError, "structure", "", "malformed JSON"}};
+    return {{Issue::Severity::kError, "structure", "", "malformed JSON"}};
   }
-  std::vector<mappers::Issue> issues;
+  std::vector<Issue> issues;
   Validator(R4()).Validate(document, "", &issues);
   return issues;
 }
@@ -52,21 +52,21 @@ std::string ReadFileOrDie(const std::string& path) {
   return content.str();
 }
 
-std::string Describe(const std::vector<mappers::Issue>& issues) {
+std::string Describe(const std::vector<Issue>& issues) {
   std::string out;
-  for (const mappers::Issue& issue : issues) {
-    out += (issue.severity == mappers::Issue::Severity::kError     ? "error"
-            : issue.severity == mappers::Issue::Severity::kWarning ? "warning"
+  for (const Issue& issue : issues) {
+    out += (issue.severity == Issue::Severity::kError     ? "error"
+            : issue.severity == Issue::Severity::kWarning ? "warning"
                                                                     : "information");
     out += " [" + issue.code + "] " + issue.expression + " -- " + issue.diagnostics + "\n";
   }
   return out;
 }
 
-std::vector<mappers::Issue> Errors(const std::vector<mappers::Issue>& issues) {
-  std::vector<mappers::Issue> errors;
-  for (const mappers::Issue& issue : issues) {
-    if (issue.severity == mappers::Issue::Severity::kError) errors.push_back(issue);
+std::vector<Issue> Errors(const std::vector<Issue>& issues) {
+  std::vector<Issue> errors;
+  for (const Issue& issue : issues) {
+    if (issue.severity == Issue::Severity::kError) errors.push_back(issue);
   }
   return errors;
 }

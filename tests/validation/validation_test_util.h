@@ -8,7 +8,7 @@
 
 #include "gateway/validation/profile_set.h"
 #include "gateway/validation/validator.h"
-#include "mappers/issue.h"
+#include "gateway/common/issue.h"
 #include "tests/fixtures.h"
 
 
@@ -20,16 +20,16 @@ const ProfileSet& R4();
 
 // Validates JSON text (parsed with full-precision numbers) against the base definitions.
 // A parse error is a test failure and yields one "structure" issue.
-std::vector<mappers::Issue> ValidateJson(const std::string& json);
+std::vector<Issue> ValidateJson(const std::string& json);
 
 // Reads a whole file; fails the test (and returns "") when it cannot be read.
 std::string ReadFileOrDie(const std::string& path);
 
 // The issues, one per line, for failure messages.
-std::string Describe(const std::vector<mappers::Issue>& issues);
+std::string Describe(const std::vector<Issue>& issues);
 
 // The issues with severity error.
-std::vector<mappers::Issue> Errors(const std::vector<mappers::Issue>& issues);
+std::vector<Issue> Errors(const std::vector<Issue>& issues);
 
 }  // namespace trialgate::validation::testing
 

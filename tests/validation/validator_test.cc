@@ -13,7 +13,6 @@
 namespace trialgate::validation {
 namespace {
 
-using mappers::Issue;
 using testing::Describe;
 using testing::Errors;
 using testing::R4;

@@ -1,10 +1,10 @@
-#ifndef TRIALGATE_MAPPERS_ISSUE_H_
-#define TRIALGATE_MAPPERS_ISSUE_H_
+#ifndef TRIALGATE_GATEWAY_COMMON_ISSUE_H_
+#define TRIALGATE_GATEWAY_COMMON_ISSUE_H_
 
 #include <string>
 #include <vector>
 
-namespace trialgate::mappers {
+namespace trialgate {
 
 // One problem found in a resource, in FHIR OperationOutcome terms. Data problems are issues;
 // they are reported to the sender, never thrown.
@@ -26,6 +26,6 @@ inline bool HasErrors(const std::vector<Issue>& issues) {
   return false;
 }
 
-}  // namespace trialgate::mappers
+}  // namespace trialgate
 
-#endif  // TRIALGATE_MAPPERS_ISSUE_H_
+#endif  // TRIALGATE_GATEWAY_COMMON_ISSUE_H_
