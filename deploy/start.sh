@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages, builds `trialgate` and starts it on the embedded default:
 # the KRD-ASCT2 study, a SQLite store in ./data, listening on 127.0.0.1:50051 in plaintext
-# (--insecure: local development; README "Security" shows the TLS set-up).
+# (--insecure: local development; docs/security.md shows the TLS set-up).
 # Extra arguments go to `trialgate serve` (e.g. --listen 127.0.0.1:6000, --config FILE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
