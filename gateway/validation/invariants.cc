@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "gateway/validation/entry_issues.h"
 #include "gateway/validation/resource_types.h"
 
 // Rule texts are those of the FHIR R4 StructureDefinitions (constraint.human), kept in
@@ -43,7 +44,7 @@ bool HasChoice(const Value& object, absl::string_view prefix) {
 
 class Checker {
  public:
-  explicit Checker(std::vector<Issue>* issues) : issues_(issues) {}
+  explicit Checker(IssueRouting routing) : routing_(routing) {}
 
   // `contained`: `resource` is a contained resource (of the resource at the end of `path`).
   void Resource(const Value& resource, const std::string& path, bool contained) {
@@ -70,7 +71,7 @@ class Checker {
   // `severity` is the rule's own: error, or warning for a best practice (dom-6).
   void Broken(std::string expression, absl::string_view key, absl::string_view rule,
               Issue::Severity severity = Issue::Severity::kError) {
-    issues_->push_back({severity, "invariant", expression,
+    routing_.current()->push_back({severity, "invariant", expression,
                         absl::StrCat(key, ": ", rule, " (", expression, ")")});
   }
 
@@ -161,6 +162,7 @@ class Checker {
     for (rapidjson::SizeType i = 0; i < entries->Size(); ++i) {
       const Value& entry = (*entries)[i];
       if (!entry.IsObject()) continue;
+      const EntryScope entry_scope(routing_, /*is_entry=*/true, i);
       const std::string entry_path = absl::StrCat(path, ".entry[", i, "]");
       const bool has_request = Member(entry, "request") != nullptr;
       const bool has_response = Member(entry, "response") != nullptr;
@@ -341,14 +343,14 @@ class Checker {
     return out;
   }
 
-  std::vector<Issue>* issues_;
+  IssueRouting routing_;
 };
 
 }  // namespace
 
 void CheckInvariants(const rapidjson::Value& resource, const std::string& path,
-                     std::vector<Issue>* issues) {
-  Checker(issues).Resource(resource, path, /*contained=*/false);
+                     std::vector<Issue>* issues, std::vector<std::vector<Issue>>* entry_issues) {
+  Checker(IssueRouting(issues, entry_issues)).Resource(resource, path, /*contained=*/false);
 }
 
 }  // namespace trialgate::validation

@@ -17,9 +17,11 @@ namespace trialgate::validation {
 // rule is one issue of code "invariant" with the rule's severity (error; warning for dom-6, a
 // best practice, not checked on contained resources) whose diagnostics start with the rule's key.
 // `path` is the FHIRPath of `resource` ("Bundle.entry[2].resource"). Not checked: ele-1 (covered
-// by the structural ban on empty values).
+// by the structural ban on empty values). With `entry_issues` (one list per entry of the Bundle
+// `resource`), what concerns entry i is appended to (*entry_issues)[i] instead of *issues.
 void CheckInvariants(const rapidjson::Value& resource, const std::string& path,
-                     std::vector<Issue>* issues);
+                     std::vector<Issue>* issues,
+                     std::vector<std::vector<Issue>>* entry_issues = nullptr);
 
 }  // namespace trialgate::validation
 

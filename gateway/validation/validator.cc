@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/str_join.h"
+#include "gateway/validation/entry_issues.h"
 #include "gateway/validation/invariants.h"
 #include "gateway/validation/resource_types.h"
 #include "rapidjson/stringbuffer.h"
@@ -97,8 +98,8 @@ bool SameIssue(const Issue& a, const Issue& b) {
 class Walker {
  public:
   Walker(const ProfileSet& profiles, const RequiredProfiles& required, const TypeDef* requested,
-         std::vector<Issue>* issues)
-      : profiles_(profiles), required_(required), requested_(requested), issues_(issues) {}
+         IssueRouting routing)
+      : profiles_(profiles), required_(required), requested_(requested), routing_(routing) {}
 
   std::string path;
 
@@ -134,30 +135,55 @@ class Walker {
     absl::InlinedVector<const TypeDef*, 2> definitions;
     ApplicableProfiles(v, type_name, &definitions);
     if (definitions.empty()) definitions.push_back(type);
-    const size_t first_issue = issues_->size();
+    const Marks marks = Mark();
     Members(v, definitions[0]->root()->children, definitions[0]->root()->child_list, true);
     for (size_t i = 1; i < definitions.size(); ++i) {
       // Each profile includes the base rules: keep only what this one adds.
+      const IssueRouting saved = routing_;
       std::vector<Issue> found;
-      std::vector<Issue>* saved = issues_;
-      issues_ = &found;
+      std::vector<std::vector<Issue>> found_entries(marks.entries.size());
+      routing_ = IssueRouting(&found, marks.entries.empty() ? nullptr : &found_entries);
       Members(v, definitions[i]->root()->children, definitions[i]->root()->child_list, true);
-      issues_ = saved;
-      for (Issue& issue : found) {
-        if (std::none_of(issues_->begin() + first_issue, issues_->end(),
-                         [&](const Issue& known) { return SameIssue(known, issue); })) {
-          issues_->push_back(std::move(issue));
-        }
+      routing_ = saved;
+      AddNew(std::move(found), marks.current, routing_.current());
+      for (size_t e = 0; e < marks.entries.size(); ++e) {
+        AddNew(std::move(found_entries[e]), marks.entries[e], &(*routing_.entries())[e]);
       }
     }
   }
 
  private:
+  // Where each list of issues stood before a resource's first pass: the list being filled and,
+  // when that is the root Bundle's own with entries split off, each entry's.
+  struct Marks {
+    size_t current = 0;
+    std::vector<size_t> entries;
+  };
+
+  Marks Mark() const {
+    Marks marks{routing_.current()->size(), {}};
+    if (routing_.entries() != nullptr && routing_.current() == routing_.root()) {
+      for (const std::vector<Issue>& entry : *routing_.entries()) marks.entries.push_back(entry.size());
+    }
+    return marks;
+  }
+
+  // Appends each of `found` not already in (*list)[first..].
+  static void AddNew(std::vector<Issue> found, size_t first, std::vector<Issue>* list) {
+    for (Issue& issue : found) {
+      if (std::none_of(list->begin() + first, list->end(),
+                       [&](const Issue& known) { return SameIssue(known, issue); })) {
+        list->push_back(std::move(issue));
+      }
+    }
+  }
+
+  void Add(Issue issue) { routing_.current()->push_back(std::move(issue)); }
   void Error(const char* code, std::string diagnostics) {
-    issues_->push_back({Issue::Severity::kError, code, path, std::move(diagnostics)});
+    Add({Issue::Severity::kError, code, path, std::move(diagnostics)});
   }
   void Warning(const char* code, std::string diagnostics) {
-    issues_->push_back({Issue::Severity::kWarning, code, path, std::move(diagnostics)});
+    Add({Issue::Severity::kWarning, code, path, std::move(diagnostics)});
   }
 
   // The profiles `resource` is to be checked against instead of its base definition: the one
@@ -184,11 +210,11 @@ class Walker {
       if (profile != nullptr && profile->name == type_name && !profile->is_profile) continue;
       const std::string at = absl::StrCat(path, ".meta.profile[", i, "]");
       if (profile == nullptr) {
-        issues_->push_back({Issue::Severity::kInformation, "informational", at,
+        Add({Issue::Severity::kInformation, "informational", at,
                             absl::StrCat(at, ": profile '", View(url), "' is not known here; ",
                                          path, " was checked against the base definition only")});
       } else if (profile->name != type_name) {
-        issues_->push_back({Issue::Severity::kError, "invalid", at,
+        Add({Issue::Severity::kError, "invalid", at,
                             absl::StrCat(at, ": '", View(url), "' is a profile of ",
                                          profile->name, ", not of ", type_name)});
       } else {
@@ -407,6 +433,7 @@ class Walker {
     absl::InlinedVector<uint32_t, 4> slice_counts(element.slices.size(), 0);
     for (uint32_t i = 0; i < size; ++i) {
       AppendIndex(i);
+      const EntryScope entry_scope(routing_, routing_.entries() != nullptr && element.path == "Bundle.entry", i);
       const Value& item = value[i];
       size_t k = 0;
       const ElementDef* slice = sliced ? MatchSlice(item, element, &k) : nullptr;
@@ -542,7 +569,7 @@ class Walker {
         continue;
       }
       if (std::optional<std::string> problem = check.check(value, type)) {
-        issues_->push_back({check.error ? Issue::Severity::kError : Issue::Severity::kWarning,
+        Add({check.error ? Issue::Severity::kError : Issue::Severity::kWarning,
                             "invariant", path,
                             problem->empty() ? absl::StrCat(check.key, ": ", check.human)
                                              : absl::StrCat(check.key, ": ", check.human, ": ",
@@ -695,7 +722,7 @@ class Walker {
   const ProfileSet& profiles_;
   const RequiredProfiles& required_;
   const TypeDef* requested_;
-  std::vector<Issue>* issues_;
+  IssueRouting routing_;
   int contained_depth_ = 0;
 };
 
@@ -715,8 +742,35 @@ Validator::Validator(const ProfileSet& profiles,
 }
 
 void Validator::Validate(const rapidjson::Value& resource, const std::string& root_path,
-                         std::vector<Issue>* issues, const TypeDef* profile) const {
-  Walker walker(profiles_, required_, profile, issues);
+                         std::vector<Issue>* issues) const {
+  Walk(resource, root_path, IssueRouting(issues, nullptr), nullptr);
+}
+
+void Validator::ValidateBundle(const rapidjson::Value& bundle, std::vector<Issue>* bundle_issues,
+                               std::vector<std::vector<Issue>>* entry_issues) const {
+  Walk(bundle, "Bundle", IssueRouting(bundle_issues, entry_issues), nullptr);
+}
+
+absl::Status Validator::ValidateAgainstProfile(const rapidjson::Value& resource,
+                                               std::string_view profile_url,
+                                               std::vector<Issue>* issues) const {
+  const TypeDef* profile = profiles_.FindProfile(profile_url);
+  if (profile == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("profile '", profile_url, "' is not known to this gateway"));
+  }
+  ValidateAgainst(resource, "", issues, profile);
+  return absl::OkStatus();
+}
+
+void Validator::ValidateAgainst(const rapidjson::Value& resource, const std::string& root_path,
+                                std::vector<Issue>* issues, const TypeDef* profile) const {
+  Walk(resource, root_path, IssueRouting(issues, nullptr), profile);
+}
+
+void Validator::Walk(const rapidjson::Value& resource, const std::string& root_path,
+                     IssueRouting routing, const TypeDef* profile) const {
+  Walker walker(profiles_, required_, profile, routing);
   walker.path.reserve(root_path.size() + 128);
   walker.path = root_path;
   walker.Resource(resource);
@@ -727,7 +781,7 @@ void Validator::Validate(const rapidjson::Value& resource, const std::string& ro
     if (type == resource.MemberEnd() || !type->value.IsString()) return;
     root = type->value.GetString();
   }
-  CheckInvariants(resource, root, issues);
+  CheckInvariants(resource, root, routing.root(), routing.entries());
 }
 
 }  // namespace trialgate::validation

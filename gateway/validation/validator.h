@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "gateway/validation/entry_issues.h"
 #include "gateway/validation/profile_set.h"
+#include "gateway/validation/resource_validator.h"
 #include "gateway/common/issue.h"
 #include "rapidjson/document.h"
 
@@ -27,7 +29,7 @@ namespace trialgate::validation {
 // entries against their own type; profiles: slices (by one value/pattern discriminator),
 // minValue/maxValue of numbers, types a profile excludes, and profile invariants with a native
 // implementation. The R4 invariants are checked by CheckInvariants (invariants.h).
-class Validator {
+class Validator final : public ResourceValidator {
  public:
   // `required_profiles`: resource type -> canonical URL of a profile every resource of that type
   // is checked against (instead of the base definition), e.g. a study's profiles when the
@@ -35,17 +37,22 @@ class Validator {
   explicit Validator(const ProfileSet& profiles,
                      const std::map<std::string, std::string>& required_profiles = {});
 
-  // Validates `resource` and appends one Issue per problem to *issues (nothing when it is
-  // valid). `root_path` is the FHIRPath of the resource itself ("Bundle.entry[2].resource");
-  // empty means its resourceType.
-  //
-  // Each resource (also Bundle entries and contained resources) is checked against the base
-  // definition of its type, or instead against the profiles that apply to it: those it claims in
-  // meta.profile (a claimed profile that is not loaded is an information issue; one of another
-  // type an error), its type's required profile, and `profile` when given (applied to the
-  // resource itself and to Bundle entries of the profile's type, not to contained resources).
+  // See ResourceValidator. Each resource (also Bundle entries and contained resources) is
+  // checked against the base definition of its type, or instead against the profiles that apply
+  // to it: those it claims in meta.profile (a claimed profile that is not loaded is an
+  // information issue; one of another type an error) and its type's required profile.
   void Validate(const rapidjson::Value& resource, const std::string& root_path,
-                std::vector<Issue>* issues, const TypeDef* profile = nullptr) const;
+                std::vector<Issue>* issues) const override;
+  void ValidateBundle(const rapidjson::Value& bundle, std::vector<Issue>* bundle_issues,
+                      std::vector<std::vector<Issue>>* entry_issues) const override;
+  absl::Status ValidateAgainstProfile(const rapidjson::Value& resource,
+                                      std::string_view profile_url,
+                                      std::vector<Issue>* issues) const override;
+
+  // As Validate, and also against `profile` when not null (applied to the resource itself and
+  // to Bundle entries of the profile's type, not to contained resources).
+  void ValidateAgainst(const rapidjson::Value& resource, const std::string& root_path,
+                       std::vector<Issue>* issues, const TypeDef* profile) const;
 
   const ProfileSet& profiles() const { return profiles_; }
 
@@ -53,6 +60,9 @@ class Validator {
   const std::vector<std::string>& RequiredProfilesMissing() const { return missing_; }
 
  private:
+  void Walk(const rapidjson::Value& resource, const std::string& root_path, IssueRouting routing,
+            const TypeDef* profile) const;
+
   const ProfileSet& profiles_;
   std::map<std::string, const TypeDef*, std::less<>> required_;
   std::vector<std::string> missing_;

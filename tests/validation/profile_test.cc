@@ -33,7 +33,7 @@ std::vector<Issue> Validate(const std::string& json, const TypeDef* profile = nu
   document.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
   EXPECT_FALSE(document.HasParseError());
   std::vector<Issue> issues;
-  Validator(R4(), required).Validate(document, "", &issues, profile);
+  Validator(R4(), required).ValidateAgainst(document, "", &issues, profile);
   return issues;
 }
 
