@@ -36,6 +36,9 @@ struct MapContext {
   // The source text of the resource's numbers, so decimals reach events as sent ("1.50").
   // Null (e.g. a Document built without the decoder): texts are formatted from the values.
   const NumberTexts* numbers = nullptr;
+  // The FHIRPath of the resource itself, under which every issue is reported, e.g.
+  // "Bundle.entry[3].resource"; empty means the resource's type.
+  std::string root_path = {};
 };
 
 // The result of mapping one resource. When issues hold an error, nothing of the resource may

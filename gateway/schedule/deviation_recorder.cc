@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/common/status_macros.h"
-#include "gateway/pipeline/source_identity.h"
+#include "gateway/identity/source_identity.h"
 #include "gateway/schedule/subject_history.h"
 #include "google/protobuf/util/time_util.h"
 #include "spdlog/spdlog.h"
@@ -40,10 +40,10 @@ class DerivedWrite {
  public:
   DerivedWrite(const v1::Timeline& timeline, const std::string& logical_id,
                const std::string& version, const std::string& date, absl::Time now) {
-    write_.source_key = pipeline::SourceKey(kDerivedSystem, kDerivedResourceType, logical_id,
+    write_.source_key = identity::SourceKey(kDerivedSystem, kDerivedResourceType, logical_id,
                                             version, "");
     v1::Event& event = write_.events.emplace_back();
-    event.set_event_id(pipeline::EventId(write_.source_key, 0));
+    event.set_event_id(identity::EventId(write_.source_key, 0));
     event.set_study_id(timeline.study_id());
     event.set_subject_id(timeline.subject_id());
     event.set_site_id(timeline.site_id());

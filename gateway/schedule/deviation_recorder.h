@@ -24,13 +24,14 @@
 #include "absl/status/status.h"
 #include "gateway/schedule/subject_timelines.h"
 #include "gateway/store/event_store.h"
+#include "gateway/store/subject_change_listener.h"
 
 namespace trialgate::schedule {
 
 // The system id derived events carry as source.system.
 inline constexpr char kDerivedSystem[] = "trialgate";
 
-class DeviationRecorder {
+class DeviationRecorder final : public store::SubjectChangeListener {
  public:
   // `timelines` and `store` must outlive the recorder. A `sweep_interval` above zero re-derives
   // every subject that often (time passing makes doses missed and cycles late), and once at
@@ -40,11 +41,11 @@ class DeviationRecorder {
                     std::chrono::seconds sweep_interval,
                     std::chrono::milliseconds delay = std::chrono::milliseconds(0));
   // Stops (see Stop).
-  ~DeviationRecorder();
+  ~DeviationRecorder() override;
 
   // Queues a derivation of the subject (new data arrived). Never blocks; thread-safe; a no-op
   // after Stop.
-  void SubjectChanged(const std::string& subject_id);
+  void SubjectChanged(const std::string& subject_id) override;
   // Queues every subject. Thread-safe.
   void SweepAll();
   // Blocks until nothing is queued or being derived. For tests and orderly shutdown.

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gateway/security/access_policy.h"
-#include "gateway/security/caller.h"
+#include "gateway/security/grpc_caller.h"
 #include "grpc/grpc_security_constants.h"
 
 namespace trialgate::security {

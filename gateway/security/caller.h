@@ -5,7 +5,6 @@
 #include <string>
 
 #include "gateway/security/roles.h"
-#include "grpcpp/server_context.h"
 
 namespace trialgate::security {
 
@@ -29,15 +28,9 @@ struct Caller {
   }
 };
 
-// Names of the auth-context properties CallAuthenticator adds to an authenticated call.
-inline constexpr char kIdentityProperty[] = "trialgate_identity";
-inline constexpr char kRoleProperty[] = "trialgate_role";  // one value per role
-inline constexpr char kSiteProperty[] = "trialgate_site";
-
-// The caller of the call behind `context`. A call without the properties above (a plaintext
-// listener) is the development caller; calls on a TLS listener that were not authenticated
-// never reach a service.
-Caller CallerOf(const grpc::ServerContextBase& context);
+// The caller on a plaintext (--insecure) listener, whatever the channel: no identity, every
+// role, the site taken from the request. `peer` names the connection (its share of the limits).
+Caller DevelopmentCaller(std::string peer);
 
 }  // namespace trialgate::security
 

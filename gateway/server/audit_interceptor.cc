@@ -5,7 +5,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "gateway/security/caller.h"
+#include "gateway/security/grpc_caller.h"
 #include "gateway/server/call_summary.h"
 #include "grpcpp/server_context.h"
 

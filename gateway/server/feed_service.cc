@@ -5,7 +5,7 @@
 #include <limits>
 #include <string>
 
-#include "gateway/security/caller.h"
+#include "gateway/security/grpc_caller.h"
 
 namespace trialgate::server {
 

@@ -81,18 +81,10 @@ class GatewayServerImpl final : public GatewayServer {
     if (absl::Status status = StartSchedule(config, **study, std::move(clock)); !status.ok()) {
       return status;
     }
-    pipeline::PipelineOptions options;
-    options.limits = config.limits;
-    options.site_by_system = config.site_by_system;
-    options.validator = validator_.get();
-    if (recorder_ != nullptr) {
-      options.on_subject_changed = [recorder = recorder_.get()](const std::string& subject) {
-        recorder->SubjectChanged(subject);
-      };
-    }
     pipeline_ = std::make_unique<pipeline::Pipeline>(
-        *study, std::move(options), identity::Pseudonymizer(keys->key, keys->previous_key),
-        &registry_, store_.get());
+        *study, pipeline::PipelineOptions{config.limits, config.site_by_system}, *validator_,
+        identity::Pseudonymizer(keys->key, keys->previous_key), &registry_, store_.get(),
+        recorder_.get());
     if (absl::Status status = StartDelivery(config); !status.ok()) return status;
     absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
         Credentials(config, audit_log_.get());

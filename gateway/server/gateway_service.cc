@@ -4,10 +4,17 @@
 #include <optional>
 #include <string>
 
-#include "gateway/security/caller.h"
+#include "gateway/security/grpc_caller.h"
 #include "gateway/server/submit_response.h"
 
 namespace trialgate::server {
+namespace {
+
+pipeline::Submission SubmissionOf(const v1::SubmitRequest& request) {
+  return {pipeline::Channel::kGrpc, request.source_system(), request.body()};
+}
+
+}  // namespace
 
 // One SubmitStream call. Reads requests one at a time and hands each to the pipeline without
 // waiting for its commit, so up to kMaxInFlight submissions of the stream share group commits;
@@ -17,11 +24,11 @@ namespace trialgate::server {
 class GatewayService::StreamReactor final
     : public grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitResponse> {
  public:
-  StreamReactor(GatewayService* service, pipeline::Pipeline* pipeline, std::string caller_site,
+  StreamReactor(GatewayService* service, pipeline::Pipeline* pipeline, security::Caller caller,
                 std::unique_ptr<security::StreamSlots::Lease> lease)
       : service_(service),
         pipeline_(pipeline),
-        caller_site_(std::move(caller_site)),
+        caller_(std::move(caller)),
         lease_(std::move(lease)) {
     StartRead(&request_);
   }
@@ -39,13 +46,12 @@ class GatewayService::StreamReactor final
       slot = next_slot_++;
       pending_.push_back(Pending{slot, std::nullopt});
     }
-    // The pipeline copies what it needs from the body before Submit returns, so request_ can be
+    // The pipeline copies what it needs from the body before Ingest returns, so request_ can be
     // reused for the next read.
-    pipeline_->Submit(request_.source_system(), request_.body(),
+    pipeline_->Ingest(caller_, SubmissionOf(request_),
                       [this, slot, id = request_.request_id()](pipeline::SubmissionResult result) {
                         Complete(slot, ToSubmitResponse(result, id));
-                      },
-                      caller_site_);
+                      });
     std::unique_lock<std::mutex> lock(mu_);
     read_paused_ = true;
     Act(lock);
@@ -111,7 +117,7 @@ class GatewayService::StreamReactor final
 
   GatewayService* service_;
   pipeline::Pipeline* pipeline_;
-  const std::string caller_site_;
+  const security::Caller caller_;
   const std::unique_ptr<security::StreamSlots::Lease> lease_;
   v1::SubmitRequest request_;   // the buffer of the one outstanding read
   v1::SubmitResponse current_;  // the buffer of the one outstanding write
@@ -143,8 +149,7 @@ grpc::ServerUnaryReactor* GatewayService::Submit(grpc::CallbackServerContext* co
                                                  const v1::SubmitRequest* request,
                                                  v1::SubmitResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const security::Caller caller = security::CallerOf(*context);
-  pipeline_->Submit(request->source_system(), request->body(),
+  pipeline_->Ingest(security::CallerOf(*context), SubmissionOf(*request),
                     [reactor, request, response](pipeline::SubmissionResult result) {
                       if (!result.status.ok()) {
                         reactor->Finish(BodyFailureStatus(result));
@@ -152,8 +157,7 @@ grpc::ServerUnaryReactor* GatewayService::Submit(grpc::CallbackServerContext* co
                       }
                       *response = ToSubmitResponse(result, request->request_id());
                       reactor->Finish(grpc::Status::OK);
-                    },
-                    caller.development ? "" : caller.site);
+                    });
   return reactor;
 }
 
@@ -175,8 +179,7 @@ grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitResponse>* GatewayService::
     return new RefusedStream(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                           std::string(lease.status().message())));
   }
-  auto reactor = std::make_unique<StreamReactor>(
-      this, pipeline_, caller.development ? "" : caller.site, *std::move(lease));
+  auto reactor = std::make_unique<StreamReactor>(this, pipeline_, caller, *std::move(lease));
   StreamReactor* raw = reactor.get();
   std::lock_guard<std::mutex> lock(mu_);
   streams_.emplace(raw, std::move(reactor));

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "gateway/security/caller.h"
+#include "gateway/security/grpc_caller.h"
 
 namespace trialgate::server {
 

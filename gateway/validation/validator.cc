@@ -163,7 +163,9 @@ class Walker {
   Marks Mark() const {
     Marks marks{routing_.current()->size(), {}};
     if (routing_.entries() != nullptr && routing_.current() == routing_.root()) {
-      for (const std::vector<Issue>& entry : *routing_.entries()) marks.entries.push_back(entry.size());
+      for (const std::vector<Issue>& entry : *routing_.entries()) {
+        marks.entries.push_back(entry.size());
+      }
     }
     return marks;
   }
@@ -433,7 +435,8 @@ class Walker {
     absl::InlinedVector<uint32_t, 4> slice_counts(element.slices.size(), 0);
     for (uint32_t i = 0; i < size; ++i) {
       AppendIndex(i);
-      const EntryScope entry_scope(routing_, routing_.entries() != nullptr && element.path == "Bundle.entry", i);
+      const EntryScope entry_scope(
+          routing_, routing_.entries() != nullptr && element.path == "Bundle.entry", i);
       const Value& item = value[i];
       size_t k = 0;
       const ElementDef* slice = sliced ? MatchSlice(item, element, &k) : nullptr;
@@ -757,7 +760,8 @@ absl::Status Validator::ValidateAgainstProfile(const rapidjson::Value& resource,
   const TypeDef* profile = profiles_.FindProfile(profile_url);
   if (profile == nullptr) {
     return absl::NotFoundError(
-        absl::StrCat("profile '", profile_url, "' is not known to this gateway"));
+        absl::StrCat("profile '", absl::string_view(profile_url.data(), profile_url.size()),
+                     "' is not known to this gateway"));
   }
   ValidateAgainst(resource, "", issues, profile);
   return absl::OkStatus();

@@ -8,7 +8,7 @@
 #include "fhir-profiles/embedded.h"
 #include "gateway/identity/pseudonymizer.h"
 #include "gateway/pipeline/json_decoder.h"
-#include "gateway/pipeline/source_identity.h"
+#include "gateway/identity/source_identity.h"
 #include "mappers/mapper.h"
 
 namespace trialgate {
@@ -46,9 +46,9 @@ void BM_ContentHashAndKey(benchmark::State& state) {
   rapidjson::Document document;
   (void)pipeline::DecodeJson(Observation(), {}, &document);
   for (auto _ : state) {
-    const std::string key = pipeline::SourceKey("hospital-a", "Observation", "obs-1", "",
-                                                pipeline::ContentSha256(document));
-    benchmark::DoNotOptimize(pipeline::EventId(key, 0));
+    const std::string key = identity::SourceKey("hospital-a", "Observation", "obs-1", "",
+                                                identity::ContentSha256(document));
+    benchmark::DoNotOptimize(identity::EventId(key, 0));
   }
   state.SetItemsProcessed(state.iterations());
 }

@@ -14,10 +14,11 @@
 #include "gateway/identity/pseudonymizer.h"
 #include "gateway/pipeline/operation_outcome.h"
 #include "gateway/pipeline/pipeline.h"
+#include "gateway/security/caller.h"
 #include "gateway/validation/profile_set.h"
 #include "gateway/validation/study_definitions.h"
 #include "gateway/validation/validator.h"
-#include "tests/gateway/fake_event_store.h"
+#include "tests/support/fake_event_store.h"
 
 namespace {
 
@@ -25,19 +26,25 @@ using trialgate::pipeline::EntryResult;
 using trialgate::pipeline::Pipeline;
 using trialgate::pipeline::SubmissionResult;
 
+// What a plaintext development listener's caller sends from the system "fuzz".
+void Submit(const Pipeline& pipeline, const std::string& body, Pipeline::Done done) {
+  pipeline.Ingest(trialgate::security::DevelopmentCaller("fuzz"),
+                  {trialgate::pipeline::Channel::kGrpc, "fuzz", body}, std::move(done));
+}
+
 struct Harness {
   Harness()
       : study(*trialgate::mappers::Study::FromFiles(
             trialgate::profiles::EmbeddedStudyFiles("krd-asct2"))),
         definitions(*trialgate::validation::LoadDefinitions(*study)),
         validator(*definitions),
-        pipeline(study, {.validator = &validator},
-                 trialgate::identity::Pseudonymizer(std::string(32, 'f')), &registry, &store) {
+        pipeline(study, {}, validator, trialgate::identity::Pseudonymizer(std::string(32, 'f')),
+                 &registry, &store) {
     std::ifstream in(std::string(TRIALGATE_SOURCE_DIR) +
                      "/tests/integration/testdata/research-subject-pt-1001.json");
     std::stringstream body;
     body << in.rdbuf();
-    pipeline.Submit("fuzz", body.str(), [](SubmissionResult result) {
+    Submit(pipeline, body.str(), [](SubmissionResult result) {
       if (result.entries.size() != 1 ||
           result.entries[0].outcome != EntryResult::Outcome::kAccepted) {
         std::abort();  // the harness itself is broken
@@ -60,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   harness->store.commits.clear();  // keep memory flat over millions of runs
   const std::string body(reinterpret_cast<const char*>(data), size);
   bool answered = false;
-  harness->pipeline.Submit("fuzz", body, [&](SubmissionResult result) {
+  Submit(harness->pipeline, body, [&](SubmissionResult result) {
     answered = true;
     // Every rejection must be explainable: the OperationOutcome must render.
     if (!result.status.ok() && trialgate::pipeline::OperationOutcomeJson(result.issues).empty()) {

@@ -7,7 +7,7 @@
 #include "gateway/identity/enrollment_registry.h"
 #include "gateway/identity/pseudonymization_key.h"
 #include "gateway/identity/pseudonymizer.h"
-#include "gateway/pipeline/source_identity.h"
+#include "gateway/identity/source_identity.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/gateway_harness.h"
@@ -199,8 +199,8 @@ TEST(EnrollmentRegistryTest, FindsRegisteredPatientsAndRefusesConflicts) {
 }
 
 TEST(SourceIdentityTest, KeysAndIdsAreDeterministicAndDistinct) {
-  using pipeline::EventId;
-  using pipeline::SourceKey;
+  using identity::EventId;
+  using identity::SourceKey;
   const std::string key = SourceKey("sys", "Observation", "o1", "2", "abc");
   EXPECT_EQ(key, SourceKey("sys", "Observation", "o1", "2", "def"));  // versionId wins
   EXPECT_NE(key, SourceKey("sys", "Observation", "o1", "3", "abc"));
@@ -213,19 +213,19 @@ TEST(SourceIdentityTest, KeysAndIdsAreDeterministicAndDistinct) {
   EXPECT_EQ(EventId(key, 0).size(), 35u);
   // A hospital resource's event id is keyed: another key, another id.
   const Pseudonymizer a(std::string(32, 'a')), b(std::string(32, 'b'));
-  EXPECT_EQ(pipeline::PseudonymousEventId(a, key, 0), pipeline::PseudonymousEventId(a, key, 0));
-  EXPECT_NE(pipeline::PseudonymousEventId(a, key, 0), pipeline::PseudonymousEventId(b, key, 0));
-  EXPECT_NE(pipeline::PseudonymousEventId(a, key, 0), pipeline::PseudonymousEventId(a, key, 1));
-  EXPECT_NE(pipeline::PseudonymousEventId(a, key, 0), EventId(key, 0));
-  EXPECT_EQ(pipeline::PseudonymousEventId(a, key, 0).size(), 35u);
+  EXPECT_EQ(identity::PseudonymousEventId(a, key, 0), identity::PseudonymousEventId(a, key, 0));
+  EXPECT_NE(identity::PseudonymousEventId(a, key, 0), identity::PseudonymousEventId(b, key, 0));
+  EXPECT_NE(identity::PseudonymousEventId(a, key, 0), identity::PseudonymousEventId(a, key, 1));
+  EXPECT_NE(identity::PseudonymousEventId(a, key, 0), EventId(key, 0));
+  EXPECT_EQ(identity::PseudonymousEventId(a, key, 0).size(), 35u);
 }
 
 TEST(SourceIdentityTest, ContentHashIgnoresWhitespace) {
   rapidjson::Document a, b;
   a.Parse(R"({"resourceType":"Observation","id":"1"})");
   b.Parse("{ \"resourceType\" : \"Observation\",\n \"id\": \"1\" }");
-  EXPECT_EQ(pipeline::ContentSha256(a), pipeline::ContentSha256(b));
-  EXPECT_EQ(pipeline::Sha256Hex("abc"),
+  EXPECT_EQ(identity::ContentSha256(a), identity::ContentSha256(b));
+  EXPECT_EQ(identity::Sha256Hex("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // FIPS 180-2
 }
 

@@ -1,9 +1,9 @@
-#include "gateway/pipeline/patient_keys.h"
+#include "gateway/identity/patient_keys.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace trialgate::pipeline {
+namespace trialgate::identity {
 namespace {
 
 using ::testing::ElementsAre;
@@ -61,4 +61,4 @@ TEST(PatientKeysTest, ResolvesBundleLocalReferencesToThePatientsId) {
 }
 
 }  // namespace
-}  // namespace trialgate::pipeline
+}  // namespace trialgate::identity

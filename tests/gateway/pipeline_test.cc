@@ -3,30 +3,43 @@
 #include "gateway/pipeline/pipeline.h"
 
 #include "fhir-profiles/embedded.h"
-#include "gateway/pipeline/source_identity.h"
+#include "gateway/identity/source_identity.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/gateway/fake_event_store.h"
+#include "gateway/security/caller.h"
+#include "tests/support/accepting_validator.h"
+#include "tests/support/fake_event_store.h"
 #include "tests/integration/gateway_harness.h"
 
 namespace trialgate::pipeline {
 namespace {
 
 using ::testing::HasSubstr;
+using ::trialgate::testing::AcceptingValidator;
 using ::trialgate::testing::FakeEventStore;
+
+// What a plaintext development listener's caller sends from `system`.
+void Submit(const Pipeline& pipeline, const std::string& system, const std::string& body,
+            Pipeline::Done done) {
+  pipeline.Ingest(security::DevelopmentCaller("test"), {Channel::kGrpc, system, body},
+                  std::move(done));
+}
 
 class PipelineTest : public ::testing::Test {
  protected:
   PipelineTest()
       : pipeline_(*mappers::Study::FromFiles(profiles::EmbeddedStudyFiles("krd-asct2")), {},
-                  identity::Pseudonymizer(std::string(32, 'k')), &registry_, &store_) {}
+                  validator_, identity::Pseudonymizer(std::string(32, 'k')), &registry_,
+                  &store_) {}
 
   SubmissionResult Submit(const std::string& body) {
     SubmissionResult out;
-    pipeline_.Submit("hospital-a", body, [&](SubmissionResult result) { out = std::move(result); });
+    pipeline::Submit(pipeline_, "hospital-a", body,
+                     [&](SubmissionResult result) { out = std::move(result); });
     return out;
   }
 
+  AcceptingValidator validator_;
   FakeEventStore store_;
   identity::EnrollmentRegistry registry_;
   Pipeline pipeline_;
@@ -96,7 +109,7 @@ TEST_F(PipelineTest, EventsCarryKeyedPseudonymsNotTheHospitalsIds) {
   const identity::Pseudonymizer key(std::string(32, 'k'));
   EXPECT_EQ(event.source().logical_id(),
             key.PseudonymizeResourceId("hospital-a", "Observation", "obs-anc-1001-c1d1"));
-  EXPECT_EQ(event.event_id(), PseudonymousEventId(key, write.source_key, 0));
+  EXPECT_EQ(event.event_id(), identity::PseudonymousEventId(key, write.source_key, 0));
   // The idempotency key stays inside: it holds the hospital's id and does not depend on the key.
   EXPECT_THAT(write.source_key, HasSubstr("obs-anc-1001"));
   EXPECT_THAT(event.SerializeAsString(), ::testing::Not(HasSubstr("obs-anc-1001")));
@@ -108,47 +121,52 @@ TEST_F(PipelineTest, EventsCarryKeyedPseudonymsNotTheHospitalsIds) {
 TEST(PipelineRotationTest, PatientsEnrolledUnderThePreviousKeyAreStillFound) {
   const std::string old_key(32, 'o'), new_key(32, 'n');
   auto study = *mappers::Study::FromFiles(profiles::EmbeddedStudyFiles("krd-asct2"));
+  AcceptingValidator validator;
   FakeEventStore store;
   identity::EnrollmentRegistry registry;
   SubmissionResult result;
   auto keep = [&](SubmissionResult r) { result = std::move(r); };
   {
-    Pipeline before(study, {}, identity::Pseudonymizer(old_key), &registry, &store);
-    before.Submit("hospital-a", testing::TestData("research-subject-pt-1001.json"), keep);
+    Pipeline before(study, {}, validator, identity::Pseudonymizer(old_key), &registry, &store);
+    Submit(before, "hospital-a", testing::TestData("research-subject-pt-1001.json"), keep);
     ASSERT_EQ(result.entries[0].outcome, EntryResult::Outcome::kAccepted);
   }
-  Pipeline without_previous(study, {}, identity::Pseudonymizer(new_key), &registry, &store);
-  without_previous.Submit("hospital-a", testing::TestData("observation-anc-pt-1001.json"), keep);
+  Pipeline without_previous(study, {}, validator, identity::Pseudonymizer(new_key), &registry,
+                            &store);
+  Submit(without_previous, "hospital-a", testing::TestData("observation-anc-pt-1001.json"), keep);
   EXPECT_EQ(result.entries[0].outcome, EntryResult::Outcome::kRejected);
 
-  Pipeline after(study, {}, identity::Pseudonymizer(new_key, old_key), &registry, &store);
-  after.Submit("hospital-a", testing::TestData("observation-anc-pt-1001.json"), keep);
+  Pipeline after(study, {}, validator, identity::Pseudonymizer(new_key, old_key), &registry,
+                 &store);
+  Submit(after, "hospital-a", testing::TestData("observation-anc-pt-1001.json"), keep);
   ASSERT_EQ(result.entries[0].outcome, EntryResult::Outcome::kAccepted);
   EXPECT_EQ(store.commits.back()[0].events[0].subject_id(), "KRD-001-0001");
   std::string other_subject = testing::TestData("research-subject-pt-1001.json");
   other_subject.replace(other_subject.find("KRD-001-0001"), 12, "KRD-001-0999");
-  after.Submit("hospital-a", other_subject, keep);
+  Submit(after, "hospital-a", other_subject, keep);
   ASSERT_EQ(result.entries[0].outcome, EntryResult::Outcome::kRejected);
   EXPECT_THAT(result.entries[0].issues.back().diagnostics, HasSubstr("already enrolled"));
 }
 
 TEST(PipelineSitesTest, ConfiguredSitesGroupSystemsAndRefuseUnknownOnes) {
+  AcceptingValidator validator;
   FakeEventStore store;
   identity::EnrollmentRegistry registry;
   PipelineOptions options;
   options.site_by_system = {{"epic", "site-01"}, {"lis", "site-01"}};
   Pipeline pipeline(*mappers::Study::FromFiles(profiles::EmbeddedStudyFiles("krd-asct2")),
-                    options, identity::Pseudonymizer(std::string(32, 'k')), &registry, &store);
+                    options, validator, identity::Pseudonymizer(std::string(32, 'k')), &registry,
+                    &store);
   SubmissionResult result;
   auto keep = [&](SubmissionResult r) { result = std::move(r); };
-  pipeline.Submit("epic", testing::TestData("research-subject-pt-1001.json"), keep);
+  Submit(pipeline, "epic", testing::TestData("research-subject-pt-1001.json"), keep);
   ASSERT_TRUE(result.status.ok());
   // The lab system of the same site sees the enrolment made through the EHR.
-  pipeline.Submit("lis", testing::TestData("observation-anc-pt-1001.json"), keep);
+  Submit(pipeline, "lis", testing::TestData("observation-anc-pt-1001.json"), keep);
   ASSERT_TRUE(result.status.ok());
   EXPECT_EQ(result.entries[0].outcome, EntryResult::Outcome::kAccepted);
   EXPECT_EQ(store.commits.back()[0].events[0].site_id(), "site-01");
-  pipeline.Submit("unknown", testing::TestData("observation-anc-pt-1001.json"), keep);
+  Submit(pipeline, "unknown", testing::TestData("observation-anc-pt-1001.json"), keep);
   EXPECT_EQ(result.status.code(), absl::StatusCode::kPermissionDenied);
 }
 

@@ -1,5 +1,5 @@
-#ifndef TRIALGATE_GATEWAY_PIPELINE_PATIENT_KEYS_H_
-#define TRIALGATE_GATEWAY_PIPELINE_PATIENT_KEYS_H_
+#ifndef TRIALGATE_GATEWAY_IDENTITY_PATIENT_KEYS_H_
+#define TRIALGATE_GATEWAY_IDENTITY_PATIENT_KEYS_H_
 
 #include <map>
 #include <string>
@@ -9,7 +9,7 @@
 #include "mappers/mapper.h"
 #include "rapidjson/document.h"
 
-namespace trialgate::pipeline {
+namespace trialgate::identity {
 
 // The resources of a Bundle by fullUrl, to resolve "urn:uuid:..." references inside it.
 using BundleIndex = std::map<std::string, const rapidjson::Value*>;
@@ -23,6 +23,6 @@ using BundleIndex = std::map<std::string, const rapidjson::Value*>;
 absl::StatusOr<std::vector<std::string>> PatientKeys(const mappers::PatientRef& patient,
                                                      const BundleIndex* bundle);
 
-}  // namespace trialgate::pipeline
+}  // namespace trialgate::identity
 
-#endif  // TRIALGATE_GATEWAY_PIPELINE_PATIENT_KEYS_H_
+#endif  // TRIALGATE_GATEWAY_IDENTITY_PATIENT_KEYS_H_

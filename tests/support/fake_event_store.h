@@ -1,5 +1,5 @@
-#ifndef TRIALGATE_TESTS_GATEWAY_FAKE_EVENT_STORE_H_
-#define TRIALGATE_TESTS_GATEWAY_FAKE_EVENT_STORE_H_
+#ifndef TRIALGATE_TESTS_SUPPORT_FAKE_EVENT_STORE_H_
+#define TRIALGATE_TESTS_SUPPORT_FAKE_EVENT_STORE_H_
 
 #include <chrono>
 #include <memory>
@@ -40,4 +40,4 @@ class FakeEventStore final : public store::EventStore {
 
 }  // namespace trialgate::testing
 
-#endif  // TRIALGATE_TESTS_GATEWAY_FAKE_EVENT_STORE_H_
+#endif  // TRIALGATE_TESTS_SUPPORT_FAKE_EVENT_STORE_H_

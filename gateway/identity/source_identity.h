@@ -1,5 +1,5 @@
-#ifndef TRIALGATE_GATEWAY_PIPELINE_SOURCE_IDENTITY_H_
-#define TRIALGATE_GATEWAY_PIPELINE_SOURCE_IDENTITY_H_
+#ifndef TRIALGATE_GATEWAY_IDENTITY_SOURCE_IDENTITY_H_
+#define TRIALGATE_GATEWAY_IDENTITY_SOURCE_IDENTITY_H_
 
 #include <cstddef>
 #include <string>
@@ -8,7 +8,7 @@
 #include "gateway/identity/pseudonymizer.h"
 #include "rapidjson/document.h"
 
-namespace trialgate::pipeline {
+namespace trialgate::identity {
 
 // Lowercase hex SHA-256 of `bytes`.
 std::string Sha256Hex(absl::string_view bytes);
@@ -34,9 +34,9 @@ std::string EventId(absl::string_view source_key, size_t index);
 
 // The same for a hospital's resource, whose source key holds the hospital's resource id: keyed
 // (HMAC with the pseudonymisation key), so the id cannot be confirmed by hashing guesses.
-std::string PseudonymousEventId(const identity::Pseudonymizer& pseudonymizer,
+std::string PseudonymousEventId(const Pseudonymizer& pseudonymizer,
                                 absl::string_view source_key, size_t index);
 
-}  // namespace trialgate::pipeline
+}  // namespace trialgate::identity
 
-#endif  // TRIALGATE_GATEWAY_PIPELINE_SOURCE_IDENTITY_H_
+#endif  // TRIALGATE_GATEWAY_IDENTITY_SOURCE_IDENTITY_H_

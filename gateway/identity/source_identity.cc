@@ -1,4 +1,4 @@
-#include "gateway/pipeline/source_identity.h"
+#include "gateway/identity/source_identity.h"
 
 #include <openssl/evp.h>
 
@@ -7,7 +7,7 @@
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
-namespace trialgate::pipeline {
+namespace trialgate::identity {
 
 std::string Sha256Hex(absl::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -42,10 +42,10 @@ std::string EventId(absl::string_view source_key, size_t index) {
   return absl::StrCat("ev-", Sha256Hex(absl::StrCat(source_key, "#", index)).substr(0, 32));
 }
 
-std::string PseudonymousEventId(const identity::Pseudonymizer& pseudonymizer,
+std::string PseudonymousEventId(const Pseudonymizer& pseudonymizer,
                                 absl::string_view source_key, size_t index) {
   return absl::StrCat(
       "ev-", pseudonymizer.Digest("event-id", absl::StrCat(source_key, "#", index)).substr(0, 32));
 }
 
-}  // namespace trialgate::pipeline
+}  // namespace trialgate::identity

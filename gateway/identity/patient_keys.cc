@@ -1,11 +1,11 @@
-#include "gateway/pipeline/patient_keys.h"
+#include "gateway/identity/patient_keys.h"
 
 #include "absl/strings/string_view.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
-namespace trialgate::pipeline {
+namespace trialgate::identity {
 namespace {
 
 bool IsBundleLocal(const std::string& reference) {
@@ -77,4 +77,4 @@ absl::StatusOr<std::vector<std::string>> PatientKeys(const mappers::PatientRef& 
   return keys;
 }
 
-}  // namespace trialgate::pipeline
+}  // namespace trialgate::identity
