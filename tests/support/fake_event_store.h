@@ -9,10 +9,12 @@
 
 namespace trialgate::testing {
 
-// Records commits; answers them at once with the configured status.
+// Records commits; answers them at once with the configured status, each source as new or,
+// with `duplicates`, as one stored before.
 class FakeEventStore final : public store::EventStore {
  public:
   absl::Status commit_status = absl::OkStatus();
+  bool duplicates = false;
   std::vector<std::vector<store::SourceWrite>> commits;
 
   void Commit(std::vector<store::SourceWrite> writes, store::CommitCallback done) override {
@@ -21,6 +23,7 @@ class FakeEventStore final : public store::EventStore {
     if (commit_status.ok()) {
       for (const auto& write : writes) {
         store::SourceResult source;
+        source.duplicate = duplicates;
         for (const auto& event : write.events) source.event_ids.push_back(event.event_id());
         result.results.push_back(source);
       }

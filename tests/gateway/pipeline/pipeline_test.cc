@@ -2,6 +2,7 @@
 // when the store fails.
 #include "gateway/pipeline/pipeline.h"
 
+#include "absl/strings/str_cat.h"
 #include "fhir-profiles/embedded.h"
 #include "gateway/identity/source_identity.h"
 #include "gmock/gmock.h"
@@ -114,6 +115,106 @@ TEST_F(PipelineTest, EventsCarryKeyedPseudonymsNotTheHospitalsIds) {
   EXPECT_THAT(write.source_key, HasSubstr("obs-anc-1001"));
   EXPECT_THAT(event.SerializeAsString(), ::testing::Not(HasSubstr("obs-anc-1001")));
   EXPECT_THAT(event.SerializeAsString(), ::testing::Not(HasSubstr("pt-1001")));
+}
+
+TEST_F(PipelineTest, ATransactionEnrolsAndSendsDataInOneCommit) {
+  SubmissionResult result = Submit(testing::TestData("transaction-enrol-and-data.json"));
+  ASSERT_TRUE(result.status.ok());
+  ASSERT_EQ(store_.commits.size(), 1u);
+  ASSERT_EQ(store_.commits[0].size(), result.entries.size());
+  for (const store::SourceWrite& write : store_.commits[0]) {
+    for (const v1::Event& event : write.events) EXPECT_EQ(event.subject_id(), "KRD-001-0002");
+  }
+  EXPECT_EQ(store_.commits[0][0].enrollments.size(), 2u);  // the reference and the MRN
+  // Visible to the next submission before the commit's callback ran.
+  EXPECT_TRUE(registry_.SiteOf("KRD-001-0002").has_value());
+}
+
+TEST_F(PipelineTest, ATransactionThatFailsInItsLastEntryStoresNothingAndNamesTheEntry) {
+  std::string body = testing::TestData("transaction-enrol-and-data.json");
+  body.replace(body.rfind("Patient/pt-1002"), 15, "Patient/pt-9999");  // nobody enrolled
+  SubmissionResult result = Submit(body);
+  ASSERT_TRUE(result.status.ok());
+  EXPECT_TRUE(store_.commits.empty());
+  EXPECT_FALSE(registry_.SiteOf("KRD-001-0002").has_value());
+  const int last = static_cast<int>(result.entries.size()) - 1;
+  for (const EntryResult& entry : result.entries) {
+    EXPECT_EQ(entry.outcome, EntryResult::Outcome::kRejected);
+    EXPECT_TRUE(entry.event_ids.empty());
+    if (entry.entry == last) continue;
+    EXPECT_THAT(entry.issues.back().diagnostics,
+                HasSubstr(absl::StrCat("entry ", last, " was rejected")));
+  }
+  EXPECT_EQ(result.entries[last].issues.back().code, "not-found");
+  EXPECT_THAT(result.entries[last].issues.back().expression,
+              ::testing::StartsWith(absl::StrCat("Bundle.entry[", last, "].resource")));
+}
+
+TEST_F(PipelineTest, ABatchStoresItsGoodEntriesAndRejectsTheOthersEachAtItsPlace) {
+  ASSERT_TRUE(Submit(testing::TestData("research-subject-pt-1001.json")).status.ok());
+  SubmissionResult result = Submit(testing::TestData("batch-mixed.json"));
+  ASSERT_TRUE(result.status.ok());
+  size_t accepted = 0;
+  for (const EntryResult& entry : result.entries) {
+    if (entry.outcome == EntryResult::Outcome::kAccepted) ++accepted;
+    for (const Issue& issue : entry.issues) {
+      EXPECT_THAT(issue.expression,
+                  ::testing::StartsWith(absl::StrCat("Bundle.entry[", entry.entry, "]")));
+    }
+  }
+  EXPECT_GT(accepted, 0u);
+  EXPECT_LT(accepted, result.entries.size());
+  ASSERT_EQ(store_.commits.size(), 2u);
+  EXPECT_EQ(store_.commits[1].size(), accepted);
+}
+
+TEST_F(PipelineTest, AnEntryWithoutAResourceIsRejectedAtItsPlace) {
+  SubmissionResult result = Submit(
+      R"({"resourceType":"Bundle","type":"batch","entry":[{"fullUrl":"urn:uuid:x"}]})");
+  ASSERT_TRUE(result.status.ok());
+  ASSERT_EQ(result.entries.size(), 1u);
+  EXPECT_EQ(result.entries[0].outcome, EntryResult::Outcome::kRejected);
+  EXPECT_EQ(result.entries[0].issues[0].expression, "Bundle.entry[0].resource");
+  EXPECT_EQ(result.entries[0].issues[0].code, "required");
+}
+
+TEST_F(PipelineTest, ABodyRefusedWholeReachesNeitherStoreNorRegistry) {
+  SubmissionResult result = Submit(R"({"resourceType":"Bundle","type":"searchset"})");
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_EQ(result.issues.size(), 1u);
+  EXPECT_EQ(result.issues[0].code, "not-supported");
+  EXPECT_TRUE(result.entries.empty());
+  EXPECT_TRUE(store_.commits.empty());
+}
+
+// Records which subjects it was told about.
+class RecordingListener final : public store::SubjectChangeListener {
+ public:
+  void SubjectChanged(const std::string& subject_id) override { changed.push_back(subject_id); }
+  std::vector<std::string> changed;
+};
+
+TEST(PipelineListenerTest, IsToldOncePerChangedSubjectAfterTheCommitAndNotForDuplicates) {
+  AcceptingValidator validator;
+  FakeEventStore store;
+  identity::EnrollmentRegistry registry;
+  RecordingListener listener;
+  const Pipeline pipeline(*mappers::Study::FromFiles(profiles::EmbeddedStudyFiles("krd-asct2")),
+                          {}, validator, identity::Pseudonymizer(std::string(32, 'k')), &registry,
+                          &store, &listener);
+  SubmissionResult result;
+  auto keep = [&](SubmissionResult r) { result = std::move(r); };
+  Submit(pipeline, "hospital-a", testing::TestData("transaction-enrol-and-data.json"), keep);
+  ASSERT_TRUE(result.status.ok());
+  EXPECT_THAT(listener.changed, ::testing::ElementsAre("KRD-001-0002"));
+  store.duplicates = true;
+  Submit(pipeline, "hospital-a", testing::TestData("transaction-enrol-and-data.json"), keep);
+  EXPECT_EQ(result.entries[0].outcome, EntryResult::Outcome::kDuplicate);
+  EXPECT_EQ(listener.changed.size(), 1u);
+  store.duplicates = false;
+  store.commit_status = absl::UnavailableError("disk full");
+  Submit(pipeline, "hospital-a", testing::TestData("observation-anc-pt-1001.json"), keep);
+  EXPECT_EQ(listener.changed.size(), 1u);
 }
 
 // After a key rotation: the patient enrolled under the old key is still found, and cannot be
