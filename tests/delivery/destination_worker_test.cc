@@ -20,7 +20,7 @@
 #include "gateway/store/sqlite_event_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/gateway_harness.h"
 
 namespace trialgate::delivery {
 namespace {

@@ -22,7 +22,7 @@
 #include "grpcpp/server_builder.h"
 #include "grpcpp/server_context.h"
 #include "gtest/gtest.h"
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/gateway_harness.h"
 #include "trialgate/v1/registry.grpc.pb.h"
 
 namespace trialgate::delivery {

@@ -10,7 +10,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/gateway_harness.h"
 #include "trialgate/v1/audit.grpc.pb.h"
 #include "trialgate/v1/delivery.grpc.pb.h"
 #include "trialgate/v1/study.grpc.pb.h"

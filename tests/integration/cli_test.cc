@@ -7,7 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/gateway_harness.h"
 
 namespace trialgate::testing {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/gateway_harness.h"
 
 namespace trialgate::testing {
 namespace {

@@ -6,7 +6,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/gateway_harness.h"
 
 namespace trialgate::testing {
 namespace {

@@ -21,8 +21,8 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "tests/integration/gateway_harness.h"
-#include "tests/integration/sink_process.h"
+#include "tests/support/gateway_harness.h"
+#include "tests/support/sink_process.h"
 
 namespace trialgate::testing {
 namespace {

@@ -12,8 +12,8 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
-#include "tests/integration/fhir_resources.h"
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/fhir_resources.h"
+#include "tests/support/gateway_harness.h"
 #include "trialgate/v1/study.grpc.pb.h"
 
 namespace trialgate::testing {

@@ -12,7 +12,7 @@
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/gateway_harness.h"
 #include "tests/registry/chaos_registry.h"
 #include "trialgate/v1/delivery.grpc.pb.h"
 

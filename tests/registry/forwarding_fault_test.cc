@@ -20,8 +20,8 @@
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
-#include "tests/integration/fhir_resources.h"
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/fhir_resources.h"
+#include "tests/support/gateway_harness.h"
 #include "tests/registry/chaos_registry.h"
 #include "trialgate/v1/delivery.grpc.pb.h"
 

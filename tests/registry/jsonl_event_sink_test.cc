@@ -11,7 +11,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/gateway_harness.h"
 #include "tests/registry/registry_test_support.h"
 
 namespace trialgate::testing {

@@ -9,7 +9,7 @@
 #include "gateway/registry_sink/event_lines.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/gateway_harness.h"
 #include "tests/registry/registry_test_support.h"
 
 namespace trialgate::testing {

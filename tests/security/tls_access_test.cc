@@ -6,7 +6,7 @@
 #include "gateway/config/config.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/gateway_harness.h"
 #include "tests/security/dev_ca.h"
 #include "trialgate/v1/delivery.grpc.pb.h"
 #include "trialgate/v1/study.grpc.pb.h"

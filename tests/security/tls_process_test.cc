@@ -8,7 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/gateway_harness.h"
 #include "tests/security/dev_ca.h"
 
 namespace trialgate::testing {

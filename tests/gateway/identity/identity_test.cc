@@ -10,7 +10,7 @@
 #include "gateway/identity/source_identity.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/gateway_harness.h"
 
 namespace trialgate::identity {
 namespace {

@@ -10,7 +10,7 @@
 #include "gateway/security/caller.h"
 #include "tests/support/accepting_validator.h"
 #include "tests/support/fake_event_store.h"
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/gateway_harness.h"
 
 namespace trialgate::pipeline {
 namespace {

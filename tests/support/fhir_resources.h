@@ -1,5 +1,5 @@
-#ifndef TRIALGATE_TESTS_INTEGRATION_FHIR_RESOURCES_H_
-#define TRIALGATE_TESTS_INTEGRATION_FHIR_RESOURCES_H_
+#ifndef TRIALGATE_TESTS_SUPPORT_FHIR_RESOURCES_H_
+#define TRIALGATE_TESTS_SUPPORT_FHIR_RESOURCES_H_
 
 // Small FHIR R4 resources for the timeline's integration tests, as a hospital would send them
 // about patient Patient/pt-2001 (enrolled as KRD-002-0001 by EnrolPt2001()).
@@ -46,4 +46,4 @@ std::vector<std::string> KrdCycle(int cycle, schedule::Date day1, double bsa_m2,
 
 }  // namespace trialgate::testing::fhir
 
-#endif  // TRIALGATE_TESTS_INTEGRATION_FHIR_RESOURCES_H_
+#endif  // TRIALGATE_TESTS_SUPPORT_FHIR_RESOURCES_H_

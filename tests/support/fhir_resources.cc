@@ -1,4 +1,4 @@
-#include "tests/integration/fhir_resources.h"
+#include "tests/support/fhir_resources.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"

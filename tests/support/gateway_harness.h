@@ -1,5 +1,5 @@
-#ifndef TRIALGATE_TESTS_INTEGRATION_GATEWAY_HARNESS_H_
-#define TRIALGATE_TESTS_INTEGRATION_GATEWAY_HARNESS_H_
+#ifndef TRIALGATE_TESTS_SUPPORT_GATEWAY_HARNESS_H_
+#define TRIALGATE_TESTS_SUPPORT_GATEWAY_HARNESS_H_
 
 // Helpers for integration tests: a real gateway on loopback port 0 (in this process or as a
 // child process of the real binary) and a real gRPC client.
@@ -123,4 +123,4 @@ std::string OutcomeOfStatus(const grpc::Status& status);
 
 }  // namespace trialgate::testing
 
-#endif  // TRIALGATE_TESTS_INTEGRATION_GATEWAY_HARNESS_H_
+#endif  // TRIALGATE_TESTS_SUPPORT_GATEWAY_HARNESS_H_

@@ -1,4 +1,4 @@
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/gateway_harness.h"
 
 #include <fcntl.h>
 #include <signal.h>

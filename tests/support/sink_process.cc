@@ -1,4 +1,4 @@
-#include "tests/integration/sink_process.h"
+#include "tests/support/sink_process.h"
 
 namespace trialgate::testing {
 

@@ -1,9 +1,9 @@
-#ifndef TRIALGATE_TESTS_INTEGRATION_SINK_PROCESS_H_
-#define TRIALGATE_TESTS_INTEGRATION_SINK_PROCESS_H_
+#ifndef TRIALGATE_TESTS_SUPPORT_SINK_PROCESS_H_
+#define TRIALGATE_TESTS_SUPPORT_SINK_PROCESS_H_
 
 #include <filesystem>
 
-#include "tests/integration/gateway_harness.h"
+#include "tests/support/gateway_harness.h"
 
 namespace trialgate::testing {
 
@@ -16,4 +16,4 @@ class SinkProcess : public ListeningProcess {
 
 }  // namespace trialgate::testing
 
-#endif  // TRIALGATE_TESTS_INTEGRATION_SINK_PROCESS_H_
+#endif  // TRIALGATE_TESTS_SUPPORT_SINK_PROCESS_H_
