@@ -18,7 +18,7 @@
 
 namespace trialgate::audit {
 
-// The append-only, hash-chained audit log (README "Audit log"). One writer thread takes every
+// The append-only, hash-chained audit log (docs/audit.md). One writer thread takes every
 // record queued while it wrote the previous group, chains them, and writes them with one write
 // and one fdatasync. Nothing is dropped: a caller waits while the queue is full, and a failed
 // write or sync is final: that group and every later append fail with UNAVAILABLE, so a record

@@ -13,7 +13,7 @@
 namespace trialgate::audit {
 
 // One value of a record's `target`: what the call was about. Ids and counts only, never a
-// body or anything read from one besides its resource types (README "Audit log").
+// body or anything read from one besides its resource types (docs/audit.md).
 using AuditValue = std::variant<std::string, uint64_t, bool, std::vector<std::string>,
                                 std::map<std::string, uint64_t>>;
 // Members of `target` in the order they are written.

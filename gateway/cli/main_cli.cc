@@ -173,7 +173,7 @@ int Main(int argc, char** argv) {
 
   AuditVerifyOptions audit_verify;
   CLI::App* audit_command =
-      app.add_subcommand("audit", "Work with the audit log (see README \"Audit log\")");
+      app.add_subcommand("audit", "Work with the audit log (see docs/audit.md)");
   audit_command->require_subcommand(1);
   CLI::App* audit_verify_command = audit_command->add_subcommand(
       "verify", "Check the audit log's hash chain; prints the record count and head hash; exit "

@@ -10,7 +10,7 @@
 
 namespace trialgate::security {
 
-// Which roles may call an RPC: the one table of who may do what (README "Security").
+// Which roles may call an RPC: the one table of who may do what (docs/security.md).
 struct AccessRule {
   std::set<Role> roles;    // any one of them suffices
   bool any_identity = false;  // every configured identity (health checks, reflection)

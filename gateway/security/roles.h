@@ -9,7 +9,7 @@
 
 namespace trialgate::security {
 
-// What a caller may do (README "Security"): a hospital feed submits, validates and reads
+// What a caller may do (docs/security.md): a hospital feed submits, validates and reads
 // timelines for its own site; the sponsor's warehouse pulls the feed; a registry administrator
 // runs the delivery operations; an auditor reads the audit log.
 enum class Role { kSite, kWarehouse, kRegistryAdmin, kAuditor };

@@ -1,5 +1,5 @@
 // Delivery throughput: the real store (WAL, synchronous=FULL), the real delivery worker and a
-// real gRPC receiver on loopback in this process. Two figures (README, Forwarding to registries):
+// real gRPC receiver on loopback in this process. Two figures (docs/performance.md):
 //   BM_DeliverToHealthyReceiver  events committed while the receiver is up, until all acknowledged
 //   BM_CatchUpAfterOutage        a backlog built while the receiver was down (one hour at the
 //                                given arrival rate), drained once it is back

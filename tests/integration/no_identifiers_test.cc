@@ -30,7 +30,7 @@ namespace {
 using ::testing::HasSubstr;
 
 // Every identifying value in transaction-full-of-identifiers.json. The year of birth (1957) is
-// not one: a year is allowed to leave (README: Personal data); the full date in any spelling is.
+// not one: a year is allowed to leave (docs/identity-and-personal-data.md); the full date in any spelling is.
 const std::vector<std::string>& Identifiers() {
   static const auto* const kIdentifiers = new std::vector<std::string>{
       // names: patient, relative, practitioner
