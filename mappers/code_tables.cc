@@ -2,399 +2,255 @@
 
 #include <utility>
 
-#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "rapidjson/document.h"
-#include "rapidjson/error/en.h"
+#include "gateway/common/json_reader.h"
+#include "gateway/common/status_macros.h"
 
 namespace trialgate::mappers {
 namespace {
 
-using rapidjson::Value;
+using Files = std::map<std::string, std::string>;
+using CodeIndex = std::map<std::string, std::pair<size_t, size_t>>;
 
 // Reading a study file is strict: a malformed table is a deployment error, caught at start-up.
-class FileReader {
- public:
-  explicit FileReader(std::string name) : name_(std::move(name)) {}
-
-  absl::Status Error(std::string_view what) const {
-    return absl::InvalidArgumentError(absl::StrCat(name_, ": ", std::string(what)));
-  }
-
-  absl::StatusOr<std::string> String(const Value& object, const char* key,
-                                     bool required = true) const {
-    if (!object.IsObject()) return Error(absl::StrCat("expected an object holding '", key, "'"));
-    auto it = object.FindMember(key);
-    if (it == object.MemberEnd()) {
-      if (required) return Error(absl::StrCat("missing '", key, "'"));
-      return std::string();
-    }
-    if (!it->value.IsString()) return Error(absl::StrCat("'", key, "' must be a string"));
-    return std::string(it->value.GetString(), it->value.GetStringLength());
-  }
-
-  absl::StatusOr<const Value*> Array(const Value& object, const char* key) const {
-    if (!object.IsObject()) return Error(absl::StrCat("expected an object holding '", key, "'"));
-    auto it = object.FindMember(key);
-    if (it == object.MemberEnd() || !it->value.IsArray()) {
-      return Error(absl::StrCat("'", key, "' must be an array"));
-    }
-    return &it->value;
-  }
-
-  absl::StatusOr<std::vector<std::string>> Strings(const Value& object, const char* key) const {
-    auto array = Array(object, key);
-    if (!array.ok()) return array.status();
-    std::vector<std::string> out;
-    for (const Value& item : (*array)->GetArray()) {
-      if (!item.IsString()) return Error(absl::StrCat("'", key, "' must hold strings"));
-      out.emplace_back(item.GetString(), item.GetStringLength());
-    }
-    return out;
-  }
-
- private:
-  std::string name_;
-};
-
-absl::StatusOr<rapidjson::Document> ParseFile(const std::map<std::string, std::string>& files,
-                                              const std::string& name) {
+absl::StatusOr<JsonFile> ParseFile(const Files& files, const std::string& name) {
   auto it = files.find(name);
-  if (it == files.end()) return absl::InvalidArgumentError(absl::StrCat(name, ": missing"));
-  rapidjson::Document doc;
-  doc.Parse(it->second.data(), it->second.size());
-  if (doc.HasParseError()) {
-    return absl::InvalidArgumentError(absl::StrCat(name, ": invalid JSON at offset ",
-                                                   doc.GetErrorOffset(), ": ",
-                                                   rapidjson::GetParseError_En(doc.GetParseError())));
-  }
-  if (!doc.IsObject()) return absl::InvalidArgumentError(absl::StrCat(name, ": not an object"));
-  return doc;
+  if (it == files.end()) return JsonFileError(name, "missing");
+  return JsonFile::Parse(name, it->second);
 }
 
-absl::StatusOr<std::vector<TableCode>> ParseCodes(const FileReader& reader, const Value& entry) {
-  auto array = reader.Array(entry, "codes");
-  if (!array.ok()) return array.status();
-  std::vector<TableCode> codes;
-  for (const Value& item : (*array)->GetArray()) {
-    TableCode code;
-    auto system = reader.String(item, "system");
-    auto value = reader.String(item, "code");
-    auto display = reader.String(item, "display", /*required=*/false);
-    auto source = reader.String(item, "source");
-    for (const auto* s : {&system, &value, &display, &source}) {
-      if (!s->ok()) return s->status();
-    }
-    code.system = *system;
-    code.code = *value;
-    code.display = *display;
-    code.source = *source;
-    auto unconfirmed = item.FindMember("unconfirmed");
-    code.unconfirmed = unconfirmed != item.MemberEnd() && unconfirmed->value.IsBool() &&
-                       unconfirmed->value.GetBool();
-    codes.push_back(std::move(code));
-  }
-  return codes;
+absl::StatusOr<TableCode> ParseCode(const JsonObject& object) {
+  TableCode code;
+  ASSIGN_OR_RETURN(code.system, object.RequiredString("system"));
+  ASSIGN_OR_RETURN(code.code, object.RequiredString("code"));
+  ASSIGN_OR_RETURN(code.display, object.OptionalString("display"));
+  ASSIGN_OR_RETURN(code.source, object.RequiredString("source"));
+  ASSIGN_OR_RETURN(code.unconfirmed, object.OptionalBool("unconfirmed", false));
+  return code;
+}
+
+absl::StatusOr<std::vector<TableCode>> ParseCodes(const JsonObject& object,
+                                                  std::string_view key = "codes") {
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> codes, object.RequiredObjects(key));
+  return ReadEach<TableCode>(codes, ParseCode);
 }
 
 // Adds every code of entries[i] to `index`; a code claimed twice is a table error.
 template <typename Entry>
-absl::Status IndexCodes(const FileReader& reader, const std::vector<Entry>& entries,
-                        std::map<std::string, std::pair<size_t, size_t>>* index) {
+absl::Status IndexCodes(const std::string& file, const std::vector<Entry>& entries,
+                        CodeIndex* index) {
   for (size_t i = 0; i < entries.size(); ++i) {
     for (size_t j = 0; j < entries[i].codes.size(); ++j) {
       const TableCode& code = entries[i].codes[j];
       if (!index->emplace(CodeKey(code.system, code.code), std::make_pair(i, j)).second) {
-        return reader.Error(absl::StrCat("code ", code.system, "|", code.code, " listed twice"));
+        return JsonFileError(file,
+                             absl::StrCat("code ", code.system, "|", code.code, " listed twice"));
       }
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status ParseDrugs(const std::map<std::string, std::string>& files, CodeTables* tables) {
-  const std::string name = "codes/drugs.json";
-  FileReader reader(name);
-  auto doc = ParseFile(files, name);
-  if (!doc.ok()) return doc.status();
-  auto default_unit = reader.String(*doc, "default_dose_unit");
-  auto per_area_unit = reader.String(*doc, "dose_per_area_unit");
-  if (!default_unit.ok()) return default_unit.status();
-  if (!per_area_unit.ok()) return per_area_unit.status();
-  tables->default_dose_unit = *default_unit;
-  tables->dose_per_area_unit = *per_area_unit;
-  auto array = reader.Array(*doc, "drugs");
-  if (!array.ok()) return array.status();
-  for (const Value& item : (*array)->GetArray()) {
-    DrugEntry drug;
-    auto id = reader.String(item, "id");
-    auto drug_name = reader.String(item, "name");
-    auto role = reader.String(item, "role");
-    auto unit = reader.String(item, "dose_unit");
-    for (const auto* s : {&id, &drug_name, &role, &unit}) {
-      if (!s->ok()) return s->status();
-    }
-    auto codes = ParseCodes(reader, item);
-    if (!codes.ok()) return codes.status();
-    drug.id = *id;
-    drug.name = *drug_name;
-    drug.role = *role;
-    drug.dose_unit = *unit;
-    drug.codes = *std::move(codes);
-    tables->drugs.push_back(std::move(drug));
-  }
-  return IndexCodes(reader, tables->drugs, &tables->drug_by_code);
+// The entries of the array `key` of `file`, each read by `read`, and the index of their codes.
+template <typename Entry, typename Read>
+absl::Status ParseTable(const JsonFile& file, std::string_view key, Read read,
+                        std::vector<Entry>* entries, CodeIndex* index) {
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> objects, file.top().RequiredObjects(key));
+  ASSIGN_OR_RETURN(*entries, ReadEach<Entry>(objects, read));
+  return IndexCodes(file.name(), *entries, index);
 }
 
-absl::Status ParseLabs(const std::map<std::string, std::string>& files, CodeTables* tables) {
-  const std::string name = "codes/labs.json";
-  FileReader reader(name);
-  auto doc = ParseFile(files, name);
-  if (!doc.ok()) return doc.status();
-  auto array = reader.Array(*doc, "analytes");
-  if (!array.ok()) return array.status();
-  for (const Value& item : (*array)->GetArray()) {
-    LabAnalyte lab;
-    auto id = reader.String(item, "id");
-    auto lab_name = reader.String(item, "name");
-    auto unit = reader.String(item, "unit");
-    for (const auto* s : {&id, &lab_name, &unit}) {
-      if (!s->ok()) return s->status();
-    }
-    auto codes = ParseCodes(reader, item);
-    if (!codes.ok()) return codes.status();
-    lab.id = *id;
-    lab.name = *lab_name;
-    lab.unit = *unit;
-    lab.codes = *std::move(codes);
-    auto molar = item.FindMember("molar_mass_g_per_mol");
-    if (molar != item.MemberEnd()) {
-      if (!molar->value.IsNumber() || molar->value.GetDouble() <= 0) {
-        return reader.Error(absl::StrCat(lab.id, ": molar_mass_g_per_mol must be > 0"));
-      }
-      lab.molar_mass_g_per_mol = molar->value.GetDouble();
-    }
-    auto factors = item.FindMember("unit_factors");
-    if (factors != item.MemberEnd()) {
-      if (!factors->value.IsArray()) return reader.Error(lab.id + ": unit_factors not an array");
-      for (const Value& factor : factors->value.GetArray()) {
-        auto from = reader.String(factor, "unit");
-        if (!from.ok()) return from.status();
-        auto f = factor.FindMember("factor");
-        if (f == factor.MemberEnd() || !f->value.IsNumber()) {
-          return reader.Error(lab.id + ": unit_factors entries need a numeric 'factor'");
-        }
-        lab.unit_factors[*from] = f->value.GetDouble();
-      }
-    }
-    tables->labs.push_back(std::move(lab));
-  }
-  return IndexCodes(reader, tables->labs, &tables->lab_by_code);
+// What every table entry has: an id, a name and its codes (all a route or a response category
+// has).
+template <typename Entry>
+absl::StatusOr<Entry> ParseEntry(const JsonObject& object) {
+  Entry entry;
+  ASSIGN_OR_RETURN(entry.id, object.RequiredString("id"));
+  ASSIGN_OR_RETURN(entry.name, object.RequiredString("name"));
+  ASSIGN_OR_RETURN(entry.codes, ParseCodes(object));
+  return entry;
 }
 
-absl::Status ParseRoutes(const std::map<std::string, std::string>& files, CodeTables* tables) {
-  const std::string name = "codes/routes.json";
-  FileReader reader(name);
-  auto doc = ParseFile(files, name);
-  if (!doc.ok()) return doc.status();
-  auto array = reader.Array(*doc, "routes");
-  if (!array.ok()) return array.status();
-  for (const Value& item : (*array)->GetArray()) {
-    RouteEntry route;
-    auto id = reader.String(item, "id");
-    auto route_name = reader.String(item, "name");
-    if (!id.ok()) return id.status();
-    if (!route_name.ok()) return route_name.status();
-    auto codes = ParseCodes(reader, item);
-    if (!codes.ok()) return codes.status();
-    route.id = *id;
-    route.name = *route_name;
-    route.codes = *std::move(codes);
-    tables->routes.push_back(std::move(route));
+absl::StatusOr<DrugEntry> ParseDrug(const JsonObject& object) {
+  ASSIGN_OR_RETURN(DrugEntry drug, ParseEntry<DrugEntry>(object));
+  ASSIGN_OR_RETURN(drug.role, object.RequiredString("role"));
+  ASSIGN_OR_RETURN(drug.dose_unit, object.RequiredString("dose_unit"));
+  return drug;
+}
+
+absl::Status ParseDrugs(const Files& files, CodeTables* tables) {
+  ASSIGN_OR_RETURN(const JsonFile file, ParseFile(files, "codes/drugs.json"));
+  ASSIGN_OR_RETURN(tables->default_dose_unit, file.top().RequiredString("default_dose_unit"));
+  ASSIGN_OR_RETURN(tables->dose_per_area_unit, file.top().RequiredString("dose_per_area_unit"));
+  return ParseTable(file, "drugs", ParseDrug, &tables->drugs, &tables->drug_by_code);
+}
+
+// Analyte-specific factors to the analyte's unit: [{"unit", "factor"}].
+absl::StatusOr<std::map<std::string, double>> ParseUnitFactors(const JsonObject& object) {
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> factors, object.OptionalObjects("unit_factors"));
+  std::map<std::string, double> out;
+  for (const JsonObject& factor : factors) {
+    ASSIGN_OR_RETURN(const std::string unit, factor.RequiredString("unit"));
+    ASSIGN_OR_RETURN(const double value, factor.RequiredNumber("factor"));
+    out[unit] = value;
   }
-  return IndexCodes(reader, tables->routes, &tables->route_by_code);
+  return out;
+}
+
+absl::StatusOr<LabAnalyte> ParseLab(const JsonObject& object) {
+  ASSIGN_OR_RETURN(LabAnalyte lab, ParseEntry<LabAnalyte>(object));
+  ASSIGN_OR_RETURN(lab.unit, object.RequiredString("unit"));
+  if (std::optional<JsonValue> molar = object.Find("molar_mass_g_per_mol")) {
+    ASSIGN_OR_RETURN(lab.molar_mass_g_per_mol, molar->Number(Sign::kPositive));
+  }
+  ASSIGN_OR_RETURN(lab.unit_factors, ParseUnitFactors(object));
+  return lab;
+}
+
+absl::Status ParseLabs(const Files& files, CodeTables* tables) {
+  ASSIGN_OR_RETURN(const JsonFile file, ParseFile(files, "codes/labs.json"));
+  return ParseTable(file, "analytes", ParseLab, &tables->labs, &tables->lab_by_code);
+}
+
+absl::Status ParseRoutes(const Files& files, CodeTables* tables) {
+  ASSIGN_OR_RETURN(const JsonFile file, ParseFile(files, "codes/routes.json"));
+  return ParseTable(file, "routes", ParseEntry<RouteEntry>, &tables->routes,
+                    &tables->route_by_code);
+}
+
+absl::StatusOr<ProcedureEntry> ParseProcedure(const JsonObject& object) {
+  ASSIGN_OR_RETURN(ProcedureEntry entry, ParseEntry<ProcedureEntry>(object));
+  ASSIGN_OR_RETURN(entry.event,
+                   object.RequiredOneOf("event", {"stem_cell_harvest", "transplant_performed"}));
+  return entry;
 }
 
 // codes/procedures.json, optional: a study without it tracks no procedure.
-absl::Status ParseProcedures(const std::map<std::string, std::string>& files, CodeTables* tables) {
+absl::Status ParseProcedures(const Files& files, CodeTables* tables) {
   const std::string name = "codes/procedures.json";
-  if (files.find(name) == files.end()) return absl::OkStatus();
-  FileReader reader(name);
-  auto doc = ParseFile(files, name);
-  if (!doc.ok()) return doc.status();
-  auto array = reader.Array(*doc, "procedures");
-  if (!array.ok()) return array.status();
-  for (const Value& item : (*array)->GetArray()) {
-    ProcedureEntry entry;
-    auto id = reader.String(item, "id");
-    auto entry_name = reader.String(item, "name");
-    auto event = reader.String(item, "event");
-    for (const auto* s : {&id, &entry_name, &event}) {
-      if (!s->ok()) return s->status();
-    }
-    if (*event != "stem_cell_harvest" && *event != "transplant_performed") {
-      return reader.Error(absl::StrCat(*id, ": event must be stem_cell_harvest or transplant_performed"));
-    }
-    auto codes = ParseCodes(reader, item);
-    if (!codes.ok()) return codes.status();
-    entry.id = *id;
-    entry.name = *entry_name;
-    entry.event = *event;
-    entry.codes = *std::move(codes);
-    tables->procedures.push_back(std::move(entry));
-  }
-  return IndexCodes(reader, tables->procedures, &tables->procedure_by_code);
+  if (!files.contains(name)) return absl::OkStatus();
+  ASSIGN_OR_RETURN(const JsonFile file, ParseFile(files, name));
+  return ParseTable(file, "procedures", ParseProcedure, &tables->procedures,
+                    &tables->procedure_by_code);
 }
 
 // codes/responses.json, optional: a study without it takes no response assessment.
-absl::Status ParseResponses(const std::map<std::string, std::string>& files, CodeTables* tables) {
+absl::Status ParseResponses(const Files& files, CodeTables* tables) {
   const std::string name = "codes/responses.json";
-  if (files.find(name) == files.end()) return absl::OkStatus();
-  FileReader reader(name);
-  auto doc = ParseFile(files, name);
-  if (!doc.ok()) return doc.status();
+  if (!files.contains(name)) return absl::OkStatus();
+  ASSIGN_OR_RETURN(const JsonFile file, ParseFile(files, name));
   ResponseCategory assessment;
   assessment.id = "assessment";
-  auto assessment_codes = reader.Array(*doc, "assessment_codes");
-  if (!assessment_codes.ok()) return assessment_codes.status();
-  rapidjson::Document holder;  // ParseCodes reads a "codes" member
-  holder.SetObject();
-  holder.AddMember("codes", Value(**assessment_codes, holder.GetAllocator()), holder.GetAllocator());
-  auto codes = ParseCodes(reader, holder);
-  if (!codes.ok()) return codes.status();
-  assessment.codes = *std::move(codes);
+  ASSIGN_OR_RETURN(assessment.codes, ParseCodes(file.top(), "assessment_codes"));
   tables->response_assessments.push_back(std::move(assessment));
-  auto array = reader.Array(*doc, "categories");
-  if (!array.ok()) return array.status();
-  for (const Value& item : (*array)->GetArray()) {
-    ResponseCategory category;
-    auto id = reader.String(item, "id");
-    auto category_name = reader.String(item, "name");
-    if (!id.ok()) return id.status();
-    if (!category_name.ok()) return category_name.status();
-    auto category_codes = ParseCodes(reader, item);
-    if (!category_codes.ok()) return category_codes.status();
-    category.id = *id;
-    category.name = *category_name;
-    category.codes = *std::move(category_codes);
-    tables->response_categories.push_back(std::move(category));
-  }
-  absl::Status status =
-      IndexCodes(reader, tables->response_assessments, &tables->assessment_by_code);
-  if (!status.ok()) return status;
-  return IndexCodes(reader, tables->response_categories, &tables->response_by_code);
+  RETURN_IF_ERROR(IndexCodes(name, tables->response_assessments, &tables->assessment_by_code));
+  return ParseTable(file, "categories", ParseEntry<ResponseCategory>,
+                    &tables->response_categories, &tables->response_by_code);
 }
 
-absl::Status ParseUnits(const std::map<std::string, std::string>& files, CodeTables* tables) {
-  const std::string name = "codes/units.json";
-  FileReader reader(name);
-  auto doc = ParseFile(files, name);
-  if (!doc.ok()) return doc.status();
-  auto system = reader.String(*doc, "system");
-  if (!system.ok()) return system.status();
-  tables->units.set_system(*system);
-  auto units = reader.Array(*doc, "units");
-  if (!units.ok()) return units.status();
-  for (const Value& item : (*units)->GetArray()) {
-    auto code = reader.String(item, "code");
-    auto dimension = reader.String(item, "dimension");
-    if (!code.ok()) return code.status();
-    if (!dimension.ok()) return dimension.status();
-    auto factor = item.FindMember("factor");
-    if (factor == item.MemberEnd() || !factor->value.IsNumber() ||
-        factor->value.GetDouble() <= 0) {
-      return reader.Error(absl::StrCat(*code, ": 'factor' must be a number > 0"));
-    }
-    tables->units.AddUnit(UnitInfo{*code, *dimension, factor->value.GetDouble()});
+absl::StatusOr<UnitInfo> ParseUnit(const JsonObject& object) {
+  UnitInfo unit;
+  ASSIGN_OR_RETURN(unit.code, object.RequiredString("code"));
+  ASSIGN_OR_RETURN(unit.dimension, object.RequiredString("dimension"));
+  ASSIGN_OR_RETURN(unit.factor, object.RequiredNumber("factor", Sign::kPositive));
+  return unit;
+}
+
+absl::Status ParseUnits(const Files& files, CodeTables* tables) {
+  ASSIGN_OR_RETURN(const JsonFile file, ParseFile(files, "codes/units.json"));
+  ASSIGN_OR_RETURN(std::string system, file.top().RequiredString("system"));
+  tables->units.set_system(std::move(system));
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> units, file.top().RequiredObjects("units"));
+  for (const JsonObject& object : units) {
+    ASSIGN_OR_RETURN(UnitInfo unit, ParseUnit(object));
+    tables->units.AddUnit(std::move(unit));
   }
-  auto aliases = reader.Array(*doc, "aliases");
-  if (!aliases.ok()) return aliases.status();
-  for (const Value& item : (*aliases)->GetArray()) {
-    auto text = reader.String(item, "text");
-    auto code = reader.String(item, "code");
-    if (!text.ok()) return text.status();
-    if (!code.ok()) return code.status();
-    tables->units.AddAlias(*text, *code);
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> aliases, file.top().RequiredObjects("aliases"));
+  for (const JsonObject& alias : aliases) {
+    ASSIGN_OR_RETURN(const std::string text, alias.RequiredString("text"));
+    ASSIGN_OR_RETURN(const std::string code, alias.RequiredString("code"));
+    tables->units.AddAlias(text, code);
   }
   return absl::OkStatus();
 }
 
-absl::Status ParseAdverseEvents(const std::map<std::string, std::string>& files,
-                                CodeTables* tables) {
-  const std::string name = "codes/adverse-events.json";
-  FileReader reader(name);
-  auto doc = ParseFile(files, name);
-  if (!doc.ok()) return doc.status();
-  auto terms = reader.Array(*doc, "terms");
-  if (!terms.ok()) return terms.status();
-  for (const Value& item : (*terms)->GetArray()) {
-    auto term = reader.String(item, "term");
-    auto code = reader.String(item, "meddra_code");
-    auto soc = reader.String(item, "soc", /*required=*/false);
-    for (const auto* s : {&term, &code, &soc}) {
-      if (!s->ok()) return s->status();
-    }
+absl::StatusOr<CtcaeTerm> ParseCtcaeTerm(const JsonObject& object) {
+  CtcaeTerm term;
+  ASSIGN_OR_RETURN(term.term, object.RequiredString("term"));
+  ASSIGN_OR_RETURN(term.meddra_code, object.RequiredString("meddra_code"));
+  ASSIGN_OR_RETURN(term.soc, object.OptionalString("soc"));
+  return term;
+}
+
+absl::Status ParseCtcaeTerms(const Files& files, CodeTables* tables) {
+  ASSIGN_OR_RETURN(const JsonFile file, ParseFile(files, "codes/adverse-events.json"));
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> terms, file.top().RequiredObjects("terms"));
+  for (const JsonObject& object : terms) {
+    ASSIGN_OR_RETURN(CtcaeTerm term, ParseCtcaeTerm(object));
     const size_t index = tables->ctcae_terms.size();
-    if (!tables->ctcae_by_meddra.emplace(*code, index).second) {
-      return reader.Error(absl::StrCat("MedDRA code ", *code, " listed twice"));
+    if (!tables->ctcae_by_meddra.emplace(term.meddra_code, index).second) {
+      return object.Problem(absl::StrCat("MedDRA code ", term.meddra_code, " listed twice"));
     }
-    tables->ctcae_by_lower_term.emplace(AsciiLower(*term), index);
-    tables->ctcae_terms.push_back(CtcaeTerm{*term, *code, *soc});
-  }
-
-  // Which systems carry MedDRA codes and how seriousness is coded are study settings.
-  const std::string study_name = "study.json";
-  FileReader study_reader(study_name);
-  auto study = ParseFile(files, study_name);
-  if (!study.ok()) return study.status();
-  auto settings = study->FindMember("adverseEvents");
-  if (settings == study->MemberEnd() || !settings->value.IsObject()) {
-    return study_reader.Error("'adverseEvents' must be an object");
-  }
-  auto systems = study_reader.Strings(settings->value, "meddraSystems");
-  if (!systems.ok()) return systems.status();
-  tables->meddra_systems = *std::move(systems);
-  auto seriousness = settings->value.FindMember("seriousness");
-  if (seriousness == settings->value.MemberEnd()) {
-    return study_reader.Error("missing 'adverseEvents.seriousness'");
-  }
-  auto system = study_reader.String(seriousness->value, "system");
-  auto serious = study_reader.Strings(seriousness->value, "serious");
-  auto non_serious = study_reader.Strings(seriousness->value, "nonSerious");
-  if (!system.ok()) return system.status();
-  if (!serious.ok()) return serious.status();
-  if (!non_serious.ok()) return non_serious.status();
-  tables->seriousness.system = *system;
-  for (const std::string& code : *serious) tables->seriousness.serious.push_back(AsciiLower(code));
-  for (const std::string& code : *non_serious) {
-    tables->seriousness.non_serious.push_back(AsciiLower(code));
+    tables->ctcae_by_lower_term.emplace(AsciiLower(term.term), index);
+    tables->ctcae_terms.push_back(std::move(term));
   }
   return absl::OkStatus();
 }
 
-absl::Status ParseLocalCodes(const std::map<std::string, std::string>& files,
-                             CodeTables* tables) {
-  const std::string name = "codes/local-codes.json";
-  FileReader reader(name);
-  auto doc = ParseFile(files, name);
-  if (!doc.ok()) return doc.status();
-  auto mappings = reader.Array(*doc, "mappings");
-  if (!mappings.ok()) return mappings.status();
-  for (const Value& item : (*mappings)->GetArray()) {
-    auto site = reader.String(item, "site");
-    auto system = reader.String(item, "system");
-    auto code = reader.String(item, "code");
-    if (!site.ok()) return site.status();
-    if (!system.ok()) return system.status();
-    if (!code.ok()) return code.status();
-    auto maps_to = item.FindMember("maps_to");
-    if (maps_to == item.MemberEnd()) return reader.Error(*code + ": missing 'maps_to'");
-    auto to_system = reader.String(maps_to->value, "system");
-    auto to_code = reader.String(maps_to->value, "code");
-    if (!to_system.ok()) return to_system.status();
-    if (!to_code.ok()) return to_code.status();
-    tables->local_codes.push_back(
-        LocalCodeMapping{*site, *system, *code, *to_system, *to_code});
+// Which systems carry MedDRA codes and how seriousness is coded are study settings.
+absl::Status ParseAdverseEventSettings(const Files& files, CodeTables* tables) {
+  ASSIGN_OR_RETURN(const JsonFile file, ParseFile(files, "study.json"));
+  ASSIGN_OR_RETURN(const JsonObject settings, file.top().RequiredObject("adverseEvents"));
+  ASSIGN_OR_RETURN(tables->meddra_systems, settings.RequiredStrings("meddraSystems"));
+  ASSIGN_OR_RETURN(const JsonObject seriousness, settings.RequiredObject("seriousness"));
+  SeriousnessCodes& codes = tables->seriousness;
+  ASSIGN_OR_RETURN(codes.system, seriousness.RequiredString("system"));
+  ASSIGN_OR_RETURN(codes.serious, seriousness.RequiredStrings("serious"));
+  ASSIGN_OR_RETURN(codes.non_serious, seriousness.RequiredStrings("nonSerious"));
+  for (std::string& code : codes.serious) code = AsciiLower(code);
+  for (std::string& code : codes.non_serious) code = AsciiLower(code);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LocalCodeMapping> ParseLocalCode(const JsonObject& object) {
+  LocalCodeMapping mapping;
+  ASSIGN_OR_RETURN(mapping.site, object.RequiredString("site"));
+  ASSIGN_OR_RETURN(mapping.system, object.RequiredString("system"));
+  ASSIGN_OR_RETURN(mapping.code, object.RequiredString("code"));
+  ASSIGN_OR_RETURN(const JsonObject maps_to, object.RequiredObject("maps_to"));
+  ASSIGN_OR_RETURN(mapping.maps_to_system, maps_to.RequiredString("system"));
+  ASSIGN_OR_RETURN(mapping.maps_to_code, maps_to.RequiredString("code"));
+  return mapping;
+}
+
+absl::Status ParseLocalCodes(const Files& files, CodeTables* tables) {
+  ASSIGN_OR_RETURN(const JsonFile file, ParseFile(files, "codes/local-codes.json"));
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> mappings, file.top().RequiredObjects("mappings"));
+  ASSIGN_OR_RETURN(tables->local_codes, ReadEach<LocalCodeMapping>(mappings, ParseLocalCode));
+  return absl::OkStatus();
+}
+
+// Every unit the drug and lab tables name must be in the unit table, or nothing could ever be
+// normalised to it.
+absl::Status CheckUnits(const CodeTables& tables) {
+  for (const std::string* unit : {&tables.default_dose_unit, &tables.dose_per_area_unit}) {
+    if (tables.units.Find(*unit) == nullptr) {
+      return JsonFileError("codes/drugs.json",
+                           absl::StrCat("unit ", *unit, " is not in codes/units.json"));
+    }
+  }
+  for (const DrugEntry& drug : tables.drugs) {
+    if (tables.units.Find(drug.dose_unit) == nullptr) {
+      return JsonFileError(
+          "codes/drugs.json", drug.id,
+          absl::StrCat("dose_unit ", drug.dose_unit, " is not in codes/units.json"));
+    }
+  }
+  for (const LabAnalyte& lab : tables.labs) {
+    if (tables.units.Find(lab.unit) == nullptr) {
+      return JsonFileError("codes/labs.json", lab.id,
+                           absl::StrCat("unit ", lab.unit, " is not in codes/units.json"));
+    }
   }
   return absl::OkStatus();
 }
@@ -408,31 +264,12 @@ std::string CodeKey(std::string_view system, std::string_view code) {
 
 absl::StatusOr<CodeTables> ParseCodeTables(const std::map<std::string, std::string>& files) {
   CodeTables tables;
-  for (auto parse : {ParseDrugs, ParseLabs, ParseRoutes, ParseUnits, ParseAdverseEvents,
-                     ParseLocalCodes, ParseProcedures, ParseResponses}) {
-    absl::Status status = parse(files, &tables);
-    if (!status.ok()) return status;
+  for (auto parse : {ParseDrugs, ParseLabs, ParseRoutes, ParseUnits, ParseCtcaeTerms,
+                     ParseAdverseEventSettings, ParseLocalCodes, ParseProcedures,
+                     ParseResponses}) {
+    RETURN_IF_ERROR(parse(files, &tables));
   }
-  for (const std::string* unit : {&tables.default_dose_unit, &tables.dose_per_area_unit}) {
-    if (tables.units.Find(*unit) == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("codes/drugs.json: unit ", *unit, " is not in codes/units.json"));
-    }
-  }
-  for (const DrugEntry& drug : tables.drugs) {
-    if (tables.units.Find(drug.dose_unit) == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "codes/drugs.json: ", drug.id, ": dose_unit ", drug.dose_unit, " is not in codes/units.json"));
-    }
-  }
-  // A lab's canonical unit must be convertible to, or nothing could ever be normalised.
-  for (const LabAnalyte& lab : tables.labs) {
-    if (tables.units.Find(lab.unit) == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("codes/labs.json: ", lab.id, ": unit ", lab.unit,
-                       " is not in codes/units.json"));
-    }
-  }
+  RETURN_IF_ERROR(CheckUnits(tables));
   return tables;
 }
 

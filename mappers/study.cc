@@ -5,7 +5,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "rapidjson/document.h"
+#include "gateway/common/json_reader.h"
+#include "gateway/common/status_macros.h"
 
 namespace trialgate::mappers {
 namespace {
@@ -20,41 +21,25 @@ CodeMatch<Entry> Lookup(const std::vector<Entry>& entries,
   return CodeMatch<Entry>{&entry, &entry.codes[it->second.second]};
 }
 
-// A study.json string member; `fallback` when absent, an error when of the wrong type.
-absl::StatusOr<std::string> StudyString(const rapidjson::Value& doc, const char* key,
-                                        std::string_view fallback) {
-  auto it = doc.FindMember(key);
-  if (it == doc.MemberEnd()) {
-    if (fallback.empty()) return absl::InvalidArgumentError(absl::StrCat("study.json: missing '", key, "'"));
-    return std::string(fallback);
-  }
-  if (!it->value.IsString() || it->value.GetStringLength() == 0) {
-    return absl::InvalidArgumentError(absl::StrCat("study.json: '", key, "' must be a non-empty string"));
-  }
-  return std::string(it->value.GetString(), it->value.GetStringLength());
-}
+constexpr char kStudyFile[] = "study.json";
 
 // study.json "profiles": resource type -> profile URL ("_comment" and other "_" keys skipped).
-absl::StatusOr<std::map<std::string, std::string>> ParseProfiles(const rapidjson::Value& doc) {
+absl::StatusOr<std::map<std::string, std::string>> ParseProfiles(const JsonObject& top) {
   std::map<std::string, std::string> out;
-  auto it = doc.FindMember("profiles");
-  if (it == doc.MemberEnd()) return out;
-  if (!it->value.IsObject()) return absl::InvalidArgumentError("study.json: 'profiles' must be an object");
-  for (auto m = it->value.MemberBegin(); m != it->value.MemberEnd(); ++m) {
-    const std::string type(m->name.GetString(), m->name.GetStringLength());
+  ASSIGN_OR_RETURN(const std::optional<JsonObject> profiles, top.OptionalObject("profiles"));
+  if (!profiles) return out;
+  for (const auto& [type, value] : profiles->Members()) {
     if (type.empty() || type[0] == '_') continue;
-    if (!m->value.IsString() || m->value.GetStringLength() == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("study.json: profiles.", type, " must be a non-empty string"));
-    }
-    out[type] = m->value.GetString();
+    ASSIGN_OR_RETURN(out[type], value.NonEmptyString());
   }
   return out;
 }
 
-// The codes of the table a value set is drawn from, optionally only those of `systems`.
-absl::StatusOr<std::vector<TableCode>> TableCodes(const CodeTables& tables, const std::string& table,
-                                                  const std::vector<std::string>& systems) {
+// The codes of the table a value set is drawn from, only those of `systems` when any are given;
+// nullopt for a table no value set can be drawn from.
+std::optional<std::vector<TableCode>> TableCodes(const CodeTables& tables,
+                                                 std::string_view table,
+                                                 const std::vector<std::string>& systems) {
   std::vector<const std::vector<TableCode>*> lists;
   if (table == "codes/drugs.json") {
     for (const DrugEntry& drug : tables.drugs) lists.push_back(&drug.codes);
@@ -63,15 +48,13 @@ absl::StatusOr<std::vector<TableCode>> TableCodes(const CodeTables& tables, cons
   } else if (table == "codes/routes.json") {
     for (const RouteEntry& route : tables.routes) lists.push_back(&route.codes);
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "study.json: valueSets: table '", table,
-        "' is not one a value set can be drawn from (codes/drugs.json, codes/labs.json, "
-        "codes/routes.json)"));
+    return std::nullopt;
   }
   std::vector<TableCode> out;
   for (const auto* list : lists) {
     for (const TableCode& code : *list) {
-      if (systems.empty() || std::find(systems.begin(), systems.end(), code.system) != systems.end()) {
+      if (systems.empty() ||
+          std::find(systems.begin(), systems.end(), code.system) != systems.end()) {
         out.push_back(code);
       }
     }
@@ -79,35 +62,37 @@ absl::StatusOr<std::vector<TableCode>> TableCodes(const CodeTables& tables, cons
   return out;
 }
 
-// study.json "valueSets": [{url, title, table, systems?}].
-absl::StatusOr<std::vector<StudyValueSet>> ParseValueSets(const rapidjson::Value& doc,
-                                                          const CodeTables& tables) {
-  std::vector<StudyValueSet> out;
-  auto it = doc.FindMember("valueSets");
-  if (it == doc.MemberEnd()) return out;
-  if (!it->value.IsArray()) return absl::InvalidArgumentError("study.json: 'valueSets' must be an array");
-  for (const rapidjson::Value& item : it->value.GetArray()) {
-    if (!item.IsObject()) return absl::InvalidArgumentError("study.json: valueSets items must be objects");
-    auto url = StudyString(item, "url", "");
-    if (!url.ok()) return url.status();
-    auto table = StudyString(item, "table", "");
-    if (!table.ok()) return table.status();
-    auto title = StudyString(item, "title", *url);
-    if (!title.ok()) return title.status();
-    std::vector<std::string> systems;
-    if (auto s = item.FindMember("systems"); s != item.MemberEnd()) {
-      if (!s->value.IsArray()) return absl::InvalidArgumentError("study.json: valueSets systems must be an array");
-      for (const rapidjson::Value& system : s->value.GetArray()) {
-        if (!system.IsString()) return absl::InvalidArgumentError("study.json: valueSets systems must be strings");
-        systems.emplace_back(system.GetString(), system.GetStringLength());
-      }
+// One of study.json "valueSets": {url, title, table, systems?}.
+absl::StatusOr<StudyValueSet> ParseValueSet(const JsonObject& object, const CodeTables& tables) {
+  StudyValueSet value_set;
+  ASSIGN_OR_RETURN(value_set.url, object.RequiredNonEmptyString("url"));
+  ASSIGN_OR_RETURN(const JsonValue table, object.Required("table"));
+  ASSIGN_OR_RETURN(const std::string table_name, table.NonEmptyString());
+  ASSIGN_OR_RETURN(value_set.title, object.OptionalNonEmptyString("title", value_set.url));
+  ASSIGN_OR_RETURN(const std::vector<std::string> systems, object.OptionalStrings("systems"));
+  std::optional<std::vector<TableCode>> codes = TableCodes(tables, table_name, systems);
+  if (!codes) {
+    return table.Problem(absl::StrCat(
+        "table '", table_name,
+        "' is not one a value set can be drawn from (codes/drugs.json, codes/labs.json, "
+        "codes/routes.json)"));
+  }
+  if (codes->empty()) {
+    return object.Problem(absl::StrCat("value set ", value_set.url, " has no codes"));
+  }
+  value_set.codes = *std::move(codes);
+  return value_set;
+}
+
+// Every file under profiles/: the study's StructureDefinitions.
+std::map<std::string, std::string> DefinitionFiles(
+    const std::map<std::string, std::string>& files) {
+  std::map<std::string, std::string> out;
+  for (const auto& [path, content] : files) {
+    if (path.rfind("profiles/", 0) == 0 && path.size() > 5 &&
+        path.compare(path.size() - 5, 5, ".json") == 0) {
+      out[path] = content;
     }
-    auto codes = TableCodes(tables, *table, systems);
-    if (!codes.ok()) return codes.status();
-    if (codes->empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("study.json: value set ", *url, " has no codes"));
-    }
-    out.push_back({*std::move(url), *std::move(title), *std::move(codes)});
   }
   return out;
 }
@@ -116,41 +101,26 @@ absl::StatusOr<std::vector<StudyValueSet>> ParseValueSets(const rapidjson::Value
 
 absl::StatusOr<std::shared_ptr<const Study>> Study::FromFiles(
     const std::map<std::string, std::string>& files) {
-  auto it = files.find("study.json");
-  if (it == files.end()) return absl::InvalidArgumentError("study.json: missing");
-  rapidjson::Document doc;
-  doc.Parse(it->second.data(), it->second.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    return absl::InvalidArgumentError("study.json: not a JSON object");
-  }
+  auto it = files.find(kStudyFile);
+  if (it == files.end()) return JsonFileError(kStudyFile, "missing");
+  ASSIGN_OR_RETURN(const JsonFile file, JsonFile::Parse(kStudyFile, it->second));
+  const JsonObject& top = file.top();
   std::shared_ptr<Study> study(new Study());
-  auto study_id = StudyString(doc, "studyId", "");
-  if (!study_id.ok()) return study_id.status();
+  ASSIGN_OR_RETURN(study->study_id_, top.RequiredNonEmptyString("studyId"));
   // The default keeps a study.json without the member working, as the README documents.
-  auto subject_system = StudyString(doc, "subjectIdSystem", "urn:trialgate:krd-asct2:subject");
-  if (!subject_system.ok()) return subject_system.status();
-  auto grade_url = StudyString(doc, "ctcaeGradeExtensionUrl", "");
-  if (!grade_url.ok()) return grade_url.status();
-  study->study_id_ = *std::move(study_id);
-  study->subject_id_system_ = *std::move(subject_system);
-  study->ctcae_grade_extension_url_ = *std::move(grade_url);
-
-  auto tables = ParseCodeTables(files);
-  if (!tables.ok()) return tables.status();
-  study->tables_ = *std::move(tables);
-
-  auto profiles = ParseProfiles(doc);
-  if (!profiles.ok()) return profiles.status();
-  study->profile_for_type_ = *std::move(profiles);
-  auto value_sets = ParseValueSets(doc, study->tables_);
-  if (!value_sets.ok()) return value_sets.status();
-  study->value_sets_ = *std::move(value_sets);
-  for (const auto& [path, content] : files) {
-    if (path.rfind("profiles/", 0) == 0 && path.size() > 5 &&
-        path.compare(path.size() - 5, 5, ".json") == 0) {
-      study->definition_files_[path] = content;
-    }
-  }
+  ASSIGN_OR_RETURN(study->subject_id_system_, top.OptionalNonEmptyString(
+                                                  "subjectIdSystem",
+                                                  "urn:trialgate:krd-asct2:subject"));
+  ASSIGN_OR_RETURN(study->ctcae_grade_extension_url_,
+                   top.RequiredNonEmptyString("ctcaeGradeExtensionUrl"));
+  ASSIGN_OR_RETURN(study->tables_, ParseCodeTables(files));
+  ASSIGN_OR_RETURN(study->profile_for_type_, ParseProfiles(top));
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> value_sets, top.OptionalObjects("valueSets"));
+  ASSIGN_OR_RETURN(study->value_sets_,
+                   ReadEach<StudyValueSet>(value_sets, [&](const JsonObject& object) {
+                     return ParseValueSet(object, study->tables_);
+                   }));
+  study->definition_files_ = DefinitionFiles(files);
   if (auto schedule = files.find("schedule.json"); schedule != files.end()) {
     study->schedule_json_ = schedule->second;
   }

@@ -3,11 +3,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "fhir-profiles/embedded.h"
+#include "gateway/common/json_reader.h"
+#include "gateway/common/status_macros.h"
 #include "gateway/config/destination_config.h"
 #include "gateway/config/security_config.h"
 #include "gateway/pipeline/json_decoder.h"
@@ -24,159 +28,134 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return content.str();
 }
 
-absl::Status Invalid(const std::string& path, const std::string& what) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": ", what));
-}
-
-absl::Status ReadString(const rapidjson::Value& value, const std::string& path,
-                        const std::string& key, std::string* out) {
-  if (!value.IsString()) return Invalid(path, key + " must be a string");
-  *out = value.GetString();
-  return absl::OkStatus();
-}
-
-absl::Status ReadPositive(const rapidjson::Value& value, const std::string& path,
-                          const std::string& key, uint64_t* out) {
-  if (!value.IsUint64() || value.GetUint64() == 0) {
-    return Invalid(path, key + " must be a positive integer");
-  }
-  *out = value.GetUint64();
-  return absl::OkStatus();
-}
-
-absl::Status ReadLimits(const rapidjson::Value& limits, const std::string& path,
-                        pipeline::DecodeLimits* out, security::CallLimits* calls) {
-  if (!limits.IsObject()) return Invalid(path, "limits must be an object");
-  for (const auto& member : limits.GetObject()) {
-    const std::string key = member.name.GetString();
-    uint64_t number = 0;
-    absl::Status status = ReadPositive(member.value, path, "limits." + key, &number);
-    if (!status.ok()) return status;
+// Every limit is a positive integer.
+absl::Status ReadLimits(const JsonObject& limits, pipeline::DecodeLimits* out,
+                        security::CallLimits* calls) {
+  RETURN_IF_ERROR(limits.OnlyKeys({"maxBodyBytes", "maxDepth", "maxBundleEntries",
+                                   "requestsPerSecond", "requestBurst", "maxStreamsPerCaller"}));
+  for (const auto& [key, value] : limits.Members()) {
+    ASSIGN_OR_RETURN(const int64_t number, value.Int(Sign::kPositive));
     if (key == "maxBodyBytes") {
-      out->max_body_bytes = number;
+      out->max_body_bytes = static_cast<size_t>(number);
     } else if (key == "maxDepth") {
-      out->max_depth = static_cast<int>(std::min<uint64_t>(number, 10000));
+      out->max_depth = static_cast<int>(std::min<int64_t>(number, 10000));
     } else if (key == "maxBundleEntries") {
-      out->max_bundle_entries = number;
+      out->max_bundle_entries = static_cast<size_t>(number);
     } else if (key == "requestsPerSecond") {
       calls->requests_per_second = static_cast<double>(number);
     } else if (key == "requestBurst") {
       calls->request_burst = static_cast<double>(number);
     } else if (key == "maxStreamsPerCaller") {
-      calls->max_streams_per_caller = number;
-    } else {
-      return Invalid(path, "unknown key limits." + key);
+      calls->max_streams_per_caller = static_cast<size_t>(number);
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status ReadSites(const rapidjson::Value& sites, const std::string& path,
+absl::Status ReadSites(const std::vector<JsonObject>& sites,
                        std::map<std::string, std::string>* out) {
-  if (!sites.IsArray()) return Invalid(path, "sites must be an array");
-  for (const auto& site : sites.GetArray()) {
-    auto id = site.IsObject() ? site.FindMember("id") : site.MemberEnd();
-    auto systems = site.IsObject() ? site.FindMember("systems") : site.MemberEnd();
-    if (!site.IsObject() || id == site.MemberEnd() || !id->value.IsString() ||
-        systems == site.MemberEnd() || !systems->value.IsArray()) {
-      return Invalid(path, "each site needs an \"id\" string and a \"systems\" array");
-    }
-    for (const auto& system : systems->value.GetArray()) {
-      if (!system.IsString()) return Invalid(path, "site systems must be strings");
-      if (!out->emplace(system.GetString(), id->value.GetString()).second) {
-        return Invalid(path, absl::StrCat("system ", system.GetString(), " is in two sites"));
+  for (const JsonObject& site : sites) {
+    ASSIGN_OR_RETURN(const std::string id, site.RequiredString("id"));
+    ASSIGN_OR_RETURN(const std::vector<std::string> systems, site.RequiredStrings("systems"));
+    for (const std::string& system : systems) {
+      if (!out->emplace(system, id).second) {
+        return site.Problem(absl::StrCat("system ", system, " is in two sites"));
       }
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status ReadTimeZones(const rapidjson::Value& zones, const std::string& path,
-                           std::map<std::string, std::string>* out) {
-  if (!zones.IsObject()) return Invalid(path, "siteTimeZones must be an object");
-  for (const auto& member : zones.GetObject()) {
-    const std::string site = member.name.GetString();
+absl::Status ReadTimeZones(const JsonObject& zones, std::map<std::string, std::string>* out) {
+  for (const auto& [site, value] : zones.Members()) {
+    absl::StatusOr<std::string> name = value.String();
     absl::TimeZone zone;
-    if (!member.value.IsString() || !absl::LoadTimeZone(member.value.GetString(), &zone)) {
-      return Invalid(path, absl::StrCat("siteTimeZones.", site,
-                                        " must be an IANA time zone name, e.g. Europe/Berlin"));
+    if (!name.ok() || !absl::LoadTimeZone(*name, &zone)) {
+      return value.Error("must be an IANA time zone name, e.g. Europe/Berlin");
     }
-    (*out)[site] = member.value.GetString();
+    (*out)[site] = *name;
   }
+  return absl::OkStatus();
+}
+
+// The members that are plain strings.
+absl::Status ReadStrings(const JsonObject& top, Config* config) {
+  const std::pair<const char*, std::string*> fields[] = {
+      {"listen", &config->listen},
+      {"dataDir", &config->data_dir},
+      {"study", &config->study},
+      {"studyDir", &config->study_dir},
+      {"pseudonymisationKeyHex", &config->pseudonymization_key_hex},
+      {"pseudonymisationKeyFile", &config->pseudonymization_key_file},
+      {"pseudonymisationPreviousKeyFile", &config->pseudonymization_previous_key_file},
+      {"auditLog", &config->audit_log}};
+  for (const auto& [key, field] : fields) {
+    ASSIGN_OR_RETURN(*field, top.OptionalString(key, *field));
+  }
+  return absl::OkStatus();
+}
+
+// The schedule engine's switches and timings.
+absl::Status ReadDeviations(const JsonObject& top, Config* config) {
+  constexpr int64_t kMaxInt = std::numeric_limits<int>::max();
+  ASSIGN_OR_RETURN(config->record_deviations,
+                   top.OptionalBool("recordDeviations", config->record_deviations));
+  ASSIGN_OR_RETURN(config->deviation_delay_ms,
+                   top.OptionalInt("deviationDelayMilliseconds", config->deviation_delay_ms,
+                                   Sign::kZeroOrMore, kMaxInt));
+  ASSIGN_OR_RETURN(config->deviation_sweep_seconds,
+                   top.OptionalInt("deviationSweepSeconds", config->deviation_sweep_seconds,
+                                   Sign::kZeroOrMore, kMaxInt));
+  return absl::OkStatus();
+}
+
+// Who may connect, and what they may do.
+absl::Status ReadSecurity(const JsonObject& top, Config* config) {
+  ASSIGN_OR_RETURN(std::optional<JsonObject> tls, top.OptionalObject("tls"));
+  if (tls) {
+    ASSIGN_OR_RETURN(config->tls, ReadServerTls(*tls));
+  }
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> identities, top.OptionalObjects("identities"));
+  ASSIGN_OR_RETURN(config->identities, ReadIdentities(identities));
+  return absl::OkStatus();
+}
+
+// Sites, their time zones, the body limits and the destinations.
+absl::Status ReadTopology(const JsonObject& top, Config* config) {
+  ASSIGN_OR_RETURN(std::optional<JsonObject> limits, top.OptionalObject("limits"));
+  if (limits) RETURN_IF_ERROR(ReadLimits(*limits, &config->limits, &config->call_limits));
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> sites, top.OptionalObjects("sites"));
+  RETURN_IF_ERROR(ReadSites(sites, &config->site_by_system));
+  ASSIGN_OR_RETURN(std::optional<JsonObject> zones, top.OptionalObject("siteTimeZones"));
+  if (zones) RETURN_IF_ERROR(ReadTimeZones(*zones, &config->time_zone_by_site));
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> destinations,
+                   top.OptionalObjects("destinations"));
+  ASSIGN_OR_RETURN(config->destinations, ReadDestinations(destinations));
   return absl::OkStatus();
 }
 
 }  // namespace
 
 absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
+  ASSIGN_OR_RETURN(const std::string text, ReadFile(path));
   rapidjson::Document document;
   pipeline::DecodeLimits limits;
-  if (absl::Status decoded = pipeline::DecodeJson(*text, limits, &document); !decoded.ok()) {
-    return Invalid(path, std::string(decoded.message()));
+  if (absl::Status decoded = pipeline::DecodeJson(text, limits, &document); !decoded.ok()) {
+    return JsonFileError(path, std::string(decoded.message()));
   }
+  ASSIGN_OR_RETURN(const JsonObject top, JsonObject::Top(document, path));
+  RETURN_IF_ERROR(top.OnlyKeys(
+      {"listen", "dataDir", "study", "studyDir", "pseudonymisationKeyHex",
+       "pseudonymisationKeyFile", "pseudonymisationPreviousKeyFile", "auditLog", "limits",
+       "sites", "siteTimeZones", "recordDeviations", "deviationDelayMilliseconds",
+       "deviationSweepSeconds", "destinations", "tls", "identities", "requireStudyProfiles"}));
   Config config;
-  for (const auto& member : document.GetObject()) {
-    const std::string key = member.name.GetString();
-    absl::Status status;
-    if (key == "listen") {
-      status = ReadString(member.value, path, key, &config.listen);
-    } else if (key == "dataDir") {
-      status = ReadString(member.value, path, key, &config.data_dir);
-    } else if (key == "study") {
-      status = ReadString(member.value, path, key, &config.study);
-    } else if (key == "studyDir") {
-      status = ReadString(member.value, path, key, &config.study_dir);
-    } else if (key == "pseudonymisationKeyHex") {
-      status = ReadString(member.value, path, key, &config.pseudonymization_key_hex);
-    } else if (key == "pseudonymisationKeyFile") {
-      status = ReadString(member.value, path, key, &config.pseudonymization_key_file);
-    } else if (key == "pseudonymisationPreviousKeyFile") {
-      status = ReadString(member.value, path, key, &config.pseudonymization_previous_key_file);
-    } else if (key == "limits") {
-      status = ReadLimits(member.value, path, &config.limits, &config.call_limits);
-    } else if (key == "sites") {
-      status = ReadSites(member.value, path, &config.site_by_system);
-    } else if (key == "siteTimeZones") {
-      status = ReadTimeZones(member.value, path, &config.time_zone_by_site);
-    } else if (key == "recordDeviations") {
-      if (member.value.IsBool()) {
-        config.record_deviations = member.value.GetBool();
-      } else {
-        status = Invalid(path, "recordDeviations must be true or false");
-      }
-    } else if (key == "deviationDelayMilliseconds") {
-      if (member.value.IsInt() && member.value.GetInt() >= 0) {
-        config.deviation_delay_ms = member.value.GetInt();
-      } else {
-        status = Invalid(path, "deviationDelayMilliseconds must be an integer >= 0");
-      }
-    } else if (key == "deviationSweepSeconds") {
-      if (member.value.IsInt() && member.value.GetInt() >= 0) {
-        config.deviation_sweep_seconds = member.value.GetInt();
-      } else {
-        status = Invalid(path, "deviationSweepSeconds must be an integer >= 0");
-      }
-    } else if (key == "auditLog") {
-      status = ReadString(member.value, path, key, &config.audit_log);
-    } else if (key == "destinations") {
-      status = ReadDestinations(member.value, path, &config.destinations);
-    } else if (key == "tls") {
-      status = ReadServerTls(member.value, path, &config.tls);
-    } else if (key == "identities") {
-      status = ReadIdentities(member.value, path, &config.identities);
-    } else if (key == "requireStudyProfiles") {
-      if (member.value.IsBool()) {
-        config.require_study_profiles = member.value.GetBool();
-      } else {
-        status = Invalid(path, "requireStudyProfiles must be true or false");
-      }
-    } else {
-      status = Invalid(path, "unknown key " + key);
-    }
-    if (!status.ok()) return status;
-  }
+  RETURN_IF_ERROR(ReadStrings(top, &config));
+  RETURN_IF_ERROR(ReadDeviations(top, &config));
+  RETURN_IF_ERROR(ReadSecurity(top, &config));
+  RETURN_IF_ERROR(ReadTopology(top, &config));
+  ASSIGN_OR_RETURN(config.require_study_profiles,
+                   top.OptionalBool("requireStudyProfiles", config.require_study_profiles));
   return config;
 }
 
@@ -207,9 +186,9 @@ absl::StatusOr<std::shared_ptr<const mappers::Study>> LoadStudy(const Config& co
     for (auto it = fs::recursive_directory_iterator(config.study_dir, error);
          !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
       if (!it->is_regular_file() || it->path().extension() != ".json") continue;
-      absl::StatusOr<std::string> content = ReadFile(it->path().string());
-      if (!content.ok()) return content.status();
-      files.emplace(fs::relative(it->path(), config.study_dir).generic_string(), *content);
+      ASSIGN_OR_RETURN(std::string content, ReadFile(it->path().string()));
+      files.emplace(fs::relative(it->path(), config.study_dir).generic_string(),
+                    std::move(content));
     }
     if (error) {
       return absl::NotFoundError(absl::StrCat("cannot read study folder ", config.study_dir,

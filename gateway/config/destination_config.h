@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/status.h"
-#include "rapidjson/document.h"
+#include "absl/status/statusor.h"
+#include "gateway/common/json_reader.h"
 
 namespace trialgate::config {
 
@@ -40,12 +40,12 @@ struct DestinationConfig {
   int64_t max_age_seconds = 7 * 24 * 3600;
 };
 
-// Reads the "destinations" array of a configuration file. Event kinds may be given as the
-// payload's message name ("DoseAdministered") or field name ("dose_administered"); unknown
-// kinds, duplicate names, unknown keys and a destination without "insecure": true or "tls" are
-// errors naming the file and the key.
-absl::Status ReadDestinations(const rapidjson::Value& value, const std::string& path,
-                              std::vector<DestinationConfig>* out);
+// Reads the objects of the "destinations" array of a configuration file. Event kinds may be
+// given as the payload's message name ("DoseAdministered") or field name ("dose_administered");
+// unknown kinds, duplicate names, unknown keys and a destination without "insecure": true or
+// "tls" are errors naming the file and the key.
+absl::StatusOr<std::vector<DestinationConfig>> ReadDestinations(
+    const std::vector<JsonObject>& objects);
 
 }  // namespace trialgate::config
 

@@ -3,105 +3,95 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/common/status_macros.h"
 
 namespace trialgate::config {
 namespace {
 
-absl::Status Invalid(const std::string& path, const std::string& what) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": ", what));
+absl::StatusOr<std::set<security::Role>> ReadRoles(const JsonValue& value) {
+  absl::StatusOr<std::vector<JsonValue>> names = value.Array(Items::kAtLeastOne);
+  if (!names.ok()) return value.Error("must be a non-empty array of role names");
+  std::set<security::Role> roles;
+  for (const JsonValue& name : *names) {
+    absl::StatusOr<std::string> text = name.String();
+    std::optional<security::Role> role = text.ok() ? security::ParseRole(*text) : std::nullopt;
+    if (!role) return value.Problem("roles are site, warehouse, registry-admin, auditor");
+    roles.insert(*role);
+  }
+  return roles;
 }
 
-absl::Status ReadIdentity(const rapidjson::Value& value, const std::string& path,
-                          const std::string& at, security::Identity* out) {
-  if (!value.IsObject()) return Invalid(path, at + " must be an object");
-  for (const auto& member : value.GetObject()) {
-    const std::string key = member.name.GetString();
-    const std::string where = absl::StrCat(at, ".", key);
-    if (key == "roles") {
-      if (!member.value.IsArray() || member.value.Empty()) {
-        return Invalid(path, where + " must be a non-empty array of role names");
-      }
-      for (const auto& name : member.value.GetArray()) {
-        std::optional<security::Role> role =
-            name.IsString() ? security::ParseRole(name.GetString()) : std::nullopt;
-        if (!role) {
-          return Invalid(path, where + ": roles are site, warehouse, registry-admin, auditor");
-        }
-        out->roles.insert(*role);
-      }
-      continue;
-    }
-    std::string* field = key == "name"      ? &out->name
-                         : key == "subject" ? &out->subject
-                         : key == "san"     ? &out->san
-                         : key == "site"    ? &out->site
-                                            : nullptr;
-    if (field == nullptr) return Invalid(path, "unknown key " + where);
-    if (!member.value.IsString() || member.value.GetStringLength() == 0) {
-      return Invalid(path, where + " must be a non-empty string");
-    }
-    *field = member.value.GetString();
+// The rules that tie an identity's certificate name, roles and site together.
+absl::Status CheckIdentity(const JsonObject& object, const security::Identity& identity) {
+  if (identity.name.empty()) return object.Error("needs a \"name\"");
+  if (identity.subject.empty() == identity.san.empty()) {
+    return object.Error("needs exactly one of \"subject\" (the client certificate's subject, "
+                        "e.g. \"CN=site-a,O=Trial\") or \"san\"");
   }
-  if (out->name.empty()) return Invalid(path, at + " needs a \"name\"");
-  if (out->subject.empty() == out->san.empty()) {
-    return Invalid(path, at + " needs exactly one of \"subject\" (the client certificate's "
-                              "subject, e.g. \"CN=site-a,O=Trial\") or \"san\"");
+  if (identity.roles.empty()) return object.Error("needs \"roles\"");
+  const bool site_role = identity.roles.count(security::Role::kSite) != 0;
+  if (site_role && identity.site.empty()) {
+    return object.Error("has the site role and needs the \"site\" it acts for");
   }
-  if (out->roles.empty()) return Invalid(path, at + " needs \"roles\"");
-  if (out->roles.count(security::Role::kSite) != 0 && out->site.empty()) {
-    return Invalid(path, at + " has the site role and needs the \"site\" it acts for");
-  }
-  if (out->roles.count(security::Role::kSite) == 0 && !out->site.empty()) {
-    return Invalid(path, at + " names a site but has no site role");
+  if (!site_role && !identity.site.empty()) {
+    return object.Error("names a site but has no site role");
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<security::Identity> ReadIdentity(const JsonObject& object) {
+  RETURN_IF_ERROR(object.OnlyKeys({"name", "subject", "san", "site", "roles"}));
+  security::Identity identity;
+  ASSIGN_OR_RETURN(identity.name, object.OptionalNonEmptyString("name"));
+  ASSIGN_OR_RETURN(identity.subject, object.OptionalNonEmptyString("subject"));
+  ASSIGN_OR_RETURN(identity.san, object.OptionalNonEmptyString("san"));
+  ASSIGN_OR_RETURN(identity.site, object.OptionalNonEmptyString("site"));
+  if (std::optional<JsonValue> roles = object.Find("roles")) {
+    ASSIGN_OR_RETURN(identity.roles, ReadRoles(*roles));
+  }
+  RETURN_IF_ERROR(CheckIdentity(object, identity));
+  return identity;
 }
 
 }  // namespace
 
-absl::Status ReadServerTls(const rapidjson::Value& value, const std::string& path,
-                           security::ServerTls* out) {
-  if (!value.IsObject()) return Invalid(path, "tls must be an object");
-  for (const auto& member : value.GetObject()) {
-    const std::string key = member.name.GetString();
-    std::string* field = key == "certFile"       ? &out->cert_file
-                         : key == "keyFile"      ? &out->key_file
-                         : key == "clientCaFile" ? &out->client_ca_file
-                                                 : nullptr;
-    if (field == nullptr) return Invalid(path, "unknown key tls." + key);
-    if (!member.value.IsString() || member.value.GetStringLength() == 0) {
-      return Invalid(path, "tls." + key + " must be a file name");
-    }
-    *field = member.value.GetString();
+absl::StatusOr<security::ServerTls> ReadServerTls(const JsonObject& object) {
+  RETURN_IF_ERROR(object.OnlyKeys({"certFile", "keyFile", "clientCaFile"}));
+  security::ServerTls tls;
+  const std::pair<const char*, std::string*> files[] = {{"certFile", &tls.cert_file},
+                                                        {"keyFile", &tls.key_file},
+                                                        {"clientCaFile", &tls.client_ca_file}};
+  for (const auto& [key, field] : files) {
+    std::optional<JsonValue> value = object.Find(key);
+    if (!value) continue;
+    absl::StatusOr<std::string> name = value->NonEmptyString();
+    if (!name.ok()) return value->Error("must be a file name");
+    *field = *std::move(name);
   }
-  if (out->cert_file.empty() || out->key_file.empty() || out->client_ca_file.empty()) {
-    return Invalid(path, "tls needs certFile, keyFile and clientCaFile (the CA of the client "
-                         "certificates: every caller presents one)");
+  if (tls.cert_file.empty() || tls.key_file.empty() || tls.client_ca_file.empty()) {
+    return object.Error("needs certFile, keyFile and clientCaFile (the CA of the client "
+                        "certificates: every caller presents one)");
   }
-  return absl::OkStatus();
+  return tls;
 }
 
-absl::Status ReadIdentities(const rapidjson::Value& value, const std::string& path,
-                            std::vector<security::Identity>* out) {
-  if (!value.IsArray()) return Invalid(path, "identities must be an array");
+absl::StatusOr<std::vector<security::Identity>> ReadIdentities(
+    const std::vector<JsonObject>& objects) {
+  std::vector<security::Identity> identities;
   std::set<std::string> names, certificates;
-  for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
-    security::Identity identity;
-    const std::string at = absl::StrCat("identities[", i, "]");
-    if (absl::Status status = ReadIdentity(value[i], path, at, &identity); !status.ok()) {
-      return status;
-    }
+  for (const JsonObject& object : objects) {
+    ASSIGN_OR_RETURN(security::Identity identity, ReadIdentity(object));
     if (!names.insert(identity.name).second) {
-      return Invalid(path, absl::StrCat(at, ": the name '", identity.name, "' is used twice"));
+      return object.Problem(absl::StrCat("the name '", identity.name, "' is used twice"));
     }
     const std::string certificate =
         identity.subject.empty() ? "san:" + identity.san : "subject:" + identity.subject;
     if (!certificates.insert(certificate).second) {
-      return Invalid(path, absl::StrCat(at, ": another identity has the same ", certificate));
+      return object.Problem(absl::StrCat("another identity has the same ", certificate));
     }
-    out->push_back(std::move(identity));
+    identities.push_back(std::move(identity));
   }
-  return absl::OkStatus();
+  return identities;
 }
 
 }  // namespace trialgate::config

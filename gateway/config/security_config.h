@@ -4,21 +4,21 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "gateway/common/json_reader.h"
 #include "gateway/security/identity.h"
 #include "gateway/security/server_tls.h"
-#include "rapidjson/document.h"
 
 namespace trialgate::config {
 
 // Reads "tls": {"certFile", "keyFile", "clientCaFile"}, all three required.
-absl::Status ReadServerTls(const rapidjson::Value& value, const std::string& path,
-                           security::ServerTls* out);
+absl::StatusOr<security::ServerTls> ReadServerTls(const JsonObject& object);
 
-// Reads "identities": [{"name", "subject" or "san", "roles": [...], "site"}]. A `site` identity
-// needs its site; names and certificate names are unique; unknown roles and keys are errors.
-absl::Status ReadIdentities(const rapidjson::Value& value, const std::string& path,
-                            std::vector<security::Identity>* out);
+// Reads the objects of "identities": [{"name", "subject" or "san", "roles": [...], "site"}]. A
+// `site` identity needs its site; names and certificate names are unique; unknown roles and keys
+// are errors.
+absl::StatusOr<std::vector<security::Identity>> ReadIdentities(
+    const std::vector<JsonObject>& objects);
 
 }  // namespace trialgate::config
 

@@ -1,6 +1,7 @@
 #include "gateway/registry_sink/registry_sink_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "gateway/server/grpc_status.h"
 
 namespace trialgate::registry_sink {
 
@@ -32,7 +33,7 @@ grpc::Status RegistrySinkService::Publish(grpc::ServerContext* /*context*/,
   if (!kept.ok()) {
     // The contract's answer for "cannot take it right now": the whole batch comes again.
     response->Clear();
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(kept.status().message()));
+    return server::ToGrpcStatus(grpc::StatusCode::UNAVAILABLE, kept.status());
   }
   summary.kept = kept->kept;
   summary.duplicates = kept->duplicates;

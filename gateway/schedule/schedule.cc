@@ -1,6 +1,8 @@
 #include "gateway/schedule/schedule.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -8,243 +10,348 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "gateway/common/json_reader.h"
 #include "gateway/common/status_macros.h"
 #include "rapidjson/document.h"
-#include "rapidjson/error/en.h"
 
 namespace trialgate::schedule {
 namespace {
 
-using rapidjson::Value;
+constexpr char kFile[] = "schedule.json";
+constexpr int64_t kMaxCount = 100000;
 
-absl::Status Invalid(const std::string& path, const std::string& what) {
-  return absl::InvalidArgumentError(absl::StrCat("schedule.json: ", path, ": ", what));
+// A count of the schedule (cycles, days, months, grades): an integer 0-100000, or 1-100000.
+absl::StatusOr<int> RequiredCount(const JsonObject& object, std::string_view key,
+                                  Sign sign = Sign::kZeroOrMore) {
+  ASSIGN_OR_RETURN(const int64_t count, object.RequiredInt(key, sign, kMaxCount));
+  return static_cast<int>(count);
 }
 
-const Value* Member(const Value& object, const char* key) {
-  if (!object.IsObject()) return nullptr;
-  auto it = object.FindMember(key);
-  return it == object.MemberEnd() ? nullptr : &it->value;
+absl::StatusOr<int> OptionalCount(const JsonObject& object, std::string_view key, int fallback) {
+  ASSIGN_OR_RETURN(const int64_t count,
+                   object.OptionalInt(key, fallback, Sign::kZeroOrMore, kMaxCount));
+  return static_cast<int>(count);
 }
 
-absl::StatusOr<std::string> String(const Value& object, const char* key, const std::string& path,
-                                   bool required = true) {
-  const Value* value = Member(object, key);
-  if (value == nullptr) {
-    if (required) return Invalid(path, absl::StrCat("missing '", key, "'"));
-    return std::string();
+// A day (8) or a range of days ("1-21").
+absl::StatusOr<std::pair<int, int>> DayRange(const JsonValue& item) {
+  const rapidjson::Value& json = item.json();
+  if (json.IsInt()) return std::make_pair(json.GetInt(), json.GetInt());
+  if (!json.IsString()) return item.Error("must be a day or an 'a-b' range");
+  std::vector<std::string> parts = absl::StrSplit(json.GetString(), '-');
+  int first = 0, last = 0;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &first) ||
+      !absl::SimpleAtoi(parts[1], &last) || first > last) {
+    return item.Problem(absl::StrCat("'", json.GetString(), "' is not a day range 'a-b'"));
   }
-  if (!value->IsString()) return Invalid(path, absl::StrCat("'", key, "' must be a string"));
-  return std::string(value->GetString(), value->GetStringLength());
+  return std::make_pair(first, last);
 }
 
-absl::StatusOr<double> Number(const Value& object, const char* key, const std::string& path,
-                              std::optional<double> fallback = std::nullopt) {
-  const Value* value = Member(object, key);
-  if (value == nullptr) {
-    if (fallback) return *fallback;
-    return Invalid(path, absl::StrCat("missing '", key, "'"));
-  }
-  if (!value->IsNumber() || value->GetDouble() < 0) {
-    return Invalid(path, absl::StrCat("'", key, "' must be a number >= 0"));
-  }
-  return value->GetDouble();
-}
-
-absl::StatusOr<int> Int(const Value& object, const char* key, const std::string& path,
-                        std::optional<int> fallback = std::nullopt) {
-  const Value* value = Member(object, key);
-  if (value == nullptr) {
-    if (fallback) return *fallback;
-    return Invalid(path, absl::StrCat("missing '", key, "'"));
-  }
-  if (!value->IsInt() || value->GetInt() < 0 || value->GetInt() > 100000) {
-    return Invalid(path, absl::StrCat("'", key, "' must be an integer 0-100000"));
-  }
-  return value->GetInt();
-}
-
-absl::StatusOr<std::vector<std::string>> Strings(const Value& object, const char* key,
-                                                 const std::string& path) {
-  std::vector<std::string> out;
-  const Value* value = Member(object, key);
-  if (value == nullptr) return out;
-  if (!value->IsArray()) return Invalid(path, absl::StrCat("'", key, "' must be an array"));
-  for (const Value& item : value->GetArray()) {
-    if (!item.IsString()) return Invalid(path, absl::StrCat("'", key, "' must hold strings"));
-    out.emplace_back(item.GetString(), item.GetStringLength());
-  }
-  return out;
-}
-
-// Days are numbers or "first-last" ranges: [1, 8, 15] or ["1-21"]. Sorted, unique, 1..max_day.
-absl::StatusOr<std::vector<int>> Days(const Value& object, const char* key, const std::string& path,
+// Days are numbers or "first-last" ranges: [1, 8, 15] or ["1-21"]. Sorted, unique, 1..max_day
+// (from 1 up when max_day is 0).
+absl::StatusOr<std::vector<int>> Days(const JsonObject& object, std::string_view key,
                                       int max_day) {
-  const Value* value = Member(object, key);
-  if (value == nullptr || !value->IsArray() || value->Empty()) {
-    return Invalid(path, absl::StrCat("'", key, "' must be a non-empty array of days"));
-  }
+  ASSIGN_OR_RETURN(const JsonValue value, object.Required(key));
+  ASSIGN_OR_RETURN(const std::vector<JsonValue> items, value.Array(Items::kAtLeastOne));
   std::set<int> days;
-  for (const Value& item : value->GetArray()) {
-    int first = 0, last = 0;
-    if (item.IsInt()) {
-      first = last = item.GetInt();
-    } else if (item.IsString()) {
-      std::vector<std::string> parts = absl::StrSplit(item.GetString(), '-');
-      if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &first) ||
-          !absl::SimpleAtoi(parts[1], &last) || first > last) {
-        return Invalid(path, absl::StrCat("'", item.GetString(), "' is not a day range 'a-b'"));
-      }
-    } else {
-      return Invalid(path, absl::StrCat("'", key, "' items must be days or 'a-b' ranges"));
+  for (const JsonValue& item : items) {
+    ASSIGN_OR_RETURN(const auto range, DayRange(item));
+    if (range.first < 1 || (max_day > 0 && range.second > max_day)) {
+      return value.Error(max_day > 0 ? absl::StrCat("must be 1-", max_day) : "must be >= 1");
     }
-    if (first < 1 || (max_day > 0 && last > max_day)) {
-      return Invalid(path, absl::StrCat("days must be 1-", max_day));
-    }
-    for (int day = first; day <= last; ++day) days.insert(day);
+    for (int day = range.first; day <= range.second; ++day) days.insert(day);
   }
   return std::vector<int>(days.begin(), days.end());
 }
 
-absl::StatusOr<PhaseKind> ParseKind(const std::string& kind, const std::string& path) {
+absl::StatusOr<PhaseKind> ParseKind(const JsonObject& object) {
   static const auto* kKinds = new std::map<std::string, PhaseKind>{
       {"cycles", PhaseKind::kCycles},         {"gate", PhaseKind::kGate},
       {"harvest", PhaseKind::kHarvest},       {"transplant", PhaseKind::kTransplant},
       {"follow_up", PhaseKind::kFollowUp},    {"off_study", PhaseKind::kOffStudy}};
+  ASSIGN_OR_RETURN(const std::string kind, object.RequiredString("kind"));
   auto it = kKinds->find(kind);
   if (it == kKinds->end()) {
-    return Invalid(path, absl::StrCat("kind '", kind,
-                                      "' is not one of cycles, gate, harvest, transplant, "
-                                      "follow_up, off_study"));
+    return object.Problem(absl::StrCat("kind '", kind,
+                                       "' is not one of cycles, gate, harvest, transplant, "
+                                       "follow_up, off_study"));
   }
   return it->second;
 }
 
-absl::StatusOr<std::string> DoseUnit(const Value& object, const std::string& path) {
-  ASSIGN_OR_RETURN(std::string unit, String(object, "unit", path));
-  if (unit != kMg && unit != kMgPerM2) return Invalid(path, "'unit' must be mg or mg/m2");
-  return unit;
+absl::StatusOr<std::string> DoseUnit(const JsonObject& object) {
+  return object.RequiredOneOf("unit", {kMg, kMgPerM2});
 }
 
-absl::Status ParseCyclesPhase(const Value& item, const std::string& path, Phase* phase) {
-  ASSIGN_OR_RETURN(phase->cycles, Int(item, "cycles", path, 0));
-  ASSIGN_OR_RETURN(phase->cycle_length_days, Int(item, "cycleLengthDays", path));
-  ASSIGN_OR_RETURN(phase->duration_months, Int(item, "durationMonths", path, 0));
-  if (phase->cycle_length_days < 1) return Invalid(path, "cycleLengthDays must be >= 1");
-  if ((phase->cycles > 0) == (phase->duration_months > 0)) {
-    return Invalid(path, "give exactly one of 'cycles' and 'durationMonths'");
-  }
-  const Value* regimen = Member(item, "regimen");
-  if (regimen == nullptr || !regimen->IsArray() || regimen->Empty()) {
-    return Invalid(path, "'regimen' must be a non-empty array");
-  }
-  for (rapidjson::SizeType i = 0; i < regimen->Size(); ++i) {
-    const Value& entry = (*regimen)[i];
-    const std::string entry_path = absl::StrCat(path, ".regimen[", i, "]");
-    RegimenItem regimen_item;
-    ASSIGN_OR_RETURN(regimen_item.agent, String(entry, "agent", entry_path));
-    ASSIGN_OR_RETURN(regimen_item.dose, Number(entry, "dose", entry_path));
-    ASSIGN_OR_RETURN(regimen_item.unit, DoseUnit(entry, entry_path));
-    ASSIGN_OR_RETURN(regimen_item.days,
-                     Days(entry, "days", entry_path, phase->cycle_length_days));
-    ASSIGN_OR_RETURN(regimen_item.route, String(entry, "route", entry_path, false));
-    if (phase->FindRegimen(regimen_item.agent) != nullptr) {
-      return Invalid(entry_path, absl::StrCat(regimen_item.agent, " is listed twice"));
+absl::StatusOr<RegimenItem> ParseRegimenItem(const JsonObject& object, int cycle_length_days) {
+  RegimenItem item;
+  ASSIGN_OR_RETURN(item.agent, object.RequiredString("agent"));
+  ASSIGN_OR_RETURN(item.dose, object.RequiredNumber("dose", Sign::kZeroOrMore));
+  ASSIGN_OR_RETURN(item.unit, DoseUnit(object));
+  ASSIGN_OR_RETURN(item.days, Days(object, "days", cycle_length_days));
+  ASSIGN_OR_RETURN(item.route, object.OptionalString("route"));
+  return item;
+}
+
+absl::StatusOr<DoseOverride> ParseOverride(const JsonObject& object, int cycle_length_days) {
+  DoseOverride dose_override;
+  ASSIGN_OR_RETURN(dose_override.agent, object.RequiredString("agent"));
+  ASSIGN_OR_RETURN(dose_override.dose, object.RequiredNumber("dose", Sign::kZeroOrMore));
+  ASSIGN_OR_RETURN(dose_override.cycles, Days(object, "cycles", 0));
+  ASSIGN_OR_RETURN(dose_override.days, Days(object, "days", cycle_length_days));
+  ASSIGN_OR_RETURN(dose_override.choice, object.RequiredString("choice"));
+  return dose_override;
+}
+
+// A cycles phase's regimen and its dose overrides, each naming an agent of the regimen once.
+absl::Status ParseRegimen(const JsonObject& object, Phase* phase) {
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> regimen,
+                   object.RequiredObjects("regimen", Items::kAtLeastOne));
+  for (const JsonObject& entry : regimen) {
+    ASSIGN_OR_RETURN(RegimenItem item, ParseRegimenItem(entry, phase->cycle_length_days));
+    if (phase->FindRegimen(item.agent) != nullptr) {
+      return entry.Problem(absl::StrCat(item.agent, " is listed twice"));
     }
-    phase->regimen.push_back(std::move(regimen_item));
+    phase->regimen.push_back(std::move(item));
   }
-  const Value* overrides = Member(item, "doseOverrides");
-  if (overrides == nullptr) return absl::OkStatus();
-  if (!overrides->IsArray()) return Invalid(path, "'doseOverrides' must be an array");
-  for (rapidjson::SizeType i = 0; i < overrides->Size(); ++i) {
-    const Value& entry = (*overrides)[i];
-    const std::string entry_path = absl::StrCat(path, ".doseOverrides[", i, "]");
-    DoseOverride dose_override;
-    ASSIGN_OR_RETURN(dose_override.agent, String(entry, "agent", entry_path));
-    ASSIGN_OR_RETURN(dose_override.dose, Number(entry, "dose", entry_path));
-    ASSIGN_OR_RETURN(dose_override.cycles, Days(entry, "cycles", entry_path, 0));
-    ASSIGN_OR_RETURN(dose_override.days, Days(entry, "days", entry_path, phase->cycle_length_days));
-    ASSIGN_OR_RETURN(dose_override.choice, String(entry, "choice", entry_path));
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> overrides,
+                   object.OptionalObjects("doseOverrides"));
+  for (const JsonObject& entry : overrides) {
+    ASSIGN_OR_RETURN(DoseOverride dose_override, ParseOverride(entry, phase->cycle_length_days));
     if (phase->FindRegimen(dose_override.agent) == nullptr) {
-      return Invalid(entry_path, absl::StrCat(dose_override.agent, " is not in the regimen"));
+      return entry.Problem(absl::StrCat(dose_override.agent, " is not in the regimen"));
     }
     phase->overrides.push_back(std::move(dose_override));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<Phase> ParsePhase(const Value& item, const std::string& path) {
-  Phase phase;
-  ASSIGN_OR_RETURN(phase.id, String(item, "id", path));
-  ASSIGN_OR_RETURN(phase.name, String(item, "name", path));
-  ASSIGN_OR_RETURN(std::string kind, String(item, "kind", path));
-  ASSIGN_OR_RETURN(phase.kind, ParseKind(kind, path));
-  switch (phase.kind) {
+absl::Status ParseCyclesPhase(const JsonObject& object, Phase* phase) {
+  ASSIGN_OR_RETURN(phase->cycles, OptionalCount(object, "cycles", 0));
+  ASSIGN_OR_RETURN(phase->cycle_length_days,
+                   RequiredCount(object, "cycleLengthDays", Sign::kPositive));
+  ASSIGN_OR_RETURN(phase->duration_months, OptionalCount(object, "durationMonths", 0));
+  if ((phase->cycles > 0) == (phase->duration_months > 0)) {
+    return object.Problem("give exactly one of 'cycles' and 'durationMonths'");
+  }
+  return ParseRegimen(object, phase);
+}
+
+absl::Status ParseHarvestPhase(const JsonObject& object, Phase* phase) {
+  ASSIGN_OR_RETURN(phase->agents, object.OptionalStrings("agents"));
+  ASSIGN_OR_RETURN(phase->also_during, object.OptionalStrings("alsoDuring"));
+  ASSIGN_OR_RETURN(const JsonObject success, object.RequiredObject("success"));
+  ASSIGN_OR_RETURN(phase->success_analyte, success.RequiredString("analyte"));
+  ASSIGN_OR_RETURN(phase->success_aggregate, success.RequiredOneOf("aggregate", {"sum", "max"}));
+  ASSIGN_OR_RETURN(phase->success_greater_than,
+                   success.RequiredNumber("greaterThan", Sign::kZeroOrMore));
+  return absl::OkStatus();
+}
+
+absl::Status ParseFollowUpPhase(const JsonObject& object, Phase* phase) {
+  ASSIGN_OR_RETURN(phase->visit_every_months,
+                   RequiredCount(object, "visitEveryMonths", Sign::kPositive));
+  ASSIGN_OR_RETURN(phase->duration_months,
+                   RequiredCount(object, "durationMonths", Sign::kPositive));
+  ASSIGN_OR_RETURN(phase->visit_window_days, OptionalCount(object, "visitWindowDays", 0));
+  return absl::OkStatus();
+}
+
+absl::Status ParseTransplantPhase(const JsonObject& object, Phase* phase) {
+  ASSIGN_OR_RETURN(phase->conditioning_agents, object.OptionalStrings("conditioningAgents"));
+  ASSIGN_OR_RETURN(phase->requires_gate, object.OptionalString("requiresGate"));
+  return absl::OkStatus();
+}
+
+// The members of a phase's kind.
+absl::Status ParseKindMembers(const JsonObject& object, Phase* phase) {
+  switch (phase->kind) {
     case PhaseKind::kCycles:
-      RETURN_IF_ERROR(ParseCyclesPhase(item, path, &phase));
-      break;
+      return ParseCyclesPhase(object, phase);
     case PhaseKind::kGate: {
-      ASSIGN_OR_RETURN(phase.minimum_response, String(item, "minimumResponse", path));
-      break;
+      ASSIGN_OR_RETURN(phase->minimum_response, object.RequiredString("minimumResponse"));
+      return absl::OkStatus();
     }
-    case PhaseKind::kHarvest: {
-      ASSIGN_OR_RETURN(phase.agents, Strings(item, "agents", path));
-      ASSIGN_OR_RETURN(phase.also_during, Strings(item, "alsoDuring", path));
-      const Value* success = Member(item, "success");
-      const std::string success_path = path + ".success";
-      if (success == nullptr) return Invalid(path, "missing 'success'");
-      ASSIGN_OR_RETURN(phase.success_analyte, String(*success, "analyte", success_path));
-      ASSIGN_OR_RETURN(phase.success_aggregate, String(*success, "aggregate", success_path));
-      if (phase.success_aggregate != "sum" && phase.success_aggregate != "max") {
-        return Invalid(success_path, "'aggregate' must be sum or max");
-      }
-      ASSIGN_OR_RETURN(phase.success_greater_than, Number(*success, "greaterThan", success_path));
-      break;
-    }
-    case PhaseKind::kTransplant: {
-      ASSIGN_OR_RETURN(phase.conditioning_agents, Strings(item, "conditioningAgents", path));
-      ASSIGN_OR_RETURN(phase.requires_gate, String(item, "requiresGate", path, false));
-      break;
-    }
-    case PhaseKind::kFollowUp: {
-      ASSIGN_OR_RETURN(phase.visit_every_months, Int(item, "visitEveryMonths", path));
-      ASSIGN_OR_RETURN(phase.duration_months, Int(item, "durationMonths", path));
-      ASSIGN_OR_RETURN(phase.visit_window_days, Int(item, "visitWindowDays", path, 0));
-      if (phase.visit_every_months < 1 || phase.duration_months < 1) {
-        return Invalid(path, "visitEveryMonths and durationMonths must be >= 1");
-      }
-      break;
-    }
+    case PhaseKind::kHarvest:
+      return ParseHarvestPhase(object, phase);
+    case PhaseKind::kTransplant:
+      return ParseTransplantPhase(object, phase);
+    case PhaseKind::kFollowUp:
+      return ParseFollowUpPhase(object, phase);
     case PhaseKind::kOffStudy: {
-      ASSIGN_OR_RETURN(phase.enrollment_statuses, Strings(item, "enrollmentStatuses", path));
-      break;
+      ASSIGN_OR_RETURN(phase->enrollment_statuses, object.OptionalStrings("enrollmentStatuses"));
+      return absl::OkStatus();
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Phase> ParsePhase(const JsonObject& object) {
+  Phase phase;
+  ASSIGN_OR_RETURN(phase.id, object.RequiredString("id"));
+  ASSIGN_OR_RETURN(phase.name, object.RequiredString("name"));
+  ASSIGN_OR_RETURN(phase.kind, ParseKind(object));
+  RETURN_IF_ERROR(ParseKindMembers(object, &phase));
   return phase;
 }
 
-absl::StatusOr<AgentRules> ParseAgentRules(const Value& item, const std::string& path) {
+// "phases": at least one, ids unique, the first of kind cycles.
+absl::StatusOr<std::vector<Phase>> ParsePhases(const JsonObject& top) {
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> objects,
+                   top.RequiredObjects("phases", Items::kAtLeastOne));
+  std::vector<Phase> phases;
+  std::set<std::string> ids;
+  for (const JsonObject& object : objects) {
+    ASSIGN_OR_RETURN(Phase phase, ParsePhase(object));
+    if (!ids.insert(phase.id).second) {
+      return object.Problem(absl::StrCat("phase id '", phase.id, "' is listed twice"));
+    }
+    phases.push_back(std::move(phase));
+  }
+  if (phases.front().kind != PhaseKind::kCycles) {
+    return objects.front().Problem(
+        "the first phase must be of kind cycles (its first dose is day 1)");
+  }
+  return phases;
+}
+
+// Dose levels go down, highest first: a reduction moves down the list.
+absl::StatusOr<std::vector<double>> DoseLevels(const JsonObject& object) {
+  ASSIGN_OR_RETURN(const JsonValue value, object.Required("doseLevels"));
+  ASSIGN_OR_RETURN(const std::vector<JsonValue> items, value.Array(Items::kAtLeastOne));
+  std::vector<double> levels;
+  for (const JsonValue& item : items) {
+    ASSIGN_OR_RETURN(const double level, item.Number(Sign::kPositive));
+    if (!levels.empty() && level >= levels.back()) {
+      return value.Error("must go down, highest first");
+    }
+    levels.push_back(level);
+  }
+  return levels;
+}
+
+absl::StatusOr<AgentRules> ParseAgentRules(const JsonObject& object) {
   AgentRules rules;
-  ASSIGN_OR_RETURN(rules.agent, String(item, "agent", path));
-  ASSIGN_OR_RETURN(rules.unit, DoseUnit(item, path));
-  const Value* levels = Member(item, "doseLevels");
-  if (levels == nullptr || !levels->IsArray() || levels->Empty()) {
-    return Invalid(path, "'doseLevels' must be a non-empty array");
-  }
-  for (const Value& level : levels->GetArray()) {
-    if (!level.IsNumber() || level.GetDouble() <= 0) {
-      return Invalid(path, "'doseLevels' must hold numbers > 0");
-    }
-    if (!rules.dose_levels.empty() && level.GetDouble() >= rules.dose_levels.back()) {
-      return Invalid(path, "'doseLevels' must go down, highest first");
-    }
-    rules.dose_levels.push_back(level.GetDouble());
-  }
-  if (Member(item, "bsaCapM2") != nullptr) {
-    ASSIGN_OR_RETURN(double cap, Number(item, "bsaCapM2", path));
-    rules.bsa_cap_m2 = cap;
+  ASSIGN_OR_RETURN(rules.agent, object.RequiredString("agent"));
+  ASSIGN_OR_RETURN(rules.unit, DoseUnit(object));
+  ASSIGN_OR_RETURN(rules.dose_levels, DoseLevels(object));
+  if (std::optional<JsonValue> cap = object.Find("bsaCapM2")) {
+    ASSIGN_OR_RETURN(rules.bsa_cap_m2, cap->Number(Sign::kZeroOrMore));
   }
   return rules;
+}
+
+absl::StatusOr<std::vector<AgentRules>> ParseAgents(const JsonObject& top) {
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> objects, top.OptionalObjects("agents"));
+  return ReadEach<AgentRules>(objects, ParseAgentRules);
+}
+
+// "anyPhaseAgents": [{"agent": ...}].
+absl::StatusOr<std::vector<std::string>> ParseAnyPhaseAgents(const JsonObject& top) {
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> objects, top.OptionalObjects("anyPhaseAgents"));
+  return ReadEach<std::string>(
+      objects, [](const JsonObject& object) { return object.RequiredString("agent"); });
+}
+
+absl::Status ParseBodySurfaceArea(const JsonObject& top, std::string* height_analyte,
+                                  std::string* weight_analyte) {
+  ASSIGN_OR_RETURN(const JsonObject bsa, top.RequiredObject("bodySurfaceArea"));
+  RETURN_IF_ERROR(bsa.RequiredOneOf("formula", {"mosteller"}).status());
+  ASSIGN_OR_RETURN(*height_analyte, bsa.RequiredString("heightAnalyte"));
+  ASSIGN_OR_RETURN(*weight_analyte, bsa.RequiredString("weightAnalyte"));
+  return absl::OkStatus();
+}
+
+// "defaults", each over the value the schedule has without it.
+absl::Status ParseDefaults(const JsonObject& top, double* dose_tolerance_percent,
+                           int* cycle_delay_window_days, int* dose_window_days) {
+  ASSIGN_OR_RETURN(const std::optional<JsonObject> defaults, top.OptionalObject("defaults"));
+  if (!defaults) return absl::OkStatus();
+  ASSIGN_OR_RETURN(*dose_tolerance_percent,
+                   defaults->OptionalNumber("doseTolerancePercent", *dose_tolerance_percent,
+                                            Sign::kZeroOrMore));
+  ASSIGN_OR_RETURN(*cycle_delay_window_days,
+                   OptionalCount(*defaults, "cycleDelayWindowDays", *cycle_delay_window_days));
+  ASSIGN_OR_RETURN(*dose_window_days,
+                   OptionalCount(*defaults, "doseWindowDays", *dose_window_days));
+  return absl::OkStatus();
+}
+
+// "doseReduction", each over the value the schedule has without it.
+absl::Status ParseDoseReduction(const JsonObject& top, int* min_grade, int* lookback_days) {
+  ASSIGN_OR_RETURN(const std::optional<JsonObject> reduction, top.OptionalObject("doseReduction"));
+  if (!reduction) return absl::OkStatus();
+  ASSIGN_OR_RETURN(*min_grade, OptionalCount(*reduction, "qualifyingToxicityMinGrade", *min_grade));
+  ASSIGN_OR_RETURN(*lookback_days, OptionalCount(*reduction, "lookbackDays", *lookback_days));
+  return absl::OkStatus();
+}
+
+// "response": the categories best first, one of them progression.
+absl::Status ParseResponse(const JsonObject& top, std::vector<std::string>* order,
+                           std::string* progression) {
+  ASSIGN_OR_RETURN(const JsonObject response, top.RequiredObject("response"));
+  ASSIGN_OR_RETURN(*order, response.OptionalStrings("order"));
+  ASSIGN_OR_RETURN(*progression, response.RequiredString("progression"));
+  if (std::find(order->begin(), order->end(), *progression) == order->end()) {
+    return response.Problem("'order' must be non-empty and hold 'progression'");
+  }
+  return absl::OkStatus();
+}
+
+// Every agent the schedule names, in the order of the file.
+std::vector<std::string> NamedAgents(const std::vector<AgentRules>& agents,
+                                     const std::vector<std::string>& any_phase_agents,
+                                     const std::vector<Phase>& phases) {
+  std::vector<std::string> named;
+  for (const AgentRules& rules : agents) named.push_back(rules.agent);
+  named.insert(named.end(), any_phase_agents.begin(), any_phase_agents.end());
+  for (const Phase& phase : phases) {
+    for (const RegimenItem& item : phase.regimen) named.push_back(item.agent);
+    named.insert(named.end(), phase.agents.begin(), phase.agents.end());
+    named.insert(named.end(), phase.conditioning_agents.begin(), phase.conditioning_agents.end());
+  }
+  return named;
+}
+
+// A regimen's agent must have dose levels in the same unit, its dose one of them.
+absl::Status CheckRegimen(const Schedule& schedule, const Phase& phase) {
+  for (const RegimenItem& item : phase.regimen) {
+    const AgentRules* rules = schedule.FindAgent(item.agent);
+    if (rules == nullptr) {
+      return JsonFileError(kFile, phase.id, absl::StrCat(item.agent, " has no entry in 'agents'"));
+    }
+    if (rules->unit != item.unit) {
+      return JsonFileError(kFile, phase.id,
+                           absl::StrCat(item.agent, ": the regimen's unit ", item.unit,
+                                        " differs from the agent's ", rules->unit));
+    }
+    if (std::find(rules->dose_levels.begin(), rules->dose_levels.end(), item.dose) ==
+        rules->dose_levels.end()) {
+      return JsonFileError(kFile, phase.id, absl::StrCat(item.agent, ": dose ", item.dose,
+                                                         " is not one of its doseLevels"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// What a phase names must exist: its harvest analyte, gate response and required gate.
+absl::Status CheckPhase(const Schedule& schedule, const Phase& phase, const mappers::Study& study) {
+  if (phase.kind == PhaseKind::kHarvest && !study.HasLab(phase.success_analyte)) {
+    return JsonFileError(kFile, phase.id, absl::StrCat("'", phase.success_analyte,
+                                                       "' is not an analyte of codes/labs.json"));
+  }
+  if (phase.kind == PhaseKind::kGate && !schedule.ResponseRank(phase.minimum_response)) {
+    return JsonFileError(kFile, phase.id,
+                         absl::StrCat("'", phase.minimum_response, "' is not in response.order"));
+  }
+  if (!phase.requires_gate.empty()) {
+    const Phase* gate = schedule.FindPhase(phase.requires_gate);
+    if (gate == nullptr || gate->kind != PhaseKind::kGate) {
+      return JsonFileError(kFile, phase.id, absl::StrCat("requiresGate '", phase.requires_gate,
+                                                         "' is not a gate phase"));
+    }
+  }
+  return CheckRegimen(schedule, phase);
 }
 
 // Every agent and analyte the schedule names must be one the study's tables know, and the
@@ -253,47 +360,17 @@ absl::Status CheckReferences(const Schedule& schedule, const mappers::Study& stu
                              const std::vector<std::string>& named_agents) {
   for (const std::string& agent : named_agents) {
     if (!study.HasDrug(agent)) {
-      return Invalid("agents", absl::StrCat("'", agent, "' is not a drug of codes/drugs.json"));
+      return JsonFileError(kFile, "agents",
+                           absl::StrCat("'", agent, "' is not a drug of codes/drugs.json"));
     }
   }
   for (const std::string* analyte : {&schedule.height_analyte(), &schedule.weight_analyte()}) {
     if (!study.HasLab(*analyte)) {
-      return Invalid("bodySurfaceArea",
-                     absl::StrCat("'", *analyte, "' is not an analyte of codes/labs.json"));
+      return JsonFileError(kFile, "bodySurfaceArea",
+                           absl::StrCat("'", *analyte, "' is not an analyte of codes/labs.json"));
     }
   }
-  for (const Phase& phase : schedule.phases()) {
-    if (phase.kind == PhaseKind::kHarvest && !study.HasLab(phase.success_analyte)) {
-      return Invalid(phase.id, absl::StrCat("'", phase.success_analyte,
-                                            "' is not an analyte of codes/labs.json"));
-    }
-    if (phase.kind == PhaseKind::kGate && !schedule.ResponseRank(phase.minimum_response)) {
-      return Invalid(phase.id, absl::StrCat("'", phase.minimum_response,
-                                            "' is not in response.order"));
-    }
-    if (!phase.requires_gate.empty()) {
-      const Phase* gate = schedule.FindPhase(phase.requires_gate);
-      if (gate == nullptr || gate->kind != PhaseKind::kGate) {
-        return Invalid(phase.id, absl::StrCat("requiresGate '", phase.requires_gate,
-                                              "' is not a gate phase"));
-      }
-    }
-    for (const RegimenItem& item : phase.regimen) {
-      const AgentRules* rules = schedule.FindAgent(item.agent);
-      if (rules == nullptr) {
-        return Invalid(phase.id, absl::StrCat(item.agent, " has no entry in 'agents'"));
-      }
-      if (rules->unit != item.unit) {
-        return Invalid(phase.id, absl::StrCat(item.agent, ": the regimen's unit ", item.unit,
-                                              " differs from the agent's ", rules->unit));
-      }
-      if (std::find(rules->dose_levels.begin(), rules->dose_levels.end(), item.dose) ==
-          rules->dose_levels.end()) {
-        return Invalid(phase.id, absl::StrCat(item.agent, ": dose ", item.dose,
-                                              " is not one of its doseLevels"));
-      }
-    }
-  }
+  for (const Phase& phase : schedule.phases()) RETURN_IF_ERROR(CheckPhase(schedule, phase, study));
   return absl::OkStatus();
 }
 
@@ -325,85 +402,25 @@ bool Phase::UsesAgent(std::string_view agent) const {
 }
 
 absl::StatusOr<Schedule> Schedule::Parse(std::string_view json, const mappers::Study& study) {
-  rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "schedule.json: invalid JSON at offset ", doc.GetErrorOffset(), ": ",
-        rapidjson::GetParseError_En(doc.GetParseError())));
-  }
-  if (!doc.IsObject()) return Invalid("(root)", "not an object");
-  ASSIGN_OR_RETURN(std::string format, String(doc, "format", "(root)"));
-  if (format != "trialgate-schedule/1") {
-    return Invalid("format", absl::StrCat("'", format, "' is not trialgate-schedule/1"));
-  }
+  ASSIGN_OR_RETURN(const JsonFile file, JsonFile::Parse(kFile, json));
+  const JsonObject& top = file.top();
+  RETURN_IF_ERROR(top.RequiredOneOf("format", {"trialgate-schedule/1"}).status());
   Schedule schedule;
   schedule.study_id_ = study.study_id();
-  std::vector<std::string> named_agents;
-
-  const Value* bsa = Member(doc, "bodySurfaceArea");
-  if (bsa == nullptr) return Invalid("(root)", "missing 'bodySurfaceArea'");
-  ASSIGN_OR_RETURN(std::string formula, String(*bsa, "formula", "bodySurfaceArea"));
-  if (formula != "mosteller") return Invalid("bodySurfaceArea", "'formula' must be mosteller");
-  ASSIGN_OR_RETURN(schedule.height_analyte_, String(*bsa, "heightAnalyte", "bodySurfaceArea"));
-  ASSIGN_OR_RETURN(schedule.weight_analyte_, String(*bsa, "weightAnalyte", "bodySurfaceArea"));
-
-  if (const Value* defaults = Member(doc, "defaults")) {
-    ASSIGN_OR_RETURN(schedule.dose_tolerance_percent_,
-                     Number(*defaults, "doseTolerancePercent", "defaults", 10.0));
-    ASSIGN_OR_RETURN(schedule.cycle_delay_window_days_,
-                     Int(*defaults, "cycleDelayWindowDays", "defaults", 3));
-    ASSIGN_OR_RETURN(schedule.dose_window_days_, Int(*defaults, "doseWindowDays", "defaults", 0));
-  }
-
-  if (const Value* agents = Member(doc, "agents")) {
-    if (!agents->IsArray()) return Invalid("agents", "must be an array");
-    for (rapidjson::SizeType i = 0; i < agents->Size(); ++i) {
-      ASSIGN_OR_RETURN(AgentRules rules,
-                       ParseAgentRules((*agents)[i], absl::StrCat("agents[", i, "]")));
-      named_agents.push_back(rules.agent);
-      schedule.agents_.push_back(std::move(rules));
-    }
-  }
-  if (const Value* any_phase = Member(doc, "anyPhaseAgents")) {
-    if (!any_phase->IsArray()) return Invalid("anyPhaseAgents", "must be an array");
-    for (const Value& item : any_phase->GetArray()) {
-      ASSIGN_OR_RETURN(std::string agent, String(item, "agent", "anyPhaseAgents"));
-      named_agents.push_back(agent);
-      schedule.any_phase_agents_.push_back(std::move(agent));
-    }
-  }
-  if (const Value* reduction = Member(doc, "doseReduction")) {
-    ASSIGN_OR_RETURN(schedule.qualifying_toxicity_min_grade_,
-                     Int(*reduction, "qualifyingToxicityMinGrade", "doseReduction", 3));
-    ASSIGN_OR_RETURN(schedule.toxicity_lookback_days_,
-                     Int(*reduction, "lookbackDays", "doseReduction", 28));
-  }
-  const Value* response = Member(doc, "response");
-  if (response == nullptr) return Invalid("(root)", "missing 'response'");
-  ASSIGN_OR_RETURN(schedule.response_order_, Strings(*response, "order", "response"));
-  ASSIGN_OR_RETURN(schedule.progression_response_, String(*response, "progression", "response"));
-  if (schedule.response_order_.empty() || !schedule.ResponseRank(schedule.progression_response_)) {
-    return Invalid("response", "'order' must be non-empty and hold 'progression'");
-  }
-
-  const Value* phases = Member(doc, "phases");
-  if (phases == nullptr || !phases->IsArray() || phases->Empty()) {
-    return Invalid("(root)", "'phases' must be a non-empty array");
-  }
-  std::set<std::string> ids;
-  for (rapidjson::SizeType i = 0; i < phases->Size(); ++i) {
-    ASSIGN_OR_RETURN(Phase phase, ParsePhase((*phases)[i], absl::StrCat("phases[", i, "]")));
-    if (!ids.insert(phase.id).second) return Invalid(phase.id, "phase id listed twice");
-    for (const RegimenItem& item : phase.regimen) named_agents.push_back(item.agent);
-    for (const std::string& agent : phase.agents) named_agents.push_back(agent);
-    for (const std::string& agent : phase.conditioning_agents) named_agents.push_back(agent);
-    schedule.phases_.push_back(std::move(phase));
-  }
-  if (schedule.phases_.front().kind != PhaseKind::kCycles) {
-    return Invalid("phases", "the first phase must be of kind cycles (its first dose is day 1)");
-  }
-  RETURN_IF_ERROR(CheckReferences(schedule, study, named_agents));
+  RETURN_IF_ERROR(
+      ParseBodySurfaceArea(top, &schedule.height_analyte_, &schedule.weight_analyte_));
+  RETURN_IF_ERROR(ParseDefaults(top, &schedule.dose_tolerance_percent_,
+                                &schedule.cycle_delay_window_days_, &schedule.dose_window_days_));
+  ASSIGN_OR_RETURN(schedule.agents_, ParseAgents(top));
+  ASSIGN_OR_RETURN(schedule.any_phase_agents_, ParseAnyPhaseAgents(top));
+  RETURN_IF_ERROR(ParseDoseReduction(top, &schedule.qualifying_toxicity_min_grade_,
+                                     &schedule.toxicity_lookback_days_));
+  RETURN_IF_ERROR(
+      ParseResponse(top, &schedule.response_order_, &schedule.progression_response_));
+  ASSIGN_OR_RETURN(schedule.phases_, ParsePhases(top));
+  RETURN_IF_ERROR(CheckReferences(
+      schedule, study,
+      NamedAgents(schedule.agents_, schedule.any_phase_agents_, schedule.phases_)));
   return schedule;
 }
 

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "gateway/security/grpc_caller.h"
 #include "gateway/server/call_summary.h"
+#include "gateway/server/grpc_status.h"
 #include "grpcpp/server_context.h"
 
 namespace trialgate::server {
@@ -61,8 +62,7 @@ class AuditInterceptor final : public grpc::experimental::Interceptor {
     // record is durable: a call the client sees as done is a call on record.
     log_->AppendAsync(std::move(record), [methods](const absl::Status& written) {
       if (!written.ok()) {
-        methods->ModifySendStatus(
-            grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(written.message())));
+        methods->ModifySendStatus(ToGrpcStatus(grpc::StatusCode::UNAVAILABLE, written));
       }
       methods->Proceed();
     });

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/audit/chain_verifier.h"
 #include "gateway/audit/line_reader.h"
+#include "gateway/server/grpc_status.h"
 
 namespace trialgate::server {
 namespace {
@@ -19,8 +20,9 @@ uint64_t SeqOf(const std::string& line) {
   return std::strtoull(line.c_str() + kPrefix.size(), nullptr, 10);
 }
 
+// The gateway cannot read its own audit log, whatever the reason: a server-side failure.
 grpc::Status Unavailable(const absl::Status& status) {
-  return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(status.message()));
+  return ToGrpcStatus(grpc::StatusCode::UNAVAILABLE, status);
 }
 
 }  // namespace

@@ -4,15 +4,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "gateway/server/grpc_status.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace trialgate::server {
 namespace {
-
-grpc::Status FromAbsl(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                       std::string(status.message()));
-}
 
 void SetTime(int64_t unix_ms, google::protobuf::Timestamp* out) {
   *out = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(unix_ms);
@@ -55,7 +51,7 @@ grpc::Status DeliveryService::ListDestinations(grpc::ServerContext*,
     names.push_back(destination.name);
   }
   absl::StatusOr<std::vector<store::DestinationProgress>> progress = outbox_->Progress(names);
-  if (!progress.ok()) return FromAbsl(progress.status());
+  if (!progress.ok()) return ToGrpcStatus(progress.status());
   const absl::Time now = absl::Now();
   for (const store::DestinationProgress& entry : *progress) {
     v1::DestinationStatus* status = response->add_destinations();
@@ -95,7 +91,7 @@ grpc::Status DeliveryService::ListDeadLetters(grpc::ServerContext*,
   query.include_discarded = request->include_discarded();
   query.limit = request->limit();
   absl::StatusOr<std::vector<store::DeadLetterRecord>> records = outbox_->ListDeadLetters(query);
-  if (!records.ok()) return FromAbsl(records.status());
+  if (!records.ok()) return ToGrpcStatus(records.status());
   for (const store::DeadLetterRecord& record : *records) {
     ToProto(record, response->add_dead_letters());
   }
@@ -133,7 +129,7 @@ grpc::Status DeliveryService::ReplayDeadLetters(grpc::ServerContext*,
                                      "' is not configured: nothing would deliver a replay"));
   }
   absl::StatusOr<size_t> count = outbox_->ReplayDeadLetters(selection);
-  if (!count.ok()) return FromAbsl(count.status());
+  if (!count.ok()) return ToGrpcStatus(count.status());
   if (forwarder_ != nullptr) forwarder_->Wake(request->destination());
   response->set_count(static_cast<uint32_t>(*count));
   return grpc::Status::OK;
@@ -145,7 +141,7 @@ grpc::Status DeliveryService::DiscardDeadLetters(grpc::ServerContext*,
   store::DeadLetterSelection selection;
   if (grpc::Status status = ToSelection(*request, &selection); !status.ok()) return status;
   absl::StatusOr<size_t> count = outbox_->DiscardDeadLetters(selection);
-  if (!count.ok()) return FromAbsl(count.status());
+  if (!count.ok()) return ToGrpcStatus(count.status());
   response->set_count(static_cast<uint32_t>(*count));
   return grpc::Status::OK;
 }

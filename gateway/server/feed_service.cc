@@ -6,6 +6,7 @@
 #include <string>
 
 #include "gateway/security/grpc_caller.h"
+#include "gateway/server/grpc_status.h"
 
 namespace trialgate::server {
 
@@ -13,13 +14,9 @@ grpc::Status FeedService::Pull(grpc::ServerContext* context, const v1::PullReque
                                grpc::ServerWriter<v1::Event>* writer) {
   absl::StatusOr<std::unique_ptr<security::StreamSlots::Lease>> lease =
       stream_slots_->Acquire(security::CallerOf(*context).limit_key());
-  if (!lease.ok()) {
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, std::string(lease.status().message()));
-  }
+  if (!lease.ok()) return ToGrpcStatus(lease.status());  // RESOURCE_EXHAUSTED
   absl::StatusOr<std::unique_ptr<store::EventReader>> reader = store_->OpenReader();
-  if (!reader.ok()) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(reader.status().message()));
-  }
+  if (!reader.ok()) return ToGrpcStatus(reader.status());
   uint64_t cursor = request->after();
   uint64_t remaining =
       request->limit() == 0 ? std::numeric_limits<uint64_t>::max() : request->limit();
@@ -27,9 +24,8 @@ grpc::Status FeedService::Pull(grpc::ServerContext* context, const v1::PullReque
   while (remaining > 0 && !context->IsCancelled()) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(kBatch, remaining));
     absl::StatusOr<std::vector<v1::Event>> batch = (*reader)->ReadAfter(cursor, want);
-    if (!batch.ok()) {
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(batch.status().message()));
-    }
+    // The store's code: UNAVAILABLE is worth a retry, INTERNAL or DATA_LOSS is not.
+    if (!batch.ok()) return ToGrpcStatus(batch.status());
     for (const v1::Event& event : *batch) {
       if (!writer->Write(event)) return grpc::Status::OK;  // the client went away
       cursor = event.sequence();

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "gateway/security/grpc_caller.h"
+#include "gateway/server/grpc_status.h"
 
 namespace trialgate::server {
 
@@ -26,10 +27,7 @@ grpc::Status StudyService::GetTimeline(grpc::ServerContext* context,
                             "' may read");
   }
   absl::StatusOr<v1::Timeline> timeline = timelines_->Compute(request->subject_id());
-  if (!timeline.ok()) {
-    return grpc::Status(static_cast<grpc::StatusCode>(timeline.status().code()),
-                        std::string(timeline.status().message()));
-  }
+  if (!timeline.ok()) return ToGrpcStatus(timeline.status());
   *response = *std::move(timeline);
   return grpc::Status::OK;
 }

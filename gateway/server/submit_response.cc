@@ -1,6 +1,7 @@
 #include "gateway/server/submit_response.h"
 
 #include "gateway/pipeline/operation_outcome.h"
+#include "gateway/server/grpc_status.h"
 
 namespace trialgate::server {
 namespace {
@@ -22,13 +23,13 @@ v1::EntryOutcome::Outcome ToProto(pipeline::EntryResult::Outcome outcome) {
 grpc::Status BodyFailureStatus(const pipeline::SubmissionResult& result) {
   v1::OperationOutcomeDetail detail;
   detail.set_operation_outcome(pipeline::OperationOutcomeJson(result.issues));
+  const grpc::Status status = ToGrpcStatus(result.status);
   v1::RpcStatus rpc_status;
-  // absl and gRPC share the canonical status codes.
-  rpc_status.set_code(static_cast<int>(result.status.code()));
-  rpc_status.set_message(std::string(result.status.message()));
+  rpc_status.set_code(status.error_code());
+  rpc_status.set_message(status.error_message());
   rpc_status.add_details()->PackFrom(detail);
-  return grpc::Status(static_cast<grpc::StatusCode>(result.status.code()),
-                      std::string(result.status.message()), rpc_status.SerializeAsString());
+  return grpc::Status(status.error_code(), status.error_message(),
+                      rpc_status.SerializeAsString());
 }
 
 v1::SubmitResponse ToSubmitResponse(const pipeline::SubmissionResult& result,
@@ -36,7 +37,7 @@ v1::SubmitResponse ToSubmitResponse(const pipeline::SubmissionResult& result,
   v1::SubmitResponse response;
   response.set_request_id(request_id);
   if (!result.status.ok()) {
-    response.mutable_body_rejection()->set_grpc_code(static_cast<int>(result.status.code()));
+    response.mutable_body_rejection()->set_grpc_code(ToGrpcCode(result.status.code()));
     response.mutable_body_rejection()->set_operation_outcome(
         pipeline::OperationOutcomeJson(result.issues));
     return response;
