@@ -5,6 +5,7 @@
 #include <string>
 
 #include "gateway/security/grpc_caller.h"
+#include "gateway/server/grpc_status.h"
 #include "gateway/server/submit_response.h"
 
 namespace trialgate::server {
@@ -176,8 +177,7 @@ grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitResponse>* GatewayService::
   absl::StatusOr<std::unique_ptr<security::StreamSlots::Lease>> lease =
       stream_slots_->Acquire(caller.limit_key());
   if (!lease.ok()) {
-    return new RefusedStream(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                          std::string(lease.status().message())));
+    return new RefusedStream(ToGrpcStatus(lease.status()));
   }
   auto reactor = std::make_unique<StreamReactor>(this, pipeline_, caller, *std::move(lease));
   StreamReactor* raw = reactor.get();
