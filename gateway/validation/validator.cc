@@ -757,7 +757,8 @@ absl::Status Validator::ValidateAgainstProfile(const rapidjson::Value& resource,
   const TypeDef* profile = profiles_.FindProfile(profile_url);
   if (profile == nullptr) {
     return absl::NotFoundError(
-        absl::StrCat("profile '", profile_url, "' is not known to this gateway"));
+        absl::StrCat("profile '", absl::string_view(profile_url.data(), profile_url.size()),
+                     "' is not known to this gateway"));
   }
   ValidateAgainst(resource, "", issues, profile);
   return absl::OkStatus();
