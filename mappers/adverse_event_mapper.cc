@@ -15,14 +15,13 @@ namespace {
 using rapidjson::Value;
 
 constexpr char kType[] = "AdverseEvent";
-constexpr Path kRoot(kType);
 
 // Term and MedDRA code: a MedDRA coding found in the CTCAE table wins; then a MedDRA coding
 // unknown to the table (kept with a warning); then the CTCAE term matched by the text or a
 // display; else the event is kept as sent with a warning.
-void MapTerm(const Value& resource, const MapContext& context, v1::Event* event,
-             v1::AdverseEventReported* ae, std::vector<Issue>* issues) {
-  const Path path(kRoot, "event");
+void MapTerm(const Value& resource, const Path& root, const MapContext& context,
+             v1::Event* event, v1::AdverseEventReported* ae, std::vector<Issue>* issues) {
+  const Path path(root, "event");
   std::optional<CodeableConcept> sent =
       GetCodeableConcept(resource, "event", path, Presence::kOptional, issues);
   if (!sent) {
@@ -84,10 +83,10 @@ void MapTerm(const Value& resource, const MapContext& context, v1::Event* event,
 }
 
 // The CTCAE grade from the study's extension: exactly one, valueInteger 1..5.
-void MapGrade(const Value& resource, const MapContext& context, v1::Event* event,
-              v1::AdverseEventReported* ae, std::vector<Issue>* issues) {
+void MapGrade(const Value& resource, const Path& root, const MapContext& context,
+              v1::Event* event, v1::AdverseEventReported* ae, std::vector<Issue>* issues) {
   const std::string& url = context.study.ctcae_grade_extension_url();
-  const Path path(kRoot, "extension");
+  const Path path(root, "extension");
   const Value* extensions = GetArray(resource, "extension", path, Presence::kOptional, issues);
   bool found = false;
   if (extensions != nullptr) {
@@ -132,9 +131,10 @@ void MapGrade(const Value& resource, const MapContext& context, v1::Event* event
   }
 }
 
-void MapSeriousness(const Value& resource, const MapContext& context, v1::Event* event,
-                    v1::AdverseEventReported* ae, std::vector<Issue>* issues) {
-  const Path path(kRoot, "seriousness");
+void MapSeriousness(const Value& resource, const Path& root, const MapContext& context,
+                    v1::Event* event, v1::AdverseEventReported* ae,
+                    std::vector<Issue>* issues) {
+  const Path path(root, "seriousness");
   std::optional<CodeableConcept> seriousness =
       GetCodeableConcept(resource, "seriousness", path, Presence::kOptional, issues);
   if (!seriousness) return;
@@ -155,9 +155,9 @@ void MapSeriousness(const Value& resource, const MapContext& context, v1::Event*
 }
 
 // Coded causality assessments of every suspect entity, joined with "; ".
-void MapAttribution(const Value& resource, v1::AdverseEventReported* ae,
+void MapAttribution(const Value& resource, const Path& root, v1::AdverseEventReported* ae,
                     std::vector<Issue>* issues) {
-  const Path path(kRoot, "suspectEntity");
+  const Path path(root, "suspectEntity");
   const Value* entities = GetArray(resource, "suspectEntity", path, Presence::kOptional, issues);
   if (entities == nullptr) return;
   std::vector<std::string> assessments;
@@ -188,17 +188,17 @@ void MapAttribution(const Value& resource, v1::AdverseEventReported* ae,
   ae->set_attribution(absl::StrJoin(assessments, "; "));
 }
 
-void MapOnset(const Value& resource, v1::Event* event, v1::AdverseEventReported* ae,
-              std::vector<Issue>* issues) {
+void MapOnset(const Value& resource, const Path& root, v1::Event* event,
+              v1::AdverseEventReported* ae, std::vector<Issue>* issues) {
   for (const char* name : {"date", "detected"}) {
     if (!Has(resource, name)) continue;
-    const Path path(kRoot, name);
+    const Path path(root, name);
     if (auto text = GetString(resource, name, path, Presence::kRequired, issues)) {
       if (SetOccurredAt(*text, path, event, issues)) *ae->mutable_onset() = event->occurred_at();
     }
     return;
   }
-  AddDataQualityNote("required", "missing-onset", Child(kType, "date"),
+  AddDataQualityNote("required", "missing-onset", Path(root, "date").str(),
                      "neither AdverseEvent.date nor AdverseEvent.detected is sent: no onset",
                      "AdverseEvent.date", event, issues);
 }
@@ -208,20 +208,21 @@ void MapOnset(const Value& resource, v1::Event* event, v1::AdverseEventReported*
 MapResult MapAdverseEvent(const Value& resource, const MapContext& context) {
   MapResult result;
   std::vector<Issue>* issues = &result.issues;
-  v1::Event event = NewEvent(resource, kType, context, issues);
+  const Path root = ResourceRoot(context, kType);
+  v1::Event event = NewEvent(resource, kType, root, context, issues);
   v1::AdverseEventReported* ae = event.mutable_adverse_event_reported();
-  result.patient = ReadPatient(resource, kType, "subject", issues);
-  ae->set_actuality(GetString(resource, "actuality", Path(kRoot, "actuality"),
+  result.patient = ReadPatient(resource, root, "subject", issues);
+  ae->set_actuality(GetString(resource, "actuality", Path(root, "actuality"),
                               Presence::kRequired, issues).value_or(""));
-  MapTerm(resource, context, &event, ae, issues);
-  MapGrade(resource, context, &event, ae, issues);
-  MapSeriousness(resource, context, &event, ae, issues);
-  MapAttribution(resource, ae, issues);
-  if (auto outcome = GetCodeableConcept(resource, "outcome", Path(kRoot, "outcome"),
+  MapTerm(resource, root, context, &event, ae, issues);
+  MapGrade(resource, root, context, &event, ae, issues);
+  MapSeriousness(resource, root, context, &event, ae, issues);
+  MapAttribution(resource, root, ae, issues);
+  if (auto outcome = GetCodeableConcept(resource, "outcome", Path(root, "outcome"),
                                         Presence::kOptional, issues)) {
     ae->set_outcome(outcome->codings.empty() ? "" : outcome->codings.front().code);
   }
-  MapOnset(resource, &event, ae, issues);
+  MapOnset(resource, root, &event, ae, issues);
   result.events.push_back(std::move(event));
   return result;
 }

@@ -61,23 +61,6 @@ void AddIssue(Issue::Severity severity, std::string code, std::string expression
       Issue{severity, std::move(code), std::move(expression), std::move(diagnostics)});
 }
 
-// Paths are built for every element read, so each is one exact allocation.
-std::string Child(std::string_view path, std::string_view name) {
-  std::string out;
-  out.reserve(path.size() + 1 + name.size());
-  out.append(path).append(1, '.').append(name);
-  return out;
-}
-
-std::string Index(std::string_view path, size_t index) {
-  char digits[20];
-  const char* end = std::to_chars(digits, digits + sizeof(digits), index).ptr;
-  std::string out;
-  out.reserve(path.size() + (end - digits) + 2);
-  out.append(path).append(1, '[').append(digits, end - digits).append(1, ']');
-  return out;
-}
-
 std::string Path::str() const {
   std::string out;
   out.reserve(64);

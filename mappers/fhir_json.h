@@ -34,10 +34,6 @@ inline void AddWarning(std::string code, std::string expression, std::string dia
 // "null", "a boolean", "an object", "an array", "a string" or "a number": for messages.
 const char* JsonTypeName(const rapidjson::Value& value);
 
-// "Observation" + "code" -> "Observation.code"; "...coding" + 0 -> "...coding[0]".
-std::string Child(std::string_view path, std::string_view name);
-std::string Index(std::string_view path, size_t index);
-
 // The FHIRPath of an element, for issue messages: a whole path ("Observation", or one already
 // built), or a parent Path and a member name or array index. Joined into a string only when an
 // issue needs it: most elements read report none, and building every path was most of the

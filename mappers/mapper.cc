@@ -20,12 +20,18 @@ const std::vector<std::string>& SupportedResourceTypes() {
 
 MapResult MapResource(const rapidjson::Value& resource, const MapContext& context) {
   MapResult result;
+  // Until the type is known, an empty root has nothing to stand for: the resource itself is
+  // reported at "" and its resourceType at "resourceType".
+  const Path root(context.root_path);
   if (!resource.IsObject()) {
-    AddError("structure", "", "a FHIR resource must be a JSON object", &result.issues);
+    AddError("structure", context.root_path, "a FHIR resource must be a JSON object",
+             &result.issues);
     return result;
   }
+  const Path type_path =
+      context.root_path.empty() ? Path("resourceType") : Path(root, "resourceType");
   std::optional<std::string> type =
-      GetString(resource, "resourceType", "resourceType", Presence::kRequired, &result.issues);
+      GetString(resource, "resourceType", type_path, Presence::kRequired, &result.issues);
   if (!type) return result;
   if (*type == "MedicationAdministration") {
     result = MapMedicationAdministration(resource, context);
@@ -39,7 +45,7 @@ MapResult MapResource(const rapidjson::Value& resource, const MapContext& contex
   } else if (*type == "ResearchSubject") {
     result = MapResearchSubject(resource, context);
   } else {
-    AddError("not-supported", *type,
+    AddError("not-supported", context.root_path.empty() ? *type : context.root_path,
              absl::StrCat("resourceType '", *type, "' cannot be mapped; supported: ",
                           absl::StrJoin(SupportedResourceTypes(), ", ")),
              &result.issues);

@@ -19,7 +19,9 @@ struct PatientRef {
   std::string reference;
   std::string identifier_system;
   std::string identifier_value;
-  std::string expression;  // FHIRPath of the element, for error messages: "Observation.subject"
+  // FHIRPath of the element, for error messages, under MapContext::root_path:
+  // "Observation.subject", "Bundle.entry[3].resource.subject".
+  std::string expression;
 };
 
 // What a ResearchSubject says about enrolment.
@@ -36,8 +38,9 @@ struct MapContext {
   // The source text of the resource's numbers, so decimals reach events as sent ("1.50").
   // Null (e.g. a Document built without the decoder): texts are formatted from the values.
   const NumberTexts* numbers = nullptr;
-  // The FHIRPath of the resource itself, under which every issue is reported, e.g.
-  // "Bundle.entry[3].resource"; empty means the resource's type.
+  // The FHIRPath of the resource itself, under which every issue expression and
+  // PatientRef::expression is reported: e.g. "Bundle.entry[3].resource" for an entry of a Bundle.
+  // Empty means the resource's type ("Observation"), for a resource sent on its own.
   std::string root_path = {};
 };
 

@@ -15,7 +15,6 @@ namespace {
 using rapidjson::Value;
 
 constexpr char kType[] = "MedicationAdministration";
-constexpr Path kRoot(kType);
 
 // The required binding medication-admin-status (FHIR R4): structural, not a study code table.
 std::optional<v1::DoseAdministered::Status> ParseStatus(const std::string& code) {
@@ -35,16 +34,16 @@ std::optional<v1::DoseAdministered::Status> ParseStatus(const std::string& code)
 
 // The medication's CodeableConcept: medicationCodeableConcept, or the code of the contained
 // Medication a "#id" medicationReference points to. nullopt (with an issue) otherwise.
-std::optional<CodeableConcept> ReadMedication(const Value& resource, v1::Event* event,
-                                              std::vector<Issue>* issues) {
-  const Path concept_path(kRoot, "medicationCodeableConcept");
+std::optional<CodeableConcept> ReadMedication(const Value& resource, const Path& root,
+                                              v1::Event* event, std::vector<Issue>* issues) {
+  const Path concept_path(root, "medicationCodeableConcept");
   if (Has(resource, "medicationCodeableConcept")) {
     return GetCodeableConcept(resource, "medicationCodeableConcept", concept_path,
                               Presence::kRequired, issues);
   }
-  const Path reference_path(kRoot, "medicationReference");
+  const Path reference_path(root, "medicationReference");
   if (!Has(resource, "medicationReference")) {
-    AddError("required", Child(kType, "medication[x]"),
+    AddError("required", Path(root, "medication[x]").str(),
              "MedicationAdministration.medication[x] is required: send medicationCodeableConcept "
              "or medicationReference",
              issues);
@@ -55,7 +54,7 @@ std::optional<CodeableConcept> ReadMedication(const Value& resource, v1::Event* 
   if (!reference) return std::nullopt;
   const std::string& target = reference->reference;
   if (target.size() > 1 && target[0] == '#') {
-    const Path contained_path(kRoot, "contained");
+    const Path contained_path(root, "contained");
     if (const Value* contained =
             GetArray(resource, "contained", contained_path, Presence::kOptional, issues)) {
       for (rapidjson::SizeType i = 0; i < contained->Size(); ++i) {
@@ -155,9 +154,9 @@ void MapRoute(const Value& dosage, const Path& dosage_path, const MapContext& co
   dose->set_route(CodedText(*route));
 }
 
-void MapStatusReason(const Value& resource, v1::Event* event, v1::DoseAdministered* dose,
-                     std::vector<Issue>* issues) {
-  const Path path(kRoot, "statusReason");
+void MapStatusReason(const Value& resource, const Path& root, v1::Event* event,
+                     v1::DoseAdministered* dose, std::vector<Issue>* issues) {
+  const Path path(root, "statusReason");
   const Value* reasons = GetArray(resource, "statusReason", path, Presence::kOptional, issues);
   if (reasons == nullptr || reasons->Empty()) {
     if (dose->status() == v1::DoseAdministered::NOT_DONE) {
@@ -176,9 +175,9 @@ void MapStatusReason(const Value& resource, v1::Event* event, v1::DoseAdminister
   dose->set_status_reason(CodedText(*reason));  // coded content only: the text is free text
 }
 
-void MapEffective(const Value& resource, v1::Event* event, v1::DoseAdministered* dose,
-                  std::vector<Issue>* issues) {
-  const Path date_time_path(kRoot, "effectiveDateTime");
+void MapEffective(const Value& resource, const Path& root, v1::Event* event,
+                  v1::DoseAdministered* dose, std::vector<Issue>* issues) {
+  const Path date_time_path(root, "effectiveDateTime");
   if (Has(resource, "effectiveDateTime")) {
     if (auto text = GetString(resource, "effectiveDateTime", date_time_path, Presence::kRequired,
                               issues)) {
@@ -186,9 +185,9 @@ void MapEffective(const Value& resource, v1::Event* event, v1::DoseAdministered*
     }
     return;
   }
-  const Path period_path(kRoot, "effectivePeriod");
+  const Path period_path(root, "effectivePeriod");
   if (!Has(resource, "effectivePeriod")) {
-    AddError("required", Child(kType, "effective[x]"),
+    AddError("required", Path(root, "effective[x]").str(),
              "MedicationAdministration.effective[x] is required: send effectiveDateTime or "
              "effectivePeriod.start",
              issues);
@@ -212,11 +211,12 @@ void MapEffective(const Value& resource, v1::Event* event, v1::DoseAdministered*
 MapResult MapMedicationAdministration(const Value& resource, const MapContext& context) {
   MapResult result;
   std::vector<Issue>* issues = &result.issues;
-  v1::Event event = NewEvent(resource, kType, context, issues);
+  const Path root = ResourceRoot(context, kType);
+  v1::Event event = NewEvent(resource, kType, root, context, issues);
   v1::DoseAdministered* dose = event.mutable_dose_administered();
-  result.patient = ReadPatient(resource, kType, "subject", issues);
+  result.patient = ReadPatient(resource, root, "subject", issues);
 
-  const Path status_path(kRoot, "status");
+  const Path status_path(root, "status");
   if (auto status = GetString(resource, "status", status_path, Presence::kRequired, issues)) {
     if (auto parsed = ParseStatus(*status)) {
       dose->set_status(*parsed);
@@ -225,10 +225,10 @@ MapResult MapMedicationAdministration(const Value& resource, const MapContext& c
                absl::StrCat("'", *status, "' is not a medication-admin-status code"), issues);
     }
   }
-  MapStatusReason(resource, &event, dose, issues);
+  MapStatusReason(resource, root, &event, dose, issues);
 
   const DrugEntry* drug = nullptr;
-  if (std::optional<CodeableConcept> medication = ReadMedication(resource, &event, issues)) {
+  if (std::optional<CodeableConcept> medication = ReadMedication(resource, root, &event, issues)) {
     Resolved<DrugEntry> resolved = ResolveCodings<DrugEntry>(
         *medication, context, [&](std::string_view system, std::string_view code) {
           return context.study.FindDrug(system, code);
@@ -247,7 +247,7 @@ MapResult MapMedicationAdministration(const Value& resource, const MapContext& c
       const bool has_codes = !medication->codings.empty();
       AddDataQualityNote(
           "code-invalid", "non-study-drug",
-          has_codes ? medication->codings.front().path : Child(kType, "medication[x]"),
+          has_codes ? medication->codings.front().path : Path(root, "medication[x]").str(),
           absl::StrCat("medication ", DescribeCodings(*medication),
                        " is not in the study's drug table (codes/drugs.json) nor a local code of "
                        "site '", context.site_id, "'; kept as a non-study drug"),
@@ -255,13 +255,13 @@ MapResult MapMedicationAdministration(const Value& resource, const MapContext& c
     }
   }
 
-  const Path dosage_path(kRoot, "dosage");
+  const Path dosage_path(root, "dosage");
   if (const Value* dosage =
           GetObject(resource, "dosage", dosage_path, Presence::kOptional, issues)) {
     MapDose(*dosage, dosage_path, drug, context, &event, dose, issues);
     MapRoute(*dosage, dosage_path, context, dose, issues);
   }
-  MapEffective(resource, &event, dose, issues);
+  MapEffective(resource, root, &event, dose, issues);
   result.events.push_back(std::move(event));
   return result;
 }

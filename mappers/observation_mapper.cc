@@ -14,7 +14,6 @@ namespace {
 using rapidjson::Value;
 
 constexpr char kType[] = "Observation";
-constexpr Path kRoot(kType);
 
 // A quantity in the analyte's canonical unit, or nullopt when it cannot be converted.
 std::optional<Decimal> Normalise(const QuantityValue& quantity, const LabAnalyte& analyte,
@@ -27,9 +26,10 @@ std::optional<Decimal> Normalise(const QuantityValue& quantity, const LabAnalyte
   return Converted(*quantity.value, *value);
 }
 
-void MapValueQuantity(const Value& resource, const LabAnalyte* analyte, const MapContext& context,
-                      v1::Event* event, v1::LabResult* lab, std::vector<Issue>* issues) {
-  const Path path(kRoot, "valueQuantity");
+void MapValueQuantity(const Value& resource, const Path& root, const LabAnalyte* analyte,
+                      const MapContext& context, v1::Event* event, v1::LabResult* lab,
+                      std::vector<Issue>* issues) {
+  const Path path(root, "valueQuantity");
   std::optional<QuantityValue> quantity =
       ReadQuantity(resource["valueQuantity"], path, context.numbers, issues);
   if (!quantity) return;
@@ -64,33 +64,34 @@ void MapValueQuantity(const Value& resource, const LabAnalyte* analyte, const Ma
       "codes/labs.json, codes/units.json", event, issues);
 }
 
-void MapValue(const Value& resource, const LabAnalyte* analyte, const MapContext& context,
-              v1::Event* event, v1::LabResult* lab, std::vector<Issue>* issues) {
+void MapValue(const Value& resource, const Path& root, const LabAnalyte* analyte,
+              const MapContext& context, v1::Event* event, v1::LabResult* lab,
+              std::vector<Issue>* issues) {
   if (Has(resource, "valueQuantity")) {
-    MapValueQuantity(resource, analyte, context, event, lab, issues);
+    MapValueQuantity(resource, root, analyte, context, event, lab, issues);
     return;
   }
   // Free text and date values are not forwarded: they may name people or be a birth date, and
   // no study analyte takes them (codes/labs.json is quantitative). The finding keeps the fact.
   for (const char* name : {"valueString", "valueDateTime", "valueTime"}) {
     if (!Has(resource, name)) continue;
-    if (!GetString(resource, name, Path(kRoot, name), Presence::kRequired, issues)) return;
+    const Path path(root, name);
+    if (!GetString(resource, name, path, Presence::kRequired, issues)) return;
     // Information, not a warning: nothing is wrong with the resource.
     const std::string text = absl::StrCat(
         "Observation.", name, " is not forwarded: only coded and quantitative values leave the "
         "gateway");
-    AddIssue(Issue::Severity::kInformation, "informational", Path(kRoot, name).str(), text,
-             issues);
+    AddIssue(Issue::Severity::kInformation, "informational", path.str(), text, issues);
     v1::Finding* finding = event->add_findings();
     finding->set_code("value-not-forwarded");
     finding->set_severity(v1::Finding::INFO);
     finding->set_text(text);
-    finding->set_rule("README: Personal data");
+    finding->set_rule("docs/identity-and-personal-data.md");
     return;
   }
   if (Has(resource, "valueCodeableConcept")) {
     std::optional<CodeableConcept> value = GetCodeableConcept(
-        resource, "valueCodeableConcept", Path(kRoot, "valueCodeableConcept"),
+        resource, "valueCodeableConcept", Path(root, "valueCodeableConcept"),
         Presence::kRequired, issues);
     if (!value) return;
     if (!value->codings.empty()) SetCodedValue(value->codings.front(), lab->mutable_value_code());
@@ -98,7 +99,7 @@ void MapValue(const Value& resource, const LabAnalyte* analyte, const MapContext
     return;
   }
   if (Has(resource, "valueInteger")) {
-    if (auto number = GetDecimal(resource, "valueInteger", Path(kRoot, "valueInteger"),
+    if (auto number = GetDecimal(resource, "valueInteger", Path(root, "valueInteger"),
                                  Presence::kRequired, context.numbers, issues)) {
       lab->mutable_value_as_sent()->set_value(number->value);
       lab->mutable_value_as_sent()->set_value_decimal(number->text);
@@ -110,14 +111,14 @@ void MapValue(const Value& resource, const LabAnalyte* analyte, const MapContext
     if (value.IsBool()) {
       lab->set_value_text(value.GetBool() ? "true" : "false");
     } else {
-      AddError("structure", Child(kType, "valueBoolean"), "valueBoolean must be true or false",
-               issues);
+      AddError("structure", Path(root, "valueBoolean").str(),
+               "valueBoolean must be true or false", issues);
     }
     return;
   }
   // No value: a reason for its absence is still worth carrying.
   if (auto absent = GetCodeableConcept(resource, "dataAbsentReason",
-                                       Path(kRoot, "dataAbsentReason"), Presence::kOptional,
+                                       Path(root, "dataAbsentReason"), Presence::kOptional,
                                        issues)) {
     if (!absent->codings.empty()) SetCodedValue(absent->codings.front(), lab->mutable_value_code());
     lab->set_value_text(absent->codings.empty() ? "" : absent->codings.front().code);
@@ -126,10 +127,10 @@ void MapValue(const Value& resource, const LabAnalyte* analyte, const MapContext
 
 // The reference range's bounds, normalised like the value when every sent bound converts;
 // otherwise all kept as sent, so that low and high are always in the one unit Range.unit names.
-void MapReferenceRange(const Value& resource, const LabAnalyte* analyte,
+void MapReferenceRange(const Value& resource, const Path& root, const LabAnalyte* analyte,
                        const MapContext& context, v1::LabResult* lab,
                        std::vector<Issue>* issues) {
-  const Path path(kRoot, "referenceRange");
+  const Path path(root, "referenceRange");
   const Value* ranges = GetArray(resource, "referenceRange", path, Presence::kOptional, issues);
   if (ranges == nullptr || ranges->Empty()) return;
   const Value& range = (*ranges)[0];
@@ -172,8 +173,9 @@ void MapReferenceRange(const Value& resource, const LabAnalyte* analyte,
   GetString(range, "text", Path(range_path, "text"), Presence::kOptional, issues);
 }
 
-void MapInterpretation(const Value& resource, v1::LabResult* lab, std::vector<Issue>* issues) {
-  const Path path(kRoot, "interpretation");
+void MapInterpretation(const Value& resource, const Path& root, v1::LabResult* lab,
+                       std::vector<Issue>* issues) {
+  const Path path(root, "interpretation");
   const Value* items = GetArray(resource, "interpretation", path, Presence::kOptional, issues);
   if (items == nullptr || items->Empty()) return;
   std::optional<CodeableConcept> first =
@@ -184,17 +186,18 @@ void MapInterpretation(const Value& resource, v1::LabResult* lab, std::vector<Is
 
 }  // namespace
 
-void MapObservationEffective(const Value& resource, v1::Event* event, std::vector<Issue>* issues) {
+void MapObservationEffective(const Value& resource, const Path& root, v1::Event* event,
+                             std::vector<Issue>* issues) {
   for (const char* name : {"effectiveDateTime", "effectiveInstant"}) {
     if (!Has(resource, name)) continue;
-    const Path path(kRoot, name);
+    const Path path(root, name);
     if (auto text = GetString(resource, name, path, Presence::kRequired, issues)) {
       SetOccurredAt(*text, path, event, issues);
     }
     return;
   }
   if (Has(resource, "effectivePeriod")) {
-    const Path path(kRoot, "effectivePeriod");
+    const Path path(root, "effectivePeriod");
     if (const Value* period =
             GetObject(resource, "effectivePeriod", path, Presence::kRequired, issues)) {
       const Path start_path(path, "start");
@@ -205,7 +208,7 @@ void MapObservationEffective(const Value& resource, v1::Event* event, std::vecto
     return;
   }
   // effective[x] is optional in R4; without it the result cannot be placed on the timeline.
-  const Path issued_path(kRoot, "issued");
+  const Path issued_path(root, "issued");
   std::optional<std::string> issued =
       GetString(resource, "issued", issued_path, Presence::kOptional, issues);
   std::string text = "Observation.effective[x] is missing; the result has no specimen time";
@@ -213,21 +216,22 @@ void MapObservationEffective(const Value& resource, v1::Event* event, std::vecto
     text += "; occurred_at taken from Observation.issued";
     SetOccurredAt(*issued, issued_path, event, issues);
   }
-  AddDataQualityNote("required", "missing-effective-time", Child(kType, "effective[x]"), text,
-                     "Observation.effective[x]", event, issues);
+  AddDataQualityNote("required", "missing-effective-time", Path(root, "effective[x]").str(),
+                     text, "Observation.effective[x]", event, issues);
 }
 
 MapResult MapObservation(const Value& resource, const MapContext& context) {
   MapResult result;
   std::vector<Issue>* issues = &result.issues;
-  v1::Event event = NewEvent(resource, kType, context, issues);
+  const Path root = ResourceRoot(context, kType);
+  v1::Event event = NewEvent(resource, kType, root, context, issues);
   v1::LabResult* lab = event.mutable_lab_result();
-  result.patient = ReadPatient(resource, kType, "subject", issues);
-  lab->set_status(GetString(resource, "status", Path(kRoot, "status"), Presence::kRequired,
+  result.patient = ReadPatient(resource, root, "subject", issues);
+  lab->set_status(GetString(resource, "status", Path(root, "status"), Presence::kRequired,
                             issues).value_or(""));
 
   const LabAnalyte* analyte = nullptr;
-  const Path code_path(kRoot, "code");
+  const Path code_path(root, "code");
   if (std::optional<CodeableConcept> code =
           GetCodeableConcept(resource, "code", code_path, Presence::kRequired, issues)) {
     Resolved<LabAnalyte> resolved = ResolveCodings<LabAnalyte>(
@@ -250,10 +254,10 @@ MapResult MapObservation(const Value& resource, const MapContext& context) {
           "codes/labs.json", &event, issues);
     }
   }
-  MapValue(resource, analyte, context, &event, lab, issues);
-  MapReferenceRange(resource, analyte, context, lab, issues);
-  MapInterpretation(resource, lab, issues);
-  MapObservationEffective(resource, &event, issues);
+  MapValue(resource, root, analyte, context, &event, lab, issues);
+  MapReferenceRange(resource, root, analyte, context, lab, issues);
+  MapInterpretation(resource, root, lab, issues);
+  MapObservationEffective(resource, root, &event, issues);
   result.events.push_back(std::move(event));
   return result;
 }

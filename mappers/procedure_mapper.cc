@@ -15,8 +15,9 @@ using rapidjson::Value;
 constexpr char kType[] = "Procedure";
 
 // performedDateTime, or performedPeriod.start; without either the day is unknown.
-void MapPerformed(const Value& resource, v1::Event* event, std::vector<Issue>* issues) {
-  const std::string date_time_path = Child(kType, "performedDateTime");
+void MapPerformed(const Value& resource, const Path& root, v1::Event* event,
+                  std::vector<Issue>* issues) {
+  const Path date_time_path(root, "performedDateTime");
   if (Has(resource, "performedDateTime")) {
     if (auto text = GetString(resource, "performedDateTime", date_time_path, Presence::kRequired,
                               issues)) {
@@ -24,18 +25,18 @@ void MapPerformed(const Value& resource, v1::Event* event, std::vector<Issue>* i
     }
     return;
   }
-  const std::string period_path = Child(kType, "performedPeriod");
+  const Path period_path(root, "performedPeriod");
   if (Has(resource, "performedPeriod")) {
     if (const Value* period =
             GetObject(resource, "performedPeriod", period_path, Presence::kRequired, issues)) {
-      const std::string start_path = Child(period_path, "start");
+      const Path start_path(period_path, "start");
       if (auto start = GetString(*period, "start", start_path, Presence::kRequired, issues)) {
         SetOccurredAt(*start, start_path, event, issues);
       }
     }
     return;
   }
-  AddDataQualityNote("required", "missing-performed-time", Child(kType, "performed[x]"),
+  AddDataQualityNote("required", "missing-performed-time", Path(root, "performed[x]").str(),
                      "the Procedure has no performedDateTime or performedPeriod.start: it "
                      "cannot be placed on the protocol timeline",
                      "Procedure.performed[x]", event, issues);
@@ -46,12 +47,13 @@ void MapPerformed(const Value& resource, v1::Event* event, std::vector<Issue>* i
 MapResult MapProcedure(const Value& resource, const MapContext& context) {
   MapResult result;
   std::vector<Issue>* issues = &result.issues;
-  v1::Event event = NewEvent(resource, kType, context, issues);
-  result.patient = ReadPatient(resource, kType, "subject", issues);
-  const std::string status = GetString(resource, "status", Child(kType, "status"),
+  const Path root = ResourceRoot(context, kType);
+  v1::Event event = NewEvent(resource, kType, root, context, issues);
+  result.patient = ReadPatient(resource, root, "subject", issues);
+  const std::string status = GetString(resource, "status", Path(root, "status"),
                                        Presence::kRequired, issues).value_or("");
 
-  const std::string code_path = Child(kType, "code");
+  const Path code_path(root, "code");
   std::optional<CodeableConcept> code =
       GetCodeableConcept(resource, "code", code_path, Presence::kRequired, issues);
   if (!code) return result;
@@ -60,7 +62,8 @@ MapResult MapProcedure(const Value& resource, const MapContext& context) {
         return context.study.FindProcedure(system, value);
       });
   if (resolved.match.entry == nullptr) {
-    AddWarning("code-invalid", code->codings.empty() ? code_path : code->codings.front().path,
+    AddWarning("code-invalid",
+               code->codings.empty() ? code_path.str() : code->codings.front().path,
                absl::StrCat("Procedure code ", DescribeCodings(*code),
                             " is not one the study tracks (codes/procedures.json) nor a local "
                             "code of site '", context.site_id,
@@ -78,7 +81,7 @@ MapResult MapProcedure(const Value& resource, const MapContext& context) {
   }
   SetCodedValue(*resolved.coding, procedure);
   NoteUnconfirmedMatch(resolved, &event, issues);
-  MapPerformed(resource, &event, issues);
+  MapPerformed(resource, root, &event, issues);
   result.events.push_back(std::move(event));
   return result;
 }

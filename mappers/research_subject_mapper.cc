@@ -13,12 +13,11 @@ namespace {
 using rapidjson::Value;
 
 constexpr char kType[] = "ResearchSubject";
-constexpr Path kRoot(kType);
 
 // The value of the identifier whose system is the study's subject-id system.
-std::optional<std::string> ReadSubjectId(const Value& resource, const std::string& system,
-                                         std::vector<Issue>* issues) {
-  const Path path(kRoot, "identifier");
+std::optional<std::string> ReadSubjectId(const Value& resource, const Path& root,
+                                         const std::string& system, std::vector<Issue>* issues) {
+  const Path path(root, "identifier");
   const Value* identifiers = GetArray(resource, "identifier", path, Presence::kOptional, issues);
   if (identifiers != nullptr) {
     for (rapidjson::SizeType i = 0; i < identifiers->Size(); ++i) {
@@ -50,21 +49,22 @@ std::optional<std::string> ReadSubjectId(const Value& resource, const std::strin
 MapResult MapResearchSubject(const Value& resource, const MapContext& context) {
   MapResult result;
   std::vector<Issue>* issues = &result.issues;
-  v1::Event event = NewEvent(resource, kType, context, issues);
+  const Path root = ResourceRoot(context, kType);
+  v1::Event event = NewEvent(resource, kType, root, context, issues);
   v1::EnrollmentChanged* change = event.mutable_enrollment_changed();
   Enrollment enrollment;
 
   enrollment.subject_id =
-      ReadSubjectId(resource, context.study.subject_id_system(), issues).value_or("");
-  std::optional<PatientRef> individual = ReadPatient(resource, kType, "individual", issues);
+      ReadSubjectId(resource, root, context.study.subject_id_system(), issues).value_or("");
+  std::optional<PatientRef> individual = ReadPatient(resource, root, "individual", issues);
   if (individual) enrollment.individual = *individual;
   result.patient = individual;
 
-  enrollment.status = GetString(resource, "status", Path(kRoot, "status"), Presence::kRequired,
+  enrollment.status = GetString(resource, "status", Path(root, "status"), Presence::kRequired,
                                 issues).value_or("");
   change->set_status(enrollment.status);
 
-  const Path period_path(kRoot, "period");
+  const Path period_path(root, "period");
   const Value* period = GetObject(resource, "period", period_path, Presence::kOptional, issues);
   const Path start_path(period_path, "start");
   std::optional<std::string> start;
@@ -83,7 +83,7 @@ MapResult MapResearchSubject(const Value& resource, const MapContext& context) {
     enrollment.enrolled_on = *start;
     change->set_enrolled_on(*start);
   }
-  change->set_arm(GetString(resource, "assignedArm", Path(kRoot, "assignedArm"),
+  change->set_arm(GetString(resource, "assignedArm", Path(root, "assignedArm"),
                             Presence::kOptional, issues).value_or(""));
 
   result.enrollment = std::move(enrollment);

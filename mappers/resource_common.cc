@@ -6,13 +6,16 @@
 
 namespace trialgate::mappers {
 
+Path ResourceRoot(const MapContext& context, const char* resource_type) {
+  return context.root_path.empty() ? Path(resource_type) : Path(context.root_path);
+}
+
 v1::Event NewEvent(const rapidjson::Value& resource, const std::string& resource_type,
-                   const MapContext& context, std::vector<Issue>* issues) {
+                   const Path& root, const MapContext& context, std::vector<Issue>* issues) {
   v1::Event event;
   event.set_study_id(context.study.study_id());
   v1::SourceRef* source = event.mutable_source();
   source->set_resource_type(resource_type);
-  const Path root(resource_type);
   source->set_logical_id(GetString(resource, "id", Path(root, "id"), Presence::kOptional, issues)
                              .value_or(""));
   const Path meta_path(root, "meta");
@@ -24,10 +27,8 @@ v1::Event NewEvent(const rapidjson::Value& resource, const std::string& resource
   return event;
 }
 
-std::optional<PatientRef> ReadPatient(const rapidjson::Value& resource,
-                                      const std::string& resource_type, std::string_view element,
-                                      std::vector<Issue>* issues) {
-  const Path root(resource_type);
+std::optional<PatientRef> ReadPatient(const rapidjson::Value& resource, const Path& root,
+                                      std::string_view element, std::vector<Issue>* issues) {
   const Path path(root, element);
   std::optional<Reference> reference =
       GetReference(resource, element, path, Presence::kRequired, issues);

@@ -18,16 +18,19 @@
 
 namespace trialgate::mappers {
 
+// The Path of the resource itself, the root of every issue a mapper reports: context.root_path,
+// or `resource_type` when that is empty. Refers to both, which must outlive it.
+Path ResourceRoot(const MapContext& context, const char* resource_type);
+
 // An event with the envelope fields the mapper owns: study_id and source (resource type,
-// Resource.id, meta.versionId). Malformed id/meta are reported to *issues.
+// Resource.id, meta.versionId). Malformed id/meta are reported to *issues under `root`.
 v1::Event NewEvent(const rapidjson::Value& resource, const std::string& resource_type,
-                   const MapContext& context, std::vector<Issue>* issues);
+                   const Path& root, const MapContext& context, std::vector<Issue>* issues);
 
 // Reads the Reference member `element` naming the patient; a missing or empty one is a
-// "required" error. The PatientRef's expression is "<type>.<element>".
-std::optional<PatientRef> ReadPatient(const rapidjson::Value& resource,
-                                      const std::string& resource_type, std::string_view element,
-                                      std::vector<Issue>* issues);
+// "required" error. The PatientRef's expression is "<root>.<element>".
+std::optional<PatientRef> ReadPatient(const rapidjson::Value& resource, const Path& root,
+                                      std::string_view element, std::vector<Issue>* issues);
 
 // Parses `fhir_time` (read at `path`) into `*timestamp`. An invalid value is a "value" error at
 // `path`; returns whether it parsed.

@@ -19,8 +19,9 @@ constexpr char kType[] = "Observation";
 
 bool IsResponseAssessment(const Value& observation, const MapContext& context) {
   std::vector<Issue> ignored;  // MapObservation reports a malformed code
+  const Path root = ResourceRoot(context, kType);
   std::optional<CodeableConcept> code =
-      GetCodeableConcept(observation, "code", "Observation.code", Presence::kOptional, &ignored);
+      GetCodeableConcept(observation, "code", Path(root, "code"), Presence::kOptional, &ignored);
   if (!code) return false;
   Resolved<ResponseCategory> resolved = ResolveCodings<ResponseCategory>(
       *code, context, [&](std::string_view system, std::string_view value) {
@@ -32,13 +33,14 @@ bool IsResponseAssessment(const Value& observation, const MapContext& context) {
 MapResult MapResponseObservation(const Value& resource, const MapContext& context) {
   MapResult result;
   std::vector<Issue>* issues = &result.issues;
-  v1::Event event = NewEvent(resource, kType, context, issues);
+  const Path root = ResourceRoot(context, kType);
+  v1::Event event = NewEvent(resource, kType, root, context, issues);
   v1::ResponseAssessed* response = event.mutable_response_assessed();
-  result.patient = ReadPatient(resource, kType, "subject", issues);
-  response->set_status(GetString(resource, "status", Child(kType, "status"), Presence::kRequired,
+  result.patient = ReadPatient(resource, root, "subject", issues);
+  response->set_status(GetString(resource, "status", Path(root, "status"), Presence::kRequired,
                                  issues).value_or(""));
 
-  const std::string value_path = Child(kType, "valueCodeableConcept");
+  const Path value_path(root, "valueCodeableConcept");
   std::optional<CodeableConcept> value =
       GetCodeableConcept(resource, "valueCodeableConcept", value_path, Presence::kOptional, issues);
   Resolved<ResponseCategory> resolved;
@@ -57,14 +59,14 @@ MapResult MapResponseObservation(const Value& resource, const MapContext& contex
       SetCodedValue(value->codings.front(), response->mutable_category_as_sent());
     }
     AddDataQualityNote(
-        "code-invalid", "unknown-response-category", value_path,
+        "code-invalid", "unknown-response-category", value_path.str(),
         absl::StrCat("a response assessment needs valueCodeableConcept with an IMWG category "
                      "(codes/responses.json)",
                      value ? absl::StrCat("; got ", DescribeCodings(*value)) : std::string(),
                      "; kept without a category"),
         "codes/responses.json", &event, issues);
   }
-  MapObservationEffective(resource, &event, issues);
+  MapObservationEffective(resource, root, &event, issues);
   result.events.push_back(std::move(event));
   return result;
 }

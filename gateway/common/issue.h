@@ -14,7 +14,9 @@ struct Issue {
   // FHIR IssueType code: "structure", "required", "value", "invalid", "not-supported",
   // "code-invalid", "not-found", "processing", "too-costly", "conflict", "duplicate", ...
   std::string code;
-  // FHIRPath of the element, starting with the resource type: "Observation.code.coding[0]".
+  // FHIRPath of the element, starting at the root the caller named: the resource type for a
+  // resource on its own ("Observation.code.coding[0]"), the entry inside a Bundle
+  // ("Bundle.entry[3].resource.code.coding[0]").
   std::string expression;
   std::string diagnostics;  // human-readable: what is wrong and, where useful, what to send
 };

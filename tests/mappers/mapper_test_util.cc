@@ -44,7 +44,8 @@ struct NumberRecorder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, NumberRe
 
 }  // namespace
 
-MapResult MapJson(const std::string& json, const std::string& site_id) {
+MapResult MapJson(const std::string& json, const std::string& site_id,
+                  const std::string& root_path) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
   EXPECT_FALSE(doc.HasParseError()) << "invalid JSON: " << json.substr(0, 200);
@@ -54,7 +55,7 @@ MapResult MapJson(const std::string& json, const std::string& site_id) {
   rapidjson::StringStream in(json.c_str());
   reader.Parse<rapidjson::kParseNumbersAsStringsFlag>(in, recorder);
   EXPECT_TRUE(numbers.Attach(doc));
-  return MapResource(doc, MapContext{KrdStudy(), site_id, &numbers});
+  return MapResource(doc, MapContext{KrdStudy(), site_id, &numbers, root_path});
 }
 
 MapResult MapTestdata(const std::string& name, const std::string& site_id) {

@@ -21,8 +21,10 @@ const Study& KrdStudy();
 std::string ReadFileOrDie(const std::string& path);
 
 // Maps a resource given as JSON text, as sent by `site_id`, with the numbers' source texts as
-// the gateway's decoder keeps them. Fails the test on invalid JSON.
-MapResult MapJson(const std::string& json, const std::string& site_id = "example-hospital");
+// the gateway's decoder keeps them, reporting under `root_path` (MapContext::root_path). Fails
+// the test on invalid JSON.
+MapResult MapJson(const std::string& json, const std::string& site_id = "example-hospital",
+                  const std::string& root_path = "");
 
 // Maps tests/mappers/testdata/<name>.
 MapResult MapTestdata(const std::string& name, const std::string& site_id = "example-hospital");
