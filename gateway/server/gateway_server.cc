@@ -38,9 +38,10 @@ namespace {
 
 class GatewayServerImpl final : public GatewayServer {
  public:
+  explicit GatewayServerImpl(const Clock& clock) : clock_(clock) {}
   ~GatewayServerImpl() override { Shutdown(); }
 
-  absl::Status Init(const config::Config& config, schedule::Clock clock) {
+  absl::Status Init(const config::Config& config) {
     std::error_code error;
     std::filesystem::create_directories(config.data_dir, error);
     if (error) {
@@ -78,7 +79,7 @@ class GatewayServerImpl final : public GatewayServer {
         *definitions_, config.require_study_profiles ? (*study)->profile_for_type()
                                                      : std::map<std::string, std::string>{});
 
-    if (absl::Status status = StartSchedule(config, **study, std::move(clock)); !status.ok()) {
+    if (absl::Status status = StartSchedule(config, **study); !status.ok()) {
       return status;
     }
     pipeline::PipelineOptions options;
@@ -228,8 +229,7 @@ class GatewayServerImpl final : public GatewayServer {
   }
 
   // The schedule engine, when the study has a schedule.json: a malformed one stops the start.
-  absl::Status StartSchedule(const config::Config& config, const mappers::Study& study,
-                             schedule::Clock clock) {
+  absl::Status StartSchedule(const config::Config& config, const mappers::Study& study) {
     if (study.schedule_json().empty()) return absl::OkStatus();
     absl::StatusOr<schedule::Schedule> parsed =
         schedule::Schedule::Parse(study.schedule_json(), study);
@@ -242,7 +242,7 @@ class GatewayServerImpl final : public GatewayServer {
     }
     timelines_ = std::make_unique<schedule::SubjectTimelines>(
         store_.get(), std::make_shared<const schedule::Schedule>(*std::move(parsed)),
-        std::move(zones), std::move(clock));
+        std::move(zones), clock_);
     if (config.record_deviations) {
       recorder_ = std::make_unique<schedule::DeviationRecorder>(
           timelines_.get(), store_.get(), std::chrono::seconds(config.deviation_sweep_seconds),
@@ -251,6 +251,7 @@ class GatewayServerImpl final : public GatewayServer {
     return absl::OkStatus();
   }
 
+  const Clock& clock_;  // the server's one wall clock; outlives it
   int port_ = 0;
   std::string address_;
   bool development_key_ = false;
@@ -278,9 +279,9 @@ class GatewayServerImpl final : public GatewayServer {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
-    const config::Config& config, schedule::Clock clock) {
-  auto server = std::make_unique<GatewayServerImpl>();
-  if (absl::Status status = server->Init(config, std::move(clock)); !status.ok()) return status;
+    const config::Config& config, const Clock& clock) {
+  auto server = std::make_unique<GatewayServerImpl>(clock);
+  if (absl::Status status = server->Init(config); !status.ok()) return status;
   return server;
 }
 
