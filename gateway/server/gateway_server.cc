@@ -63,6 +63,7 @@ class GatewayServerImpl final : public GatewayServer {
 
     store::SqliteStoreOptions store_options;
     store_options.outbox_routes = delivery::OutboxRoutes(config.destinations);
+    store_options.clock = &clock_;
     auto store = store::OpenSqliteEventStore(
         (std::filesystem::path(config.data_dir) / "trialgate.db").string(),
         std::move(store_options));
