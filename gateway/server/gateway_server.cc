@@ -208,7 +208,8 @@ class GatewayServerImpl final : public GatewayServer {
   // rows of a destination no longer configured are kept (and reported), never delivered.
   absl::Status StartDelivery(const config::Config& config) {
     if (!config.destinations.empty()) {
-      auto forwarder = delivery::Forwarder::Start(config.destinations, store_.get(), store_.get());
+      auto forwarder = delivery::Forwarder::Start(config.destinations, store_.get(), store_.get(),
+                                                  /*publishers=*/{}, clock_);
       if (!forwarder.ok()) return forwarder.status();
       forwarder_ = *std::move(forwarder);
     }

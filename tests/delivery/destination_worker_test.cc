@@ -125,8 +125,7 @@ class DestinationWorkerTest : public ::testing::Test {
     auto registry = std::make_unique<ScriptedRegistry>(std::move(answer));
     ScriptedRegistry* raw = registry.get();
     worker_ = std::make_unique<DestinationWorker>(destination_, store_.get(), store_.get(),
-                                                  std::move(registry),
-                                                  [this] { return clock_.Now(); });
+                                                  std::move(registry), clock_);
     EXPECT_TRUE(worker_->Start().ok());
     return raw;
   }
