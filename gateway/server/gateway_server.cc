@@ -213,8 +213,8 @@ class GatewayServerImpl final : public GatewayServer {
       if (!forwarder.ok()) return forwarder.status();
       forwarder_ = *std::move(forwarder);
     }
-    delivery_service_ =
-        std::make_unique<DeliveryService>(config.destinations, store_.get(), forwarder_.get());
+    delivery_service_ = std::make_unique<DeliveryService>(config.destinations, store_.get(),
+                                                          forwarder_.get(), clock_);
     auto progress = store_->Progress({});
     if (!progress.ok()) return progress.status();
     for (const store::DestinationProgress& entry : *progress) {
