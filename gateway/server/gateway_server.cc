@@ -97,7 +97,7 @@ class GatewayServerImpl final : public GatewayServer {
         &registry_, store_.get());
     if (absl::Status status = StartDelivery(config); !status.ok()) return status;
     absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-        Credentials(config, audit_log_.get());
+        Credentials(config, audit_log_.get(), clock_);
     if (!credentials.ok()) return credentials.status();
     stream_slots_ =
         std::make_unique<security::StreamSlots>(config.call_limits.max_streams_per_caller);
@@ -123,7 +123,8 @@ class GatewayServerImpl final : public GatewayServer {
     builder.RegisterService(delivery_service_.get());
     audit_service_ = std::make_unique<AuditService>(audit_log_.get());
     builder.RegisterService(audit_service_.get());
-    builder.experimental().SetInterceptorCreators(AuditInterceptorCreators(audit_log_.get()));
+    builder.experimental().SetInterceptorCreators(
+        AuditInterceptorCreators(audit_log_.get(), clock_));
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen,
@@ -174,7 +175,7 @@ class GatewayServerImpl final : public GatewayServer {
   // Mutual TLS with the authenticator that maps client certificates to identities and enforces
   // the access policy and request rates; plaintext only when asked for (serve --insecure).
   static absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
-      const config::Config& config, audit::AuditLog* audit_log) {
+      const config::Config& config, audit::AuditLog* audit_log, const Clock& clock) {
     if (config.insecure) return grpc::InsecureServerCredentials();
     if (!config.tls.configured()) {
       return absl::FailedPreconditionError(
@@ -191,7 +192,8 @@ class GatewayServerImpl final : public GatewayServer {
     if (!credentials.ok()) return credentials.status();
     (*credentials)->SetAuthMetadataProcessor(std::make_shared<security::CallAuthenticator>(
         config.identities, config.call_limits.requests_per_second,
-        config.call_limits.request_burst, [audit_log](const security::RefusedCall& call) {
+        config.call_limits.request_burst,
+        [audit_log, clock = &clock](const security::RefusedCall& call) {
           // Over-rate refusals can come thousands a second: not worth a warning each.
           spdlog::log(call.status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED
                           ? spdlog::level::debug
@@ -199,7 +201,8 @@ class GatewayServerImpl final : public GatewayServer {
                       "refused {} for {}: {}", call.method, call.identity,
                       call.status.error_message());
           // Runs on gRPC's transport thread: queued, not waited for (see README "Audit log").
-          audit_log->AppendAsync(RefusedCallRecord(call), [](const absl::Status&) {});
+          audit_log->AppendAsync(RefusedCallRecord(call, clock->Now()),
+                                 [](const absl::Status&) {});
         }));
     return credentials;
   }
