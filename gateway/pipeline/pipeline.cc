@@ -82,11 +82,12 @@ bool IsTaken(const std::string& resource_type) {
 class Pipeline::SubmissionContext {
  public:
   SubmissionContext(std::string source_system, std::string site_id,
-                    const mappers::NumberTexts* numbers)
+                    const mappers::NumberTexts* numbers, const Clock& clock)
       : source_system_(std::move(source_system)),
         site_id_(std::move(site_id)),
         numbers_(numbers),
-        recorded_at_(google::protobuf::util::TimeUtil::GetCurrentTime()) {}
+        recorded_at_(google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+            absl::ToUnixMicros(clock.Now()))) {}
 
   const std::string& source_system() const { return source_system_; }
   const std::string& site_id() const { return site_id_; }
@@ -174,7 +175,7 @@ void Pipeline::Submit(absl::string_view source_system, absl::string_view body,
     return done(std::move(prepared.result));
   }
 
-  SubmissionContext context{std::string(source_system), *site, &numbers};
+  SubmissionContext context{std::string(source_system), *site, &numbers, *options_.clock};
   const std::string resource_type = StringMember(document, "resourceType");
   if (resource_type.empty()) {
     prepared.RejectBody(absl::InvalidArgumentError("no resourceType"),

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "gateway/common/clock.h"
 #include "gateway/identity/enrollment_registry.h"
 #include "gateway/identity/pseudonymizer.h"
 #include "gateway/pipeline/json_decoder.h"
@@ -48,6 +49,8 @@ struct PipelineOptions {
   // Called once per study subject with newly stored events, after they are durable (on a store
   // thread: it must not block). The schedule engine re-derives the subject's deviations.
   std::function<void(const std::string& subject_id)> on_subject_changed;
+  // Stamps events' recorded_at, once per submission. Never null; must outlive the pipeline.
+  const Clock* clock = &SystemClock();
 };
 
 // The answer to a validation without storing (FHIR's $validate).

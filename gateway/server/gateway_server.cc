@@ -87,6 +87,7 @@ class GatewayServerImpl final : public GatewayServer {
     options.limits = config.limits;
     options.site_by_system = config.site_by_system;
     options.validator = validator_.get();
+    options.clock = &clock_;
     if (recorder_ != nullptr) {
       options.on_subject_changed = [recorder = recorder_.get()](const std::string& subject) {
         recorder->SubjectChanged(subject);

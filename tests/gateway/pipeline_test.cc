@@ -5,15 +5,18 @@
 #include "fhir-profiles/embedded.h"
 #include "gateway/pipeline/source_identity.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "tests/gateway/fake_event_store.h"
 #include "tests/integration/gateway_harness.h"
+#include "tests/manual_clock.h"
 
 namespace trialgate::pipeline {
 namespace {
 
 using ::testing::HasSubstr;
 using ::trialgate::testing::FakeEventStore;
+using ::trialgate::testing::ManualClock;
 
 class PipelineTest : public ::testing::Test {
  protected:
@@ -150,6 +153,24 @@ TEST(PipelineSitesTest, ConfiguredSitesGroupSystemsAndRefuseUnknownOnes) {
   EXPECT_EQ(store.commits.back()[0].events[0].site_id(), "site-01");
   pipeline.Submit("unknown", testing::TestData("observation-anc-pt-1001.json"), keep);
   EXPECT_EQ(result.status.code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(PipelineClockTest, EventsAreRecordedAtTheClocksTime) {
+  FakeEventStore store;
+  identity::EnrollmentRegistry registry;
+  ManualClock clock(absl::FromUnixMillis(1'800'000'000'123));
+  PipelineOptions options;
+  options.clock = &clock;
+  Pipeline pipeline(*mappers::Study::FromFiles(profiles::EmbeddedStudyFiles("krd-asct2")),
+                    options, identity::Pseudonymizer(std::string(32, 'k')), &registry, &store);
+  SubmissionResult result;
+  pipeline.Submit("hospital-a", testing::TestData("research-subject-pt-1001.json"),
+                  [&](SubmissionResult r) { result = std::move(r); });
+  ASSERT_TRUE(result.status.ok());
+  ASSERT_EQ(store.commits.size(), 1u);
+  EXPECT_EQ(google::protobuf::util::TimeUtil::TimestampToMilliseconds(
+                store.commits[0][0].events[0].recorded_at()),
+            1'800'000'000'123);
 }
 
 }  // namespace
