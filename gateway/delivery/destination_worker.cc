@@ -1,6 +1,7 @@
 #include "gateway/delivery/destination_worker.h"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -27,16 +28,17 @@ int64_t UnixMillis(absl::Time time) { return absl::ToUnixMillis(time); }
 
 DestinationWorker::DestinationWorker(config::DestinationConfig destination,
                                      store::Outbox* outbox, store::EventStore* events,
-                                     std::unique_ptr<Publisher> publisher, Clock clock)
+                                     std::unique_ptr<Publisher> publisher,
+                                     const Clock& clock)
     : destination_(std::move(destination)),
       outbox_(outbox),
       events_(events),
       publisher_(std::move(publisher)),
-      clock_(clock ? std::move(clock) : Clock([] { return absl::Now(); })),
+      clock_(clock),
       backoff_(std::chrono::milliseconds(destination_.retry_initial_ms),
                std::chrono::milliseconds(destination_.retry_max_ms),
                static_cast<unsigned>(std::hash<std::string>()(destination_.name) ^
-                                     static_cast<unsigned>(absl::ToUnixNanos(absl::Now())))) {}
+                                     static_cast<unsigned>(absl::ToUnixNanos(clock_.Now())))) {}
 
 DestinationWorker::~DestinationWorker() { Stop(); }
 
@@ -167,7 +169,7 @@ bool DestinationWorker::DeliverOneByOne(const std::vector<store::OutboxEntry>& e
 
 bool DestinationWorker::RetryLater(const std::vector<store::OutboxEntry>& entries,
                                    const grpc::Status& status) {
-  const absl::Time now = clock_();
+  const absl::Time now = clock_.Now();
   store::DeliverySettlement settlement;
   settlement.destination = destination_.name;
   const int64_t max_age_ms = destination_.max_age_seconds * 1000;
@@ -198,7 +200,7 @@ bool DestinationWorker::Settle(store::DeliverySettlement settlement) {
   const absl::Status status = outbox_->Settle(std::move(settlement));
   if (status.ok()) return true;
   // Not settled: the batch stays in the outbox and goes again later (the receiver dedupes).
-  const absl::Time now = clock_();
+  const absl::Time now = clock_.Now();
   const std::chrono::milliseconds delay = backoff_.NextDelay();
   std::lock_guard<std::mutex> lock(mu_);
   state_.last_error = absl::StrCat("cannot record the delivery in the store: ", status.message());
@@ -220,12 +222,12 @@ store::DeadLetterRecord DestinationWorker::DeadLetter(const store::OutboxEntry& 
   record.reason = reason;
   record.attempts = static_cast<uint32_t>(backoff_.failures() + 1);
   record.enqueued_unix_ms = entry.enqueued_unix_ms;
-  record.dead_lettered_unix_ms = UnixMillis(clock_());
+  record.dead_lettered_unix_ms = UnixMillis(clock_.Now());
   return record;
 }
 
 bool DestinationWorker::SleepUntil(absl::Time deadline) {
-  const absl::Duration wait = deadline - clock_();
+  const absl::Duration wait = deadline - clock_.Now();
   std::unique_lock<std::mutex> lock(mu_);
   if (wait > absl::ZeroDuration()) {
     cv_.wait_for(lock, absl::ToChronoMilliseconds(wait),

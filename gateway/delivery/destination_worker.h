@@ -2,7 +2,6 @@
 #define TRIALGATE_GATEWAY_DELIVERY_DESTINATION_WORKER_H_
 
 #include <condition_variable>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "gateway/common/clock.h"
 #include "gateway/config/destination_config.h"
 #include "gateway/delivery/publisher.h"
 #include "gateway/delivery/retry_policy.h"
@@ -39,12 +39,11 @@ struct WorkerState {
 // age. Nothing is ever dropped.
 class DestinationWorker {
  public:
-  using Clock = std::function<absl::Time()>;
-
-  // `outbox` and `events` (the same store) must outlive the worker.
+  // `outbox` and `events` (the same store) and `clock` must outlive the worker. `clock` judges
+  // the maximum age and times the backoff and dead letters.
   DestinationWorker(config::DestinationConfig destination, store::Outbox* outbox,
                     store::EventStore* events, std::unique_ptr<Publisher> publisher,
-                    Clock clock = {});
+                    const Clock& clock = SystemClock());
   ~DestinationWorker();
 
   // Starts the delivery thread. Fails when the store cannot be read.
@@ -78,7 +77,7 @@ class DestinationWorker {
   store::Outbox* const outbox_;
   store::EventStore* const events_;
   std::unique_ptr<Publisher> publisher_;
-  const Clock clock_;
+  const Clock& clock_;
   std::unique_ptr<store::OutboxReader> reader_;
   Backoff backoff_;  // the worker thread's
 

@@ -21,7 +21,7 @@ std::vector<store::OutboxRoute> OutboxRoutes(
 
 absl::StatusOr<std::unique_ptr<Forwarder>> Forwarder::Start(
     const std::vector<config::DestinationConfig>& destinations, store::Outbox* outbox,
-    store::EventStore* events, PublisherFactory publishers, DestinationWorker::Clock clock) {
+    store::EventStore* events, PublisherFactory publishers, const Clock& clock) {
   if (!publishers) publishers = MakeGrpcPublisher;
   auto forwarder = std::unique_ptr<Forwarder>(new Forwarder());
   for (const config::DestinationConfig& destination : destinations) {

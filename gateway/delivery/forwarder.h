@@ -27,12 +27,12 @@ using PublisherFactory = std::function<absl::StatusOr<std::unique_ptr<Publisher>
 class Forwarder {
  public:
   // Starts a worker per destination over `outbox`/`events` (the same store, which must outlive
-  // the forwarder). `publishers` defaults to gRPC. Fails when a destination's TLS files cannot
-  // be read or the store cannot be read.
+  // the forwarder, as must `clock`). `publishers` defaults to gRPC. Fails when a destination's
+  // TLS files cannot be read or the store cannot be read.
   static absl::StatusOr<std::unique_ptr<Forwarder>> Start(
       const std::vector<config::DestinationConfig>& destinations, store::Outbox* outbox,
       store::EventStore* events, PublisherFactory publishers = {},
-      DestinationWorker::Clock clock = {});
+      const Clock& clock = SystemClock());
 
   ~Forwarder();
   // Stops every worker (a Publish in flight is cancelled; its batch goes again next time).

@@ -137,7 +137,8 @@ absl::StatusOr<Pipeline::Prepared> Pipeline::Prepare(const security::Caller& cal
                    ValidateBody(document, read, refusal));
   const Scope scope{std::string(submission.source_system), std::move(site), &numbers,
                     read.is_bundle ? &read.by_full_url : nullptr,
-                    google::protobuf::util::TimeUtil::GetCurrentTime()};
+                    google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+                        absl::ToUnixMicros(options_.clock->Now()))};
   Prepared prepared;
   for (size_t i = 0; i < read.entries.size(); ++i) {
     PrepareEntry(read.entries[i], std::move(validation[i]), scope, prepared);

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "gateway/common/clock.h"
 #include "gateway/identity/enrollment_registry.h"
 #include "gateway/identity/pseudonymizer.h"
 #include "gateway/identity/subject_resolver.h"
@@ -31,6 +32,8 @@ struct PipelineOptions {
   // Sending system -> site (see security::SiteAuthorization). Empty: every sending system is
   // its own site on a development listener.
   std::map<std::string, std::string> site_by_system;
+  // Stamps events' recorded_at, once per submission. Never null; must outlive the pipeline.
+  const Clock* clock = &SystemClock();
 };
 
 // The one ingest seam: turns submitted FHIR R4 bodies into stored canonical events, for every

@@ -12,15 +12,16 @@ namespace trialgate::schedule {
 
 SubjectTimelines::SubjectTimelines(store::EventStore* store,
                                    std::shared_ptr<const Schedule> schedule,
-                                   std::map<std::string, absl::TimeZone> zones, Clock clock)
+                                   std::map<std::string, absl::TimeZone> zones,
+                                   const Clock& clock)
     : store_(store),
       schedule_(std::move(schedule)),
       zones_(std::move(zones)),
-      clock_(clock ? std::move(clock) : Clock([] { return absl::Now(); })) {}
+      clock_(clock) {}
 
 absl::StatusOr<v1::Timeline> SubjectTimelines::Compute(const std::string& subject_id) const {
   // Read the time first: a commit racing with the read is then judged on the next computation.
-  const absl::Time now = clock_();
+  const absl::Time now = clock_.Now();
   ASSIGN_OR_RETURN(std::vector<v1::Event> events, Read(subject_id));
   return Build(subject_id, std::move(events), now);
 }

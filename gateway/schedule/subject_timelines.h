@@ -1,13 +1,13 @@
 #ifndef TRIALGATE_GATEWAY_SCHEDULE_SUBJECT_TIMELINES_H_
 #define TRIALGATE_GATEWAY_SCHEDULE_SUBJECT_TIMELINES_H_
 
-#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gateway/common/clock.h"
 #include "gateway/schedule/calendar.h"
 #include "gateway/schedule/schedule.h"
 #include "gateway/store/event_store.h"
@@ -15,16 +15,14 @@
 
 namespace trialgate::schedule {
 
-using Clock = std::function<absl::Time()>;
-
 // Computes a subject's timeline from the event store, on the calendar of the subject's site.
 // Thread-safe: each call reads through a reader of its own.
 class SubjectTimelines {
  public:
-  // `store` must outlive this object. `zones`: site id -> time zone (sites not listed use each
-  // event's own offset). `clock`: the time missed doses are judged at (absl::Now when empty).
+  // `store` and `clock` must outlive this object. `zones`: site id -> time zone (sites not listed
+  // use each event's own offset). `clock`: the time missed doses are judged at.
   SubjectTimelines(store::EventStore* store, std::shared_ptr<const Schedule> schedule,
-                   std::map<std::string, absl::TimeZone> zones, Clock clock);
+                   std::map<std::string, absl::TimeZone> zones, const Clock& clock);
 
   // NOT_FOUND when the store holds no event of the subject; UNAVAILABLE when it cannot be read.
   absl::StatusOr<v1::Timeline> Compute(const std::string& subject_id) const;
@@ -37,13 +35,13 @@ class SubjectTimelines {
   absl::StatusOr<std::vector<std::string>> Subjects() const;
 
   const Schedule& schedule() const { return *schedule_; }
-  absl::Time Now() const { return clock_(); }
+  absl::Time Now() const { return clock_.Now(); }
 
  private:
   store::EventStore* store_;
   std::shared_ptr<const Schedule> schedule_;
   std::map<std::string, absl::TimeZone> zones_;
-  Clock clock_;
+  const Clock& clock_;
 };
 
 }  // namespace trialgate::schedule

@@ -20,12 +20,14 @@ using grpc::experimental::InterceptorBatchMethods;
 // threads (a stream's reads and writes), hence the mutex.
 class AuditInterceptor final : public grpc::experimental::Interceptor {
  public:
-  AuditInterceptor(grpc::experimental::ServerRpcInfo* info, audit::AuditLog* log)
+  AuditInterceptor(grpc::experimental::ServerRpcInfo* info, audit::AuditLog* log,
+                   const Clock& clock)
       : info_(info),
         log_(log),
+        clock_(clock),
         method_(info->method() != nullptr ? info->method() : ""),
         summary_(method_),
-        start_(absl::Now()) {}
+        start_(clock_.Now()) {}
 
   ~AuditInterceptor() override {
     // gRPC always sends a status; should a call still end without one, it is audited anyway.
@@ -84,12 +86,13 @@ class AuditInterceptor final : public grpc::experimental::Interceptor {
     record.target = summary_.Target(status);
     record.code = absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
     record.message = summary_.Message(status);
-    record.duration = absl::Now() - start_;
+    record.duration = clock_.Now() - start_;
     return record;
   }
 
   grpc::experimental::ServerRpcInfo* info_;
   audit::AuditLog* log_;
+  const Clock& clock_;
   const std::string method_;
   std::mutex mu_;
   std::optional<security::Caller> caller_;
@@ -100,9 +103,9 @@ class AuditInterceptor final : public grpc::experimental::Interceptor {
 
 }  // namespace
 
-audit::AuditRecord RefusedCallRecord(const security::RefusedCall& call) {
+audit::AuditRecord RefusedCallRecord(const security::RefusedCall& call, absl::Time time) {
   audit::AuditRecord record;
-  record.time = absl::Now();
+  record.time = time;
   record.identity = call.identity;
   for (security::Role role : call.roles) record.roles.emplace_back(security::RoleName(role));
   record.site = call.site;
@@ -114,13 +117,13 @@ audit::AuditRecord RefusedCallRecord(const security::RefusedCall& call) {
 
 grpc::experimental::Interceptor* AuditInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new AuditInterceptor(info, log_);
+  return new AuditInterceptor(info, log_, clock_);
 }
 
 std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-AuditInterceptorCreators(audit::AuditLog* log) {
+AuditInterceptorCreators(audit::AuditLog* log, const Clock& clock) {
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
-  creators.push_back(std::make_unique<AuditInterceptorFactory>(log));
+  creators.push_back(std::make_unique<AuditInterceptorFactory>(log, clock));
   return creators;
 }
 

@@ -52,7 +52,7 @@ grpc::Status DeliveryService::ListDestinations(grpc::ServerContext*,
   }
   absl::StatusOr<std::vector<store::DestinationProgress>> progress = outbox_->Progress(names);
   if (!progress.ok()) return ToGrpcStatus(progress.status());
-  const absl::Time now = absl::Now();
+  const absl::Time now = clock_.Now();
   for (const store::DestinationProgress& entry : *progress) {
     v1::DestinationStatus* status = response->add_destinations();
     status->set_name(entry.destination);

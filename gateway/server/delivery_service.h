@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "gateway/common/clock.h"
 #include "gateway/config/destination_config.h"
 #include "gateway/delivery/forwarder.h"
 #include "gateway/store/outbox.h"
@@ -13,11 +14,14 @@ namespace trialgate::server {
 // Delivery: destinations' progress and the dead letters, for operators. Thread-safe.
 class DeliveryService final : public v1::Delivery::Service {
  public:
-  // `outbox` and `forwarder` must outlive the service; `forwarder` is null when no destination
-  // is configured.
+  // `outbox`, `forwarder` and `clock` must outlive the service; `forwarder` is null when no
+  // destination is configured. `clock` is what a destination's lag is measured against.
   DeliveryService(std::vector<config::DestinationConfig> destinations, store::Outbox* outbox,
-                  delivery::Forwarder* forwarder)
-      : destinations_(std::move(destinations)), outbox_(outbox), forwarder_(forwarder) {}
+                  delivery::Forwarder* forwarder, const Clock& clock)
+      : destinations_(std::move(destinations)),
+        outbox_(outbox),
+        forwarder_(forwarder),
+        clock_(clock) {}
 
   grpc::Status ListDestinations(grpc::ServerContext* context,
                                 const v1::ListDestinationsRequest* request,
@@ -41,6 +45,7 @@ class DeliveryService final : public v1::Delivery::Service {
   const std::vector<config::DestinationConfig> destinations_;
   store::Outbox* outbox_;
   delivery::Forwarder* forwarder_;
+  const Clock& clock_;
 };
 
 }  // namespace trialgate::server

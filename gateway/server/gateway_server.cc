@@ -38,9 +38,10 @@ namespace {
 
 class GatewayServerImpl final : public GatewayServer {
  public:
+  explicit GatewayServerImpl(const Clock& clock) : clock_(clock) {}
   ~GatewayServerImpl() override { Shutdown(); }
 
-  absl::Status Init(const config::Config& config, schedule::Clock clock) {
+  absl::Status Init(const config::Config& config) {
     std::error_code error;
     std::filesystem::create_directories(config.data_dir, error);
     if (error) {
@@ -62,6 +63,7 @@ class GatewayServerImpl final : public GatewayServer {
 
     store::SqliteStoreOptions store_options;
     store_options.outbox_routes = delivery::OutboxRoutes(config.destinations);
+    store_options.clock = &clock_;
     auto store = store::OpenSqliteEventStore(
         (std::filesystem::path(config.data_dir) / "trialgate.db").string(),
         std::move(store_options));
@@ -78,16 +80,16 @@ class GatewayServerImpl final : public GatewayServer {
         *definitions_, config.require_study_profiles ? (*study)->profile_for_type()
                                                      : std::map<std::string, std::string>{});
 
-    if (absl::Status status = StartSchedule(config, **study, std::move(clock)); !status.ok()) {
+    if (absl::Status status = StartSchedule(config, **study); !status.ok()) {
       return status;
     }
     pipeline_ = std::make_unique<pipeline::Pipeline>(
-        *study, pipeline::PipelineOptions{config.limits, config.site_by_system}, *validator_,
-        identity::Pseudonymizer(keys->key, keys->previous_key), &registry_, store_.get(),
-        recorder_.get());
+        *study, pipeline::PipelineOptions{config.limits, config.site_by_system, &clock_},
+        *validator_, identity::Pseudonymizer(keys->key, keys->previous_key), &registry_,
+        store_.get(), recorder_.get());
     if (absl::Status status = StartDelivery(config); !status.ok()) return status;
     absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-        Credentials(config, audit_log_.get());
+        Credentials(config, audit_log_.get(), clock_);
     if (!credentials.ok()) return credentials.status();
     stream_slots_ =
         std::make_unique<security::StreamSlots>(config.call_limits.max_streams_per_caller);
@@ -113,7 +115,8 @@ class GatewayServerImpl final : public GatewayServer {
     builder.RegisterService(delivery_service_.get());
     audit_service_ = std::make_unique<AuditService>(audit_log_.get());
     builder.RegisterService(audit_service_.get());
-    builder.experimental().SetInterceptorCreators(AuditInterceptorCreators(audit_log_.get()));
+    builder.experimental().SetInterceptorCreators(
+        AuditInterceptorCreators(audit_log_.get(), clock_));
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen,
@@ -164,7 +167,7 @@ class GatewayServerImpl final : public GatewayServer {
   // Mutual TLS with the authenticator that maps client certificates to identities and enforces
   // the access policy and request rates; plaintext only when asked for (serve --insecure).
   static absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
-      const config::Config& config, audit::AuditLog* audit_log) {
+      const config::Config& config, audit::AuditLog* audit_log, const Clock& clock) {
     if (config.insecure) return grpc::InsecureServerCredentials();
     if (!config.tls.configured()) {
       return absl::FailedPreconditionError(
@@ -181,7 +184,8 @@ class GatewayServerImpl final : public GatewayServer {
     if (!credentials.ok()) return credentials.status();
     (*credentials)->SetAuthMetadataProcessor(std::make_shared<security::CallAuthenticator>(
         config.identities, config.call_limits.requests_per_second,
-        config.call_limits.request_burst, [audit_log](const security::RefusedCall& call) {
+        config.call_limits.request_burst,
+        [audit_log, clock = &clock](const security::RefusedCall& call) {
           // Over-rate refusals can come thousands a second: not worth a warning each.
           spdlog::log(call.status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED
                           ? spdlog::level::debug
@@ -189,7 +193,8 @@ class GatewayServerImpl final : public GatewayServer {
                       "refused {} for {}: {}", call.method, call.identity,
                       call.status.error_message());
           // Runs on gRPC's transport thread: queued, not waited for (see README "Audit log").
-          audit_log->AppendAsync(RefusedCallRecord(call), [](const absl::Status&) {});
+          audit_log->AppendAsync(RefusedCallRecord(call, clock->Now()),
+                                 [](const absl::Status&) {});
         }));
     return credentials;
   }
@@ -198,12 +203,13 @@ class GatewayServerImpl final : public GatewayServer {
   // rows of a destination no longer configured are kept (and reported), never delivered.
   absl::Status StartDelivery(const config::Config& config) {
     if (!config.destinations.empty()) {
-      auto forwarder = delivery::Forwarder::Start(config.destinations, store_.get(), store_.get());
+      auto forwarder = delivery::Forwarder::Start(config.destinations, store_.get(), store_.get(),
+                                                  /*publishers=*/{}, clock_);
       if (!forwarder.ok()) return forwarder.status();
       forwarder_ = *std::move(forwarder);
     }
-    delivery_service_ =
-        std::make_unique<DeliveryService>(config.destinations, store_.get(), forwarder_.get());
+    delivery_service_ = std::make_unique<DeliveryService>(config.destinations, store_.get(),
+                                                          forwarder_.get(), clock_);
     auto progress = store_->Progress({});
     if (!progress.ok()) return progress.status();
     for (const store::DestinationProgress& entry : *progress) {
@@ -220,8 +226,7 @@ class GatewayServerImpl final : public GatewayServer {
   }
 
   // The schedule engine, when the study has a schedule.json: a malformed one stops the start.
-  absl::Status StartSchedule(const config::Config& config, const mappers::Study& study,
-                             schedule::Clock clock) {
+  absl::Status StartSchedule(const config::Config& config, const mappers::Study& study) {
     if (study.schedule_json().empty()) return absl::OkStatus();
     absl::StatusOr<schedule::Schedule> parsed =
         schedule::Schedule::Parse(study.schedule_json(), study);
@@ -234,7 +239,7 @@ class GatewayServerImpl final : public GatewayServer {
     }
     timelines_ = std::make_unique<schedule::SubjectTimelines>(
         store_.get(), std::make_shared<const schedule::Schedule>(*std::move(parsed)),
-        std::move(zones), std::move(clock));
+        std::move(zones), clock_);
     if (config.record_deviations) {
       recorder_ = std::make_unique<schedule::DeviationRecorder>(
           timelines_.get(), store_.get(), std::chrono::seconds(config.deviation_sweep_seconds),
@@ -243,6 +248,7 @@ class GatewayServerImpl final : public GatewayServer {
     return absl::OkStatus();
   }
 
+  const Clock& clock_;  // the server's one wall clock; outlives it
   int port_ = 0;
   std::string address_;
   bool development_key_ = false;
@@ -270,9 +276,9 @@ class GatewayServerImpl final : public GatewayServer {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
-    const config::Config& config, schedule::Clock clock) {
-  auto server = std::make_unique<GatewayServerImpl>();
-  if (absl::Status status = server->Init(config, std::move(clock)); !status.ok()) return status;
+    const config::Config& config, const Clock& clock) {
+  auto server = std::make_unique<GatewayServerImpl>(clock);
+  if (absl::Status status = server->Init(config); !status.ok()) return status;
   return server;
 }
 

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "gateway/common/clock.h"
 #include "gateway/config/config.h"
-#include "gateway/schedule/subject_timelines.h"
 
 namespace trialgate::server {
 
@@ -18,10 +18,10 @@ class GatewayServer {
  public:
   // Opens the store in config.data_dir (created if absent), loads the study (and its schedule)
   // and starts listening. Port 0 in config.listen picks a free port (see port()). Errors say
-  // what to fix. `clock` is the time timelines are judged at; empty: the system clock (tests
-  // pass a fixed one).
-  static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(const config::Config& config,
-                                                              schedule::Clock clock = {});
+  // what to fix. `clock` is the wall clock every part of the server reads (tests pass a
+  // ManualClock); it must outlive the server.
+  static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
+      const config::Config& config, const Clock& clock = SystemClock());
 
   virtual ~GatewayServer() = default;
 

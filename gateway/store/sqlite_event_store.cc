@@ -124,12 +124,6 @@ absl::Status ValidateRoutes(const std::vector<OutboxRoute>& routes) {
   return absl::OkStatus();
 }
 
-int64_t WallClockUnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // One read-only connection; WAL lets it read while the writer writes.
 class SqliteEventReader final : public EventReader {
  public:
@@ -688,7 +682,7 @@ absl::StatusOr<DbPtr> SqliteEventStoreImpl::OpenReadConnection() const {
 }
 
 int64_t SqliteEventStoreImpl::NowUnixMs() const {
-  return options_.now_unix_ms ? options_.now_unix_ms() : WallClockUnixMs();
+  return absl::ToUnixMillis(options_.clock->Now());
 }
 
 absl::StatusOr<std::unique_ptr<OutboxReader>> SqliteEventStoreImpl::OpenOutboxReader() {

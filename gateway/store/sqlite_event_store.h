@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "gateway/common/clock.h"
 #include "gateway/store/event_store.h"
 #include "gateway/store/outbox.h"
 
@@ -29,9 +30,9 @@ struct SqliteStoreOptions {
   // route that accepts it, in the event's own transaction. Names must be unique and non-empty.
   // None (the default) costs the commit path nothing.
   std::vector<OutboxRoute> outbox_routes;
-  // Unix milliseconds for the outbox's times (enqueued, dead-lettered, discarded); read once per
-  // group transaction. Unset: the wall clock. Tests set it to get fixed times.
-  std::function<int64_t()> now_unix_ms;
+  // The outbox's times (enqueued, dead-lettered, discarded), in Unix milliseconds; read once per
+  // group transaction. Never null; must outlive the store. Tests pass a ManualClock.
+  const Clock* clock = &SystemClock();
   // Test seam for the failure path: when set, called on the writer thread inside each group's
   // transaction just before COMMIT. A non-OK status is handled exactly like a failed COMMIT
   // (rollback, every request of the group fails, the store becomes failed). Unset in production.

@@ -21,11 +21,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/gateway_harness.h"
+#include "tests/support/manual_clock.h"
 
 namespace trialgate::delivery {
 namespace {
 
 using testing::Eventually;
+using testing::ManualClock;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -70,12 +72,6 @@ grpc::Status AcceptAll(const v1::PublishRequest&, v1::PublishResponse*) {
   return grpc::Status::OK;
 }
 
-// A clock a test moves by hand (the store and the worker read the same one).
-struct ManualClock {
-  std::atomic<int64_t> unix_ms{1'800'000'000'000};
-  absl::Time Now() const { return absl::FromUnixMillis(unix_ms.load()); }
-};
-
 class DestinationWorkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -100,7 +96,7 @@ class DestinationWorkerTest : public ::testing::Test {
   void OpenStore() {
     store::SqliteStoreOptions options;
     options.outbox_routes = OutboxRoutes({destination_});
-    options.now_unix_ms = [this] { return clock_.unix_ms.load(); };
+    options.clock = &clock_;
     auto store = store::OpenSqliteEventStore((dir_ / "trialgate.db").string(), options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
@@ -129,8 +125,7 @@ class DestinationWorkerTest : public ::testing::Test {
     auto registry = std::make_unique<ScriptedRegistry>(std::move(answer));
     ScriptedRegistry* raw = registry.get();
     worker_ = std::make_unique<DestinationWorker>(destination_, store_.get(), store_.get(),
-                                                  std::move(registry),
-                                                  [this] { return clock_.Now(); });
+                                                  std::move(registry), clock_);
     EXPECT_TRUE(worker_->Start().ok());
     return raw;
   }
@@ -155,7 +150,7 @@ class DestinationWorkerTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   config::DestinationConfig destination_;
-  ManualClock clock_;
+  ManualClock clock_{absl::FromUnixMillis(1'800'000'000'000)};  // the store's and the worker's
   std::unique_ptr<store::SqliteEventStore> store_;
   std::unique_ptr<DestinationWorker> worker_;
 };
@@ -274,7 +269,7 @@ TEST_F(DestinationWorkerTest, BackingOffShowsTheLastErrorAndTheNextAttempt) {
 TEST_F(DestinationWorkerTest, EventsOlderThanTheMaximumAgeAreDeadLetteredNotDropped) {
   destination_.max_age_seconds = 3600;
   CommitEvents({"old1", "old2"});
-  clock_.unix_ms += 3'600'000;  // an hour later
+  clock_.Advance(absl::Hours(1));
   CommitEvents({"new1"});
   std::atomic<bool> receiver_up{false};
   ScriptedRegistry* registry =

@@ -44,7 +44,8 @@ class AuditInterceptorTest : public ::testing::Test {
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(&study_);
-    builder.experimental().SetInterceptorCreators(AuditInterceptorCreators(log_.get()));
+    builder.experimental().SetInterceptorCreators(
+        AuditInterceptorCreators(log_.get(), SystemClock()));
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     stub_ = v1::Study::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/fhir_resources.h"
 #include "tests/support/gateway_harness.h"
+#include "tests/support/manual_clock.h"
 #include "trialgate/v1/study.grpc.pb.h"
 
 namespace trialgate::testing {
@@ -34,7 +35,8 @@ absl::Time NoonUtc(Date date) {
 class TimelineServiceTest : public ::testing::Test {
  protected:
   void Start(Date today, config::Config config = {}) {
-    server_ = StartInProcess(dir_.path(), std::move(config), [today] { return NoonUtc(today); });
+    clock_.Set(NoonUtc(today));
+    server_ = StartInProcess(dir_.path(), std::move(config), clock_);
     ASSERT_NE(server_, nullptr);
     client_ = std::make_unique<GatewayClient>(server_->address());
     study_ = v1::Study::NewStub(client_->channel());
@@ -81,6 +83,7 @@ class TimelineServiceTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  ManualClock clock_{absl::UnixEpoch()};  // outlives the server; Start sets it
   std::unique_ptr<server::GatewayServer> server_;
   std::unique_ptr<GatewayClient> client_;
   std::unique_ptr<v1::Study::Stub> study_;
@@ -116,7 +119,7 @@ TEST_F(TimelineServiceTest, ArrivalOrderDoesNotChangeTheTimeline) {
   TempDir other_dir;
   std::filesystem::copy_file(dir_.path() / "pseudonymisation.key",
                              other_dir.path() / "pseudonymisation.key");
-  auto other = StartInProcess(other_dir.path(), {}, [] { return NoonUtc(kC1D1 + 27); });
+  auto other = StartInProcess(other_dir.path(), {}, clock_);
   GatewayClient other_client(other->address());
   other_client.SubmitOk(resources[0]);
   std::vector<std::string> rest(resources.begin() + 1, resources.end());
@@ -220,7 +223,7 @@ std::map<std::string, int> DeviationsInFeed(GatewayClient& client) {
 TEST(DeviationFeedTest, DeviationsReachTheFeedOnceThroughResubmissionAndRestart) {
   TempDir dir;
   const Date today = kC1D1 + 27;
-  auto clock = [today] { return NoonUtc(today); };
+  ManualClock clock(NoonUtc(today));
   config::Config config;
   config.deviation_delay_ms = 0;
   config.pseudonymization_key_hex = std::string(64, '5');

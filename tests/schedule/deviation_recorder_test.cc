@@ -4,7 +4,6 @@
 
 #include <stdlib.h>
 
-#include <atomic>
 #include <filesystem>
 #include <future>
 #include <memory>
@@ -14,12 +13,14 @@
 #include "gateway/store/sqlite_event_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/manual_clock.h"
 #include "tests/schedule/subject_builder.h"
 
 namespace trialgate::schedule {
 namespace {
 
 using testing::KrdSchedule;
+using ::trialgate::testing::ManualClock;
 using testing::Noon;
 using testing::SubjectBuilder;
 
@@ -36,7 +37,7 @@ class DeviationRecorderTest : public ::testing::Test {
     store_ = *std::move(store);
     timelines_ = std::make_unique<SubjectTimelines>(
         store_.get(), std::make_shared<const Schedule>(KrdSchedule()),
-        std::map<std::string, absl::TimeZone>{}, [this] { return absl::FromUnixSeconds(now_); });
+        std::map<std::string, absl::TimeZone>{}, clock_);
   }
   void TearDown() override {
     timelines_.reset();
@@ -44,7 +45,7 @@ class DeviationRecorderTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  void SetToday(Date date) { now_ = absl::ToUnixSeconds(Noon(date)); }
+  void SetToday(Date date) { clock_.Set(Noon(date)); }
 
   // Commits each event as its own source, as the pipeline would.
   void Commit(const std::vector<v1::Event>& events) {
@@ -74,9 +75,9 @@ class DeviationRecorderTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  ManualClock clock_{absl::UnixEpoch()};
   std::unique_ptr<store::SqliteEventStore> store_;
   std::unique_ptr<SubjectTimelines> timelines_;
-  std::atomic<int64_t> now_{0};
 };
 
 TEST_F(DeviationRecorderTest, AMissedDoseIsRecordedOnceHoweverOftenItIsDerived) {

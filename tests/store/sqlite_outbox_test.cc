@@ -2,7 +2,6 @@
 // dead letters and their replay or discard, progress.
 #include <sqlite3.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <future>
@@ -17,6 +16,7 @@
 #include "gateway/store/sqlite_event_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/manual_clock.h"
 #include "tests/store/store_test_support.h"
 
 namespace trialgate::store {
@@ -25,6 +25,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::trialgate::testing::ManualClock;
 
 constexpr char kDoses[] = "dose-registry";  // receives only doses
 constexpr char kAll[] = "safety-registry";  // receives everything
@@ -92,13 +93,13 @@ DeadLetterSelection All(const std::string& destination, const std::string& subje
 
 class SqliteOutboxTest : public StoreTestBase {
  protected:
-  // Two routes and a clock the test sets.
+  // Two routes and the clock the test sets.
   SqliteStoreOptions Options() {
     SqliteStoreOptions options;
     options.outbox_routes.push_back(
         {kDoses, [](const v1::Event& event) { return event.has_dose_administered(); }});
     options.outbox_routes.push_back({kAll, [](const v1::Event&) { return true; }});
-    options.now_unix_ms = [this] { return now_ms_.load(); };
+    options.clock = &clock_;
     return options;
   }
 
@@ -163,13 +164,13 @@ class SqliteOutboxTest : public StoreTestBase {
     ASSERT_TRUE(store.Settle(std::move(settlement)).ok());
   }
 
-  std::atomic<int64_t> now_ms_{1'000'000};
+  ManualClock clock_{absl::FromUnixMillis(1'000'000)};
 };
 
 TEST_F(SqliteOutboxTest, MatchingEventsGetOutboxRowsWithTheirCommit) {
   std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
-  now_ms_ = 1'700'000'000'000;
+  clock_.Set(absl::FromUnixMillis(1'700'000'000'000));
   const std::vector<uint64_t> seq =
       Commit(*store, Source("src/1", {Dose("dose-1"), Lab("lab-1")}));
   ASSERT_EQ(seq.size(), 2u);
@@ -256,9 +257,9 @@ TEST_F(SqliteOutboxTest, SettleRemovesDeliveredRowsAndRaisesTheCursor) {
 TEST_F(SqliteOutboxTest, SettleMovesDeadRowsIntoDeadLettersWithEveryField) {
   std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
-  now_ms_ = 1'000;
+  clock_.Set(absl::FromUnixMillis(1'000));
   const std::vector<uint64_t> seq = Commit(*store, Source("src/1", {Dose("dose-1", "KRD-007")}));
-  now_ms_ = 5'000;
+  clock_.Set(absl::FromUnixMillis(5'000));
   SettleDead(*store, kDoses, {Dead(seq[0], "unknown agent code", 4)});
 
   EXPECT_THAT(Pending(*store, kDoses), IsEmpty());
@@ -294,11 +295,11 @@ TEST_F(SqliteOutboxTest, SettlingTwiceIsHarmless) {
   settlement.destination = kAll;
   settlement.delivered = {seq[0]};
   settlement.dead = {Dead(seq[1], "first reason")};
-  now_ms_ = 2'000;
+  clock_.Set(absl::FromUnixMillis(2'000));
   ASSERT_TRUE(store->Settle(settlement).ok());
 
   // The same result settled again (a worker retrying after a crash) changes nothing.
-  now_ms_ = 9'000;
+  clock_.Set(absl::FromUnixMillis(9'000));
   settlement.dead[0].reason = "second reason";
   EXPECT_TRUE(store->Settle(settlement).ok());
   DestinationProgress progress = ProgressOf(*store, kAll);
@@ -339,7 +340,7 @@ TEST_F(SqliteOutboxTest, ReplayPutsDeadLettersBackInSequenceOrderBeforeNewerRows
   SettleDead(*store, kAll, {Dead(old[1]), Dead(old[0])});
   const std::vector<uint64_t> newer = Commit(*store, Source("src/2", {Lab("lab-3")}));
 
-  now_ms_ = 7'000'000;
+  clock_.Set(absl::FromUnixMillis(7'000'000));
   absl::StatusOr<size_t> replayed = store->ReplayDeadLetters(All(kAll));
   ASSERT_TRUE(replayed.ok()) << replayed.status();
   EXPECT_EQ(*replayed, 2u);
@@ -355,11 +356,11 @@ TEST_F(SqliteOutboxTest, ReplayedEventDeadAgainIsRecordedAgain) {
   std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
   const std::vector<uint64_t> seq = Commit(*store, Source("src/1", {Dose("dose-1")}));
-  now_ms_ = 2'000;
+  clock_.Set(absl::FromUnixMillis(2'000));
   SettleDead(*store, kDoses, {Dead(seq[0], "registry down for too long", 10)});
-  now_ms_ = 3'000;
+  clock_.Set(absl::FromUnixMillis(3'000));
   ASSERT_EQ(*store->ReplayDeadLetters(BySequences(kDoses, {seq[0]})), 1u);
-  now_ms_ = 4'000;
+  clock_.Set(absl::FromUnixMillis(4'000));
   SettleDead(*store, kDoses, {Dead(seq[0], "unknown agent code", 1)});
 
   std::vector<DeadLetterRecord> dead = DeadLettersOf(*store, kDoses);
@@ -377,7 +378,7 @@ TEST_F(SqliteOutboxTest, DiscardedDeadLettersAreKeptButNeverReplayed) {
   const std::vector<uint64_t> seq = Commit(*store, Source("src/1", {Lab("lab-1"), Lab("lab-2")}));
   SettleDead(*store, kAll, {Dead(seq[0]), Dead(seq[1])});
 
-  now_ms_ = 8'000;
+  clock_.Set(absl::FromUnixMillis(8'000));
   EXPECT_EQ(*store->DiscardDeadLetters(BySequences(kAll, {seq[0]})), 1u);
   EXPECT_EQ(*store->DiscardDeadLetters(BySequences(kAll, {seq[0]})), 0u);  // already discarded
   EXPECT_THAT(Sequences(DeadLettersOf(*store, kAll)), ElementsAre(seq[1]));
@@ -467,9 +468,9 @@ TEST_F(SqliteOutboxTest, RefusesAmbiguousOrIncompleteRequests) {
 TEST_F(SqliteOutboxTest, ProgressReportsPendingOldestAndUnseenDestinations) {
   std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
-  now_ms_ = 10'000;
+  clock_.Set(absl::FromUnixMillis(10'000));
   const std::vector<uint64_t> first = Commit(*store, Source("src/1", {Dose("dose-1")}));
-  now_ms_ = 20'000;
+  clock_.Set(absl::FromUnixMillis(20'000));
   Commit(*store, Source("src/2", {Lab("lab-1")}));
 
   absl::StatusOr<std::vector<DestinationProgress>> all = store->Progress({"archive", kDoses});

@@ -101,12 +101,12 @@ std::vector<v1::Event> GatewayClient::Pull(uint64_t after, uint64_t limit) {
 
 std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::path& data_dir,
                                                       config::Config config,
-                                                      schedule::Clock clock) {
+                                                      const Clock& clock) {
   config.listen = "127.0.0.1:0";
   config.data_dir = data_dir.string();
   if (!config.tls.configured()) config.insecure = true;
   absl::StatusOr<std::unique_ptr<server::GatewayServer>> server =
-      server::GatewayServer::Start(config, std::move(clock));
+      server::GatewayServer::Start(config, clock);
   EXPECT_TRUE(server.ok()) << server.status();
   return server.ok() ? *std::move(server) : nullptr;
 }

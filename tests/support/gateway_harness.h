@@ -65,11 +65,11 @@ class GatewayClient {
   std::unique_ptr<v1::EventFeed::Stub> feed_;
 };
 
-// A gateway running in this process on 127.0.0.1:0 with its data in `data_dir`; `clock` is the
-// time its timelines are judged at (empty: the system clock).
+// A gateway running in this process on 127.0.0.1:0 with its data in `data_dir`, reading `clock`
+// (which must outlive it; tests that move time pass a ManualClock).
 std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::path& data_dir,
                                                       config::Config config = {},
-                                                      schedule::Clock clock = {});
+                                                      const Clock& clock = SystemClock());
 
 // The real `trialgate` binary run with `args` as a child process that prints one line
 // `<listening_prefix>ADDRESS` on stdout once it listens. Its log (stderr) goes to `log_file`

@@ -6,10 +6,12 @@
 #include "fhir-profiles/embedded.h"
 #include "gateway/identity/source_identity.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "gateway/security/caller.h"
 #include "tests/support/accepting_validator.h"
 #include "tests/support/fake_event_store.h"
+#include "tests/support/manual_clock.h"
 #include "tests/support/gateway_harness.h"
 
 namespace trialgate::pipeline {
@@ -18,6 +20,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::trialgate::testing::AcceptingValidator;
 using ::trialgate::testing::FakeEventStore;
+using ::trialgate::testing::ManualClock;
 
 // What a plaintext development listener's caller sends from `system`.
 void Submit(const Pipeline& pipeline, const std::string& system, const std::string& body,
@@ -269,6 +272,26 @@ TEST(PipelineSitesTest, ConfiguredSitesGroupSystemsAndRefuseUnknownOnes) {
   EXPECT_EQ(store.commits.back()[0].events[0].site_id(), "site-01");
   Submit(pipeline, "unknown", testing::TestData("observation-anc-pt-1001.json"), keep);
   EXPECT_EQ(result.status.code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(PipelineClockTest, EventsAreRecordedAtTheClocksTime) {
+  AcceptingValidator validator;
+  FakeEventStore store;
+  identity::EnrollmentRegistry registry;
+  ManualClock clock(absl::FromUnixMillis(1'800'000'000'123));
+  PipelineOptions options;
+  options.clock = &clock;
+  const Pipeline pipeline(*mappers::Study::FromFiles(profiles::EmbeddedStudyFiles("krd-asct2")),
+                          options, validator, identity::Pseudonymizer(std::string(32, 'k')),
+                          &registry, &store);
+  SubmissionResult result;
+  Submit(pipeline, "hospital-a", testing::TestData("research-subject-pt-1001.json"),
+         [&](SubmissionResult r) { result = std::move(r); });
+  ASSERT_TRUE(result.status.ok());
+  ASSERT_EQ(store.commits.size(), 1u);
+  EXPECT_EQ(google::protobuf::util::TimeUtil::TimestampToMilliseconds(
+                store.commits[0][0].events[0].recorded_at()),
+            1'800'000'000'123);
 }
 
 }  // namespace
