@@ -13,6 +13,7 @@
 
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "tests/support/golden.h"
 #include "rapidjson/document.h"
 #include "rapidjson/prettywriter.h"
 #include "rapidjson/stringbuffer.h"
@@ -102,20 +103,8 @@ void RunGolden(const std::string& name) {
       testing::MapJson(testing::ReadFileOrDie(GoldenDir() + name + ".json"), "example-hospital");
   // The contract every case shows: a resource with errors yields no events.
   EXPECT_TRUE(!result.HasErrors() || result.events.empty()) << name;
-  const std::string actual = ResultJson(result);
-  const std::string expected_path = GoldenDir() + name + ".events.json";
-  if (std::getenv("TRIALGATE_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(expected_path, std::ios::binary) << actual;
-    return;
-  }
-  const std::string expected = testing::ReadFileOrDie(expected_path);
-  Document expected_doc;
-  Document actual_doc;
-  expected_doc.Parse(expected.c_str());
-  actual_doc.Parse(actual.c_str());
-  ASSERT_FALSE(expected_doc.HasParseError()) << expected_path;
-  EXPECT_TRUE(expected_doc == actual_doc) << name << "\nexpected:\n" << expected << "actual:\n"
-                                          << actual;
+  trialgate::testing::ExpectMatchesGolden(name, GoldenDir() + name + ".events.json",
+                                          ResultJson(result));
 }
 
 #define GOLDEN(name)                                                            \

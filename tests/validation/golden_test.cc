@@ -11,6 +11,7 @@
 
 #include "gateway/pipeline/operation_outcome.h"
 #include "gtest/gtest.h"
+#include "tests/support/golden.h"
 #include "rapidjson/document.h"
 #include "rapidjson/prettywriter.h"
 #include "rapidjson/stringbuffer.h"
@@ -41,20 +42,8 @@ std::set<std::string>& Registered() {
 void RunGolden(const std::string& name) {
   const std::string input = testing::ReadFileOrDie(GoldenDir() + name + ".json");
   const std::vector<Issue> issues = testing::ValidateJson(input);
-  const std::string actual = OutcomeJson(issues);
-  const std::string outcome_path = GoldenDir() + name + ".outcome.json";
-  if (std::getenv("TRIALGATE_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(outcome_path, std::ios::binary) << actual;
-    return;
-  }
-  const std::string expected = testing::ReadFileOrDie(outcome_path);
-  rapidjson::Document expected_doc;
-  rapidjson::Document actual_doc;
-  expected_doc.Parse(expected.c_str());
-  actual_doc.Parse(actual.c_str());
-  ASSERT_FALSE(expected_doc.HasParseError()) << outcome_path;
-  EXPECT_TRUE(expected_doc == actual_doc) << name << "\nexpected:\n" << expected << "actual:\n"
-                                          << actual;
+  trialgate::testing::ExpectMatchesGolden(name, GoldenDir() + name + ".outcome.json",
+                                          OutcomeJson(issues));
   // One broken rule per case: exactly one error, or, for a best-practice rule (dom-6), exactly
   // one issue, a warning.
   const size_t errors = testing::Errors(issues).size();
