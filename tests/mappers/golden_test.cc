@@ -1,8 +1,9 @@
 // Golden cases: tests/mappers/golden/<case>.json is a resource as a site sends it,
 // <case>.events.json what MapResource makes of it for site "example-hospital": the events in the
 // protobuf JSON mapping, the issues as OperationOutcome.issue entries (every field of each Issue,
-// in order), and the patient (and, for a ResearchSubject, the enrolment) the pipeline resolves. To regenerate the
-// expected files after a deliberate change, run with TRIALGATE_UPDATE_GOLDEN=1, then review every
+// in order), and the patient (and, for a ResearchSubject, the enrolment) the pipeline resolves.
+// To regenerate the expected files after a deliberate change, run with TRIALGATE_UPDATE_GOLDEN=1,
+// then review every
 // changed file against the study (fhir-profiles/studies/krd-asct2/): an expected file says what
 // is right, not what the code printed.
 #include <cstdlib>
