@@ -27,7 +27,8 @@ bool IsAscii(absl::string_view bytes) {
 
 // Table 0211 values whose bytes cannot be framed by MLLP or split on ASCII delimiters.
 bool IsUnframeable(absl::string_view msh18) {
-  return (absl::StartsWith(msh18, "UNICODE") && msh18 != "UNICODE UTF-8") || msh18 == "ISO IR87" || msh18 == "ISO IR159" ||
+  return (absl::StartsWith(msh18, "UNICODE") && msh18 != "UNICODE UTF-8") ||
+         msh18 == "ISO IR87" || msh18 == "ISO IR159" ||
          msh18 == "GB 18030-2000" || msh18 == "KS X 1001" || msh18 == "CNS 11643-1992" ||
          msh18 == "BIG-5";
 }

@@ -42,9 +42,10 @@ absl::StatusOr<Delimiters> ReadDelimiters(absl::string_view line) {
   }
   Delimiters d;
   d.field = line[3];
-  if (absl::ascii_isalnum(d.field) || absl::ascii_isspace(d.field)) {
+  // ASCII punctuation only: splitting UTF-8 text on an ASCII byte keeps every piece UTF-8.
+  if (!absl::ascii_ispunct(d.field)) {
     return absl::InvalidArgumentError(
-        "MSH-1, the field separator, must be a punctuation character (usually '|')");
+        "MSH-1, the field separator, must be an ASCII punctuation character (usually '|')");
   }
   absl::string_view encoding = line.substr(4);
   encoding = encoding.substr(0, encoding.find(d.field));
@@ -56,10 +57,9 @@ absl::StatusOr<Delimiters> ReadDelimiters(absl::string_view line) {
   }
   for (size_t i = 0; i < encoding.size(); ++i) {
     char c = encoding[i];
-    if (absl::ascii_isalnum(c) || absl::ascii_isspace(c) || c == d.field ||
-        encoding.find(c) != i) {
+    if (!absl::ascii_ispunct(c) || c == d.field || encoding.find(c) != i) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "MSH-2 character ", i + 1, " must be a punctuation character different from the "
+          "MSH-2 character ", i + 1, " must be an ASCII punctuation character different from the "
           "field separator and from the other encoding characters"));
     }
   }

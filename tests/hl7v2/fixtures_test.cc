@@ -134,7 +134,8 @@ TEST_F(FixturesTest, ReadsKnownMessageTypesAndVersions) {
 TEST_F(FixturesTest, ABatchFileHoldsTwoMessagesAndIsRefusedWhole) {
   std::string file = ReadFile(
       FixturesDir() /
-      "fhirconv-src_Microsoft.Health.Fhir.Liquid.Converter.UnitTests_TestData_Expected_BundleToHl7v2.hl7");
+      "fhirconv-src_Microsoft.Health.Fhir.Liquid.Converter.UnitTests_TestData_Expected_"
+      "BundleToHl7v2.hl7");
   EXPECT_EQ(SplitFile(file).size(), 2u);
   absl::StatusOr<Message> whole = Message::Parse(file);
   ASSERT_FALSE(whole.ok());

@@ -167,6 +167,8 @@ TEST(MessageTest, RefusesMalformedMessagesWithAReason) {
       {"MSH|^~\\&#!|", "4 encoding characters"},
       {"MSH|^^\\&|", "MSH-2 character 2"},
       {"MSH|^~|&|", "MSH-2"},
+      {"MSH\xC3^~\\&", "field separator"},      // not ASCII
+      {"MSH|^~\\\xA7|", "MSH-2 character 4"},   // not ASCII
       {"MSH|^~\\&|A\rpid|1\r", "segment 2"},
       {"MSH|^~\\&|A\rPI|1\r", "segment 2"},
       {"MSH|^~\\&|A\rMSH|^~\\&|B\r", "second MSH"},
