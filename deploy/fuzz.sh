@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (TRIALGATE_FUZZ implies AddressSanitizer, LeakSanitizer
 # and UBSan) and runs each for FUZZ_SECONDS (default 60): one target per resource type Submit
-# takes (decode, validation, mapping) and submission_fuzzer (the whole pipeline). Each first
+# takes (decode, validation, mapping), submission_fuzzer (the whole pipeline) and hl7v2_fuzzer
+# (MLLP framing, character sets and the HL7 v2 parser). Each first
 # replays tests/fuzz/regressions/. Exits non-zero when any target finds a crash, leak, sanitizer
 # report or timeout; the input is left in build-fuzz/findings/<target>-<kind>-<sha1>, the log in
 # build-fuzz/logs/<target>.log. FUZZ_TARGETS="observation_fuzzer ..." runs only those.
@@ -11,6 +12,8 @@
 # and the public R4 examples of ../shared/fixtures (or $TRIALGATE_FIXTURES_DIR): each whole file
 # in the corpus of its resourceType, each Bundle entry in the corpus of the entry's type. Without
 # the fixtures (a clone elsewhere) only the repository's own resources seed the targets.
+# hl7v2_fuzzer is seeded with the HL7 v2 sample messages of ../shared/fixtures/hl7v2 and uses
+# tests/fuzz/hl7v2.dict; the others use tests/fuzz/fhir.dict.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./deploy/install-deps.sh --with-fuzz
@@ -22,7 +25,8 @@ declare -A target_of_type=(
   [AdverseEvent]=adverse_event_fuzzer [ResearchSubject]=research_subject_fuzzer
   [Procedure]=procedure_fuzzer [Patient]=patient_fuzzer [Bundle]=bundle_fuzzer)
 all_targets=(medication_administration_fuzzer observation_fuzzer adverse_event_fuzzer
-  research_subject_fuzzer procedure_fuzzer patient_fuzzer bundle_fuzzer submission_fuzzer)
+  research_subject_fuzzer procedure_fuzzer patient_fuzzer bundle_fuzzer submission_fuzzer
+  hl7v2_fuzzer)
 read -r -a targets <<<"${FUZZ_TARGETS:-${all_targets[*]}}"
 
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DTRIALGATE_FUZZ=ON -DTRIALGATE_BUILD_TESTS=OFF \
@@ -77,6 +81,14 @@ if [ -d "$fixtures" ]; then
 else
   echo "fuzz: no fixtures at $fixtures: seeding with the repository's own test resources only"
 fi
+hl7v2_fixtures="${TRIALGATE_FIXTURES_DIR:-../shared/fixtures}/hl7v2"
+if [ -d "$hl7v2_fixtures" ]; then
+  for file in "$hl7v2_fixtures"/*.hl7; do
+    if [ "$(stat -c %s "$file")" -le "$max_len" ]; then cp "$file" "$corpus/hl7v2_fuzzer/"; fi
+  done
+else
+  echo "fuzz: no HL7 v2 fixtures at $hl7v2_fixtures: hl7v2_fuzzer starts from an empty corpus"
+fi
 
 mapfile -t regressions < <(find tests/fuzz/regressions -type f ! -name README.md | sort)
 failed=()
@@ -89,9 +101,11 @@ for target in "${targets[@]}"; do
     "$binary" -runs=0 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$findings/$target-" \
       "${regressions[@]}" >"$log" 2>&1 || ok=0
   fi
+  dict=tests/fuzz/fhir.dict
+  if [ "$target" = hl7v2_fuzzer ]; then dict=tests/fuzz/hl7v2.dict; fi
   if [ "$ok" = 1 ]; then
     "$binary" "$corpus/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -max_len="$max_len" -dict=tests/fuzz/fhir.dict -artifact_prefix="$findings/$target-" \
+      -max_len="$max_len" -dict="$dict" -artifact_prefix="$findings/$target-" \
       -print_final_stats=1 >>"$log" 2>&1 || ok=0
   fi
   if [ "$ok" = 1 ]; then
