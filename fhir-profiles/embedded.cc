@@ -10,6 +10,7 @@ namespace internal {
 // path under fhir-profiles/, and every .json under r4/, keyed by its path under r4/.
 std::span<const EmbeddedFile> EmbeddedStudiesTable();
 std::span<const EmbeddedFile> EmbeddedR4Table();
+std::span<const EmbeddedFile> EmbeddedHl7v2Table();
 }  // namespace internal
 
 std::map<std::string, std::string> EmbeddedStudyFiles(const std::string& study) {
@@ -29,6 +30,13 @@ std::map<std::string, std::string> EmbeddedR4Definitions() {
     files.emplace(file.path, file.content);
   }
   return files;
+}
+
+std::string EmbeddedHl7v2Mapping(const std::string& name) {
+  for (const internal::EmbeddedFile& file : internal::EmbeddedHl7v2Table()) {
+    if (file.path == name) return std::string(file.content);
+  }
+  return "";
 }
 
 }  // namespace trialgate::profiles

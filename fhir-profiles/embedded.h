@@ -21,6 +21,10 @@ std::map<std::string, std::string> EmbeddedStudyFiles(const std::string& study);
 // once at start-up. Thread-safe.
 std::map<std::string, std::string> EmbeddedR4Definitions();
 
+// The HL7 v2 to FHIR mapping tables of fhir-profiles/hl7v2/ (e.g. "oru_r01.json"; see
+// docs/hl7v2.md): the exact bytes of the file named `name`, or "" when there is none. Thread-safe.
+std::string EmbeddedHl7v2Mapping(const std::string& name);
+
 }  // namespace trialgate::profiles
 
 #endif  // TRIALGATE_FHIR_PROFILES_EMBEDDED_H_
