@@ -1,0 +1,126 @@
+#include "gateway/hl7v2/oru_mapping.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "fhir-profiles/embedded.h"
+#include "rapidjson/document.h"
+
+namespace trialgate::hl7v2 {
+namespace {
+
+// Reads the string members of `object` (skipping "_comment") into `out`.
+absl::Status ReadStringMap(const rapidjson::Value& object, absl::string_view what,
+                           std::map<std::string, std::string>* out) {
+  if (!object.IsObject()) return absl::InvalidArgumentError(absl::StrCat(what, " is not an object"));
+  for (const auto& member : object.GetObject()) {
+    const std::string key = member.name.GetString();
+    if (key == "_comment") continue;
+    if (!member.value.IsString()) {
+      return absl::InvalidArgumentError(absl::StrCat(what, ".", key, " is not a string"));
+    }
+    (*out)[key] = member.value.GetString();
+  }
+  return absl::OkStatus();
+}
+
+const rapidjson::Value* Member(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return nullptr;
+  auto it = object.FindMember(name);
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+std::string StringOf(const rapidjson::Value* value) {
+  return value != nullptr && value->IsString() ? value->GetString() : "";
+}
+
+}  // namespace
+
+std::string OruMapping::UcumFor(absl::string_view unit, absl::string_view unit_system_name) const {
+  if (unit.empty()) return "";
+  if (unit_system_name == "UCUM") return std::string(unit);
+  for (const auto& [alias, code] : unit_aliases) {
+    if (code == unit) return code;
+  }
+  auto it = unit_aliases.find(absl::AsciiStrToLower(unit));
+  return it == unit_aliases.end() ? "" : it->second;
+}
+
+absl::StatusOr<OruMapping> ParseOruMapping(absl::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return absl::InvalidArgumentError("the ORU mapping is not a JSON object");
+  }
+  OruMapping mapping;
+  for (const char* name : {"value_types", "coding_systems", "status_policy", "interpretation",
+                           "units"}) {
+    if (Member(doc, name) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("the ORU mapping has no \"", name, "\""));
+    }
+  }
+  absl::Status status = ReadStringMap(*Member(doc, "value_types"), "value_types",
+                                      &mapping.value_types);
+  if (!status.ok()) return status;
+  status = ReadStringMap(*Member(doc, "coding_systems"), "coding_systems",
+                         &mapping.coding_systems);
+  if (!status.ok()) return status;
+  for (const auto& member : Member(doc, "status_policy")->GetObject()) {
+    const std::string code = member.name.GetString();
+    if (code == "_comment") continue;
+    const rapidjson::Value& rule = member.value;
+    StatusRule parsed;
+    parsed.status = StringOf(Member(rule, "status"));
+    parsed.reason = StringOf(Member(rule, "reason"));
+    const rapidjson::Value* convert = Member(rule, "convert");
+    const rapidjson::Value* requires_value = Member(rule, "requires_value");
+    if (parsed.status.empty() || parsed.reason.empty() || convert == nullptr ||
+        !convert->IsBool()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("status_policy.", code, " needs status, convert and reason"));
+    }
+    parsed.convert = convert->GetBool();
+    parsed.requires_value = requires_value != nullptr && requires_value->IsBool() &&
+                            requires_value->GetBool();
+    mapping.status_policy[code] = std::move(parsed);
+  }
+  const rapidjson::Value& interpretation = *Member(doc, "interpretation");
+  mapping.interpretation_system = StringOf(Member(interpretation, "system"));
+  const rapidjson::Value* codes = Member(interpretation, "codes");
+  if (mapping.interpretation_system.empty() || codes == nullptr) {
+    return absl::InvalidArgumentError("interpretation needs system and codes");
+  }
+  status = ReadStringMap(*codes, "interpretation.codes", &mapping.interpretation);
+  if (!status.ok()) return status;
+  const rapidjson::Value& units = *Member(doc, "units");
+  mapping.unit_system = StringOf(Member(units, "system"));
+  const rapidjson::Value* aliases = Member(units, "aliases");
+  if (mapping.unit_system.empty() || aliases == nullptr) {
+    return absl::InvalidArgumentError("units needs system and aliases");
+  }
+  std::map<std::string, std::string> raw_aliases;
+  status = ReadStringMap(*aliases, "units.aliases", &raw_aliases);
+  if (!status.ok()) return status;
+  for (auto& [alias, code] : raw_aliases) {
+    mapping.unit_aliases[absl::AsciiStrToLower(alias)] = code;
+  }
+  return mapping;
+}
+
+const OruMapping& DefaultOruMapping() {
+  static const OruMapping* const mapping = [] {
+    absl::StatusOr<OruMapping> parsed =
+        ParseOruMapping(profiles::EmbeddedHl7v2Mapping("oru_r01.json"));
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "embedded fhir-profiles/hl7v2/oru_r01.json: %s\n",
+                   std::string(parsed.status().message()).c_str());
+      std::abort();
+    }
+    return new OruMapping(*std::move(parsed));
+  }();
+  return *mapping;
+}
+
+}  // namespace trialgate::hl7v2

@@ -1,0 +1,318 @@
+// ORU^R01 -> FHIR R4: hand-written study messages (testdata/oru/*.hl7) convert to the exact
+// Bundles of golden/*.json, which pass the real validator (R4 + study profiles) and map to the
+// expected LabResult events; problems come back as issues with their HL7 location; every
+// ORU^R01 of the shared fixtures converts or yields issues; `trialgate hl7 convert` works.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "gateway/hl7v2/charset.h"
+#include "gateway/hl7v2/hl7_datetime.h"
+#include "gateway/hl7v2/message.h"
+#include "gateway/hl7v2/oru_converter.h"
+#include "gtest/gtest.h"
+#include "mappers/mapper.h"
+#include "rapidjson/document.h"
+#include "tests/mappers/mapper_test_util.h"
+#include "tests/support/golden.h"
+#include "tests/validation/validation_test_util.h"
+
+namespace trialgate::hl7v2 {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kDir = fs::path(TRIALGATE_SOURCE_DIR) / "tests" / "hl7v2";
+
+std::string Read(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+ConvertOptions StudyOptions() {
+  ConvertOptions options;
+  EXPECT_TRUE(absl::LoadTimeZone("Europe/Berlin", &options.site_zone));
+  options.site_id = "example-hospital";
+  return options;
+}
+
+ConversionResult ConvertText(const std::string& text, const ConvertOptions& options) {
+  absl::StatusOr<Message> message = Message::Parse(text);
+  EXPECT_TRUE(message.ok()) << message.status();
+  if (!message.ok()) return {};
+  return ConvertOruR01(*message, options);
+}
+
+ConversionResult ConvertFile(const std::string& name) {
+  return ConvertText(Read(kDir / "testdata" / "oru" / (name + ".hl7")), StudyOptions());
+}
+
+std::string Describe(const std::vector<ConversionIssue>& issues) {
+  std::string out;
+  for (const ConversionIssue& issue : issues) {
+    out += issue.location.ToString() + " " + std::to_string(issue.hl7_error_code) + " " +
+           issue.text + "\n";
+  }
+  return out;
+}
+
+// The LabResult events of every entry of a converted Bundle, mapped as example-hospital.
+std::vector<v1::LabResult> MapBundle(const std::string& bundle_json) {
+  rapidjson::Document bundle;
+  bundle.Parse(bundle_json.c_str());
+  std::vector<v1::LabResult> labs;
+  for (const rapidjson::Value& entry : bundle["entry"].GetArray()) {
+    mappers::MapContext context{mappers::testing::KrdStudy(), "example-hospital"};
+    mappers::MapResult result = mappers::MapResource(entry["resource"], context);
+    EXPECT_FALSE(result.HasErrors()) << mappers::testing::DescribeIssues(result);
+    for (const v1::Event& event : result.events) labs.push_back(event.lab_result());
+  }
+  return labs;
+}
+
+class OruGoldenTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(OruGoldenTest, ConvertsToTheGoldenBundleThatValidatesAndMaps) {
+  const std::string name = GetParam();
+  ConversionResult result = ConvertFile(name);
+  ASSERT_TRUE(result.ok()) << Describe(result.issues);
+  trialgate::testing::ExpectMatchesGolden(name, (kDir / "golden" / (name + ".json")).string(),
+                                          result.bundle_json);
+  std::vector<Issue> errors =
+      validation::testing::Errors(validation::testing::ValidateJson(result.bundle_json));
+  EXPECT_TRUE(errors.empty()) << validation::testing::Describe(errors);
+  EXPECT_FALSE(MapBundle(result.bundle_json).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(StudyMessages, OruGoldenTest,
+                         ::testing::Values("anc-loinc", "m-protein-local-code", "sn-less-than",
+                                           "cwe-and-string", "corrected"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& c : name) if (c == '-') c = '_';
+                           return name;
+                         });
+
+TEST(OruConverterTest, AncByLoincMapsToTheStudyAnalyte) {
+  std::vector<v1::LabResult> labs = MapBundle(ConvertFile("anc-loinc").bundle_json);
+  ASSERT_EQ(labs.size(), 1u);
+  EXPECT_EQ(labs[0].analyte(), "anc");
+  EXPECT_DOUBLE_EQ(labs[0].value(), 1.9);
+  EXPECT_EQ(labs[0].unit(), "10*9/L");
+  EXPECT_EQ(labs[0].status(), "final");
+  EXPECT_EQ(labs[0].interpretation(), "N");
+  EXPECT_DOUBLE_EQ(labs[0].reference_range().low(), 1.8);
+  EXPECT_DOUBLE_EQ(labs[0].reference_range().high(), 7.7);
+}
+
+TEST(OruConverterTest, SiteLocalCodeMapsThroughTheSiteTable) {
+  std::vector<v1::LabResult> labs = MapBundle(ConvertFile("m-protein-local-code").bundle_json);
+  ASSERT_EQ(labs.size(), 1u);
+  EXPECT_EQ(labs[0].analyte(), "serum_m_protein");
+  EXPECT_DOUBLE_EQ(labs[0].value(), 1.2);
+  EXPECT_EQ(labs[0].unit(), "g/dL");
+}
+
+TEST(OruConverterTest, CorrectedResultKeepsItsStatus) {
+  std::vector<v1::LabResult> labs = MapBundle(ConvertFile("corrected").bundle_json);
+  ASSERT_EQ(labs.size(), 1u);
+  EXPECT_EQ(labs[0].status(), "corrected");
+  EXPECT_DOUBLE_EQ(labs[0].value(), 0.9);
+}
+
+TEST(OruConverterTest, NoPidFieldOtherThanTheIdentifierReachesTheBundle) {
+  const std::string bundle = ConvertFile("anc-loinc").bundle_json;
+  EXPECT_FALSE(absl::StrContains(bundle, "Muster"));
+  EXPECT_FALSE(absl::StrContains(bundle, "Erika"));
+  EXPECT_FALSE(absl::StrContains(bundle, "1960"));
+  EXPECT_TRUE(absl::StrContains(bundle, "urn:oid:1.2.276.0.76.4.8"));
+}
+
+TEST(OruConverterTest, ResendConvertsToTheSameIds) {
+  EXPECT_EQ(ConvertFile("anc-loinc").bundle_json, ConvertFile("anc-loinc").bundle_json);
+  // Same content under another control id: other resources.
+  std::string text = Read(kDir / "testdata" / "oru" / "anc-loinc.hl7");
+  text.replace(text.find("ANC-0001"), 8, "ANC-0002");
+  EXPECT_NE(ConvertText(text, StudyOptions()).bundle_json, ConvertFile("anc-loinc").bundle_json);
+}
+
+const char kHeader[] =
+    "MSH|^~\\&|LIS|HOSPA|TRIALGATE|KRD|20260105||ORU^R01|X-1|P|2.5.1\r"
+    "PID|1||KRD-001-0002^^^HOSPA&1.2.276.0.76.4.8&ISO^MR\r"
+    "OBR|1|ORD-1|FIL-1|26499-4^ANC^LN|||202601050715+0100\r";
+
+TEST(OruConverterTest, ProblemsAreIssuesWithTheirHl7Location) {
+  struct Case {
+    std::string obx;
+    std::string location;
+    int code;
+  } cases[] = {
+      {"OBX|1|NM|751-8^ANC^LN||1.9|furlongs|||||F", "OBX^1^6^1", 103},
+      {"OBX|1|NM|751-8^ANC^LN||abc|10*9/L|||||F", "OBX^1^5^0", 102},
+      {"OBX|1|NM|751-8^ANC^LN||1.9|10*9/L|||||D", "OBX^1^11^0", 207},
+      {"OBX|1|NM|751-8^ANC^LN||1.9|10*9/L|||||Q", "OBX^1^11^0", 103},
+      {"OBX|1|ED|751-8^ANC^LN||x|10*9/L|||||F", "OBX^1^2^0", 103},
+      {"OBX|1|SN|751-8^ANC^LN||^1^-^2|10*9/L|||||F", "OBX^1^5^3", 102},
+      {"OBX|1|NM|751-8^ANC^LN||1.9|10*9/L||ZZ|||F", "OBX^1^8^1", 103},
+      {"OBX|1|NM|751-8^ANC^LN||1.9|10*9/L|||||F|||2026130", "OBX^1^14^1", 102},
+  };
+  for (const Case& c : cases) {
+    ConversionResult result = ConvertText(std::string(kHeader) + c.obx + "\r", StudyOptions());
+    EXPECT_FALSE(result.ok()) << c.obx;
+    EXPECT_TRUE(result.bundle_json.empty());
+    ASSERT_FALSE(result.issues.empty()) << c.obx;
+    EXPECT_EQ(result.issues[0].location.ToString(), c.location) << c.obx;
+    EXPECT_EQ(result.issues[0].hl7_error_code, c.code) << c.obx;
+  }
+}
+
+TEST(OruConverterTest, AnIdentifierWithoutAssigningAuthorityIsAnIssue) {
+  ConversionResult result = ConvertText(
+      "MSH|^~\\&|LIS|HOSPA|TRIALGATE|KRD|20260105||ORU^R01|X-1|P|2.5.1\r"
+      "PID|1||KRD-001-0002\rOBX|1|NM|751-8^ANC^LN||1.9|10*9/L|||||F|||20260105\r",
+      StudyOptions());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.issues[0].location.ToString(), "PID^1^3^4");
+}
+
+TEST(OruConverterTest, OtherMessageTypesAreNotConverted) {
+  ConversionResult result = ConvertText(
+      "MSH|^~\\&|LIS|HOSPA|TRIALGATE|KRD|20260105||ADT^A01|X-1|P|2.5.1\rPID|1||1^^^H\r",
+      StudyOptions());
+  ASSERT_EQ(result.issues.size(), 1u);
+  EXPECT_EQ(result.issues[0].hl7_error_code, 200);
+  EXPECT_EQ(result.issues[0].location.ToString(), "MSH^1^9^0");
+}
+
+TEST(OruConverterTest, EveryStatusOfTable0085HasAStatedPolicy) {
+  for (const char* code : {"A", "B", "C", "D", "F", "I", "N", "O", "P", "R", "S", "U", "V", "W",
+                           "X"}) {
+    auto it = DefaultOruMapping().status_policy.find(code);
+    ASSERT_NE(it, DefaultOruMapping().status_policy.end()) << code;
+    EXPECT_FALSE(it->second.reason.empty()) << code;
+  }
+}
+
+TEST(Hl7DateTimeTest, ConvertsDtmToFhirDateTime) {
+  absl::TimeZone berlin;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Berlin", &berlin));
+  EXPECT_EQ(*Hl7DateTimeToFhir("2026", berlin), "2026");
+  EXPECT_EQ(*Hl7DateTimeToFhir("202601", berlin), "2026-01");
+  EXPECT_EQ(*Hl7DateTimeToFhir("20260105", berlin), "2026-01-05");
+  EXPECT_EQ(*Hl7DateTimeToFhir("202601050730", berlin), "2026-01-05T07:30:00+01:00");
+  EXPECT_EQ(*Hl7DateTimeToFhir("20260701073015", berlin), "2026-07-01T07:30:15+02:00");
+  EXPECT_EQ(*Hl7DateTimeToFhir("20260701073015.25-0500", berlin),
+            "2026-07-01T07:30:15.25-05:00");
+  EXPECT_EQ(*Hl7DateTimeToFhir("2026010507+0000", berlin), "2026-01-05T07:00:00+00:00");
+  for (const char* bad : {"", "26", "2026013", "20261301", "20260230", "202601052460",
+                          "20260105073000.", "2026-01-05", "202601050730+01"}) {
+    EXPECT_FALSE(Hl7DateTimeToFhir(bad, berlin).ok()) << bad;
+  }
+}
+
+// Every ORU^R01 among the shared fixtures converts or yields issues, without a crash.
+TEST(OruConverterTest, SharedOruFixturesConvertOrYieldIssues) {
+  const fs::path dir = fs::path(TRIALGATE_FIXTURES_DIR) / "hl7v2";
+  if (!fs::exists(dir / "MANIFEST.tsv")) GTEST_SKIP() << "no fixtures at " << dir;
+  int seen = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file() || entry.path().filename() == "MANIFEST.tsv") continue;
+    const std::string file = Read(entry.path());
+    std::vector<std::string> messages;
+    for (absl::string_view line : absl::StrSplit(file, absl::ByAnyChar("\r\n"))) {
+      if (absl::StartsWith(line, "\xEF\xBB\xBF")) line.remove_prefix(3);
+      if (absl::StartsWith(line, "MSH")) messages.emplace_back();
+      if (messages.empty() || line.empty()) continue;
+      messages.back().append(line.data(), line.size());
+      messages.back().push_back('\r');
+    }
+    for (const std::string& raw : messages) {
+      absl::StatusOr<Decoded> decoded = DecodeToUtf8(raw);
+      if (!decoded.ok()) continue;
+      absl::StatusOr<Message> message = Message::Parse(decoded->text);
+      if (!message.ok() || message->message_code() != "ORU" || message->trigger_event() != "R01") {
+        continue;
+      }
+      ++seen;
+      ConversionResult result = ConvertOruR01(*message, StudyOptions());
+      EXPECT_TRUE(result.ok() || !result.issues.empty()) << entry.path();
+      if (result.ok()) {
+        rapidjson::Document bundle;
+        bundle.Parse(result.bundle_json.c_str());
+        EXPECT_FALSE(bundle.HasParseError()) << entry.path();
+      }
+      for (const ConversionIssue& issue : result.issues) {
+        EXPECT_FALSE(issue.text.empty()) << entry.path();
+      }
+    }
+  }
+  EXPECT_GT(seen, 0);
+}
+
+struct CliRun {
+  int exit_code = -1;
+  std::vector<std::string> lines;
+};
+
+CliRun RunConvert(const std::string& arguments) {
+  const std::string command =
+      std::string(TRIALGATE_BINARY) + " hl7 convert " + arguments + " 2>/dev/null";
+  CliRun run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  std::string out;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  for (absl::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
+    run.lines.emplace_back(line);
+  }
+  return run;
+}
+
+TEST(Hl7ConvertCliTest, PrintsOneLinePerMessageAndFailsOnIssues) {
+  const fs::path tmp = fs::path(::testing::TempDir()) / "hl7-convert-cli";
+  fs::create_directories(tmp);
+  const std::string anc = Read(kDir / "testdata" / "oru" / "anc-loinc.hl7");
+  const std::string mprotein = Read(kDir / "testdata" / "oru" / "m-protein-local-code.hl7");
+  // Two messages separated by a blank line, and the same two in MLLP frames.
+  std::ofstream(tmp / "blank.hl7") << anc << "\n" << mprotein;
+  std::ofstream(tmp / "mllp.hl7") << '\x0b' << anc << '\x1c' << '\r' << '\x0b' << mprotein
+                                  << '\x1c' << '\r';
+  for (const char* file : {"blank.hl7", "mllp.hl7"}) {
+    CliRun run = RunConvert("--site example-hospital --time-zone Europe/Berlin " +
+                            (tmp / file).string());
+    EXPECT_EQ(run.exit_code, 0) << file;
+    ASSERT_EQ(run.lines.size(), 2u) << file;
+    rapidjson::Document first, second;
+    first.Parse(run.lines[0].c_str());
+    second.Parse(run.lines[1].c_str());
+    ASSERT_TRUE(first.IsObject() && second.IsObject());
+    EXPECT_STREQ(first["controlId"].GetString(), "ANC-0001");
+    EXPECT_STREQ(first["messageType"].GetString(), "ORU^R01^ORU_R01");
+    EXPECT_STREQ(second["controlId"].GetString(), "MP-0042");
+    rapidjson::Document expected;
+    expected.Parse(Read(kDir / "golden" / "anc-loinc.json").c_str());
+    EXPECT_TRUE(first["bundle"] == expected) << run.lines[0];
+  }
+  std::ofstream(tmp / "bad.hl7") << kHeader << "OBX|1|NM|751-8^ANC^LN||abc|10*9/L|||||F\r";
+  CliRun bad = RunConvert((tmp / "bad.hl7").string());
+  EXPECT_EQ(bad.exit_code, 1);
+  ASSERT_EQ(bad.lines.size(), 1u);
+  EXPECT_TRUE(absl::StrContains(bad.lines[0], "\"location\":\"OBX^1^5^0\"")) << bad.lines[0];
+}
+
+}  // namespace
+}  // namespace trialgate::hl7v2
