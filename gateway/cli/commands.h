@@ -79,6 +79,13 @@ struct AuditVerifyOptions {
   std::string data_dir;
 };
 
+struct Hl7ConvertOptions {
+  std::vector<std::string> files;
+  std::string site;               // empty: MSH-4's namespace id, lower-cased
+  std::string time_zone = "UTC";  // for HL7 times without an offset
+  std::string local_code_system;  // empty: urn:<site>:lab-codes
+};
+
 // Each returns the process exit code; messages go to stdout (results) and stderr (problems).
 int RunServe(const ServeOptions& options);
 int RunSubmit(const SubmitOptions& options);
@@ -90,6 +97,8 @@ int RunDestinations(const DestinationsOptions& options);
 int RunDeadLetters(const DeadLettersOptions& options);
 int RunRegistrySink(const RegistrySinkOptions& options);
 // 0: intact; 1: tampered or damaged (first bad line and why on stdout); 2: cannot read.
+// 0: every message converted; 1: any could not be (its issues printed); 2: bad options.
+int RunHl7Convert(const Hl7ConvertOptions& options);
 int RunAuditVerify(const AuditVerifyOptions& options);
 
 }  // namespace trialgate::cli

@@ -184,7 +184,28 @@ int Main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   audit_verify_command->add_option("--data", audit_verify.data_dir, "Data directory [./data]");
 
+  Hl7ConvertOptions hl7_convert;
+  CLI::App* hl7_command = app.add_subcommand("hl7", "Work with HL7 v2 messages (see docs/hl7v2.md)");
+  hl7_command->require_subcommand(1);
+  CLI::App* hl7_convert_command = hl7_command->add_subcommand(
+      "convert", "Print the FHIR R4 Bundle each ORU^R01 message of the files becomes, no server "
+                 "needed: one JSON line per message (controlId, messageType, bundle or issues); "
+                 "exit 1 if any could not be converted");
+  hl7_convert_command->add_option("files", hl7_convert.files,
+                                  "Files of messages (MLLP frames or separated by blank lines)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  hl7_convert_command->add_option("--site", hl7_convert.site,
+                                  "Site id for local codes [MSH-4 namespace id, lower-cased]");
+  hl7_convert_command->add_option("--time-zone", hl7_convert.time_zone,
+                                  "IANA time zone of times sent without an offset")
+      ->capture_default_str();
+  hl7_convert_command->add_option("--local-system", hl7_convert.local_code_system,
+                                  "Code system URI of the site's local codes [urn:SITE:lab-codes]");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (hl7_convert_command->parsed()) return RunHl7Convert(hl7_convert);
 
   if (serve_command->parsed()) return RunServe(serve);
   if (submit_command->parsed()) return RunSubmit(submit);
