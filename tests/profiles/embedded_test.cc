@@ -214,5 +214,13 @@ TEST(EmbeddedStudyFilesTest, UnknownStudyIsEmpty) {
   EXPECT_TRUE(EmbeddedStudyFiles("").empty());
 }
 
+TEST(EmbeddedHl7v2MappingTest, MatchesTheSourceFilesByteForByte) {
+  const fs::path dir = fs::path(TRIALGATE_SOURCE_DIR) / "fhir-profiles" / "hl7v2";
+  const auto files = JsonFilesUnder(dir);
+  EXPECT_TRUE(files.contains("oru_r01.json"));
+  for (const auto& [name, content] : files) EXPECT_EQ(EmbeddedHl7v2Mapping(name), content) << name;
+  EXPECT_EQ(EmbeddedHl7v2Mapping("no-such-file.json"), "");
+}
+
 }  // namespace
 }  // namespace trialgate::profiles
