@@ -230,8 +230,8 @@ bool Converter::ConvertObx(Writer& w, const Segment& obx, int obx_sequence, cons
   if (has_value && kind == mapping_.value_types.end()) {
     Error(at(2), value_type.empty() ? 101 : 103,
           value_type.empty() ? "OBX-2 (value type) is required with a value in OBX-5"
-                             : absl::StrCat("OBX-2 value type '", value_type,
-                                            "' is not converted (see fhir-profiles/hl7v2/"
+                             : absl::StrCat("OBX-2 value type ", QuoteCode(value_type),
+                                            " is not converted (see fhir-profiles/hl7v2/"
                                             "oru_r01.json value_types)"));
   }
   if (!has_value && rule->second.requires_value) {
