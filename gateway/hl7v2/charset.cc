@@ -91,8 +91,8 @@ std::string ReadMsh18(absl::string_view message) {
   while (!message.empty() && (message.front() == '\r' || message.front() == '\n')) {
     message.remove_prefix(1);
   }
+  message = message.substr(0, message.find_first_of("\r\n"));  // the MSH segment only
   if (message.size() < 8 || !absl::StartsWith(message, "MSH")) return "";
-  message = message.substr(0, message.find_first_of("\r\n"));
   char field = message[3];
   absl::string_view encoding = message.substr(4, message.find(field, 4) - 4);
   // MSH-18 is the 17th piece after "MSH" (MSH-1 is the separator itself).

@@ -34,6 +34,9 @@ TEST(ReadMsh18Test, ReadsTheFirstRepetitionBeforeConversion) {
   EXPECT_EQ(ReadMsh18("MSH#$*!@#1#2#3#4#5#6#7#8#9#10#11#12#13#14#15#8859/15$x\r"), "8859/15");
   EXPECT_EQ(ReadMsh18(""), "");
   EXPECT_EQ(ReadMsh18("garbage"), "");
+  // A short MSH segment followed by more text: found by the fuzzer (read past the segment).
+  EXPECT_EQ(ReadMsh18("MSH\rPID|1|2|3|4|5"), "");
+  EXPECT_EQ(ReadMsh18("\nMSH|^\n~\\&|A|B|C"), "");
 }
 
 TEST(IconvNameForTest, MapsTable0211) {
