@@ -15,7 +15,7 @@
 #include "gateway/hl7v2/charset.h"
 #include "gateway/hl7v2/message.h"
 #include "gateway/hl7v2/mllp_framer.h"
-#include "gateway/hl7v2/oru_converter.h"
+#include "gateway/hl7v2/conversion.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
@@ -118,7 +118,7 @@ int RunHl7Convert(const Hl7ConvertOptions& options) {
         if (per_message.site_id.empty()) {
           per_message.site_id = absl::AsciiStrToLower(message->msh().Text(4, 1));
         }
-        hl7v2::ConversionResult result = hl7v2::ConvertOruR01(*message, per_message);
+        hl7v2::ConversionResult result = hl7v2::ConvertMessage(*message, per_message);
         if (result.ok()) {
           w.Key("bundle");
           w.RawValue(result.bundle_json.c_str(), result.bundle_json.size(), rapidjson::kObjectType);

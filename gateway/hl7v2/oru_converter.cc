@@ -1,51 +1,18 @@
 #include "gateway/hl7v2/oru_converter.h"
 
-#include <openssl/sha.h>
-
-#include <algorithm>
 #include <map>
 #include <optional>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/hl7v2/conversion_support.h"
 #include "gateway/hl7v2/hl7_datetime.h"
-#include "rapidjson/stringbuffer.h"
-#include "rapidjson/writer.h"
 
 namespace trialgate::hl7v2 {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-std::string Sha256Hex(absl::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
-}
-
-// A JSON number for an HL7 NM ("+1.50" -> "1.50", ".5" -> "0.5", "007" -> "7"), or nullopt.
-std::optional<std::string> DecimalText(absl::string_view text) {
-  text = absl::StripAsciiWhitespace(text);
-  std::string sign;
-  if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
-    if (text[0] == '-') sign = "-";
-    text.remove_prefix(1);
-  }
-  size_t dot = text.find('.');
-  absl::string_view whole = text.substr(0, dot);
-  absl::string_view fraction =
-      dot == absl::string_view::npos ? absl::string_view() : text.substr(dot + 1);
-  for (char c : whole) if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-  for (char c : fraction) if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-  if (whole.empty() && fraction.empty()) return std::nullopt;
-  while (whole.size() > 1 && whole[0] == '0') whole.remove_prefix(1);
-  std::string result = absl::StrCat(sign, whole.empty() ? "0" : whole);
-  if (!fraction.empty()) absl::StrAppend(&result, ".", fraction);
-  return result;
-}
+using Writer = JsonWriter;
 
 struct Quantity {
   std::string value;       // JSON number text
@@ -67,12 +34,7 @@ class Converter {
 
  private:
   void Error(Hl7Location location, int code, std::string text) {
-    result_.issues.push_back(
-        {ConversionIssue::Severity::kError, std::move(location), code, std::move(text)});
-  }
-  void Warning(Hl7Location location, int code, std::string text) {
-    result_.issues.push_back(
-        {ConversionIssue::Severity::kWarning, std::move(location), code, std::move(text)});
+    issues_.Error(std::move(location), code, std::move(text));
   }
 
   std::string LocalSystem() const {
@@ -87,29 +49,41 @@ class Converter {
   void WriteCoding(Writer& w, const Segment& segment, int field, int first_component) const;
   void WriteCodeableConcept(Writer& w, const Segment& segment, int field) const;
   void WriteQuantity(Writer& w, const Quantity& q, const Unit& unit) const;
-  bool ConvertObx(Writer& w, const Segment& obx, int obx_sequence, const Segment* obr,
-                  int obr_sequence, const Segment* pid, int pid_sequence);
+  StableId ObservationId(const Segment& obx, int obx_sequence, const Segment* obr) const;
+  bool ConvertObx(const Segment& obx, int obx_sequence, const Segment* obr, int obr_sequence,
+                  const SubjectIdentifier& subject);
 
   const Message& message_;
   const ConvertOptions& options_;
   const OruMapping& mapping_;
-  ConversionResult result_;
+  IssueCollector issues_;
+  TransactionBundleWriter bundle_;
 };
+
+// The Observation's id: what identifies the result, not the message that carried it, so that
+// a correction (OBX-11 C) or a withdrawal (D, W) in a later message replaces the earlier
+// Observation: the sending system, the order (filler order number OBR-3, else placer OBR-2),
+// the test (OBX-3 code and coding system) and OBX-4 sub-id. Without an order number only the
+// message identifies it (MSH-10, OBX-1): a resend matches, a correction cannot.
+StableId Converter::ObservationId(const Segment& obx, int obx_sequence, const Segment* obr) const {
+  const std::string system = SendingSystem(message_);
+  if (obr != nullptr) {
+    for (auto [kind, field] : {std::pair{"filler", 3}, std::pair{"placer", 2}}) {
+      const std::string number = obr->Text(field, 1);
+      if (number.empty()) continue;
+      return MakeStableId({"Observation", system, kind, number, obr->Text(field, 2),
+                           obx.Text(3, 1), obx.Text(3, 3), obx.Text(4)});
+    }
+  }
+  std::string set_id = obx.Text(1);
+  if (set_id.empty()) set_id = absl::StrCat("#", obx_sequence);
+  return MakeStableId({"Observation", system, "message", message_.control_id(), set_id});
+}
 
 void Converter::WriteCoding(Writer& w, const Segment& segment, int field,
                             int first_component) const {
-  const std::string code = segment.Text(field, first_component);
-  const std::string display = segment.Text(field, first_component + 1);
-  w.StartObject();
-  w.Key("system");
-  w.String(SystemFor(segment.Text(field, first_component + 2)).c_str());
-  w.Key("code");
-  w.String(code.c_str());
-  if (!display.empty()) {
-    w.Key("display");
-    w.String(display.c_str());
-  }
-  w.EndObject();
+  const Hl7Code code = ReadCode(segment, field, first_component);
+  hl7v2::WriteCoding(w, SystemFor(code.system_name), code.code, code.display);
 }
 
 void Converter::WriteCodeableConcept(Writer& w, const Segment& segment, int field) const {
@@ -144,18 +118,13 @@ void Converter::WriteQuantity(Writer& w, const Quantity& q, const Unit& unit) co
 }
 
 // Writes the Observation for one OBX, or records issues and returns false.
-bool Converter::ConvertObx(Writer& w, const Segment& obx, int obx_sequence, const Segment* obr,
-                           int obr_sequence, const Segment* pid, int pid_sequence) {
-  const size_t issues_before = result_.issues.size();
+bool Converter::ConvertObx(const Segment& obx, int obx_sequence, const Segment* obr,
+                           int obr_sequence, const SubjectIdentifier& subject) {
+  const size_t issues_before = issues_.size();
   auto at = [&](int field, int component = 0) {
     return Hl7Location{"OBX", obx_sequence, field, component};
   };
-  auto has_new_errors = [&] {
-    for (size_t i = issues_before; i < result_.issues.size(); ++i) {
-      if (result_.issues[i].severity == ConversionIssue::Severity::kError) return true;
-    }
-    return false;
-  };
+  auto has_new_errors = [&] { return issues_.HasErrorsSince(issues_before); };
 
   // OBX-11: status, by the stated policy.
   const std::string status_code = obx.Text(11);
@@ -170,33 +139,6 @@ bool Converter::ConvertObx(Writer& w, const Segment& obx, int obx_sequence, cons
     Error(at(11), 207, absl::StrCat("OBX-11 '", status_code, "' is not converted: ",
                                     rule->second.reason));
     return false;
-  }
-
-  // Subject: PID-3, the first repetition with an id, by identifier (system from CX-4).
-  std::string subject_system, subject_value;
-  if (pid == nullptr) {
-    Error(Hl7Location{"PID", 1, 0, 0}, 100, "an ORU^R01 needs a PID segment before its OBX");
-  } else {
-    for (int rep = 1; rep <= std::max(1, pid->RepetitionCount(3)); ++rep) {
-      subject_value = pid->Text(3, 1, 0, rep);
-      if (subject_value.empty()) continue;
-      const std::string namespace_id = pid->Text(3, 4, 1, rep);
-      const std::string universal_id = pid->Text(3, 4, 2, rep);
-      const std::string universal_type = pid->Text(3, 4, 3, rep);
-      if (universal_type == "ISO" && !universal_id.empty()) {
-        subject_system = absl::StrCat("urn:oid:", universal_id);
-      } else {
-        subject_system = namespace_id;
-      }
-      break;
-    }
-    if (subject_value.empty()) {
-      Error(Hl7Location{"PID", pid_sequence, 3, 1}, 101,
-            "PID-3 (patient identifier list) has no identifier");
-    } else if (subject_system.empty()) {
-      Error(Hl7Location{"PID", pid_sequence, 3, 4}, 101,
-            "PID-3 has no assigning authority (CX-4): the identifier's system is unknown");
-    }
   }
 
   // OBX-3: code.
@@ -320,25 +262,15 @@ bool Converter::ConvertObx(Writer& w, const Segment& obx, int obx_sequence, cons
 
   if (has_new_errors()) return false;
 
-  // Deterministic id: the sending system, MSH-10 and OBX-1 (else the OBX's position).
-  std::string set_id = obx.Text(1);
-  if (set_id.empty()) set_id = absl::StrCat("#", obx_sequence);
-  const std::string digest = Sha256Hex(
-      absl::StrCat(SendingSystem(message_), "\x1f", message_.control_id(), "\x1f", set_id));
-  const std::string id = absl::StrCat("hl7-", digest.substr(0, 40));
-  const std::string uuid = absl::StrCat(digest.substr(0, 8), "-", digest.substr(8, 4), "-",
-                                        digest.substr(12, 4), "-", digest.substr(16, 4), "-",
-                                        digest.substr(20, 12));
+  const StableId id = ObservationId(obx, obx_sequence, obr);
+  if (bundle_.Contains(id)) {
+    Error(at(4), 205,
+          "another OBX of this order has the same OBX-3 and OBX-4: each result of an order "
+          "needs its own OBX-4 sub-id (the Observation id is built from them)");
+    return false;
+  }
 
-  w.StartObject();
-  w.Key("fullUrl");
-  w.String(absl::StrCat("urn:uuid:", uuid).c_str());
-  w.Key("resource");
-  w.StartObject();
-  w.Key("resourceType");
-  w.String("Observation");
-  w.Key("id");
-  w.String(id.c_str());
+  Writer& w = bundle_.BeginEntry(id, "Observation", Hl7Location{"OBX", obx_sequence, 0, 0});
   w.Key("status");
   w.String(rule->second.status.c_str());
   w.Key("category");
@@ -358,15 +290,7 @@ bool Converter::ConvertObx(Writer& w, const Segment& obx, int obx_sequence, cons
   w.Key("code");
   WriteCodeableConcept(w, obx, 3);
   w.Key("subject");
-  w.StartObject();
-  w.Key("identifier");
-  w.StartObject();
-  w.Key("system");
-  w.String(subject_system.c_str());
-  w.Key("value");
-  w.String(subject_value.c_str());
-  w.EndObject();
-  w.EndObject();
+  WriteSubject(w, subject);
   w.Key("effectiveDateTime");
   w.String(effective.c_str());
   if (quantity) {
@@ -413,79 +337,50 @@ bool Converter::ConvertObx(Writer& w, const Segment& obx, int obx_sequence, cons
     w.EndObject();
     w.EndArray();
   }
-  w.EndObject();  // resource
-  w.Key("request");
-  w.StartObject();
-  w.Key("method");
-  w.String("PUT");
-  w.Key("url");
-  w.String(absl::StrCat("Observation/", id).c_str());
-  w.EndObject();
-  w.EndObject();  // entry
+  bundle_.EndEntry();
   return true;
 }
 
 ConversionResult Converter::Run() {
+  ConversionResult result;
   if (message_.message_code() != "ORU" || message_.trigger_event() != "R01") {
     Error(Hl7Location{"MSH", 1, 9, 0}, 200,
           absl::StrCat("message type ", QuoteCode(message_.message_type()),
                        " is not converted here: only ORU^R01"));
-    return std::move(result_);
+    result.issues = std::move(issues_.issues());
+    return result;
   }
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  w.Key("resourceType");
-  w.String("Bundle");
-  w.Key("type");
-  w.String("transaction");
-  w.Key("entry");
-  w.StartArray();
   std::map<std::string, int> occurrences;
-  const Segment* pid = nullptr;
+  std::optional<SubjectIdentifier> subject;
+  bool pid_seen = false, pid_missing_reported = false;
   const Segment* obr = nullptr;
-  int pid_sequence = 0, obr_sequence = 0, converted = 0;
+  int obr_sequence = 0;
   for (const Segment& segment : message_.segments()) {
     const int sequence = ++occurrences[std::string(segment.name())];
     if (segment.name() == "PID") {
-      pid = &segment;
-      pid_sequence = sequence;
+      pid_seen = true;
+      subject = ReadSubject(segment, sequence, &issues_);
     } else if (segment.name() == "OBR") {
       obr = &segment;
       obr_sequence = sequence;
     } else if (segment.name() == "OBX") {
-      if (ConvertObx(w, segment, sequence, obr, obr_sequence, pid, pid_sequence)) ++converted;
+      if (!pid_seen && !pid_missing_reported) {
+        Error(Hl7Location{"PID", 1, 0, 0}, 100, "an ORU^R01 needs a PID segment before its OBX");
+        pid_missing_reported = true;
+      }
+      // Without a subject the OBX is still checked, so that one ACK lists every problem.
+      ConvertObx(segment, sequence, obr, obr_sequence,
+                 subject.value_or(SubjectIdentifier{}));
     }
   }
-  w.EndArray();
-  w.EndObject();
   if (occurrences["OBX"] == 0) {
     Error(Hl7Location{"OBX", 1, 0, 0}, 100, "the ORU^R01 has no OBX: nothing to convert");
   }
-  bool errors = false;
-  for (const ConversionIssue& issue : result_.issues) {
-    errors |= issue.severity == ConversionIssue::Severity::kError;
-  }
-  if (!errors) result_.bundle_json = buffer.GetString();
-  return std::move(result_);
+  bundle_.Finish(issues_, &result);
+  return result;
 }
 
 }  // namespace
-
-std::string Hl7Location::ToString() const {
-  return absl::StrCat(segment, "^", sequence, "^", field, "^", component);
-}
-
-bool ConversionResult::ok() const {
-  for (const ConversionIssue& issue : issues) {
-    if (issue.severity == ConversionIssue::Severity::kError) return false;
-  }
-  return !bundle_json.empty();
-}
-
-std::string SendingSystem(const Message& message) {
-  return absl::StrCat(message.msh().Text(3, 1), "@", message.msh().Text(4, 1));
-}
 
 ConversionResult ConvertOruR01(const Message& message, const ConvertOptions& options) {
   return Converter(message, options).Run();

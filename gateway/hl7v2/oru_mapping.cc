@@ -6,46 +6,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "fhir-profiles/embedded.h"
+#include "gateway/hl7v2/mapping_tables.h"
 #include "rapidjson/document.h"
 
 namespace trialgate::hl7v2 {
-namespace {
-
-// Reads the string members of `object` (skipping "_comment") into `out`.
-absl::Status ReadStringMap(const rapidjson::Value& object, absl::string_view what,
-                           std::map<std::string, std::string>* out) {
-  if (!object.IsObject()) return absl::InvalidArgumentError(absl::StrCat(what, " is not an object"));
-  for (const auto& member : object.GetObject()) {
-    const std::string key = member.name.GetString();
-    if (key == "_comment") continue;
-    if (!member.value.IsString()) {
-      return absl::InvalidArgumentError(absl::StrCat(what, ".", key, " is not a string"));
-    }
-    (*out)[key] = member.value.GetString();
-  }
-  return absl::OkStatus();
-}
-
-const rapidjson::Value* Member(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return nullptr;
-  auto it = object.FindMember(name);
-  return it == object.MemberEnd() ? nullptr : &it->value;
-}
-
-std::string StringOf(const rapidjson::Value* value) {
-  return value != nullptr && value->IsString() ? value->GetString() : "";
-}
-
-}  // namespace
 
 std::string OruMapping::UcumFor(absl::string_view unit, absl::string_view unit_system_name) const {
-  if (unit.empty()) return "";
-  if (unit_system_name == "UCUM") return std::string(unit);
-  for (const auto& [alias, code] : unit_aliases) {
-    if (code == unit) return code;
-  }
-  auto it = unit_aliases.find(absl::AsciiStrToLower(unit));
-  return it == unit_aliases.end() ? "" : it->second;
+  return hl7v2::UcumFor(unit_aliases, unit, unit_system_name);
 }
 
 absl::StatusOr<OruMapping> ParseOruMapping(absl::string_view json) {

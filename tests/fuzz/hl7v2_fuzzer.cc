@@ -1,9 +1,11 @@
 // libFuzzer target: any bytes go through MLLP framing (fed in chunks whose sizes the input
 // chooses), and every frame, as well as the whole input taken as one message, through the
-// character-set conversion and the parser; every part of every field is read and unescaped.
+// character-set conversion and the parser; every part of every field is read and unescaped, and
+// the message is converted to FHIR (ConvertMessage: ORU^R01, RAS^O17, or an issue).
 // Beyond "no crash, no sanitizer report", it aborts when a promise of gateway/hl7v2 breaks:
 // frames hold no VT/FS and respect the limit, decoded text and every value are UTF-8, escaping
-// round-trips, and FrameMessage's frames come back whole.
+// round-trips, FrameMessage's frames come back whole, and a conversion yields either a Bundle
+// (JSON, one location per entry) or issues.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -12,10 +14,12 @@
 #include <vector>
 
 #include "gateway/hl7v2/charset.h"
+#include "gateway/hl7v2/conversion.h"
 #include "gateway/hl7v2/escapes.h"
 #include "gateway/hl7v2/message.h"
 #include "gateway/hl7v2/mllp_framer.h"
 #include "gateway/hl7v2/utf8.h"
+#include "rapidjson/document.h"
 
 namespace trialgate::hl7v2 {
 namespace {
@@ -55,6 +59,23 @@ void ParseAndWalk(absl::string_view bytes) {
         }
       }
     }
+  }
+
+  // Conversion: a Bundle whose entries each name their segment, or issues; never both empty.
+  ConvertOptions options;
+  options.site_id = "fuzz-site";
+  ConversionResult result = ConvertMessage(*message, options);
+  if (result.ok()) {
+    rapidjson::Document bundle;
+    // Numbers as strings: an HL7 NM may have more digits than a double holds.
+    bundle.Parse<rapidjson::kParseNumbersAsStringsFlag>(result.bundle_json.c_str(),
+                                                        result.bundle_json.size());
+    Check(!bundle.HasParseError() && bundle.IsObject() && bundle["entry"].IsArray(),
+          "a converted Bundle is JSON with entries");
+    Check(bundle["entry"].Size() == result.entry_locations.size(),
+          "one HL7 location per Bundle entry");
+  } else {
+    Check(!result.issues.empty(), "a failed conversion says why");
   }
 }
 

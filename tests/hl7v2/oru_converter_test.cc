@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "mappers/mapper.h"
 #include "rapidjson/document.h"
+#include "tests/hl7v2/conversion_test_util.h"
 #include "tests/mappers/mapper_test_util.h"
 #include "tests/support/golden.h"
 #include "tests/validation/validation_test_util.h"
@@ -96,7 +97,7 @@ TEST_P(OruGoldenTest, ConvertsToTheGoldenBundleThatValidatesAndMaps) {
 
 INSTANTIATE_TEST_SUITE_P(StudyMessages, OruGoldenTest,
                          ::testing::Values("anc-loinc", "m-protein-local-code", "sn-less-than",
-                                           "cwe-and-string", "corrected"),
+                                           "cwe-and-string", "corrected", "deleted"),
                          [](const auto& info) {
                            std::string name = info.param;
                            for (char& c : name) if (c == '-') c = '_';
@@ -138,18 +139,74 @@ TEST(OruConverterTest, NoPidFieldOtherThanTheIdentifierReachesTheBundle) {
   EXPECT_TRUE(absl::StrContains(bundle, "urn:oid:1.2.276.0.76.4.8"));
 }
 
-TEST(OruConverterTest, ResendConvertsToTheSameIds) {
-  EXPECT_EQ(ConvertFile("anc-loinc").bundle_json, ConvertFile("anc-loinc").bundle_json);
-  // Same content under another control id: other resources.
-  std::string text = Read(kDir / "testdata" / "oru" / "anc-loinc.hl7");
-  text.replace(text.find("ANC-0001"), 8, "ANC-0002");
-  EXPECT_NE(ConvertText(text, StudyOptions()).bundle_json, ConvertFile("anc-loinc").bundle_json);
-}
-
 const char kHeader[] =
     "MSH|^~\\&|LIS|HOSPA|TRIALGATE|KRD|20260105||ORU^R01|X-1|P|2.5.1\r"
     "PID|1||KRD-001-0002^^^HOSPA&1.2.276.0.76.4.8&ISO^MR\r"
     "OBR|1|ORD-1|FIL-1|26499-4^ANC^LN|||202601050715+0100\r";
+
+TEST(OruConverterTest, ResendConvertsToTheSameIds) {
+  EXPECT_EQ(ConvertFile("anc-loinc").bundle_json, ConvertFile("anc-loinc").bundle_json);
+  // The id names the result (order, test, sub-id), not the message: the same result under
+  // another control id is the same resource.
+  std::string text = Read(kDir / "testdata" / "oru" / "anc-loinc.hl7");
+  text.replace(text.find("ANC-0001"), 8, "ANC-0002");
+  EXPECT_EQ(ConvertText(text, StudyOptions()).bundle_json, ConvertFile("anc-loinc").bundle_json);
+}
+
+TEST(OruConverterTest, CorrectionAndDeletionKeepTheOriginalId) {
+  const std::vector<std::string> original = testing::EntryIds(ConvertFile("anc-loinc").bundle_json);
+  ASSERT_EQ(original.size(), 1u);
+  EXPECT_EQ(testing::EntryIds(ConvertFile("corrected").bundle_json), original);
+  EXPECT_EQ(testing::EntryIds(ConvertFile("deleted").bundle_json), original);
+  // D and W void the earlier result: entered-in-error, with or without a value.
+  std::vector<v1::LabResult> labs = MapBundle(ConvertFile("deleted").bundle_json);
+  ASSERT_EQ(labs.size(), 1u);
+  EXPECT_EQ(labs[0].status(), "entered-in-error");
+  EXPECT_EQ(labs[0].analyte(), "anc");
+  ConversionResult wrong = ConvertText(
+      std::string(kHeader) + "OBX|1|NM|751-8^ANC^LN||1.9|10*9/L|||||W|||202601050730+0100\r",
+      StudyOptions());
+  ASSERT_TRUE(wrong.ok()) << Describe(wrong.issues);
+  EXPECT_TRUE(absl::StrContains(wrong.bundle_json, "\"status\":\"entered-in-error\""));
+  // Another test of the same order, or another sub-id, is another Observation.
+  ConversionResult other = ConvertText(
+      std::string(kHeader) + "OBX|1|NM|751-8^ANC^LN|2|1.9|10*9/L|||||F\r"
+                             "OBX|2|NM|26464-8^WBC^LN||4.1|10*9/L|||||F\r",
+      StudyOptions());
+  ASSERT_TRUE(other.ok()) << Describe(other.issues);
+  const std::vector<std::string> ids = testing::EntryIds(other.bundle_json);
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_NE(ids[0], ids[1]);
+  EXPECT_NE(ids[0], testing::EntryIds(ConvertText(std::string(kHeader) +
+      "OBX|1|NM|751-8^ANC^LN||1.9|10*9/L|||||F\r", StudyOptions()).bundle_json)[0]);
+  // Each entry names the OBX it came from.
+  ASSERT_EQ(other.entry_locations.size(), 2u);
+  EXPECT_EQ(other.entry_locations[0].ToString(), "OBX^1^0^0");
+  EXPECT_EQ(other.entry_locations[1].ToString(), "OBX^2^0^0");
+}
+
+TEST(OruConverterTest, TheSameTestTwiceInOneOrderIsAnIssue) {
+  ConversionResult result = ConvertText(
+      std::string(kHeader) + "OBX|1|NM|751-8^ANC^LN||1.9|10*9/L|||||F\r"
+                             "OBX|2|NM|751-8^ANC^LN||2.0|10*9/L|||||F\r",
+      StudyOptions());
+  ASSERT_FALSE(result.ok());
+  ASSERT_EQ(result.issues.size(), 1u);
+  EXPECT_EQ(result.issues[0].location.ToString(), "OBX^2^4^0");
+  EXPECT_EQ(result.issues[0].hl7_error_code, 205);
+}
+
+TEST(OruConverterTest, WithoutAnOrderNumberTheMessageIdentifiesTheResult) {
+  const std::string body =
+      "PID|1||KRD-001-0002^^^HOSPA&1.2.276.0.76.4.8&ISO^MR\r"
+      "OBR|1|||26499-4^ANC^LN|||202601050715+0100\r"
+      "OBX|1|NM|751-8^ANC^LN||1.9|10*9/L|||||F\r";
+  const std::string msh = "MSH|^~\\&|LIS|HOSPA|TRIALGATE|KRD|20260105||ORU^R01|";
+  ConversionResult first = ConvertText(msh + "X-1|P|2.5.1\r" + body, StudyOptions());
+  ConversionResult other = ConvertText(msh + "X-2|P|2.5.1\r" + body, StudyOptions());
+  ASSERT_TRUE(first.ok() && other.ok()) << Describe(first.issues);
+  EXPECT_NE(testing::EntryIds(first.bundle_json), testing::EntryIds(other.bundle_json));
+}
 
 TEST(OruConverterTest, ProblemsAreIssuesWithTheirHl7Location) {
   struct Case {
@@ -159,7 +216,7 @@ TEST(OruConverterTest, ProblemsAreIssuesWithTheirHl7Location) {
   } cases[] = {
       {"OBX|1|NM|751-8^ANC^LN||1.9|furlongs|||||F", "OBX^1^6^1", 103},
       {"OBX|1|NM|751-8^ANC^LN||abc|10*9/L|||||F", "OBX^1^5^0", 102},
-      {"OBX|1|NM|751-8^ANC^LN||1.9|10*9/L|||||D", "OBX^1^11^0", 207},
+      {"OBX|1|NM|751-8^ANC^LN||1.9|10*9/L|||||X", "OBX^1^11^0", 207},
       {"OBX|1|NM|751-8^ANC^LN||1.9|10*9/L|||||Q", "OBX^1^11^0", 103},
       {"OBX|1|ED|751-8^ANC^LN||x|10*9/L|||||F", "OBX^1^2^0", 103},
       {"OBX|1|SN|751-8^ANC^LN||^1^-^2|10*9/L|||||F", "OBX^1^5^3", 102},
@@ -259,28 +316,8 @@ TEST(OruConverterTest, SharedOruFixturesConvertOrYieldIssues) {
   EXPECT_GT(seen, 0);
 }
 
-struct CliRun {
-  int exit_code = -1;
-  std::vector<std::string> lines;
-};
-
-CliRun RunConvert(const std::string& arguments) {
-  const std::string command =
-      std::string(TRIALGATE_BINARY) + " hl7 convert " + arguments + " 2>/dev/null";
-  CliRun run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  std::string out;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  for (absl::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
-    run.lines.emplace_back(line);
-  }
-  return run;
-}
+using testing::CliRun;
+using testing::RunConvert;
 
 TEST(Hl7ConvertCliTest, PrintsOneLinePerMessageAndFailsOnIssues) {
   const fs::path tmp = fs::path(::testing::TempDir()) / "hl7-convert-cli";

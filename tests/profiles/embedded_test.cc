@@ -218,6 +218,7 @@ TEST(EmbeddedHl7v2MappingTest, MatchesTheSourceFilesByteForByte) {
   const fs::path dir = fs::path(TRIALGATE_SOURCE_DIR) / "fhir-profiles" / "hl7v2";
   const auto files = JsonFilesUnder(dir);
   EXPECT_TRUE(files.contains("oru_r01.json"));
+  EXPECT_TRUE(files.contains("ras_o17.json"));
   for (const auto& [name, content] : files) EXPECT_EQ(EmbeddedHl7v2Mapping(name), content) << name;
   EXPECT_EQ(EmbeddedHl7v2Mapping("no-such-file.json"), "");
 }
