@@ -2,10 +2,12 @@
 #define TRIALGATE_GATEWAY_CLI_COMMANDS_H_
 
 #include <cstdint>
+#include <iostream>
 #include <string>
 #include <vector>
 
 #include "gateway/cli/client.h"
+#include "gateway/cli/mllp_client.h"
 
 namespace trialgate::cli {
 
@@ -86,6 +88,12 @@ struct Hl7ConvertOptions {
   std::string local_code_system;  // empty: urn:<site>:lab-codes
 };
 
+struct Hl7SendOptions {
+  MllpClientOptions connection;    // --target (default 127.0.0.1:2575), --ca/--cert/--key,
+                                   // --server-name, --timeout
+  std::vector<std::string> files;  // "-" reads standard input
+};
+
 // Each returns the process exit code; messages go to stdout (results) and stderr (problems).
 int RunServe(const ServeOptions& options);
 int RunSubmit(const SubmitOptions& options);
@@ -99,6 +107,13 @@ int RunRegistrySink(const RegistrySinkOptions& options);
 // 0: intact; 1: tampered or damaged (first bad line and why on stdout); 2: cannot read.
 // 0: every message converted; 1: any could not be (its issues printed); 2: bad options.
 int RunHl7Convert(const Hl7ConvertOptions& options);
+// Sends every message of the files in order over one MLLP connection (a new one after a
+// failure), waiting for each one's ACK; one JSON line per message on `out`:
+// {"file","message","controlId","ack","text","errors":[{"location","code","severity","text"}]},
+// with "error" when it could not be sent or the answer is no ACK for it.
+// 0: every message answered AA or CA; 1: any was not (or a file could not be read).
+int RunHl7Send(const Hl7SendOptions& options, std::ostream& out = std::cout,
+               std::ostream& err = std::cerr);
 int RunAuditVerify(const AuditVerifyOptions& options);
 
 }  // namespace trialgate::cli

@@ -1,57 +1,22 @@
 // `trialgate hl7 convert FILE...`: each HL7 v2 message of the files as the FHIR R4 Bundle it
 // becomes, with no server: what a site's interface analyst checks a feed with before going live.
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gateway/cli/commands.h"
+#include "gateway/cli/hl7_messages.h"
 #include "gateway/hl7v2/charset.h"
 #include "gateway/hl7v2/message.h"
-#include "gateway/hl7v2/mllp_framer.h"
 #include "gateway/hl7v2/conversion.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
 namespace trialgate::cli {
 namespace {
-
-// The messages of a file: MLLP frames when it holds a VT byte; otherwise text in which a blank
-// line or a line starting with MSH begins a new message (batch FHS/BHS/BTS/FTS lines are skipped).
-std::vector<std::string> SplitMessages(const std::string& bytes) {
-  std::vector<std::string> messages;
-  if (bytes.find(hl7v2::kStartBlock) != std::string::npos) {
-    hl7v2::MllpFramer framer;
-    for (hl7v2::MllpEvent& event : framer.Feed(bytes)) {
-      if (event.kind == hl7v2::MllpEvent::Kind::kMessage) messages.push_back(std::move(event.payload));
-    }
-    return messages;
-  }
-  bool open = false;
-  for (absl::string_view line : absl::StrSplit(bytes, absl::ByAnyChar("\r\n"))) {
-    absl::string_view id = line.substr(0, 3);
-    if (line.empty()) {
-      // A CR LF pair yields one empty piece; a blank line at least two in a row. Closing on
-      // any empty piece is harmless: a message's next line re-opens only at MSH.
-      open = false;
-      continue;
-    }
-    if (id == "FHS" || id == "BHS" || id == "BTS" || id == "FTS") continue;
-    if (id == "MSH" || absl::StartsWith(line, "\xEF\xBB\xBFMSH") || !open) {
-      messages.emplace_back();
-      open = true;
-    }
-    messages.back().append(line.data(), line.size());
-    messages.back().push_back('\r');
-  }
-  return messages;
-}
 
 void WriteIssues(rapidjson::Writer<rapidjson::StringBuffer>& w,
                  const std::vector<hl7v2::ConversionIssue>& issues) {
@@ -84,16 +49,14 @@ int RunHl7Convert(const Hl7ConvertOptions& options) {
   convert.local_code_system = options.local_code_system;
   bool all_converted = true;
   for (const std::string& file : options.files) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
+    std::vector<std::string> messages;
+    if (!ReadHl7Messages(file, &messages)) {
       std::cerr << "cannot read " << file << "\n";
       all_converted = false;
       continue;
     }
-    std::stringstream bytes;
-    bytes << in.rdbuf();
     int index = 0;
-    for (const std::string& raw : SplitMessages(bytes.str())) {
+    for (const std::string& raw : messages) {
       ++index;
       rapidjson::StringBuffer buffer;
       rapidjson::Writer<rapidjson::StringBuffer> w(buffer);

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "absl/time/time.h"
 #include "gateway/cli/commands.h"
 
 namespace trialgate::cli {
@@ -203,7 +204,48 @@ int Main(int argc, char** argv) {
   hl7_convert_command->add_option("--local-system", hl7_convert.local_code_system,
                                   "Code system URI of the site's local codes [urn:SITE:lab-codes]");
 
+  Hl7SendOptions hl7_send;
+  double hl7_send_timeout_seconds = 30;
+  CLI::App* hl7_send_command = hl7_command->add_subcommand(
+      "send", "Send the messages of the files over MLLP, one connection, in order, each waiting "
+              "for its ACK: one JSON line per message (controlId, ack, errors); exit 1 if any "
+              "was not answered AA or CA");
+  hl7_send_command->add_option("--target", hl7_send.connection.target, "MLLP listener address")
+      ->envname("TRIALGATE_MLLP_TARGET")
+      ->capture_default_str();
+  hl7_send_command->add_option("--ca", hl7_send.connection.ca_file,
+                               "PEM CA of the listener's certificate (TLS); without --ca and "
+                               "--cert: plaintext")
+      ->envname("TRIALGATE_CA")
+      ->check(CLI::ExistingFile);
+  auto* send_cert = hl7_send_command->add_option("--cert", hl7_send.connection.cert_file,
+                                                 "PEM client certificate (mutual TLS)")
+                        ->envname("TRIALGATE_CERT")
+                        ->check(CLI::ExistingFile);
+  auto* send_key = hl7_send_command->add_option("--key", hl7_send.connection.key_file,
+                                                "PEM key of --cert")
+                       ->envname("TRIALGATE_KEY")
+                       ->check(CLI::ExistingFile);
+  send_cert->needs(send_key);
+  send_key->needs(send_cert);
+  hl7_send_command->add_option("--server-name", hl7_send.connection.server_name,
+                               "Name to check in the listener's certificate, if not the "
+                               "target's host");
+  hl7_send_command->add_option("--timeout", hl7_send_timeout_seconds,
+                               "Seconds to wait for connecting and for each ACK")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  hl7_send_command->add_option("files", hl7_send.files,
+                               "Files of messages (MLLP frames or separated by blank lines; "
+                               "'-' for stdin)")
+      ->required();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (hl7_send_command->parsed()) {
+    hl7_send.connection.timeout = absl::Seconds(hl7_send_timeout_seconds);
+    return RunHl7Send(hl7_send);
+  }
 
   if (hl7_convert_command->parsed()) return RunHl7Convert(hl7_convert);
 
