@@ -41,6 +41,8 @@ int Main(int argc, char** argv) {
   CLI::App* serve_command = app.add_subcommand(
       "serve", "Run the gateway (embedded KRD-ASCT2 study, SQLite store; mutual TLS from --config, or --insecure for plaintext)");
   serve_command->add_option("--listen", serve.listen, "Address to listen on [127.0.0.1:50051]");
+  serve_command->add_option("--mllp-listen", serve.mllp_listen,
+                            "Address to listen for HL7 v2 over MLLP on, or off [127.0.0.1:2575]");
   serve_command->add_option("--data", serve.data_dir, "Data directory [./data]");
   serve_command->add_option("--config", serve.config_file, "JSON configuration file")
       ->check(CLI::ExistingFile);

@@ -22,6 +22,7 @@ int RunServe(const ServeOptions& options) {
   }
   config::ApplyEnvironment(config);
   if (!options.listen.empty()) config.listen = options.listen;
+  if (!options.mllp_listen.empty()) config.mllp.listen = options.mllp_listen;
   if (!options.data_dir.empty()) config.data_dir = options.data_dir;
   config.insecure = options.insecure;
 
@@ -44,18 +45,21 @@ int RunServe(const ServeOptions& options) {
     spdlog::info("forwarding to destination {} at {}{}", destination.name, destination.address,
                  destination.insecure ? " (plaintext: insecure)" : " (TLS)");
   }
+  const std::string mllp = (*server)->mllp_address();
   if (config.insecure) {
-    spdlog::warn("INSECURE: --insecure given: listening on {} in PLAINTEXT, without TLS or "
+    spdlog::warn("INSECURE: --insecure given: listening on {}{} in PLAINTEXT, without TLS or "
                  "client identities; every caller may submit, read the feed and administer "
                  "delivery{}. For local development only, never with real patient data.",
-                 (*server)->address(),
+                 (*server)->address(), mllp.empty() ? "" : " and for MLLP on " + mllp,
                  config.tls.configured() ? " (the config's \"tls\" is ignored)" : "");
   } else {
-    spdlog::info("mutual TLS on {}: {} identities configured", (*server)->address(),
-                 config.identities.size());
+    spdlog::info("mutual TLS on {}{}: {} identities configured", (*server)->address(),
+                 mllp.empty() ? "" : " and for MLLP on " + mllp, config.identities.size());
   }
   spdlog::info("study {} loaded; store {}/trialgate.db", config.study, config.data_dir);
-  // The one line on stdout, for scripts and tests that start the server on port 0.
+  // The lines on stdout, for scripts and tests that start the server on port 0; the gRPC line
+  // comes last: once it is printed, everything listens.
+  if (!mllp.empty()) std::cout << "trialgate mllp listening on " << mllp << std::endl;
   std::cout << "trialgate listening on " << (*server)->address() << std::endl;
 
   process.WaitForStopSignal();

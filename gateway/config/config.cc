@@ -120,7 +120,7 @@ absl::Status ReadSecurity(const JsonObject& top, Config* config) {
   return absl::OkStatus();
 }
 
-// Sites, their time zones, the body limits and the destinations.
+// Sites, their time zones, the body limits, the destinations and the HL7 v2 senders.
 absl::Status ReadTopology(const JsonObject& top, Config* config) {
   ASSIGN_OR_RETURN(std::optional<JsonObject> limits, top.OptionalObject("limits"));
   if (limits) RETURN_IF_ERROR(ReadLimits(*limits, &config->limits, &config->call_limits));
@@ -131,6 +131,10 @@ absl::Status ReadTopology(const JsonObject& top, Config* config) {
   ASSIGN_OR_RETURN(const std::vector<JsonObject> destinations,
                    top.OptionalObjects("destinations"));
   ASSIGN_OR_RETURN(config->destinations, ReadDestinations(destinations));
+  ASSIGN_OR_RETURN(std::optional<JsonObject> mllp, top.OptionalObject("mllp"));
+  if (mllp) {
+    ASSIGN_OR_RETURN(config->mllp, ReadMllpConfig(*mllp));
+  }
   return absl::OkStatus();
 }
 
@@ -148,7 +152,8 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
       {"listen", "dataDir", "study", "studyDir", "pseudonymisationKeyHex",
        "pseudonymisationKeyFile", "pseudonymisationPreviousKeyFile", "auditLog", "limits",
        "sites", "siteTimeZones", "recordDeviations", "deviationDelayMilliseconds",
-       "deviationSweepSeconds", "destinations", "tls", "identities", "requireStudyProfiles"}));
+       "deviationSweepSeconds", "destinations", "tls", "identities", "requireStudyProfiles",
+       "mllp"}));
   Config config;
   RETURN_IF_ERROR(ReadStrings(top, &config));
   RETURN_IF_ERROR(ReadDeviations(top, &config));
@@ -165,6 +170,9 @@ void ApplyEnvironment(Config& config) {
   }
   if (const char* data = std::getenv("TRIALGATE_DATA_DIR"); data && *data) {
     config.data_dir = data;
+  }
+  if (const char* mllp = std::getenv("TRIALGATE_MLLP_LISTEN"); mllp && *mllp) {
+    config.mllp.listen = mllp;
   }
 }
 

@@ -33,6 +33,7 @@ store::SourceWrite EnvelopeStamper::Stamp(const rapidjson::Value& resource,
     event.mutable_source()->set_system(envelope.source_system);
     event.mutable_source()->set_logical_id(logical_id_pseudonym);
     event.mutable_source()->set_content_sha256(content_digest);
+    event.mutable_source()->set_message_id(envelope.message_id);
     *event.mutable_recorded_at() = envelope.recorded_at;
   }
   write.events = std::move(events);

@@ -18,6 +18,7 @@ struct Envelope {
   std::string site_id;
   std::string subject_id;     // the study's pseudonymous subject id
   google::protobuf::Timestamp recorded_at;
+  std::string message_id;     // pseudonym of the channel message it came in; may be empty
 };
 
 // Stamps the fields the pipeline owns on a mapped resource's events and makes the resource's

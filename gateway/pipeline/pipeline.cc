@@ -135,7 +135,10 @@ absl::StatusOr<Pipeline::Prepared> Pipeline::Prepare(const security::Caller& cal
                    ReadBody(document, options_.limits.max_bundle_entries, refusal));
   ASSIGN_OR_RETURN(std::vector<std::vector<Issue>> validation,
                    ValidateBody(document, read, refusal));
-  const Scope scope{std::string(submission.source_system), std::move(site), &numbers,
+  const std::string message_id = submission.message_key.empty()
+                                     ? std::string()
+                                     : pseudonymizer_.Digest("message", submission.message_key);
+  const Scope scope{std::string(submission.source_system), std::move(site), message_id, &numbers,
                     read.is_bundle ? &read.by_full_url : nullptr,
                     google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
                         absl::ToUnixMicros(options_.clock->Now()))};
@@ -145,6 +148,13 @@ absl::StatusOr<Pipeline::Prepared> Pipeline::Prepare(const security::Caller& cal
   }
   if (read.atomic && RejectTransactionIfAnyRejected(&prepared.result.entries)) {
     prepared.DropWrites();
+  }
+  if (!prepared.writes.empty() && !submission.message_key.empty()) {
+    // After the entries' writes: Committed reads the results of those by position.
+    store::SourceWrite message;
+    message.source_key = absl::StrCat("message|", submission.message_key);
+    message.digest = std::string(submission.message_digest);
+    prepared.writes.push_back(std::move(message));
   }
   return prepared;
 }
@@ -208,9 +218,11 @@ void Pipeline::PrepareEntry(const BodyEntry& entry, std::vector<Issue> validatio
                                   std::string(subject.status().message())));
     return prepared.Reject(std::move(result));
   }
-  store::SourceWrite write = stamper_.Stamp(
-      resource, {scope.source_system, scope.site_id, subject->subject_id, scope.recorded_at},
-      std::move(mapped.events));
+  store::SourceWrite write = stamper_.Stamp(resource,
+                                            {scope.source_system, scope.site_id,
+                                             subject->subject_id, scope.recorded_at,
+                                             scope.message_id},
+                                            std::move(mapped.events));
   write.enrollments = std::move(subject->enrollments);
   prepared.Accept(std::move(result), std::move(write));
 }
@@ -221,13 +233,16 @@ namespace {
 SubmissionResult Committed(SubmissionResult result, const std::vector<size_t>& entry_of_write,
                            const std::vector<std::string>& subject_of_write,
                            store::CommitResult commit, store::SubjectChangeListener* listener) {
+  if (absl::IsAlreadyExists(commit.status)) {
+    return Refused(commit.status, {Error("duplicate", "", std::string(commit.status.message()))});
+  }
   if (!commit.status.ok()) {
     const absl::Status unavailable =
         absl::UnavailableError(absl::StrCat("nothing was stored: ", commit.status.message()));
     return Refused(commit.status, {IssueFromStatus(unavailable)});
   }
   std::set<std::string> changed;
-  for (size_t i = 0; i < commit.results.size(); ++i) {
+  for (size_t i = 0; i < entry_of_write.size(); ++i) {  // a message's own write comes last
     EntryResult& entry = result.entries[entry_of_write[i]];
     entry.outcome = commit.results[i].duplicate ? Outcome::kDuplicate : Outcome::kAccepted;
     entry.event_ids = std::move(commit.results[i].event_ids);

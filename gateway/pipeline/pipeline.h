@@ -79,6 +79,7 @@ class Pipeline {
   struct Scope {
     std::string source_system;
     std::string site_id;
+    std::string message_id;  // pseudonym of Submission::message_key; empty without one
     const mappers::NumberTexts* numbers;
     const identity::BundleIndex* bundle;
     google::protobuf::Timestamp recorded_at;

@@ -18,6 +18,13 @@ struct Submission {
   Channel channel = Channel::kGrpc;
   absl::string_view source_system;  // the sending system the request names
   absl::string_view body;           // FHIR R4 JSON: one resource, or a Bundle
+  // The channel's own message when it has one (HL7 v2: sending system and control id, e.g.
+  // "hl7v2|LIS@HOSPA|MSG00042") and a digest of its content. It is committed with the
+  // resources, so a resend of the same message is a duplicate and the same id with other
+  // content is refused as a whole (ALREADY_EXISTS, nothing stored); the events name it by a
+  // keyed pseudonym (SourceRef.message_id). Empty: none.
+  absl::string_view message_key;
+  absl::string_view message_digest;
 };
 
 // What became of one resource of a submission.

@@ -13,7 +13,7 @@ bool IsValidSystemId(absl::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' &&
-        c != ':' && c != '/') {
+        c != ':' && c != '/' && c != '@') {
       return false;
     }
   }
@@ -29,7 +29,7 @@ absl::StatusOr<std::string> SiteAuthorization::SiteFor(const Caller& caller,
                                                        absl::string_view source_system) const {
   if (!IsValidSystemId(source_system)) {
     return absl::InvalidArgumentError(
-        "source_system must be 1-128 characters of letters, digits and - _ . : /");
+        "source_system must be 1-128 characters of letters, digits and - _ . : / @");
   }
   auto it = site_by_system_.find(std::string(source_system));
   if (!caller.development) {

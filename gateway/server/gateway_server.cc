@@ -11,6 +11,9 @@
 #include "gateway/identity/enrollment_registry.h"
 #include "gateway/identity/pseudonymization_key.h"
 #include "gateway/identity/pseudonymizer.h"
+#include "gateway/mllp/hl7_receiver.h"
+#include "gateway/mllp/mllp_listener.h"
+#include "gateway/mllp/tls_server_context.h"
 #include "gateway/pipeline/pipeline.h"
 #include "gateway/schedule/deviation_recorder.h"
 #include "gateway/delivery/forwarder.h"
@@ -125,11 +128,14 @@ class GatewayServerImpl final : public GatewayServer {
     server_->GetHealthCheckService()->SetServingStatus(true);
     const size_t colon = config.listen.rfind(':');
     address_ = absl::StrCat(config.listen.substr(0, colon), ":", port_);
-    return absl::OkStatus();
+    return StartMllp(config);
   }
 
   int port() const override { return port_; }
   std::string address() const override { return address_; }
+  std::string mllp_address() const override {
+    return mllp_listener_ == nullptr ? "" : mllp_listener_->address();
+  }
   bool using_development_key() const override { return development_key_; }
   std::vector<std::string> definition_warnings() const override {
     return definitions_->profile_warnings();
@@ -140,6 +146,8 @@ class GatewayServerImpl final : public GatewayServer {
     std::lock_guard<std::mutex> lock(shutdown_mu_);
     if (shut_down_) return;
     shut_down_ = true;
+    // Messages being handled are answered (their commits still have a store), then no more.
+    if (mllp_listener_ != nullptr) mllp_listener_->Shutdown();
     if (server_ != nullptr) {
       server_->GetHealthCheckService()->SetServingStatus(false);
       feed_service_->StopFollowing();
@@ -225,6 +233,39 @@ class GatewayServerImpl final : public GatewayServer {
     return absl::OkStatus();
   }
 
+  // The HL7 v2 channel: an MLLP listener with the same TLS and identities as gRPC, feeding the
+  // same pipeline.
+  absl::Status StartMllp(const config::Config& config) {
+    if (!config.mllp.enabled()) return absl::OkStatus();
+    mllp::Hl7ReceiverOptions receiver;
+    receiver.senders = config.mllp.senders;
+    receiver.site_by_system = config.site_by_system;
+    for (const auto& [site, name] : config.time_zone_by_site) {
+      absl::LoadTimeZone(name, &receiver.zone_by_site[site]);  // checked when the config was read
+    }
+    receiver.clock = &clock_;
+    receiver.audit_log = audit_log_.get();
+    hl7_receiver_ = std::make_unique<mllp::Hl7Receiver>(*pipeline_, std::move(receiver));
+    mllp::MllpListenerOptions options;
+    options.listen = config.mllp.listen;
+    options.max_message_bytes = config.mllp.max_message_bytes;
+    options.idle_timeout = absl::Seconds(config.mllp.idle_timeout_seconds);
+    options.keepalive = absl::Seconds(config.mllp.keepalive_seconds);
+    options.max_connections = config.mllp.max_connections;
+    if (!config.insecure) {  // Credentials() has checked tls and identities
+      absl::StatusOr<mllp::SslCtxPtr> tls = mllp::MakeServerContext(config.tls);
+      if (!tls.ok()) return tls.status();
+      mllp_tls_ = *std::move(tls);
+      options.tls = mllp_tls_.get();
+      options.identities = config.identities;
+    }
+    absl::StatusOr<std::unique_ptr<mllp::MllpListener>> listener =
+        mllp::MllpListener::Start(std::move(options), hl7_receiver_.get());
+    if (!listener.ok()) return listener.status();
+    mllp_listener_ = *std::move(listener);
+    return absl::OkStatus();
+  }
+
   // The schedule engine, when the study has a schedule.json: a malformed one stops the start.
   absl::Status StartSchedule(const config::Config& config, const mappers::Study& study) {
     if (study.schedule_json().empty()) return absl::OkStatus();
@@ -269,6 +310,9 @@ class GatewayServerImpl final : public GatewayServer {
   std::vector<std::string> delivery_warnings_;
   std::unique_ptr<AuditService> audit_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<mllp::Hl7Receiver> hl7_receiver_;
+  mllp::SslCtxPtr mllp_tls_;
+  std::unique_ptr<mllp::MllpListener> mllp_listener_;  // stops before what it calls
   std::mutex shutdown_mu_;
   bool shut_down_ = false;
 };

@@ -13,7 +13,8 @@ namespace trialgate::server {
 
 // The whole gateway in one process: store, identity registry, pipeline, schedule engine and the
 // gRPC services (Gateway, EventFeed, Study, Delivery, health, reflection), and the delivery
-// workers forwarding events to the configured destinations, listening on config.listen.
+// workers forwarding events to the configured destinations, listening on config.listen; and
+// the HL7 v2 channel, listening for MLLP on config.mllp.listen.
 class GatewayServer {
  public:
   // Opens the store in config.data_dir (created if absent), loads the study (and its schedule)
@@ -28,6 +29,8 @@ class GatewayServer {
   virtual int port() const = 0;
   // "host:port" actually listened on.
   virtual std::string address() const = 0;
+  // "host:port" the MLLP listener listens on; "" when it is off (config mllp.listen "off").
+  virtual std::string mllp_address() const = 0;
   // True when the pseudonymisation key is the generated development key.
   virtual bool using_development_key() const = 0;
   // What of the study's profiles is not checked (see ProfileSet::profile_warnings).

@@ -30,6 +30,11 @@ struct SourceWrite {
   std::string source_key;
   std::vector<v1::Event> events;               // event_id set; sequence is assigned at commit
   std::vector<EnrollmentRecord> enrollments;   // upserted with the events
+  // Set on the write that records a channel's own message (an HL7 v2 message by sending system
+  // and control id; no events): the digest of its content, kept with the key. The same key
+  // again with the same digest is a duplicate like any other; with another digest it refuses
+  // the whole request (ALREADY_EXISTS): the sender reused a message id for different content.
+  std::string digest;
 };
 
 // What happened to one SourceWrite.
@@ -69,7 +74,8 @@ class EventStore {
   // Writes all of `writes` in one durable transaction, shared with other concurrent commits
   // (group commit). `done` runs exactly once, on a store thread, after the data is durable
   // (status OK) or after nothing was written (status non-OK); it must not block.
-  // A write whose source_key is already stored is reported as duplicate and writes nothing.
+  // A write whose source_key is already stored is reported as duplicate and writes nothing;
+  // one with a digest that differs from the stored one fails the request (ALREADY_EXISTS).
   // Commits complete in the order they were requested.
   virtual void Commit(std::vector<SourceWrite> writes, CommitCallback done) = 0;
 

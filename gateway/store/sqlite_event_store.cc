@@ -32,6 +32,9 @@ constexpr char kSelectSourceSql[] =
     "SELECT first_sequence, event_count FROM sources WHERE source_key = ?1";
 constexpr char kInsertSourceSql[] =
     "INSERT INTO sources(source_key, first_sequence, event_count) VALUES (?1, ?2, ?3)";
+constexpr char kSelectDigestSql[] = "SELECT digest FROM source_digests WHERE source_key = ?1";
+constexpr char kInsertDigestSql[] =
+    "INSERT INTO source_digests(source_key, digest) VALUES (?1, ?2)";
 constexpr char kSelectSourceEventsSql[] =
     "SELECT event_id, sequence FROM events WHERE sequence >= ?1 ORDER BY sequence LIMIT ?2";
 constexpr char kInsertEventSql[] =
@@ -92,7 +95,7 @@ size_t CountEvents(const std::vector<SourceWrite>& writes) {
 
 // A request's own data problem: it is answered alone and the rest of its group still commits.
 bool IsRequestLocal(const absl::Status& status) {
-  return absl::IsInvalidArgument(status);
+  return absl::IsInvalidArgument(status) || absl::IsAlreadyExists(status);
 }
 
 absl::Status ValidateRequest(const std::vector<SourceWrite>& writes) {
@@ -264,6 +267,8 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   int64_t NowUnixMs() const;
   // Fills *result with the stored source's events when `source_key` is already stored.
   absl::StatusOr<bool> FindStoredSource(const std::string& source_key, SourceResult* result);
+  // OK when the stored digest of `write`'s (stored) key is write.digest; else ALREADY_EXISTS.
+  absl::Status CheckSameDigest(const SourceWrite& write);
 
   const std::string path_;
   const SqliteStoreOptions options_;
@@ -279,6 +284,8 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   StmtPtr insert_source_;
   StmtPtr select_source_;
   StmtPtr select_source_events_;
+  StmtPtr select_digest_;
+  StmtPtr insert_digest_;
   StmtPtr insert_event_;
   StmtPtr upsert_enrollment_;
   std::unique_ptr<OutboxWriter> outbox_writer_;
@@ -336,6 +343,8 @@ absl::Status SqliteEventStoreImpl::PrepareStatements() {
   ASSIGN_OR_RETURN(select_source_, Prepare(db, kSelectSourceSql));
   ASSIGN_OR_RETURN(insert_source_, Prepare(db, kInsertSourceSql));
   ASSIGN_OR_RETURN(select_source_events_, Prepare(db, kSelectSourceEventsSql));
+  ASSIGN_OR_RETURN(select_digest_, Prepare(db, kSelectDigestSql));
+  ASSIGN_OR_RETURN(insert_digest_, Prepare(db, kInsertDigestSql));
   ASSIGN_OR_RETURN(insert_event_, Prepare(db, kInsertEventSql));
   ASSIGN_OR_RETURN(upsert_enrollment_, Prepare(db, kUpsertEnrollmentSql));
   ASSIGN_OR_RETURN(outbox_writer_, OutboxWriter::Prepare(db));
@@ -555,6 +564,7 @@ absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, int64_t now_u
   // the look-up also sees keys written earlier in the same group.
   ASSIGN_OR_RETURN(const bool stored, FindStoredSource(write.source_key, result));
   if (stored) {
+    if (!write.digest.empty()) RETURN_IF_ERROR(CheckSameDigest(write));
     result->duplicate = true;
     ++outcome->delta.duplicates;
     return absl::OkStatus();
@@ -599,6 +609,14 @@ absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, int64_t now_u
     const int rc = sqlite3_step(stmt);
     if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot record the source");
   }
+  if (!write.digest.empty()) {
+    sqlite3_stmt* stmt = insert_digest_.get();
+    ScopedReset reset(stmt);
+    RETURN_IF_ERROR(BindText(db, stmt, 1, write.source_key));
+    RETURN_IF_ERROR(BindText(db, stmt, 2, write.digest));
+    const int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot record the source's digest");
+  }
 
   for (const EnrollmentRecord& enrollment : write.enrollments) {
     sqlite3_stmt* stmt = upsert_enrollment_.get();
@@ -612,6 +630,18 @@ absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, int64_t now_u
     if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot upsert an enrolment");
   }
   return absl::OkStatus();
+}
+
+absl::Status SqliteEventStoreImpl::CheckSameDigest(const SourceWrite& write) {
+  sqlite3* db = db_.get();
+  sqlite3_stmt* stmt = select_digest_.get();
+  ScopedReset reset(stmt);
+  RETURN_IF_ERROR(BindText(db, stmt, 1, write.source_key));
+  const int rc = sqlite3_step(stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(db, rc, "cannot read a digest");
+  if (rc == SQLITE_ROW && ColumnText(stmt, 0) == write.digest) return absl::OkStatus();
+  return absl::AlreadyExistsError(absl::StrCat(
+      "a message with different content was already committed as ", write.source_key));
 }
 
 absl::StatusOr<bool> SqliteEventStoreImpl::FindStoredSource(const std::string& source_key,

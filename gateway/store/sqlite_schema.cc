@@ -34,7 +34,9 @@ constexpr char kCreateMetaSql[] =
 // The index on subject_id serves the timeline (one subject's events). Its keys repeat (a subject
 // has many events), so a commit touches about one index page per subject in it, not per event;
 // an older file gets it on open, and an older build ignores it harmlessly: it needed no new
-// version.
+// version. `source_digests` is the same kind of addition: the content digest of the sources
+// that carry one (channel messages, SourceWrite::digest), to tell a resend from a reused message
+// id; an older build takes no HL7 v2 and never writes such a source.
 constexpr char kCreateTablesSql[] = R"sql(
 CREATE TABLE IF NOT EXISTS sources (
   source_key     TEXT PRIMARY KEY,
@@ -48,6 +50,10 @@ CREATE TABLE IF NOT EXISTS events (
   payload    BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_subject ON events(subject_id);
+CREATE TABLE IF NOT EXISTS source_digests (
+  source_key TEXT PRIMARY KEY,
+  digest     TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS enrollments (
   site_id          TEXT NOT NULL,
   patient_key_hmac TEXT NOT NULL,

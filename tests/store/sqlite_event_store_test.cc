@@ -233,6 +233,52 @@ TEST_F(SqliteEventStoreTest, SourceWithoutEventsIsRememberedAsDuplicate) {
   EXPECT_THAT(ReadAll(*store), IsEmpty());
 }
 
+// A channel message (HL7 v2: sending system + control id) is committed with its resources and
+// a digest of its content: the same message again is a duplicate; the same id with another
+// digest refuses the whole request, in a group with others that still commit.
+TEST_F(SqliteEventStoreTest, SameMessageKeyAndDigestIsADuplicate) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto message = [](const std::string& digest, const std::string& event_id) {
+    std::vector<SourceWrite> writes;
+    writes.push_back(MakeWrite("obs/" + event_id, {event_id}));
+    SourceWrite record = MakeWrite("message|hl7v2|LIS@HOSPA|42", {});
+    record.digest = digest;
+    writes.push_back(std::move(record));
+    return writes;
+  };
+  CommitResult first = CommitAndWait(*store, message("d1", "e1"));
+  ASSERT_TRUE(first.status.ok()) << first.status;
+  CommitResult resend = CommitAndWait(*store, message("d1", "e1"));
+  ASSERT_TRUE(resend.status.ok()) << resend.status;
+  EXPECT_TRUE(resend.results[0].duplicate);
+  EXPECT_TRUE(resend.results[1].duplicate);
+
+  CommitResult reused = CommitAndWait(*store, message("d2", "e2"));
+  EXPECT_EQ(reused.status.code(), absl::StatusCode::kAlreadyExists) << reused.status;
+  EXPECT_THAT(reused.status.message(), HasSubstr("message|hl7v2|LIS@HOSPA|42"));
+  EXPECT_THAT(reused.results, IsEmpty());
+  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e1"));  // e2 was rolled back
+  EXPECT_TRUE(store->Health().ok()) << "a reused id is the request's problem, not the store's";
+  CommitResult next = CommitOne(*store, MakeWrite("obs/e3", {"e3"}));
+  ASSERT_TRUE(next.status.ok()) << next.status;
+}
+
+TEST_F(SqliteEventStoreTest, MessageDigestsSurviveReopen) {
+  SourceWrite record = MakeWrite("message|hl7v2|LIS@HOSPA|7", {});
+  record.digest = "d1";
+  {
+    std::unique_ptr<SqliteEventStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(CommitOne(*store, record).status.ok());
+  }
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(CommitOne(*store, record).results.at(0).duplicate);
+  record.digest = "d2";
+  EXPECT_EQ(CommitOne(*store, record).status.code(), absl::StatusCode::kAlreadyExists);
+}
+
 TEST_F(SqliteEventStoreTest, EmptyRequestSucceedsWithNoResults) {
   std::unique_ptr<SqliteEventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);

@@ -2,7 +2,9 @@
 #define TRIALGATE_TESTS_SUPPORT_FAKE_EVENT_STORE_H_
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "gateway/store/event_store.h"
@@ -16,11 +18,23 @@ class FakeEventStore final : public store::EventStore {
   absl::Status commit_status = absl::OkStatus();
   bool duplicates = false;
   std::vector<std::vector<store::SourceWrite>> commits;
+  std::map<std::string, std::string> digests;  // source key -> digest, of writes that had one
 
   void Commit(std::vector<store::SourceWrite> writes, store::CommitCallback done) override {
     store::CommitResult result;
     result.status = commit_status;
-    if (commit_status.ok()) {
+    for (const auto& write : writes) {
+      auto stored = digests.find(write.source_key);
+      if (!write.digest.empty() && stored != digests.end() && stored->second != write.digest) {
+        result.status = absl::AlreadyExistsError("different content under " + write.source_key);
+      }
+    }
+    if (result.status.ok()) {
+      for (const auto& write : writes) {
+        if (!write.digest.empty()) digests.emplace(write.source_key, write.digest);
+      }
+    }
+    if (result.status.ok()) {
       for (const auto& write : writes) {
         store::SourceResult source;
         source.duplicate = duplicates;

@@ -103,6 +103,7 @@ std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::pat
                                                       config::Config config,
                                                       const Clock& clock) {
   config.listen = "127.0.0.1:0";
+  if (config.mllp.enabled()) config.mllp.listen = "127.0.0.1:0";
   config.data_dir = data_dir.string();
   if (!config.tls.configured()) config.insecure = true;
   absl::StatusOr<std::unique_ptr<server::GatewayServer>> server =
@@ -115,8 +116,8 @@ namespace {
 
 std::vector<std::string> ServeArgs(const std::filesystem::path& data_dir,
                                    const std::filesystem::path& config_file, bool insecure) {
-  std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--data",
-                                   data_dir.string()};
+  std::vector<std::string> args = {"serve",         "--listen", "127.0.0.1:0", "--mllp-listen",
+                                   "127.0.0.1:0",   "--data",   data_dir.string()};
   if (!config_file.empty()) args.insert(args.end(), {"--config", config_file.string()});
   if (insecure) args.push_back("--insecure");
   return args;
@@ -152,15 +153,20 @@ ListeningProcess::ListeningProcess(std::vector<std::string> args,
     ::_exit(127);
   }
   ::close(out[1]);
-  // The process prints exactly one line on stdout once it listens.
+  // Once it listens, the process prints `<listening_prefix>ADDRESS` as its last line on stdout;
+  // a gateway prints its MLLP address before it.
   FILE* stream = ::fdopen(out[0], "r");
-  char line[512] = {0};
-  if (std::fgets(line, sizeof line, stream) != nullptr &&
-      std::string(line).starts_with(listening_prefix)) {
-    address_ = std::string(line).substr(listening_prefix.size());
-    while (!address_.empty() && (address_.back() == '\n' || address_.back() == '\r')) {
-      address_.pop_back();
+  char buffer[512] = {0};
+  constexpr std::string_view kMllpPrefix = "trialgate mllp listening on ";
+  while (std::fgets(buffer, sizeof buffer, stream) != nullptr) {
+    std::string line(buffer);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    if (line.starts_with(kMllpPrefix)) {
+      mllp_address_ = line.substr(kMllpPrefix.size());
+      continue;
     }
+    if (line.starts_with(listening_prefix)) address_ = line.substr(listening_prefix.size());
+    break;
   }
   std::fclose(stream);
   EXPECT_FALSE(address_.empty()) << "`trialgate " << args[1] << "` did not report its address";
