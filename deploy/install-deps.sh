@@ -13,8 +13,9 @@ packages=(
   rapidjson-dev libssl-dev openssl libsqlite3-dev
   # CLI parsing and logging
   libcli11-dev libspdlog-dev libfmt-dev
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and benchmarks; python3-hl7's mllp_send is the independent HL7 v2 sender the MLLP
+  # tests deliver with
+  libgtest-dev libgmock-dev libbenchmark-dev python3-hl7
 )
 if [ "${1:-}" = --with-fuzz ]; then
   packages+=(clang libclang-rt-14-dev jq)
