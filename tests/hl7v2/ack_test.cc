@@ -1,11 +1,16 @@
 #include "gateway/hl7v2/ack.h"
 
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "gateway/hl7v2/charset.h"
 #include "gateway/hl7v2/message.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -43,6 +48,12 @@ std::vector<std::string> Segments(const std::string& ack) {
   EXPECT_EQ(ack.back(), '\r') << "the last segment must end in CR";
   std::vector<std::string> segments = absl::StrSplit(ack, '\r', absl::SkipEmpty());
   return segments;
+}
+
+// Whether the version has ERR-1 only (ack.h: below 2.5).
+bool BeforeV25ForTest(const std::string& version) {
+  return absl::StartsWith(version, "2.1") || absl::StartsWith(version, "2.2") ||
+         absl::StartsWith(version, "2.3") || absl::StartsWith(version, "2.4");
 }
 
 TEST(DecideAckTest, OriginalModeWhenMsh15AndMsh16AreEmpty) {
@@ -343,6 +354,63 @@ TEST(AckControlIdsTest, UniqueAndShort) {
   }
   EXPECT_LE(a.Next().size(), 20u);
   EXPECT_THAT(a.Next(), ::testing::StartsWith("TG"));
+}
+
+// Every message of the shared fixtures (../shared/fixtures/hl7v2, real samples with their
+// own delimiters, versions and MSH-15/16): its ACK parses, swaps sender and receiver, echoes
+// MSH-10 and reads back with the error text intact.
+TEST(BuildAckTest, EveryFixtureMessageGetsAnAckThatReadsBack) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(TRIALGATE_FIXTURES_DIR) / "hl7v2";
+  const std::string nasty = "a|b^c~d\\e&f#g\rh\ni \\F\\ \xC3\xBC";
+  int messages = 0;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() == ".tsv") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    // A new message at each line starting with MSH (as fixtures_test.cc reads them).
+    std::vector<std::string> texts;
+    for (absl::string_view line : absl::StrSplit(bytes.str(), absl::ByAnyChar("\r\n"))) {
+      if (absl::StartsWith(line, "\xEF\xBB\xBF")) line.remove_prefix(3);
+      if (absl::StartsWith(line, "MSH")) texts.emplace_back();
+      if (texts.empty() || line.empty()) continue;
+      texts.back().append(line.data(), line.size());
+      texts.back().push_back('\r');
+    }
+    for (const std::string& text : texts) {
+      SCOPED_TRACE(entry.path().filename().string());
+      absl::StatusOr<Decoded> decoded = DecodeToUtf8(text);
+      if (!decoded.ok()) continue;
+      absl::StatusOr<Message> inbound = Message::Parse(decoded->text);
+      if (!inbound.ok()) continue;
+      ++messages;
+      InboundHeader header = ReadInboundHeader(decoded->text);
+      EXPECT_EQ(header.control_id, HeaderOf(*inbound).control_id);
+      EXPECT_EQ(header.accept_ack_type, HeaderOf(*inbound).accept_ack_type);
+      std::string ack = BuildAck(
+          header, Params(AckOutcome::kError, {{{"PID", 1, 3, 0}, 102, AckSeverity::kError, nasty}}));
+      absl::StatusOr<Message> parsed = Message::Parse(ack);
+      ASSERT_TRUE(parsed.ok()) << parsed.status() << "\n" << ack;
+      EXPECT_EQ(parsed->msh().Text(3), inbound->msh().Text(5));
+      EXPECT_EQ(parsed->msh().Text(4), inbound->msh().Text(6));
+      EXPECT_EQ(parsed->msh().Text(5), inbound->msh().Text(3));
+      EXPECT_EQ(parsed->msh().Text(6), inbound->msh().Text(4));
+      EXPECT_EQ(parsed->message_code(), "ACK");
+      EXPECT_EQ(parsed->trigger_event(), inbound->trigger_event());
+      EXPECT_EQ(parsed->msh().Raw(12), inbound->msh().Raw(12));
+      absl::StatusOr<AckReport> report = ReadAck(ack);
+      ASSERT_TRUE(report.ok()) << report.status();
+      EXPECT_EQ(report->control_id, inbound->control_id());
+      EXPECT_EQ(report->code, DecideAck(header, AckOutcome::kError).code);
+      ASSERT_EQ(report->errors.size(), 1u);
+      EXPECT_EQ(report->errors[0].code, 102);
+      if (!BeforeV25ForTest(inbound->version())) {
+        EXPECT_EQ(report->errors[0].text, nasty);
+      }
+    }
+  }
+  EXPECT_GE(messages, 100);
 }
 
 }  // namespace

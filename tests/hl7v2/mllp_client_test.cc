@@ -245,6 +245,41 @@ TEST(MllpClientTest, SendsSeveralMessagesInOrderOnOneConnection) {
   EXPECT_EQ(server.connections(), 1);
 }
 
+// A message far larger than the socket buffers, to a server that starts reading late: the
+// client's writes are partial and wait for the socket to drain.
+std::string LargeOru(const std::string& control_id) {
+  std::string message = Oru(control_id);
+  for (int i = 0; i < 40000; ++i) {
+    absl::StrAppend(&message, "NTE|", i, "|L|", std::string(100, 'x'), "\r");
+  }
+  return message;
+}
+
+void SlowReaderThenAck(ServerConnection& c, std::atomic<size_t>* received) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::optional<std::string> message = c.ReadMessage();
+  if (!message.has_value()) return;
+  *received = message->size();
+  hl7v2::AckParams params;
+  params.now = absl::Now();
+  params.control_id = "big";
+  c.Write(*hl7v2::FrameMessage(hl7v2::BuildAck(hl7v2::ReadInboundHeader(*message), params)));
+  c.ReadMessage();
+}
+
+TEST(MllpClientTest, SendsALargeMessageThroughPartialWrites) {
+  std::atomic<size_t> received{0};
+  FakeMllpServer server([&received](ServerConnection& c) { SlowReaderThenAck(c, &received); });
+  absl::StatusOr<std::unique_ptr<MllpClient>> client =
+      MllpClient::Connect(Options(server.target()));
+  ASSERT_TRUE(client.ok()) << client.status();
+  const std::string message = LargeOru("BIG-1");
+  absl::StatusOr<std::string> answer = (*client)->Exchange(message);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(received.load(), message.size());
+  EXPECT_EQ(hl7v2::ReadAck(*answer)->control_id, "BIG-1");
+}
+
 TEST(MllpClientTest, TimesOutWhenTheServerNeverAnswers) {
   FakeMllpServer server([](ServerConnection& c) {
     while (c.ReadMessage().has_value()) {
@@ -367,6 +402,21 @@ TEST_F(MllpClientTlsTest, ExchangesOverMutualTls) {
     ASSERT_TRUE(report.ok());
     EXPECT_EQ(report->control_id, id);
   }
+}
+
+TEST_F(MllpClientTlsTest, SendsALargeMessageThroughPartialWrites) {
+  ASSERT_TRUE(ca_->ok());
+  std::atomic<size_t> received{0};
+  FakeMllpServer server([&received](ServerConnection& c) { SlowReaderThenAck(c, &received); },
+                        Mutual());
+  absl::StatusOr<std::unique_ptr<MllpClient>> client =
+      MllpClient::Connect(Client(server.target(), *ca_));
+  ASSERT_TRUE(client.ok()) << client.status();
+  const std::string message = LargeOru("BIG-2");
+  absl::StatusOr<std::string> answer = (*client)->Exchange(message);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(received.load(), message.size());
+  EXPECT_EQ(hl7v2::ReadAck(*answer)->control_id, "BIG-2");
 }
 
 TEST_F(MllpClientTlsTest, ServerNameIsChecked) {
