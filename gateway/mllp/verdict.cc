@@ -4,6 +4,7 @@
 #include <map>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace trialgate::mllp {
@@ -25,6 +26,13 @@ AckError ErrorFromIssue(const Issue& issue, const hl7v2::Hl7Location& location) 
                    ? issue.diagnostics
                    : absl::StrCat(issue.diagnostics, " (FHIR ", issue.expression, ")");
   return error;
+}
+
+// FHIR's dom-6 ("a resource should have narrative") warns about every converted resource: the
+// converter writes none by design (no text from the message reaches the store), and the sender
+// could not act on it.
+bool IsAboutNarrative(const Issue& issue) {
+  return issue.severity == Issue::Severity::kWarning && absl::StartsWith(issue.diagnostics, "dom-6:");
 }
 
 // The verdict on a submission the pipeline refused as a whole.
@@ -85,7 +93,7 @@ Verdict VerdictOnSubmission(const pipeline::SubmissionResult& result,
             ? entry_locations[entry.entry]
             : hl7v2::Hl7Location{};
     for (const Issue& issue : entry.issues) {
-      if (issue.severity == Issue::Severity::kInformation) continue;
+      if (issue.severity == Issue::Severity::kInformation || IsAboutNarrative(issue)) continue;
       // A converted message is one transaction: when it fails, the warnings of the rest and
       // the segments refused only for that ("processing") would hide the real errors.
       if (rejected && (issue.severity != Issue::Severity::kError || issue.code == "processing")) {

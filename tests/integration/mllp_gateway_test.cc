@@ -101,6 +101,7 @@ TEST_F(MllpGatewayTest, MllpSendFromPython3Hl7DeliversALabResult) {
   ASSERT_EQ(sent.exit_code, 0) << sent.lines[0];
   EXPECT_THAT(sent.lines[0], HasSubstr("MSA|AA|ANC-1"));
   EXPECT_THAT(sent.lines[0], HasSubstr("MSH|^~\\&|TRIALGATE|KRD|LIS|HOSPA|"));  // swapped
+  EXPECT_THAT(sent.lines[0], ::testing::Not(HasSubstr("ERR|")));  // nothing to say
   EXPECT_EQ(ObservationEvents(client), 1u);
 }
 

@@ -77,6 +77,7 @@ TEST_F(Hl7ReceiverTest, AcceptsAResultOfAnEnrolledPatientAfterTheCommit) {
   const hl7v2::AckReport ack = Send(Oru("ANC-1"));
   EXPECT_EQ(ack.code, "AA");
   EXPECT_EQ(ack.control_id, "ANC-1");
+  EXPECT_TRUE(ack.errors.empty()) << ack.errors[0].text;
   ASSERT_EQ(store_.commits.size(), 2u);
   // The Observation's write, then the message's own record with its digest.
   const std::vector<store::SourceWrite>& commit = store_.commits[1];
