@@ -4,8 +4,8 @@
 // the message is converted to FHIR (ConvertMessage: ORU^R01, RAS^O17, or an issue).
 // Beyond "no crash, no sanitizer report", it aborts when a promise of gateway/hl7v2 breaks:
 // frames hold no VT/FS and respect the limit, decoded text and every value are UTF-8, escaping
-// round-trips, FrameMessage's frames come back whole, and a conversion yields either a Bundle
-// (JSON, one location per entry) or issues.
+// round-trips, FrameMessage's frames come back whole, a conversion yields either a Bundle
+// (JSON, one location per entry) or issues, and the ACK for any input reads back.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -13,10 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "gateway/hl7v2/ack.h"
 #include "gateway/hl7v2/charset.h"
 #include "gateway/hl7v2/conversion.h"
 #include "gateway/hl7v2/escapes.h"
 #include "gateway/hl7v2/message.h"
+#include "gateway/hl7v2/message_identity.h"
 #include "gateway/hl7v2/mllp_framer.h"
 #include "gateway/hl7v2/utf8.h"
 #include "rapidjson/document.h"
@@ -31,6 +33,20 @@ void Check(bool ok, const char* promise) {
     std::fprintf(stderr, "hl7v2_fuzzer: broken promise: %s\n", promise);
     std::abort();
   }
+}
+
+// Whatever arrives gets an ACK that reads back: the listener answers every frame with one.
+void Acknowledge(absl::string_view bytes, const std::vector<AckError>& errors) {
+  const InboundHeader header = ReadInboundHeader(RawHeaderSegment(bytes));
+  (void)RawSendingSystem(bytes);
+  AckParams params;
+  params.outcome = errors.empty() ? AckOutcome::kAccept : AckOutcome::kError;
+  params.errors = errors;
+  params.control_id = "TG1";
+  const std::string ack = BuildAck(header, params);
+  absl::StatusOr<AckReport> report = ReadAck(ack);
+  Check(report.ok(), "every ACK built reads back");
+  Check(report->code == DecideAck(header, params.outcome).code, "the ACK carries its code");
 }
 
 void ParseAndWalk(absl::string_view bytes) {
@@ -77,6 +93,8 @@ void ParseAndWalk(absl::string_view bytes) {
   } else {
     Check(!result.issues.empty(), "a failed conversion says why");
   }
+  Acknowledge(message->text(), AckErrorsFrom(result.issues));
+  (void)ContentDigest(*message);
 }
 
 }  // namespace
@@ -86,8 +104,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace trialgate::hl7v2;
   absl::string_view input(reinterpret_cast<const char*>(data), size);
 
-  // The input as one message (the seeds are unframed sample files).
+  // The input as one message (the seeds are unframed sample files), and its ACK as raw bytes.
   ParseAndWalk(input);
+  Acknowledge(input, {});
 
   // The input as a stream; its first byte chooses the read size.
   size_t chunk = size == 0 ? 1 : static_cast<unsigned char>(input[0]) % 64 + 1;
