@@ -277,7 +277,8 @@ TEST(Hl7DateTimeTest, ConvertsDtmToFhirDateTime) {
   }
 }
 
-// Every ORU^R01 among the shared fixtures converts or yields issues, without a crash.
+// Every ORU^R01 among the shared fixtures converts or yields issues, without a crash; every
+// other message type is refused by ConvertMessage with 200 or 201.
 TEST(OruConverterTest, SharedOruFixturesConvertOrYieldIssues) {
   const fs::path dir = fs::path(TRIALGATE_FIXTURES_DIR) / "hl7v2";
   if (!fs::exists(dir / "MANIFEST.tsv")) GTEST_SKIP() << "no fixtures at " << dir;
@@ -297,16 +298,23 @@ TEST(OruConverterTest, SharedOruFixturesConvertOrYieldIssues) {
       absl::StatusOr<Decoded> decoded = DecodeToUtf8(raw);
       if (!decoded.ok()) continue;
       absl::StatusOr<Message> message = Message::Parse(decoded->text);
-      if (!message.ok() || message->message_code() != "ORU" || message->trigger_event() != "R01") {
+      if (!message.ok()) continue;
+      // Every type goes through the dispatch: ORU^R01 converts or yields issues; the others
+      // (ADT, RDE, ...) yield issue 200 or 201.
+      ConversionResult result = ConvertMessage(*message, StudyOptions());
+      if (message->message_code() != "ORU" || message->trigger_event() != "R01") {
+        ASSERT_FALSE(result.ok()) << entry.path();
+        EXPECT_TRUE(result.issues[0].hl7_error_code == 200 ||
+                    result.issues[0].hl7_error_code == 201) << entry.path();
         continue;
       }
       ++seen;
-      ConversionResult result = ConvertOruR01(*message, StudyOptions());
       EXPECT_TRUE(result.ok() || !result.issues.empty()) << entry.path();
       if (result.ok()) {
         rapidjson::Document bundle;
         bundle.Parse(result.bundle_json.c_str());
-        EXPECT_FALSE(bundle.HasParseError()) << entry.path();
+        ASSERT_FALSE(bundle.HasParseError()) << entry.path();
+        EXPECT_EQ(bundle["entry"].Size(), result.entry_locations.size()) << entry.path();
       }
       for (const ConversionIssue& issue : result.issues) {
         EXPECT_FALSE(issue.text.empty()) << entry.path();

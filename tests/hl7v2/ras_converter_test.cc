@@ -11,6 +11,8 @@
 #include "gateway/hl7v2/conversion.h"
 #include "gateway/hl7v2/ras_mapping.h"
 #include "gtest/gtest.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
 #include "tests/hl7v2/conversion_test_util.h"
 #include "tests/support/golden.h"
 #include "tests/validation/validation_test_util.h"
@@ -284,6 +286,29 @@ TEST(RasConverterTest, EveryCodeOfTables0322And0323HasAStatedPolicy) {
     EXPECT_TRUE(DefaultRasMapping().action_codes.count(code)) << code;
   }
   EXPECT_EQ(DefaultRasMapping().action_codes.at("D").status, "entered-in-error");
+}
+
+// The study's dose-administration profile (held when a site turns on requireStudyProfiles):
+// a converted mg dose of a study drug meets it. (A dose in mg/m2, as carfilzomib-iv sends it,
+// does not: the profile fixes the code to mg, the dose actually given.)
+TEST(RasConverterTest, AStudyDoseInMgMeetsTheStudyProfile) {
+  for (const char* name : {"lenalidomide-oral", "dexamethasone-iv", "partial-dose"}) {
+    rapidjson::Document bundle;
+    bundle.Parse(ConvertTestFile("ras", name).bundle_json.c_str());
+    ASSERT_FALSE(bundle.HasParseError()) << name;
+    rapidjson::Value& resource = bundle["entry"][0]["resource"];
+    rapidjson::Value meta(rapidjson::kObjectType), profiles(rapidjson::kArrayType);
+    profiles.PushBack("urn:trialgate:krd-asct2:profile:dose-administration",
+                      bundle.GetAllocator());
+    meta.AddMember("profile", profiles, bundle.GetAllocator());
+    resource.AddMember("meta", meta, bundle.GetAllocator());
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    bundle.Accept(writer);
+    std::vector<Issue> errors =
+        validation::testing::Errors(validation::testing::ValidateJson(buffer.GetString()));
+    EXPECT_TRUE(errors.empty()) << name << "\n" << validation::testing::Describe(errors);
+  }
 }
 
 TEST(ConvertMessageTest, DispatchesByMessageTypeAndEvent) {
