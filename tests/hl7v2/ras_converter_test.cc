@@ -318,7 +318,7 @@ TEST(RasConverterTest, AStudyDoseInMgMeetsTheStudyProfile) {
 // Downstream, the subject's history keeps one version per (system, type, id), the later one:
 // an update replaces the dose, a delete voids it, a correction replaces a result and a
 // deletion voids it. The envelope fields the pipeline stamps are set by hand here.
-TEST(RasConverterTest, UpdatesAndDeletesReplaceAndVoidInTheSubjectHistory) {
+TEST(ConversionDownstreamTest, UpdatesAndDeletesReplaceAndVoidInTheSubjectHistory) {
   std::vector<v1::Event> events;
   uint64_t sequence = 0;
   auto add = [&](const std::string& kind, const std::string& name) {
