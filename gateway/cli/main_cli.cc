@@ -191,7 +191,8 @@ int Main(int argc, char** argv) {
   CLI::App* hl7_command = app.add_subcommand("hl7", "Work with HL7 v2 messages (see docs/hl7v2.md)");
   hl7_command->require_subcommand(1);
   CLI::App* hl7_convert_command = hl7_command->add_subcommand(
-      "convert", "Print the FHIR R4 Bundle each ORU^R01 message of the files becomes, no server "
+      "convert", "Print the FHIR R4 Bundle each ORU^R01 or RAS^O17 message of the files "
+                 "becomes, no server "
                  "needed: one JSON line per message (controlId, messageType, bundle or issues); "
                  "exit 1 if any could not be converted");
   hl7_convert_command->add_option("files", hl7_convert.files,
@@ -204,7 +205,9 @@ int Main(int argc, char** argv) {
                                   "IANA time zone of times sent without an offset")
       ->capture_default_str();
   hl7_convert_command->add_option("--local-system", hl7_convert.local_code_system,
-                                  "Code system URI of the site's local codes [urn:SITE:lab-codes]");
+                                  "Code system URI of the site's local lab codes "
+                                  "[urn:SITE:lab-codes]; RAS^O17 codes use urn:SITE:pharmacy, "
+                                  ":routes, :reasons");
 
   Hl7SendOptions hl7_send;
   double hl7_send_timeout_seconds = 30;

@@ -12,8 +12,6 @@
 namespace trialgate::hl7v2 {
 namespace {
 
-using Writer = JsonWriter;
-
 struct Quantity {
   std::string value;       // JSON number text
   std::string comparator;  // "", "<", "<=", ">=", ">"
@@ -46,9 +44,9 @@ class Converter {
     auto it = mapping_.coding_systems.find(name);
     return it != mapping_.coding_systems.end() ? it->second : LocalSystem();
   }
-  void WriteCoding(Writer& w, const Segment& segment, int field, int first_component) const;
-  void WriteCodeableConcept(Writer& w, const Segment& segment, int field) const;
-  void WriteQuantity(Writer& w, const Quantity& q, const Unit& unit) const;
+  void WriteCoding(JsonWriter& w, const Segment& segment, int field, int first_component) const;
+  void WriteCodeableConcept(JsonWriter& w, const Segment& segment, int field) const;
+  void WriteQuantity(JsonWriter& w, const Quantity& q, const Unit& unit) const;
   StableId ObservationId(const Segment& obx, int obx_sequence, const Segment* obr) const;
   bool ConvertObx(const Segment& obx, int obx_sequence, const Segment* obr, int obr_sequence,
                   const SubjectIdentifier& subject);
@@ -80,13 +78,13 @@ StableId Converter::ObservationId(const Segment& obx, int obx_sequence, const Se
   return MakeStableId({"Observation", system, "message", message_.control_id(), set_id});
 }
 
-void Converter::WriteCoding(Writer& w, const Segment& segment, int field,
+void Converter::WriteCoding(JsonWriter& w, const Segment& segment, int field,
                             int first_component) const {
   const Hl7Code code = ReadCode(segment, field, first_component);
   hl7v2::WriteCoding(w, SystemFor(code.system_name), code.code, code.display);
 }
 
-void Converter::WriteCodeableConcept(Writer& w, const Segment& segment, int field) const {
+void Converter::WriteCodeableConcept(JsonWriter& w, const Segment& segment, int field) const {
   w.StartObject();
   w.Key("coding");
   w.StartArray();
@@ -96,7 +94,7 @@ void Converter::WriteCodeableConcept(Writer& w, const Segment& segment, int fiel
   w.EndObject();
 }
 
-void Converter::WriteQuantity(Writer& w, const Quantity& q, const Unit& unit) const {
+void Converter::WriteQuantity(JsonWriter& w, const Quantity& q, const Unit& unit) const {
   w.StartObject();
   w.Key("value");
   w.RawValue(q.value.c_str(), q.value.size(), rapidjson::kNumberType);
@@ -270,7 +268,7 @@ bool Converter::ConvertObx(const Segment& obx, int obx_sequence, const Segment* 
     return false;
   }
 
-  Writer& w = bundle_.BeginEntry(id, "Observation", Hl7Location{"OBX", obx_sequence, 0, 0});
+  JsonWriter& w = bundle_.BeginEntry(id, "Observation", Hl7Location{"OBX", obx_sequence, 0, 0});
   w.Key("status");
   w.String(rule->second.status.c_str());
   w.Key("category");

@@ -143,7 +143,13 @@ bool Converter::ConvertRxa(const Administration& administration,
   // 999); a withdrawal (entered-in-error) carries its dose only when it reads cleanly.
   std::optional<std::string> amount;
   std::string ucum;
-  if (status == "completed") {
+  if (status == "not-done") {
+    // no dose
+  } else if (status == "entered-in-error") {
+    amount = DecimalText(rxa.Text(6));
+    ucum = mapping_.UcumFor(rxa.Text(7, 1), rxa.Text(7, 3));
+    if (ucum.empty()) amount.reset();
+  } else {
     if (rxa.Text(6).empty()) {
       issues_.Error(at(6), 101, "RXA-6 (administered amount) is required for a dose given");
     } else if (!(amount = DecimalText(rxa.Text(6)))) {
@@ -154,10 +160,6 @@ bool Converter::ConvertRxa(const Administration& administration,
       issues_.Error(at(7, 1), 103, "RXA-7 unit is neither UCUM nor in the unit table "
                                    "(fhir-profiles/hl7v2/ras_o17.json units)");
     }
-  } else if (status == "entered-in-error") {
-    amount = DecimalText(rxa.Text(6));
-    ucum = mapping_.UcumFor(rxa.Text(7, 1), rxa.Text(7, 3));
-    if (ucum.empty()) amount.reset();
   }
 
   // RXA-18: why it was not given.
@@ -165,13 +167,14 @@ bool Converter::ConvertRxa(const Administration& administration,
   if (completion->second.takes_reason && !has_reason && status == "not-done") {
     issues_.Warning(at(18, 1), 101,
                     absl::StrCat("RXA-20 ", completion_code,
-                                 " without RXA-18 (refusal reason): the study will ask why"));
+                                 " without RXA-18 (refusal reason): the dose not given is kept, "
+                                 "flagged as lacking a reason"));
   }
 
   // RXR-1: the route (HL7 table 0162 unless another coding system is named).
   const Segment* rxr = administration.rxr;
   const RouteRule* route = nullptr;
-  bool local_route = false;
+  bool route_as_sent = false;
   if (rxr != nullptr && !rxr->Text(1, 1).empty()) {
     const std::string system_name = rxr->Text(1, 3);
     if (system_name.empty() || system_name == "HL70162") {
@@ -184,7 +187,7 @@ bool Converter::ConvertRxa(const Administration& administration,
         route = &it->second;
       }
     } else {
-      local_route = true;  // a coding system other than table 0162: passed on as sent
+      route_as_sent = true;  // a coding system other than table 0162: its system by name
     }
   }
 
@@ -228,9 +231,9 @@ bool Converter::ConvertRxa(const Administration& administration,
   if (amount) {
     w.Key("dosage");
     w.StartObject();
-    if (route != nullptr || local_route) {
+    if (route != nullptr || route_as_sent) {
       w.Key("route");
-      if (local_route) {
+      if (route_as_sent) {
         WriteCodeableConcept(w, *rxr, 1, "routes");
       } else {
         w.StartObject();

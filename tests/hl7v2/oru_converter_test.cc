@@ -1,13 +1,9 @@
 // ORU^R01 -> FHIR R4: hand-written study messages (testdata/oru/*.hl7) convert to the exact
 // Bundles of golden/*.json, which pass the real validator (R4 + study profiles) and map to the
-// expected LabResult events; problems come back as issues with their HL7 location; every
-// ORU^R01 of the shared fixtures converts or yields issues; `trialgate hl7 convert` works.
-#include <sys/wait.h>
-
-#include <cstdio>
+// expected LabResult events; a correction or deletion keeps the original's id; problems come
+// back as issues with their HL7 location; every message of the shared fixtures converts or
+// yields issues; `trialgate hl7 convert` works.
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -31,52 +27,27 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kDir = fs::path(TRIALGATE_SOURCE_DIR) / "tests" / "hl7v2";
+using testing::ConvertText;
+using testing::Describe;
+using testing::Read;
+using testing::StudyOptions;
 
-std::string Read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+const fs::path kDir = testing::TestDir();
 
-ConvertOptions StudyOptions() {
-  ConvertOptions options;
-  EXPECT_TRUE(absl::LoadTimeZone("Europe/Berlin", &options.site_zone));
-  options.site_id = "example-hospital";
-  return options;
-}
-
-ConversionResult ConvertText(const std::string& text, const ConvertOptions& options) {
-  absl::StatusOr<Message> message = Message::Parse(text);
+// Converts testdata/oru/<name>.hl7 with ConvertOruR01 (the ORU converter itself; the dispatch is
+// tested in ras_converter_test.cc).
+ConversionResult ConvertFile(const std::string& name) {
+  absl::StatusOr<Message> message = Message::Parse(Read(kDir / "testdata" / "oru" / (name + ".hl7")));
   EXPECT_TRUE(message.ok()) << message.status();
   if (!message.ok()) return {};
-  return ConvertOruR01(*message, options);
-}
-
-ConversionResult ConvertFile(const std::string& name) {
-  return ConvertText(Read(kDir / "testdata" / "oru" / (name + ".hl7")), StudyOptions());
-}
-
-std::string Describe(const std::vector<ConversionIssue>& issues) {
-  std::string out;
-  for (const ConversionIssue& issue : issues) {
-    out += issue.location.ToString() + " " + std::to_string(issue.hl7_error_code) + " " +
-           issue.text + "\n";
-  }
-  return out;
+  return ConvertOruR01(*message, StudyOptions());
 }
 
 // The LabResult events of every entry of a converted Bundle, mapped as example-hospital.
 std::vector<v1::LabResult> MapBundle(const std::string& bundle_json) {
-  rapidjson::Document bundle;
-  bundle.Parse(bundle_json.c_str());
   std::vector<v1::LabResult> labs;
-  for (const rapidjson::Value& entry : bundle["entry"].GetArray()) {
-    mappers::MapContext context{mappers::testing::KrdStudy(), "example-hospital"};
-    mappers::MapResult result = mappers::MapResource(entry["resource"], context);
-    EXPECT_FALSE(result.HasErrors()) << mappers::testing::DescribeIssues(result);
-    for (const v1::Event& event : result.events) labs.push_back(event.lab_result());
+  for (const v1::Event& event : testing::MapBundleEvents(bundle_json)) {
+    labs.push_back(event.lab_result());
   }
   return labs;
 }
@@ -243,12 +214,15 @@ TEST(OruConverterTest, AnIdentifierWithoutAssigningAuthorityIsAnIssue) {
 }
 
 TEST(OruConverterTest, OtherMessageTypesAreNotConverted) {
-  ConversionResult result = ConvertText(
-      "MSH|^~\\&|LIS|HOSPA|TRIALGATE|KRD|20260105||ADT^A01|X-1|P|2.5.1\rPID|1||1^^^H\r",
-      StudyOptions());
-  ASSERT_EQ(result.issues.size(), 1u);
-  EXPECT_EQ(result.issues[0].hl7_error_code, 200);
-  EXPECT_EQ(result.issues[0].location.ToString(), "MSH^1^9^0");
+  absl::StatusOr<Message> message = Message::Parse(
+      "MSH|^~\\&|LIS|HOSPA|TRIALGATE|KRD|20260105||ADT^A01|X-1|P|2.5.1\rPID|1||1^^^H\r");
+  ASSERT_TRUE(message.ok());
+  for (const ConversionResult& result :
+       {ConvertOruR01(*message, StudyOptions()), ConvertMessage(*message, StudyOptions())}) {
+    ASSERT_EQ(result.issues.size(), 1u);
+    EXPECT_EQ(result.issues[0].hl7_error_code, 200);
+    EXPECT_EQ(result.issues[0].location.ToString(), "MSH^1^9^0");
+  }
 }
 
 TEST(OruConverterTest, EveryStatusOfTable0085HasAStatedPolicy) {
@@ -277,7 +251,8 @@ TEST(Hl7DateTimeTest, ConvertsDtmToFhirDateTime) {
   }
 }
 
-// Every ORU^R01 among the shared fixtures converts or yields issues, without a crash.
+// Every ORU^R01 among the shared fixtures converts or yields issues, without a crash; every
+// other message type is refused by ConvertMessage with 200 or 201.
 TEST(OruConverterTest, SharedOruFixturesConvertOrYieldIssues) {
   const fs::path dir = fs::path(TRIALGATE_FIXTURES_DIR) / "hl7v2";
   if (!fs::exists(dir / "MANIFEST.tsv")) GTEST_SKIP() << "no fixtures at " << dir;
@@ -297,16 +272,23 @@ TEST(OruConverterTest, SharedOruFixturesConvertOrYieldIssues) {
       absl::StatusOr<Decoded> decoded = DecodeToUtf8(raw);
       if (!decoded.ok()) continue;
       absl::StatusOr<Message> message = Message::Parse(decoded->text);
-      if (!message.ok() || message->message_code() != "ORU" || message->trigger_event() != "R01") {
+      if (!message.ok()) continue;
+      // Every type goes through the dispatch: ORU^R01 converts or yields issues; the others
+      // (ADT, RDE, ...) yield issue 200 or 201.
+      ConversionResult result = ConvertMessage(*message, StudyOptions());
+      if (message->message_code() != "ORU" || message->trigger_event() != "R01") {
+        ASSERT_FALSE(result.ok()) << entry.path();
+        EXPECT_TRUE(result.issues[0].hl7_error_code == 200 ||
+                    result.issues[0].hl7_error_code == 201) << entry.path();
         continue;
       }
       ++seen;
-      ConversionResult result = ConvertOruR01(*message, StudyOptions());
       EXPECT_TRUE(result.ok() || !result.issues.empty()) << entry.path();
       if (result.ok()) {
         rapidjson::Document bundle;
         bundle.Parse(result.bundle_json.c_str());
-        EXPECT_FALSE(bundle.HasParseError()) << entry.path();
+        ASSERT_FALSE(bundle.HasParseError()) << entry.path();
+        EXPECT_EQ(bundle["entry"].Size(), result.entry_locations.size()) << entry.path();
       }
       for (const ConversionIssue& issue : result.issues) {
         EXPECT_FALSE(issue.text.empty()) << entry.path();

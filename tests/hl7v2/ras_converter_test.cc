@@ -3,14 +3,20 @@
 // of golden/ras/*.json, which pass the real validator and map to the expected DoseAdministered
 // events; updates and deletes keep the original's id; problems come back as issues with their
 // HL7 location and table 0357 code; ConvertMessage dispatches by MSH-9.
+#include <map>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gateway/hl7v2/conversion.h"
 #include "gateway/hl7v2/ras_mapping.h"
+#include "gateway/schedule/calendar.h"
+#include "gateway/schedule/subject_history.h"
 #include "gtest/gtest.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
 #include "tests/hl7v2/conversion_test_util.h"
 #include "tests/support/golden.h"
 #include "tests/validation/validation_test_util.h"
@@ -284,6 +290,71 @@ TEST(RasConverterTest, EveryCodeOfTables0322And0323HasAStatedPolicy) {
     EXPECT_TRUE(DefaultRasMapping().action_codes.count(code)) << code;
   }
   EXPECT_EQ(DefaultRasMapping().action_codes.at("D").status, "entered-in-error");
+}
+
+// The study's dose-administration profile (held when a site turns on requireStudyProfiles):
+// a converted mg dose of a study drug meets it. (A dose in mg/m2, as carfilzomib-iv sends it,
+// does not: the profile fixes the code to mg, the dose actually given.)
+TEST(RasConverterTest, AStudyDoseInMgMeetsTheStudyProfile) {
+  for (const char* name : {"lenalidomide-oral", "dexamethasone-iv", "partial-dose"}) {
+    rapidjson::Document bundle;
+    bundle.Parse(ConvertTestFile("ras", name).bundle_json.c_str());
+    ASSERT_FALSE(bundle.HasParseError()) << name;
+    rapidjson::Value& resource = bundle["entry"][0]["resource"];
+    rapidjson::Value meta(rapidjson::kObjectType), profiles(rapidjson::kArrayType);
+    profiles.PushBack("urn:trialgate:krd-asct2:profile:dose-administration",
+                      bundle.GetAllocator());
+    meta.AddMember("profile", profiles, bundle.GetAllocator());
+    resource.AddMember("meta", meta, bundle.GetAllocator());
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    bundle.Accept(writer);
+    std::vector<Issue> errors =
+        validation::testing::Errors(validation::testing::ValidateJson(buffer.GetString()));
+    EXPECT_TRUE(errors.empty()) << name << "\n" << validation::testing::Describe(errors);
+  }
+}
+
+// Downstream, the subject's history keeps one version per (system, type, id), the later one:
+// an update replaces the dose, a delete voids it, a correction replaces a result and a
+// deletion voids it. The envelope fields the pipeline stamps are set by hand here.
+TEST(ConversionDownstreamTest, UpdatesAndDeletesReplaceAndVoidInTheSubjectHistory) {
+  std::vector<v1::Event> events;
+  uint64_t sequence = 0;
+  auto add = [&](const std::string& kind, const std::string& name) {
+    for (v1::Event& event : MapBundleEvents(ConvertTestFile(kind, name).bundle_json)) {
+      ++sequence;
+      event.set_sequence(sequence);
+      event.set_event_id(absl::StrCat("e", sequence));
+      event.mutable_source()->set_system(kind == "ras" ? "PHARM@HOSPA" : "LIS@HOSPA");
+      event.mutable_source()->set_content_sha256(absl::StrCat("content-", sequence));
+      events.push_back(std::move(event));
+    }
+  };
+  add("ras", "lenalidomide-oral");
+  add("ras", "lenalidomide-update");
+  add("ras", "dexamethasone-iv");
+  add("ras", "dexamethasone-delete");
+  add("ras", "carfilzomib-iv");
+  add("oru", "anc-loinc");
+  add("oru", "corrected");
+  ASSERT_EQ(events.size(), 7u);
+  std::vector<v1::Event> with_deletion = events;
+  schedule::SubjectHistory history = schedule::BuildHistory(events, schedule::SiteCalendar());
+  ASSERT_EQ(history.given_doses.size(), 2u);  // lenalidomide as updated, carfilzomib
+  std::map<std::string, double> given;
+  for (const schedule::Dated& dated : history.given_doses) {
+    const v1::DoseAdministered& dose = dated.event->dose_administered();
+    given[dose.agent()] = dose.has_dose() ? dose.dose().value() : dose.dose_per_m2().value();
+  }
+  EXPECT_EQ(given, (std::map<std::string, double>{{"carfilzomib", 27}, {"lenalidomide", 15}}));
+  ASSERT_EQ(history.labs.size(), 1u);
+  EXPECT_EQ(history.labs[0].event->lab_result().status(), "corrected");
+
+  events = std::move(with_deletion);
+  add("oru", "deleted");
+  history = schedule::BuildHistory(events, schedule::SiteCalendar());
+  EXPECT_TRUE(history.labs.empty());
 }
 
 TEST(ConvertMessageTest, DispatchesByMessageTypeAndEvent) {
