@@ -99,11 +99,11 @@ Verdict Hl7Receiver::Judge(const security::Caller& caller, absl::string_view raw
     return Refusal(AckOutcome::kReject, {"MSH", 1, 10, 0}, 101,
                   "MSH-10 (message control id) is required: it is how a resend is recognised");
   }
-  if (received.system.empty() || received.system.front() == '@' ||
-      received.system.back() == '@') {
-    return Refusal(AckOutcome::kReject, {"MSH", 1, received.system.empty() ? 3 : 4, 1}, 101,
-                  "MSH-3 and MSH-4 (sending application and facility) are required: together "
-                  "they name the sending system");
+  // MSH-4 is optional in HL7 ("LIS@" then), MSH-3 is what names a feed.
+  if (received.system.empty() || received.system.front() == '@') {
+    return Refusal(AckOutcome::kReject, {"MSH", 1, 3, 1}, 101,
+                   "MSH-3 (sending application) is required: with MSH-4 it names the sending "
+                   "system");
   }
   return Ingest(caller, parsed, received.system, received);
 }

@@ -9,11 +9,12 @@ namespace trialgate::security {
 namespace {
 
 // Sending-system ids become part of keys and logs: keep them to a plain, bounded alphabet.
+// Spaces inside are allowed: HL7 v2 namespace ids have them ("NIST Test Lab APP@NIST Lab").
 bool IsValidSystemId(absl::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
+  if (id.empty() || id.size() > 128 || id.front() == ' ' || id.back() == ' ') return false;
   for (char c : id) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' &&
-        c != ':' && c != '/' && c != '@') {
+        c != ':' && c != '/' && c != '@' && c != ' ') {
       return false;
     }
   }
@@ -29,7 +30,8 @@ absl::StatusOr<std::string> SiteAuthorization::SiteFor(const Caller& caller,
                                                        absl::string_view source_system) const {
   if (!IsValidSystemId(source_system)) {
     return absl::InvalidArgumentError(
-        "source_system must be 1-128 characters of letters, digits and - _ . : / @");
+        "source_system must be 1-128 characters of letters, digits, inner spaces and "
+        "- _ . : / @");
   }
   auto it = site_by_system_.find(std::string(source_system));
   if (!caller.development) {

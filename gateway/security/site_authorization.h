@@ -22,8 +22,9 @@ class SiteAuthorization {
   explicit SiteAuthorization(std::map<std::string, std::string> site_by_system);
 
   // The site of `source_system`'s submission by `caller`. INVALID_ARGUMENT: the system id is not
-  // 1-128 characters of letters, digits and - _ . : / @ (it becomes part of keys and logs; @
-  // joins an HL7 v2 sending application and facility, "LIS@HOSPA").
+  // 1-128 characters of letters, digits, inner spaces and - _ . : / @ (it becomes part of keys
+  // and logs; @ joins an HL7 v2 sending application and facility, "LIS@HOSPA", whose namespace
+  // ids may hold spaces).
   // PERMISSION_DENIED: the system belongs to another site than the caller's, or to none.
   absl::StatusOr<std::string> SiteFor(const Caller& caller, absl::string_view source_system) const;
 
