@@ -60,6 +60,12 @@ struct Administration {
   std::string amount;    // as the pharmacy records it
   std::string unit;      // UCUM: mg or mg/m2
   Given given = Given::kWhole;
+  // A record that amends an earlier one (its 1-based number in Course::doses): replaces it
+  // (kUpdate) or withdraws it (kDelete), made `delay_minutes` after the dose.
+  enum class Action { kAdd, kUpdate, kDelete };
+  Action action = Action::kAdd;
+  int amends = 0;
+  int delay_minutes = 0;
 };
 
 struct Result {
@@ -88,6 +94,8 @@ struct Course {
 //   - carfilzomib day 15 never reported;
 //   - lenalidomide day 5 refused by the patient (RE, with a reason);
 //   - dexamethasone day 22 given a day late, on day 23;
+//   - lenalidomide day 12 first recorded as 15 mg, updated to 25 mg the next day;
+//   - a dexamethasone dose recorded on day 2 by mistake and deleted two hours later;
 //   - height and weight before day 1, neutrophils on days 1 and 15 (day 15 corrected later from
 //     0.8 to 1.1), serum M-protein before day 1 and on day 22.
 Course KrdCycleOne() {
@@ -117,6 +125,23 @@ Course KrdCycleOne() {
       course.doses.push_back({"dexamethasone", day, 8, 30, 0, "40", "mg"});
     }
   }
+  for (size_t i = 0; i < course.doses.size(); ++i) {
+    Administration& dose = course.doses[i];
+    if (dose.agent != "lenalidomide" || dose.day != 12) continue;
+    Administration update = dose;
+    dose.amount = "15";
+    update.action = Administration::Action::kUpdate;
+    update.amends = static_cast<int>(i) + 1;
+    update.delay_minutes = 24 * 60;
+    course.doses.push_back(update);
+    break;
+  }
+  course.doses.push_back({"dexamethasone", 2, 8, 30, 0, "40", "mg"});
+  Administration withdrawal = course.doses.back();
+  withdrawal.action = Administration::Action::kDelete;
+  withdrawal.amends = static_cast<int>(course.doses.size());
+  withdrawal.delay_minutes = 120;
+  course.doses.push_back(withdrawal);
   course.results.push_back({"CBC-2", "751-8", "Neutrophils [#/volume] in Blood", 15, 7, 30,
                             "0.8", "10*9/L", "1.8", "7.7", "L"});
   course.results.push_back({"SPEP-2", "33358-3",
@@ -148,7 +173,7 @@ absl::CivilMinute LocalTime(int day, int hour, int minute) {
 // When each item is reported: a dose when it ends, a result two hours after the sample, its
 // correction a day later. Both channels send the course in this order.
 absl::CivilMinute ReportedAt(const Administration& dose) {
-  return LocalTime(dose.day, dose.hour, dose.minute) + dose.infusion_minutes;
+  return LocalTime(dose.day, dose.hour, dose.minute) + dose.infusion_minutes + dose.delay_minutes;
 }
 absl::CivilMinute ReportedAt(const Result& result) {
   return LocalTime(result.day, result.hour, result.minute) + 120 + (result.correction ? 24 * 60 : 0);
@@ -193,7 +218,9 @@ std::vector<std::string> Hl7Messages(const Course& course, const std::string& mr
     ++n;
     const absl::CivilMinute start = LocalTime(dose.day, dose.hour, dose.minute);
     const absl::CivilMinute end = start + dose.infusion_minutes;
-    const std::string order = absl::StrCat("RX-", mrn, "-", n);
+    // An update or a delete names the order of the administration it amends (ORC-2/3) with the
+    // same RXA-1/RXA-2, and says what it does in RXA-21.
+    const std::string order = absl::StrCat("RX-", mrn, "-", dose.amends > 0 ? dose.amends : n);
     // RXA: 1 give sub-id, 2 administration sub-id, 3 start, 4 end, 5 code, 6 amount, 7 units,
     // 8-17 (not used here), 18 substance/treatment refusal reason, 19 indication,
     // 20 completion status (table 0322), 21 action code (table 0323).
@@ -210,9 +237,12 @@ std::vector<std::string> Hl7Messages(const Course& course, const std::string& mr
       rxa[18] = absl::StrCat(kRefusedCode, "^", kRefusedDisplay, "^SCT");
     }
     rxa[20] = dose.given == Given::kWhole ? "CP" : dose.given == Given::kPartial ? "PA" : "RE";
-    rxa[21] = "A";
+    rxa[21] = dose.action == Administration::Action::kAdd      ? "A"
+              : dose.action == Administration::Action::kUpdate ? "U"
+                                                               : "D";
     messages.emplace_back(ReportedAt(dose), absl::StrCat(
-        Msh("PHARM", "RAS^O17^RAS_O17", absl::StrCat("RAS-", mrn, "-", n), end), Pid(mrn),
+        Msh("PHARM", "RAS^O17^RAS_O17", absl::StrCat("RAS-", mrn, "-", n), ReportedAt(dose)),
+        Pid(mrn),
         Segment({"ORC", "RE", absl::StrCat(order, "^PHARM"), absl::StrCat(order, "^PHARM")}),
         Segment(rxa),
         Intravenous(dose) ? Segment({"RXR", "IV^Intravenous^HL70162"})
@@ -252,8 +282,13 @@ std::string PatientIdentifier(const std::string& mrn) {
 std::vector<std::string> FhirResources(const Course& course, const std::string& mrn) {
   std::vector<std::pair<absl::CivilMinute, std::string>> resources;
   int n = 0;
+  std::map<std::string, int> versions;
   for (const Administration& dose : course.doses) {
     ++n;
+    // An amendment is a new version of the same resource; a withdrawal has the status
+    // entered-in-error (FHIR R4 medication-admin-status).
+    const std::string id = absl::StrCat("ma-", mrn, "-", dose.amends > 0 ? dose.amends : n);
+    const int version = ++versions[id];
     const absl::CivilMinute start = LocalTime(dose.day, dose.hour, dose.minute);
     std::string effective =
         dose.infusion_minutes > 0
@@ -270,17 +305,20 @@ std::vector<std::string> FhirResources(const Course& course, const std::string& 
         dose.given == Given::kRefused
             ? absl::StrCat(R"("status": "not-done", "statusReason": [{"coding": [{"system": "http://snomed.info/sct", "code": ")",
                            kRefusedCode, R"(", "display": ")", kRefusedDisplay, R"("}]}])")
-            : absl::StrCat(R"("status": "completed", "dosage": {"route": )", route,
+            : absl::StrCat(R"("status": ")",
+                           dose.action == Administration::Action::kDelete ? "entered-in-error"
+                                                                          : "completed",
+                           R"(", "dosage": {"route": )", route,
                            R"(, "dose": {"value": )", dose.amount, R"(, "unit": ")", dose.unit,
                            R"(", "system": "http://unitsofmeasure.org", "code": ")", dose.unit,
                            R"("}})");
     resources.emplace_back(ReportedAt(dose), absl::StrCat(
-        R"({"resourceType": "MedicationAdministration", "id": "ma-)", mrn, "-", n, R"(", )",
+        R"({"resourceType": "MedicationAdministration", "id": ")", id,
+        R"(", "meta": {"versionId": ")", version, R"("}, )",
         status_and_dosage, R"(, "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": ")",
         Atc(dose.agent), R"(", "display": ")", dose.agent, R"("}]}, "subject": )",
         PatientIdentifier(mrn), ", ", effective, "}"));
   }
-  std::map<std::string, int> versions;
   for (const Result& result : course.results) {
     const int version = ++versions[result.order];
     const absl::CivilMinute taken = LocalTime(result.day, result.hour, result.minute);
@@ -570,7 +608,15 @@ TEST_F(SameCourseTest, HL7v2AndFhirGiveTheSameTimelineAndFindings) {
   }
 
   // A few facts of the course, checked on each channel's timeline on its own.
-  size_t doses_sent = course.doses.size();
+  std::set<int> deleted;
+  for (const Administration& dose : course.doses) {
+    if (dose.action == Administration::Action::kDelete) deleted.insert(dose.amends);
+  }
+  size_t doses_sent = 0;  // administrations, neither amendments nor withdrawn
+  for (size_t i = 0; i < course.doses.size(); ++i) {
+    doses_sent += course.doses[i].action == Administration::Action::kAdd &&
+                  !deleted.count(static_cast<int>(i) + 1);
+  }
   std::set<std::string> lab_orders;
   for (const Result& result : course.results) lab_orders.insert(result.order);
   for (const v1::Timeline* timeline : {&by_hl7, &by_fhir}) {
@@ -617,6 +663,14 @@ TEST_F(SameCourseTest, HL7v2AndFhirGiveTheSameTimelineAndFindings) {
     EXPECT_EQ(per_m2->status(), "given");
     EXPECT_DOUBLE_EQ(per_m2->given_per_m2(), 27);
     EXPECT_EQ(per_m2->findings_size(), 0);
+    // Lenalidomide day 12, updated from 15 to 25 mg: given as planned, no finding.
+    const v1::TimelineDose* updated = Slot(*timeline, "lenalidomide", 12);
+    ASSERT_NE(updated, nullptr);
+    EXPECT_EQ(updated->status(), "given");
+    EXPECT_DOUBLE_EQ(updated->given_mg(), 25);
+    EXPECT_EQ(updated->findings_size(), 0);
+    // The dexamethasone recorded on day 2 and deleted: not on the timeline.
+    EXPECT_EQ(Slot(*timeline, "dexamethasone", 2), nullptr);
     // Dexamethasone day 22 given on day 23: the slot missed, the dose on an unscheduled day.
     const v1::TimelineDose* late_slot = Slot(*timeline, "dexamethasone", 22);
     ASSERT_NE(late_slot, nullptr);
