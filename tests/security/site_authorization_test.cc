@@ -39,13 +39,16 @@ TEST(SiteAuthorizationTest, ADevelopmentCallersSiteComesFromTheSendingSystem) {
 
 TEST(SiteAuthorizationTest, SystemIdsAreKeptToAPlainBoundedAlphabet) {
   const SiteAuthorization sites({});
-  for (const std::string& bad : {std::string(), std::string(129, 'a'), std::string("a b"),
-                                std::string("a\nb"), std::string("ü")}) {
+  for (const std::string& bad : {std::string(), std::string(129, 'a'), std::string(" ab"),
+                                std::string("ab "), std::string("a\tb"), std::string("a\nb"),
+                                std::string("a|b"), std::string("ü")}) {
     EXPECT_EQ(sites.SiteFor(SiteCaller("site-a"), bad).status().code(),
               absl::StatusCode::kInvalidArgument)
         << bad;
   }
   EXPECT_TRUE(sites.SiteFor(SiteCaller("site-a"), "lis.lab:1/x_y-Z9").ok());
+  // An HL7 v2 sending system: application@facility, whose namespace ids may hold spaces.
+  EXPECT_TRUE(sites.SiteFor(SiteCaller("site-a"), "NIST Test Lab APP@NIST Lab Facility").ok());
   EXPECT_TRUE(sites.SiteFor(SiteCaller("site-a"), std::string(128, 'a')).ok());
 }
 
