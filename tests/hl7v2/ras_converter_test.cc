@@ -195,6 +195,23 @@ TEST(RasConverterTest, AGoodRxaConverts) {
   EXPECT_TRUE(result.ok()) << Describe(result.issues);
 }
 
+// PID-3 without CX-4 is read as for ORU^R01: the sender's configured system, else an error.
+TEST(RasConverterTest, ThePatientIdentifierSystemOptionStandsInForAMissingCx4) {
+  std::string text = std::string(kRasHeader) + Rxa(GoodRxa());
+  text.replace(text.find("^^^HOSPA&1.2.276.0.76.4.8&ISO^MR"), 32, "");
+  ConversionResult refused = ConvertText(text);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.issues.at(0).location.ToString(), "PID^1^3^1^4");
+  ConvertOptions options = testing::StudyOptions();
+  options.patient_identifier_system = "urn:oid:1.2.276.0.76.4.8";
+  ConversionResult result = ConvertText(text, options);
+  ASSERT_TRUE(result.ok()) << Describe(result.issues);
+  EXPECT_NE(result.bundle_json.find(
+                R"({"identifier":{"system":"urn:oid:1.2.276.0.76.4.8","value":"KRD-001-0002"}})"),
+            std::string::npos)
+      << result.bundle_json;
+}
+
 TEST(RasConverterTest, ProblemsAreIssuesWithTheirHl7LocationAndCode) {
   struct Case {
     int field;
