@@ -87,6 +87,7 @@ struct Hl7ConvertOptions {
   std::string site;               // empty: MSH-4's namespace id, lower-cased
   std::string time_zone = "UTC";  // for HL7 times without an offset
   std::string local_code_system;  // empty: urn:<site>:lab-codes
+  std::string patient_identifier_system;  // for PID-3 without CX-4; empty: an error
 };
 
 struct Hl7SendOptions {

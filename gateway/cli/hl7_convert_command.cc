@@ -47,6 +47,7 @@ int RunHl7Convert(const Hl7ConvertOptions& options) {
   }
   convert.site_id = options.site;
   convert.local_code_system = options.local_code_system;
+  convert.patient_identifier_system = options.patient_identifier_system;
   bool all_converted = true;
   for (const std::string& file : options.files) {
     std::vector<std::string> messages;

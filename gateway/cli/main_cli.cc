@@ -3,8 +3,10 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "gateway/cli/commands.h"
+#include "gateway/hl7v2/conversion.h"
 
 namespace trialgate::cli {
 namespace {
@@ -208,6 +210,15 @@ int Main(int argc, char** argv) {
                                   "Code system URI of the site's local lab codes "
                                   "[urn:SITE:lab-codes]; RAS^O17 codes use urn:SITE:pharmacy, "
                                   ":routes, :reasons");
+  hl7_convert_command
+      ->add_option("--patient-id-system", hl7_convert.patient_identifier_system,
+                   "Identifier system URI for PID-3 identifiers without an assigning authority "
+                   "(CX-4), as mllp.senders[].patientIdentifierSystem [none: such a PID-3 is an "
+                   "error]")
+      ->check([](const std::string& uri) -> std::string {
+        absl::Status status = hl7v2::CheckPatientIdentifierSystem(uri);
+        return status.ok() ? "" : std::string(status.message());
+      });
 
   Hl7SendOptions hl7_send;
   double hl7_send_timeout_seconds = 30;

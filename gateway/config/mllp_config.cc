@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/common/status_macros.h"
+#include "gateway/hl7v2/conversion.h"
 
 namespace trialgate::config {
 namespace {
@@ -46,7 +47,8 @@ absl::StatusOr<MllpConfig> ReadMllpConfig(const JsonObject& mllp) {
   config.max_connections = static_cast<size_t>(connections);
   ASSIGN_OR_RETURN(const std::vector<JsonObject> senders, mllp.OptionalObjects("senders"));
   for (const JsonObject& sender : senders) {
-    RETURN_IF_ERROR(sender.OnlyKeys({"system", "fallbackCharset", "localCodeSystem"}));
+    RETURN_IF_ERROR(sender.OnlyKeys(
+        {"system", "fallbackCharset", "localCodeSystem", "patientIdentifierSystem"}));
     Hl7Sender read;
     ASSIGN_OR_RETURN(read.system, sender.RequiredNonEmptyString("system"));
     ASSIGN_OR_RETURN(read.fallback_charset, sender.OptionalString("fallbackCharset"));
@@ -55,6 +57,14 @@ absl::StatusOr<MllpConfig> ReadMllpConfig(const JsonObject& mllp) {
                                          " is not a character set iconv knows (iconv -l)"));
     }
     ASSIGN_OR_RETURN(read.local_code_system, sender.OptionalString("localCodeSystem"));
+    ASSIGN_OR_RETURN(read.patient_identifier_system,
+                     sender.OptionalString("patientIdentifierSystem"));
+    if (!read.patient_identifier_system.empty()) {
+      if (absl::Status uri = hl7v2::CheckPatientIdentifierSystem(read.patient_identifier_system);
+          !uri.ok()) {
+        return sender.Problem(absl::StrCat("patientIdentifierSystem: ", uri.message()));
+      }
+    }
     if (!config.senders.emplace(read.system, read).second) {
       return sender.Problem(absl::StrCat("sender ", read.system, " is configured twice"));
     }

@@ -18,6 +18,9 @@ struct Hl7Sender {
   // The system of its local codes (OBX-3/RXA-5 outside LOINC etc.); empty:
   // "urn:<site>:lab-codes".
   std::string local_code_system;
+  // The system of its patient identifiers when PID-3 has no assigning authority (CX-4), e.g.
+  // "urn:oid:1.2.276.0.76.4.8"; empty: such a message is refused (AE 101 at PID-3.4).
+  std::string patient_identifier_system;
 };
 
 // The MLLP listener (config "mllp"). Listens by default: hospital lab and pharmacy systems

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gateway/hl7v2/message.h"
 #include "gateway/hl7v2/oru_mapping.h"
@@ -27,7 +29,10 @@ struct Hl7Location {
   int sequence = 1;
   int field = 0;
   int component = 0;
-  std::string ToString() const;  // "OBX^2^5^1", as ERR-2 writes it
+  // ERR-2 (ERL) as the ACK writes it: segment^sequence^field^repetition^component, with
+  // repetition 1 and only the parts given: "OBX^2^5^1^3" (OBX-5.3), "OBX^2^5^1" (the whole
+  // OBX-5), "OBX^2" (the whole segment), "" (no segment).
+  std::string ToString() const;
   bool operator==(const Hl7Location&) const = default;
 };
 
@@ -52,6 +57,11 @@ struct ConvertOptions {
   // routes (RXR-1) "urn:<site_id>:routes", reasons (RXA-18) "urn:<site_id>:reasons".
   std::string site_id;
   std::string local_code_system;
+  // The identifier system for PID-3 when the identifier has no assigning authority (CX-4), as
+  // configured per sender (mllp.senders[].patientIdentifierSystem, `hl7 convert
+  // --patient-id-system`), e.g. "urn:oid:1.2.276.0.76.4.8". Empty: such a PID-3 is an error.
+  // An assigning authority that is sent always wins.
+  std::string patient_identifier_system;
   const OruMapping* mapping = nullptr;      // null: DefaultOruMapping()
   const RasMapping* ras_mapping = nullptr;  // null: DefaultRasMapping()
 };
@@ -64,6 +74,11 @@ struct ConversionResult {
   std::vector<Hl7Location> entry_locations;
   bool ok() const;
 };
+
+// OK when `system` can be ConvertOptions::patient_identifier_system: an absolute URI (a scheme,
+// ':', then no whitespace or control characters), e.g. "urn:oid:1.2.276.0.76.4.8" or
+// "https://hospital-a.example/mrn". InvalidArgument saying why otherwise.
+absl::Status CheckPatientIdentifierSystem(absl::string_view system);
 
 // "APPLICATION@FACILITY" from the namespace ids of MSH-3 and MSH-4 ("LIS@HOSPA").
 std::string SendingSystem(const Message& message);

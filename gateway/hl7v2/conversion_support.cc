@@ -61,6 +61,7 @@ bool IssueCollector::HasErrorsSince(size_t mark) const {
 }
 
 std::optional<SubjectIdentifier> ReadSubject(const Segment& pid, int pid_sequence,
+                                             absl::string_view fallback_system,
                                              IssueCollector* issues) {
   SubjectIdentifier subject;
   for (int rep = 1; rep <= std::max(1, pid.RepetitionCount(3)); ++rep) {
@@ -79,9 +80,12 @@ std::optional<SubjectIdentifier> ReadSubject(const Segment& pid, int pid_sequenc
                   "PID-3 (patient identifier list) has no identifier");
     return std::nullopt;
   }
+  if (subject.system.empty()) subject.system = std::string(fallback_system);
   if (subject.system.empty()) {
     issues->Error(Hl7Location{"PID", pid_sequence, 3, 4}, 101,
-                  "PID-3 has no assigning authority (CX-4): the identifier's system is unknown");
+                  "PID-3 has no assigning authority (CX-4): the identifier's system is unknown; "
+                  "configure it for this sender (mllp.senders[].patientIdentifierSystem; "
+                  "hl7 convert --patient-id-system)");
     return std::nullopt;
   }
   return subject;
@@ -124,13 +128,16 @@ TransactionBundleWriter::TransactionBundleWriter() : writer_(buffer_) {
   writer_.String("Bundle");
   writer_.Key("type");
   writer_.String("transaction");
-  writer_.Key("entry");
-  writer_.StartArray();
 }
 
 JsonWriter& TransactionBundleWriter::BeginEntry(const StableId& id,
                                                 absl::string_view resource_type,
                                                 Hl7Location from) {
+  if (!entries_open_) {
+    writer_.Key("entry");
+    writer_.StartArray();
+    entries_open_ = true;
+  }
   ids_.insert(id.id);
   locations_.push_back(std::move(from));
   open_request_url_ = absl::StrCat(resource_type, "/", id.id);
@@ -159,7 +166,7 @@ void TransactionBundleWriter::EndEntry() {
 }
 
 void TransactionBundleWriter::Finish(IssueCollector& issues, ConversionResult* result) {
-  writer_.EndArray();
+  if (entries_open_) writer_.EndArray();
   writer_.EndObject();
   if (!issues.HasErrors()) {
     result->bundle_json = buffer_.GetString();

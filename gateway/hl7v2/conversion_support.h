@@ -56,9 +56,11 @@ struct SubjectIdentifier {
 };
 
 // PID-3: the first repetition with an id; system from CX-4: universal id of type ISO ->
-// "urn:oid:<id>", else the namespace id. Issues (101 at PID-3 or PID-3.4) and nullopt when
-// there is no id or no assigning authority.
+// "urn:oid:<id>", else the namespace id, else `fallback_system` (the sender's configured
+// ConvertOptions::patient_identifier_system). Issues (101 at PID-3 or PID-3.4) and nullopt when
+// there is no id, or no assigning authority and no fallback.
 std::optional<SubjectIdentifier> ReadSubject(const Segment& pid, int pid_sequence,
+                                             absl::string_view fallback_system,
                                              IssueCollector* issues);
 
 // A coded element's code, display and system name (CWE/CE components first..first+2).
@@ -91,12 +93,14 @@ class TransactionBundleWriter {
   void EndEntry();
 
   // Closes the Bundle; when `issues` holds no error, sets result->bundle_json and
-  // result->entry_locations. Moves the issues into result->issues either way.
+  // result->entry_locations. Moves the issues into result->issues either way. A Bundle without
+  // entries has no "entry" element (JSON FHIR has no empty arrays).
   void Finish(IssueCollector& issues, ConversionResult* result);
 
  private:
   rapidjson::StringBuffer buffer_;
   JsonWriter writer_;
+  bool entries_open_ = false;
   std::set<std::string> ids_;
   std::string open_request_url_;
   std::vector<Hl7Location> locations_;

@@ -124,19 +124,45 @@ bool Converter::ConvertObx(const Segment& obx, int obx_sequence, const Segment* 
   };
   auto has_new_errors = [&] { return issues_.HasErrorsSince(issues_before); };
 
+  // What is not a result, or not a value the gateway converts, is skipped with a warning
+  // (docs/hl7v2.md, OBX-11 and OBX-2): one pending or order-detail row must not refuse the
+  // results around it. These checks come first: a skipped OBX is not checked further.
+  auto skip = [&](Hl7Location where, int code, const std::string& why) {
+    issues_.Warning(std::move(where), code,
+                    absl::StrCat("OBX ", obx_sequence, " is not converted (skipped): ", why));
+    return false;
+  };
+
   // OBX-11: status, by the stated policy.
   const std::string status_code = obx.Text(11);
-  auto rule = mapping_.status_policy.find(status_code);
-  if (rule == mapping_.status_policy.end()) {
-    Error(at(11), status_code.empty() ? 101 : 103,
-          status_code.empty() ? "OBX-11 (observation result status) is required"
-                              : "OBX-11 is not a code of HL7 table 0085");
-    return false;
+  const bool has_value = !obx.Raw(5).empty();
+  const StatusRule* rule = &mapping_.missing_status;
+  if (!status_code.empty()) {
+    auto it = mapping_.status_policy.find(status_code);
+    if (it == mapping_.status_policy.end()) {
+      Error(at(11), 103, "OBX-11 is not a code of HL7 table 0085");
+      return false;
+    }
+    rule = &it->second;
+    if (!rule->convert) {
+      return skip(at(11), 0, absl::StrCat("OBX-11 '", status_code, "', ", rule->reason));
+    }
+  } else if (!has_value) {
+    return skip(at(11), 101, "OBX-11 (observation result status) and OBX-5 (value) are empty: "
+                             "nothing to store");
   }
-  if (!rule->second.convert) {
-    Error(at(11), 207, absl::StrCat("OBX-11 '", status_code, "' is not converted: ",
-                                    rule->second.reason));
-    return false;
+
+  // OBX-2: a value of a type not converted (RP reference pointer, ED encapsulated data, ...).
+  const std::string value_type = obx.Text(2);
+  auto kind = mapping_.value_types.find(value_type);
+  if (has_value && !value_type.empty() && kind == mapping_.value_types.end()) {
+    return skip(at(2), 103,
+                absl::StrCat("OBX-2 value type ", QuoteCode(value_type),
+                             " is not converted (fhir-profiles/hl7v2/oru_r01.json value_types)"));
+  }
+  if (status_code.empty()) {
+    issues_.Warning(at(11), 101, absl::StrCat("OBX ", obx_sequence, ": ", rule->reason,
+                                              " (OBX-11 is required by HL7)"));
   }
 
   // OBX-3: code.
@@ -163,20 +189,13 @@ bool Converter::ConvertObx(const Segment& obx, int obx_sequence, const Segment* 
     }
   }
 
-  // OBX-2 / OBX-5: value.
-  const std::string value_type = obx.Text(2);
-  const bool has_value = !obx.Raw(5).empty();
-  auto kind = mapping_.value_types.find(value_type);
-  if (has_value && kind == mapping_.value_types.end()) {
-    Error(at(2), value_type.empty() ? 101 : 103,
-          value_type.empty() ? "OBX-2 (value type) is required with a value in OBX-5"
-                             : absl::StrCat("OBX-2 value type ", QuoteCode(value_type),
-                                            " is not converted (see fhir-profiles/hl7v2/"
-                                            "oru_r01.json value_types)"));
+  // OBX-5: value (its type is one of value_types, or it is empty).
+  if (has_value && value_type.empty()) {
+    Error(at(2), 101, "OBX-2 (value type) is required with a value in OBX-5");
   }
-  if (!has_value && rule->second.requires_value) {
+  if (!has_value && rule->requires_value) {
     Error(at(5), 101, absl::StrCat("OBX-11 '", status_code, "' is converted only with OBX-5: ",
-                                   rule->second.reason));
+                                   rule->reason));
   }
   if (obx.RepetitionCount(5) > 1) {
     Error(at(5), 102, "OBX-5 repeats: one Observation holds one value");
@@ -215,8 +234,13 @@ bool Converter::ConvertObx(const Segment& obx, int obx_sequence, const Segment* 
   if (!unit.text.empty()) {
     unit.ucum = mapping_.UcumFor(unit.text, obx.Text(6, 3));
     if (unit.ucum.empty()) {
-      Error(at(6, 1), 103, "OBX-6 unit is neither UCUM nor in the unit table "
-                           "(fhir-profiles/hl7v2/oru_r01.json units)");
+      // FHIR R4 allows a Quantity with a unit and no code; the study's mapper converts a study
+      // analyte's value only from a unit its table knows, else keeps it as sent and flags it.
+      issues_.Warning(at(6, 1), 103,
+                      absl::StrCat("OBX ", obx_sequence, ": OBX-6 unit ", QuoteCode(unit.text),
+                                   " is neither UCUM nor in the unit table (fhir-profiles/hl7v2/"
+                                   "oru_r01.json units): kept as text only (Quantity.unit, no "
+                                   "system or code)"));
     }
   }
 
@@ -270,7 +294,7 @@ bool Converter::ConvertObx(const Segment& obx, int obx_sequence, const Segment* 
 
   JsonWriter& w = bundle_.BeginEntry(id, "Observation", Hl7Location{"OBX", obx_sequence, 0, 0});
   w.Key("status");
-  w.String(rule->second.status.c_str());
+  w.String(rule->status.c_str());
   w.Key("category");
   w.StartArray();
   w.StartObject();
@@ -357,7 +381,7 @@ ConversionResult Converter::Run() {
     const int sequence = ++occurrences[std::string(segment.name())];
     if (segment.name() == "PID") {
       pid_seen = true;
-      subject = ReadSubject(segment, sequence, &issues_);
+      subject = ReadSubject(segment, sequence, options_.patient_identifier_system, &issues_);
     } else if (segment.name() == "OBR") {
       obr = &segment;
       obr_sequence = sequence;

@@ -22,8 +22,8 @@ absl::StatusOr<OruMapping> ParseOruMapping(absl::string_view json) {
     return absl::InvalidArgumentError("the ORU mapping is not a JSON object");
   }
   OruMapping mapping;
-  for (const char* name : {"value_types", "coding_systems", "status_policy", "interpretation",
-                           "units"}) {
+  for (const char* name : {"value_types", "coding_systems", "status_policy", "missing_status",
+                           "interpretation", "units"}) {
     if (Member(doc, name) == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("the ORU mapping has no \"", name, "\""));
     }
@@ -34,25 +34,31 @@ absl::StatusOr<OruMapping> ParseOruMapping(absl::string_view json) {
   status = ReadStringMap(*Member(doc, "coding_systems"), "coding_systems",
                          &mapping.coding_systems);
   if (!status.ok()) return status;
+  auto read_rule = [](const rapidjson::Value& rule, absl::string_view where,
+                      StatusRule* parsed) -> absl::Status {
+    parsed->status = StringOf(Member(rule, "status"));
+    parsed->reason = StringOf(Member(rule, "reason"));
+    const rapidjson::Value* convert = Member(rule, "convert");
+    const rapidjson::Value* requires_value = Member(rule, "requires_value");
+    if (parsed->status.empty() || parsed->reason.empty() || convert == nullptr ||
+        !convert->IsBool()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, " needs status, convert and reason"));
+    }
+    parsed->convert = convert->GetBool();
+    parsed->requires_value = requires_value != nullptr && requires_value->IsBool() &&
+                             requires_value->GetBool();
+    return absl::OkStatus();
+  };
   for (const auto& member : Member(doc, "status_policy")->GetObject()) {
     const std::string code = member.name.GetString();
     if (code == "_comment") continue;
-    const rapidjson::Value& rule = member.value;
     StatusRule parsed;
-    parsed.status = StringOf(Member(rule, "status"));
-    parsed.reason = StringOf(Member(rule, "reason"));
-    const rapidjson::Value* convert = Member(rule, "convert");
-    const rapidjson::Value* requires_value = Member(rule, "requires_value");
-    if (parsed.status.empty() || parsed.reason.empty() || convert == nullptr ||
-        !convert->IsBool()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("status_policy.", code, " needs status, convert and reason"));
-    }
-    parsed.convert = convert->GetBool();
-    parsed.requires_value = requires_value != nullptr && requires_value->IsBool() &&
-                            requires_value->GetBool();
+    status = read_rule(member.value, absl::StrCat("status_policy.", code), &parsed);
+    if (!status.ok()) return status;
     mapping.status_policy[code] = std::move(parsed);
   }
+  status = read_rule(*Member(doc, "missing_status"), "missing_status", &mapping.missing_status);
+  if (!status.ok()) return status;
   const rapidjson::Value& interpretation = *Member(doc, "interpretation");
   mapping.interpretation_system = StringOf(Member(interpretation, "system"));
   const rapidjson::Value* codes = Member(interpretation, "codes");

@@ -14,7 +14,7 @@ namespace trialgate::hl7v2 {
 
 struct StatusRule {
   std::string status;            // FHIR Observation.status
-  bool convert = false;          // false: the OBX is an issue, not an Observation
+  bool convert = false;          // false: not a result; the OBX is skipped with a warning
   bool requires_value = false;   // true: converted only when OBX-5 holds a value
   std::string reason;
 };
@@ -23,6 +23,7 @@ struct OruMapping {
   std::map<std::string, std::string> value_types;     // OBX-2 -> "valueQuantity", ...
   std::map<std::string, std::string> coding_systems;   // HL7 table 0396 name -> FHIR system
   std::map<std::string, StatusRule> status_policy;     // OBX-11 (table 0085) -> rule
+  StatusRule missing_status;                           // the rule for an empty OBX-11
   std::string interpretation_system;
   std::map<std::string, std::string> interpretation;   // OBX-8 (table 0078) -> v3 code
   std::string unit_system;

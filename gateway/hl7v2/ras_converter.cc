@@ -287,7 +287,7 @@ ConversionResult Converter::Run() {
     const int sequence = ++occurrences[std::string(name)];
     if (name == "PID") {
       pid_seen = true;
-      subject = ReadSubject(segment, sequence, &issues_);
+      subject = ReadSubject(segment, sequence, options_.patient_identifier_system, &issues_);
     } else if (name == "ORC") {
       orc = &segment;
       in_administration = false;

@@ -122,6 +122,7 @@ Verdict Hl7Receiver::Ingest(const security::Caller& caller, const hl7v2::Message
   }
   if (auto sender = options_.senders.find(system); sender != options_.senders.end()) {
     convert.local_code_system = sender->second.local_code_system;
+    convert.patient_identifier_system = sender->second.patient_identifier_system;
   }
   hl7v2::ConversionResult converted = hl7v2::ConvertMessage(message, convert);
   if (!converted.ok()) return VerdictOnConversion(converted.issues);

@@ -56,7 +56,7 @@ TEST_P(RasGoldenTest, ConvertsToTheGoldenBundleThatValidatesAndMaps) {
   EXPECT_TRUE(events[0].has_dose_administered());
   // The entry points back at its RXA (the only one of each message).
   ASSERT_EQ(result.entry_locations.size(), 1u);
-  EXPECT_EQ(result.entry_locations[0].ToString(), "RXA^1^0^0");
+  EXPECT_EQ(result.entry_locations[0].ToString(), "RXA^1");
 }
 
 INSTANTIATE_TEST_SUITE_P(StudyMessages, RasGoldenTest,
@@ -195,6 +195,23 @@ TEST(RasConverterTest, AGoodRxaConverts) {
   EXPECT_TRUE(result.ok()) << Describe(result.issues);
 }
 
+// PID-3 without CX-4 is read as for ORU^R01: the sender's configured system, else an error.
+TEST(RasConverterTest, ThePatientIdentifierSystemOptionStandsInForAMissingCx4) {
+  std::string text = std::string(kRasHeader) + Rxa(GoodRxa());
+  text.replace(text.find("^^^HOSPA&1.2.276.0.76.4.8&ISO^MR"), 32, "");
+  ConversionResult refused = ConvertText(text);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.issues.at(0).location.ToString(), "PID^1^3^1^4");
+  ConvertOptions options = testing::StudyOptions();
+  options.patient_identifier_system = "urn:oid:1.2.276.0.76.4.8";
+  ConversionResult result = ConvertText(text, options);
+  ASSERT_TRUE(result.ok()) << Describe(result.issues);
+  EXPECT_NE(result.bundle_json.find(
+                R"({"identifier":{"system":"urn:oid:1.2.276.0.76.4.8","value":"KRD-001-0002"}})"),
+            std::string::npos)
+      << result.bundle_json;
+}
+
 TEST(RasConverterTest, ProblemsAreIssuesWithTheirHl7LocationAndCode) {
   struct Case {
     int field;
@@ -202,16 +219,16 @@ TEST(RasConverterTest, ProblemsAreIssuesWithTheirHl7LocationAndCode) {
     std::string location;
     int code;
   } cases[] = {
-      {5, "", "RXA^1^5^1", 101},
-      {3, "", "RXA^1^3^1", 101},
-      {3, "20261305", "RXA^1^3^1", 102},
-      {4, "2026010508xx", "RXA^1^4^1", 102},
-      {6, "", "RXA^1^6^0", 101},
-      {6, "twenty", "RXA^1^6^0", 102},
-      {7, "", "RXA^1^7^1", 101},
-      {7, "spoonful", "RXA^1^7^1", 103},
-      {20, "XX", "RXA^1^20^0", 103},
-      {21, "Q", "RXA^1^21^0", 103},
+      {5, "", "RXA^1^5^1^1", 101},
+      {3, "", "RXA^1^3^1^1", 101},
+      {3, "20261305", "RXA^1^3^1^1", 102},
+      {4, "2026010508xx", "RXA^1^4^1^1", 102},
+      {6, "", "RXA^1^6^1", 101},
+      {6, "twenty", "RXA^1^6^1", 102},
+      {7, "", "RXA^1^7^1^1", 101},
+      {7, "spoonful", "RXA^1^7^1^1", 103},
+      {20, "XX", "RXA^1^20^1", 103},
+      {21, "Q", "RXA^1^21^1", 103},
   };
   for (const Case& c : cases) {
     std::vector<std::string> fields = GoodRxa();
@@ -226,7 +243,7 @@ TEST(RasConverterTest, ProblemsAreIssuesWithTheirHl7LocationAndCode) {
   }
   ConversionResult route = ConvertText(std::string(kRasHeader) + Rxa(GoodRxa(), "ZZ^?^HL70162"));
   ASSERT_FALSE(route.ok());
-  EXPECT_EQ(route.issues[0].location.ToString(), "RXR^1^1^1");
+  EXPECT_EQ(route.issues[0].location.ToString(), "RXR^1^1^1^1");
   EXPECT_EQ(route.issues[0].hl7_error_code, 103);
 }
 
@@ -238,7 +255,7 @@ TEST(RasConverterTest, NotAdministeredWithoutAReasonConvertsWithAWarning) {
   ASSERT_TRUE(result.ok()) << Describe(result.issues);
   ASSERT_EQ(result.issues.size(), 1u);
   EXPECT_EQ(result.issues[0].severity, ConversionIssue::Severity::kWarning);
-  EXPECT_EQ(result.issues[0].location.ToString(), "RXA^1^18^1");
+  EXPECT_EQ(result.issues[0].location.ToString(), "RXA^1^18^1^1");
   std::vector<v1::Event> events = MapBundleEvents(result.bundle_json);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].dose_administered().status(), v1::DoseAdministered::NOT_DONE);
@@ -252,8 +269,8 @@ TEST(RasConverterTest, EachRxaIsAnEntryThatNamesItsSegment) {
       ConvertText(std::string(kRasHeader) + Rxa(GoodRxa()) + Rxa(second, "IV^^HL70162"));
   ASSERT_TRUE(result.ok()) << Describe(result.issues);
   ASSERT_EQ(result.entry_locations.size(), 2u);
-  EXPECT_EQ(result.entry_locations[0].ToString(), "RXA^1^0^0");
-  EXPECT_EQ(result.entry_locations[1].ToString(), "RXA^2^0^0");
+  EXPECT_EQ(result.entry_locations[0].ToString(), "RXA^1");
+  EXPECT_EQ(result.entry_locations[1].ToString(), "RXA^2");
   std::vector<std::string> ids = EntryIds(result.bundle_json);
   ASSERT_EQ(ids.size(), 2u);
   EXPECT_NE(ids[0], ids[1]);
@@ -264,7 +281,7 @@ TEST(RasConverterTest, TwoRxaClaimingOneAdministrationAreAnIssue) {
       ConvertText(std::string(kRasHeader) + Rxa(GoodRxa()) + Rxa(GoodRxa()));
   ASSERT_FALSE(result.ok());
   ASSERT_EQ(result.issues.size(), 1u);
-  EXPECT_EQ(result.issues[0].location.ToString(), "RXA^2^2^0");
+  EXPECT_EQ(result.issues[0].location.ToString(), "RXA^2^2^1");
   EXPECT_EQ(result.issues[0].hl7_error_code, 205);
 }
 
@@ -367,7 +384,7 @@ TEST(ConvertMessageTest, DispatchesByMessageTypeAndEvent) {
                                           "|X-1|P|2.5.1\rPID|1||1^^^H\r");
     ASSERT_EQ(result.issues.size(), 1u) << c.type;
     EXPECT_EQ(result.issues[0].hl7_error_code, c.code) << c.type;
-    EXPECT_EQ(result.issues[0].location.ToString(), "MSH^1^9^0") << c.type;
+    EXPECT_EQ(result.issues[0].location.ToString(), "MSH^1^9^1") << c.type;
   }
   EXPECT_TRUE(ConvertTestFile("ras", "lenalidomide-oral").ok());
   EXPECT_TRUE(ConvertTestFile("oru", "anc-loinc").ok());

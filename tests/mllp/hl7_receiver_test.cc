@@ -170,6 +170,58 @@ TEST_F(Hl7ReceiverTest, TheSendersFallbackCharsetDecodesWhatMsh18DoesNotName) {
   EXPECT_EQ(hl7v2::ReadAck(ack)->code, "AA") << ack;
 }
 
+TEST_F(Hl7ReceiverTest, APendingRowIsSkippedWithAWarningAndTheResultsAreStored) {
+  Enrol();
+  const std::string pending =
+      "OBX|2|NM|718-7^Hemoglobin [Mass/volume] in Blood^LN||||||||I\r";
+  const hl7v2::AckReport ack = Send(Oru("PEND-1") + pending);
+  EXPECT_EQ(ack.code, "AA");
+  ASSERT_EQ(ack.errors.size(), 1u);
+  EXPECT_EQ(ack.errors[0].severity, "W");
+  EXPECT_EQ(ack.errors[0].code, 0);
+  // ERR-2 as written is what Hl7Location::ToString gives: repetition 1 before the component.
+  EXPECT_EQ(ack.errors[0].location, "OBX^2^11^1");
+  EXPECT_EQ(ack.errors[0].location, (hl7v2::Hl7Location{"OBX", 2, 11, 0}).ToString());
+  EXPECT_THAT(ack.errors[0].text, HasSubstr("OBX 2 is not converted"));
+  EXPECT_THAT(ack.errors[0].text, HasSubstr("pending"));
+  ASSERT_EQ(store_.commits.size(), 2u);
+  EXPECT_EQ(store_.commits[1][0].events.size(), 1u);
+}
+
+TEST_F(Hl7ReceiverTest, AMessageOfPendingRowsOnlyIsAcceptedAndNothingIsStored) {
+  Enrol();
+  const std::string only_pending = absl::StrReplaceAll(
+      Oru("PEND-2"), {{"|N|||F|||", "|N|||I|||"}});
+  const hl7v2::AckReport ack = Send(only_pending);
+  // Not AE: the laboratory would resend a message that cannot change until its results come.
+  EXPECT_EQ(ack.code, "AA");
+  ASSERT_EQ(ack.errors.size(), 1u);
+  EXPECT_EQ(ack.errors[0].severity, "W");
+  EXPECT_THAT(ack.errors[0].text, HasSubstr("OBX 1 is not converted"));
+  EXPECT_EQ(store_.commits.size(), 1u) << "only the enrolment";
+}
+
+TEST_F(Hl7ReceiverTest, TheSendersPatientIdentifierSystemStandsInForAMissingCx4) {
+  Enrol();
+  const std::string no_authority = absl::StrReplaceAll(
+      Oru("CX4-1"), {{"KRD-001-0002^^^HOSPA&1.2.276.0.76.4.8&ISO^MR", "KRD-001-0002^^^^MR"}});
+  const hl7v2::AckReport refused = Send(no_authority);
+  EXPECT_EQ(refused.code, "AE");
+  ASSERT_EQ(refused.errors.size(), 1u);
+  EXPECT_EQ(refused.errors[0].code, 101);
+  EXPECT_EQ(refused.errors[0].location, "PID^1^3^1^4");
+  EXPECT_THAT(refused.errors[0].text, HasSubstr("mllp.senders[].patientIdentifierSystem"));
+
+  Hl7ReceiverOptions options;
+  options.senders["LIS@HOSPA"] = {"LIS@HOSPA", "", "", "urn:oid:1.2.276.0.76.4.8"};
+  Hl7Receiver receiver(pipeline_, options);
+  const std::string ack = receiver.OnMessage(
+      security::DevelopmentCaller("peer"), absl::StrReplaceAll(no_authority, {{"CX4-1", "CX4-2"}}));
+  EXPECT_EQ(hl7v2::ReadAck(ack)->code, "AA") << ack;
+  ASSERT_EQ(store_.commits.size(), 2u);
+  EXPECT_EQ(store_.commits[1][0].events.at(0).subject_id(), "KRD-001-0002");
+}
+
 TEST_F(Hl7ReceiverTest, EnhancedModeAnswersWithACommitAcknowledgement) {
   Enrol();
   EXPECT_EQ(Send(Oru("EN-1", "1.9", "2.5.1", "AL|NE")).code, "CA");

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/gateway_harness.h"
@@ -227,6 +228,29 @@ TEST(ConfigTest, SecurityMistakesNameTheKey) {
               HasSubstr("another identity has the same san:a"));
   EXPECT_THAT(error(R"({"limits": {"maxStreamsPerCaller": 0}})"),
               HasSubstr("limits.maxStreamsPerCaller must be a positive integer"));
+}
+
+TEST(ConfigTest, ReadsTheMllpSendersPatientIdentifierSystem) {
+  testing::TempDir dir;
+  absl::StatusOr<Config> config = LoadConfigFile(Write(dir, R"({
+    "mllp": {"senders": [
+      {"system": "LIS@HOSPA", "localCodeSystem": "urn:site-a:lab-codes",
+       "patientIdentifierSystem": "urn:oid:1.2.276.0.76.4.8"},
+      {"system": "LIS@HOSPB"}
+    ]}
+  })"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->mllp.senders.at("LIS@HOSPA").patient_identifier_system,
+            "urn:oid:1.2.276.0.76.4.8");
+  EXPECT_EQ(config->mllp.senders.at("LIS@HOSPB").patient_identifier_system, "");
+  for (const char* bad : {"MRN", "not a uri", ":x", "urn:", "urn:has space"}) {
+    EXPECT_THAT(LoadConfigFile(Write(dir, absl::StrCat(R"({"mllp": {"senders": [
+                  {"system": "LIS@HOSPA", "patientIdentifierSystem": ")", bad, R"("}]}})")))
+                    .status()
+                    .message(),
+                HasSubstr("patientIdentifierSystem"))
+        << bad;
+  }
 }
 
 TEST(ConfigTest, EnvironmentOverridesTheFile) {
