@@ -1,5 +1,8 @@
 #include "gateway/hl7v2/mapping_tables.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
@@ -38,6 +41,27 @@ std::string UcumFor(const std::map<std::string, std::string>& aliases, absl::str
   }
   auto it = aliases.find(absl::AsciiStrToLower(unit));
   return it == aliases.end() ? "" : it->second;
+}
+
+absl::Status ReadUnits(const rapidjson::Value& doc, std::string* system,
+                       std::map<std::string, std::string>* aliases) {
+  const rapidjson::Value* units = Member(doc, "units");
+  *system = units == nullptr ? "" : StringOf(Member(*units, "system"));
+  const rapidjson::Value* spellings = units == nullptr ? nullptr : Member(*units, "aliases");
+  if (system->empty() || spellings == nullptr) {
+    return absl::InvalidArgumentError("units needs system and aliases");
+  }
+  std::map<std::string, std::string> raw;
+  absl::Status status = ReadStringMap(*spellings, "units.aliases", &raw);
+  if (!status.ok()) return status;
+  for (auto& [alias, code] : raw) (*aliases)[absl::AsciiStrToLower(alias)] = code;
+  return absl::OkStatus();
+}
+
+void AbortOnBrokenEmbeddedFile(const char* file, const absl::Status& status) {
+  std::fprintf(stderr, "embedded fhir-profiles/hl7v2/%s: %s\n", file,
+               std::string(status.message()).c_str());
+  std::abort();
 }
 
 }  // namespace trialgate::hl7v2

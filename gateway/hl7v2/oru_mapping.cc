@@ -1,11 +1,6 @@
 #include "gateway/hl7v2/oru_mapping.h"
 
-#include <cstdio>
-#include <cstdlib>
-
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "fhir-profiles/embedded.h"
 #include "gateway/hl7v2/mapping_tables.h"
 #include "rapidjson/document.h"
 
@@ -67,32 +62,13 @@ absl::StatusOr<OruMapping> ParseOruMapping(absl::string_view json) {
   }
   status = ReadStringMap(*codes, "interpretation.codes", &mapping.interpretation);
   if (!status.ok()) return status;
-  const rapidjson::Value& units = *Member(doc, "units");
-  mapping.unit_system = StringOf(Member(units, "system"));
-  const rapidjson::Value* aliases = Member(units, "aliases");
-  if (mapping.unit_system.empty() || aliases == nullptr) {
-    return absl::InvalidArgumentError("units needs system and aliases");
-  }
-  std::map<std::string, std::string> raw_aliases;
-  status = ReadStringMap(*aliases, "units.aliases", &raw_aliases);
+  status = ReadUnits(doc, &mapping.unit_system, &mapping.unit_aliases);
   if (!status.ok()) return status;
-  for (auto& [alias, code] : raw_aliases) {
-    mapping.unit_aliases[absl::AsciiStrToLower(alias)] = code;
-  }
   return mapping;
 }
 
 const OruMapping& DefaultOruMapping() {
-  static const OruMapping* const mapping = [] {
-    absl::StatusOr<OruMapping> parsed =
-        ParseOruMapping(profiles::EmbeddedHl7v2Mapping("oru_r01.json"));
-    if (!parsed.ok()) {
-      std::fprintf(stderr, "embedded fhir-profiles/hl7v2/oru_r01.json: %s\n",
-                   std::string(parsed.status().message()).c_str());
-      std::abort();
-    }
-    return new OruMapping(*std::move(parsed));
-  }();
+  static const OruMapping* const mapping = new OruMapping(ParseEmbeddedOrDie("oru_r01.json", &ParseOruMapping));
   return *mapping;
 }
 

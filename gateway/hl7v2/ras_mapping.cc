@@ -1,11 +1,6 @@
 #include "gateway/hl7v2/ras_mapping.h"
 
-#include <cstdio>
-#include <cstdlib>
-
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "fhir-profiles/embedded.h"
 #include "gateway/hl7v2/mapping_tables.h"
 #include "rapidjson/document.h"
 
@@ -79,32 +74,13 @@ absl::StatusOr<RasMapping> ParseRasMapping(absl::string_view json) {
     mapping.routes[member.name.GetString()] = std::move(rule);
   }
 
-  const rapidjson::Value& units = *Member(doc, "units");
-  mapping.unit_system = StringOf(Member(units, "system"));
-  const rapidjson::Value* aliases = Member(units, "aliases");
-  if (mapping.unit_system.empty() || aliases == nullptr) {
-    return absl::InvalidArgumentError("units needs system and aliases");
-  }
-  std::map<std::string, std::string> raw_aliases;
-  status = ReadStringMap(*aliases, "units.aliases", &raw_aliases);
+  status = ReadUnits(doc, &mapping.unit_system, &mapping.unit_aliases);
   if (!status.ok()) return status;
-  for (auto& [alias, code] : raw_aliases) {
-    mapping.unit_aliases[absl::AsciiStrToLower(alias)] = code;
-  }
   return mapping;
 }
 
 const RasMapping& DefaultRasMapping() {
-  static const RasMapping* const mapping = [] {
-    absl::StatusOr<RasMapping> parsed =
-        ParseRasMapping(profiles::EmbeddedHl7v2Mapping("ras_o17.json"));
-    if (!parsed.ok()) {
-      std::fprintf(stderr, "embedded fhir-profiles/hl7v2/ras_o17.json: %s\n",
-                   std::string(parsed.status().message()).c_str());
-      std::abort();
-    }
-    return new RasMapping(*std::move(parsed));
-  }();
+  static const RasMapping* const mapping = new RasMapping(ParseEmbeddedOrDie("ras_o17.json", &ParseRasMapping));
   return *mapping;
 }
 
