@@ -23,14 +23,12 @@ namespace {
 using ::testing::HasSubstr;
 
 // Enrols the patient HOSPA's systems know as KRD-001-0002 (PID-3 with the assigning
-// authority's OID 1.2.276.0.76.4.8), naming it by identifier as an HL7 v2 site must.
-constexpr char kEnrolment[] = R"({
-  "resourceType": "ResearchSubject", "id": "rs-2",
-  "identifier": [{"system": "urn:trialgate:krd-asct2:subject", "value": "KRD-001-0002"}],
-  "status": "on-study", "period": {"start": "2026-01-05"},
-  "study": {"reference": "ResearchStudy/krd-asct2"},
-  "individual": {"identifier": {"system": "urn:oid:1.2.276.0.76.4.8", "value": "KRD-001-0002"}}
-})";
+// authority's OID 1.2.276.0.76.4.8) as study subject KRD-001-0005, naming it by identifier as an
+// HL7 v2 site must (the README's example).
+std::string Enrolment() {
+  return testing::ReadFile(std::string(TRIALGATE_SOURCE_DIR) +
+                           "/tests/hl7v2/testdata/enrol-hl7-patient.json");
+}
 
 // The lab, the pharmacy and the EHR of one hospital are one site.
 constexpr char kSites[] = R"({"sites": [{"id": "site-a",
@@ -72,7 +70,7 @@ size_t ObservationEvents(GatewayClient& client) {
   for (const v1::Event& event : client.Pull()) {
     if (event.source().resource_type() == "Observation") {
       EXPECT_EQ(event.source().system(), "LIS@HOSPA");
-      EXPECT_EQ(event.subject_id(), "KRD-001-0002");
+      EXPECT_EQ(event.subject_id(), "KRD-001-0005");
       EXPECT_FALSE(event.source().message_id().empty());
       ++count;
     }
@@ -91,7 +89,7 @@ TEST_F(MllpGatewayTest, MllpSendFromPython3Hl7DeliversALabResult) {
   GatewayProcess server(dir_.path() / "data", dir_.path() / "gateway.log", config_);
   ASSERT_FALSE(server.mllp_address().empty()) << ReadFile(dir_.path() / "gateway.log");
   GatewayClient client(server.address());
-  ASSERT_EQ(client.SubmitOk(kEnrolment).entries(0).outcome(), v1::EntryOutcome::ACCEPTED);
+  ASSERT_EQ(client.SubmitOk(Enrolment()).entries(0).outcome(), v1::EntryOutcome::ACCEPTED);
 
   // mllp_send --loose takes LF-separated segments, as an analyst's file has them.
   const auto file = WriteFile(dir_.path() / "anc.hl7",
@@ -111,7 +109,7 @@ TEST_F(MllpGatewayTest, AnAcknowledgedMessageSurvivesASigkillAndAResendStoresNot
   const auto file = WriteFile(dir_.path() / "results.hl7", messages);
   {
     GatewayProcess server(dir_.path() / "data", dir_.path() / "gateway.log", config_);
-    GatewayClient(server.address()).SubmitOk(kEnrolment);
+    GatewayClient(server.address()).SubmitOk(Enrolment());
     CliRun sent = RunCli("hl7 send --target " + server.mllp_address() + " " + file.string());
     ASSERT_EQ(sent.exit_code, 0);
     ASSERT_EQ(sent.lines.size(), 20u);

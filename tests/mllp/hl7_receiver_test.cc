@@ -15,6 +15,7 @@
 #include "fhir-profiles/embedded.h"
 #include "tests/support/accepting_validator.h"
 #include "tests/support/fake_event_store.h"
+#include "tests/support/gateway_harness.h"
 
 namespace trialgate::mllp {
 namespace {
@@ -23,14 +24,13 @@ using ::testing::HasSubstr;
 using ::trialgate::testing::AcceptingValidator;
 using ::trialgate::testing::FakeEventStore;
 
-// Enrols the patient HOSPA knows as KRD-001-0002 (assigning authority OID 1.2.276.0.76.4.8).
-constexpr char kEnrolment[] = R"({
-  "resourceType": "ResearchSubject", "id": "rs-2",
-  "identifier": [{"system": "urn:trialgate:krd-asct2:subject", "value": "KRD-001-0002"}],
-  "status": "on-study", "period": {"start": "2026-01-05"},
-  "study": {"reference": "ResearchStudy/krd-asct2"},
-  "individual": {"identifier": {"system": "urn:oid:1.2.276.0.76.4.8", "value": "KRD-001-0002"}}
-})";
+// Enrols the patient HOSPA's systems know as KRD-001-0002 (PID-3 with the assigning
+// authority's OID 1.2.276.0.76.4.8) as study subject KRD-001-0005, naming it by identifier as an
+// HL7 v2 site must (the README's example).
+std::string Enrolment() {
+  return testing::ReadFile(std::string(TRIALGATE_SOURCE_DIR) +
+                           "/tests/hl7v2/testdata/enrol-hl7-patient.json");
+}
 
 std::string Oru(const std::string& control_id, const std::string& value = "1.9",
                 const std::string& version = "2.5.1", const std::string& ack_types = "") {
@@ -53,7 +53,7 @@ class Hl7ReceiverTest : public ::testing::Test {
 
   void Enrol() {
     pipeline_.Ingest(security::DevelopmentCaller("test"),
-                     {pipeline::Channel::kGrpc, "hospital-a", kEnrolment},
+                     {pipeline::Channel::kGrpc, "hospital-a", Enrolment()},
                      [](pipeline::SubmissionResult result) { ASSERT_TRUE(result.status.ok()); });
     ASSERT_EQ(store_.commits.size(), 1u);
   }
@@ -84,7 +84,7 @@ TEST_F(Hl7ReceiverTest, AcceptsAResultOfAnEnrolledPatientAfterTheCommit) {
   ASSERT_EQ(commit.size(), 2u);
   ASSERT_EQ(commit[0].events.size(), 1u);
   const v1::Event& event = commit[0].events[0];
-  EXPECT_EQ(event.subject_id(), "KRD-001-0002");
+  EXPECT_EQ(event.subject_id(), "KRD-001-0005");
   EXPECT_EQ(event.source().system(), "LIS@HOSPA");
   EXPECT_EQ(event.site_id(), "site-a");
   EXPECT_EQ(event.source().message_id().size(), 64u);
@@ -219,7 +219,7 @@ TEST_F(Hl7ReceiverTest, TheSendersPatientIdentifierSystemStandsInForAMissingCx4)
       security::DevelopmentCaller("peer"), absl::StrReplaceAll(no_authority, {{"CX4-1", "CX4-2"}}));
   EXPECT_EQ(hl7v2::ReadAck(ack)->code, "AA") << ack;
   ASSERT_EQ(store_.commits.size(), 2u);
-  EXPECT_EQ(store_.commits[1][0].events.at(0).subject_id(), "KRD-001-0002");
+  EXPECT_EQ(store_.commits[1][0].events.at(0).subject_id(), "KRD-001-0005");
 }
 
 TEST_F(Hl7ReceiverTest, EnhancedModeAnswersWithACommitAcknowledgement) {
