@@ -102,7 +102,7 @@ int Main(int argc, char** argv) {
                             "tcp-echo (the ceiling alone)")
       ->check(CLI::IsMember({"stream", "unary", "mllp", "tcp-echo"}))
       ->capture_default_str();
-  bench_command->add_option("-n,--count", bench.count, "Resources to submit")
+  bench_command->add_option("-n,--count", bench.count, "Resources (or HL7 v2 messages) to submit")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   bench_command->add_option("-c,--concurrency", bench.concurrency,
@@ -115,7 +115,8 @@ int Main(int argc, char** argv) {
   bench_command->add_option("--source", bench.source, "Sending system id (gRPC modes)")
       ->capture_default_str();
   bench_command->add_option("--mllp-target", bench.mllp_target,
-                            "mllp: the gateway's MLLP listener (plain TCP, or TLS with --ca/--cert/--key)")
+                            "mllp: the gateway's MLLP listener (plain TCP, or TLS with "
+                            "--ca/--cert/--key)")
       ->capture_default_str();
   bench_command->add_option("--pipeline", bench.pipeline,
                             "mllp, tcp-echo: messages sent ahead per connection before its "

@@ -176,7 +176,8 @@ void Judge(const std::string& run, uint64_t i, const std::string& message,
       decoded.ok() ? hl7v2::ReadAck(decoded->text) : decoded.status();
   if (!ack.ok()) {
     ++result.other;
-    NoteProblem(result, absl::StrCat("message ", i, ": unreadable answer: ", ack.status().message()));
+    NoteProblem(result,
+                absl::StrCat("message ", i, ": unreadable answer: ", ack.status().message()));
     return;
   }
   if (ack->control_id != MllpBenchControlId(run, i)) {
