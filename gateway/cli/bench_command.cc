@@ -1,9 +1,8 @@
 // `trialgate bench`: a load generator for a running gateway. It enrols a few study subjects,
 // then submits `count` study resources (lab results and carfilzomib doses) over unary calls or
 // streams, and prints throughput and latency. Every resource is new (ids carry a random run
-// id), so each one costs a durable commit.
-#include <openssl/rand.h>
-
+// id), so each one costs a durable commit. `--mode mllp` and `--mode tcp-echo` are in
+// mllp_bench.cc.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -14,24 +13,19 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "gateway/cli/bench_support.h"
 #include "gateway/cli/client.h"
 #include "gateway/cli/commands.h"
+#include "gateway/cli/mllp_bench.h"
 #include "grpcpp/client_context.h"
 #include "trialgate/v1/gateway.grpc.pb.h"
 
 namespace trialgate::cli {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-std::string RunId() {
-  unsigned char bytes[4];
-  RAND_bytes(bytes, sizeof bytes);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(bytes), sizeof bytes));
-}
+using Clock = BenchClock;
 
 std::string PatientRef(const std::string& run, int subject) {
   return absl::StrCat("Patient/bench-", run, "-p", subject);
@@ -80,31 +74,6 @@ struct Tally {
     (accepted_all ? accepted : other)++;
   }
 };
-
-double Percentile(std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const size_t index = std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()));
-  return sorted[index];
-}
-
-bool Enrol(v1::Gateway::Stub& stub, const BenchOptions& options, const std::string& run) {
-  for (int s = 0; s < options.subjects; ++s) {
-    v1::SubmitRequest request;
-    request.set_source_system(options.source);
-    request.set_body(Enrolment(run, s));
-    v1::SubmitResponse response;
-    grpc::ClientContext context;
-    const grpc::Status status = stub.Submit(&context, request, &response);
-    if (!status.ok() || response.entries_size() != 1 ||
-        response.entries(0).outcome() != v1::EntryOutcome::ACCEPTED) {
-      std::cerr << "bench: enrolment failed: "
-                << (status.ok() ? response.entries(0).operation_outcome() : DescribeStatus(status))
-                << "\n";
-      return false;
-    }
-  }
-  return true;
-}
 
 // `concurrency` unary calls in flight on the callback API, spread over a few connections.
 void RunUnary(const BenchOptions& options, const std::string& run, Tally& tally) {
@@ -209,9 +178,13 @@ void RunStreams(const BenchOptions& options, const std::string& run, Tally& tall
 }  // namespace
 
 int RunBench(const BenchOptions& options) {
-  const std::string run = RunId();
+  if (options.mode == "mllp" || options.mode == "tcp-echo") return RunMllpBench(options);
+  const std::string run = BenchRunId();
   auto stub = v1::Gateway::NewStub(MakeChannel(options.connection));
-  if (!Enrol(*stub, options, run)) return 1;
+  if (!EnrolSubjects(*stub, options.source, options.subjects,
+                     [&run](int s) { return Enrolment(run, s); })) {
+    return 1;
+  }
 
   Tally tally;
   const auto start = Clock::now();

@@ -98,20 +98,35 @@ int Main(int argc, char** argv) {
       "bench", "Load generator: submit study resources to a running gateway and report "
                "resources/s and latency");
   AddConnectionOptions(bench_command, &bench.connection);
-  bench_command->add_option("--mode", bench.mode, "stream or unary")
-      ->check(CLI::IsMember({"stream", "unary"}))
+  bench_command->add_option("--mode", bench.mode,
+                            "stream, unary, mllp (HL7 v2 ORU^R01 over MLLP, then the same "
+                            "load against an in-process TCP echo server: the ceiling) or "
+                            "tcp-echo (the ceiling alone)")
+      ->check(CLI::IsMember({"stream", "unary", "mllp", "tcp-echo"}))
       ->capture_default_str();
-  bench_command->add_option("-n,--count", bench.count, "Resources to submit")
+  bench_command->add_option("-n,--count", bench.count, "Resources (or HL7 v2 messages) to submit")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   bench_command->add_option("-c,--concurrency", bench.concurrency,
-                            "Streams, or unary calls in flight")
+                            "Streams, unary calls in flight, or MLLP connections")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   bench_command->add_option("--subjects", bench.subjects, "Study subjects to enrol")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  bench_command->add_option("--source", bench.source, "Sending system id")->capture_default_str();
+  bench_command->add_option("--source", bench.source, "Sending system id (gRPC modes)")
+      ->capture_default_str();
+  bench_command->add_option("--mllp-target", bench.mllp_target,
+                            "mllp: the gateway's MLLP listener (plain TCP, or TLS with "
+                            "--ca/--cert/--key)")
+      ->capture_default_str();
+  bench_command->add_option("--pipeline", bench.pipeline,
+                            "mllp, tcp-echo: messages sent ahead per connection before its "
+                            "first ACK is read (1: each waits for its ACK, as senders do)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  bench_command->add_flag("!--no-ceiling", bench.ceiling,
+                          "mllp: skip the TCP echo run that follows the gateway run");
 
   DestinationsOptions destinations;
   CLI::App* destinations_command = app.add_subcommand(

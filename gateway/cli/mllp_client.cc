@@ -320,16 +320,33 @@ absl::Status MllpClient::ReadSome(std::string* out, absl::Time deadline) {
 }
 
 absl::StatusOr<std::string> MllpClient::Exchange(absl::string_view message) {
+  const absl::Time deadline = absl::Now() + options_.timeout;  // one bound for both halves
+  if (absl::Status sent = SendBefore(message, deadline); !sent.ok()) return sent;
+  return ReceiveBefore(deadline);
+}
+
+absl::Status MllpClient::Send(absl::string_view message) {
+  return SendBefore(message, absl::Now() + options_.timeout);
+}
+
+absl::StatusOr<std::string> MllpClient::Receive() {
+  return ReceiveBefore(absl::Now() + options_.timeout);
+}
+
+absl::Status MllpClient::SendBefore(absl::string_view message, absl::Time deadline) {
   if (broken_) {
     return absl::FailedPreconditionError("the connection failed earlier; connect again");
   }
   absl::StatusOr<std::string> frame = hl7v2::FrameMessage(message);
   if (!frame.ok()) return frame.status();
-  const absl::Time deadline = absl::Now() + options_.timeout;
   absl::Status sent = WriteAll(*frame, deadline);
-  if (!sent.ok()) {
-    broken_ = true;
-    return sent;
+  if (!sent.ok()) broken_ = true;
+  return sent;
+}
+
+absl::StatusOr<std::string> MllpClient::ReceiveBefore(absl::Time deadline) {
+  if (broken_) {
+    return absl::FailedPreconditionError("the connection failed earlier; connect again");
   }
   std::string bytes;
   while (pending_.empty()) {

@@ -13,7 +13,8 @@
 
 // The sending side of MLLP: one TCP connection, plain or TLS (OpenSSL; mutual TLS when a client
 // certificate is given), over which messages are sent one at a time, each waiting for the one
-// frame (the ACK) that answers it. For `trialgate hl7 send` and tests.
+// frame (the ACK) that answers it, or a few ahead (Send/Receive). For `trialgate hl7 send`,
+// `trialgate bench --mode mllp` and tests.
 namespace trialgate::cli {
 
 inline constexpr char kDefaultMllpTarget[] = "127.0.0.1:2575";
@@ -55,11 +56,21 @@ class MllpClient {
   // max_answer_bytes. After any error other than InvalidArgument the connection is unusable.
   absl::StatusOr<std::string> Exchange(absl::string_view message);
 
+  // The two halves of Exchange, for a sender that keeps several messages in flight (the
+  // receiver answers in order): Send writes one framed message, Receive returns the payload of
+  // the next frame not yet returned, each with its own timeout and Exchange's errors. A caller
+  // that sends ahead must keep what is unanswered within the socket buffers, or both sides
+  // may block on a full buffer until the timeout.
+  absl::Status Send(absl::string_view message);
+  absl::StatusOr<std::string> Receive();
+
   struct Tls;  // the OpenSSL objects; opaque
 
  private:
   MllpClient(int fd, std::unique_ptr<Tls> tls, const MllpClientOptions& options);
 
+  absl::Status SendBefore(absl::string_view message, absl::Time deadline);
+  absl::StatusOr<std::string> ReceiveBefore(absl::Time deadline);
   absl::Status WriteAll(absl::string_view bytes, absl::Time deadline);
   // Reads what is available (at least one byte) into *out; Unavailable at end of stream.
   absl::Status ReadSome(std::string* out, absl::Time deadline);
