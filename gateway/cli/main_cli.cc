@@ -213,9 +213,9 @@ int Main(int argc, char** argv) {
                  "needed: one JSON line per message (controlId, messageType, bundle or issues); "
                  "exit 1 if any could not be converted");
   hl7_convert_command->add_option("files", hl7_convert.files,
-                                  "Files of messages (MLLP frames or separated by blank lines)")
-      ->required()
-      ->check(CLI::ExistingFile);
+                                  "Files of messages (MLLP frames or separated by blank lines; "
+                                  "'-' for stdin)")
+      ->required();
   hl7_convert_command->add_option("--site", hl7_convert.site,
                                   "Site id for local codes [MSH-4 namespace id, lower-cased]");
   hl7_convert_command->add_option("--time-zone", hl7_convert.time_zone,

@@ -536,6 +536,14 @@ TEST(Hl7ConvertCliTest, PrintsOneLinePerMessageAndFailsOnIssues) {
   EXPECT_EQ(bad.exit_code, 1);
   ASSERT_EQ(bad.lines.size(), 1u);
   EXPECT_TRUE(absl::StrContains(bad.lines[0], "\"location\":\"OBX^1^5^1\"")) << bad.lines[0];
+
+  // '-' reads standard input, as `hl7 send` does; a file that cannot be read fails the run.
+  CliRun piped = RunConvert("- < " + (tmp / "blank.hl7").string());
+  EXPECT_EQ(piped.exit_code, 0);
+  EXPECT_EQ(piped.lines.size(), 2u);
+  CliRun missing = RunConvert((tmp / "no-such-file.hl7").string());
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_TRUE(missing.lines.empty());
 }
 
 // --patient-id-system gives PID-3 without CX-4 its system; without it the error names the
