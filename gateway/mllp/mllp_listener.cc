@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstring>
 #include <list>
@@ -24,6 +26,9 @@
 
 namespace trialgate::mllp {
 namespace {
+
+// How long Shutdown lets connections finish the message in hand before cutting them.
+constexpr auto kShutdownGrace = std::chrono::seconds(5);
 
 // "host:port" or "[v6]:port" split; INVALID_ARGUMENT otherwise.
 absl::StatusOr<std::pair<std::string, std::string>> SplitHostPort(const std::string& address) {
@@ -124,6 +129,16 @@ class MllpListenerImpl final : public MllpListener {
     }
     accept_thread_.join();
     close(listen_fd_);
+    {
+      // A peer that does not read its ACK holds its thread in a write until the idle timeout:
+      // after a grace period, cut what is left.
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!all_closed_.wait_for(lock, kShutdownGrace, [this] { return open_ == 0; })) {
+        for (Connection& connection : connections_) {
+          if (!connection.done) shutdown(connection.fd, SHUT_RDWR);
+        }
+      }
+    }
     std::list<Connection> ended;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -189,7 +204,7 @@ class MllpListenerImpl final : public MllpListener {
     std::lock_guard<std::mutex> lock(mu_);
     close(connection.fd);
     connection.done = true;
-    --open_;
+    if (--open_ == 0) all_closed_.notify_all();
   }
 
   void ServeStream(int fd, const std::string& peer) {
@@ -293,6 +308,7 @@ class MllpListenerImpl final : public MllpListener {
   mutable std::mutex mu_;
   bool stopping_ = false;
   size_t open_ = 0;
+  std::condition_variable all_closed_;  // open_ reached 0
   std::list<Connection> connections_;  // list: a connection's address must not move
 };
 

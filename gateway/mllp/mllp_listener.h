@@ -62,7 +62,8 @@ class MllpListener {
   virtual size_t connections() const = 0;
 
   // Stops accepting; each connection finishes the message it is handling (its ACK is sent),
-  // then closes. Blocks until every connection thread has ended. Idempotent.
+  // then closes; a connection whose peer does not take its ACK within 5 s is cut. Blocks until
+  // every connection thread has ended. Idempotent.
   virtual void Shutdown() = 0;
 };
 

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -27,6 +28,16 @@ constexpr char kFs = 0x1C;
 constexpr char kCr = 0x0D;
 
 std::string Frame(const std::string& message) { return std::string(1, kVt) + message + kFs + kCr; }
+
+// Polls `condition` until it holds or 20 s pass.
+bool Eventually(const std::function<bool()>& condition) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
 
 // Answers "ACK:<message>" to each message; counts what it saw.
 class EchoHandler final : public MllpHandler {
@@ -274,6 +285,22 @@ TEST_F(MllpListenerTest, ShutdownAnswersTheMessageInHandThenCloses) {
   EXPECT_EQ(client.ReadFrame(), "ACK:in hand");
   stopper.join();
   EXPECT_TRUE(client.ClosedWithin(std::chrono::seconds(5)));
+  EXPECT_EQ(listener_->connections(), 0u);
+}
+
+TEST_F(MllpListenerTest, ShutdownDoesNotWaitForAPeerThatNeverReadsItsAck) {
+  MllpListenerOptions options;
+  options.max_message_bytes = size_t{64} << 20;
+  Start(options);  // the idle timeout stays at its default, ten minutes
+  RawClient client(port());
+  // An answer far larger than the socket buffers, which this client never reads: the
+  // connection's thread blocks in its write.
+  ASSERT_TRUE(client.Write(Frame(std::string(size_t{24} << 20, 'x'))));
+  ASSERT_TRUE(Eventually([this] {
+    std::lock_guard<std::mutex> lock(handler_.mu);
+    return !handler_.messages.empty();
+  }));
+  listener_->Shutdown();  // returns: the stuck connection is cut after the grace period
   EXPECT_EQ(listener_->connections(), 0u);
 }
 
