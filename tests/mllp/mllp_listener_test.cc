@@ -11,7 +11,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -19,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/support/gateway_harness.h"
 
 namespace trialgate::mllp {
 namespace {
@@ -28,16 +28,6 @@ constexpr char kFs = 0x1C;
 constexpr char kCr = 0x0D;
 
 std::string Frame(const std::string& message) { return std::string(1, kVt) + message + kFs + kCr; }
-
-// Polls `condition` until it holds or 20 s pass.
-bool Eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
 
 // Answers "ACK:<message>" to each message; counts what it saw.
 class EchoHandler final : public MllpHandler {
@@ -296,7 +286,7 @@ TEST_F(MllpListenerTest, ShutdownDoesNotWaitForAPeerThatNeverReadsItsAck) {
   // An answer far larger than the socket buffers, which this client never reads: the
   // connection's thread blocks in its write.
   ASSERT_TRUE(client.Write(Frame(std::string(size_t{24} << 20, 'x'))));
-  ASSERT_TRUE(Eventually([this] {
+  ASSERT_TRUE(testing::Eventually([this] {
     std::lock_guard<std::mutex> lock(handler_.mu);
     return !handler_.messages.empty();
   }));
