@@ -110,6 +110,8 @@ Verdict Hl7Receiver::Judge(const security::Caller& caller, absl::string_view raw
 
 Verdict Hl7Receiver::Ingest(const security::Caller& caller, const hl7v2::Message& message,
                             const std::string& system, Received& received) const {
+  // The pipeline applies the same rule again; the converter needs the site first, for its
+  // time zone and local codes.
   absl::StatusOr<std::string> site = sites_.SiteFor(caller, system);
   if (!site.ok()) {
     return Refusal(AckOutcome::kReject, {"MSH", 1, 4, 0}, 207,
