@@ -1,5 +1,6 @@
 #include "gateway/hl7v2/ack.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -362,6 +363,10 @@ TEST(AckControlIdsTest, UniqueAndShort) {
 TEST(BuildAckTest, EveryFixtureMessageGetsAnAckThatReadsBack) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(TRIALGATE_FIXTURES_DIR) / "hl7v2";
+  if (!fs::exists(dir / "MANIFEST.tsv")) {  // a machine with only this repository
+    if (std::getenv("CI") != nullptr) FAIL() << "fixtures missing: " << dir;
+    GTEST_SKIP() << "HL7 v2 fixtures not found at " << dir;
+  }
   const std::string nasty = "a|b^c~d\\e&f#g\rh\ni \\F\\ \xC3\xBC";
   int messages = 0;
   for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
