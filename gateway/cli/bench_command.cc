@@ -32,12 +32,8 @@ std::string PatientRef(const std::string& run, int subject) {
 }
 
 std::string Enrolment(const std::string& run, int subject) {
-  return absl::StrCat(
-      R"({"resourceType":"ResearchSubject","id":"bench-)", run, "-rs", subject,
-      R"(","status":"on-study","identifier":[{"system":"urn:trialgate:krd-asct2:subject",)",
-      R"("value":"BENCH-)", run, "-", subject, R"("}],"period":{"start":"2026-01-05"},)",
-      R"("study":{"reference":"ResearchStudy/krd-asct2"},"individual":{"reference":")",
-      PatientRef(run, subject), R"("}})");
+  return BenchEnrolment(run, subject,
+                        absl::StrCat(R"({"reference":")", PatientRef(run, subject), R"("})"));
 }
 
 // Two of three are lab results, one a carfilzomib dose: the gateway's everyday mix.

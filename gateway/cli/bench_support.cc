@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "gateway/cli/client.h"
 #include "grpcpp/client_context.h"
@@ -16,6 +17,14 @@ std::string BenchRunId() {
   unsigned char bytes[4];
   RAND_bytes(bytes, sizeof bytes);
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(bytes), sizeof bytes));
+}
+
+std::string BenchEnrolment(const std::string& run, int subject, const std::string& individual) {
+  return absl::StrCat(
+      R"({"resourceType":"ResearchSubject","id":"bench-)", run, "-rs", subject,
+      R"(","status":"on-study","identifier":[{"system":"urn:trialgate:krd-asct2:subject",)",
+      R"("value":"BENCH-)", run, "-", subject, R"("}],"period":{"start":"2026-01-05"},)",
+      R"("study":{"reference":"ResearchStudy/krd-asct2"},"individual":)", individual, "}");
 }
 
 double Percentile(const std::vector<double>& sorted, double p) {

@@ -16,6 +16,10 @@ using BenchClock = std::chrono::steady_clock;
 // 8 random hex digits: every run's resources and messages are new, so none is a duplicate.
 std::string BenchRunId();
 
+// The ResearchSubject that enrols study subject BENCH-<run>-<subject>, naming its patient by
+// `individual` (a FHIR Reference as JSON: {"reference": ...} or {"identifier": ...}).
+std::string BenchEnrolment(const std::string& run, int subject, const std::string& individual);
+
 // The value at fraction `p` (0.5: median) of `sorted`, ascending; 0 when empty.
 double Percentile(const std::vector<double>& sorted, double p);
 

@@ -32,13 +32,10 @@ std::string MllpBenchPatientId(const std::string& run, int subject) {
 }
 
 std::string MllpBenchEnrolment(const std::string& run, int subject) {
-  return absl::StrCat(
-      R"({"resourceType":"ResearchSubject","id":"bench-)", run, "-rs", subject,
-      R"(","status":"on-study","identifier":[{"system":"urn:trialgate:krd-asct2:subject",)",
-      R"("value":"BENCH-)", run, "-", subject, R"("}],"period":{"start":"2026-01-05"},)",
-      R"("study":{"reference":"ResearchStudy/krd-asct2"},"individual":{"identifier":)",
-      R"({"system":"urn:oid:)", kMllpBenchPatientOid, R"(","value":")",
-      MllpBenchPatientId(run, subject), R"("}}})");
+  return BenchEnrolment(run, subject,
+                        absl::StrCat(R"({"identifier":{"system":"urn:oid:)", kMllpBenchPatientOid,
+                                     R"(","value":")", MllpBenchPatientId(run, subject),
+                                     R"("}})"));
 }
 
 std::string MllpBenchOru(const std::string& run, uint64_t i, int subjects) {
