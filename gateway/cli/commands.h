@@ -14,6 +14,7 @@ namespace trialgate::cli {
 struct ServeOptions {
   std::string listen;       // empty: from the config (default 127.0.0.1:50051)
   std::string mllp_listen;  // empty: from the config (default 127.0.0.1:2575); "off": none
+  std::string http_listen;  // empty: from the config (default 127.0.0.1:8080); "off": none
   std::string data_dir;     // empty: from the config (default ./data)
   std::string config_file;  // empty: the embedded defaults
   bool insecure = false;    // plaintext listener, no identities: local development only

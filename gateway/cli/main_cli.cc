@@ -45,6 +45,9 @@ int Main(int argc, char** argv) {
   serve_command->add_option("--listen", serve.listen, "Address to listen on [127.0.0.1:50051]");
   serve_command->add_option("--mllp-listen", serve.mllp_listen,
                             "Address to listen for HL7 v2 over MLLP on, or off [127.0.0.1:2575]");
+  serve_command->add_option("--http-listen", serve.http_listen,
+                            "Address to listen for HTTP on (FHIR REST at /fhir, /healthz, "
+                            "/readyz, /metrics), or off [127.0.0.1:8080]");
   serve_command->add_option("--data", serve.data_dir, "Data directory [./data]");
   serve_command->add_option("--config", serve.config_file, "JSON configuration file")
       ->check(CLI::ExistingFile);

@@ -23,6 +23,7 @@ int RunServe(const ServeOptions& options) {
   config::ApplyEnvironment(config);
   if (!options.listen.empty()) config.listen = options.listen;
   if (!options.mllp_listen.empty()) config.mllp.listen = options.mllp_listen;
+  if (!options.http_listen.empty()) config.http.listen = options.http_listen;
   if (!options.data_dir.empty()) config.data_dir = options.data_dir;
   config.insecure = options.insecure;
 
@@ -46,20 +47,24 @@ int RunServe(const ServeOptions& options) {
                  destination.insecure ? " (plaintext: insecure)" : " (TLS)");
   }
   const std::string mllp = (*server)->mllp_address();
+  const std::string http = (*server)->http_address();
+  const std::string others = (mllp.empty() ? "" : ", for MLLP on " + mllp) +
+                             (http.empty() ? "" : ", for HTTP on " + http);
   if (config.insecure) {
     spdlog::warn("INSECURE: --insecure given: listening on {}{} in PLAINTEXT, without TLS or "
                  "client identities; every caller may submit, read the feed and administer "
                  "delivery{}. For local development only, never with real patient data.",
-                 (*server)->address(), mllp.empty() ? "" : " and for MLLP on " + mllp,
+                 (*server)->address(), others,
                  config.tls.configured() ? " (the config's \"tls\" is ignored)" : "");
   } else {
-    spdlog::info("mutual TLS on {}{}: {} identities configured", (*server)->address(),
-                 mllp.empty() ? "" : " and for MLLP on " + mllp, config.identities.size());
+    spdlog::info("mutual TLS on {}{}: {} identities configured", (*server)->address(), others,
+                 config.identities.size());
   }
   spdlog::info("study {} loaded; store {}/trialgate.db", config.study, config.data_dir);
   // The lines on stdout, for scripts and tests that start the server on port 0; the gRPC line
   // comes last: once it is printed, everything listens.
   if (!mllp.empty()) std::cout << "trialgate mllp listening on " << mllp << std::endl;
+  if (!http.empty()) std::cout << "trialgate http listening on " << http << std::endl;
   std::cout << "trialgate listening on " << (*server)->address() << std::endl;
 
   process.WaitForStopSignal();

@@ -131,6 +131,10 @@ absl::Status ReadTopology(const JsonObject& top, Config* config) {
   ASSIGN_OR_RETURN(const std::vector<JsonObject> destinations,
                    top.OptionalObjects("destinations"));
   ASSIGN_OR_RETURN(config->destinations, ReadDestinations(destinations));
+  ASSIGN_OR_RETURN(std::optional<JsonObject> http, top.OptionalObject("http"));
+  if (http) {
+    ASSIGN_OR_RETURN(config->http, ReadHttpConfig(*http));
+  }
   ASSIGN_OR_RETURN(std::optional<JsonObject> mllp, top.OptionalObject("mllp"));
   if (mllp) {
     ASSIGN_OR_RETURN(config->mllp, ReadMllpConfig(*mllp));
@@ -153,7 +157,7 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
        "pseudonymisationKeyFile", "pseudonymisationPreviousKeyFile", "auditLog", "limits",
        "sites", "siteTimeZones", "recordDeviations", "deviationDelayMilliseconds",
        "deviationSweepSeconds", "destinations", "tls", "identities", "requireStudyProfiles",
-       "mllp"}));
+       "mllp", "http"}));
   Config config;
   RETURN_IF_ERROR(ReadStrings(top, &config));
   RETURN_IF_ERROR(ReadDeviations(top, &config));
@@ -170,6 +174,9 @@ void ApplyEnvironment(Config& config) {
   }
   if (const char* data = std::getenv("TRIALGATE_DATA_DIR"); data && *data) {
     config.data_dir = data;
+  }
+  if (const char* http = std::getenv("TRIALGATE_HTTP_LISTEN"); http && *http) {
+    config.http.listen = http;
   }
   if (const char* mllp = std::getenv("TRIALGATE_MLLP_LISTEN"); mllp && *mllp) {
     config.mllp.listen = mllp;

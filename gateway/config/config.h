@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "gateway/config/destination_config.h"
+#include "gateway/config/http_config.h"
 #include "gateway/config/mllp_config.h"
 #include "gateway/pipeline/json_decoder.h"
 #include "gateway/security/call_limits.h"
@@ -59,14 +60,16 @@ struct Config {
   std::vector<DestinationConfig> destinations;
   // HL7 v2 over MLLP: the listener and what is known of each sending system.
   MllpConfig mllp;
+  // The HTTP listener: the FHIR REST facade and the operational endpoints.
+  HttpConfig http;
 };
 
 // Reads a JSON configuration file over the defaults. Unknown keys are errors, so a typo cannot
 // silently fall back to a default. INVALID_ARGUMENT names the file and the key.
 absl::StatusOr<Config> LoadConfigFile(const std::string& path);
 
-// Applies TRIALGATE_LISTEN, TRIALGATE_MLLP_LISTEN and TRIALGATE_DATA_DIR from the environment,
-// when set.
+// Applies TRIALGATE_LISTEN, TRIALGATE_MLLP_LISTEN, TRIALGATE_HTTP_LISTEN and TRIALGATE_DATA_DIR
+// from the environment, when set.
 void ApplyEnvironment(Config& config);
 
 // Where the audit log is: audit_log, else DATA_DIR/audit.log.

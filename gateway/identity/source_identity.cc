@@ -28,14 +28,23 @@ std::string ContentSha256(const rapidjson::Value& resource) {
   return Sha256Hex(CompactJson(resource));
 }
 
+std::string ResourceKey(absl::string_view system, absl::string_view resource_type,
+                        absl::string_view logical_id) {
+  // Each part is length-prefixed, so no choice of ids can make two different sources collide.
+  auto part = [](absl::string_view value) { return absl::StrCat(value.size(), ":", value, ";"); };
+  return absl::StrCat(part(system), part(resource_type), part(logical_id));
+}
+
+std::string SourceKeyOf(absl::string_view resource_key, absl::string_view version_part) {
+  return absl::StrCat(resource_key, version_part);
+}
+
 std::string SourceKey(absl::string_view system, absl::string_view resource_type,
                       absl::string_view logical_id, absl::string_view version_id,
                       absl::string_view content_sha256) {
-  // Each part is length-prefixed, so no choice of ids can make two different sources collide.
-  auto part = [](absl::string_view value) { return absl::StrCat(value.size(), ":", value, ";"); };
-  return absl::StrCat(part(system), part(resource_type), part(logical_id),
-                      version_id.empty() ? absl::StrCat("sha256=", content_sha256)
-                                         : absl::StrCat("version=", version_id));
+  return SourceKeyOf(ResourceKey(system, resource_type, logical_id),
+                     version_id.empty() ? absl::StrCat("sha256=", content_sha256)
+                                        : absl::StrCat("version=", version_id));
 }
 
 std::string EventId(absl::string_view source_key, size_t index) {

@@ -21,6 +21,14 @@ std::string CompactJson(const rapidjson::Value& resource);
 // it would let anyone holding a guess of the resource confirm it.
 std::string ContentSha256(const rapidjson::Value& resource);
 
+// The key of one resource from one sending system, all its versions alike: the start of each
+// of their source keys.
+std::string ResourceKey(absl::string_view system, absl::string_view resource_type,
+                        absl::string_view logical_id);
+
+// The source key of a resource's version named by `version_part` ("version=3", "sha256=...").
+std::string SourceKeyOf(absl::string_view resource_key, absl::string_view version_part);
+
 // The idempotency key of one version of one resource from one sending system: the versionId
 // when the sender gives one, else the content hash.
 std::string SourceKey(absl::string_view system, absl::string_view resource_type,

@@ -21,7 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/hl7v2/mllp_framer.h"
 #include "gateway/mllp/byte_stream.h"
-#include "gateway/mllp/tls_server_context.h"
+#include "gateway/security/tls_server_context.h"
 #include "spdlog/spdlog.h"
 
 namespace trialgate::mllp {
@@ -223,7 +223,7 @@ class MllpListenerImpl final : public MllpListener {
       spdlog::warn("mllp: {}: refused: {}", peer, std::string(tls.status().message()));
       return;
     }
-    const security::CertificateNames names = PeerCertificateNames((*tls)->ssl());
+    const security::CertificateNames names = security::PeerCertificateNames((*tls)->ssl());
     const security::Identity* identity = security::MatchIdentity(options_.identities, names);
     if (identity == nullptr || identity->roles.count(security::Role::kSite) == 0) {
       spdlog::warn("mllp: {}: refused the client certificate '{}': {}", peer, names.subject,

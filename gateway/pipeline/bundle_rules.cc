@@ -91,6 +91,7 @@ bool RejectTransactionIfAnyRejected(std::vector<EntryResult>* entries) {
   for (EntryResult& entry : *entries) {
     if (entry.outcome == EntryResult::Outcome::kRejected) continue;
     entry.outcome = EntryResult::Outcome::kRejected;
+    entry.rolled_back = true;
     entry.event_ids.clear();
     entry.issues.push_back(Error(
         "processing", absl::StrCat("Bundle.entry[", entry.entry, "]"),

@@ -2,24 +2,41 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 #include "gateway/identity/source_identity.h"
 #include "gateway/pipeline/resource_fields.h"
 
 namespace trialgate::pipeline {
 
 store::SourceWrite EnvelopeStamper::Stamp(const rapidjson::Value& resource,
-                                          const Envelope& envelope,
-                                          std::vector<v1::Event> events) const {
+                                          const Envelope& envelope, std::vector<v1::Event> events,
+                                          const EntryDirective* directive) const {
   const std::string resource_type = StringMember(resource, "resourceType");
-  const std::string logical_id = StringMember(resource, "id");
+  const std::string logical_id = directive != nullptr && !directive->logical_id.empty()
+                                     ? directive->logical_id
+                                     : StringMember(resource, "id");
   const std::string compact = identity::CompactJson(resource);
   std::string version_id;
   if (auto meta = resource.FindMember("meta"); meta != resource.MemberEnd()) {
     version_id = StringMember(meta->value, "versionId");
   }
   store::SourceWrite write;
-  write.source_key = identity::SourceKey(envelope.source_system, resource_type, logical_id,
-                                         version_id, identity::Sha256Hex(compact));
+  write.resource_key = identity::ResourceKey(envelope.source_system, resource_type, logical_id);
+  if (directive == nullptr) {
+    write.source_key = identity::SourceKey(envelope.source_system, resource_type, logical_id,
+                                           version_id, identity::Sha256Hex(compact));
+  } else {
+    // The server's versions: the content tells them apart (a conditional create keeps its
+    // first), whatever meta.versionId the sender left in the body.
+    version_id.clear();
+    write.source_key = identity::SourceKeyOf(
+        write.resource_key, directive->created_once
+                                ? std::string("created-once")
+                                : absl::StrCat("sha256=", identity::Sha256Hex(compact)));
+    write.number_version = true;
+    write.expected_version = directive->if_match;
+  }
   const std::string logical_id_pseudonym =
       logical_id.empty() ? std::string()
                          : pseudonymizer_.PseudonymizeResourceId(envelope.source_system,
@@ -34,6 +51,7 @@ store::SourceWrite EnvelopeStamper::Stamp(const rapidjson::Value& resource,
     event.mutable_source()->set_logical_id(logical_id_pseudonym);
     event.mutable_source()->set_content_sha256(content_digest);
     event.mutable_source()->set_message_id(envelope.message_id);
+    if (directive != nullptr) event.mutable_source()->clear_version_id();
     *event.mutable_recorded_at() = envelope.recorded_at;
   }
   write.events = std::move(events);

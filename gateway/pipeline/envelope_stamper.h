@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gateway/identity/pseudonymizer.h"
+#include "gateway/pipeline/submission.h"
 #include "gateway/store/event_store.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "rapidjson/document.h"
@@ -32,9 +33,11 @@ class EnvelopeStamper {
   explicit EnvelopeStamper(const identity::Pseudonymizer& pseudonymizer)
       : pseudonymizer_(pseudonymizer) {}
 
-  // The write of `resource` (a FHIR JSON object) carrying `events`, stamped.
+  // The write of `resource` (a FHIR JSON object) carrying `events`, stamped; under `directive`
+  // (may be null) with the id, versioning and If-Match it asks for.
   store::SourceWrite Stamp(const rapidjson::Value& resource, const Envelope& envelope,
-                           std::vector<v1::Event> events) const;
+                           std::vector<v1::Event> events,
+                           const EntryDirective* directive = nullptr) const;
 
  private:
   const identity::Pseudonymizer& pseudonymizer_;

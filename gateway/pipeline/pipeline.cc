@@ -141,7 +141,8 @@ absl::StatusOr<Pipeline::Prepared> Pipeline::Prepare(const security::Caller& cal
   const Scope scope{std::string(submission.source_system), std::move(site), message_id, &numbers,
                     read.is_bundle ? &read.by_full_url : nullptr,
                     google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
-                        absl::ToUnixMicros(options_.clock->Now()))};
+                        absl::ToUnixMicros(options_.clock->Now())),
+                    submission.directives};
   Prepared prepared;
   for (size_t i = 0; i < read.entries.size(); ++i) {
     PrepareEntry(read.entries[i], std::move(validation[i]), scope, prepared);
@@ -185,13 +186,23 @@ void Pipeline::PrepareEntry(const BodyEntry& entry, std::vector<Issue> validatio
   EntryResult result;
   result.entry = entry.index;
   result.issues = std::move(validation);
+  const EntryDirective* directive =
+      scope.directives != nullptr && static_cast<size_t>(entry.index) < scope.directives->size()
+          ? &(*scope.directives)[entry.index]
+          : nullptr;
+  if (directive != nullptr && !directive->refusal.empty()) {
+    result.issues = directive->refusal;
+    return prepared.Reject(std::move(result));
+  }
   if (entry.resource == nullptr) {
     result.issues.insert(result.issues.begin(), MissingResourceIssue(entry));
     return prepared.Reject(std::move(result));
   }
   const rapidjson::Value& resource = *entry.resource;
   result.resource_type = StringMember(resource, "resourceType");
-  result.logical_id = StringMember(resource, "id");
+  result.logical_id = directive != nullptr && !directive->logical_id.empty()
+                          ? directive->logical_id
+                          : StringMember(resource, "id");
   if (!result.resource_type.empty() && !IsTaken(result.resource_type)) {
     result.issues.push_back(NotTakenIssue(entry, result.resource_type));
   }
@@ -222,7 +233,7 @@ void Pipeline::PrepareEntry(const BodyEntry& entry, std::vector<Issue> validatio
                                             {scope.source_system, scope.site_id,
                                              subject->subject_id, scope.recorded_at,
                                              scope.message_id},
-                                            std::move(mapped.events));
+                                            std::move(mapped.events), directive);
   write.enrollments = std::move(subject->enrollments);
   prepared.Accept(std::move(result), std::move(write));
 }
@@ -236,6 +247,9 @@ SubmissionResult Committed(SubmissionResult result, const std::vector<size_t>& e
   if (absl::IsAlreadyExists(commit.status)) {
     return Refused(commit.status, {Error("duplicate", "", std::string(commit.status.message()))});
   }
+  if (absl::IsFailedPrecondition(commit.status)) {  // If-Match (EntryDirective::if_match)
+    return Refused(commit.status, {Error("conflict", "", std::string(commit.status.message()))});
+  }
   if (!commit.status.ok()) {
     const absl::Status unavailable =
         absl::UnavailableError(absl::StrCat("nothing was stored: ", commit.status.message()));
@@ -246,6 +260,8 @@ SubmissionResult Committed(SubmissionResult result, const std::vector<size_t>& e
     EntryResult& entry = result.entries[entry_of_write[i]];
     entry.outcome = commit.results[i].duplicate ? Outcome::kDuplicate : Outcome::kAccepted;
     entry.event_ids = std::move(commit.results[i].event_ids);
+    entry.version = commit.results[i].version;
+    entry.stored_at_unix_ms = commit.results[i].stored_at_unix_ms;
     if (!commit.results[i].duplicate && !subject_of_write[i].empty()) {
       changed.insert(subject_of_write[i]);
     }

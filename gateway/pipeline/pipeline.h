@@ -83,6 +83,7 @@ class Pipeline {
     const mappers::NumberTexts* numbers;
     const identity::BundleIndex* bundle;
     google::protobuf::Timestamp recorded_at;
+    const std::vector<EntryDirective>* directives;  // Submission::directives
   };
 
   absl::StatusOr<Prepared> Prepare(const security::Caller& caller, const Submission& submission,

@@ -1,6 +1,8 @@
 #ifndef TRIALGATE_GATEWAY_PIPELINE_SUBMISSION_H_
 #define TRIALGATE_GATEWAY_PIPELINE_SUBMISSION_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,24 @@ namespace trialgate::pipeline {
 
 // The door a submission came in by.
 enum class Channel { kGrpc, kMllp, kHttp };
+
+// How a channel that names and versions resources itself (the FHIR REST facade) has one entry
+// stored. Its versions are the server's: meta.versionId is ignored (the content tells versions
+// apart) and each stored version is numbered (EntryResult::version).
+struct EntryDirective {
+  // Stored under this id instead of Resource.id: the id the server assigned (create) or the
+  // one the request's URL names (update). Empty: Resource.id.
+  std::string logical_id;
+  // A conditional create (If-None-Exist): the first version stored under this id stands, and
+  // any later one, whatever its content, is a duplicate of it.
+  bool created_once = false;
+  // FHIR If-Match: the entry is stored only if the resource has exactly this many versions;
+  // otherwise the submission fails as a whole (FAILED_PRECONDITION, nothing stored).
+  std::optional<uint64_t> if_match;
+  // Non-empty: the channel refuses the entry (e.g. an interaction it does not support); it is
+  // rejected with these issues, unread, and a transaction with it stores nothing.
+  std::vector<Issue> refusal;
+};
 
 // One body as a channel received it. The views must stay valid until Ingest returns.
 struct Submission {
@@ -25,6 +45,9 @@ struct Submission {
   // keyed pseudonym (SourceRef.message_id). Empty: none.
   absl::string_view message_key;
   absl::string_view message_digest;
+  // Per entry, by Bundle.entry index (a single resource is entry 0): see EntryDirective. Null:
+  // every entry as sent. Must stay valid until Ingest returns.
+  const std::vector<EntryDirective>* directives = nullptr;
 };
 
 // What became of one resource of a submission.
@@ -36,6 +59,12 @@ struct EntryResult {
   std::vector<Issue> issues;  // errors of a rejected entry, warnings of an accepted one
   std::string resource_type;
   std::string logical_id;
+  // Under an EntryDirective: the stored version's number (1-based) and when it was stored;
+  // for a duplicate, those of the version it repeats.
+  uint64_t version = 0;
+  int64_t stored_at_unix_ms = 0;
+  // Rejected only because another entry of its transaction was (all or nothing).
+  bool rolled_back = false;
 };
 
 // What became of a submission: the outcomes a channel turns into its own answer.

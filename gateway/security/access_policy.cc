@@ -17,6 +17,11 @@ const std::map<std::string, AccessRule, std::less<>>& Rules() {
       {"/trialgate.v1.EventFeed/", {{Role::kWarehouse}}},
       {"/trialgate.v1.Delivery/", {{Role::kRegistryAdmin}}},
       {"/trialgate.v1.Audit/", {{Role::kAuditor}}},
+      // The HTTP listener's own (the FHIR interactions are the Gateway methods above): the
+      // CapabilityStatement, health and readiness, and the metrics, which carry no subject ids.
+      {"/trialgate.http/Capabilities", {{}, true}},
+      {"/trialgate.http/Health", {{}, true}},
+      {"/trialgate.http/Metrics", {{}, true}},
       // gRPC's own: serving status and the service schema, nothing about patients.
       {"/grpc.health.v1.Health/", {{}, true}},
       {"/grpc.reflection.v1alpha.ServerReflection/", {{}, true}},

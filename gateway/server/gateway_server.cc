@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <atomic>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
@@ -11,10 +12,14 @@
 #include "gateway/identity/enrollment_registry.h"
 #include "gateway/identity/pseudonymization_key.h"
 #include "gateway/identity/pseudonymizer.h"
+#include "gateway/http/fhir_facade.h"
+#include "gateway/http/http_listener.h"
+#include "gateway/http/operational_endpoints.h"
 #include "gateway/mllp/hl7_receiver.h"
 #include "gateway/mllp/mllp_listener.h"
-#include "gateway/mllp/tls_server_context.h"
+#include "gateway/security/tls_server_context.h"
 #include "gateway/pipeline/pipeline.h"
+#include "mappers/mapper.h"
 #include "gateway/schedule/deviation_recorder.h"
 #include "gateway/delivery/forwarder.h"
 #include "gateway/server/audit_interceptor.h"
@@ -63,6 +68,8 @@ class GatewayServerImpl final : public GatewayServer {
         config.data_dir);
     if (!keys.ok()) return keys.status();
     development_key_ = keys->generated;
+    http_pseudonymizer_ =
+        std::make_unique<identity::Pseudonymizer>(keys->key, keys->previous_key);
 
     store::SqliteStoreOptions store_options;
     store_options.outbox_routes = delivery::OutboxRoutes(config.destinations);
@@ -128,13 +135,36 @@ class GatewayServerImpl final : public GatewayServer {
     server_->GetHealthCheckService()->SetServingStatus(true);
     const size_t colon = config.listen.rfind(':');
     address_ = absl::StrCat(config.listen.substr(0, colon), ":", port_);
-    return StartMllp(config);
+    if (absl::Status status = StartMllp(config); !status.ok()) return status;
+    return StartHttp(config, **study);
   }
 
   int port() const override { return port_; }
   std::string address() const override { return address_; }
   std::string mllp_address() const override {
     return mllp_listener_ == nullptr ? "" : mllp_listener_->address();
+  }
+  std::string http_address() const override {
+    return http_listener_ == nullptr ? "" : http_listener_->address();
+  }
+  std::vector<std::string> NotReadyReasons() const override {
+    std::vector<std::string> reasons;
+    if (absl::Status health = store_ == nullptr ? absl::UnavailableError("closed")
+                                                : store_->Health();
+        !health.ok()) {
+      reasons.push_back(absl::StrCat("store not writable: ", health.message()));
+    }
+    if (schedule_expected_ && timelines_ == nullptr) reasons.push_back("schedule not loaded");
+    if (forwarder_ != nullptr) {
+      for (const auto& worker : forwarder_->workers()) {
+        if (worker->state().stopped_by_store_failure) {
+          reasons.push_back(absl::StrCat("delivery worker of ", worker->destination().name,
+                                         " stopped by a store failure"));
+        }
+      }
+    }
+    if (shutting_down_) reasons.push_back("shutting down");
+    return reasons;
   }
   bool using_development_key() const override { return development_key_; }
   std::vector<std::string> definition_warnings() const override {
@@ -146,7 +176,10 @@ class GatewayServerImpl final : public GatewayServer {
     std::lock_guard<std::mutex> lock(shutdown_mu_);
     if (shut_down_) return;
     shut_down_ = true;
-    // Messages being handled are answered (their commits still have a store), then no more.
+    shutting_down_ = true;
+    // Messages and requests being handled are answered (their commits still have a store),
+    // then no more.
+    if (http_listener_ != nullptr) http_listener_->Shutdown();
     if (mllp_listener_ != nullptr) mllp_listener_->Shutdown();
     if (server_ != nullptr) {
       server_->GetHealthCheckService()->SetServingStatus(false);
@@ -253,7 +286,7 @@ class GatewayServerImpl final : public GatewayServer {
     options.keepalive = absl::Seconds(config.mllp.keepalive_seconds);
     options.max_connections = config.mllp.max_connections;
     if (!config.insecure) {  // Credentials() has checked tls and identities
-      absl::StatusOr<mllp::SslCtxPtr> tls = mllp::MakeServerContext(config.tls);
+      absl::StatusOr<security::SslCtxPtr> tls = security::MakeServerContext(config.tls);
       if (!tls.ok()) return tls.status();
       mllp_tls_ = *std::move(tls);
       options.tls = mllp_tls_.get();
@@ -266,8 +299,52 @@ class GatewayServerImpl final : public GatewayServer {
     return absl::OkStatus();
   }
 
+  // The FHIR REST facade and the operational endpoints on one HTTP listener, with the same TLS,
+  // identities and access policy as gRPC, feeding the same pipeline.
+  absl::Status StartHttp(const config::Config& config, const mappers::Study& study) {
+    if (!config.http.enabled()) return absl::OkStatus();
+    http_callers_ = std::make_unique<http::RequestCallers>(config.identities, !config.insecure);
+    http::FhirFacadeOptions facade;
+    facade.limits = config.limits;
+    facade.tls = !config.insecure;
+    facade.clock = &clock_;
+    facade.audit_log = audit_log_.get();
+    http::Capabilities& capabilities = facade.capabilities;
+    capabilities.writable_types = mappers::SupportedResourceTypes();
+    capabilities.writable_types.push_back("Patient");
+    std::sort(capabilities.writable_types.begin(), capabilities.writable_types.end());
+    capabilities.profile_for_type = study.profile_for_type();
+    capabilities.mutual_tls = !config.insecure;
+    capabilities.max_body_bytes = config.limits.max_body_bytes;
+    capabilities.max_bundle_entries = config.limits.max_bundle_entries;
+    capabilities.software_version = TRIALGATE_VERSION;
+    capabilities.started = clock_.Now();
+    fhir_facade_ = std::make_unique<http::FhirFacade>(*pipeline_, *http_callers_,
+                                                      *http_pseudonymizer_, std::move(facade));
+    http::HttpListenerOptions options;
+    options.listen = config.http.listen;
+    options.tls = config.insecure ? nullptr : &config.tls;
+    options.max_body_bytes = config.limits.max_body_bytes;
+    options.read_timeout_seconds = config.http.read_timeout_seconds;
+    options.keep_alive_timeout_seconds = config.http.keep_alive_timeout_seconds;
+    options.keep_alive_max_requests = config.http.keep_alive_max_requests;
+    options.workers = config.http.workers;
+    options.max_queued_connections = config.http.max_queued_connections;
+    absl::StatusOr<std::unique_ptr<http::HttpListener>> listener =
+        http::HttpListener::Start(options, [this](httplib::Server& server) {
+          fhir_facade_->Install(server);
+          http::InstallOperationalEndpoints(
+              server, *http_callers_,
+              {[this] { return NotReadyReasons(); }, [] { return std::string(); }});
+        });
+    if (!listener.ok()) return listener.status();
+    http_listener_ = *std::move(listener);
+    return absl::OkStatus();
+  }
+
   // The schedule engine, when the study has a schedule.json: a malformed one stops the start.
   absl::Status StartSchedule(const config::Config& config, const mappers::Study& study) {
+    schedule_expected_ = !study.schedule_json().empty();
     if (study.schedule_json().empty()) return absl::OkStatus();
     absl::StatusOr<schedule::Schedule> parsed =
         schedule::Schedule::Parse(study.schedule_json(), study);
@@ -311,8 +388,14 @@ class GatewayServerImpl final : public GatewayServer {
   std::unique_ptr<AuditService> audit_service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<mllp::Hl7Receiver> hl7_receiver_;
-  mllp::SslCtxPtr mllp_tls_;
+  security::SslCtxPtr mllp_tls_;
   std::unique_ptr<mllp::MllpListener> mllp_listener_;  // stops before what it calls
+  std::unique_ptr<identity::Pseudonymizer> http_pseudonymizer_;  // names created resources
+  std::unique_ptr<http::RequestCallers> http_callers_;
+  std::unique_ptr<http::FhirFacade> fhir_facade_;
+  std::unique_ptr<http::HttpListener> http_listener_;  // stops before what it calls
+  bool schedule_expected_ = false;
+  std::atomic<bool> shutting_down_{false};
   std::mutex shutdown_mu_;
   bool shut_down_ = false;
 };

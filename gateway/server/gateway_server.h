@@ -13,8 +13,9 @@ namespace trialgate::server {
 
 // The whole gateway in one process: store, identity registry, pipeline, schedule engine and the
 // gRPC services (Gateway, EventFeed, Study, Delivery, health, reflection), and the delivery
-// workers forwarding events to the configured destinations, listening on config.listen; and
-// the HL7 v2 channel, listening for MLLP on config.mllp.listen.
+// workers forwarding events to the configured destinations, listening on config.listen; the
+// HL7 v2 channel, listening for MLLP on config.mllp.listen; and the FHIR REST facade with the
+// operational endpoints, listening for HTTP on config.http.listen.
 class GatewayServer {
  public:
   // Opens the store in config.data_dir (created if absent), loads the study (and its schedule)
@@ -31,6 +32,10 @@ class GatewayServer {
   virtual std::string address() const = 0;
   // "host:port" the MLLP listener listens on; "" when it is off (config mllp.listen "off").
   virtual std::string mllp_address() const = 0;
+  // "host:port" the HTTP listener (FHIR REST, health, metrics) listens on; "" when it is off.
+  virtual std::string http_address() const = 0;
+  // Why the gateway cannot take work now (GET /readyz); empty when ready.
+  virtual std::vector<std::string> NotReadyReasons() const = 0;
   // True when the pseudonymisation key is the generated development key.
   virtual bool using_development_key() const = 0;
   // What of the study's profiles is not checked (see ProfileSet::profile_warnings).

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,15 @@ struct SourceWrite {
   // again with the same digest is a duplicate like any other; with another digest it refuses
   // the whole request (ALREADY_EXISTS): the sender reused a message id for different content.
   std::string digest;
+  // The key of the resource this is a version of (SourceKey without its version part; see
+  // identity::ResourceKey). Versions are numbered only when `number_version` is set: the
+  // write's version is then the count of the resource's stored versions, this one included,
+  // and is kept with it (a duplicate answers the number it got when first stored).
+  std::string resource_key;
+  bool number_version = false;
+  // When set, the request as a whole fails (FAILED_PRECONDITION, nothing stored) unless the
+  // resource has exactly this many stored versions: FHIR's If-Match.
+  std::optional<uint64_t> expected_version;
 };
 
 // What happened to one SourceWrite.
@@ -42,6 +52,10 @@ struct SourceResult {
   bool duplicate = false;               // the source_key was already stored: nothing written
   std::vector<std::string> event_ids;   // the stored event ids (the earlier ones if duplicate)
   std::vector<uint64_t> sequences;      // their sequence numbers, in the same order
+  // With SourceWrite::number_version: the version's number (1-based) and when it was first
+  // stored (Unix ms). 0 for a duplicate of a version stored without a number.
+  uint64_t version = 0;
+  int64_t stored_at_unix_ms = 0;
 };
 
 struct CommitResult {

@@ -35,6 +35,15 @@ constexpr char kInsertSourceSql[] =
 constexpr char kSelectDigestSql[] = "SELECT digest FROM source_digests WHERE source_key = ?1";
 constexpr char kInsertDigestSql[] =
     "INSERT INTO source_digests(source_key, digest) VALUES (?1, ?2)";
+// The versions of one resource: every source key that starts with its resource key. Keys are
+// length-prefixed (identity::SourceKey), so the prefix range holds that resource's keys only;
+// the version part starts with a letter, always below 0x7f.
+constexpr char kCountVersionsSql[] =
+    "SELECT count(*) FROM sources WHERE source_key > ?1 AND source_key < ?1 || char(127)";
+constexpr char kSelectVersionSql[] =
+    "SELECT version, stored_at_ms FROM source_versions WHERE source_key = ?1";
+constexpr char kInsertVersionSql[] =
+    "INSERT INTO source_versions(source_key, version, stored_at_ms) VALUES (?1, ?2, ?3)";
 constexpr char kSelectSourceEventsSql[] =
     "SELECT event_id, sequence FROM events WHERE sequence >= ?1 ORDER BY sequence LIMIT ?2";
 constexpr char kInsertEventSql[] =
@@ -94,14 +103,22 @@ size_t CountEvents(const std::vector<SourceWrite>& writes) {
 }
 
 // A request's own data problem: it is answered alone and the rest of its group still commits.
+// Failures of one request's own making (bad writes, a reused message id, a version conflict):
+// that request is rolled back alone; any other failure fails the group.
 bool IsRequestLocal(const absl::Status& status) {
-  return absl::IsInvalidArgument(status) || absl::IsAlreadyExists(status);
+  return absl::IsInvalidArgument(status) || absl::IsAlreadyExists(status) ||
+         absl::IsFailedPrecondition(status);
 }
 
 absl::Status ValidateRequest(const std::vector<SourceWrite>& writes) {
   for (size_t i = 0; i < writes.size(); ++i) {
     if (writes[i].source_key.empty()) {
       return absl::InvalidArgumentError(absl::StrCat("writes[", i, "] has an empty source_key"));
+    }
+    if ((writes[i].number_version || writes[i].expected_version.has_value()) &&
+        writes[i].resource_key.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("writes[", i, "] numbers or checks versions without a resource_key"));
     }
     for (size_t j = 0; j < writes[i].events.size(); ++j) {
       if (writes[i].events[j].event_id().empty()) {
@@ -269,6 +286,11 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   absl::StatusOr<bool> FindStoredSource(const std::string& source_key, SourceResult* result);
   // OK when the stored digest of `write`'s (stored) key is write.digest; else ALREADY_EXISTS.
   absl::Status CheckSameDigest(const SourceWrite& write);
+  // How many versions of the resource `resource_key` are stored.
+  absl::StatusOr<uint64_t> CountVersions(const std::string& resource_key);
+  // The number and time a numbered source got when it was stored; zeros if it has none.
+  absl::Status ReadVersion(const std::string& source_key, SourceResult* result);
+  absl::Status NumberVersion(const SourceWrite& write, int64_t now_unix_ms, SourceResult* result);
 
   const std::string path_;
   const SqliteStoreOptions options_;
@@ -286,6 +308,9 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   StmtPtr select_source_events_;
   StmtPtr select_digest_;
   StmtPtr insert_digest_;
+  StmtPtr count_versions_;
+  StmtPtr select_version_;
+  StmtPtr insert_version_;
   StmtPtr insert_event_;
   StmtPtr upsert_enrollment_;
   std::unique_ptr<OutboxWriter> outbox_writer_;
@@ -345,6 +370,9 @@ absl::Status SqliteEventStoreImpl::PrepareStatements() {
   ASSIGN_OR_RETURN(select_source_events_, Prepare(db, kSelectSourceEventsSql));
   ASSIGN_OR_RETURN(select_digest_, Prepare(db, kSelectDigestSql));
   ASSIGN_OR_RETURN(insert_digest_, Prepare(db, kInsertDigestSql));
+  ASSIGN_OR_RETURN(count_versions_, Prepare(db, kCountVersionsSql));
+  ASSIGN_OR_RETURN(select_version_, Prepare(db, kSelectVersionSql));
+  ASSIGN_OR_RETURN(insert_version_, Prepare(db, kInsertVersionSql));
   ASSIGN_OR_RETURN(insert_event_, Prepare(db, kInsertEventSql));
   ASSIGN_OR_RETURN(upsert_enrollment_, Prepare(db, kUpsertEnrollmentSql));
   ASSIGN_OR_RETURN(outbox_writer_, OutboxWriter::Prepare(db));
@@ -562,9 +590,18 @@ absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, int64_t now_u
   sqlite3* db = db_.get();
   // The one writer is the only one who inserts sources, so a look-up then an insert cannot race;
   // the look-up also sees keys written earlier in the same group.
+  if (write.expected_version.has_value()) {
+    ASSIGN_OR_RETURN(const uint64_t stored_versions, CountVersions(write.resource_key));
+    if (stored_versions != *write.expected_version) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "version conflict: the resource is at version ", stored_versions,
+          ", the request expected version ", *write.expected_version));
+    }
+  }
   ASSIGN_OR_RETURN(const bool stored, FindStoredSource(write.source_key, result));
   if (stored) {
     if (!write.digest.empty()) RETURN_IF_ERROR(CheckSameDigest(write));
+    if (write.number_version) RETURN_IF_ERROR(ReadVersion(write.source_key, result));
     result->duplicate = true;
     ++outcome->delta.duplicates;
     return absl::OkStatus();
@@ -609,6 +646,7 @@ absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, int64_t now_u
     const int rc = sqlite3_step(stmt);
     if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot record the source");
   }
+  if (write.number_version) RETURN_IF_ERROR(NumberVersion(write, now_unix_ms, result));
   if (!write.digest.empty()) {
     sqlite3_stmt* stmt = insert_digest_.get();
     ScopedReset reset(stmt);
@@ -642,6 +680,46 @@ absl::Status SqliteEventStoreImpl::CheckSameDigest(const SourceWrite& write) {
   if (rc == SQLITE_ROW && ColumnText(stmt, 0) == write.digest) return absl::OkStatus();
   return absl::AlreadyExistsError(absl::StrCat(
       "a message with different content was already committed as ", write.source_key));
+}
+
+absl::StatusOr<uint64_t> SqliteEventStoreImpl::CountVersions(const std::string& resource_key) {
+  sqlite3* db = db_.get();
+  sqlite3_stmt* stmt = count_versions_.get();
+  ScopedReset reset(stmt);
+  RETURN_IF_ERROR(BindText(db, stmt, 1, resource_key));
+  const int rc = sqlite3_step(stmt);
+  if (rc != SQLITE_ROW) return SqliteError(db, rc, "cannot count a resource's versions");
+  return static_cast<uint64_t>(sqlite3_column_int64(stmt, 0));
+}
+
+absl::Status SqliteEventStoreImpl::ReadVersion(const std::string& source_key,
+                                               SourceResult* result) {
+  sqlite3* db = db_.get();
+  sqlite3_stmt* stmt = select_version_.get();
+  ScopedReset reset(stmt);
+  RETURN_IF_ERROR(BindText(db, stmt, 1, source_key));
+  const int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return absl::OkStatus();
+  if (rc != SQLITE_ROW) return SqliteError(db, rc, "cannot read a source's version");
+  result->version = static_cast<uint64_t>(sqlite3_column_int64(stmt, 0));
+  result->stored_at_unix_ms = sqlite3_column_int64(stmt, 1);
+  return absl::OkStatus();
+}
+
+// Called after the source row is inserted, so the count includes it.
+absl::Status SqliteEventStoreImpl::NumberVersion(const SourceWrite& write, int64_t now_unix_ms,
+                                                 SourceResult* result) {
+  ASSIGN_OR_RETURN(result->version, CountVersions(write.resource_key));
+  result->stored_at_unix_ms = now_unix_ms;
+  sqlite3* db = db_.get();
+  sqlite3_stmt* stmt = insert_version_.get();
+  ScopedReset reset(stmt);
+  RETURN_IF_ERROR(BindText(db, stmt, 1, write.source_key));
+  RETURN_IF_ERROR(BindInt(db, stmt, 2, static_cast<int64_t>(result->version)));
+  RETURN_IF_ERROR(BindInt(db, stmt, 3, now_unix_ms));
+  const int rc = sqlite3_step(stmt);
+  if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot record a source's version");
+  return absl::OkStatus();
 }
 
 absl::StatusOr<bool> SqliteEventStoreImpl::FindStoredSource(const std::string& source_key,

@@ -36,7 +36,10 @@ constexpr char kCreateMetaSql[] =
 // an older file gets it on open, and an older build ignores it harmlessly: it needed no new
 // version. `source_digests` is the same kind of addition: the content digest of the sources
 // that carry one (channel messages, SourceWrite::digest), to tell a resend from a reused message
-// id; an older build takes no HL7 v2 and never writes such a source.
+// id; an older build takes no HL7 v2 and never writes such a source. `source_versions` is one
+// more: the version number and time of the sources written through a channel that numbers the
+// versions of a resource (the FHIR REST facade: ETag, Location, If-Match); an older build takes
+// no FHIR REST and never reads it.
 constexpr char kCreateTablesSql[] = R"sql(
 CREATE TABLE IF NOT EXISTS sources (
   source_key     TEXT PRIMARY KEY,
@@ -53,6 +56,11 @@ CREATE INDEX IF NOT EXISTS events_by_subject ON events(subject_id);
 CREATE TABLE IF NOT EXISTS source_digests (
   source_key TEXT PRIMARY KEY,
   digest     TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS source_versions (
+  source_key   TEXT PRIMARY KEY,
+  version      INTEGER NOT NULL,
+  stored_at_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS enrollments (
   site_id          TEXT NOT NULL,

@@ -49,6 +49,8 @@ TEST(AuditCliTest, VerifyPassesAnIntactLogAndFindsAnEditedRecord) {
   // The gateway refuses to continue a damaged chain.
   config::Config config;
   config.listen = "127.0.0.1:0";
+  config.mllp.listen = "127.0.0.1:0";  // parallel tests: no fixed ports
+  config.http.listen = "127.0.0.1:0";
   config.data_dir = dir.path().string();
   const auto restarted = server::GatewayServer::Start(config);
   ASSERT_FALSE(restarted.ok());

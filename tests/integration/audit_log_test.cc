@@ -243,6 +243,8 @@ TEST(AuditLogTest, ASecondGatewayOnTheSameLogDoesNotStart) {
   ASSERT_NE(first, nullptr);
   config::Config config;
   config.listen = "127.0.0.1:0";
+  config.mllp.listen = "127.0.0.1:0";  // parallel tests: no fixed ports
+  config.http.listen = "127.0.0.1:0";
   config.data_dir = (dir.path() / "second").string();
   config.audit_log = (dir.path() / "first" / "audit.log").string();
   const auto second = server::GatewayServer::Start(config);

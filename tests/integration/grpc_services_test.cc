@@ -24,6 +24,8 @@ TEST(GrpcServicesTest, ASecondGatewayOnATakenPortDoesNotStart) {
   auto first = StartInProcess(dir.path() / "first");
   config::Config config;
   config.listen = first->address();
+  config.mllp.listen = "127.0.0.1:0";  // parallel tests: no fixed ports
+  config.http.listen = "127.0.0.1:0";
   config.data_dir = (dir.path() / "second").string();
   config.insecure = true;
   const auto second = server::GatewayServer::Start(config);

@@ -281,6 +281,8 @@ TEST(ScheduleStartTest, AMalformedScheduleStopsTheStart) {
   WriteStudy(dir.path() / "study", R"({"format": "trialgate-schedule/1"})");
   config::Config config;
   config.listen = "127.0.0.1:0";
+  config.mllp.listen = "127.0.0.1:0";  // parallel tests: no fixed ports
+  config.http.listen = "127.0.0.1:0";
   config.data_dir = (dir.path() / "data").string();
   config.study_dir = (dir.path() / "study").string();
   absl::StatusOr<std::unique_ptr<server::GatewayServer>> server =

@@ -110,6 +110,8 @@ DevCa* TlsAccessTest::other_ca_ = nullptr;
 TEST_F(TlsAccessTest, TheGatewayRefusesToStartInPlaintextUnlessAskedTo) {
   config::Config config;
   config.listen = "127.0.0.1:0";
+  config.mllp.listen = "127.0.0.1:0";  // parallel tests: no fixed ports
+  config.http.listen = "127.0.0.1:0";
   config.data_dir = data_.path().string();
   absl::StatusOr<std::unique_ptr<server::GatewayServer>> server =
       server::GatewayServer::Start(config);
@@ -118,6 +120,8 @@ TEST_F(TlsAccessTest, TheGatewayRefusesToStartInPlaintextUnlessAskedTo) {
   config = Config();
   config.identities.clear();
   config.listen = "127.0.0.1:0";
+  config.mllp.listen = "127.0.0.1:0";  // parallel tests: no fixed ports
+  config.http.listen = "127.0.0.1:0";
   config.data_dir = data_.path().string();
   server = server::GatewayServer::Start(config);
   ASSERT_FALSE(server.ok());
@@ -125,6 +129,8 @@ TEST_F(TlsAccessTest, TheGatewayRefusesToStartInPlaintextUnlessAskedTo) {
   config = Config();
   config.tls.key_file = (data_.path() / "missing.key").string();
   config.listen = "127.0.0.1:0";
+  config.mllp.listen = "127.0.0.1:0";  // parallel tests: no fixed ports
+  config.http.listen = "127.0.0.1:0";
   config.data_dir = data_.path().string();
   server = server::GatewayServer::Start(config);
   ASSERT_FALSE(server.ok());

@@ -104,6 +104,7 @@ std::unique_ptr<server::GatewayServer> StartInProcess(const std::filesystem::pat
                                                       const Clock& clock) {
   config.listen = "127.0.0.1:0";
   if (config.mllp.enabled()) config.mllp.listen = "127.0.0.1:0";
+  if (config.http.enabled()) config.http.listen = "127.0.0.1:0";
   config.data_dir = data_dir.string();
   if (!config.tls.configured()) config.insecure = true;
   absl::StatusOr<std::unique_ptr<server::GatewayServer>> server =
@@ -116,8 +117,9 @@ namespace {
 
 std::vector<std::string> ServeArgs(const std::filesystem::path& data_dir,
                                    const std::filesystem::path& config_file, bool insecure) {
-  std::vector<std::string> args = {"serve",         "--listen", "127.0.0.1:0", "--mllp-listen",
-                                   "127.0.0.1:0",   "--data",   data_dir.string()};
+  std::vector<std::string> args = {"serve",          "--listen",      "127.0.0.1:0",
+                                   "--mllp-listen",  "127.0.0.1:0",   "--http-listen",
+                                   "127.0.0.1:0",    "--data",        data_dir.string()};
   if (!config_file.empty()) args.insert(args.end(), {"--config", config_file.string()});
   if (insecure) args.push_back("--insecure");
   return args;
@@ -154,15 +156,20 @@ ListeningProcess::ListeningProcess(std::vector<std::string> args,
   }
   ::close(out[1]);
   // Once it listens, the process prints `<listening_prefix>ADDRESS` as its last line on stdout;
-  // a gateway prints its MLLP address before it.
+  // a gateway prints its MLLP and HTTP addresses before it.
   FILE* stream = ::fdopen(out[0], "r");
   char buffer[512] = {0};
   constexpr std::string_view kMllpPrefix = "trialgate mllp listening on ";
+  constexpr std::string_view kHttpPrefix = "trialgate http listening on ";
   while (std::fgets(buffer, sizeof buffer, stream) != nullptr) {
     std::string line(buffer);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
     if (line.starts_with(kMllpPrefix)) {
       mllp_address_ = line.substr(kMllpPrefix.size());
+      continue;
+    }
+    if (line.starts_with(kHttpPrefix)) {
+      http_address_ = line.substr(kHttpPrefix.size());
       continue;
     }
     if (line.starts_with(listening_prefix)) address_ = line.substr(listening_prefix.size());

@@ -84,6 +84,8 @@ class ListeningProcess {
   const std::string& address() const { return address_; }
   // The MLLP listener's address, for a gateway that printed one.
   const std::string& mllp_address() const { return mllp_address_; }
+  // The HTTP listener's address, for a gateway that printed one.
+  const std::string& http_address() const { return http_address_; }
   // Ends the process with `signal` and waits for it; returns its wait status.
   int Stop(int signal);
 
@@ -91,6 +93,7 @@ class ListeningProcess {
   pid_t pid_ = -1;
   std::string address_;
   std::string mllp_address_;
+  std::string http_address_;
 };
 
 // `trialgate serve` on 127.0.0.1:0; `config_file`, when given, is passed as --config.

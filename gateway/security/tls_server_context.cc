@@ -1,4 +1,4 @@
-#include "gateway/mllp/tls_server_context.h"
+#include "gateway/security/tls_server_context.h"
 
 #include <string>
 
@@ -7,7 +7,7 @@
 #include "openssl/err.h"
 #include "openssl/x509v3.h"
 
-namespace trialgate::mllp {
+namespace trialgate::security {
 namespace {
 
 std::string OpenSslError() {
@@ -68,34 +68,39 @@ std::vector<std::string> SubjectAltNames(X509* cert) {
 
 }  // namespace
 
-absl::StatusOr<SslCtxPtr> MakeServerContext(const security::ServerTls& tls) {
+absl::StatusOr<SslCtxPtr> MakeServerContext(const ServerTls& tls) {
   SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
   if (ctx == nullptr) return absl::InternalError("cannot create a TLS context: " + OpenSslError());
-  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
-  if (SSL_CTX_use_certificate_chain_file(ctx.get(), tls.cert_file.c_str()) != 1) {
+  if (absl::Status status = ConfigureServerContext(ctx.get(), tls); !status.ok()) return status;
+  return ctx;
+}
+
+absl::Status ConfigureServerContext(SSL_CTX* ctx, const ServerTls& tls) {
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  if (SSL_CTX_use_certificate_chain_file(ctx, tls.cert_file.c_str()) != 1) {
     return FileError("certificate (tls.certFile)", tls.cert_file);
   }
-  if (SSL_CTX_use_PrivateKey_file(ctx.get(), tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+  if (SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
     return FileError("private key (tls.keyFile)", tls.key_file);
   }
-  if (SSL_CTX_check_private_key(ctx.get()) != 1) {
+  if (SSL_CTX_check_private_key(ctx) != 1) {
     return FileError("private key (tls.keyFile), which does not match tls.certFile,", tls.key_file);
   }
-  if (SSL_CTX_load_verify_locations(ctx.get(), tls.client_ca_file.c_str(), nullptr) != 1) {
+  if (SSL_CTX_load_verify_locations(ctx, tls.client_ca_file.c_str(), nullptr) != 1) {
     return FileError("client CA (tls.clientCaFile)", tls.client_ca_file);
   }
   // Tell clients which CAs are accepted, and refuse a handshake without a valid certificate.
   STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.client_ca_file.c_str());
-  if (names != nullptr) SSL_CTX_set_client_CA_list(ctx.get(), names);
-  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  if (names != nullptr) SSL_CTX_set_client_CA_list(ctx, names);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   // Connections are long-lived and few: no session cache to leak or to tune.
-  SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_num_tickets(ctx.get(), 0);
-  return ctx;
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_num_tickets(ctx, 0);
+  return absl::OkStatus();
 }
 
-security::CertificateNames PeerCertificateNames(SSL* ssl) {
-  security::CertificateNames names;
+CertificateNames PeerCertificateNames(SSL* ssl) {
+  CertificateNames names;
   X509* cert = SSL_get1_peer_certificate(ssl);
   if (cert == nullptr) return names;
   names.subject = SubjectRfc2253(cert);
@@ -104,4 +109,4 @@ security::CertificateNames PeerCertificateNames(SSL* ssl) {
   return names;
 }
 
-}  // namespace trialgate::mllp
+}  // namespace trialgate::security
