@@ -26,7 +26,7 @@ declare -A target_of_type=(
   [Procedure]=procedure_fuzzer [Patient]=patient_fuzzer [Bundle]=bundle_fuzzer)
 all_targets=(medication_administration_fuzzer observation_fuzzer adverse_event_fuzzer
   research_subject_fuzzer procedure_fuzzer patient_fuzzer bundle_fuzzer submission_fuzzer
-  hl7v2_fuzzer)
+  hl7v2_fuzzer fhir_request_fuzzer)
 read -r -a targets <<<"${FUZZ_TARGETS:-${all_targets[*]}}"
 
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DTRIALGATE_FUZZ=ON -DTRIALGATE_BUILD_TESTS=OFF \
@@ -89,6 +89,18 @@ if [ -d "$hl7v2_fixtures" ]; then
 else
   echo "fuzz: no HL7 v2 fixtures at $hl7v2_fixtures: hl7v2_fuzzer starts from an empty corpus"
 fi
+
+# fhir_request_fuzzer: a request line (see the target) before each of the repository's Bundles
+# and resources, and the hand-made requests in tests/fuzz/seeds/http.
+for file in tests/integration/testdata/*.json tests/http/testdata/*.json; do
+  [ -f "$file" ] || continue
+  name=$(basename "$file" .json)
+  { printf 'bundle\t\t\t\t\treturn=representation\tapplication/fhir+json\t\t\n'; cat "$file"; } \
+    >"$corpus/fhir_request_fuzzer/$name.bundle"
+  { printf 'create\tObservation\t\tidentifier=urn:x|1\t\treturn=minimal\tapplication/json\t*/*\tjson\n'; cat "$file"; } \
+    >"$corpus/fhir_request_fuzzer/$name.create"
+done
+cp tests/fuzz/seeds/http/* "$corpus/fhir_request_fuzzer/" 2>/dev/null || true
 
 mapfile -t regressions < <(find tests/fuzz/regressions -type f ! -name README.md | sort)
 failed=()
