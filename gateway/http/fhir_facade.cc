@@ -229,11 +229,18 @@ void FhirFacade::NotServed(const httplib::Request& request, httplib::Response& r
   const std::string& type = path.front();
   if (!validation::IsR4ResourceType(type)) {
     return SendError(MakeHttpError(404, "not-found",
-                                   absl::StrCat("no such FHIR endpoint: /fhir/", request.matches[1].str(),
-                                                " (see /fhir/metadata)")),
+                                   absl::StrCat("no such FHIR endpoint: /fhir/",
+                                                request.matches[1].str(), " (see /fhir/metadata)")),
                      response);
   }
-  response.set_header("Allow", IsWritableType(type) ? "POST, PUT" : "");
+  if (!IsWritableType(type)) {
+    return SendError(MakeHttpError(404, "not-supported",
+                                   absl::StrCat("resource type '", type,
+                                                "' is not supported (see /fhir/metadata)")),
+                     response);
+  }
+  // What the URL does take: create at [type], update at [type]/[id].
+  if (path.size() <= 2) response.set_header("Allow", path.size() == 1 ? "POST" : "PUT");
   SendError(
       MakeHttpError(405, "not-supported",
                     absl::StrCat(request.method, " /fhir/", request.matches[1].str(),
