@@ -113,7 +113,7 @@ std::string CapabilityStatementJson(const Capabilities& capabilities, absl::stri
   out.Key("software");
   out.StartObject();
   Text(out, "name", "trialgate");
-  Text(out, "version", capabilities.software_version);
+  Text(out, "version", TRIALGATE_VERSION);  // the project version, from CMake
   out.EndObject();
   out.Key("implementation");
   out.StartObject();

@@ -19,7 +19,6 @@ struct Capabilities {
   bool mutual_tls = true;
   size_t max_body_bytes = 0;
   size_t max_bundle_entries = 0;
-  std::string software_version;
   absl::Time started;  // CapabilityStatement.date: when this server's capabilities were set
 };
 

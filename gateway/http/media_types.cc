@@ -49,6 +49,9 @@ bool FormatIsJson(absl::string_view format) {
 }  // namespace
 
 std::optional<HttpError> CheckBodyType(const httplib::Request& request) {
+  if (request.get_header_value_count("Content-Type") > 1) {
+    return MakeHttpError(400, "invalid", "the request has more than one Content-Type");
+  }
   const std::string header = request.get_header_value("Content-Type");
   if (header.empty()) {
     return MakeHttpError(415, "not-supported",

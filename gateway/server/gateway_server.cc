@@ -317,7 +317,6 @@ class GatewayServerImpl final : public GatewayServer {
     capabilities.mutual_tls = !config.insecure;
     capabilities.max_body_bytes = config.limits.max_body_bytes;
     capabilities.max_bundle_entries = config.limits.max_bundle_entries;
-    capabilities.software_version = TRIALGATE_VERSION;
     capabilities.started = clock_.Now();
     fhir_facade_ = std::make_unique<http::FhirFacade>(*pipeline_, *http_callers_,
                                                       *http_pseudonymizer_, std::move(facade));

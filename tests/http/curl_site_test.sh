@@ -28,10 +28,11 @@ http="$(sed -n 's/^trialgate http listening on //p' "$work/out")"
 [ -n "$http" ] || { echo "FAIL: no HTTP address"; cat "$work/log"; exit 1; }
 base="https://$http/fhir"
 
-# curl as site-a: its certificate, the gateway's CA; prints the status, keeps the body.
+# curl as site-a: its certificate, the gateway's CA; prints the status, keeps the body. The
+# body's type is FHIR JSON unless TYPE says otherwise.
 site() {
   curl --silent --show-error --cacert "$work/ca/ca.pem" --cert "$work/ca/site-a.pem" \
-    --key "$work/ca/site-a.key" -H 'Content-Type: application/fhir+json' \
+    --key "$work/ca/site-a.key" -H "Content-Type: ${TYPE:-application/fhir+json}" \
     -o "$work/body" -w '%{http_code}' "$@"
 }
 expect() {  # expect STEP STATUS ACTUAL [TEXT-IN-BODY]
@@ -48,6 +49,7 @@ expect "transaction" 200 "$(site -X POST --data-binary @"$data/transaction-enrol
   '"status":"201 Created"'
 expect "transaction again" 200 "$(site -X POST --data-binary @"$data/transaction-enrol-and-data.json" "$base")" \
   '"status":"200 OK"'
+expect "enrol" 201 "$(site -X POST --data-binary @"$data/research-subject-pt-1001.json" "$base/ResearchSubject")"
 expect "create" 201 "$(site -X POST --data-binary @"$data/observation-anc-pt-1001.json" "$base/Observation")"
 expect "conditional create" 201 "$(site -X POST -H 'If-None-Exist: identifier=urn:lab|X-1' \
   --data-binary @"$data/observation-anc-pt-1001.json" "$base/Observation")"
@@ -62,7 +64,7 @@ expect "stale If-Match" 412 "$(site -X PUT -H 'If-Match: W/"7"' \
 expect "\$validate" 200 "$(site -X POST --data-binary '{"resourceType":"Observation"}' \
   "$base/Observation/\$validate")" '"severity":"error"'
 expect "read" 405 "$(site "$base/Observation/obs-anc-1001-c1d1")" 'OperationOutcome'
-expect "XML" 415 "$(site -X POST -H 'Content-Type: application/fhir+xml' --data-binary '<x/>' \
+expect "XML" 415 "$(TYPE=application/fhir+xml site -X POST --data-binary '<x/>' \
   "$base/Observation")" 'OperationOutcome'
 expect "health" 200 "$(site "https://$http/readyz")" 'ready'
 code="$(curl --silent --cacert "$work/ca/ca.pem" -o /dev/null -w '%{http_code}' "$base/metadata" || true)"

@@ -223,13 +223,15 @@ TEST_F(FhirRestTest, ConcurrentConditionalCreatesMakeOneResource) {
       httplib::Result result =
           Send("POST", "/fhir/Observation", observation,
                {{"If-None-Exist", "identifier=http%3A%2F%2Flab.example%2Facc%7CA-1001"}});
-      statuses[i] = result ? result->status : -1;
+      statuses[i] = result ? result->status : -static_cast<int>(result.error());
       locations[i] = result ? result->get_header_value("Location") : "";
     });
   }
   for (std::thread& client : clients) client.join();
-  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 201), 1);
-  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), kClients - 1);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 201), 1)
+      << ::testing::PrintToString(statuses);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), kClients - 1)
+      << ::testing::PrintToString(statuses);
   for (const std::string& location : locations) EXPECT_EQ(location, locations.front());
   const size_t one_observation = StoredEvents() - before;
   EXPECT_GT(one_observation, 0u);
