@@ -34,9 +34,13 @@ struct PullOptions {
 };
 
 struct ValidateOptions {
-  Connection connection;
+  // No default target: a target (--target or TRIALGATE_TARGET) asks a gateway; none validates
+  // in this process.
+  Connection connection{.target = ""};
   std::vector<std::string> files;  // "-" reads standard input
   std::string profile;             // optional canonical URL of a profile to validate against
+  std::string study_dir;           // local: a study folder instead of the embedded study
+  bool require_study_profiles = false;  // local: as the config's requireStudyProfiles
 };
 
 struct TimelineOptions {

@@ -78,13 +78,32 @@ int Main(int argc, char** argv) {
   ValidateOptions validate;
   CLI::App* validate_command = app.add_subcommand(
       "validate", "Validate FHIR R4 JSON files against the R4 definitions (and the profiles "
-                  "they claim) without storing ($validate); prints one JSON line per file, "
-                  "exits 1 if any has errors");
+                  "they claim) without storing ($validate): in this process with the embedded "
+                  "study, no gateway needed, or by the gateway at --target; prints one JSON "
+                  "line per file, exits 1 if any has errors");
   AddConnectionOptions(validate_command, &validate.connection);
+  // Remote only when a target is named. The TLS options are then ignored without one rather
+  // than refused, so that TRIALGATE_CA and the like set for other commands do not stand in the
+  // way; the study options are refused with one (the gateway has its own study).
+  CLI::Option* validate_target = validate_command->get_option("--target");
+  validate_target->description(
+      "Gateway to validate by, with its study and settings (--ca, --cert, --key and "
+      "--server-name apply only then); none: validate in this process");
   validate_command->add_option(
       "--profile", validate.profile,
       "Canonical URL of a profile to validate against as well, e.g. "
       "urn:trialgate:krd-asct2:profile:dose-administration");
+  validate_command
+      ->add_option("--study-dir", validate.study_dir,
+                   "Without --target: the study folder (as the config's studyDir) instead of "
+                   "the embedded krd-asct2")
+      ->check(CLI::ExistingDirectory)
+      ->excludes(validate_target);
+  validate_command
+      ->add_flag("--require-study-profiles", validate.require_study_profiles,
+                 "Without --target: hold every resource of a type the study profiles to that "
+                 "profile (as the config's requireStudyProfiles)")
+      ->excludes(validate_target);
   validate_command->add_option("files", validate.files, "Files to validate ('-' for stdin)")
       ->required();
 

@@ -108,6 +108,7 @@ Pipeline::Pipeline(std::shared_ptr<const mappers::Study> study, PipelineOptions 
     : study_(std::move(study)),
       options_(std::move(options)),
       validator_(validator),
+      body_validator_(options_.limits, validator),
       pseudonymizer_(std::move(pseudonymizer)),
       sites_(options_.site_by_system),
       subjects_(pseudonymizer_, registry, *study_),
@@ -292,23 +293,7 @@ void Pipeline::Commit(Prepared prepared, Done done) const {
 }
 
 ValidationResult Pipeline::Validate(absl::string_view body, absl::string_view profile_url) const {
-  ValidationResult result;
-  rapidjson::Document document;
-  if (absl::Status decoded = DecodeJson(body, options_.limits, &document); !decoded.ok()) {
-    result.status = decoded;
-    result.issues.push_back(IssueFromStatus(decoded));
-    return result;
-  }
-  if (profile_url.empty()) {
-    validator_.Validate(document, "", &result.issues);
-    return result;
-  }
-  if (absl::Status known = validator_.ValidateAgainstProfile(
-          document, std::string_view(profile_url.data(), profile_url.size()), &result.issues);
-      !known.ok()) {
-    result.issues.push_back(Error("not-found", "", std::string(known.message())));
-  }
-  return result;
+  return body_validator_.Validate(body, profile_url);
 }
 
 }  // namespace trialgate::pipeline

@@ -13,6 +13,7 @@
 #include "gateway/identity/enrollment_registry.h"
 #include "gateway/identity/pseudonymizer.h"
 #include "gateway/identity/subject_resolver.h"
+#include "gateway/pipeline/body_validator.h"
 #include "gateway/pipeline/bundle_rules.h"
 #include "gateway/pipeline/envelope_stamper.h"
 #include "gateway/pipeline/json_decoder.h"
@@ -65,10 +66,9 @@ class Pipeline {
   // The events belong to the caller's site (security::SiteAuthorization).
   void Ingest(const security::Caller& caller, const Submission& submission, Done done) const;
 
-  // Decodes and validates a body as Ingest would, storing nothing; with `profile_url`, also
-  // against that profile (the resource itself, or a Bundle's entries of the profile's type). An
-  // unknown profile is an error issue. Unlike Ingest, judges any resource type the definitions
-  // know.
+  // Decodes and validates a body as Ingest would, storing nothing (see BodyValidator, which
+  // `trialgate validate` also uses without a server). Unlike Ingest, judges any resource type
+  // the definitions know.
   ValidationResult Validate(absl::string_view body, absl::string_view profile_url = {}) const;
 
   const mappers::Study& study() const { return *study_; }
@@ -98,6 +98,7 @@ class Pipeline {
   std::shared_ptr<const mappers::Study> study_;
   PipelineOptions options_;
   const validation::ResourceValidator& validator_;
+  const BodyValidator body_validator_;
   const identity::Pseudonymizer pseudonymizer_;
   const security::SiteAuthorization sites_;
   const identity::SubjectResolver subjects_;

@@ -83,12 +83,11 @@ class GatewayServerImpl final : public GatewayServer {
     if (!enrollments.ok()) return enrollments.status();
     registry_.Load(*enrollments);
 
-    auto definitions = validation::LoadDefinitions(**study);
-    if (!definitions.ok()) return definitions.status();
-    definitions_ = *std::move(definitions);
-    validator_ = std::make_unique<validation::Validator>(
-        *definitions_, config.require_study_profiles ? (*study)->profile_for_type()
-                                                     : std::map<std::string, std::string>{});
+    absl::StatusOr<validation::StudyValidator> validation =
+        validation::LoadStudyValidator(**study, config.require_study_profiles);
+    if (!validation.ok()) return validation.status();
+    definitions_ = std::move(validation->definitions);
+    validator_ = std::move(validation->validator);
 
     if (absl::Status status = StartSchedule(config, **study); !status.ok()) {
       return status;

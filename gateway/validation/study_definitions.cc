@@ -78,4 +78,16 @@ absl::StatusOr<std::unique_ptr<ProfileSet>> LoadDefinitions(const mappers::Study
   return set;
 }
 
+absl::StatusOr<StudyValidator> LoadStudyValidator(const mappers::Study& study,
+                                                  bool require_study_profiles) {
+  absl::StatusOr<std::unique_ptr<ProfileSet>> definitions = LoadDefinitions(study);
+  if (!definitions.ok()) return definitions.status();
+  StudyValidator loaded;
+  loaded.definitions = *std::move(definitions);
+  loaded.validator = std::make_unique<Validator>(
+      *loaded.definitions, require_study_profiles ? study.profile_for_type()
+                                                  : std::map<std::string, std::string>{});
+  return loaded;
+}
+
 }  // namespace trialgate::validation
