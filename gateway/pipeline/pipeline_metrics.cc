@@ -8,9 +8,11 @@ namespace {
 metrics::SubmissionOutcome SubmissionOutcomeOf(const SubmissionResult& result,
                                                bool store_answered) {
   if (result.status.ok()) return metrics::SubmissionOutcome::kStored;
-  // ALREADY_EXISTS from the store: a reused HL7 v2 message id with other content, the sender's
-  // doing. Any other non-OK answer of the store is its own failure.
-  if (store_answered && !absl::IsAlreadyExists(result.status)) {
+  // From the store, ALREADY_EXISTS (a reused HL7 v2 message id with other content) and
+  // FAILED_PRECONDITION (an If-Match that no longer holds) are the sender's doing. Any other
+  // non-OK answer of the store is its own failure.
+  if (store_answered && !absl::IsAlreadyExists(result.status) &&
+      !absl::IsFailedPrecondition(result.status)) {
     return metrics::SubmissionOutcome::kFailed;
   }
   return metrics::SubmissionOutcome::kRefused;

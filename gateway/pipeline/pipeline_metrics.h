@@ -27,7 +27,8 @@ class StageTimer {
 
 // Counts what became of a submission and of each of its entries. `site` is the caller's site
 // (empty when the body was refused before it was known); `store_answered`: the result is the
-// store's answer to a commit (a non-OK one is then a store failure, unless ALREADY_EXISTS).
+// store's answer to a commit (a non-OK one is then a store failure, unless ALREADY_EXISTS or
+// FAILED_PRECONDITION).
 // No-op when `metrics` is null.
 void CountSubmission(metrics::GatewayMetrics* metrics, Channel channel, absl::string_view site,
                      const SubmissionResult& result, bool store_answered);
