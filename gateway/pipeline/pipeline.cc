@@ -75,6 +75,7 @@ SubmissionResult Refused(absl::Status status, std::vector<Issue> issues) {
 // A submission on its way to the store: each entry's result, and the writes of the accepted.
 struct Pipeline::Prepared {
   SubmissionResult result;
+  std::string site;  // the caller's, for the metrics' labels
   std::vector<store::SourceWrite> writes;
   std::vector<size_t> entry_of_write;  // index into result.entries of each write
   identity::PendingEnrollments enrollments;
@@ -119,23 +120,35 @@ Pipeline::Pipeline(std::shared_ptr<const mappers::Study> study, PipelineOptions 
 void Pipeline::Ingest(const security::Caller& caller, const Submission& submission,
                       Done done) const {
   std::vector<Issue> refusal;
-  absl::StatusOr<Prepared> prepared = Prepare(caller, submission, &refusal);
-  if (!prepared.ok()) return done(Refused(prepared.status(), std::move(refusal)));
-  if (prepared->writes.empty()) return done(std::move(prepared->result));
-  Commit(*std::move(prepared), std::move(done));
+  StageTimer timer(options_.metrics);
+  absl::StatusOr<Prepared> prepared = Prepare(caller, submission, &refusal, timer);
+  if (!prepared.ok()) {
+    SubmissionResult refused = Refused(prepared.status(), std::move(refusal));
+    CountSubmission(options_.metrics, submission.channel, "", refused, /*store_answered=*/false);
+    return done(std::move(refused));
+  }
+  if (prepared->writes.empty()) {
+    CountSubmission(options_.metrics, submission.channel, prepared->site, prepared->result,
+                    /*store_answered=*/false);
+    return done(std::move(prepared->result));
+  }
+  Commit(*std::move(prepared), submission.channel, std::move(done));
 }
 
 absl::StatusOr<Pipeline::Prepared> Pipeline::Prepare(const security::Caller& caller,
                                                      const Submission& submission,
-                                                     std::vector<Issue>* refusal) const {
+                                                     std::vector<Issue>* refusal,
+                                                     StageTimer& timer) const {
   ASSIGN_OR_RETURN(std::string site, sites_.SiteFor(caller, submission.source_system));
   rapidjson::Document document;
   mappers::NumberTexts numbers;
   RETURN_IF_ERROR(DecodeJson(submission.body, options_.limits, &document, &numbers));
   ASSIGN_OR_RETURN(const BodyEntries read,
                    ReadBody(document, options_.limits.max_bundle_entries, refusal));
+  timer.Lap(metrics::Stage::kDecode);
   ASSIGN_OR_RETURN(std::vector<std::vector<Issue>> validation,
                    ValidateBody(document, read, refusal));
+  timer.Lap(metrics::Stage::kValidate);
   const std::string message_id = submission.message_key.empty()
                                      ? std::string()
                                      : pseudonymizer_.Digest("message", submission.message_key);
@@ -145,12 +158,14 @@ absl::StatusOr<Pipeline::Prepared> Pipeline::Prepare(const security::Caller& cal
                         absl::ToUnixMicros(options_.clock->Now())),
                     submission.directives};
   Prepared prepared;
+  prepared.site = scope.site_id;
   for (size_t i = 0; i < read.entries.size(); ++i) {
     PrepareEntry(read.entries[i], std::move(validation[i]), scope, prepared);
   }
   if (read.atomic && RejectTransactionIfAnyRejected(&prepared.result.entries)) {
     prepared.DropWrites();
   }
+  timer.Lap(metrics::Stage::kMap);
   if (!prepared.writes.empty() && !submission.message_key.empty()) {
     // After the entries' writes: Committed reads the results of those by position.
     store::SourceWrite message;
@@ -275,20 +290,27 @@ SubmissionResult Committed(SubmissionResult result, const std::vector<size_t>& e
 
 }  // namespace
 
-void Pipeline::Commit(Prepared prepared, Done done) const {
+void Pipeline::Commit(Prepared prepared, Channel channel, Done done) const {
   // Visible before the commit so the next submission on a stream can use them.
   subjects_.Register(prepared.enrollments.records());
   std::vector<std::string> subject_of_write;
   for (const store::SourceWrite& write : prepared.writes) {
     subject_of_write.push_back(write.events.empty() ? "" : write.events.front().subject_id());
   }
+  StageTimer commit_timer(options_.metrics);
   store_->Commit(std::move(prepared.writes),
                  [result = std::move(prepared.result),
                   entry_of_write = std::move(prepared.entry_of_write),
                   subject_of_write = std::move(subject_of_write), listener = listener_,
-                  done = std::move(done)](store::CommitResult commit) mutable {
-                   done(Committed(std::move(result), entry_of_write, subject_of_write,
-                                  std::move(commit), listener));
+                  gateway_metrics = options_.metrics, channel, site = std::move(prepared.site),
+                  commit_timer, done = std::move(done)](store::CommitResult commit) mutable {
+                   commit_timer.Lap(metrics::Stage::kCommit);
+                   SubmissionResult answer = Committed(std::move(result), entry_of_write,
+                                                       subject_of_write, std::move(commit),
+                                                       listener);
+                   CountSubmission(gateway_metrics, channel, site, answer,
+                                   /*store_answered=*/true);
+                   done(std::move(answer));
                  });
 }
 

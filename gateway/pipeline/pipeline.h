@@ -14,9 +14,11 @@
 #include "gateway/identity/pseudonymizer.h"
 #include "gateway/identity/subject_resolver.h"
 #include "gateway/pipeline/body_validator.h"
+#include "gateway/metrics/gateway_metrics.h"
 #include "gateway/pipeline/bundle_rules.h"
 #include "gateway/pipeline/envelope_stamper.h"
 #include "gateway/pipeline/json_decoder.h"
+#include "gateway/pipeline/pipeline_metrics.h"
 #include "gateway/pipeline/submission.h"
 #include "gateway/security/caller.h"
 #include "gateway/security/site_authorization.h"
@@ -35,6 +37,9 @@ struct PipelineOptions {
   std::map<std::string, std::string> site_by_system;
   // Stamps events' recorded_at, once per submission. Never null; must outlive the pipeline.
   const Clock* clock = &SystemClock();
+  // Counts submissions and entries and times the stages, for every channel alike. Null: no
+  // metrics (tests). Must outlive the pipeline.
+  metrics::GatewayMetrics* metrics = nullptr;
 };
 
 // The one ingest seam: turns submitted FHIR R4 bodies into stored canonical events, for every
@@ -87,13 +92,13 @@ class Pipeline {
   };
 
   absl::StatusOr<Prepared> Prepare(const security::Caller& caller, const Submission& submission,
-                                   std::vector<Issue>* refusal) const;
+                                   std::vector<Issue>* refusal, StageTimer& timer) const;
   absl::StatusOr<std::vector<std::vector<Issue>>> ValidateBody(const rapidjson::Value& body,
                                                                const BodyEntries& read,
                                                                std::vector<Issue>* refusal) const;
   void PrepareEntry(const BodyEntry& entry, std::vector<Issue> validation, const Scope& scope,
                     Prepared& prepared) const;
-  void Commit(Prepared prepared, Done done) const;
+  void Commit(Prepared prepared, Channel channel, Done done) const;
 
   std::shared_ptr<const mappers::Study> study_;
   PipelineOptions options_;

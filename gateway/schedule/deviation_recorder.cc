@@ -20,6 +20,7 @@ struct Recorded {
   int64_t rank = -1;  // generation * 2, + 1 when withdrawn: the latest record wins
   uint32_t generation = 0;
   bool active = false;
+  std::string code;  // the finding code it was detected with (a withdrawal carries none)
 };
 
 std::map<std::string, Recorded> RecordedDeviations(const std::vector<v1::Event>& events) {
@@ -30,7 +31,8 @@ std::map<std::string, Recorded> RecordedDeviations(const std::vector<v1::Event>&
     const bool withdrawn = deviation.status() == v1::ProtocolDeviation::WITHDRAWN;
     const int64_t rank = int64_t{deviation.generation()} * 2 + (withdrawn ? 1 : 0);
     Recorded& entry = recorded[deviation.key()];
-    if (rank > entry.rank) entry = Recorded{rank, deviation.generation(), !withdrawn};
+    std::string code = withdrawn ? entry.code : deviation.finding().code();
+    if (rank > entry.rank) entry = Recorded{rank, deviation.generation(), !withdrawn, code};
   }
   return recorded;
 }
@@ -70,8 +72,13 @@ class DerivedWrite {
 
 DeviationRecorder::DeviationRecorder(const SubjectTimelines* timelines, store::EventStore* store,
                                      std::chrono::seconds sweep_interval,
-                                     std::chrono::milliseconds delay)
-    : timelines_(timelines), store_(store), sweep_interval_(sweep_interval), delay_(delay) {
+                                     std::chrono::milliseconds delay,
+                                     metrics::GatewayMetrics* metrics)
+    : timelines_(timelines),
+      store_(store),
+      metrics_(metrics),
+      sweep_interval_(sweep_interval),
+      delay_(delay) {
   sweep_due_ = sweep_interval_.count() > 0;  // after a restart, time has passed
   worker_ = std::thread(&DeviationRecorder::Run, this);
 }
@@ -176,6 +183,8 @@ absl::Status DeviationRecorder::Derive(const std::string& subject_id) {
   const v1::Timeline timeline = timelines_->Build(subject_id, std::move(events), now);
 
   std::vector<store::SourceWrite> writes;
+  // Per write, what the metrics call it: finding code and status; empty for a harvest.
+  std::vector<std::pair<std::string, const char*>> deviation_of_write;
   std::set<std::string> found;
   for (const v1::TimelineFinding& finding : timeline.findings()) {
     // INFO findings (a dose that could not be checked, a reduction a toxicity explains) are
@@ -197,6 +206,7 @@ absl::Status DeviationRecorder::Derive(const std::string& subject_id) {
     deviation->set_date(finding.date());
     deviation->set_generation(generation);
     writes.push_back(write.Take());
+    deviation_of_write.emplace_back(finding.finding().code(), "DETECTED");
   }
   const std::string today = timeline.today();
   for (const auto& [key, state] : recorded) {
@@ -209,6 +219,7 @@ absl::Status DeviationRecorder::Derive(const std::string& subject_id) {
     deviation->set_date(today);
     deviation->set_generation(state.generation);
     writes.push_back(write.Take());
+    deviation_of_write.emplace_back(state.code.empty() ? "UNKNOWN" : state.code, "WITHDRAWN");
   }
   for (const v1::TimelinePhase& phase : timeline.phases()) {
     if (!phase.harvest_success()) continue;
@@ -222,17 +233,30 @@ absl::Status DeviationRecorder::Derive(const std::string& subject_id) {
     for (const std::string& id : phase.harvest_event_ids()) harvest->add_evidence_event_ids(id);
     write.event().mutable_position()->set_phase(phase.id());
     writes.push_back(write.Take());
+    deviation_of_write.emplace_back("", "");
   }
   if (writes.empty()) return absl::OkStatus();
-  return Write(std::move(writes));
+  ASSIGN_OR_RETURN(std::vector<store::SourceResult> results, Write(std::move(writes)));
+  if (metrics_ != nullptr) {
+    // A duplicate was appended before (by another trigger): counted then, not again.
+    for (size_t i = 0; i < results.size() && i < deviation_of_write.size(); ++i) {
+      const auto& [code, status] = deviation_of_write[i];
+      if (*status != '\0' && !results[i].duplicate) metrics_->CountDeviation(code, status);
+    }
+  }
+  return absl::OkStatus();
 }
 
-absl::Status DeviationRecorder::Write(std::vector<store::SourceWrite> writes) {
-  std::promise<absl::Status> done;
-  std::future<absl::Status> result = done.get_future();
-  store_->Commit(std::move(writes),
-                 [&done](store::CommitResult commit) { done.set_value(commit.status); });
-  return result.get();
+absl::StatusOr<std::vector<store::SourceResult>> DeviationRecorder::Write(
+    std::vector<store::SourceWrite> writes) {
+  std::promise<store::CommitResult> done;
+  std::future<store::CommitResult> result = done.get_future();
+  store_->Commit(std::move(writes), [&done](store::CommitResult commit) {
+    done.set_value(std::move(commit));
+  });
+  store::CommitResult commit = result.get();
+  if (!commit.status.ok()) return commit.status;
+  return std::move(commit.results);
 }
 
 }  // namespace trialgate::schedule

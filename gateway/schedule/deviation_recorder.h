@@ -22,6 +22,8 @@
 #include <thread>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "gateway/metrics/gateway_metrics.h"
 #include "gateway/schedule/subject_timelines.h"
 #include "gateway/store/event_store.h"
 #include "gateway/store/subject_change_listener.h"
@@ -37,9 +39,12 @@ class DeviationRecorder final : public store::SubjectChangeListener {
   // every subject that often (time passing makes doses missed and cycles late), and once at
   // start; zero: only on SubjectChanged and SweepAll. A changed subject is derived `delay` after
   // its first change notice, so that a burst of commits (a bulk feed) shares one derivation.
+  // `metrics`, when not null, counts each ProtocolDeviation newly appended; it must outlive the
+  // recorder.
   DeviationRecorder(const SubjectTimelines* timelines, store::EventStore* store,
                     std::chrono::seconds sweep_interval,
-                    std::chrono::milliseconds delay = std::chrono::milliseconds(0));
+                    std::chrono::milliseconds delay = std::chrono::milliseconds(0),
+                    metrics::GatewayMetrics* metrics = nullptr);
   // Stops (see Stop).
   ~DeviationRecorder() override;
 
@@ -59,10 +64,12 @@ class DeviationRecorder final : public store::SubjectChangeListener {
 
  private:
   void Run();
-  absl::Status Write(std::vector<store::SourceWrite> writes);
+  // Commits `writes` and waits until durable; what became of each.
+  absl::StatusOr<std::vector<store::SourceResult>> Write(std::vector<store::SourceWrite> writes);
 
   const SubjectTimelines* timelines_;
   store::EventStore* store_;
+  metrics::GatewayMetrics* const metrics_;
   const std::chrono::seconds sweep_interval_;
   const std::chrono::milliseconds delay_;
 

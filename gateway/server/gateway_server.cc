@@ -15,6 +15,7 @@
 #include "gateway/http/fhir_facade.h"
 #include "gateway/http/http_listener.h"
 #include "gateway/http/operational_endpoints.h"
+#include "gateway/metrics/gateway_metrics.h"
 #include "gateway/mllp/hl7_receiver.h"
 #include "gateway/mllp/mllp_listener.h"
 #include "gateway/security/tls_server_context.h"
@@ -74,11 +75,15 @@ class GatewayServerImpl final : public GatewayServer {
     store::SqliteStoreOptions store_options;
     store_options.outbox_routes = delivery::OutboxRoutes(config.destinations);
     store_options.clock = &clock_;
+    store_options.commit_observer = &metrics_;
     auto store = store::OpenSqliteEventStore(
         (std::filesystem::path(config.data_dir) / "trialgate.db").string(),
         std::move(store_options));
     if (!store.ok()) return store.status();
     store_ = *std::move(store);
+    std::vector<std::string> destinations;
+    for (const config::DestinationConfig& d : config.destinations) destinations.push_back(d.name);
+    metrics_.SetOutbox(store_.get(), std::move(destinations));
     absl::StatusOr<std::vector<store::EnrollmentRecord>> enrollments = store_->LoadEnrollments();
     if (!enrollments.ok()) return enrollments.status();
     registry_.Load(*enrollments);
@@ -93,7 +98,7 @@ class GatewayServerImpl final : public GatewayServer {
       return status;
     }
     pipeline_ = std::make_unique<pipeline::Pipeline>(
-        *study, pipeline::PipelineOptions{config.limits, config.site_by_system, &clock_},
+        *study, pipeline::PipelineOptions{config.limits, config.site_by_system, &clock_, &metrics_},
         *validator_, identity::Pseudonymizer(keys->key, keys->previous_key), &registry_,
         store_.get(), recorder_.get());
     if (absl::Status status = StartDelivery(config); !status.ok()) return status;
@@ -170,6 +175,7 @@ class GatewayServerImpl final : public GatewayServer {
     return definitions_->profile_warnings();
   }
   std::vector<std::string> delivery_warnings() const override { return delivery_warnings_; }
+  std::string MetricsText() const override { return metrics_.Text(); }
 
   void Shutdown() override {
     std::lock_guard<std::mutex> lock(shutdown_mu_);
@@ -191,6 +197,7 @@ class GatewayServerImpl final : public GatewayServer {
     // drains what is queued) before the pipeline that feeds it goes away.
     if (recorder_ != nullptr) recorder_->Stop();
     if (forwarder_ != nullptr) forwarder_->Stop();
+    metrics_.SetOutbox(nullptr, {});  // scrapes stop reading the store before it closes
     store_.reset();
     if (audit_log_ != nullptr) audit_log_->Close();  // every call's record is written by now
   }
@@ -333,7 +340,7 @@ class GatewayServerImpl final : public GatewayServer {
           fhir_facade_->Install(server);
           http::InstallOperationalEndpoints(
               server, *http_callers_,
-              {[this] { return NotReadyReasons(); }, [] { return std::string(); }});
+              {[this] { return NotReadyReasons(); }, [this] { return MetricsText(); }});
         });
     if (!listener.ok()) return listener.status();
     http_listener_ = *std::move(listener);
@@ -359,12 +366,13 @@ class GatewayServerImpl final : public GatewayServer {
     if (config.record_deviations) {
       recorder_ = std::make_unique<schedule::DeviationRecorder>(
           timelines_.get(), store_.get(), std::chrono::seconds(config.deviation_sweep_seconds),
-          std::chrono::milliseconds(config.deviation_delay_ms));
+          std::chrono::milliseconds(config.deviation_delay_ms), &metrics_);
     }
     return absl::OkStatus();
   }
 
   const Clock& clock_;  // the server's one wall clock; outlives it
+  metrics::GatewayMetrics metrics_{clock_};  // outlives everything that counts into it
   int port_ = 0;
   std::string address_;
   bool development_key_ = false;

@@ -42,6 +42,10 @@ class GatewayServer {
   virtual std::vector<std::string> definition_warnings() const = 0;
   // Delivery problems worth a log line at start (an outbox nobody delivers any more).
   virtual std::vector<std::string> delivery_warnings() const = 0;
+  // The gateway's metrics in the Prometheus text format 0.0.4, for GET /metrics (content type
+  // metrics::kTextContentType); see docs/metrics.md. Reads the store's outbox progress.
+  // Thread-safe, also during and after Shutdown (the outbox gauges are then left out).
+  virtual std::string MetricsText() const = 0;
 
   // Blocks until the schedule engine has recorded the deviations of what was committed before
   // the call (derivations run on a thread of their own after each commit). For tests.

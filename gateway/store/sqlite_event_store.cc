@@ -257,6 +257,7 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   struct GroupOutcome {
     uint64_t last_sequence = 0;  // 0 when the group inserted no event
     SqliteStoreStats delta;
+    std::chrono::nanoseconds commit_time{0};  // of the COMMIT statement (WAL write and fsync)
   };
 
   SqliteEventStoreImpl(std::string path, SqliteStoreOptions options, DbPtr db)
@@ -481,6 +482,9 @@ void SqliteEventStoreImpl::WriterLoop() {
       }
     }
     if (outcome.last_sequence != 0) sequence_cv_.notify_all();
+    if (group_status.ok() && options_.commit_observer != nullptr) {
+      options_.commit_observer->GroupCommitted(group.size(), outcome.commit_time);
+    }
 
     // Outbox writers wait in a thread of their own: wake them here rather than through the
     // callback thread, so that one waiting there (a commit callback that settles) cannot block it.
@@ -533,7 +537,10 @@ absl::Status SqliteEventStoreImpl::WriteGroup(std::vector<Request>& group,
       }
     }
     if (options_.before_commit_for_testing) RETURN_IF_ERROR(options_.before_commit_for_testing());
-    return Run(db, commit_.get(), "cannot commit the write transaction");
+    const auto commit_start = std::chrono::steady_clock::now();
+    RETURN_IF_ERROR(Run(db, commit_.get(), "cannot commit the write transaction"));
+    outcome->commit_time = std::chrono::steady_clock::now() - commit_start;
+    return absl::OkStatus();
   }();
   if (!status.ok()) {
     // A failed COMMIT may already have ended the transaction; only roll back an open one.

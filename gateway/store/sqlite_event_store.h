@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gateway/common/clock.h"
+#include "gateway/store/commit_observer.h"
 #include "gateway/store/event_store.h"
 #include "gateway/store/outbox.h"
 
@@ -33,6 +34,9 @@ struct SqliteStoreOptions {
   // The outbox's times (enqueued, dead-lettered, discarded), in Unix milliseconds; read once per
   // group transaction. Never null; must outlive the store. Tests pass a ManualClock.
   const Clock* clock = &SystemClock();
+  // Told of each committed group (its size, its COMMIT's time), for metrics. Null: nobody.
+  // Must outlive the store.
+  CommitObserver* commit_observer = nullptr;
   // Test seam for the failure path: when set, called on the writer thread inside each group's
   // transaction just before COMMIT. A non-OK status is handled exactly like a failed COMMIT
   // (rollback, every request of the group fails, the store becomes failed). Unset in production.
