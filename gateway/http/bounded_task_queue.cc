@@ -13,8 +13,8 @@ constexpr size_t kMaxRefusedWaiting = 64;
 }  // namespace
 
 BoundedTaskQueue::BoundedTaskQueue(size_t workers, size_t max_queued) {
-  served_.limit = max_queued;
-  refused_.limit = kMaxRefusedWaiting;
+  served_.limit = workers + max_queued;
+  refused_.limit = 1 + kMaxRefusedWaiting;
   for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { Work(served_, false); });
   threads_.emplace_back([this] { Work(refused_, true); });
 }
@@ -27,7 +27,7 @@ void BoundedTaskQueue::enqueue(std::function<void()> task) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (Lane* lane : {&served_, &refused_}) {
-      if (lane->tasks.size() < lane->limit) {
+      if (lane->tasks.size() + lane->busy < lane->limit) {
         lane->tasks.push_back(std::move(task));
         ready_.notify_all();
         return;
@@ -60,8 +60,11 @@ void BoundedTaskQueue::Work(Lane& lane, bool refusing_lane) {
       if (lane.tasks.empty()) return;  // stopping, and every queued connection served
       task = std::move(lane.tasks.front());
       lane.tasks.pop_front();
+      ++lane.busy;
     }
     task();
+    std::lock_guard<std::mutex> lock(mu_);
+    --lane.busy;
   }
 }
 

@@ -15,8 +15,8 @@ namespace trialgate::http {
 
 // cpp-httplib's connection queue with a bound. The library hands each accepted connection to
 // its task queue, whose stock version grows without limit while every worker serves a
-// keep-alive connection. Here `workers` threads serve at most `max_queued` waiting connections;
-// a connection beyond that is served by one overflow thread in "refuse" mode (see
+// keep-alive connection. Here `workers` threads serve connections, and at most `max_queued`
+// wait for a worker to be free; a connection beyond that is served by one overflow thread in "refuse" mode (see
 // RefusingThisConnection), which answers its request 503 at once and closes it. When even the
 // overflow thread's queue is full, the accepting thread serves the connection itself: accepting
 // slows down instead of memory growing.
@@ -35,7 +35,8 @@ class BoundedTaskQueue final : public httplib::TaskQueue {
  private:
   struct Lane {
     std::deque<std::function<void()>> tasks;
-    size_t limit = 0;
+    size_t limit = 0;  // connections waiting or being served
+    size_t busy = 0;   // being served
   };
   void Work(Lane& lane, bool refusing);
 

@@ -34,6 +34,12 @@ std::variant<security::Caller, HttpError> RequestCallers::Authorize(
       !allowed.ok()) {
     return MakeHttpError(403, "forbidden", std::string(allowed.message()));
   }
+  if (!rate_.TryAcquire(caller.limit_key())) {
+    return MakeHttpError(429, "throttled",
+                         absl::StrCat("identity '", caller.identity,
+                                      "' is over its request rate (limits.requestsPerSecond): "
+                                      "retry shortly"));
+  }
   return caller;
 }
 

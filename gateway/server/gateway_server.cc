@@ -309,7 +309,9 @@ class GatewayServerImpl final : public GatewayServer {
   // identities and access policy as gRPC, feeding the same pipeline.
   absl::Status StartHttp(const config::Config& config, const mappers::Study& study) {
     if (!config.http.enabled()) return absl::OkStatus();
-    http_callers_ = std::make_unique<http::RequestCallers>(config.identities, !config.insecure);
+    http_callers_ = std::make_unique<http::RequestCallers>(
+        config.identities, !config.insecure, config.call_limits.requests_per_second,
+        config.call_limits.request_burst);
     http::FhirFacadeOptions facade;
     facade.limits = config.limits;
     facade.tls = !config.insecure;

@@ -16,6 +16,7 @@
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 #include "tests/support/gateway_harness.h"
+#include "tests/support/prometheus_text_parser.h"
 
 namespace trialgate::testing {
 namespace {
@@ -387,10 +388,73 @@ TEST_F(FhirRestTest, OperationalEndpointsAnswer) {
   httplib::Result ready = client.Get("/readyz");
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200) << ready->body;
-  httplib::Result metrics = client.Get("/metrics");
-  ASSERT_TRUE(metrics);
-  EXPECT_EQ(metrics->status, 200);
-  EXPECT_THAT(metrics->get_header_value("Content-Type"), HasSubstr("version=0.0.4"));
+  EXPECT_EQ(ready->body, "ready\n");
+}
+
+// What an operator's Prometheus scrapes: well-formed to the last line (a strict parser), and
+// counting what the facade did.
+TEST_F(FhirRestTest, MetricsCountWhatTheFacadeDid) {
+  auto scrape = [this]() -> PrometheusScrape {
+    httplib::Result metrics = Client().Get("/metrics");
+    EXPECT_TRUE(metrics);
+    if (!metrics) return {};
+    EXPECT_EQ(metrics->status, 200);
+    EXPECT_THAT(metrics->get_header_value("Content-Type"), HasSubstr("version=0.0.4"));
+    absl::StatusOr<PrometheusScrape> parsed = ParsePrometheusText(metrics->body);
+    EXPECT_TRUE(parsed.ok()) << parsed.status() << "\n" << metrics->body;
+    EXPECT_THAT(metrics->body, ::testing::Not(HasSubstr("KRD-")))
+        << "no subject id in the metrics";
+    return parsed.ok() ? *parsed : PrometheusScrape{};
+  };
+  const std::map<std::string, std::string> http_observation = {
+      {"channel", "http"}, {"resource_type", "Observation"}, {"outcome", "accepted"}};
+  const PrometheusScrape before = scrape();
+  EXPECT_EQ(before.Sum("trialgate_entries_total", http_observation), 0);
+  Enrol();
+  httplib::Result created =
+      Send("POST", "/fhir/Observation", TestData("observation-anc-pt-1001.json"));
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201);
+  const PrometheusScrape after = scrape();
+  EXPECT_EQ(after.Sum("trialgate_entries_total", http_observation), 1);
+  EXPECT_EQ(after.Sum("trialgate_submissions_total", {{"channel", "http"}, {"outcome", "stored"}}),
+            2);
+  EXPECT_GT(after.Sum("trialgate_stage_seconds_count", {{"stage", "commit"}}),
+            before.Sum("trialgate_stage_seconds_count", {{"stage", "commit"}}));
+}
+
+// One worker, no room to wait: while a client holds the worker with an idle keep-alive
+// connection, another connection is answered 503 at once (not queued without bound), and served
+// again once the worker is free.
+TEST(HttpListenerLimitsTest, ConnectionsBeyondTheQueueAreRefusedAtOnce) {
+  TempDir dir;
+  config::Config config;
+  config.http.workers = 1;
+  config.http.max_queued_connections = 0;
+  std::unique_ptr<server::GatewayServer> server = StartInProcess(dir.path(), config);
+  ASSERT_NE(server, nullptr);
+  const std::string url = "http://" + server->http_address();
+  auto holder = std::make_unique<httplib::Client>(url);
+  holder->set_keep_alive(true);
+  httplib::Result held = holder->Get("/healthz");
+  ASSERT_TRUE(held);
+  ASSERT_EQ(held->status, 200);
+
+  httplib::Client other(url);
+  httplib::Result refused = other.Get("/healthz");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->get_header_value("Retry-After"), "1");
+  EXPECT_STREQ(Json(refused->body)["resourceType"].GetString(), "OperationOutcome");
+
+  holder.reset();  // closes its connection: the worker is free
+  int status = 0;
+  for (int attempt = 0; attempt < 50 && status != 200; ++attempt) {
+    httplib::Result again = other.Get("/healthz");
+    status = again ? again->status : 0;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status, 200);
 }
 
 }  // namespace

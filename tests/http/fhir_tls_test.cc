@@ -16,11 +16,16 @@ using ::testing::HasSubstr;
 
 class FhirTlsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { Start(); }
+
+  // The gateway with dev-ca.sh's config less the stranger, and `limits`.
+  void Start(security::CallLimits limits = {}) {
     ASSERT_TRUE(ca_.ok()) << "deploy/dev-ca.sh failed";
     absl::StatusOr<config::Config> config = config::LoadConfigFile(ca_.config_file().string());
     ASSERT_TRUE(config.ok()) << config.status();
     std::erase_if(config->identities, [](const auto& i) { return i.name == "stranger"; });
+    config->call_limits = limits;
+    server_.reset();
     server_ = StartInProcess(dir_.path() / "data", *config);
     ASSERT_NE(server_, nullptr);
     const std::string& address = server_->http_address();
@@ -99,6 +104,26 @@ TEST_F(FhirTlsTest, AnyIdentityReadsTheCapabilitiesAndHealth) {
   httplib::Result ready = Get("warehouse", "/readyz");
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200);
+}
+
+TEST_F(FhirTlsTest, AnIdentityOverItsRateIsThrottled) {
+  security::CallLimits limits;
+  limits.requests_per_second = 0.01;
+  limits.request_burst = 2;
+  Start(limits);
+  int throttled = 0;
+  for (int i = 0; i < 3; ++i) {
+    httplib::Result result = Get("warehouse", "/fhir/metadata");
+    ASSERT_TRUE(result);
+    if (result->status == 429) {
+      ++throttled;
+      EXPECT_THAT(result->body, HasSubstr("request rate"));
+    }
+  }
+  EXPECT_EQ(throttled, 1) << "a burst of 2, then refused";
+  httplib::Result other = Get("site-a", "/fhir/metadata");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 200) << "each identity has its own rate";
 }
 
 }  // namespace
