@@ -2,7 +2,9 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <utility>
 
@@ -150,7 +152,17 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(
                            : static_cast<PlainServer&>(server).WidenBacklog();
   if (!widened) spdlog::warn("http: cannot widen the listen backlog: {}", std::strerror(errno));
   listener->address_ = absl::StrCat(options.listen.substr(0, options.listen.rfind(':')), ":", port);
-  listener->thread_ = std::thread([&server] { server.listen_after_bind(); });
+  auto stopped = std::make_shared<std::atomic<bool>>(false);
+  listener->thread_ = std::thread([&server, stopped] {
+    server.listen_after_bind();
+    *stopped = true;
+  });
+  // Server::stop() does nothing before the accept loop runs, and the loop would then run
+  // forever: Shutdown right after Start (a failed start, a short test) must find it running.
+  while (!server.is_running() && !*stopped) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (*stopped) return absl::UnavailableError("the HTTP listener stopped as it started");
   return listener;
 }
 
