@@ -56,6 +56,14 @@ std::optional<HttpError> Decode(const httplib::Request& request,
   return HttpError{StatusOfRefusal(decoded), {pipeline::IssueFromStatus(decoded)}};
 }
 
+// The resource type a request's URL names, for its audit record: only a FHIR type (never the
+// rest of the path, which may hold a hospital's resource id or anything a client typed).
+std::string AuditedType(const httplib::Request& request) {
+  if (request.matches.size() < 2) return "";
+  const std::string first = request.matches[1].str().substr(0, request.matches[1].str().find('/'));
+  return validation::IsR4ResourceType(first) ? first : "(not a resource type)";
+}
+
 // A $validate body: the resource itself, or a Parameters with `resource` and `profile`.
 struct ValidateInput {
   const rapidjson::Value* resource = nullptr;
@@ -93,8 +101,7 @@ void FhirFacade::Install(httplib::Server& server) {
   auto route = [this](std::string name, auto handler) {
     return [this, name = std::move(name), handler](const httplib::Request& request,
                                                    httplib::Response& response) {
-      Interaction interaction{name, request.matches.size() > 1 ? request.matches[1].str() : "",
-                              options_.clock->Now(), {}, 0};
+      Interaction interaction{name, AuditedType(request), options_.clock->Now(), {}, 0};
       handler(request, response, interaction);
       Audit(interaction, response);
     };

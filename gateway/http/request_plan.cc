@@ -88,20 +88,30 @@ HttpError UnsupportedType(absl::string_view type, const std::string& expression)
                        expression);
 }
 
+// The entry's interaction `method` ("POST" creates, "PUT" updates) at [type]: a type the gateway
+// writes, and the resource's own.
+std::optional<HttpError> CheckInteraction(const rapidjson::Value& resource, const char* method,
+                                          absl::string_view type, const std::string& expression,
+                                          PlannedEntry& planned) {
+  planned.method = method;
+  planned.resource_type = std::string(type);
+  if (!IsWritableType(type)) return UnsupportedType(type, expression);
+  const std::string sent_type = StringAt(resource, "resourceType");
+  if (sent_type == type) return std::nullopt;
+  return MakeHttpError(400, "invalid",
+                       absl::StrCat("the resource is a '", sent_type, "', the URL ",
+                                    planned.method == "POST" ? "creates" : "updates", " a '",
+                                    type, "'"),
+                       expression);
+}
+
 // A create of `resource` as [type]: its id assigned by the server.
 std::optional<HttpError> PlanCreateEntry(const rapidjson::Value& resource, absl::string_view type,
                                          absl::string_view if_none_exist, const ServerIds& ids,
                                          const std::string& expression, PlannedEntry& planned,
                                          pipeline::EntryDirective& directive) {
-  planned.method = "POST";
-  planned.resource_type = std::string(type);
-  if (!IsWritableType(type)) return UnsupportedType(type, expression);
-  const std::string sent_type = StringAt(resource, "resourceType");
-  if (sent_type != type) {
-    return MakeHttpError(400, "invalid",
-                         absl::StrCat("the resource is a '", sent_type, "', the URL creates a '",
-                                      type, "'"),
-                         expression);
+  if (auto refusal = CheckInteraction(resource, "POST", type, expression, planned)) {
+    return refusal;
   }
   if (type == "Patient") return std::nullopt;  // validated and never stored: nothing to name
   if (if_none_exist.empty()) {
@@ -121,15 +131,8 @@ std::optional<HttpError> PlanUpdateEntry(const rapidjson::Value& resource, absl:
                                          absl::string_view id, absl::string_view if_match,
                                          const std::string& expression, PlannedEntry& planned,
                                          pipeline::EntryDirective& directive) {
-  planned.method = "PUT";
-  planned.resource_type = std::string(type);
-  if (!IsWritableType(type)) return UnsupportedType(type, expression);
-  const std::string sent_type = StringAt(resource, "resourceType");
-  if (sent_type != type) {
-    return MakeHttpError(400, "invalid",
-                         absl::StrCat("the resource is a '", sent_type, "', the URL updates a '",
-                                      type, "'"),
-                         expression);
+  if (auto refusal = CheckInteraction(resource, "PUT", type, expression, planned)) {
+    return refusal;
   }
   if (!IsFhirId(id)) {
     return MakeHttpError(400, "invalid",

@@ -423,6 +423,24 @@ TEST_F(FhirRestTest, MetricsCountWhatTheFacadeDid) {
             before.Sum("trialgate_stage_seconds_count", {{"stage", "commit"}}));
 }
 
+TEST_F(FhirRestTest, EveryRequestIsAuditedWithoutItsIds) {
+  Enrol();
+  httplib::Result updated = Send("PUT", "/fhir/Observation/obs-anc-1001-c1d1",
+                                 TestData("observation-anc-pt-1001.json"));
+  ASSERT_TRUE(updated);
+  ASSERT_EQ(updated->status, 201);
+  httplib::Result read = Client().Get("/fhir/Observation/obs-anc-1001-c1d1");
+  ASSERT_TRUE(read);
+  ASSERT_EQ(read->status, 405);
+  server_->Shutdown();  // every record written
+  const std::string audit = ReadFile(dir_.path() / "audit.log");
+  EXPECT_THAT(audit, HasSubstr(R"("rpc":"http:create","target":{"resourceType":"ResearchSubject")"));
+  EXPECT_THAT(audit, HasSubstr(R"("rpc":"http:update","target":{"resourceType":"Observation","entries":1,"httpStatus":201},"code":"OK")"));
+  EXPECT_THAT(audit, HasSubstr(R"("httpStatus":405},"code":"HTTP_405")"));
+  EXPECT_THAT(audit, ::testing::Not(HasSubstr("obs-anc-1001-c1d1")));
+  EXPECT_THAT(audit, ::testing::Not(HasSubstr("pt-1001")));
+}
+
 // One worker, no room to wait: while a client holds the worker with an idle keep-alive
 // connection, another connection is answered 503 at once (not queued without bound), and served
 // again once the worker is free.

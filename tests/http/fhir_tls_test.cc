@@ -33,23 +33,22 @@ class FhirTlsTest : public ::testing::Test {
     port_ = std::stoi(address.substr(address.rfind(':') + 1));
   }
 
-  // A request as `client` (its certificate); empty: no client certificate at all.
-  httplib::Result Post(const std::string& client, const std::string& path,
-                       const std::string& body) const {
+  // An HTTPS client as `client` (its certificate), checking the gateway's certificate against
+  // the CA; empty: no client certificate at all.
+  std::unique_ptr<httplib::SSLClient> As(const std::string& client) const {
     const std::string cert = client.empty() ? "" : ca_.file(client + ".pem").string();
     const std::string key = client.empty() ? "" : ca_.file(client + ".key").string();
-    httplib::SSLClient https(host_, port_, cert, key);
-    https.set_ca_cert_path(ca_.file("ca.pem").string().c_str());
-    https.enable_server_certificate_verification(true);
-    return https.Post(path.c_str(), body, "application/fhir+json");
+    auto https = std::make_unique<httplib::SSLClient>(host_, port_, cert, key);
+    https->set_ca_cert_path(ca_.file("ca.pem").string().c_str());
+    https->enable_server_certificate_verification(true);
+    return https;
   }
-
+  httplib::Result Post(const std::string& client, const std::string& path,
+                       const std::string& body) const {
+    return As(client)->Post(path.c_str(), body, "application/fhir+json");
+  }
   httplib::Result Get(const std::string& client, const std::string& path) const {
-    httplib::SSLClient https(host_, port_, ca_.file(client + ".pem").string(),
-                             ca_.file(client + ".key").string());
-    https.set_ca_cert_path(ca_.file("ca.pem").string().c_str());
-    https.enable_server_certificate_verification(true);
-    return https.Get(path.c_str());
+    return As(client)->Get(path.c_str());
   }
 
   TempDir dir_;
