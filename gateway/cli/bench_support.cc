@@ -1,6 +1,7 @@
 #include "gateway/cli/bench_support.h"
 
 #include <openssl/rand.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <iostream>
@@ -42,6 +43,20 @@ double LoadResult::ResourcesPerSecond() const {
   return seconds > 0 ? static_cast<double>(resources) / seconds : 0;
 }
 
+namespace {
+
+// User and system CPU time of this process, all threads: what the load generator itself costs.
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+}  // namespace
+
+LoadTally::LoadTally() : cpu_at_start_(ProcessCpuSeconds()) {}
+
 void LoadTally::Add(double latency_ms, uint64_t resources, absl::string_view problem) {
   std::lock_guard<std::mutex> lock(mu_);
   result_.latencies_ms.push_back(latency_ms);
@@ -66,16 +81,21 @@ LoadResult LoadTally::Finish(double seconds) {
   result_ = LoadResult();
   std::sort(result.latencies_ms.begin(), result.latencies_ms.end());
   result.seconds = seconds;
+  result.client_cpu_seconds = ProcessCpuSeconds() - cpu_at_start_;
+  cpu_at_start_ = ProcessCpuSeconds();
   return result;
 }
 
 std::string DescribeLoad(absl::string_view name, int concurrency, const LoadResult& result) {
+  const double cpu_us_per_request =
+      result.latencies_ms.empty() ? 0.0
+                                  : result.client_cpu_seconds * 1e6 / result.latencies_ms.size();
   return absl::StrFormat(
       "%s count=%d concurrency=%d: %.0f requests/s, %.0f resources/s over %.2f s; latency "
-      "p50 %.2f ms, p99 %.2f ms; accepted %d, not accepted %d",
+      "p50 %.2f ms, p99 %.2f ms; client CPU %.0f us/request; accepted %d, not accepted %d",
       name, result.latencies_ms.size(), concurrency, result.RequestsPerSecond(),
       result.ResourcesPerSecond(), result.seconds, Percentile(result.latencies_ms, 0.50),
-      Percentile(result.latencies_ms, 0.99), result.accepted, result.other);
+      Percentile(result.latencies_ms, 0.99), cpu_us_per_request, result.accepted, result.other);
 }
 
 bool EnrolSubjects(v1::Gateway::Stub& stub, const std::string& source_system, int subjects,

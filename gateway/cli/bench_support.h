@@ -35,6 +35,7 @@ struct LoadResult {
   uint64_t other = 0;                // requests not accepted, or not answered at all
   uint64_t resources = 0;            // resources in the accepted requests
   double seconds = 0;                // from the first request to the last answer
+  double client_cpu_seconds = 0;     // this process's CPU time (all threads) meanwhile
   std::string first_problem;         // why the first request that was not accepted was not
 
   double RequestsPerSecond() const;
@@ -44,6 +45,7 @@ struct LoadResult {
 // Collects a phase's answers from its client threads. Thread-safe.
 class LoadTally {
  public:
+  LoadTally();  // starts counting this process's CPU time
   // One answered request of `resources` resources; `problem` is "" when it was accepted.
   void Add(double latency_ms, uint64_t resources, absl::string_view problem);
   // `requests` requests that got no answer (a connection that could not be made, a stream cut).
@@ -54,10 +56,11 @@ class LoadTally {
  private:
   std::mutex mu_;
   LoadResult result_;
+  double cpu_at_start_;
 };
 
 // One line for a phase: "<name> count=... : R requests/s, S resources/s over T s; latency p50
-// ..., p99 ...; accepted A, not accepted N".
+// ..., p99 ...; client CPU C µs/request; accepted A, not accepted N".
 std::string DescribeLoad(absl::string_view name, int concurrency, const LoadResult& result);
 
 // Submits `subjects` enrolments (ResearchSubjects), body(s) for s = 0..subjects-1, one unary
