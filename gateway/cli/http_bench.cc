@@ -112,7 +112,8 @@ LoadResult RunHttpLoad(const HttpBenchTarget& target, const std::string& source,
                                                 "' is not host:port"));
         return;
       }
-      for (uint64_t i = next++; i < count; i = next++) {
+      uint64_t sent_by_thread = 0;
+      for (uint64_t i = next++; i < count; i = next++, ++sent_by_thread) {
         const HttpBenchRequest made = request(i);
         const BenchClock::time_point sent = BenchClock::now();
         httplib::Result answer =
@@ -120,8 +121,12 @@ LoadResult RunHttpLoad(const HttpBenchTarget& target, const std::string& source,
         const double ms =
             std::chrono::duration<double, std::milli>(BenchClock::now() - sent).count();
         if (!answer) {
+          // Which of the thread's requests it was and how long it waited tell a connection
+          // the server closed (e.g. at keepAliveMaxRequests) from one that timed out.
           tally.Add(ms, made.resources,
-                    absl::StrCat("POST ", made.path, ": ", httplib::to_string(answer.error())));
+                    absl::StrFormat("POST %s: %s (request %d of this thread, after %.1f ms)",
+                                    made.path, httplib::to_string(answer.error()),
+                                    sent_by_thread + 1, ms));
           continue;
         }
         tally.Add(ms, made.resources, judge(answer->status, answer->body, made.resources));
