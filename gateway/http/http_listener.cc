@@ -1,5 +1,8 @@
 #include "gateway/http/http_listener.h"
 
+#include <sys/socket.h>
+
+#include <memory>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -113,6 +116,15 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(
                   response);
       });
   routes(server);
+  // cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, compiled into Debian's
+  // libcpp-httplib), so a burst of connections overflows the accept queue and clients see their
+  // first request fail after a SYN retransmission (~1 s). Keep the listening socket to listen
+  // again with the system's backlog once bound (Linux takes a second listen() as a new backlog).
+  auto listen_fd = std::make_shared<int>(-1);
+  server.set_socket_options([listen_fd](socket_t sock) {
+    httplib::default_socket_options(sock);
+    *listen_fd = sock;
+  });
 
   int port = where->port;
   if (port == 0) {
@@ -125,6 +137,7 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(
     return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ", options.listen,
                                                " (address in use or invalid?)"));
   }
+  if (*listen_fd >= 0) ::listen(*listen_fd, SOMAXCONN);
   listener->address_ = absl::StrCat(options.listen.substr(0, options.listen.rfind(':')), ":", port);
   listener->thread_ = std::thread([&server] { server.listen_after_bind(); });
   return listener;
