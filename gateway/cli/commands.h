@@ -65,14 +65,16 @@ struct DeadLettersOptions {
 
 struct BenchOptions {
   Connection connection;        // gRPC: the submissions, or (mllp) the enrolments
-  std::string mode = "stream";  // "stream", "unary", "mllp" or "tcp-echo"
+  std::string mode = "stream";  // "stream", "unary", "http", "mllp" or "tcp-echo"
   uint64_t count = 20000;       // resources (messages) to submit
-  int concurrency = 4;          // streams, unary calls in flight, or MLLP connections
+  int concurrency = 4;  // streams, unary calls in flight, HTTP or MLLP connections
   int subjects = 20;            // study subjects enrolled for the run
   std::string source = "bench";  // gRPC modes; mllp enrols as the messages' LIS@HOSPA
   std::string mllp_target = kDefaultMllpTarget;  // mllp: the gateway's MLLP listener
   int pipeline = 1;             // mllp, tcp-echo: messages in flight per connection
   bool ceiling = true;          // mllp: then the same load against an in-process echo server
+  std::string http_target = "127.0.0.1:8080";  // http: the gateway's HTTP listener
+  int bundle_size = 10;         // http: entries per transaction Bundle
 };
 
 struct RegistrySinkOptions {

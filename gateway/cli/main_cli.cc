@@ -121,16 +121,17 @@ int Main(int argc, char** argv) {
                "resources/s and latency");
   AddConnectionOptions(bench_command, &bench.connection);
   bench_command->add_option("--mode", bench.mode,
-                            "stream, unary, mllp (HL7 v2 ORU^R01 over MLLP, then the same "
-                            "load against an in-process TCP echo server: the ceiling) or "
-                            "tcp-echo (the ceiling alone)")
-      ->check(CLI::IsMember({"stream", "unary", "mllp", "tcp-echo"}))
+                            "stream, unary, http (FHIR REST creates and transactions over "
+                            "HTTP, each against the same over gRPC unary), mllp (HL7 v2 "
+                            "ORU^R01 over MLLP, then the same load against an in-process TCP "
+                            "echo server: the ceiling) or tcp-echo (the ceiling alone)")
+      ->check(CLI::IsMember({"stream", "unary", "http", "mllp", "tcp-echo"}))
       ->capture_default_str();
   bench_command->add_option("-n,--count", bench.count, "Resources (or HL7 v2 messages) to submit")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   bench_command->add_option("-c,--concurrency", bench.concurrency,
-                            "Streams, unary calls in flight, or MLLP connections")
+                            "Streams, unary calls in flight, or HTTP or MLLP connections")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   bench_command->add_option("--subjects", bench.subjects, "Study subjects to enrol")
@@ -149,6 +150,14 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   bench_command->add_flag("!--no-ceiling", bench.ceiling,
                           "mllp: skip the TCP echo run that follows the gateway run");
+  bench_command->add_option("--http-target", bench.http_target,
+                            "http: the gateway's HTTP listener (plain, or HTTPS with "
+                            "--ca/--cert/--key)")
+      ->capture_default_str();
+  bench_command->add_option("--bundle-size", bench.bundle_size,
+                            "http: entries per transaction Bundle")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
 
   DestinationsOptions destinations;
   CLI::App* destinations_command = app.add_subcommand(
