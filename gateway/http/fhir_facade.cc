@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "gateway/audit/caller_record.h"
 #include "gateway/http/fhir_answers.h"
 #include "gateway/http/media_types.h"
 #include "gateway/http/resource_writer.h"
@@ -261,14 +262,7 @@ void FhirFacade::NotServed(const httplib::Request& request, httplib::Response& r
 
 void FhirFacade::Audit(const Interaction& interaction, const httplib::Response& response) const {
   if (options_.audit_log == nullptr) return;
-  audit::AuditRecord record;
-  record.time = interaction.started;
-  record.identity = interaction.caller.identity;
-  for (security::Role role : interaction.caller.roles) {
-    record.roles.emplace_back(security::RoleName(role));
-  }
-  record.site = interaction.caller.site;
-  record.peer = interaction.caller.peer;
+  audit::AuditRecord record = audit::RecordFor(interaction.caller, interaction.started);
   record.rpc = absl::StrCat("http:", interaction.name);
   if (!interaction.resource_type.empty()) {
     record.target.emplace_back("resourceType", interaction.resource_type);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/audit/caller_record.h"
 #include "gateway/hl7v2/charset.h"
 #include "gateway/hl7v2/message_identity.h"
 #include "gateway/hl7v2/conversion.h"
@@ -170,12 +171,7 @@ std::string Hl7Receiver::Acknowledge(const Received& received, const Verdict& ve
 void Hl7Receiver::Audit(const security::Caller& caller, const Received& received,
                         const Verdict& verdict, absl::Time started) const {
   if (options_.audit_log == nullptr) return;
-  audit::AuditRecord record;
-  record.time = started;
-  record.identity = caller.identity;
-  for (security::Role role : caller.roles) record.roles.emplace_back(security::RoleName(role));
-  record.site = caller.site;
-  record.peer = caller.peer;
+  audit::AuditRecord record = audit::RecordFor(caller, started);
   record.rpc = absl::StrCat("mllp:", received.message_type.empty() ? "(unparsed)"
                                                                    : received.message_type);
   record.target = {{"sendingSystem", received.system},

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "gateway/audit/caller_record.h"
 #include "gateway/security/grpc_caller.h"
 #include "gateway/server/call_summary.h"
 #include "gateway/server/grpc_status.h"
@@ -74,14 +75,7 @@ class AuditInterceptor final : public grpc::experimental::Interceptor {
   // REQUIRES: mu_ held, or the call over (destructor).
   audit::AuditRecord Record(const grpc::Status& status) {
     const security::Caller caller = caller_.value_or(security::Caller());
-    audit::AuditRecord record;
-    record.time = start_;
-    record.identity = caller.identity;
-    for (security::Role role : caller.roles) {
-      record.roles.emplace_back(security::RoleName(role));
-    }
-    record.site = caller.site;
-    record.peer = caller.peer;
+    audit::AuditRecord record = audit::RecordFor(caller, start_);
     record.rpc = method_;
     record.target = summary_.Target(status);
     record.code = absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
