@@ -18,6 +18,11 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
 constexpr char kLabProfile[] = "urn:trialgate:krd-asct2:profile:lab-result";
+// A lab result valid as FHIR R4 but without the unit the study's lab profile requires.
+constexpr char kLabResultWithoutUnit[] = R"({"resourceType":"Observation","status":"final",
+    "code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},
+    "subject":{"reference":"Patient/pt-1001"},"effectiveDateTime":"2026-01-05",
+    "valueQuantity":{"value":1.9}})";
 
 rapidjson::Document Json(const std::string& line) {
   rapidjson::Document document;
@@ -103,10 +108,7 @@ TEST(ValidateCliTest, RequireStudyProfilesMatchesAGatewayConfiguredSo) {
   std::unique_ptr<server::GatewayServer> server = StartInProcess(dir.path() / "data", config);
   ASSERT_NE(server, nullptr);
   const std::string no_unit = Write(dir.path() / "no-unit.json",
-                                    R"({"resourceType":"Observation","status":"final",
-      "code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},
-      "subject":{"reference":"Patient/pt-1001"},"effectiveDateTime":"2026-01-05",
-      "valueQuantity":{"value":1.9}})");
+                                    kLabResultWithoutUnit);
   EXPECT_EQ(RunCli("validate " + no_unit).exit_code, 0);
   CliRun required = RunCli("validate --require-study-profiles " + no_unit);
   EXPECT_EQ(required.exit_code, 1);
@@ -140,10 +142,7 @@ TEST(ValidateCliTest, ProfileWorksLocally) {
   EXPECT_EQ(RunCli("validate " + profile + TestDataPath("observation-anc-pt-1001.json")).exit_code,
             0);
   const std::string no_unit = Write(dir.path() / "no-unit.json",
-                                    R"({"resourceType":"Observation","status":"final",
-      "code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},
-      "subject":{"reference":"Patient/pt-1001"},"effectiveDateTime":"2026-01-05",
-      "valueQuantity":{"value":1.9}})");
+                                    kLabResultWithoutUnit);
   EXPECT_EQ(RunCli("validate " + no_unit).exit_code, 0);
   CliRun run = RunCli("validate " + profile + no_unit);
   EXPECT_EQ(run.exit_code, 1);
