@@ -85,18 +85,6 @@ absl::Status ParseDrugs(const Files& files, CodeTables* tables) {
   return ParseTable(file, "drugs", ParseDrug, &tables->drugs, &tables->drug_by_code);
 }
 
-// Analyte-specific factors to the analyte's unit: [{"unit", "factor"}].
-absl::StatusOr<std::map<std::string, double>> ParseUnitFactors(const JsonObject& object) {
-  ASSIGN_OR_RETURN(const std::vector<JsonObject> factors, object.OptionalObjects("unit_factors"));
-  std::map<std::string, double> out;
-  for (const JsonObject& factor : factors) {
-    ASSIGN_OR_RETURN(const std::string unit, factor.RequiredString("unit"));
-    ASSIGN_OR_RETURN(const double value, factor.RequiredNumber("factor"));
-    out[unit] = value;
-  }
-  return out;
-}
-
 absl::StatusOr<LabAnalyte> ParseLab(const JsonObject& object) {
   ASSIGN_OR_RETURN(LabAnalyte lab, ParseEntry<LabAnalyte>(object));
   ASSIGN_OR_RETURN(lab.unit, object.RequiredString("unit"));
@@ -256,6 +244,17 @@ absl::Status CheckUnits(const CodeTables& tables) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::map<std::string, double>> ParseUnitFactors(const JsonObject& object) {
+  ASSIGN_OR_RETURN(const std::vector<JsonObject> factors, object.OptionalObjects("unit_factors"));
+  std::map<std::string, double> out;
+  for (const JsonObject& factor : factors) {
+    ASSIGN_OR_RETURN(const std::string unit, factor.RequiredString("unit"));
+    ASSIGN_OR_RETURN(const double value, factor.RequiredNumber("factor"));
+    out[unit] = value;
+  }
+  return out;
+}
 
 std::string CodeKey(std::string_view system, std::string_view code) {
   // '|' cannot occur in a URI without escaping, so the key is unambiguous.

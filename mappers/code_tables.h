@@ -13,6 +13,10 @@
 #include "absl/status/statusor.h"
 #include "mappers/units.h"
 
+namespace trialgate {
+class JsonObject;
+}  // namespace trialgate
+
 namespace trialgate::mappers {
 
 // One code of a table entry, with where it came from.
@@ -40,6 +44,10 @@ struct LabAnalyte {
   std::optional<double> molar_mass_g_per_mol;  // enables mol/L <-> g/L conversions
   std::map<std::string, double> unit_factors;  // analyte-specific: UCUM unit -> factor to `unit`
 };
+
+// The analyte-specific factors of a table entry, "unit_factors": [{"unit", "factor"}]: UCUM
+// unit -> factor to the entry's unit. Errors name the file and path (gateway/common/json_reader.h).
+absl::StatusOr<std::map<std::string, double>> ParseUnitFactors(const JsonObject& object);
 
 struct RouteEntry {
   std::string id;  // study route id, e.g. "IV"

@@ -124,6 +124,9 @@ absl::StatusOr<std::shared_ptr<const Study>> Study::FromFiles(
   if (auto schedule = files.find("schedule.json"); schedule != files.end()) {
     study->schedule_json_ = schedule->second;
   }
+  if (auto grading = files.find(kCtcaeGradingFile); grading != files.end()) {
+    ASSIGN_OR_RETURN(study->ctcae_grading_, ParseCtcaeGrading(grading->second, study->tables_));
+  }
   return std::shared_ptr<const Study>(std::move(study));
 }
 

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "mappers/code_tables.h"
+#include "mappers/ctcae_grading.h"
 #include "mappers/units.h"
 
 namespace trialgate::mappers {
@@ -97,6 +98,11 @@ class Study {
   // study folder has none (then the gateway places no event on a timeline).
   const std::string& schedule_json() const { return schedule_json_; }
 
+  // --- derivations ---
+  // The CTCAE v5.0 lab grading table (ctcae-lab-grading.json), checked against the code tables
+  // at load; no terms when the study folder has none (then no lab is graded).
+  const CtcaeGradingTable& ctcae_grading() const { return ctcae_grading_; }
+
  private:
   Study() = default;
 
@@ -108,6 +114,7 @@ class Study {
   std::map<std::string, std::string> definition_files_;
   std::vector<StudyValueSet> value_sets_;
   std::string schedule_json_;
+  CtcaeGradingTable ctcae_grading_;
 };
 
 }  // namespace trialgate::mappers

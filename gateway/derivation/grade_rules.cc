@@ -1,0 +1,100 @@
+#include "gateway/derivation/grade_rules.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+
+namespace trialgate::derivation {
+namespace {
+
+using mappers::Comparison;
+using mappers::GradeBasis;
+using mappers::GradingRule;
+
+const char* OpText(Comparison op) {
+  switch (op) {
+    case Comparison::kLess: return "<";
+    case Comparison::kLessOrEqual: return "<=";
+    case Comparison::kGreater: return ">";
+    case Comparison::kGreaterOrEqual: return ">=";
+  }
+  return "?";
+}
+
+const char* BasisName(GradeBasis basis) {
+  switch (basis) {
+    case GradeBasis::kUln: return "ULN";
+    case GradeBasis::kLln: return "LLN";
+    case GradeBasis::kBaseline: return "baseline";
+    case GradeBasis::kAbsolute: return "";
+  }
+  return "";
+}
+
+std::optional<double> Basis(GradeBasis basis, const GradeInputs& inputs) {
+  switch (basis) {
+    case GradeBasis::kAbsolute: return 1.0;
+    case GradeBasis::kUln: return inputs.uln;
+    case GradeBasis::kLln: return inputs.lln;
+    case GradeBasis::kBaseline: return inputs.baseline;
+  }
+  return std::nullopt;
+}
+
+bool Holds(Comparison op, double value, double threshold) {
+  const double a = Signif12(value);
+  const double b = Signif12(threshold);
+  switch (op) {
+    case Comparison::kLess: return a < b;
+    case Comparison::kLessOrEqual: return a <= b;
+    case Comparison::kGreater: return a > b;
+    case Comparison::kGreaterOrEqual: return a >= b;
+  }
+  return false;
+}
+
+// "< 1.5 10*9/L" or "> 3 x ULN (40 U/L) = 120 U/L".
+std::string Threshold(const GradingRule& rule, double basis, const std::string& unit) {
+  const double threshold = Signif12(rule.factor * basis);
+  if (rule.of == GradeBasis::kAbsolute) {
+    return absl::StrCat(OpText(rule.op), " ", threshold, " ", unit);
+  }
+  return absl::StrCat(OpText(rule.op), " ", rule.factor, " x ", BasisName(rule.of), " (",
+                      Signif12(basis), " ", unit, ") = ", threshold, " ", unit);
+}
+
+}  // namespace
+
+double Signif12(double x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.12g", x);
+  return std::strtod(buffer, nullptr);
+}
+
+RuleOutcome ApplyRules(const mappers::GradingRules& form, const GradeInputs& inputs,
+                       const std::string& unit) {
+  const std::string value = absl::StrCat(Signif12(inputs.value), " ", unit);
+  std::string lowest;  // the last rule tried, for the text of a grade 0
+  for (const GradingRule& rule : form.rules) {
+    const std::optional<double> basis = Basis(rule.of, inputs);
+    if (!basis) {
+      if (rule.skip_if_missing) continue;
+      return {std::nullopt,
+              absl::StrCat("grade ", rule.grade, " needs the ", BasisName(rule.of),
+                           ", which is unknown (value ", value, ")")};
+    }
+    const std::string threshold = Threshold(rule, *basis, unit);
+    if (Holds(rule.op, inputs.value, rule.factor * *basis)) {
+      return {rule.grade, absl::StrCat(value, " ", threshold, ": grade ", rule.grade)};
+    }
+    lowest = absl::StrCat("grade ", rule.grade, " needs ", threshold);
+  }
+  if (lowest.empty()) {
+    return {std::nullopt, absl::StrCat("no rule could be tried: every limit it needs is unknown "
+                                       "(value ", value, ")")};
+  }
+  return {0, absl::StrCat(value, ": no rule holds (", lowest, "): grade 0")};
+}
+
+}  // namespace trialgate::derivation

@@ -1,0 +1,41 @@
+#ifndef TRIALGATE_GATEWAY_DERIVATION_LAB_GRADER_H_
+#define TRIALGATE_GATEWAY_DERIVATION_LAB_GRADER_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/derivation/lab_value.h"
+#include "mappers/study.h"
+
+namespace trialgate::derivation {
+
+// Grades lab results by the study's CTCAE v5.0 grading table (ctcae-lab-grading.json, loaded
+// and checked with the study). Pure: no I/O, no clock, the same answer for the same input.
+// Immutable once built; thread-safe.
+class LabGrader {
+ public:
+  // REQUIRES: study != nullptr.
+  explicit LabGrader(std::shared_ptr<const mappers::Study> study);
+
+  // One TermGrade per term of the table that grades `lab.loinc` (in table order; e.g. both
+  // Hyperkalemia and Hypokalemia for potassium); empty when no term grades the code. A term that
+  // cannot be graded carries the reason (unknown unit, unknown ULN/LLN/baseline a rule needs)
+  // instead of a grade.
+  std::vector<TermGrade> Grade(const LabValue& lab) const;
+
+  // True when some term grades this LOINC code.
+  bool Grades(std::string_view loinc) const;
+
+ private:
+  TermGrade GradeTerm(const mappers::CtcaeGradingTerm& term, const LabValue& lab) const;
+
+  std::shared_ptr<const mappers::Study> study_;
+  std::map<std::string, std::vector<const mappers::CtcaeGradingTerm*>, std::less<>> by_loinc_;
+};
+
+}  // namespace trialgate::derivation
+
+#endif  // TRIALGATE_GATEWAY_DERIVATION_LAB_GRADER_H_
