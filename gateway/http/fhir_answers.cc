@@ -65,21 +65,9 @@ std::string HttpDate(absl::Time time) {
   return absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", time, absl::UTCTimeZone());
 }
 
-// The resource of request entry `index` (the body itself for a single resource).
-const rapidjson::Value* RequestResource(const AnswerContext& context, size_t index) {
-  if (!context.plan->bundle) return context.body;
-  auto entries = context.body->FindMember("entry");
-  if (entries == context.body->MemberEnd() || !entries->value.IsArray() ||
-      index >= entries->value.Size() || !entries->value[index].IsObject()) {
-    return nullptr;
-  }
-  auto resource = entries->value[index].FindMember("resource");
-  return resource == entries->value[index].MemberEnd() ? nullptr : &resource->value;
-}
-
 void WriteRepresentation(const AnswerContext& context, size_t index, const EntryResult& entry,
                          const EntryAnswer& answer, JsonWriter& out) {
-  const rapidjson::Value* resource = RequestResource(context, index);
+  const rapidjson::Value* resource = context.plan->entries.at(index).resource;
   if (resource == nullptr) return;
   ServerFields fields;
   if (Stored(entry)) {
@@ -214,12 +202,10 @@ void AnswerBundle(const AnswerContext& context, const pipeline::SubmissionResult
   out.StartArray();
   for (size_t i = 0; i < answers.size(); ++i) {
     out.StartObject();
-    if (context.prefer == Return::kRepresentation && answers[i].status < 400) {
-      const rapidjson::Value* resource = RequestResource(context, i);
-      if (resource != nullptr) {
-        out.Key("resource");
-        WriteRepresentation(context, i, result.entries[i], answers[i], out);
-      }
+    if (context.prefer == Return::kRepresentation && answers[i].status < 400 &&
+        context.plan->entries[i].resource != nullptr) {
+      out.Key("resource");
+      WriteRepresentation(context, i, result.entries[i], answers[i], out);
     }
     WriteEntryResponse(answers[i], out);
     out.EndObject();

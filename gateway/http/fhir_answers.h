@@ -27,9 +27,8 @@ int StatusOfRefusal(const absl::Status& status);
 
 // What one request sent and what answers it, for building the answer.
 struct AnswerContext {
-  const RequestPlan* plan;
-  const rapidjson::Value* body;  // the decoded request body
-  const mappers::NumberTexts* numbers;
+  const RequestPlan* plan;                // its entries point at the resources sent
+  const mappers::NumberTexts* numbers;    // of the decoded request body
   std::string base_url;          // "https://host:port/fhir"
   Return prefer = Return::kMinimal;
 };

@@ -11,6 +11,7 @@
 #include "gateway/http/media_types.h"
 #include "gateway/http/resource_writer.h"
 #include "gateway/pipeline/operation_outcome.h"
+#include "gateway/pipeline/resource_fields.h"
 #include "gateway/validation/resource_types.h"
 
 namespace trialgate::http {
@@ -29,12 +30,6 @@ namespace {
 constexpr char kSubmitOperation[] = "/trialgate.v1.Gateway/Submit";
 constexpr char kValidateOperation[] = "/trialgate.v1.Gateway/Validate";
 constexpr char kCapabilitiesOperation[] = "/trialgate.http/Capabilities";
-
-std::string StringAt(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return "";
-  auto it = object.FindMember(name);
-  return it != object.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
 
 // The checks every FHIR request passes, in R4's order of answers: who (401/403), what it will
 // take back (406), what it sent (415).
@@ -73,19 +68,19 @@ struct ValidateInput {
 
 ValidateInput ReadValidateInput(const rapidjson::Value& body) {
   ValidateInput input{&body, ""};
-  if (StringAt(body, "resourceType") != "Parameters") return input;
+  if (pipeline::StringMember(body, "resourceType") != "Parameters") return input;
   auto parameters = body.FindMember("parameter");
   if (parameters == body.MemberEnd() || !parameters->value.IsArray()) return input;
   for (const rapidjson::Value& parameter : parameters->value.GetArray()) {
-    const std::string name = StringAt(parameter, "name");
+    const std::string name = pipeline::StringMember(parameter, "name");
     if (name == "resource") {
       if (auto it = parameter.FindMember("resource");
           it != parameter.MemberEnd() && it->value.IsObject()) {
         input.resource = &it->value;
       }
     } else if (name == "profile") {
-      input.profile = StringAt(parameter, "valueUri");
-      if (input.profile.empty()) input.profile = StringAt(parameter, "valueCanonical");
+      input.profile = pipeline::StringMember(parameter, "valueUri");
+      if (input.profile.empty()) input.profile = pipeline::StringMember(parameter, "valueCanonical");
     }
   }
   return input;
@@ -94,8 +89,11 @@ ValidateInput ReadValidateInput(const rapidjson::Value& body) {
 }  // namespace
 
 FhirFacade::FhirFacade(const pipeline::Pipeline& pipeline, const RequestCallers& callers,
-                       const identity::Pseudonymizer& pseudonymizer, FhirFacadeOptions options)
-    : pipeline_(pipeline), callers_(callers), ids_(pseudonymizer), options_(std::move(options)) {}
+                       FhirFacadeOptions options)
+    : pipeline_(pipeline),
+      callers_(callers),
+      ids_(pipeline.pseudonymizer()),
+      options_(std::move(options)) {}
 
 void FhirFacade::Install(httplib::Server& server) {
   // Each route names its interaction for the audit record, then runs its handler.
@@ -138,7 +136,7 @@ void FhirFacade::Submit(const httplib::Request& request, httplib::Response& resp
     return SendError(*error, response);
   }
   const std::string type = request.matches.size() > 1 ? request.matches[1].str() : "";
-  if (!type.empty() && !IsWritableType(type)) {
+  if (!type.empty() && !pipeline::IsTakenResourceType(type)) {
     return SendError(validation::IsR4ResourceType(type)
                          ? MakeHttpError(404, "not-supported",
                                          absl::StrCat("resource type '", type,
@@ -179,7 +177,7 @@ void FhirFacade::Submit(const httplib::Request& request, httplib::Response& resp
     answered.set_value(std::move(result));
   });
   const pipeline::SubmissionResult result = answer.get();  // durable, or refused
-  const AnswerContext context{&plan, &body, &numbers, BaseUrl(request), PreferredReturn(request)};
+  const AnswerContext context{&plan, &numbers, BaseUrl(request), PreferredReturn(request)};
   if (plan.bundle) return AnswerBundle(context, result, response);
   AnswerSingle(context, result, response);
 }
@@ -207,7 +205,7 @@ void FhirFacade::Validate(const httplib::Request& request, httplib::Response& re
   const std::string resource_json =
       input.resource == &body ? request.body : ResourceJson(*input.resource, &numbers);
   pipeline::ValidationResult result = pipeline_.Validate(resource_json, input.profile);
-  const std::string sent_type = StringAt(*input.resource, "resourceType");
+  const std::string sent_type = pipeline::StringMember(*input.resource, "resourceType");
   if (!type.empty() && sent_type != type) {
     result.issues.push_back(Issue{Issue::Severity::kError, "invalid", "",
                                   absl::StrCat("the resource is a '", sent_type,
@@ -241,7 +239,7 @@ void FhirFacade::NotServed(const httplib::Request& request, httplib::Response& r
                                                 request.matches[1].str(), " (see /fhir/metadata)")),
                      response);
   }
-  if (!IsWritableType(type)) {
+  if (!pipeline::IsTakenResourceType(type)) {
     return SendError(MakeHttpError(404, "not-supported",
                                    absl::StrCat("resource type '", type,
                                                 "' is not supported (see /fhir/metadata)")),

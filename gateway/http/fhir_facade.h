@@ -8,7 +8,6 @@
 #include "gateway/http/capability_statement.h"
 #include "gateway/http/request_caller.h"
 #include "gateway/http/request_plan.h"
-#include "gateway/identity/pseudonymizer.h"
 #include "gateway/pipeline/json_decoder.h"
 #include "gateway/pipeline/pipeline.h"
 #include "httplib.h"
@@ -37,9 +36,10 @@ struct FhirFacadeOptions {
 // handled on the HTTP worker that read it, which waits until the pipeline's answer is durable.
 class FhirFacade {
  public:
-  // The pipeline, callers, pseudonymizer and audit log must outlive the facade.
+  // The pipeline (whose pseudonymizer names created resources), callers and audit log must
+  // outlive the facade.
   FhirFacade(const pipeline::Pipeline& pipeline, const RequestCallers& callers,
-             const identity::Pseudonymizer& pseudonymizer, FhirFacadeOptions options);
+             FhirFacadeOptions options);
 
   void Install(httplib::Server& server);
 

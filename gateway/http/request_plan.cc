@@ -9,22 +9,21 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gateway/identity/source_identity.h"
+#include "gateway/pipeline/pipeline.h"
+#include "gateway/pipeline/resource_fields.h"
 #include "httplib.h"
-#include "mappers/mapper.h"
 
 namespace trialgate::http {
 namespace {
 
-std::string StringAt(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return "";
+// The object member `name` of `object`; null when absent or not an object.
+const rapidjson::Value* ObjectMember(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return nullptr;
   auto it = object.FindMember(name);
-  return it != object.MemberEnd() && it->value.IsString()
-             ? std::string(it->value.GetString(), it->value.GetStringLength())
-             : std::string();
+  return it != object.MemberEnd() && it->value.IsObject() ? &it->value : nullptr;
 }
 
 // If-None-Exist holds a search: the gateway keeps no resources to search, so it understands
@@ -81,10 +80,8 @@ HttpError NotServed(absl::string_view method, absl::string_view url,
 // R4: a resource type the server does not support is 404.
 HttpError UnsupportedType(absl::string_view type, const std::string& expression) {
   return MakeHttpError(404, "not-supported",
-                       absl::StrCat("resource type '", type,
-                                    "' is not supported: the gateway takes ",
-                                    absl::StrJoin(mappers::SupportedResourceTypes(), ", "),
-                                    " (mapped to events) and Patient (validated, never stored)"),
+                       absl::StrCat("resource type '", type, "' is not supported: the gateway takes ",
+                                    pipeline::TakenResourceTypesText()),
                        expression);
 }
 
@@ -95,8 +92,8 @@ std::optional<HttpError> CheckInteraction(const rapidjson::Value& resource, cons
                                           PlannedEntry& planned) {
   planned.method = method;
   planned.resource_type = std::string(type);
-  if (!IsWritableType(type)) return UnsupportedType(type, expression);
-  const std::string sent_type = StringAt(resource, "resourceType");
+  if (!pipeline::IsTakenResourceType(type)) return UnsupportedType(type, expression);
+  const std::string sent_type = pipeline::StringMember(resource, "resourceType");
   if (sent_type == type) return std::nullopt;
   return MakeHttpError(400, "invalid",
                        absl::StrCat("the resource is a '", sent_type, "', the URL ",
@@ -139,7 +136,7 @@ std::optional<HttpError> PlanUpdateEntry(const rapidjson::Value& resource, absl:
                          absl::StrCat("'", id, "' is not a FHIR id (1-64 of A-Z a-z 0-9 - .)"),
                          expression);
   }
-  const std::string sent_id = StringAt(resource, "id");
+  const std::string sent_id = pipeline::StringMember(resource, "id");
   if (sent_id != id) {
     return MakeHttpError(
         400, "invalid",
@@ -158,9 +155,10 @@ std::optional<HttpError> PlanUpdateEntry(const rapidjson::Value& resource, absl:
   return std::nullopt;
 }
 
-RequestPlan SingleEntryPlan() {
+RequestPlan SingleEntryPlan(const rapidjson::Value& resource) {
   RequestPlan plan;
   plan.entries.resize(1);
+  plan.entries[0].resource = &resource;
   plan.directives.resize(1);
   return plan;
 }
@@ -172,40 +170,31 @@ void PlanBundleEntry(const rapidjson::Value& entry, size_t index, const ServerId
   pipeline::EntryDirective& directive = plan.directives[index];
   const std::string at = absl::StrCat("Bundle.entry[", index, "]");
   std::optional<HttpError> refusal;
-  const rapidjson::Value* resource = nullptr;
-  if (entry.IsObject()) {
-    if (auto it = entry.FindMember("resource"); it != entry.MemberEnd() && it->value.IsObject()) {
-      resource = &it->value;
-    }
-  }
-  const rapidjson::Value* request = nullptr;
-  if (entry.IsObject()) {
-    if (auto it = entry.FindMember("request"); it != entry.MemberEnd() && it->value.IsObject()) {
-      request = &it->value;
-    }
-  }
+  const rapidjson::Value* resource = ObjectMember(entry, "resource");
+  const rapidjson::Value* request = ObjectMember(entry, "request");
+  planned.resource = resource;
   if (request == nullptr) {
     refusal = MakeHttpError(400, "required",
                             "a transaction or batch entry needs a request (method and url)",
                             at + ".request");
   } else {
-    planned.method = StringAt(*request, "method");
-    const std::string url = StringAt(*request, "url");
-    planned.resource_type = resource != nullptr ? StringAt(*resource, "resourceType") : "";
+    planned.method = pipeline::StringMember(*request, "method");
+    const std::string url = pipeline::StringMember(*request, "url");
+    planned.resource_type = resource != nullptr ? pipeline::StringMember(*resource, "resourceType") : "";
     const std::vector<std::string> parts = absl::StrSplit(url, '/');
     if (planned.method == "POST" && parts.size() == 1 && !url.empty() &&
         url.find('?') == std::string::npos) {
       if (resource == nullptr) {
         refusal = MakeHttpError(400, "required", "a create needs a resource", at + ".resource");
       } else {
-        refusal = PlanCreateEntry(*resource, url, StringAt(*request, "ifNoneExist"), ids,
+        refusal = PlanCreateEntry(*resource, url, pipeline::StringMember(*request, "ifNoneExist"), ids,
                                   at + ".resource", planned, directive);
       }
     } else if (planned.method == "PUT" && parts.size() == 2 && url.find('?') == std::string::npos) {
       if (resource == nullptr) {
         refusal = MakeHttpError(400, "required", "an update needs a resource", at + ".resource");
       } else {
-        refusal = PlanUpdateEntry(*resource, parts[0], parts[1], StringAt(*request, "ifMatch"),
+        refusal = PlanUpdateEntry(*resource, parts[0], parts[1], pipeline::StringMember(*request, "ifMatch"),
                                   at + ".resource", planned, directive);
       }
     } else if (planned.method == "POST" || planned.method == "PUT") {
@@ -246,14 +235,6 @@ std::string ServerIds::ForCondition(absl::string_view resource_type,
       .substr(0, 32);
 }
 
-bool IsWritableType(absl::string_view type) {
-  if (type == "Patient") return true;
-  for (const std::string& taken : mappers::SupportedResourceTypes()) {
-    if (taken == type) return true;
-  }
-  return false;
-}
-
 bool IsFhirId(absl::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
@@ -266,7 +247,7 @@ std::variant<RequestPlan, HttpError> PlanCreate(const rapidjson::Value& resource
                                                 absl::string_view type,
                                                 absl::string_view if_none_exist,
                                                 const ServerIds& ids) {
-  RequestPlan plan = SingleEntryPlan();
+  RequestPlan plan = SingleEntryPlan(resource);
   if (std::optional<HttpError> refusal = PlanCreateEntry(resource, type, if_none_exist, ids, "",
                                                          plan.entries[0], plan.directives[0])) {
     return *refusal;
@@ -277,7 +258,7 @@ std::variant<RequestPlan, HttpError> PlanCreate(const rapidjson::Value& resource
 std::variant<RequestPlan, HttpError> PlanUpdate(const rapidjson::Value& resource,
                                                 absl::string_view type, absl::string_view id,
                                                 absl::string_view if_match) {
-  RequestPlan plan = SingleEntryPlan();
+  RequestPlan plan = SingleEntryPlan(resource);
   if (std::optional<HttpError> refusal = PlanUpdateEntry(resource, type, id, if_match, "",
                                                          plan.entries[0], plan.directives[0])) {
     return *refusal;
@@ -287,12 +268,12 @@ std::variant<RequestPlan, HttpError> PlanUpdate(const rapidjson::Value& resource
 
 std::variant<RequestPlan, HttpError> PlanBundle(const rapidjson::Value& bundle,
                                                 const ServerIds& ids) {
-  if (StringAt(bundle, "resourceType") != "Bundle") {
+  if (pipeline::StringMember(bundle, "resourceType") != "Bundle") {
     return MakeHttpError(400, "invalid",
                          "POST to the base takes a transaction or batch Bundle; create other "
                          "resources at [base]/[type]");
   }
-  const std::string type = StringAt(bundle, "type");
+  const std::string type = pipeline::StringMember(bundle, "type");
   if (type != "transaction" && type != "batch") {
     return MakeHttpError(400, "invalid",
                          absl::StrCat("Bundle.type is '", type,

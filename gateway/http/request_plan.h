@@ -41,6 +41,9 @@ struct PlannedEntry {
   std::string method;         // "POST" or "PUT" (what the entry asked; others are refused)
   std::string resource_type;  // from the URL, or the resource when the URL names none
   bool conditional = false;   // If-None-Exist
+  // The resource sent, pointing into the request's body (which must outlive the plan); null
+  // for an entry without one.
+  const rapidjson::Value* resource = nullptr;
   std::optional<HttpError> refusal;  // refused before the pipeline: its status and issues
 };
 
@@ -67,10 +70,6 @@ std::variant<RequestPlan, HttpError> PlanUpdate(const rapidjson::Value& resource
 // refused as a whole (400), as R4 requires.
 std::variant<RequestPlan, HttpError> PlanBundle(const rapidjson::Value& bundle,
                                                 const ServerIds& ids);
-
-// The types a create or update may write: those the gateway maps to events, and Patient
-// (validated, never stored).
-bool IsWritableType(absl::string_view type);
 
 // A FHIR id: 1-64 of A-Z a-z 0-9 - . (R4 datatypes "id").
 bool IsFhirId(absl::string_view id);

@@ -1,5 +1,6 @@
 #include "gateway/pipeline/pipeline.h"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -21,21 +22,10 @@ Issue Error(std::string code, std::string expression, std::string diagnostics) {
                std::move(diagnostics)};
 }
 
-// What Ingest takes: the types mapped to events, and Patient, which is validated and answered
-// but never stored (see PrepareEntry).
-bool IsTaken(const std::string& resource_type) {
-  if (resource_type == "Patient") return true;
-  for (const std::string& type : mappers::SupportedResourceTypes()) {
-    if (type == resource_type) return true;
-  }
-  return false;
-}
-
 Issue NotTakenIssue(const BodyEntry& entry, const std::string& resource_type) {
   return Error("not-supported", entry.path,
                absl::StrCat("resourceType '", resource_type, "' is not supported: Submit takes ",
-                            absl::StrJoin(mappers::SupportedResourceTypes(), ", "),
-                            " (mapped to events) and Patient (validated, never stored)"));
+                            TakenResourceTypesText()));
 }
 
 // The gateway keeps no direct identifiers: a patient is known only by pseudonymised keys of the
@@ -71,6 +61,27 @@ SubmissionResult Refused(absl::Status status, std::vector<Issue> issues) {
 }
 
 }  // namespace
+
+// Patient is validated and answered but never stored (see PrepareEntry).
+const std::vector<std::string>& TakenResourceTypes() {
+  static const std::vector<std::string>* types = [] {
+    auto* taken = new std::vector<std::string>(mappers::SupportedResourceTypes());
+    taken->push_back("Patient");
+    std::sort(taken->begin(), taken->end());
+    return taken;
+  }();
+  return *types;
+}
+
+bool IsTakenResourceType(absl::string_view resource_type) {
+  const std::vector<std::string>& taken = TakenResourceTypes();
+  return std::binary_search(taken.begin(), taken.end(), resource_type);
+}
+
+std::string TakenResourceTypesText() {
+  return absl::StrCat(absl::StrJoin(mappers::SupportedResourceTypes(), ", "),
+                      " (mapped to events) and Patient (validated, never stored)");
+}
 
 // A submission on its way to the store: each entry's result, and the writes of the accepted.
 struct Pipeline::Prepared {
@@ -183,7 +194,7 @@ absl::StatusOr<std::vector<std::vector<Issue>>> Pipeline::ValidateBody(
     // A type the gateway does not take is reported as such (PrepareEntry), in one clear issue,
     // rather than validated.
     const BodyEntry& entry = read.entries.front();
-    if (IsTaken(entry.path)) validator_.Validate(body, entry.path, &by_entry.front());
+    if (IsTakenResourceType(entry.path)) validator_.Validate(body, entry.path, &by_entry.front());
     return by_entry;
   }
   // The entries' issues go to their entries; what concerns no entry (Bundle.type, Bundle.link,
@@ -219,7 +230,7 @@ void Pipeline::PrepareEntry(const BodyEntry& entry, std::vector<Issue> validatio
   result.logical_id = directive != nullptr && !directive->logical_id.empty()
                           ? directive->logical_id
                           : StringMember(resource, "id");
-  if (!result.resource_type.empty() && !IsTaken(result.resource_type)) {
+  if (!result.resource_type.empty() && !IsTakenResourceType(result.resource_type)) {
     result.issues.push_back(NotTakenIssue(entry, result.resource_type));
   }
   // Invalid FHIR is rejected before it is mapped; warnings travel with the accepted entry.

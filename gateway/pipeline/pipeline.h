@@ -42,6 +42,14 @@ struct PipelineOptions {
   metrics::GatewayMetrics* metrics = nullptr;
 };
 
+// The resource types Ingest takes, for every channel: those mapped to events and Patient
+// (validated and answered, never stored). Sorted.
+const std::vector<std::string>& TakenResourceTypes();
+bool IsTakenResourceType(absl::string_view resource_type);
+// What Ingest takes, in words, for the issue that refuses another type: "Observation, ...
+// (mapped to events) and Patient (validated, never stored)".
+std::string TakenResourceTypesText();
+
 // The one ingest seam: turns submitted FHIR R4 bodies into stored canonical events, for every
 // channel alike. A channel (gRPC today; HL7 v2 over MLLP and the FHIR REST facade tomorrow)
 // authenticates its caller, turns its wire format into a FHIR body, calls Ingest, and turns the
@@ -77,6 +85,9 @@ class Pipeline {
   ValidationResult Validate(absl::string_view body, absl::string_view profile_url = {}) const;
 
   const mappers::Study& study() const { return *study_; }
+  // The pseudonymisation key's holder, for a channel that names resources by it (the FHIR REST
+  // facade's server-assigned ids).
+  const identity::Pseudonymizer& pseudonymizer() const { return pseudonymizer_; }
 
  private:
   struct Prepared;

@@ -20,7 +20,6 @@
 #include "gateway/mllp/mllp_listener.h"
 #include "gateway/security/tls_server_context.h"
 #include "gateway/pipeline/pipeline.h"
-#include "mappers/mapper.h"
 #include "gateway/schedule/deviation_recorder.h"
 #include "gateway/delivery/forwarder.h"
 #include "gateway/server/audit_interceptor.h"
@@ -69,8 +68,6 @@ class GatewayServerImpl final : public GatewayServer {
         config.data_dir);
     if (!keys.ok()) return keys.status();
     development_key_ = keys->generated;
-    http_pseudonymizer_ =
-        std::make_unique<identity::Pseudonymizer>(keys->key, keys->previous_key);
 
     store::SqliteStoreOptions store_options;
     store_options.outbox_routes = delivery::OutboxRoutes(config.destinations);
@@ -318,16 +315,14 @@ class GatewayServerImpl final : public GatewayServer {
     facade.clock = &clock_;
     facade.audit_log = audit_log_.get();
     http::Capabilities& capabilities = facade.capabilities;
-    capabilities.writable_types = mappers::SupportedResourceTypes();
-    capabilities.writable_types.push_back("Patient");
-    std::sort(capabilities.writable_types.begin(), capabilities.writable_types.end());
+    capabilities.writable_types = pipeline::TakenResourceTypes();
     capabilities.profile_for_type = study.profile_for_type();
     capabilities.mutual_tls = !config.insecure;
     capabilities.max_body_bytes = config.limits.max_body_bytes;
     capabilities.max_bundle_entries = config.limits.max_bundle_entries;
     capabilities.started = clock_.Now();
     fhir_facade_ = std::make_unique<http::FhirFacade>(*pipeline_, *http_callers_,
-                                                      *http_pseudonymizer_, std::move(facade));
+                                                      std::move(facade));
     http::HttpListenerOptions options;
     options.listen = config.http.listen;
     options.tls = config.insecure ? nullptr : &config.tls;
@@ -398,7 +393,6 @@ class GatewayServerImpl final : public GatewayServer {
   std::unique_ptr<mllp::Hl7Receiver> hl7_receiver_;
   security::SslCtxPtr mllp_tls_;
   std::unique_ptr<mllp::MllpListener> mllp_listener_;  // stops before what it calls
-  std::unique_ptr<identity::Pseudonymizer> http_pseudonymizer_;  // names created resources
   std::unique_ptr<http::RequestCallers> http_callers_;
   std::unique_ptr<http::FhirFacade> fhir_facade_;
   std::unique_ptr<http::HttpListener> http_listener_;  // stops before what it calls

@@ -96,7 +96,7 @@ void Run(const uint8_t* data, size_t size) {
     if (entry.refusal.has_value()) CheckRefusal(*entry.refusal);
   }
   if (plan.directives.empty()) return;  // an empty Bundle: the pipeline answers it
-  const AnswerContext context{&plan, &document, &numbers, "https://gateway/fhir",
+  const AnswerContext context{&plan, &numbers, "https://gateway/fhir",
                               PreferredReturn(request)};
   for (bool reject : {false, true}) {
     httplib::Response response;
