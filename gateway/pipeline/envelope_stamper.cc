@@ -9,27 +9,29 @@
 
 namespace trialgate::pipeline {
 
+std::string StoredLogicalId(const rapidjson::Value& resource, const EntryDirective* directive) {
+  return directive != nullptr && !directive->logical_id.empty() ? directive->logical_id
+                                                                : StringMember(resource, "id");
+}
+
 store::SourceWrite EnvelopeStamper::Stamp(const rapidjson::Value& resource,
                                           const Envelope& envelope, std::vector<v1::Event> events,
                                           const EntryDirective* directive) const {
   const std::string resource_type = StringMember(resource, "resourceType");
-  const std::string logical_id = directive != nullptr && !directive->logical_id.empty()
-                                     ? directive->logical_id
-                                     : StringMember(resource, "id");
+  const std::string logical_id = StoredLogicalId(resource, directive);
   const std::string compact = identity::CompactJson(resource);
-  std::string version_id;
-  if (auto meta = resource.FindMember("meta"); meta != resource.MemberEnd()) {
-    version_id = StringMember(meta->value, "versionId");
-  }
   store::SourceWrite write;
   write.resource_key = identity::ResourceKey(envelope.source_system, resource_type, logical_id);
   if (directive == nullptr) {
+    std::string version_id;
+    if (auto meta = resource.FindMember("meta"); meta != resource.MemberEnd()) {
+      version_id = StringMember(meta->value, "versionId");
+    }
     write.source_key = identity::SourceKey(envelope.source_system, resource_type, logical_id,
                                            version_id, identity::Sha256Hex(compact));
   } else {
     // The server's versions: the content tells them apart (a conditional create keeps its
     // first), whatever meta.versionId the sender left in the body.
-    version_id.clear();
     write.source_key = identity::SourceKeyOf(
         write.resource_key, directive->created_once
                                 ? std::string("created-once")

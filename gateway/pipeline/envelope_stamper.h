@@ -22,6 +22,9 @@ struct Envelope {
   std::string message_id;     // pseudonym of the channel message it came in; may be empty
 };
 
+// The id a resource is stored under: the one `directive` (may be null) assigns, else its own.
+std::string StoredLogicalId(const rapidjson::Value& resource, const EntryDirective* directive);
+
 // Stamps the fields the pipeline owns on a mapped resource's events and makes the resource's
 // write: the source key (internal, for idempotency: the hospital's resource id and versionId, or
 // an unkeyed content hash) and, on each event, a keyed event id, the subject, site, sending

@@ -227,9 +227,7 @@ void Pipeline::PrepareEntry(const BodyEntry& entry, std::vector<Issue> validatio
   }
   const rapidjson::Value& resource = *entry.resource;
   result.resource_type = StringMember(resource, "resourceType");
-  result.logical_id = directive != nullptr && !directive->logical_id.empty()
-                          ? directive->logical_id
-                          : StringMember(resource, "id");
+  result.logical_id = StoredLogicalId(resource, directive);
   if (!result.resource_type.empty() && !IsTakenResourceType(result.resource_type)) {
     result.issues.push_back(NotTakenIssue(entry, result.resource_type));
   }
