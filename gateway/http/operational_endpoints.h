@@ -12,8 +12,8 @@ namespace trialgate::http {
 
 // What the operational endpoints ask the running gateway.
 struct GatewayProbes {
-  // Why the gateway cannot take work now (store not writable, schedule not loaded, a delivery
-  // worker stopped); empty when ready.
+  // Why the gateway cannot take work now (store not writable, a delivery worker stopped,
+  // shutting down); empty when ready.
   std::function<std::vector<std::string>()> not_ready;
   // The metrics in the Prometheus text format.
   std::function<std::string()> metrics;

@@ -155,7 +155,6 @@ class GatewayServerImpl final : public GatewayServer {
         !health.ok()) {
       reasons.push_back(absl::StrCat("store not writable: ", health.message()));
     }
-    if (schedule_expected_ && timelines_ == nullptr) reasons.push_back("schedule not loaded");
     if (forwarder_ != nullptr) {
       for (const auto& worker : forwarder_->workers()) {
         if (worker->state().stopped_by_store_failure) {
@@ -164,7 +163,8 @@ class GatewayServerImpl final : public GatewayServer {
         }
       }
     }
-    if (shutting_down_) reasons.push_back("shutting down");
+    // The schedule needs no check: a study's schedule that does not load stops the start.
+    if (shut_down_) reasons.push_back("shutting down");
     return reasons;
   }
   bool using_development_key() const override { return development_key_; }
@@ -178,7 +178,6 @@ class GatewayServerImpl final : public GatewayServer {
     std::lock_guard<std::mutex> lock(shutdown_mu_);
     if (shut_down_) return;
     shut_down_ = true;
-    shutting_down_ = true;
     // Messages and requests being handled are answered (their commits still have a store),
     // then no more.
     if (http_listener_ != nullptr) http_listener_->Shutdown();
@@ -346,7 +345,6 @@ class GatewayServerImpl final : public GatewayServer {
 
   // The schedule engine, when the study has a schedule.json: a malformed one stops the start.
   absl::Status StartSchedule(const config::Config& config, const mappers::Study& study) {
-    schedule_expected_ = !study.schedule_json().empty();
     if (study.schedule_json().empty()) return absl::OkStatus();
     absl::StatusOr<schedule::Schedule> parsed =
         schedule::Schedule::Parse(study.schedule_json(), study);
@@ -396,10 +394,8 @@ class GatewayServerImpl final : public GatewayServer {
   std::unique_ptr<http::RequestCallers> http_callers_;
   std::unique_ptr<http::FhirFacade> fhir_facade_;
   std::unique_ptr<http::HttpListener> http_listener_;  // stops before what it calls
-  bool schedule_expected_ = false;
-  std::atomic<bool> shutting_down_{false};
   std::mutex shutdown_mu_;
-  bool shut_down_ = false;
+  std::atomic<bool> shut_down_{false};  // written under shutdown_mu_; read by /readyz
 };
 
 }  // namespace
