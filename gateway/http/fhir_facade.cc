@@ -10,6 +10,7 @@
 #include "gateway/http/fhir_answers.h"
 #include "gateway/http/media_types.h"
 #include "gateway/http/resource_writer.h"
+#include "gateway/pipeline/body_validator.h"
 #include "gateway/pipeline/operation_outcome.h"
 #include "gateway/pipeline/resource_fields.h"
 #include "gateway/validation/resource_types.h"
@@ -211,11 +212,7 @@ void FhirFacade::Validate(const httplib::Request& request, httplib::Response& re
                                   absl::StrCat("the resource is a '", sent_type,
                                                "', the URL validates a '", type, "'")});
   }
-  if (result.issues.empty()) {
-    result.issues.push_back(Issue{Issue::Severity::kInformation, "informational", "",
-                                  "valid: no issues found"});
-  }
-  SendFhir(200, pipeline::OperationOutcomeJson(result.issues), response);
+  SendFhir(200, pipeline::ValidationOutcomeJson(result), response);
 }
 
 void FhirFacade::Metadata(const httplib::Request& request, httplib::Response& response) {

@@ -7,6 +7,12 @@
 
 namespace trialgate::pipeline {
 
+std::string ValidationOutcomeJson(const ValidationResult& result) {
+  if (!result.issues.empty()) return OperationOutcomeJson(result.issues);
+  return OperationOutcomeJson(
+      {{Issue::Severity::kInformation, "informational", "", "valid FHIR R4: no issues found"}});
+}
+
 ValidationResult BodyValidator::Validate(absl::string_view body,
                                          absl::string_view profile_url) const {
   ValidationResult result;

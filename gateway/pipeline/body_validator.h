@@ -1,6 +1,8 @@
 #ifndef TRIALGATE_GATEWAY_PIPELINE_BODY_VALIDATOR_H_
 #define TRIALGATE_GATEWAY_PIPELINE_BODY_VALIDATOR_H_
 
+#include <string>
+
 #include "absl/strings/string_view.h"
 #include "gateway/pipeline/json_decoder.h"
 #include "gateway/pipeline/submission.h"
@@ -12,6 +14,10 @@ namespace trialgate::pipeline {
 // against R4, the profiles it claims and optionally one more. Shared by Pipeline::Validate (the
 // server) and `trialgate validate` without --target, so that both judge a file alike.
 // Thread-safe.
+// The OperationOutcome $validate answers with on every channel: the issues found, or one
+// information issue saying the body is valid.
+std::string ValidationOutcomeJson(const ValidationResult& result);
+
 class BodyValidator {
  public:
   // `validator` must outlive this object.

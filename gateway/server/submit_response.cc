@@ -1,5 +1,6 @@
 #include "gateway/server/submit_response.h"
 
+#include "gateway/pipeline/body_validator.h"
 #include "gateway/pipeline/operation_outcome.h"
 #include "gateway/server/grpc_status.h"
 
@@ -57,12 +58,7 @@ v1::SubmitResponse ToSubmitResponse(const pipeline::SubmissionResult& result,
 v1::ValidateResponse ToValidateResponse(const pipeline::ValidationResult& result) {
   v1::ValidateResponse response;
   response.set_valid(result.valid());
-  std::vector<Issue> issues = result.issues;
-  if (issues.empty()) {
-    issues.push_back({Issue::Severity::kInformation, "informational", "",
-                      "valid FHIR R4: no issues found"});
-  }
-  response.set_operation_outcome(pipeline::OperationOutcomeJson(issues));
+  response.set_operation_outcome(pipeline::ValidationOutcomeJson(result));
   return response;
 }
 
