@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang (TRIALGATE_FUZZ implies AddressSanitizer, LeakSanitizer
+# Builds the libFuzzer targets with clang in build-asan, the tree of the sanitizer tests
+# (TRIALGATE_SANITIZE=1 ./deploy/test.sh; TRIALGATE_FUZZ implies AddressSanitizer, LeakSanitizer
 # and UBSan) and runs each for FUZZ_SECONDS (default 60): one target per resource type Submit
 # takes (decode, validation, mapping), submission_fuzzer (the whole pipeline) and hl7v2_fuzzer
 # (MLLP framing, character sets and the HL7 v2 parser). Each first
 # replays tests/fuzz/regressions/. Exits non-zero when any target finds a crash, leak, sanitizer
-# report or timeout; the input is left in build-fuzz/findings/<target>-<kind>-<sha1>, the log in
-# build-fuzz/logs/<target>.log. FUZZ_TARGETS="observation_fuzzer ..." runs only those.
+# report or timeout; the input is left in build-asan/findings/<target>-<kind>-<sha1>, the log in
+# build-asan/logs/<target>.log. FUZZ_TARGETS="observation_fuzzer ..." runs only those.
 #
-# Seeds, copied into build-fuzz/corpus/<target>/ (which keeps what earlier runs found): the
+# Seeds, copied into build-asan/corpus/<target>/ (which keeps what earlier runs found): the
 # repository's FHIR test resources (tests/*/testdata, tests/validation/golden, tests/fuzz/seeds)
 # and the public R4 examples of ../shared/fixtures (or $TRIALGATE_FIXTURES_DIR): each whole file
 # in the corpus of its resourceType, each Bundle entry in the corpus of the entry's type. Without
@@ -29,13 +30,13 @@ all_targets=(medication_administration_fuzzer observation_fuzzer adverse_event_f
   hl7v2_fuzzer fhir_request_fuzzer)
 read -r -a targets <<<"${FUZZ_TARGETS:-${all_targets[*]}}"
 
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -DTRIALGATE_FUZZ=ON -DTRIALGATE_BUILD_TESTS=OFF \
-  -DTRIALGATE_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]}"
+CC=clang CXX=clang++ cmake -S . -B build-asan -DTRIALGATE_FUZZ=ON -DTRIALGATE_BUILD_BENCHMARKS=OFF \
+  >/dev/null
+cmake --build build-asan -j"$(nproc)" --target "${targets[@]}"
 
-corpus=build-fuzz/corpus
-findings=build-fuzz/findings
-logs=build-fuzz/logs
+corpus=build-asan/corpus
+findings=build-asan/findings
+logs=build-asan/logs
 mkdir -p "$findings" "$logs"
 for target in "${all_targets[@]}"; do mkdir -p "$corpus/$target"; done
 
@@ -105,7 +106,7 @@ cp tests/fuzz/seeds/http/* "$corpus/fhir_request_fuzzer/" 2>/dev/null || true
 mapfile -t regressions < <(find tests/fuzz/regressions -type f ! -name README.md | sort)
 failed=()
 for target in "${targets[@]}"; do
-  binary="build-fuzz/tests/fuzz/$target"
+  binary="build-asan/tests/fuzz/$target"
   log="$logs/$target.log"
   echo "fuzz: $target: $(find "$corpus/$target" -type f | wc -l) corpus files, ${seconds} s"
   ok=1

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian packages, builds everything and runs every test (unit, integration with a
 # real server on loopback, crash recovery). Exits non-zero when any test fails.
-# TRIALGATE_SANITIZE=1 builds into build-asan with AddressSanitizer + UBSan instead.
+# TRIALGATE_SANITIZE=1 builds into build-asan with clang, AddressSanitizer + UBSan instead: the
+# tree deploy/fuzz.sh builds its libFuzzer targets in, so that CI compiles the project twice, not
+# three times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./deploy/install-deps.sh
 
 build_dir=build
 options=(-DTRIALGATE_BUILD_TESTS=ON -DTRIALGATE_BUILD_BENCHMARKS=ON)
 if [ "${TRIALGATE_SANITIZE:-0}" = 1 ]; then
+  ./deploy/install-deps.sh --with-fuzz
   build_dir=build-asan
-  options+=(-DTRIALGATE_SANITIZE=ON -DTRIALGATE_BUILD_BENCHMARKS=OFF)
+  options=(-DTRIALGATE_BUILD_TESTS=ON -DTRIALGATE_FUZZ=ON -DTRIALGATE_BUILD_BENCHMARKS=OFF)
+  export CC=clang CXX=clang++
+else
+  ./deploy/install-deps.sh
 fi
 cmake -S . -B "$build_dir" "${options[@]}" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
