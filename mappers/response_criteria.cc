@@ -1,12 +1,14 @@
 #include "mappers/response_criteria.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "gateway/common/json_reader.h"
 #include "gateway/common/status_macros.h"
+#include "mappers/units.h"
 
 namespace trialgate::mappers {
 namespace {
@@ -34,7 +36,7 @@ absl::StatusOr<ResponseThreshold> ParseThreshold(const JsonObject& group, std::s
                                         ? std::nullopt
                                         : units.Convert(value, written_unit, unit);
   if (!converted) {
-    return object.Problem(absl::StrCat("unit ", written_unit, " does not convert to ", unit,
+    return object.Problem(absl::StrCat("unit ", written_unit, " does not convert to ", std::string(unit),
                                        " through codes/units.json"));
   }
   threshold.value = *converted;
@@ -107,7 +109,7 @@ absl::Status ParseMeasurable(const JsonObject& top, const UnitTable& units,
   if (out->flc_ratio_normal_low >= out->flc_ratio_normal_high) {
     return ratio.Problem("low must be below high");
   }
-  ASSIGN_OR_RETURN(const std::string unit, ratio.RequiredOneOf("unit", {"{ratio}"}));
+  RETURN_IF_ERROR(ratio.RequiredOneOf("unit", {"{ratio}"}).status());
   RETURN_IF_ERROR(ratio.RequiredNonEmptyString("source").status());
   return absl::OkStatus();
 }
@@ -178,7 +180,7 @@ absl::StatusOr<std::vector<std::string>> ParseCodes(const JsonObject& object,
     const size_t bar = code.find('|');
     if (bar == std::string::npos || bar == 0 || bar + 1 == code.size()) {
       return object.Problem(
-          absl::StrCat(name, " lists '", code, "': write codes as system|code"));
+          absl::StrCat(std::string(name), " lists '", code, "': write codes as system|code"));
     }
   }
   return codes;

@@ -168,6 +168,12 @@ double Nadir(const ResponseCriteria& c, double baseline, const std::vector<doubl
   return nadir;
 }
 
+// A percent change for evidence; none from 0, where it has no finite value.
+std::optional<double> FiniteChange(double value, double reference) {
+  if (reference == 0) return std::nullopt;
+  return PercentChange(value, reference);
+}
+
 struct Judged {
   DayLevel level;
   std::string rule;
@@ -255,7 +261,11 @@ void JudgeCompleteResponse(const ResponseCriteria& c, const Disease& disease,
 void AddExtraEvidence(const ResponseCriteria& c, const Disease& disease, const Readings& day,
                       std::vector<MarkerEvidence>* evidence) {
   if (std::optional<double> ratio = FlcRatio(day)) {
-    evidence->push_back({.marker = "flc_ratio", .value = *ratio, .unit = "{ratio}"});
+    MarkerEvidence e;
+    e.marker = "flc_ratio";
+    e.value = *ratio;
+    e.unit = "{ratio}";
+    evidence->push_back(std::move(e));
   }
   for (const char* analyte : {kSerumIfe, kUrineIfe}) {
     auto it = day.find(analyte);
@@ -264,11 +274,18 @@ void AddExtraEvidence(const ResponseCriteria& c, const Disease& disease, const R
     const std::string text = ife == Ife::kNegative   ? "Negative"
                              : ife == Ife::kPositive ? "Positive"
                                                      : it->second->value_text;
-    evidence->push_back({.marker = analyte, .text = text});
+    MarkerEvidence e;
+    e.marker = analyte;
+    e.text = text;
+    evidence->push_back(std::move(e));
   }
   const bool marrow_followed = disease.followed.front() == Marker::kMarrow;
   if (std::optional<double> marrow = Number(day, "bm_plasma_cells"); marrow && !marrow_followed) {
-    evidence->push_back({.marker = "bm_plasma_cells", .value = *marrow, .unit = "%"});
+    MarkerEvidence e;
+    e.marker = "bm_plasma_cells";
+    e.value = *marrow;
+    e.unit = "%";
+    evidence->push_back(std::move(e));
   }
 }
 
@@ -293,11 +310,15 @@ Judged Judge(const ResponseCriteria& c, const Disease& disease, const Day& day,
     MarkerLevel ml = LevelOf(c, m, *v, ref.baseline, ref.nadir);
     lowest = lowest ? std::min(*lowest, ml.level) : ml.level;
     parts.push_back(ml.text);
-    j.evidence.push_back({.marker = MarkerName(m), .value = *v, .baseline = ref.baseline,
-                          .nadir = ref.nadir,
-                          .change_from_baseline_percent = PercentChange(*v, ref.baseline),
-                          .change_from_nadir_percent = PercentChange(*v, ref.nadir),
-                          .unit = MarkerUnit(m)});
+    MarkerEvidence e;
+    e.marker = MarkerName(m);
+    e.value = *v;
+    e.baseline = ref.baseline;
+    e.nadir = ref.nadir;
+    e.change_from_baseline_percent = FiniteChange(*v, ref.baseline);
+    e.change_from_nadir_percent = FiniteChange(*v, ref.nadir);
+    e.unit = MarkerUnit(m);
+    j.evidence.push_back(std::move(e));
   }
   AddExtraEvidence(c, disease, day.readings, &j.evidence);
   if (!lowest) {

@@ -25,6 +25,22 @@ std::map<std::string, std::string> StudyFiles() {
   return profiles::EmbeddedStudyFiles("krd-asct2");
 }
 
+MarkerResult Measured(std::string date, std::string analyte, double value, std::string id = "") {
+  MarkerResult r;
+  r.date = std::move(date);
+  r.analyte = std::move(analyte);
+  r.value = value;
+  r.event_id = std::move(id);
+  return r;
+}
+
+ResponseInput Input(std::vector<MarkerResult> results) {
+  ResponseInput input;
+  input.results = std::move(results);
+  input.treatment_start = "2024-01-10";
+  return input;
+}
+
 std::shared_ptr<const mappers::Study> KrdStudy() {
   auto study = mappers::Study::FromFiles(StudyFiles());
   EXPECT_TRUE(study.ok()) << study.status();
@@ -32,7 +48,8 @@ std::shared_ptr<const mappers::Study> KrdStudy() {
 }
 
 TEST(ResponseCriteriaTest, LoadsTheStudyFileWithItsDefaults) {
-  const mappers::ResponseCriteria& c = KrdStudy()->response_criteria();
+  const auto study = KrdStudy();
+  const mappers::ResponseCriteria& c = study->response_criteria();
   ASSERT_TRUE(c.present);
   EXPECT_EQ(c.serum_measurable_gdl, 1.0);
   EXPECT_EQ(c.nadir, mappers::NadirRule::kLowest);
@@ -64,8 +81,7 @@ TEST(ResponseCriteriaTest, AStudyWithoutTheFileDerivesNothing) {
   auto study = mappers::Study::FromFiles(files);
   ASSERT_TRUE(study.ok()) << study.status();
   EXPECT_FALSE((*study)->response_criteria().present);
-  const ResponseDerivation d = DeriveResponse((*study)->response_criteria(),
-                                              {.treatment_start = "2024-01-10"});
+  const ResponseDerivation d = DeriveResponse((*study)->response_criteria(), Input({}));
   EXPECT_THAT(d.not_derived, HasSubstr("imwg-response.json"));
 }
 
@@ -130,17 +146,16 @@ TEST(ResponseCriteriaTest, AMarkerAnalyteMissingFromTheLabTableStopsTheStudy) {
 }
 
 TEST(ImwgResponseTest, EvidenceAndEventIdsOfAConfirmedResponse) {
-  const ResponseInput input{
-      .results = {{.date = "2024-01-05", .analyte = "serum_m_protein", .value = 2.0,
-                   .event_id = "b"},
-                  {.date = "2024-02-07", .analyte = "serum_m_protein", .value = 0.9,
-                   .event_id = "s1"},
-                  {.date = "2024-02-07", .analyte = "serum_ife",
-                   .value_code = "http://snomed.info/sct|10828004", .event_id = "i1"},
-                  {.date = "2024-03-06", .analyte = "serum_m_protein", .value = 0.8,
-                   .event_id = "s2"}},
-      .treatment_start = "2024-01-10"};
-  const ResponseDerivation d = DeriveResponse(KrdStudy()->response_criteria(), input);
+  MarkerResult ife;
+  ife.date = "2024-02-07";
+  ife.analyte = "serum_ife";
+  ife.value_code = "http://snomed.info/sct|10828004";
+  ife.event_id = "i1";
+  const ResponseInput input = Input({Measured("2024-01-05", "serum_m_protein", 2.0, "b"),
+                                     Measured("2024-02-07", "serum_m_protein", 0.9, "s1"), ife,
+                                     Measured("2024-03-06", "serum_m_protein", 0.8, "s2")});
+  const auto study = KrdStudy();
+  const ResponseDerivation d = DeriveResponse(study->response_criteria(), input);
   ASSERT_EQ(d.assessments.size(), 2u);
   EXPECT_THAT(d.measurable, ElementsAre("serum_m_protein"));
   EXPECT_EQ(d.baseline_date, "2024-01-05");
@@ -150,25 +165,24 @@ TEST(ImwgResponseTest, EvidenceAndEventIdsOfAConfirmedResponse) {
   EXPECT_THAT(first.evidence_event_ids, ElementsAre("i1", "s1", "s2"));
   ASSERT_EQ(first.evidence.size(), 2u);
   EXPECT_EQ(first.evidence[0].marker, "serum_m_protein");
-  EXPECT_EQ(first.evidence[0].value, 0.9);
-  EXPECT_EQ(first.evidence[0].baseline, 2.0);
-  EXPECT_EQ(first.evidence[0].nadir, 2.0);
+  EXPECT_EQ(*first.evidence[0].value, 0.9);
+  EXPECT_EQ(*first.evidence[0].baseline, 2.0);
+  EXPECT_EQ(*first.evidence[0].nadir, 2.0);
   EXPECT_NEAR(*first.evidence[0].change_from_baseline_percent, -55, 1e-9);
   EXPECT_EQ(first.evidence[0].unit, "g/dL");
   EXPECT_EQ(first.evidence[1].marker, "serum_ife");
   EXPECT_EQ(first.evidence[1].text, "Positive");
   EXPECT_THAT(first.rule, HasSubstr("serum_m_protein 0.9 g/dL, -55% from baseline 2: PR"));
   EXPECT_THAT(first.rule, HasSubstr("confirmed by the assessment of 2024-03-06"));
-  EXPECT_EQ(d.assessments[1].evidence[0].nadir, 0.9);
+  EXPECT_EQ(*d.assessments[1].evidence[0].nadir, 0.9);
 }
 
 TEST(ImwgResponseTest, PdRuleNamesTheThresholdsItMet) {
-  const ResponseInput input{
-      .results = {{.date = "2024-01-05", .analyte = "serum_m_protein", .value = 2.0},
-                  {.date = "2024-02-07", .analyte = "serum_m_protein", .value = 1.0},
-                  {.date = "2024-03-06", .analyte = "serum_m_protein", .value = 1.5}},
-      .treatment_start = "2024-01-10"};
-  const ResponseDerivation d = DeriveResponse(KrdStudy()->response_criteria(), input);
+  const ResponseInput input = Input({Measured("2024-01-05", "serum_m_protein", 2.0),
+                                     Measured("2024-02-07", "serum_m_protein", 1.0),
+                                     Measured("2024-03-06", "serum_m_protein", 1.5)});
+  const auto study = KrdStudy();
+  const ResponseDerivation d = DeriveResponse(study->response_criteria(), input);
   ASSERT_EQ(d.assessments.size(), 2u);
   EXPECT_EQ(d.assessments[1].category, "PD");
   EXPECT_THAT(d.assessments[1].rule,
