@@ -4,6 +4,8 @@
 // depend on the order.
 
 #include <algorithm>
+#include <cstdlib>
+#include <iostream>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -110,6 +112,10 @@ TEST(ImwgCasesTest, EveryHandAdjudicatedCaseDerivesAsWritten) {
     ResponseInput input = ToInput(c, doc["defaults"]);
     const ResponseDerivation got = DeriveResponse(settings, input);
     const rapidjson::Value& expect = c["expect"];
+    // TRIALGATE_PRINT_IMWG=1 prints every derivation, to read the rule sentences.
+    if (std::getenv("TRIALGATE_PRINT_IMWG") != nullptr) {
+      std::cout << c["id"].GetString() << "\n" << Describe(got) << "\n";
+    }
 
     if (expect.HasMember("notDerived")) {
       EXPECT_NE(got.not_derived.find(expect["notDerived"].GetString()), std::string::npos)
