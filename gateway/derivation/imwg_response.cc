@@ -1,6 +1,7 @@
 #include "gateway/derivation/imwg_response.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <tuple>
 
@@ -29,11 +30,29 @@ struct Day {
   Readings readings;
 };
 
-// Results grouped by date in date order. A second result of one analyte on one day is ignored;
-// which one is kept depends only on the results (event id, then value), never on input order.
+constexpr const char* kAnalytes[] = {"serum_m_protein", "urine_m_protein_24h", kKappa, kLambda,
+                                     kSerumIfe, kUrineIfe, "bm_plasma_cells"};
+
+// YYYY-MM-DD: the only form that sorts as text in date order.
+bool IsDate(const std::string& date) {
+  if (date.size() != 10 || date[4] != '-' || date[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (date[i] < '0' || date[i] > '9') return false;
+  }
+  return true;
+}
+
+// Marker results grouped by date in date order; other analytes and results without a
+// YYYY-MM-DD date are left out, so they can neither make an assessment nor a baseline. A second
+// result of one analyte on one day is ignored; which one is kept depends only on the results
+// (event id, then value), never on input order.
 std::vector<Day> Days(const std::vector<MarkerResult>& results) {
   std::vector<const MarkerResult*> sorted;
-  for (const MarkerResult& r : results) sorted.push_back(&r);
+  for (const MarkerResult& r : results) {
+    const bool marker = std::find(std::begin(kAnalytes), std::end(kAnalytes), r.analyte) !=
+                        std::end(kAnalytes);
+    if (marker && IsDate(r.date)) sorted.push_back(&r);
+  }
   auto key = [](const MarkerResult* r) {
     return std::tie(r->date, r->analyte, r->event_id, r->value, r->value_code, r->value_text);
   };
