@@ -11,6 +11,7 @@
 
 #include "fhir-profiles/embedded.h"
 #include "gateway/derivation/imwg_response.h"
+#include "gateway/derivation/response_confirmation.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mappers/study.h"
@@ -187,6 +188,33 @@ TEST(ImwgResponseTest, PdRuleNamesTheThresholdsItMet) {
   EXPECT_EQ(d.assessments[1].category, "PD");
   EXPECT_THAT(d.assessments[1].rule,
               HasSubstr("rise 0.5 g/dL (+50%) from nadir 1 meets >= 25 % and >= 0.5 g/dL"));
+}
+
+// The thresholds are data: the same labs read differently when a study changes a number.
+TEST(ImwgResponseTest, AChangedThresholdChangesTheCategoryWithoutCode) {
+  const ResponseInput input = Input({Measured("2024-01-05", "serum_m_protein", 2.0),
+                                     Measured("2024-02-07", "serum_m_protein", 1.0),
+                                     Measured("2024-03-06", "serum_m_protein", 1.5)});
+  const auto study = KrdStudy();
+  mappers::ResponseCriteria stricter = study->response_criteria();
+  stricter.pd_serum_increase.value = 0.6;
+  EXPECT_EQ(DeriveResponse(study->response_criteria(), input).assessments[1].category, "PD");
+  EXPECT_EQ(DeriveResponse(stricter, input).assessments[1].category, "MR");
+}
+
+TEST(ResponseConfirmationTest, PairsSkipNotEvaluableDaysButNotASegmentBoundary) {
+  std::vector<DayLevel> days(4);
+  days[0] = {.date = "2024-02-01", .level = Level::kPR, .confirm_level = Level::kPR};
+  days[1] = {.date = "2024-03-01", .level = std::nullopt};
+  days[2] = {.date = "2024-04-01", .level = Level::kVGPR, .confirm_level = Level::kVGPR};
+  days[3] = {.date = "2024-06-01", .level = Level::kVGPR, .confirm_level = Level::kVGPR,
+             .segment = 1};
+  const std::vector<Confirmation> c = Confirm(days, "");
+  EXPECT_TRUE(c[0].confirmed);   // by 04-01 across the NE day: VGPR is better than PR
+  EXPECT_EQ(c[0].partner, 2u);
+  EXPECT_FALSE(c[1].confirmed);  // NE
+  EXPECT_FALSE(c[2].confirmed);  // 02-01 shows only PR; 06-01 is after the reset
+  EXPECT_FALSE(c[3].confirmed);
 }
 
 }  // namespace
