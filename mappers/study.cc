@@ -127,6 +127,10 @@ absl::StatusOr<std::shared_ptr<const Study>> Study::FromFiles(
   if (auto grading = files.find(kCtcaeGradingFile); grading != files.end()) {
     ASSIGN_OR_RETURN(study->ctcae_grading_, ParseCtcaeGrading(grading->second, study->tables_));
   }
+  if (auto response = files.find(kResponseCriteriaFile); response != files.end()) {
+    ASSIGN_OR_RETURN(study->response_criteria_,
+                     ParseResponseCriteria(response->second, study->tables_));
+  }
   return std::shared_ptr<const Study>(std::move(study));
 }
 

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "mappers/code_tables.h"
 #include "mappers/ctcae_grading.h"
+#include "mappers/response_criteria.h"
 #include "mappers/units.h"
 
 namespace trialgate::mappers {
@@ -102,6 +103,9 @@ class Study {
   // The CTCAE v5.0 lab grading table (ctcae-lab-grading.json), checked against the code tables
   // at load; no terms when the study folder has none (then no lab is graded).
   const CtcaeGradingTable& ctcae_grading() const { return ctcae_grading_; }
+  // The IMWG response rules (imwg-response.json), checked against the code tables at load;
+  // `present` false when the study folder has none (then no response is derived).
+  const ResponseCriteria& response_criteria() const { return response_criteria_; }
 
  private:
   Study() = default;
@@ -115,6 +119,7 @@ class Study {
   std::vector<StudyValueSet> value_sets_;
   std::string schedule_json_;
   CtcaeGradingTable ctcae_grading_;
+  ResponseCriteria response_criteria_;
 };
 
 }  // namespace trialgate::mappers

@@ -206,6 +206,24 @@ TEST(ObservationMapperTest, DateValuesAndFreeTextsAreNotForwarded) {
   EXPECT_EQ(result.events[0].SerializeAsString().find("1957"), std::string::npos);
 }
 
+// Immunofixation is a coded result (IMWG CR needs it negative): the analyte is known and the
+// code and its display travel as value_code / value_text, with no number and no unit.
+TEST(ObservationMapperTest, MapsCodedImmunofixationToLabResult) {
+  MapResult result = MapJson(R"({"resourceType": "Observation", "status": "final",
+    "code": {"coding": [{"system": "http://loinc.org", "code": "25700-6"}]},
+    "subject": {"reference": "Patient/1"}, "effectiveDateTime": "2024-03-05",
+    "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct",
+                                          "code": "260385009", "display": "Negative"}]}})");
+  ASSERT_FALSE(result.HasErrors()) << DescribeIssues(result);
+  const v1::LabResult& lab = Lab(result);
+  EXPECT_EQ(lab.analyte(), "serum_ife");
+  EXPECT_EQ(lab.value_code().system(), "http://snomed.info/sct");
+  EXPECT_EQ(lab.value_code().code(), "260385009");
+  EXPECT_EQ(lab.value_text(), "Negative");
+  EXPECT_FALSE(lab.has_value());
+  EXPECT_TRUE(HasFinding(result, "unconfirmed-code"));  // 25700-6 is a third-party candidate
+}
+
 TEST(ObservationMapperTest, MissingSubjectIsARequiredError) {
   TRIALGATE_REQUIRE_FIXTURES();
   MapResult result = MapFixture("r4ex-Observation-decimal.json");
