@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "mappers/code_tables.h"
 #include "mappers/ctcae_grading.h"
+#include "mappers/treatment_rules.h"
 #include "mappers/units.h"
 
 namespace trialgate::mappers {
@@ -102,6 +103,10 @@ class Study {
   // The CTCAE v5.0 lab grading table (ctcae-lab-grading.json), checked against the code tables
   // at load; no terms when the study folder has none (then no lab is graded).
   const CtcaeGradingTable& ctcae_grading() const { return ctcae_grading_; }
+  // The treatment checks (withhold-rules.json, concomitant-medications.json), checked against
+  // the code tables, the grading table and the schedule's phases at load. Without a file its
+  // part is empty (nothing withheld, nothing prohibited) and the AE reporting defaults hold.
+  const TreatmentRules& treatment_rules() const { return treatment_rules_; }
 
  private:
   Study() = default;
@@ -115,6 +120,7 @@ class Study {
   std::vector<StudyValueSet> value_sets_;
   std::string schedule_json_;
   CtcaeGradingTable ctcae_grading_;
+  TreatmentRules treatment_rules_;
 };
 
 }  // namespace trialgate::mappers
