@@ -120,8 +120,12 @@ TEST_F(TreatmentCasesTest, EveryProhibitedCaseMatchesAsWritten) {
     EXPECT_EQ(found->class_id, c["expect"].GetString());
     EXPECT_FALSE(found->therapy_class.empty());
     EXPECT_FALSE(found->source.empty());
-    if (c.HasMember("matched")) EXPECT_EQ(found->matched, c["matched"].GetString());
-    if (c.HasMember("unconfirmed")) EXPECT_EQ(found->unconfirmed, c["unconfirmed"].GetBool());
+    if (c.HasMember("matched")) {
+      EXPECT_EQ(found->matched, c["matched"].GetString());
+    }
+    if (c.HasMember("unconfirmed")) {
+      EXPECT_EQ(found->unconfirmed, c["unconfirmed"].GetBool());
+    }
     EXPECT_EQ(found->phase_unknown, c.HasMember("phaseUnknown") && c["phaseUnknown"].GetBool());
   }
 }
@@ -160,31 +164,42 @@ TEST_F(TreatmentCasesTest, TheStudyLoadsItsRulesAndTheDefaults) {
   EXPECT_EQ(rules.prohibited.size(), 5u);
 }
 
+LatestLab Anc(double value, std::string event_id) {
+  LatestLab lab;
+  lab.analyte = "anc";
+  lab.date = "2026-03-02";
+  lab.value = value;
+  lab.unit = "10*9/L";
+  lab.event_id = std::move(event_id);
+  return lab;
+}
+
 TEST(TreatmentChecksTest, AViolationNamesTheRuleTheLabAndItsSource) {
   mappers::TreatmentRules rules;
-  rules.withhold.push_back({.agent = "lenalidomide", .condition = mappers::WithholdCondition::kBelow,
-                            .analyte = "anc", .label = "ANC", .threshold = 1.0,
-                            .unit = "10*9/L", .source = "the label", .unconfirmed = true});
-  const std::vector<HoldViolation> found = CheckWithhold(
-      rules, "lenalidomide",
-      {{.analyte = "anc", .date = "2026-03-02", .value = 0.8, .unit = "10*9/L",
-        .event_id = "ev-1"}});
+  mappers::WithholdRule rule;
+  rule.agent = "lenalidomide";
+  rule.condition = mappers::WithholdCondition::kBelow;
+  rule.analyte = "anc";
+  rule.label = "ANC";
+  rule.threshold = 1.0;
+  rule.unit = "10*9/L";
+  rule.source = "the label";
+  rule.unconfirmed = true;
+  rules.withhold.push_back(rule);
+  const std::vector<HoldViolation> found = CheckWithhold(rules, "lenalidomide", {Anc(0.8, "ev-1")});
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].rule,
             "lenalidomide is withheld when ANC < 1 10*9/L: ANC 0.8 10*9/L on 2026-03-02");
   EXPECT_EQ(found[0].source, "the label");
   EXPECT_EQ(found[0].lab_event_id, "ev-1");
   EXPECT_TRUE(found[0].unconfirmed);
-  EXPECT_TRUE(CheckWithhold(rules, "carfilzomib",
-                            {{.analyte = "anc", .date = "2026-03-02", .value = 0.8,
-                              .unit = "10*9/L"}})
-                  .empty());
+  EXPECT_TRUE(CheckWithhold(rules, "carfilzomib", {Anc(0.8, "ev-1")}).empty());
 }
 
 TEST(TreatmentChecksTest, EmptyRulesFindNothing) {
   const mappers::TreatmentRules rules;
   EXPECT_FALSE(MatchProhibited(rules, {{"http://www.whocc.no/atc", "L01XG01", ""}}, "").has_value());
-  EXPECT_TRUE(CheckWithhold(rules, "lenalidomide", {{.analyte = "anc", .value = 0.1}}).empty());
+  EXPECT_TRUE(CheckWithhold(rules, "lenalidomide", {Anc(0.1, "ev")}).empty());
   // The defaults still hold: grade 3, 14 days.
   const std::vector<LabToxicity> found = FindUnreportedToxicities(
       rules, {{"Anemia", "10002272", 3, "2026-01-01", "t"}}, {}, "2026-01-16");
