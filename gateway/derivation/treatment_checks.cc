@@ -61,10 +61,17 @@ std::string ObservedValue(const WithholdRule& rule, const LatestLab& lab) {
   return absl::StrCat(rule.label, " ", *lab.value, " ", lab.unit);
 }
 
+// A threshold as a reader of the label writes it: "1.0", "30.0", "0.75".
+std::string Threshold(double value) {
+  std::string text = absl::StrCat(value);
+  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text;
+}
+
 std::string RuleText(const WithholdRule& rule) {
   switch (rule.condition) {
     case WithholdCondition::kBelow:
-      return absl::StrCat(rule.label, " < ", rule.threshold, " ", rule.unit);
+      return absl::StrCat(rule.label, " < ", Threshold(rule.threshold), " ", rule.unit);
     case WithholdCondition::kGradeAtLeast:
       return absl::StrCat(rule.term, " is CTCAE grade ", rule.grade_at_least, " or higher");
     case WithholdCondition::kTimesBaseline:

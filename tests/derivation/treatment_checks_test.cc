@@ -189,7 +189,7 @@ TEST(TreatmentChecksTest, AViolationNamesTheRuleTheLabAndItsSource) {
   const std::vector<HoldViolation> found = CheckWithhold(rules, "lenalidomide", {Anc(0.8, "ev-1")});
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].rule,
-            "lenalidomide is withheld when ANC < 1 10*9/L: ANC 0.8 10*9/L on 2026-03-02");
+            "lenalidomide is withheld when ANC < 1.0 10*9/L: ANC 0.8 10*9/L on 2026-03-02");
   EXPECT_EQ(found[0].source, "the label");
   EXPECT_EQ(found[0].lab_event_id, "ev-1");
   EXPECT_TRUE(found[0].unconfirmed);
