@@ -131,6 +131,22 @@ absl::StatusOr<std::shared_ptr<const Study>> Study::FromFiles(
     ASSIGN_OR_RETURN(study->response_criteria_,
                      ParseResponseCriteria(response->second, study->tables_));
   }
+  if (auto withhold = files.find(kWithholdRulesFile); withhold != files.end()) {
+    RETURN_IF_ERROR(ParseWithholdRules(withhold->second, study->tables_, study->ctcae_grading_,
+                                       &study->treatment_rules_));
+  }
+  if (auto medications = files.find(kConcomitantMedicationsFile); medications != files.end()) {
+    // Phases are checked against a readable schedule with phases; a missing or malformed
+    // schedule is the schedule engine's to report (and then no event is placed in a phase).
+    std::optional<std::vector<std::string>> phase_ids;
+    if (!study->schedule_json_.empty()) {
+      absl::StatusOr<std::vector<std::string>> ids = SchedulePhaseIds(study->schedule_json_);
+      if (ids.ok() && !ids->empty()) phase_ids = *std::move(ids);
+    }
+    RETURN_IF_ERROR(ParseConcomitantMedications(medications->second, study->tables_,
+                                                phase_ids ? &*phase_ids : nullptr,
+                                                &study->treatment_rules_));
+  }
   return std::shared_ptr<const Study>(std::move(study));
 }
 

@@ -12,6 +12,7 @@
 #include "mappers/code_tables.h"
 #include "mappers/ctcae_grading.h"
 #include "mappers/response_criteria.h"
+#include "mappers/treatment_rules.h"
 #include "mappers/units.h"
 
 namespace trialgate::mappers {
@@ -106,6 +107,10 @@ class Study {
   // The IMWG response rules (imwg-response.json), checked against the code tables at load;
   // `present` false when the study folder has none (then no response is derived).
   const ResponseCriteria& response_criteria() const { return response_criteria_; }
+  // The treatment checks (withhold-rules.json, concomitant-medications.json), checked against
+  // the code tables, the grading table and the schedule's phases at load. Without a file its
+  // part is empty (nothing withheld, nothing prohibited) and the AE reporting defaults hold.
+  const TreatmentRules& treatment_rules() const { return treatment_rules_; }
 
  private:
   Study() = default;
@@ -120,6 +125,7 @@ class Study {
   std::string schedule_json_;
   CtcaeGradingTable ctcae_grading_;
   ResponseCriteria response_criteria_;
+  TreatmentRules treatment_rules_;
 };
 
 }  // namespace trialgate::mappers
