@@ -455,7 +455,7 @@ ResponseDerivation DeriveResponse(const ResponseCriteria& c, const ResponseInput
 
   std::vector<DayLevel> levels;
   for (const Judged& j : judged) levels.push_back(j.level);
-  const std::vector<Confirmation> confirmations = Confirm(levels, input.new_therapy_date);
+  const std::vector<Confirmation> confirmations = Confirm(levels, input.new_therapy_date, input.as_known_then);
   for (size_t i = 0; i < judged.size(); ++i) {
     Judged& j = judged[i];
     const Confirmation& conf = confirmations[i];

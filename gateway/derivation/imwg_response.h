@@ -38,6 +38,10 @@ struct ResponseInput {
   std::string transplant_date;        // ASCT day 0; empty when none
   std::string new_therapy_date;       // first non-protocol anti-myeloma therapy; empty when none;
                                       // assessments on/after it cannot confirm
+  // As known on each date: an assessment is confirmed only by an earlier one, so a later sample
+  // never changes what an earlier assessment says (the event log records each change once).
+  // false: also by the next one, the retrospective view of the case file.
+  bool as_known_then = false;
 };
 
 struct MarkerEvidence {

@@ -40,7 +40,7 @@ std::optional<size_t> NextEvaluable(const std::vector<DayLevel>& days, size_t i)
 }  // namespace
 
 std::vector<Confirmation> Confirm(const std::vector<DayLevel>& days,
-                                  const std::string& new_therapy_date) {
+                                  const std::string& new_therapy_date, bool earlier_only) {
   std::vector<Confirmation> out(days.size());
   for (size_t i = 0; i < days.size(); ++i) {
     Confirmation& c = out[i];
@@ -61,7 +61,8 @@ std::vector<Confirmation> Confirm(const std::vector<DayLevel>& days,
     }
     // This day confirms an earlier one, or a later one before new therapy confirms this.
     const std::optional<size_t> before = PreviousEvaluable(days, i);
-    const std::optional<size_t> after = NextEvaluable(days, i);
+    const std::optional<size_t> after =
+        earlier_only ? std::nullopt : NextEvaluable(days, i);
     if (before && Shows(days[*before], level)) {
       c.partner = before;
     } else if (after && BeforeNewTherapy(days[*after], new_therapy_date) &&

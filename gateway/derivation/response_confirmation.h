@@ -33,9 +33,10 @@ struct Confirmation {
 };
 
 // One entry per day, in order. REQUIRES: days sorted by date, dates distinct.
-// `new_therapy_date` empty when none; a day on or after it cannot confirm.
+// `new_therapy_date` empty when none; a day on or after it cannot confirm. `earlier_only`: a
+// day is confirmed only by an earlier one (what was known on its date).
 std::vector<Confirmation> Confirm(const std::vector<DayLevel>& days,
-                                  const std::string& new_therapy_date);
+                                  const std::string& new_therapy_date, bool earlier_only = false);
 
 }  // namespace trialgate::derivation
 

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <future>
 #include <map>
+#include <optional>
 #include <utility>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/identity/source_identity.h"
@@ -15,26 +18,110 @@
 namespace trialgate::schedule {
 namespace {
 
-// What the log already says about one deviation key.
+// What the log already says about one derived record key (a deviation, a lab grade, a derived
+// response).
 struct Recorded {
   int64_t rank = -1;  // generation * 2, + 1 when withdrawn: the latest record wins
   uint32_t generation = 0;
   bool active = false;
-  std::string code;  // the finding code it was detected with (a withdrawal carries none)
+  std::string code;   // a deviation: the finding code it was detected with
+  v1::Event detected;  // the last DETECTED record: a withdrawal repeats its content
 };
 
-std::map<std::string, Recorded> RecordedDeviations(const std::vector<v1::Event>& events) {
+// The generation and status in a derived record's version ("detected-2", "withdrawn-0");
+// nullopt for records written once (a harvest outcome: "1").
+std::optional<std::pair<uint32_t, bool>> ParseRecordVersion(const std::string& version) {
+  uint32_t generation = 0;
+  for (const bool withdrawn : {false, true}) {
+    const absl::string_view prefix = withdrawn ? "withdrawn-" : "detected-";
+    if (absl::StartsWith(version, prefix) &&
+        absl::SimpleAtoi(absl::string_view(version).substr(prefix.size()), &generation)) {
+      return std::make_pair(generation, withdrawn);
+    }
+  }
+  return std::nullopt;
+}
+
+std::map<std::string, Recorded> RecordedFacts(const std::vector<v1::Event>& events,
+                                              const std::string& subject_id) {
   std::map<std::string, Recorded> recorded;
+  const std::string prefix = absl::StrCat(subject_id, "|");
   for (const v1::Event& event : events) {
-    if (!event.has_protocol_deviation()) continue;
-    const v1::ProtocolDeviation& deviation = event.protocol_deviation();
-    const bool withdrawn = deviation.status() == v1::ProtocolDeviation::WITHDRAWN;
-    const int64_t rank = int64_t{deviation.generation()} * 2 + (withdrawn ? 1 : 0);
-    Recorded& entry = recorded[deviation.key()];
-    std::string code = withdrawn ? entry.code : deviation.finding().code();
-    if (rank > entry.rank) entry = Recorded{rank, deviation.generation(), !withdrawn, code};
+    if (event.source().resource_type() != kDerivedResourceType) continue;
+    const auto version = ParseRecordVersion(event.source().version_id());
+    const std::string& logical_id = event.source().logical_id();
+    if (!version || !absl::StartsWith(logical_id, prefix)) continue;
+    const auto [generation, withdrawn] = *version;
+    const int64_t rank = int64_t{generation} * 2 + (withdrawn ? 1 : 0);
+    Recorded& entry = recorded[logical_id.substr(prefix.size())];
+    if (rank <= entry.rank) continue;
+    entry.rank = rank;
+    entry.generation = generation;
+    entry.active = !withdrawn;
+    if (!withdrawn) {
+      entry.detected = event;
+      if (event.has_protocol_deviation()) entry.code = event.protocol_deviation().finding().code();
+    }
   }
   return recorded;
+}
+
+// A lab grade or derived response the timeline holds, as the record it would be.
+struct Wanted {
+  std::string key;
+  std::string date;
+  v1::Event event;  // payload (with its key) and position
+};
+
+std::vector<Wanted> WantedDerivations(const v1::Timeline& timeline) {
+  std::map<std::string, v1::Position> position_of;
+  for (const v1::TimelineEvent& event : timeline.events()) {
+    position_of[event.event_id()] = event.position();
+  }
+  std::vector<Wanted> wanted;
+  for (const v1::TimelineToxicity& toxicity : timeline.toxicities()) {
+    if (toxicity.origin() != "lab") continue;
+    Wanted& item = wanted.emplace_back();
+    item.key = absl::StrCat("toxicity|", toxicity.event_id(), "|", toxicity.meddra_code());
+    item.date = toxicity.date();
+    *item.event.mutable_toxicity_graded() = toxicity.lab();
+    item.event.mutable_toxicity_graded()->set_key(item.key);
+    if (auto it = position_of.find(toxicity.event_id()); it != position_of.end()) {
+      *item.event.mutable_position() = it->second;
+    }
+  }
+  // One record per change of (category, confirmed), in assessment order.
+  std::string previous;
+  for (const v1::TimelineResponse& response : timeline.responses()) {
+    const v1::ResponseAssessed& derived = response.response();
+    if (response.origin() != "derived" || derived.category() == "NE") continue;
+    const std::string state =
+        absl::StrCat(derived.category(), "|", derived.confirmed() ? "confirmed" : "unconfirmed");
+    if (state == previous) continue;
+    previous = state;
+    Wanted& item = wanted.emplace_back();
+    item.key = absl::StrCat("response|", derived.assessment_date(), "|", state);
+    item.date = derived.confirmed() ? derived.response_date() : derived.assessment_date();
+    *item.event.mutable_response_assessed() = derived;
+    item.event.mutable_response_assessed()->set_key(item.key);
+    if (derived.evidence_event_ids_size() > 0) {
+      if (auto it = position_of.find(derived.evidence_event_ids(0)); it != position_of.end()) {
+        *item.event.mutable_position() = it->second;
+      }
+    }
+  }
+  return wanted;
+}
+
+// The payload of `detected` marked withdrawn.
+void CopyWithdrawn(const v1::Event& detected, v1::Event* event) {
+  if (detected.has_toxicity_graded()) {
+    *event->mutable_toxicity_graded() = detected.toxicity_graded();
+    event->mutable_toxicity_graded()->set_withdrawn(true);
+  } else if (detected.has_response_assessed()) {
+    *event->mutable_response_assessed() = detected.response_assessed();
+    event->mutable_response_assessed()->set_withdrawn(true);
+  }
 }
 
 // A derived event with its deterministic id, as one SourceWrite.
@@ -173,7 +260,7 @@ void DeviationRecorder::Run() {
 absl::Status DeviationRecorder::Derive(const std::string& subject_id) {
   const absl::Time now = timelines_->Now();
   ASSIGN_OR_RETURN(std::vector<v1::Event> events, timelines_->Read(subject_id));
-  std::map<std::string, Recorded> recorded = RecordedDeviations(events);
+  std::map<std::string, Recorded> recorded = RecordedFacts(events, subject_id);
   std::set<std::string> harvests_recorded;
   for (const v1::Event& event : events) {
     if (event.has_stem_cell_harvest() && event.source().resource_type() == kDerivedResourceType) {
@@ -208,11 +295,30 @@ absl::Status DeviationRecorder::Derive(const std::string& subject_id) {
     writes.push_back(write.Take());
     deviation_of_write.emplace_back(finding.finding().code(), "DETECTED");
   }
+  // Lab grades and derived responses: written when new, like deviations.
+  for (Wanted& item : WantedDerivations(timeline)) {
+    if (!found.insert(item.key).second) continue;
+    auto it = recorded.find(item.key);
+    if (it != recorded.end() && it->second.active) continue;
+    const uint32_t generation = it == recorded.end() ? 0 : it->second.generation + 1;
+    DerivedWrite write(timeline, absl::StrCat(subject_id, "|", item.key),
+                       absl::StrCat("detected-", generation), item.date, now);
+    item.event.MergeFrom(write.event());
+    write.event() = std::move(item.event);
+    writes.push_back(write.Take());
+    deviation_of_write.emplace_back("", "");
+  }
   const std::string today = timeline.today();
   for (const auto& [key, state] : recorded) {
     if (!state.active || found.count(key) > 0) continue;
     DerivedWrite write(timeline, absl::StrCat(subject_id, "|", key),
                        absl::StrCat("withdrawn-", state.generation), today, now);
+    if (!state.detected.has_protocol_deviation()) {
+      CopyWithdrawn(state.detected, &write.event());
+      writes.push_back(write.Take());
+      deviation_of_write.emplace_back("", "");
+      continue;
+    }
     v1::ProtocolDeviation* deviation = write.event().mutable_protocol_deviation();
     deviation->set_status(v1::ProtocolDeviation::WITHDRAWN);
     deviation->set_key(key);

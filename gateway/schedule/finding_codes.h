@@ -28,6 +28,16 @@ inline constexpr char kDoseMissed[] = "DOSE_MISSED";
 // A dose that could not be compared with the protocol (no BSA, no value, another unit).
 inline constexpr char kDoseNotChecked[] = "DOSE_NOT_CHECKED";
 
+// A study drug given while the latest lab before it met the drug's withhold rule
+// (withhold-rules.json).
+inline constexpr char kDoseGivenDespiteHold[] = "DOSE_GIVEN_DESPITE_HOLD";
+// A lab toxicity of grade 3 or more with no adverse event of its term reported within the window.
+inline constexpr char kAeNotReported[] = "AE_NOT_REPORTED";
+// Another anti-myeloma therapy given while on study (concomitant-medications.json).
+inline constexpr char kProhibitedMedication[] = "PROHIBITED_MEDICATION";
+// A response the site reported that the response derived from the labs disagrees with.
+inline constexpr char kResponseDiscordant[] = "RESPONSE_DISCORDANT";
+
 }  // namespace trialgate::schedule
 
 #endif  // TRIALGATE_GATEWAY_SCHEDULE_FINDING_CODES_H_

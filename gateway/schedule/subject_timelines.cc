@@ -13,9 +13,11 @@ namespace trialgate::schedule {
 SubjectTimelines::SubjectTimelines(store::EventStore* store,
                                    std::shared_ptr<const Schedule> schedule,
                                    std::map<std::string, absl::TimeZone> zones,
-                                   const Clock& clock)
+                                   const Clock& clock,
+                                   std::shared_ptr<const ClinicalRules> clinical)
     : store_(store),
       schedule_(std::move(schedule)),
+      clinical_(std::move(clinical)),
       zones_(std::move(zones)),
       clock_(clock) {}
 
@@ -41,7 +43,8 @@ v1::Timeline SubjectTimelines::Build(const std::string& subject_id, std::vector<
   if (!events.empty()) {
     if (auto it = zones_.find(events.front().site_id()); it != zones_.end()) zone = it->second;
   }
-  return BuildTimeline(*schedule_, subject_id, std::move(events), now, SiteCalendar(zone));
+  return BuildTimeline(*schedule_, subject_id, std::move(events), now, SiteCalendar(zone),
+                       clinical_.get());
 }
 
 absl::StatusOr<std::vector<std::string>> SubjectTimelines::Subjects() const {

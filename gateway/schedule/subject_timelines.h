@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "gateway/common/clock.h"
 #include "gateway/schedule/calendar.h"
+#include "gateway/schedule/clinical_rules.h"
 #include "gateway/schedule/schedule.h"
 #include "gateway/store/event_store.h"
 #include "trialgate/v1/study.pb.h"
@@ -21,8 +22,10 @@ class SubjectTimelines {
  public:
   // `store` and `clock` must outlive this object. `zones`: site id -> time zone (sites not listed
   // use each event's own offset). `clock`: the time missed doses are judged at.
+  // `clinical`, when not null, adds what the timeline derives from labs (clinical_rules.h).
   SubjectTimelines(store::EventStore* store, std::shared_ptr<const Schedule> schedule,
-                   std::map<std::string, absl::TimeZone> zones, const Clock& clock);
+                   std::map<std::string, absl::TimeZone> zones, const Clock& clock,
+                   std::shared_ptr<const ClinicalRules> clinical = nullptr);
 
   // NOT_FOUND when the store holds no event of the subject; UNAVAILABLE when it cannot be read.
   absl::StatusOr<v1::Timeline> Compute(const std::string& subject_id) const;
@@ -40,6 +43,7 @@ class SubjectTimelines {
  private:
   store::EventStore* store_;
   std::shared_ptr<const Schedule> schedule_;
+  std::shared_ptr<const ClinicalRules> clinical_;
   std::map<std::string, absl::TimeZone> zones_;
   const Clock& clock_;
 };

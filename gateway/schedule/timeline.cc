@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/schedule/clinical_timeline.h"
 #include "gateway/schedule/cycles.h"
 #include "gateway/schedule/finding_codes.h"
 #include "gateway/schedule/phase_plan.h"
@@ -155,7 +156,7 @@ void FillFollowUp(const EngineContext& context, const Phase& phase, const PhaseS
 
 v1::Timeline BuildTimeline(const Schedule& schedule, const std::string& subject_id,
                            std::vector<v1::Event> events, absl::Time now,
-                           const SiteCalendar& calendar) {
+                           const SiteCalendar& calendar, const ClinicalRules* clinical) {
   v1::Timeline timeline;
   timeline.set_study_id(schedule.study_id());
   timeline.set_subject_id(subject_id);
@@ -163,12 +164,18 @@ v1::Timeline BuildTimeline(const Schedule& schedule, const std::string& subject_
   timeline.set_computed_at(absl::FormatTime(absl::RFC3339_sec, now, absl::UTCTimeZone()));
   timeline.set_time_zone(calendar.ZoneName());
 
-  const SubjectHistory history = BuildHistory(std::move(events), calendar);
+  SubjectHistory history = BuildHistory(std::move(events), calendar);
+  std::optional<ClinicalDerivations> derived;
+  if (clinical != nullptr) derived = DeriveClinical(*clinical, schedule, &history);
   const Date today = calendar.DateOf(now);
   timeline.set_today(FormatDate(today));
   FindingList findings;
   const EngineContext context{schedule, history, today, &findings};
   const PhasePlan plan = PlanPhases(schedule, history);
+  if (derived) {
+    AddClinicalFindings(*clinical, context, plan, *derived, &timeline);
+    FillClinical(context, *derived, &timeline);
+  }
   const std::vector<Phase>& phases = schedule.phases();
 
   // Every study-agent dose belongs to the phase its date falls in.

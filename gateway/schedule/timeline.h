@@ -17,6 +17,7 @@
 
 #include "absl/time/time.h"
 #include "gateway/schedule/calendar.h"
+#include "gateway/schedule/clinical_rules.h"
 #include "gateway/schedule/schedule.h"
 #include "trialgate/v1/events.pb.h"
 #include "trialgate/v1/study.pb.h"
@@ -25,10 +26,11 @@ namespace trialgate::schedule {
 
 // Builds the timeline of `subject_id` from every stored event of the subject (all versions; the
 // engine keeps the latest of each resource), judged at `now` (a scheduled dose whose day has
-// passed without a dose is missed). Pure and thread-safe.
+// passed without a dose is missed). With `clinical`, also the grades and responses derived from
+// the labs and the findings they raise (clinical_timeline.h). Pure and thread-safe.
 v1::Timeline BuildTimeline(const Schedule& schedule, const std::string& subject_id,
                            std::vector<v1::Event> events, absl::Time now,
-                           const SiteCalendar& calendar);
+                           const SiteCalendar& calendar, const ClinicalRules* clinical = nullptr);
 
 }  // namespace trialgate::schedule
 

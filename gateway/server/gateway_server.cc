@@ -91,7 +91,7 @@ class GatewayServerImpl final : public GatewayServer {
     definitions_ = std::move(validation->definitions);
     validator_ = std::move(validation->validator);
 
-    if (absl::Status status = StartSchedule(config, **study); !status.ok()) {
+    if (absl::Status status = StartSchedule(config, *study); !status.ok()) {
       return status;
     }
     pipeline_ = std::make_unique<pipeline::Pipeline>(
@@ -344,10 +344,11 @@ class GatewayServerImpl final : public GatewayServer {
   }
 
   // The schedule engine, when the study has a schedule.json: a malformed one stops the start.
-  absl::Status StartSchedule(const config::Config& config, const mappers::Study& study) {
-    if (study.schedule_json().empty()) return absl::OkStatus();
+  absl::Status StartSchedule(const config::Config& config,
+                             const std::shared_ptr<const mappers::Study>& study) {
+    if (study->schedule_json().empty()) return absl::OkStatus();
     absl::StatusOr<schedule::Schedule> parsed =
-        schedule::Schedule::Parse(study.schedule_json(), study);
+        schedule::Schedule::Parse(study->schedule_json(), *study);
     if (!parsed.ok()) return parsed.status();
     std::map<std::string, absl::TimeZone> zones;
     for (const auto& [site, name] : config.time_zone_by_site) {
@@ -357,7 +358,7 @@ class GatewayServerImpl final : public GatewayServer {
     }
     timelines_ = std::make_unique<schedule::SubjectTimelines>(
         store_.get(), std::make_shared<const schedule::Schedule>(*std::move(parsed)),
-        std::move(zones), clock_);
+        std::move(zones), clock_, std::make_shared<const schedule::ClinicalRules>(study));
     if (config.record_deviations) {
       recorder_ = std::make_unique<schedule::DeviationRecorder>(
           timelines_.get(), store_.get(), std::chrono::seconds(config.deviation_sweep_seconds),

@@ -217,5 +217,18 @@ TEST(ResponseConfirmationTest, PairsSkipNotEvaluableDaysButNotASegmentBoundary) 
   EXPECT_FALSE(c[3].confirmed);
 }
 
+TEST(ResponseConfirmationTest, AsKnownThenOnlyAnEarlierAssessmentConfirms) {
+  std::vector<DayLevel> days(3);
+  days[0] = {.date = "2024-02-01", .level = Level::kPR, .confirm_level = Level::kPR};
+  days[1] = {.date = "2024-03-01", .level = Level::kPR, .confirm_level = Level::kPR};
+  days[2] = {.date = "2024-04-01", .level = Level::kPD, .confirm_level = Level::kPD};
+  const std::vector<Confirmation> then = Confirm(days, "", /*earlier_only=*/true);
+  EXPECT_FALSE(then[0].confirmed);  // on 02-01 nothing had confirmed it yet
+  EXPECT_TRUE(then[1].confirmed);
+  EXPECT_EQ(then[1].response_date, "2024-02-01");
+  EXPECT_FALSE(then[2].confirmed);  // a single PD
+  EXPECT_TRUE(Confirm(days, "")[0].confirmed);  // looking back from today, 03-01 confirms 02-01
+}
+
 }  // namespace
 }  // namespace trialgate::derivation

@@ -37,7 +37,7 @@ class DeviationRecorderTest : public ::testing::Test {
     store_ = *std::move(store);
     timelines_ = std::make_unique<SubjectTimelines>(
         store_.get(), std::make_shared<const Schedule>(KrdSchedule()),
-        std::map<std::string, absl::TimeZone>{}, clock_);
+        std::map<std::string, absl::TimeZone>{}, clock_, testing::KrdClinicalRules());
   }
   void TearDown() override {
     timelines_.reset();
@@ -59,6 +59,15 @@ class DeviationRecorderTest : public ::testing::Test {
     std::promise<absl::Status> done;
     store_->Commit(std::move(writes), [&](store::CommitResult r) { done.set_value(r.status); });
     ASSERT_TRUE(done.get_future().get().ok());
+  }
+
+  // The derived events of one payload kind in the log, in order.
+  std::vector<v1::Event> DerivedOf(v1::Event::PayloadCase kind) {
+    std::vector<v1::Event> found;
+    for (v1::Event& event : Derived()) {
+      if (event.payload_case() == kind) found.push_back(std::move(event));
+    }
+    return found;
   }
 
   // The derived events in the log, in order.
@@ -233,6 +242,103 @@ TEST_F(DeviationRecorderTest, APeriodicRecorderSweepsOnceAtStart) {
   recorder.WaitIdle();
   ASSERT_EQ(Derived().size(), 1u);
   EXPECT_EQ(Derived()[0].protocol_deviation().finding().code(), kDoseMissed);
+}
+
+TEST_F(DeviationRecorderTest, ALabGradeIsRecordedOnceAndACorrectionWithdrawsAndRegrades) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1 - 3);
+  subject.Reinduction(kC1D1, 1);
+  const v1::Event lab = subject.Lab("anc", kC1D1 + 22, 0.8, "10*9/L", 1.8, 7.5);  // grade 3
+  Commit(subject.events());
+  DeviationRecorder recorder(timelines_.get(), store_.get(), std::chrono::seconds(0));
+  SetToday(kC1D1 + 24);
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  DeviationRecorder restarted(timelines_.get(), store_.get(), std::chrono::seconds(0));
+  ASSERT_TRUE(restarted.Derive("KRD-001-0001").ok());
+
+  std::vector<v1::Event> grades = DerivedOf(v1::Event::kToxicityGraded);
+  ASSERT_EQ(grades.size(), 1u);
+  const v1::ToxicityGraded& grade = grades[0].toxicity_graded();
+  EXPECT_EQ(grade.term(), "Neutrophil count decreased");
+  EXPECT_EQ(grade.meddra_code(), "10029366");
+  EXPECT_EQ(grade.grade(), 3);
+  EXPECT_EQ(grade.lab_event_id(), lab.event_id());
+  EXPECT_EQ(grade.analyte(), "anc");
+  EXPECT_DOUBLE_EQ(grade.value(), 0.8);
+  EXPECT_FALSE(grade.withdrawn());
+  EXPECT_EQ(grades[0].source().resource_type(), kDerivedResourceType);
+  EXPECT_EQ(grades[0].occurred_at_fhir(), "2026-01-27");
+
+  // The lab corrects the count to 1.6 (grade 1): the grade 3 is withdrawn, grade 1 recorded.
+  v1::Event corrected = subject.NewVersion(lab);
+  corrected.mutable_lab_result()->set_value(1.6);
+  Commit({corrected});
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  grades = DerivedOf(v1::Event::kToxicityGraded);
+  ASSERT_EQ(grades.size(), 3u);
+  EXPECT_EQ(grades[1].toxicity_graded().grade(), 1);
+  EXPECT_EQ(grades[1].toxicity_graded().lab_event_id(), corrected.event_id());
+  EXPECT_FALSE(grades[1].toxicity_graded().withdrawn());
+  EXPECT_EQ(grades[2].toxicity_graded().grade(), 3);
+  EXPECT_TRUE(grades[2].toxicity_graded().withdrawn());
+  EXPECT_EQ(grades[2].toxicity_graded().key(), grades[0].toxicity_graded().key());
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  EXPECT_EQ(DerivedOf(v1::Event::kToxicityGraded).size(), 3u);
+}
+
+TEST_F(DeviationRecorderTest, ADerivedResponseIsRecordedOncePerChange) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1 - 3);
+  subject.Reinduction(kC1D1, 1);
+  subject.Lab("serum_m_protein", kC1D1 - 3, 2.0, "g/dL");
+  const v1::Event first = subject.Lab("serum_m_protein", kC1D1 + 27, 0.8, "g/dL");
+  Commit(subject.events());
+  DeviationRecorder recorder(timelines_.get(), store_.get(), std::chrono::seconds(0));
+  SetToday(kC1D1 + 30);
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  std::vector<v1::Event> responses = DerivedOf(v1::Event::kResponseAssessed);
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].response_assessed().category(), "PR");
+  EXPECT_FALSE(responses[0].response_assessed().confirmed());
+  EXPECT_EQ(responses[0].response_assessed().assessment_date(), "2026-02-01");
+
+  // The same value a month later confirms it; a third changes nothing.
+  Commit({subject.Lab("serum_m_protein", kC1D1 + 55, 0.8, "g/dL")});
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  Commit({subject.Lab("serum_m_protein", kC1D1 + 83, 0.8, "g/dL")});
+  SetToday(kC1D1 + 85);
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  DeviationRecorder restarted(timelines_.get(), store_.get(), std::chrono::seconds(0));
+  ASSERT_TRUE(restarted.Derive("KRD-001-0001").ok());
+  responses = DerivedOf(v1::Event::kResponseAssessed);
+  ASSERT_EQ(responses.size(), 2u);
+  const v1::ResponseAssessed& confirmed = responses[1].response_assessed();
+  EXPECT_EQ(confirmed.category(), "PR");
+  EXPECT_TRUE(confirmed.confirmed());
+  EXPECT_EQ(confirmed.response_date(), "2026-02-01");
+  EXPECT_EQ(confirmed.assessment_date(), "2026-03-01");
+  EXPECT_EQ(responses[1].occurred_at_fhir(), "2026-02-01");
+  EXPECT_FALSE(confirmed.rule().empty());
+
+  // The first sample is corrected to 1.5 g/dL (-25%: MR): the unconfirmed PR of that day and
+  // the confirmation it made are withdrawn, and what the labs now give is recorded.
+  v1::Event corrected = subject.NewVersion(first);
+  corrected.mutable_lab_result()->set_value(1.5);
+  Commit({corrected});
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  responses = DerivedOf(v1::Event::kResponseAssessed);
+  int withdrawn = 0;
+  for (const v1::Event& event : responses) withdrawn += event.response_assessed().withdrawn();
+  EXPECT_GE(withdrawn, 1);
+  bool first_day_is_mr = false;
+  for (const v1::Event& event : responses) {
+    const v1::ResponseAssessed& response = event.response_assessed();
+    if (!response.withdrawn() && response.assessment_date() == "2026-02-01") {
+      first_day_is_mr = response.category() == "MR";
+    }
+  }
+  EXPECT_TRUE(first_day_is_mr);
 }
 
 }  // namespace

@@ -82,6 +82,37 @@ v1::Event& SubjectBuilder::Lab(const std::string& analyte, Date date, double val
   return event;
 }
 
+v1::Event& SubjectBuilder::Lab(const std::string& analyte, Date date, double value,
+                               const std::string& unit, double low, double high) {
+  v1::Event& event = Lab(analyte, date, value, unit);
+  v1::Range* range = event.mutable_lab_result()->mutable_reference_range();
+  range->set_low(low);
+  range->set_high(high);
+  range->set_unit(unit);
+  return event;
+}
+
+v1::Event& SubjectBuilder::CodedLab(const std::string& analyte, Date date,
+                                    const std::string& system, const std::string& code) {
+  v1::Event& event = Add("Observation", date);
+  event.mutable_lab_result()->set_analyte(analyte);
+  event.mutable_lab_result()->mutable_value_code()->set_system(system);
+  event.mutable_lab_result()->mutable_value_code()->set_code(code);
+  event.mutable_lab_result()->set_status("final");
+  return event;
+}
+
+v1::Event& SubjectBuilder::OtherDrug(const std::string& system, const std::string& code,
+                                     const std::string& display, Date date) {
+  v1::Event& event = Add("MedicationAdministration", date);
+  v1::DoseAdministered* dose = event.mutable_dose_administered();
+  dose->mutable_medication()->set_system(system);
+  dose->mutable_medication()->set_code(code);
+  dose->mutable_medication()->set_display(display);
+  dose->set_status(v1::DoseAdministered::COMPLETED);
+  return event;
+}
+
 v1::Event& SubjectBuilder::Response(const std::string& category, Date date) {
   v1::Event& event = Add("Observation", date);
   event.mutable_response_assessed()->set_category(category);
@@ -161,6 +192,21 @@ v1::Event& SubjectBuilder::NewVersion(const v1::Event& event) {
 
 v1::Timeline Build(const std::vector<v1::Event>& events, Date today, const Schedule& schedule) {
   return BuildTimeline(schedule, "KRD-001-0001", events, Noon(today), SiteCalendar());
+}
+
+std::shared_ptr<const ClinicalRules> KrdClinicalRules() {
+  static const auto* rules = [] {
+    auto study = mappers::Study::FromFiles(profiles::EmbeddedStudyFiles("krd-asct2"));
+    EXPECT_TRUE(study.ok()) << study.status();
+    return new std::shared_ptr<const ClinicalRules>(
+        std::make_shared<const ClinicalRules>(*std::move(study)));
+  }();
+  return *rules;
+}
+
+v1::Timeline BuildClinical(const std::vector<v1::Event>& events, Date today) {
+  return BuildTimeline(KrdSchedule(), "KRD-001-0001", events, Noon(today), SiteCalendar(),
+                       KrdClinicalRules().get());
 }
 
 std::vector<std::string> Codes(const v1::Timeline& timeline) {

@@ -8,7 +8,10 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include <memory>
+
 #include "gateway/schedule/calendar.h"
+#include "gateway/schedule/clinical_rules.h"
 #include "gateway/schedule/schedule.h"
 #include "trialgate/v1/events.pb.h"
 #include "trialgate/v1/study.pb.h"
@@ -28,6 +31,15 @@ class SubjectBuilder {
   v1::Event& DosePerM2(const std::string& agent, Date date, double mg_per_m2);
   v1::Event& NotDone(const std::string& agent, Date date, const std::string& reason);
   v1::Event& Lab(const std::string& analyte, Date date, double value, const std::string& unit);
+  // A lab with the lab's reference range.
+  v1::Event& Lab(const std::string& analyte, Date date, double value, const std::string& unit,
+                 double low, double high);
+  // A non-numeric lab result (immunofixation), valued by a code "system|code".
+  v1::Event& CodedLab(const std::string& analyte, Date date, const std::string& system,
+                      const std::string& code);
+  // A medication outside the study's drug table, identified by one coding.
+  v1::Event& OtherDrug(const std::string& system, const std::string& code,
+                       const std::string& display, Date date);
   v1::Event& Response(const std::string& category, Date date);
   v1::Event& AdverseEvent(const std::string& term, int grade, Date date);
   v1::Event& Harvest(Date date);
@@ -58,6 +70,12 @@ class SubjectBuilder {
 // The timeline of the builder's subject at `today`, with the site's calendar from event offsets.
 v1::Timeline Build(const std::vector<v1::Event>& events, Date today,
                    const Schedule& schedule = KrdSchedule());
+
+// The same with the clinical derivations of the embedded study (lab grades, responses, the
+// findings they raise).
+v1::Timeline BuildClinical(const std::vector<v1::Event>& events, Date today);
+// The embedded study's clinical rules, built once.
+std::shared_ptr<const ClinicalRules> KrdClinicalRules();
 
 // The finding codes, in timeline order.
 std::vector<std::string> Codes(const v1::Timeline& timeline);

@@ -1,0 +1,56 @@
+#ifndef TRIALGATE_GATEWAY_SCHEDULE_CLINICAL_TIMELINE_H_
+#define TRIALGATE_GATEWAY_SCHEDULE_CLINICAL_TIMELINE_H_
+
+// The clinical side of one timeline computation: CTCAE grades and IMWG responses derived from
+// the subject's labs, and the findings labs, doses and reports raise together
+// (docs/derivations.md). Derived values are computed afresh each time, like the rest of the
+// timeline; the deviation recorder writes the ones that are new.
+
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "gateway/derivation/imwg_response.h"
+#include "gateway/schedule/clinical_rules.h"
+#include "gateway/schedule/lab_grades.h"
+#include "gateway/schedule/phase_plan.h"
+#include "gateway/schedule/placement.h"
+#include "trialgate/v1/study.pb.h"
+
+namespace trialgate::schedule {
+
+struct ClinicalDerivations {
+  std::optional<Date> treatment_start;  // cycle 1 day 1
+  std::vector<LabGrade> toxicities;     // grades >= 1 of results on or after treatment start
+  derivation::ResponseDerivation responses;
+  bool responses_reported = false;      // the site reported responses (history.responses)
+  // Events made for the schedule's views (history.toxicities, history.responses) to point to:
+  // a deque, so that pointers stay valid as it grows.
+  std::deque<v1::Event> made;
+};
+
+// Grades the labs and derives the responses; adds the lab toxicities to history->toxicities (a
+// grade 3 lab explains a dose reduction like a reported one) and, when the site reported no
+// response, the confirmed derived ones to history->responses (the response gate uses the
+// reported response, else the confirmed derived one).
+ClinicalDerivations DeriveClinical(const ClinicalRules& rules, const Schedule& schedule,
+                                   SubjectHistory* history);
+
+// Findings of the derivations with the rest: a study drug given despite its withhold rule,
+// a lab toxicity of grade 3+ with no adverse event reported, a prohibited anti-myeloma therapy,
+// a reported response the derived one disagrees with. The first prohibited therapy is also the
+// timeline's new_therapy_date.
+void AddClinicalFindings(const ClinicalRules& rules, const EngineContext& context,
+                         const PhasePlan& plan, const ClinicalDerivations& derived,
+                         v1::Timeline* timeline);
+
+// A derived assessment as a ResponseAssessed payload (key and withdrawn left unset).
+v1::ResponseAssessed ToResponseAssessed(const derivation::ResponseAssessment& assessment);
+
+// The timeline's responses (reported and derived) and toxicities (reported and lab), by date.
+void FillClinical(const EngineContext& context, const ClinicalDerivations& derived,
+                  v1::Timeline* timeline);
+
+}  // namespace trialgate::schedule
+
+#endif  // TRIALGATE_GATEWAY_SCHEDULE_CLINICAL_TIMELINE_H_
