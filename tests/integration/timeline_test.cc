@@ -266,6 +266,88 @@ TEST(DeviationFeedTest, DeviationsReachTheFeedOnceThroughResubmissionAndRestart)
             "DOSE_MISSED|reinduction/c1/d15/carfilzomib|MAJOR");
 }
 
+// Labs as a hospital sends them: neutrophils (grade 4) and serum M-protein falling by 60%
+// twice after cycle 1 day 1.
+std::vector<std::string> CycleOneWithLabs() {
+  std::vector<std::string> resources = {fhir::EnrolPt2001(kC1D1 - 7), fhir::Height(kC1D1 - 3, 170),
+                                        fhir::Weight(kC1D1 - 3, 70)};
+  for (std::string& dose : fhir::KrdCycle(1, kC1D1, kBsa)) resources.push_back(std::move(dose));
+  resources.push_back(fhir::Quantity("anc-d23", "http://loinc.org", "751-8", kC1D1 + 22, 0.4,
+                                     "10*9/L"));
+  resources.push_back(fhir::Quantity("spep-0", "http://loinc.org", "33358-3", kC1D1 - 3, 2.0,
+                                     "g/dL"));
+  resources.push_back(fhir::Quantity("spep-1", "http://loinc.org", "33358-3", kC1D1 + 20, 0.8,
+                                     "g/dL"));
+  resources.push_back(fhir::Quantity("spep-2", "http://loinc.org", "33358-3", kC1D1 + 26, 0.8,
+                                     "g/dL"));
+  return resources;
+}
+
+// The lab-derived events in the feed: ToxicityGraded and derived ResponseAssessed.
+std::vector<v1::Event> DerivedFromLabs(GatewayClient& client) {
+  std::vector<v1::Event> derived;
+  for (v1::Event& event : client.Pull()) {
+    if (event.source().resource_type() != "trialgate-derived") continue;
+    if (event.has_toxicity_graded() || event.has_response_assessed()) derived.push_back(event);
+  }
+  return derived;
+}
+
+TEST(LabDerivationFeedTest, GradesAndResponsesFromLabsReachTheTimelineAndTheFeedOnce) {
+  TempDir dir;
+  ManualClock clock(NoonUtc(kC1D1 + 27));
+  config::Config config;
+  config.deviation_delay_ms = 0;
+  const std::vector<std::string> resources = CycleOneWithLabs();
+  std::vector<v1::Event> first;
+  {
+    auto server = StartInProcess(dir.path(), config, clock);
+    GatewayClient client(server->address());
+    client.SubmitOk(fhir::Batch(resources));
+    server->WaitForScheduleIdle();
+    first = DerivedFromLabs(client);
+    client.SubmitOk(fhir::Batch(resources));  // resent: nothing new
+    server->WaitForScheduleIdle();
+    EXPECT_EQ(DerivedFromLabs(client).size(), first.size());
+
+    auto study = v1::Study::NewStub(client.channel());
+    v1::GetTimelineRequest request;
+    request.set_subject_id(fhir::kSubject);
+    v1::Timeline timeline;
+    grpc::ClientContext context;
+    ASSERT_TRUE(study->GetTimeline(&context, request, &timeline).ok());
+    ASSERT_EQ(timeline.toxicities_size(), 1);
+    EXPECT_EQ(timeline.toxicities(0).origin(), "lab");
+    EXPECT_EQ(timeline.toxicities(0).term(), "Neutrophil count decreased");
+    EXPECT_EQ(timeline.toxicities(0).grade(), 4);
+    ASSERT_EQ(timeline.responses_size(), 2);
+    EXPECT_EQ(timeline.responses(1).origin(), "derived");
+    EXPECT_EQ(timeline.responses(1).response().category(), "PR");
+    EXPECT_TRUE(timeline.responses(1).response().confirmed());
+    EXPECT_EQ(timeline.phases(1).response(), "PR");  // the gate: confirmed, none reported
+    server->Shutdown();
+  }
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_TRUE(first[0].has_toxicity_graded());
+  EXPECT_EQ(first[0].toxicity_graded().grade(), 4);
+  EXPECT_EQ(first[0].toxicity_graded().meddra_code(), "10029366");
+  EXPECT_FALSE(first[0].toxicity_graded().lab_event_id().empty());
+  EXPECT_EQ(first[0].subject_id(), fhir::kSubject);
+  EXPECT_EQ(first[1].response_assessed().category(), "PR");
+  EXPECT_FALSE(first[1].response_assessed().confirmed());
+  EXPECT_EQ(first[2].response_assessed().category(), "PR");
+  EXPECT_TRUE(first[2].response_assessed().confirmed());
+  EXPECT_EQ(first[2].response_assessed().response_date(), schedule::FormatDate(kC1D1 + 20));
+  ASSERT_GE(first[2].response_assessed().evidence_size(), 1);
+  EXPECT_DOUBLE_EQ(first[2].response_assessed().evidence(0).baseline(), 2.0);
+
+  // After a restart (which sweeps every subject): still nothing new.
+  auto server = StartInProcess(dir.path(), config, clock);
+  GatewayClient client(server->address());
+  server->WaitForScheduleIdle();
+  EXPECT_EQ(DerivedFromLabs(client).size(), first.size());
+}
+
 // The embedded study written to `dir`, with schedule.json replaced by `schedule` (or left out
 // when empty).
 void WriteStudy(const std::filesystem::path& dir, const std::string& schedule) {
