@@ -80,10 +80,15 @@ class SubjectTimelines {
 
  private:
   using Events = std::vector<v1::Event>;
-  // One cached subject: its events up to and including sequence `last`. Immutable once shared,
-  // so that a reader copies it outside the mutex while another thread replaces it.
+  using Chunks = std::vector<std::shared_ptr<const Events>>;
+  // One cached subject: its events up to and including sequence `last`, `count` in all, in
+  // sequence order as a few chunks: a read adds what it found new as one more chunk (up to
+  // kMaxChunks, then they are merged into one), so that it copies each cached event once, into
+  // its answer, and not a second time into the cache. Chunks are immutable once shared: a
+  // reader copies them outside the mutex while another thread replaces the entry.
   struct Cached {
-    std::shared_ptr<const Events> events;
+    Chunks chunks;
+    size_t count = 0;
     uint64_t last = 0;
     std::list<std::string>::iterator recency;  // into recency_
   };
@@ -91,9 +96,10 @@ class SubjectTimelines {
   // A reader from the pool, or a new one; back to the pool with Release (not after an error).
   absl::StatusOr<std::unique_ptr<store::EventReader>> AcquireReader() const;
   void ReleaseReader(std::unique_ptr<store::EventReader> reader) const;
-  // Keeps `events` (the subject's events up to `last`) unless the cache holds a later read.
-  void Remember(const std::string& subject_id, std::shared_ptr<const Events> events,
-                uint64_t last) const;
+  // Keeps `chunks` (the subject's `count` events up to `last`) unless the cache holds a later
+  // read.
+  void Remember(const std::string& subject_id, Chunks chunks, size_t count, uint64_t last) const;
+  void Forget(const std::string& subject_id) const;
   void EvictToLimits() const;  // mu_ held
 
   store::EventStore* store_;

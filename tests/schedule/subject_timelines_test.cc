@@ -223,6 +223,24 @@ TEST_F(SubjectTimelinesTest, ReadsOnlyWhatIsNewAndAnswersWhatAFullReadAnswers) {
             timelines.Build(Subject(0), *full, clock_.Now()).SerializeAsString());
 }
 
+TEST_F(SubjectTimelinesTest, ManySmallAppendsStayExact) {
+  SubjectTimelines& timelines = Timelines();
+  AppendLabs(0, 2);
+  AppendLabs(1, 1);
+  for (int round = 0; round < 25; ++round) {  // past the merging of chunks, several times
+    AppendLabs(round % 2, 1 + round % 3);
+    EXPECT_EQ(CachedRead(Subject(round % 2)), FullRead(Subject(round % 2))) << round;
+    if (round % 5 == 0) {
+      EXPECT_EQ(CachedRead(Subject(round % 2)), FullRead(Subject(round % 2))) << round;
+    }
+  }
+  EXPECT_EQ(CachedRead(Subject(0)), FullRead(Subject(0)));
+  EXPECT_EQ(CachedRead(Subject(1)), FullRead(Subject(1)));
+  const TimelineCacheStats stats = timelines.CacheStats();
+  EXPECT_EQ(stats.full_reads, 2u);
+  EXPECT_EQ(stats.events, FullRead(Subject(0)).size() + FullRead(Subject(1)).size());
+}
+
 TEST_F(SubjectTimelinesTest, AnEvictedSubjectIsReadInFullAgain) {
   SubjectTimelines& timelines = Timelines(TimelineCacheLimits{2, 1000});
   for (int s = 0; s < 3; ++s) AppendLabs(s, 2);
@@ -262,6 +280,14 @@ TEST_F(SubjectTimelinesTest, TheEventBoundEvictsAndASubjectAboveItIsNeverCached)
   EXPECT_EQ(CachedRead(Subject(1)), FullRead(Subject(1)));
   EXPECT_EQ(timelines.CacheStats().subjects, 1u);
   EXPECT_EQ(timelines.CacheStats().events, 3u);
+  EXPECT_EQ(CachedRead(Subject(0)), FullRead(Subject(0)));
+  EXPECT_EQ(timelines.CacheStats().subjects, 1u);  // subject 0 (3 events) pushed 1 out
+  EXPECT_EQ(timelines.CacheStats().events, 3u);
+  // A cached subject that grows above the bound is dropped, not kept in part.
+  AppendLabs(0, 3);
+  EXPECT_EQ(CachedRead(Subject(0)), FullRead(Subject(0)));
+  EXPECT_EQ(timelines.CacheStats().subjects, 0u);
+  EXPECT_EQ(timelines.CacheStats().events, 0u);
   EXPECT_EQ(CachedRead(Subject(0)), FullRead(Subject(0)));
 
   // No cache at all: every read in full, still right.
