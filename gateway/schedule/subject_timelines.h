@@ -1,9 +1,14 @@
 #ifndef TRIALGATE_GATEWAY_SCHEDULE_SUBJECT_TIMELINES_H_
 #define TRIALGATE_GATEWAY_SCHEDULE_SUBJECT_TIMELINES_H_
 
+#include <cstddef>
+#include <cstdint>
+#include <list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -16,8 +21,40 @@
 
 namespace trialgate::schedule {
 
+// How much of the log SubjectTimelines keeps in memory: the parsed events of the subjects read
+// most recently, the least recently read dropped first. Both bounds hold at once; a subject with
+// more than `events` events is read in full every time (never cached). Zero of either: no cache.
+// Default: 1,024 subjects and 100,000 events in all; a parsed event of the KRd mix takes about
+// 850 bytes (derivation_bench), so some 85 MB at most, and a subject through maintenance has
+// about 2,000 events: some 50 such subjects, or a thousand early in treatment.
+struct TimelineCacheLimits {
+  size_t subjects = 1024;
+  size_t events = 100000;
+};
+
+// What the cache did since the start (for tests and the benchmark).
+struct TimelineCacheStats {
+  uint64_t full_reads = 0;   // a subject read from its first event (not cached, or evicted)
+  uint64_t delta_reads = 0;  // a cached subject: only events after its last cached one read
+  uint64_t evictions = 0;    // subjects dropped to stay within the limits
+  size_t subjects = 0;       // cached now
+  size_t events = 0;         // cached now
+};
+
 // Computes a subject's timeline from the event store, on the calendar of the subject's site.
-// Thread-safe: each call reads through a reader of its own.
+//
+// Reading a subject costs what is new since it was last read, not its whole history: the
+// subject's parsed events are kept (TimelineCacheLimits) with the sequence of the last one, and
+// a read asks the store only for the subject's events after it (EventReader::ReadSubjectAfter).
+// That is exact because the log is append-only and sequences only grow: every event of the
+// subject up to that sequence is already held, and nothing can be added below it. A failed
+// read returns the error, never the cached events alone. The timeline itself is still built
+// from all of the subject's events (timeline.h: it must be, a late resource can change
+// everything), in memory.
+//
+// Thread-safe: Compute is called from gRPC threads and the deviation worker at once. The cache
+// and a small pool of store readers (one reader serves one caller at a time) are guarded by a
+// mutex; the store is read and the events copied outside it.
 class SubjectTimelines {
  public:
   // `store` and `clock` must outlive this object. `zones`: site id -> time zone (sites not listed
@@ -25,12 +62,15 @@ class SubjectTimelines {
   // `clinical`, when not null, adds what the timeline derives from labs (clinical_rules.h).
   SubjectTimelines(store::EventStore* store, std::shared_ptr<const Schedule> schedule,
                    std::map<std::string, absl::TimeZone> zones, const Clock& clock,
-                   std::shared_ptr<const ClinicalRules> clinical = nullptr);
+                   std::shared_ptr<const ClinicalRules> clinical = nullptr,
+                   TimelineCacheLimits limits = TimelineCacheLimits());
+  ~SubjectTimelines();
 
   // NOT_FOUND when the store holds no event of the subject; UNAVAILABLE when it cannot be read.
   absl::StatusOr<v1::Timeline> Compute(const std::string& subject_id) const;
-  // The two halves of Compute: every stored event of the subject (none: NOT_FOUND), and the
-  // timeline of those events at `now`.
+  // The two halves of Compute: every stored event of the subject, in sequence order, each with
+  // its sequence (none: NOT_FOUND; the same as EventReader::ReadSubject), and the timeline of
+  // those events at `now`.
   absl::StatusOr<std::vector<v1::Event>> Read(const std::string& subject_id) const;
   v1::Timeline Build(const std::string& subject_id, std::vector<v1::Event> events,
                      absl::Time now) const;
@@ -39,13 +79,45 @@ class SubjectTimelines {
 
   const Schedule& schedule() const { return *schedule_; }
   absl::Time Now() const { return clock_.Now(); }
+  TimelineCacheStats CacheStats() const;
 
  private:
+  using Events = std::vector<v1::Event>;
+  using Chunks = std::vector<std::shared_ptr<const Events>>;
+  // One cached subject: its events up to and including sequence `last`, `count` in all, in
+  // sequence order as a few chunks: a read adds what it found new as one more chunk (up to
+  // kMaxChunks, then they are merged into one), so that it copies each cached event once, into
+  // its answer, and not a second time into the cache. Chunks are immutable once shared: a
+  // reader copies them outside the mutex while another thread replaces the entry.
+  struct Cached {
+    Chunks chunks;
+    size_t count = 0;
+    uint64_t last = 0;
+    std::list<std::string>::iterator recency;  // into recency_
+  };
+
+  // A reader from the pool, or a new one; back to the pool with Release (not after an error).
+  absl::StatusOr<std::unique_ptr<store::EventReader>> AcquireReader() const;
+  void ReleaseReader(std::unique_ptr<store::EventReader> reader) const;
+  // Keeps `chunks` (the subject's `count` events up to `last`) unless the cache holds a later
+  // read.
+  void Remember(const std::string& subject_id, Chunks chunks, size_t count, uint64_t last) const;
+  void Forget(const std::string& subject_id) const;
+  void EvictToLimits() const;  // mu_ held
+
   store::EventStore* store_;
   std::shared_ptr<const Schedule> schedule_;
   std::shared_ptr<const ClinicalRules> clinical_;
   std::map<std::string, absl::TimeZone> zones_;
   const Clock& clock_;
+  const TimelineCacheLimits limits_;
+
+  mutable std::mutex mu_;
+  mutable std::map<std::string, Cached> cache_;            // guarded by mu_
+  mutable std::list<std::string> recency_;                 // most recent first; guarded by mu_
+  mutable size_t cached_events_ = 0;                       // guarded by mu_
+  mutable TimelineCacheStats stats_;                       // counters; guarded by mu_
+  mutable std::vector<std::unique_ptr<store::EventReader>> idle_readers_;  // guarded by mu_
 };
 
 }  // namespace trialgate::schedule

@@ -76,6 +76,12 @@ class EventReader {
   // Every event of one study subject (all versions of every source), in sequence order, each
   // with its sequence set. Empty when the subject has none.
   virtual absl::StatusOr<std::vector<v1::Event>> ReadSubject(const std::string& subject_id) = 0;
+  // The events of one study subject with sequence > `after`, in sequence order, each with its
+  // sequence set: what ReadSubject would add to an earlier answer whose last event had sequence
+  // `after` (the log is append-only and sequences only grow, so nothing can appear below it).
+  // Costs what it returns, not the subject's whole history. Empty when there is nothing newer.
+  virtual absl::StatusOr<std::vector<v1::Event>> ReadSubjectAfter(const std::string& subject_id,
+                                                                  uint64_t after) = 0;
   // The ids of every subject with events, sorted.
   virtual absl::StatusOr<std::vector<std::string>> ListSubjects() = 0;
 };

@@ -58,6 +58,12 @@ constexpr char kReadAfterSql[] =
     "SELECT sequence, payload FROM events WHERE sequence > ?1 ORDER BY sequence LIMIT ?2";
 constexpr char kReadSubjectSql[] =
     "SELECT sequence, payload FROM events WHERE subject_id = ?1 ORDER BY sequence";
+// One index seek: events_by_subject holds (subject_id, rowid), and sequence is the rowid
+// (EXPLAIN QUERY PLAN: "SEARCH events USING INDEX events_by_subject (subject_id=? AND rowid>?)",
+// no sort).
+constexpr char kReadSubjectAfterSql[] =
+    "SELECT sequence, payload FROM events WHERE subject_id = ?1 AND sequence > ?2 "
+    "ORDER BY sequence";
 constexpr char kListSubjectsSql[] =
     "SELECT DISTINCT subject_id FROM events WHERE subject_id IS NOT NULL ORDER BY subject_id";
 constexpr char kSelectEnrollmentsSql[] =
@@ -147,10 +153,12 @@ absl::Status ValidateRoutes(const std::vector<OutboxRoute>& routes) {
 // One read-only connection; WAL lets it read while the writer writes.
 class SqliteEventReader final : public EventReader {
  public:
-  SqliteEventReader(DbPtr db, StmtPtr read_after, StmtPtr read_subject, StmtPtr list_subjects)
+  SqliteEventReader(DbPtr db, StmtPtr read_after, StmtPtr read_subject,
+                    StmtPtr read_subject_after, StmtPtr list_subjects)
       : db_(std::move(db)),
         read_after_(std::move(read_after)),
         read_subject_(std::move(read_subject)),
+        read_subject_after_(std::move(read_subject_after)),
         list_subjects_(std::move(list_subjects)) {}
 
   absl::StatusOr<std::vector<v1::Event>> ReadAfter(uint64_t after, size_t limit) override {
@@ -168,6 +176,16 @@ class SqliteEventReader final : public EventReader {
     sqlite3_stmt* stmt = read_subject_.get();
     ScopedReset reset(stmt);
     RETURN_IF_ERROR(BindText(db_.get(), stmt, 1, subject_id));
+    return ReadRows(stmt, &events);
+  }
+
+  absl::StatusOr<std::vector<v1::Event>> ReadSubjectAfter(const std::string& subject_id,
+                                                          uint64_t after) override {
+    std::vector<v1::Event> events;
+    sqlite3_stmt* stmt = read_subject_after_.get();
+    ScopedReset reset(stmt);
+    RETURN_IF_ERROR(BindText(db_.get(), stmt, 1, subject_id));
+    RETURN_IF_ERROR(BindInt(db_.get(), stmt, 2, ClampToInt64(after)));
     return ReadRows(stmt, &events);
   }
 
@@ -205,6 +223,7 @@ class SqliteEventReader final : public EventReader {
   // Declared after db_: finalized before the connection closes.
   StmtPtr read_after_;
   StmtPtr read_subject_;
+  StmtPtr read_subject_after_;
   StmtPtr list_subjects_;
 };
 
@@ -761,9 +780,12 @@ absl::StatusOr<std::unique_ptr<EventReader>> SqliteEventStoreImpl::OpenReader() 
   ASSIGN_OR_RETURN(DbPtr db, OpenConnection(path_, SQLITE_OPEN_READONLY, options_.busy_timeout));
   ASSIGN_OR_RETURN(StmtPtr read_after, Prepare(db.get(), kReadAfterSql));
   ASSIGN_OR_RETURN(StmtPtr read_subject, Prepare(db.get(), kReadSubjectSql));
+  ASSIGN_OR_RETURN(StmtPtr read_subject_after, Prepare(db.get(), kReadSubjectAfterSql));
   ASSIGN_OR_RETURN(StmtPtr list_subjects, Prepare(db.get(), kListSubjectsSql));
   return std::make_unique<SqliteEventReader>(std::move(db), std::move(read_after),
-                                             std::move(read_subject), std::move(list_subjects));
+                                             std::move(read_subject),
+                                             std::move(read_subject_after),
+                                             std::move(list_subjects));
 }
 
 uint64_t SqliteEventStoreImpl::LastSequence() const {

@@ -117,6 +117,48 @@ TEST_F(SqliteEventStoreTest, ReadsOneSubjectsEventsAndListsSubjects) {
   EXPECT_THAT(*(*reader)->ListSubjects(), ElementsAre("KRD-001", "KRD-002"));
 }
 
+TEST_F(SqliteEventStoreTest, ReadsOneSubjectsEventsAfterASequence) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  SourceWrite a;
+  a.source_key = "src/a";
+  a.events = {MakeEvent("a1", "KRD-001"), MakeEvent("a2", "KRD-002"), MakeEvent("a3", "KRD-001")};
+  ASSERT_TRUE(CommitOne(*store, std::move(a)).status.ok());
+  absl::StatusOr<std::unique_ptr<EventReader>> reader = store->OpenReader();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  absl::StatusOr<std::vector<v1::Event>> first = (*reader)->ReadSubject("KRD-001");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 2u);
+
+  // From 0 it is ReadSubject; after the last event read, nothing until more is appended.
+  EXPECT_THAT(EventIds(*(*reader)->ReadSubjectAfter("KRD-001", 0)), ElementsAre("a1", "a3"));
+  EXPECT_THAT(EventIds(*(*reader)->ReadSubjectAfter("KRD-001", (*first)[0].sequence())),
+              ElementsAre("a3"));
+  EXPECT_THAT(*(*reader)->ReadSubjectAfter("KRD-001", (*first)[1].sequence()), IsEmpty());
+  SourceWrite b;
+  b.source_key = "src/b";
+  b.events = {MakeEvent("b1", "KRD-002"), MakeEvent("b2", "KRD-001"), MakeEvent("b3", "KRD-001")};
+  ASSERT_TRUE(CommitOne(*store, std::move(b)).status.ok());
+  absl::StatusOr<std::vector<v1::Event>> after =
+      (*reader)->ReadSubjectAfter("KRD-001", (*first)[1].sequence());
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_THAT(EventIds(*after), ElementsAre("b2", "b3"));
+  EXPECT_GT((*after)[0].sequence(), (*first)[1].sequence());
+  EXPECT_GT((*after)[1].sequence(), (*after)[0].sequence());
+  EXPECT_EQ((*after)[1].lab_result().analyte(), "serum_m_protein");
+  // The earlier answer and the later one together are exactly a full read.
+  std::vector<v1::Event> joined = *first;
+  joined.insert(joined.end(), after->begin(), after->end());
+  absl::StatusOr<std::vector<v1::Event>> full = (*reader)->ReadSubject("KRD-001");
+  ASSERT_TRUE(full.ok()) << full.status();
+  ASSERT_EQ(joined.size(), full->size());
+  for (size_t i = 0; i < joined.size(); ++i) {
+    EXPECT_EQ(joined[i].SerializeAsString(), (*full)[i].SerializeAsString());
+  }
+  EXPECT_THAT(*(*reader)->ReadSubjectAfter("KRD-999", 0), IsEmpty());
+  EXPECT_THAT(*(*reader)->ReadSubjectAfter("KRD-001", ~uint64_t{0}), IsEmpty());
+}
+
 TEST_F(SqliteEventStoreTest, IgnoresACallerSuppliedSequence) {
   std::unique_ptr<SqliteEventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);

@@ -20,6 +20,10 @@ class FailingReader final : public store::EventReader {
   absl::StatusOr<std::vector<v1::Event>> ReadSubject(const std::string&) override {
     return error_;
   }
+  absl::StatusOr<std::vector<v1::Event>> ReadSubjectAfter(const std::string&,
+                                                          uint64_t) override {
+    return error_;
+  }
   absl::StatusOr<std::vector<std::string>> ListSubjects() override { return error_; }
 
  private:
