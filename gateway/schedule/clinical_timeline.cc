@@ -112,13 +112,26 @@ std::optional<double> BaselineOf(const SubjectHistory& history, const std::strin
   return baseline;
 }
 
+// The analytes each agent's withhold rules read: only those are gathered before its doses.
+std::map<std::string, std::set<std::string>> AnalytesOfRules(const ClinicalRules& rules) {
+  std::map<std::string, std::set<std::string>> analytes;
+  for (const mappers::WithholdRule& rule : rules.study->treatment_rules().withhold) {
+    if (rule.condition != mappers::WithholdCondition::kGradeAtLeast) {
+      analytes[rule.agent].insert(rule.analyte);
+      continue;
+    }
+    for (const mappers::CtcaeGradingTerm& term : rules.study->ctcae_grading().terms) {
+      if (term.meddra_code == rule.meddra_code) analytes[rule.agent].insert(term.analyte.id);
+    }
+  }
+  return analytes;
+}
+
 void AddHoldFindings(const ClinicalRules& rules, const EngineContext& context,
                      const PhasePlan& plan, const ClinicalDerivations& derived) {
   const mappers::TreatmentRules& treatment = rules.study->treatment_rules();
-  std::map<std::string, std::vector<derivation::TermGrade>> grades_of_lab;
-  for (const LabGrade& grade : derived.toxicities) {
-    grades_of_lab[grade.lab->event->event_id()].push_back(grade.grade);
-  }
+  const std::map<std::string, std::set<std::string>> analytes_of_agent = AnalytesOfRules(rules);
+  if (analytes_of_agent.empty()) return;
   std::map<std::string, std::optional<double>> baselines;
   // Labs and doses are both by date: walk the labs along with the doses.
   std::map<std::string, const Dated*> latest;  // analyte -> its latest result so far
@@ -136,8 +149,13 @@ void AddHoldFindings(const ClinicalRules& rules, const EngineContext& context,
       ++next_lab;
     }
     const std::string& agent = dose_event.dose_administered().agent();
+    const auto needed = analytes_of_agent.find(agent);
+    if (needed == analytes_of_agent.end()) continue;
     std::vector<derivation::LatestLab> before;
-    for (const auto& [analyte, lab] : latest) {
+    for (const std::string& analyte : needed->second) {
+      const auto found = latest.find(analyte);
+      if (found == latest.end()) continue;
+      const Dated* lab = found->second;
       const v1::LabResult& result = lab->event->lab_result();
       derivation::LatestLab& entry = before.emplace_back();
       entry.analyte = analyte;
@@ -150,7 +168,8 @@ void AddHoldFindings(const ClinicalRules& rules, const EngineContext& context,
                                                      derived.treatment_start)).first;
       }
       entry.baseline = base->second;
-      if (auto grades = grades_of_lab.find(lab->event->event_id()); grades != grades_of_lab.end()) {
+      if (auto grades = derived.grades_of_lab.find(lab->event->event_id());
+          grades != derived.grades_of_lab.end()) {
         entry.grades = grades->second;
       }
       entry.event_id = lab->event->event_id();
@@ -287,8 +306,9 @@ ClinicalDerivations DeriveClinical(const ClinicalRules& rules, const Schedule& s
   derived.treatment_start = TreatmentStart(schedule, *history);
   if (derived.treatment_start) {
     for (LabGrade& grade : GradeLabs(rules, *history, derived.treatment_start)) {
-      if (grade.lab->date < *derived.treatment_start || grade.grade.grade.value_or(0) < 1) continue;
-      derived.toxicities.push_back(std::move(grade));
+      if (grade.grade.grade.value_or(0) < 1) continue;
+      derived.grades_of_lab[grade.lab->event->event_id()].push_back(grade.grade);
+      if (grade.lab->date >= *derived.treatment_start) derived.toxicities.push_back(std::move(grade));
     }
   }
   for (const LabGrade& grade : derived.toxicities) {

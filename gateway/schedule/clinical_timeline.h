@@ -7,6 +7,8 @@
 // timeline; the deviation recorder writes the ones that are new.
 
 #include <deque>
+#include <map>
+#include <string>
 #include <optional>
 #include <vector>
 
@@ -22,6 +24,8 @@ namespace trialgate::schedule {
 struct ClinicalDerivations {
   std::optional<Date> treatment_start;  // cycle 1 day 1
   std::vector<LabGrade> toxicities;     // grades >= 1 of results on or after treatment start
+  // Every grade >= 1 by lab event id, screening results too: a withhold rule reads them all.
+  std::map<std::string, std::vector<derivation::TermGrade>> grades_of_lab;
   derivation::ResponseDerivation responses;
   bool responses_reported = false;      // the site reported responses (history.responses)
   // Events made for the schedule's views (history.toxicities, history.responses) to point to:

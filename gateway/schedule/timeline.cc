@@ -144,11 +144,13 @@ void FillFollowUp(const EngineContext& context, const Phase& phase, const PhaseS
     v1::TimelineVisit* visit = out->add_visits();
     visit->set_number(n);
     visit->set_due_date(FormatDate(due));
-    visit->set_seen(std::any_of(
-        context.history.all.begin(), context.history.all.end(), [&](const Dated& event) {
-          return event.date >= due - phase.visit_window_days &&
-                 event.date <= due + phase.visit_window_days;
-        }));
+    // history.all is by date: the first event on or after the window's start decides.
+    const Date from = due - phase.visit_window_days;
+    const Date to = due + phase.visit_window_days;
+    const auto first = std::lower_bound(
+        context.history.all.begin(), context.history.all.end(), from,
+        [](const Dated& event, Date date) { return event.date < date; });
+    visit->set_seen(first != context.history.all.end() && first->date <= to);
   }
 }
 

@@ -405,6 +405,16 @@ v1::Timeline Normalised(v1::Timeline timeline) {
     for (std::string& id : *phase.mutable_harvest_event_ids()) relabel(&id);
   }
   for (v1::TimelineEvent& event : *timeline.mutable_events()) relabel(event.mutable_event_id());
+  // What the labs derive names the lab events it rests on.
+  for (v1::TimelineResponse& response : *timeline.mutable_responses()) {
+    relabel(response.mutable_event_id());
+    for (std::string& id : *response.mutable_response()->mutable_evidence_event_ids()) relabel(&id);
+  }
+  for (v1::TimelineToxicity& toxicity : *timeline.mutable_toxicities()) {
+    relabel(toxicity.mutable_event_id());
+    relabel(toxicity.mutable_lab()->mutable_lab_event_id());
+  }
+  relabel(timeline.mutable_new_therapy_event_id());
   for (v1::TimelineFinding& finding : *timeline.mutable_findings()) {
     // The key is CODE|anchor|SEVERITY; an anchor that is a source resource
     // (system/ResourceType/id) names the channel and the sender's id: it becomes the event's label.
