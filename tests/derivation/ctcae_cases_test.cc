@@ -12,22 +12,10 @@
 #include "gtest/gtest.h"
 #include "mappers/study.h"
 #include "rapidjson/document.h"
+#include "tests/derivation/case_file.h"
 
 namespace trialgate::derivation {
 namespace {
-
-std::string ReadCases() {
-  std::ifstream in(std::string(TRIALGATE_SOURCE_DIR) +
-                   "/tests/derivation/testdata/ctcae-cases.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::optional<double> OptionalNumber(const rapidjson::Value& object, const char* key) {
-  if (!object.HasMember(key)) return std::nullopt;
-  return object[key].GetDouble();
-}
 
 LabValue ToLabValue(const rapidjson::Value& c) {
   LabValue lab;
@@ -49,7 +37,7 @@ TEST(CtcaeCasesTest, EveryHandAdjudicatedCaseGradesAsWritten) {
   const LabGrader grader(*study);
 
   rapidjson::Document doc;
-  doc.Parse(ReadCases().c_str());
+  doc.Parse(ReadCaseFile("ctcae-cases.json").c_str());
   ASSERT_FALSE(doc.HasParseError());
   const auto& cases = doc["cases"].GetArray();
   ASSERT_GE(cases.Size(), 30u);

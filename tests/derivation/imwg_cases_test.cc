@@ -18,17 +18,10 @@
 #include "gtest/gtest.h"
 #include "mappers/study.h"
 #include "rapidjson/document.h"
+#include "tests/derivation/case_file.h"
 
 namespace trialgate::derivation {
 namespace {
-
-std::string ReadCases() {
-  std::ifstream in(std::string(TRIALGATE_SOURCE_DIR) +
-                   "/tests/derivation/testdata/imwg-cases.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::string StringOr(const rapidjson::Value& object, const char* key, std::string fallback) {
   return object.HasMember(key) ? object[key].GetString() : fallback;
@@ -102,7 +95,7 @@ TEST(ImwgCasesTest, EveryHandAdjudicatedCaseDerivesAsWritten) {
   ASSERT_TRUE(criteria.present);
 
   rapidjson::Document doc;
-  doc.Parse(ReadCases().c_str());
+  doc.Parse(ReadCaseFile("imwg-cases.json").c_str());
   ASSERT_FALSE(doc.HasParseError());
   const auto& cases = doc["cases"].GetArray();
   ASSERT_GE(cases.Size(), 25u);

@@ -15,22 +15,10 @@
 #include "gtest/gtest.h"
 #include "mappers/study.h"
 #include "rapidjson/document.h"
+#include "tests/derivation/case_file.h"
 
 namespace trialgate::derivation {
 namespace {
-
-std::string ReadCases() {
-  std::ifstream in(std::string(TRIALGATE_SOURCE_DIR) +
-                   "/tests/derivation/testdata/treatment-check-cases.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::optional<double> OptionalNumber(const rapidjson::Value& object, const char* key) {
-  if (!object.HasMember(key)) return std::nullopt;
-  return object[key].GetDouble();
-}
 
 std::string OptionalString(const rapidjson::Value& object, const char* key) {
   return object.HasMember(key) ? object[key].GetString() : "";
@@ -43,7 +31,7 @@ class TreatmentCasesTest : public ::testing::Test {
     ASSERT_TRUE(study.ok()) << study.status();
     study_ = new std::shared_ptr<const mappers::Study>(*study);
     doc_ = new rapidjson::Document();
-    doc_->Parse(ReadCases().c_str());
+    doc_->Parse(ReadCaseFile("treatment-check-cases.json").c_str());
     ASSERT_FALSE(doc_->HasParseError());
   }
   static void TearDownTestSuite() {

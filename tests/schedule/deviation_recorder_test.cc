@@ -5,7 +5,6 @@
 #include <stdlib.h>
 
 #include <filesystem>
-#include <future>
 #include <memory>
 
 #include "gateway/schedule/finding_codes.h"
@@ -49,16 +48,7 @@ class DeviationRecorderTest : public ::testing::Test {
 
   // Commits each event as its own source, as the pipeline would.
   void Commit(const std::vector<v1::Event>& events) {
-    std::vector<store::SourceWrite> writes;
-    for (const v1::Event& event : events) {
-      store::SourceWrite write;
-      write.source_key = "src/" + event.event_id();
-      write.events.push_back(event);
-      writes.push_back(std::move(write));
-    }
-    std::promise<absl::Status> done;
-    store_->Commit(std::move(writes), [&](store::CommitResult r) { done.set_value(r.status); });
-    ASSERT_TRUE(done.get_future().get().ok());
+    ASSERT_TRUE(testing::CommitEach(store_.get(), events).ok());
   }
 
   // The derived events of one payload kind in the log, in order.

@@ -1,5 +1,6 @@
 #include "tests/schedule/subject_builder.h"
 
+#include <future>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -207,6 +208,19 @@ std::shared_ptr<const ClinicalRules> KrdClinicalRules() {
 v1::Timeline BuildClinical(const std::vector<v1::Event>& events, Date today) {
   return BuildTimeline(KrdSchedule(), "KRD-001-0001", events, Noon(today), SiteCalendar(),
                        KrdClinicalRules().get());
+}
+
+absl::Status CommitEach(store::EventStore* store, const std::vector<v1::Event>& events) {
+  std::vector<store::SourceWrite> writes;
+  for (const v1::Event& event : events) {
+    store::SourceWrite write;
+    write.source_key = "src/" + event.event_id();
+    write.events.push_back(event);
+    writes.push_back(std::move(write));
+  }
+  std::promise<absl::Status> done;
+  store->Commit(std::move(writes), [&](store::CommitResult r) { done.set_value(r.status); });
+  return done.get_future().get();
 }
 
 std::vector<std::string> Codes(const v1::Timeline& timeline) {

@@ -4,15 +4,16 @@
 // Hand-built event lists for the schedule engine's tests: one subject, one site, events shaped as
 // the mappers and the pipeline make them (one source resource per event).
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
-#include <memory>
-
 #include "gateway/schedule/calendar.h"
 #include "gateway/schedule/clinical_rules.h"
 #include "gateway/schedule/schedule.h"
+#include "gateway/store/event_store.h"
 #include "trialgate/v1/events.pb.h"
 #include "trialgate/v1/study.pb.h"
 
@@ -76,6 +77,10 @@ v1::Timeline Build(const std::vector<v1::Event>& events, Date today,
 v1::Timeline BuildClinical(const std::vector<v1::Event>& events, Date today);
 // The embedded study's clinical rules, built once.
 std::shared_ptr<const ClinicalRules> KrdClinicalRules();
+
+// Commits each event as its own source ("src/<event id>"), as the pipeline would, and waits for
+// the commit: its status.
+absl::Status CommitEach(store::EventStore* store, const std::vector<v1::Event>& events);
 
 // The finding codes, in timeline order.
 std::vector<std::string> Codes(const v1::Timeline& timeline);

@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <filesystem>
-#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -129,16 +128,7 @@ class SubjectTimelinesTest : public ::testing::Test {
 
   // Commits each event as its own source, as the pipeline would.
   void Commit(const std::vector<v1::Event>& events) {
-    std::vector<store::SourceWrite> writes;
-    for (const v1::Event& event : events) {
-      store::SourceWrite write;
-      write.source_key = "src/" + event.event_id();
-      write.events.push_back(event);
-      writes.push_back(std::move(write));
-    }
-    std::promise<absl::Status> done;
-    store_->Commit(std::move(writes), [&](store::CommitResult r) { done.set_value(r.status); });
-    ASSERT_TRUE(done.get_future().get().ok());
+    ASSERT_TRUE(testing::CommitEach(store_.get(), events).ok());
   }
 
   // `count` new labs of subject `s`.
