@@ -27,6 +27,12 @@ std::string FormatDate(Date date) {
   return absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(), date.day());
 }
 
+std::optional<Date> ParseDate(const std::string& text) {
+  Date date;
+  if (text.empty() || !absl::ParseCivilTime(text, &date)) return std::nullopt;
+  return date;
+}
+
 Date AddMonths(Date date, int months) {
   const absl::CivilMonth month = absl::CivilMonth(date) + months;
   const Date last_day = Date(month + 1) - 1;

@@ -17,6 +17,8 @@ using Date = absl::CivilDay;
 
 // "2026-02-02".
 std::string FormatDate(Date date);
+// The date of "2026-02-02"; nullopt for anything else.
+std::optional<Date> ParseDate(const std::string& text);
 // `date` plus `months` calendar months; a day the month lacks becomes its last day (Jan 31 + 1
 // month = Feb 28), so that a phase of N months never ends in the month after.
 Date AddMonths(Date date, int months);

@@ -8,9 +8,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "gateway/derivation/treatment_checks.h"
 #include "gateway/schedule/finding_codes.h"
 #include "gateway/schedule/findings.h"
+#include "gateway/schedule/treatment_findings.h"
 
 namespace trialgate::schedule {
 namespace {
@@ -21,12 +21,6 @@ const std::set<std::string>& ResponseMarkers() {
       "serum_m_protein", "urine_m_protein_24h", "flc_kappa", "flc_lambda",
       "serum_ife",       "urine_ife",           "bm_plasma_cells"};
   return *markers;
-}
-
-std::optional<Date> ParseDate(const std::string& text) {
-  Date date;
-  if (text.empty() || !absl::ParseCivilTime(text, &date)) return std::nullopt;
-  return date;
 }
 
 derivation::ResponseInput ResponseInputOf(const SubjectHistory& history,
@@ -55,36 +49,6 @@ derivation::ResponseInput ResponseInputOf(const SubjectHistory& history,
   return input;
 }
 
-std::vector<derivation::Coding> CodingsOf(const v1::DoseAdministered& dose) {
-  const v1::CodedValue& medication = dose.medication();
-  return {derivation::Coding{medication.system(), medication.code(), medication.display()}};
-}
-
-bool Given(const v1::DoseAdministered& dose) {
-  switch (dose.status()) {
-    case v1::DoseAdministered::NOT_DONE:
-    case v1::DoseAdministered::ON_HOLD:
-    case v1::DoseAdministered::ENTERED_IN_ERROR:
-      return false;
-    default:
-      return true;
-  }
-}
-
-// The first dose of another anti-myeloma therapy, judged without phases (the plan needs the
-// responses first): a drug allowed in some phase (melphalan for conditioning) does not count.
-std::optional<Date> FirstNewTherapy(const mappers::TreatmentRules& rules,
-                                    const SubjectHistory& history) {
-  for (const Dated& event : history.all) {
-    if (!event.event->has_dose_administered()) continue;
-    const v1::DoseAdministered& dose = event.event->dose_administered();
-    if (!Given(dose)) continue;
-    const auto match = derivation::MatchProhibited(rules, CodingsOf(dose), "");
-    if (match && !match->phase_unknown) return event.date;
-  }
-  return std::nullopt;
-}
-
 const char* ConfirmedText(bool confirmed) { return confirmed ? "confirmed" : "unconfirmed"; }
 
 // The derived assessment on `date`, else the latest before it; nullptr when none.
@@ -97,155 +61,6 @@ const derivation::ResponseAssessment* AssessmentAtOrBefore(
     found = &assessment;
   }
   return found;
-}
-
-// The last value of `analyte` before treatment starts, in the study's unit.
-std::optional<double> BaselineOf(const SubjectHistory& history, const std::string& analyte,
-                                 std::optional<Date> treatment_start) {
-  std::optional<double> baseline;
-  if (!treatment_start) return baseline;
-  for (const Dated& lab : history.labs) {
-    if (lab.date >= *treatment_start) break;
-    const v1::LabResult& result = lab.event->lab_result();
-    if (result.analyte() == analyte && result.has_value()) baseline = result.value();
-  }
-  return baseline;
-}
-
-// The analytes each agent's withhold rules read: only those are gathered before its doses.
-std::map<std::string, std::set<std::string>> AnalytesOfRules(const ClinicalRules& rules) {
-  std::map<std::string, std::set<std::string>> analytes;
-  for (const mappers::WithholdRule& rule : rules.study->treatment_rules().withhold) {
-    if (rule.condition != mappers::WithholdCondition::kGradeAtLeast) {
-      analytes[rule.agent].insert(rule.analyte);
-      continue;
-    }
-    for (const mappers::CtcaeGradingTerm& term : rules.study->ctcae_grading().terms) {
-      if (term.meddra_code == rule.meddra_code) analytes[rule.agent].insert(term.analyte.id);
-    }
-  }
-  return analytes;
-}
-
-void AddHoldFindings(const ClinicalRules& rules, const EngineContext& context,
-                     const PhasePlan& plan, const ClinicalDerivations& derived) {
-  const mappers::TreatmentRules& treatment = rules.study->treatment_rules();
-  const std::map<std::string, std::set<std::string>> analytes_of_agent = AnalytesOfRules(rules);
-  if (analytes_of_agent.empty()) return;
-  std::map<std::string, std::optional<double>> baselines;
-  // Labs and doses are both by date: walk the labs along with the doses.
-  std::map<std::string, const Dated*> latest;  // analyte -> its latest result so far
-  size_t next_lab = 0;
-  const std::vector<Dated>& labs = context.history.labs;
-  for (const Dated& dose : context.history.given_doses) {
-    const v1::Event& dose_event = *dose.event;
-    // A lab counts when drawn before the dose: an earlier day, or the same day at or before it.
-    while (next_lab < labs.size() &&
-           (labs[next_lab].date < dose.date ||
-            (labs[next_lab].date == dose.date &&
-             labs[next_lab].event->occurred_at().seconds() <= dose_event.occurred_at().seconds()))) {
-      const v1::LabResult& result = labs[next_lab].event->lab_result();
-      if (!result.analyte().empty() && result.has_value()) latest[result.analyte()] = &labs[next_lab];
-      ++next_lab;
-    }
-    const std::string& agent = dose_event.dose_administered().agent();
-    const auto needed = analytes_of_agent.find(agent);
-    if (needed == analytes_of_agent.end()) continue;
-    std::vector<derivation::LatestLab> before;
-    for (const std::string& analyte : needed->second) {
-      const auto found = latest.find(analyte);
-      if (found == latest.end()) continue;
-      const Dated* lab = found->second;
-      const v1::LabResult& result = lab->event->lab_result();
-      derivation::LatestLab& entry = before.emplace_back();
-      entry.analyte = analyte;
-      entry.date = FormatDate(lab->date);
-      entry.value = result.value();
-      entry.unit = result.unit();
-      auto base = baselines.find(analyte);
-      if (base == baselines.end()) {
-        base = baselines.emplace(analyte, BaselineOf(context.history, analyte,
-                                                     derived.treatment_start)).first;
-      }
-      entry.baseline = base->second;
-      if (auto grades = derived.grades_of_lab.find(lab->event->event_id());
-          grades != derived.grades_of_lab.end()) {
-        entry.grades = grades->second;
-      }
-      entry.event_id = lab->event->event_id();
-    }
-    for (const derivation::HoldViolation& violation :
-         derivation::CheckWithhold(treatment, agent, before)) {
-      context.findings->Add(
-          MakeFinding(kDoseGivenDespiteHold, v1::Finding::MAJOR,
-                      absl::StrCat(agent, " was given on ", FormatDate(dose.date),
-                                   " although the latest lab before it meets its withhold rule: ",
-                                   violation.rule, "."),
-                      absl::StrCat("withhold-rules.json: ", violation.source)),
-          absl::StrCat(SourceResourceKey(dose_event), "/hold/", violation.lab_event_id),
-          dose_event.event_id(), dose.date, plan.PositionAt(context.schedule, dose.date));
-    }
-  }
-}
-
-void AddUnreportedToxicityFindings(const ClinicalRules& rules, const EngineContext& context,
-                                   const PhasePlan& plan, const ClinicalDerivations& derived) {
-  std::vector<derivation::LabToxicity> toxicities;
-  for (const LabGrade& grade : derived.toxicities) {
-    toxicities.push_back({grade.grade.term, grade.grade.meddra_code, grade.grade.grade.value_or(0),
-                          FormatDate(grade.lab->date), grade.lab->event->event_id()});
-  }
-  std::vector<derivation::ReportedAdverseEvent> reported;
-  for (const Dated& toxicity : context.history.toxicities) {
-    if (!toxicity.event->has_adverse_event_reported()) continue;
-    const v1::AdverseEventReported& ae = toxicity.event->adverse_event_reported();
-    reported.push_back({ae.term(), ae.meddra_code(), FormatDate(toxicity.date)});
-  }
-  const mappers::TreatmentRules& treatment = rules.study->treatment_rules();
-  for (const derivation::LabToxicity& missing : derivation::FindUnreportedToxicities(
-           treatment, toxicities, reported, FormatDate(context.today))) {
-    const Date date = ParseDate(missing.date).value_or(context.today);
-    context.findings->Add(
-        MakeFinding(kAeNotReported, v1::Finding::WARNING,
-                    absl::StrCat("The lab result of ", missing.date, " is ", missing.term,
-                                 " grade ", missing.grade, " (derived from the lab), but no adverse "
-                                 "event of that term was reported within ",
-                                 treatment.ae_reporting_window_days, " days of it."),
-                    "concomitant-medications.json aeReporting"),
-        absl::StrCat(missing.lab_event_id, "/", missing.meddra_code), missing.lab_event_id, date,
-        plan.PositionAt(context.schedule, date));
-  }
-}
-
-void AddProhibitedFindings(const ClinicalRules& rules, const EngineContext& context,
-                           const PhasePlan& plan, v1::Timeline* timeline) {
-  const mappers::TreatmentRules& treatment = rules.study->treatment_rules();
-  const std::vector<Phase>& phases = context.schedule.phases();
-  for (const Dated& event : context.history.all) {
-    if (!event.event->has_dose_administered()) continue;
-    const v1::DoseAdministered& dose = event.event->dose_administered();
-    if (!Given(dose)) continue;
-    const int index = plan.PhaseAt(context.schedule, event.date);
-    const std::string phase = index < 0 ? "" : phases[index].id;
-    const std::optional<derivation::ProhibitedMatch> match =
-        derivation::MatchProhibited(treatment, CodingsOf(dose), phase);
-    if (!match) continue;
-    if (timeline->new_therapy_date().empty()) {
-      timeline->set_new_therapy_date(FormatDate(event.date));
-      timeline->set_new_therapy_event_id(event.event->event_id());
-    }
-    context.findings->Add(
-        MakeFinding(kProhibitedMedication, v1::Finding::MAJOR,
-                    absl::StrCat(dose.medication().display().empty() ? match->matched
-                                                                     : dose.medication().display(),
-                                 " (", match->therapy_class, ") was given on ",
-                                 FormatDate(event.date), phase.empty() ? "" : " in ", phase,
-                                 ": another anti-myeloma therapy while on study. It counts as the "
-                                 "start of new anti-myeloma therapy."),
-                    absl::StrCat("concomitant-medications.json: ", match->source)),
-        absl::StrCat(SourceResourceKey(*event.event), "/prohibited"), event.event->event_id(),
-        event.date, plan.PositionAt(context.schedule, event.date));
-  }
 }
 
 void AddDiscordanceFindings(const EngineContext& context, const PhasePlan& plan,
