@@ -184,6 +184,7 @@ void FillClinical(const EngineContext& context, const ClinicalDerivations& deriv
     return a.date() < b.date();
   });
   for (v1::TimelineResponse& entry : responses) *timeline->add_responses() = std::move(entry);
+  timeline->set_responses_not_derived(derived.responses.not_derived);
 
   std::vector<v1::TimelineToxicity> toxicities;
   for (const Dated& toxicity : context.history.toxicities) {

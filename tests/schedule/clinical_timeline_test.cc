@@ -230,6 +230,17 @@ TEST(ClinicalTimelineTest, ResponsesFromLabsAreOnTheTimelineWithTheirEvidence) {
   EXPECT_NEAR(serum.change_from_baseline_percent(), -60, 1e-9);
 }
 
+TEST(ClinicalTimelineTest, WithoutABaselineTheTimelineSaysWhyNoResponseIsDerived) {
+  SubjectBuilder subject = OneCycle();
+  subject.Lab("serum_m_protein", kC1D1 + 27, 0.8, "g/dL");  // after cycle 1 day 1 only
+  const v1::Timeline timeline = BuildClinical(subject.events(), kC1D1 + 30);
+  EXPECT_EQ(timeline.responses_size(), 0);
+  EXPECT_THAT(timeline.responses_not_derived(), HasSubstr("no baseline"));
+  SubjectBuilder measured = OneCycle();
+  PartialResponse(measured);
+  EXPECT_EQ(BuildClinical(measured.events(), kC1D1 + 60).responses_not_derived(), "");
+}
+
 TEST(ClinicalTimelineTest, AReportedResponseTheLabsDisagreeWithIsDiscordant) {
   SubjectBuilder subject = OneCycle();
   PartialResponse(subject);
