@@ -65,7 +65,6 @@ const derivation::ResponseAssessment* AssessmentAtOrBefore(
 
 void AddDiscordanceFindings(const EngineContext& context, const PhasePlan& plan,
                             const ClinicalDerivations& derived) {
-  if (!derived.responses_reported) return;
   for (const Dated& reported : context.history.responses) {
     const std::string& category = reported.event->response_assessed().category();
     const derivation::ResponseAssessment* assessment =
@@ -139,16 +138,13 @@ ClinicalDerivations DeriveClinical(const ClinicalRules& rules, const Schedule& s
       rules.study->response_criteria(),
       ResponseInputOf(*history, derived.treatment_start,
                       FirstNewTherapy(rules.study->treatment_rules(), *history)));
-  derived.responses_reported = !history->responses.empty();
-  if (!derived.responses_reported) {
-    for (const derivation::ResponseAssessment& assessment : derived.responses.assessments) {
-      const std::optional<Date> date = ParseDate(assessment.date);
-      if (!assessment.confirmed || assessment.category == "NE" || !date) continue;
-      v1::Event& event = derived.made.emplace_back();
-      *event.mutable_response_assessed() = ToResponseAssessed(assessment);
-      // Dated when it became known: the confirming assessment, not the response date.
-      history->responses.push_back({&event, *date});
-    }
+  for (const derivation::ResponseAssessment& assessment : derived.responses.assessments) {
+    const std::optional<Date> date = ParseDate(assessment.date);
+    if (!assessment.confirmed || assessment.category == "NE" || !date) continue;
+    v1::Event& event = derived.made.emplace_back();
+    *event.mutable_response_assessed() = ToResponseAssessed(assessment);
+    // Dated when it became known: the confirming assessment, not the response date.
+    history->derived_responses.push_back({&event, *date});
   }
   return derived;
 }
@@ -165,14 +161,12 @@ void AddClinicalFindings(const ClinicalRules& rules, const EngineContext& contex
 void FillClinical(const EngineContext& context, const ClinicalDerivations& derived,
                   v1::Timeline* timeline) {
   std::vector<v1::TimelineResponse> responses;
-  if (derived.responses_reported) {
-    for (const Dated& reported : context.history.responses) {
-      v1::TimelineResponse& entry = responses.emplace_back();
-      entry.set_origin("reported");
-      entry.set_date(FormatDate(reported.date));
-      entry.set_event_id(reported.event->event_id());
-      *entry.mutable_response() = reported.event->response_assessed();
-    }
+  for (const Dated& reported : context.history.responses) {
+    v1::TimelineResponse& entry = responses.emplace_back();
+    entry.set_origin("reported");
+    entry.set_date(FormatDate(reported.date));
+    entry.set_event_id(reported.event->event_id());
+    *entry.mutable_response() = reported.event->response_assessed();
   }
   for (const derivation::ResponseAssessment& assessment : derived.responses.assessments) {
     v1::TimelineResponse& entry = responses.emplace_back();

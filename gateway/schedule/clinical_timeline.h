@@ -27,16 +27,15 @@ struct ClinicalDerivations {
   // Every grade >= 1 by lab event id, screening results too: a withhold rule reads them all.
   std::map<std::string, std::vector<derivation::TermGrade>> grades_of_lab;
   derivation::ResponseDerivation responses;
-  bool responses_reported = false;      // the site reported responses (history.responses)
   // Events made for the schedule's views (history.toxicities, history.responses) to point to:
   // a deque, so that pointers stay valid as it grows.
   std::deque<v1::Event> made;
 };
 
 // Grades the labs and derives the responses; adds the lab toxicities to history->toxicities (a
-// grade 3 lab explains a dose reduction like a reported one) and, when the site reported no
-// response, the confirmed derived ones to history->responses (the response gate uses the
-// reported response, else the confirmed derived one).
+// grade 3 lab explains a dose reduction like a reported one) and the confirmed derived
+// responses to history->derived_responses (the response gate uses the reported response, else
+// the confirmed derived one; progression is taken from reported responses only).
 ClinicalDerivations DeriveClinical(const ClinicalRules& rules, const Schedule& schedule,
                                    SubjectHistory* history);
 

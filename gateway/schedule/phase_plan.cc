@@ -139,7 +139,7 @@ PhasePlan Plan(const Schedule& schedule, const SubjectHistory& history, Limits l
     PhaseSpan& span = plan.spans[i];
     if (phase.kind == PhaseKind::kGate) {
       const std::optional<int> needed = schedule.ResponseRank(phase.minimum_response);
-      for (const Dated& response : history.responses) {
+      for (const Dated& response : history.GateResponses()) {
         std::optional<int> rank =
             schedule.ResponseRank(response.event->response_assessed().category());
         if (first_dose && response.date >= *first_dose && rank && *rank <= *needed) {

@@ -31,10 +31,18 @@ struct SubjectHistory {
   std::vector<Dated> withheld_doses;  // study agents reported not-done or on-hold
   std::vector<Dated> labs;
   std::vector<Dated> responses;
+  // Confirmed responses derived from the labs (clinical_timeline.h), dated when confirmed: the
+  // response gate's fallback when the site reported none. Not events of the log.
+  std::vector<Dated> derived_responses;
   std::vector<Dated> toxicities;   // adverse events and lab-derived toxicity grades
   std::vector<Dated> harvests;     // stem cell collections (Procedure)
   std::vector<Dated> transplants;
   std::vector<Dated> enrollments;
+
+  // What the response gate reads: the reported responses, else the confirmed derived ones.
+  const std::vector<Dated>& GateResponses() const {
+    return responses.empty() ? derived_responses : responses;
+  }
 };
 
 // Keeps, of each source resource (sending system + resource type + logical id), only the events

@@ -50,7 +50,7 @@ void FillGate(const EngineContext& context, const Phase& phase, const PhaseSpan&
   const Dated* shown = span.response;
   if (shown == nullptr) {
     std::optional<int> best;
-    for (const Dated& response : context.history.responses) {
+    for (const Dated& response : context.history.GateResponses()) {
       auto rank = context.schedule.ResponseRank(response.event->response_assessed().category());
       if (rank && (!best || *rank < *best)) {
         best = rank;

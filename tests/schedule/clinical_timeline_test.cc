@@ -281,6 +281,24 @@ TEST(ClinicalTimelineTest, TheGateTakesTheConfirmedDerivedResponseWhenNoneIsRepo
   EXPECT_EQ(PhaseOf(BuildClinical(single.events(), kC1D1 + 60), "response_gate").response(), "");
 }
 
+TEST(ClinicalTimelineTest, AConfirmedProgressionFromLabsIsShownButDoesNotEndTreatment) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1);
+  subject.Reinduction(kC1D1, 3);
+  subject.Lab("serum_m_protein", kC1D1 - 3, 2.0, "g/dL");
+  subject.Lab("serum_m_protein", kC1D1 + 27, 1.0, "g/dL");
+  subject.Lab("serum_m_protein", kC1D1 + 41, 1.6, "g/dL");  // +60%, +0.6 g/dL from the nadir: PD
+  subject.Lab("serum_m_protein", kC1D1 + 55, 1.7, "g/dL");  // PD again: confirmed
+  const v1::Timeline timeline = BuildClinical(subject.events(), kC1D1 + 83);
+  ASSERT_GE(timeline.responses_size(), 3);
+  const v1::ResponseAssessed& last = timeline.responses(timeline.responses_size() - 1).response();
+  EXPECT_EQ(last.category(), "PD");
+  EXPECT_TRUE(last.confirmed());
+  // Ending treatment is the investigator's call: only a reported PD starts follow-up.
+  EXPECT_EQ(timeline.current_phase(), "reinduction");
+  EXPECT_EQ(PhaseOf(timeline, "reinduction").status(), "in-progress");
+}
+
 TEST(ClinicalTimelineTest, ShuffledArrivalGivesTheSameDerivations) {
   SubjectBuilder subject = OneCycle();
   PartialResponse(subject);
