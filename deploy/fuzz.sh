@@ -30,8 +30,7 @@ all_targets=(medication_administration_fuzzer observation_fuzzer adverse_event_f
   hl7v2_fuzzer fhir_request_fuzzer)
 read -r -a targets <<<"${FUZZ_TARGETS:-${all_targets[*]}}"
 
-CC=clang CXX=clang++ cmake -S . -B build-asan -DTRIALGATE_FUZZ=ON -DTRIALGATE_BUILD_BENCHMARKS=OFF \
-  >/dev/null
+./deploy/configure-asan.sh
 cmake --build build-asan -j"$(nproc)" --target "${targets[@]}"
 
 corpus=build-asan/corpus

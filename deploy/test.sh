@@ -8,15 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=build
-options=(-DTRIALGATE_BUILD_TESTS=ON -DTRIALGATE_BUILD_BENCHMARKS=ON)
 if [ "${TRIALGATE_SANITIZE:-0}" = 1 ]; then
   ./deploy/install-deps.sh --with-fuzz
   build_dir=build-asan
-  options=(-DTRIALGATE_BUILD_TESTS=ON -DTRIALGATE_FUZZ=ON -DTRIALGATE_BUILD_BENCHMARKS=OFF)
-  export CC=clang CXX=clang++
+  ./deploy/configure-asan.sh -DTRIALGATE_BUILD_TESTS=ON
 else
   ./deploy/install-deps.sh
+  cmake -S . -B build -DTRIALGATE_BUILD_TESTS=ON -DTRIALGATE_BUILD_BENCHMARKS=ON >/dev/null
 fi
-cmake -S . -B "$build_dir" "${options[@]}" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
 ctest --test-dir "$build_dir" --output-on-failure -j"$(nproc)" --timeout 900
