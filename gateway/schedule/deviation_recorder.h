@@ -5,8 +5,10 @@
 // stay on the timeline) into the event log, once each, so that the warehouse and the registries
 // see them as events: a ProtocolDeviation DETECTED when a finding appears,
 // WITHDRAWN when a later computation no longer finds it (a corrected resource, a late report),
-// DETECTED again (next generation) if it comes back; and one StemCellHarvest event when the
-// harvest first succeeds.
+// DETECTED again (next generation) if it comes back; the same for what the timeline derives
+// from labs (a ToxicityGraded per lab result and term, a ResponseAssessed per change of derived
+// category or confirmation; a withdrawal repeats the payload with `withdrawn` set); and one
+// StemCellHarvest event when the harvest first succeeds.
 //
 // Why this cannot duplicate: an event's id derives from (subject, finding key, status,
 // generation), and the store takes an id's source key once. Recomputing after a restart, a
