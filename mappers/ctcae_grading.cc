@@ -17,11 +17,7 @@ absl::StatusOr<GradingRule> ParseRule(const JsonObject& object) {
   GradingRule rule;
   ASSIGN_OR_RETURN(const int64_t grade, object.RequiredInt("grade", Sign::kPositive, 4));
   rule.grade = static_cast<int>(grade);
-  ASSIGN_OR_RETURN(const std::string op, object.RequiredOneOf("op", {"<", "<=", ">", ">="}));
-  rule.op = op == "<"    ? Comparison::kLess
-            : op == "<=" ? Comparison::kLessOrEqual
-            : op == ">"  ? Comparison::kGreater
-                         : Comparison::kGreaterOrEqual;
+  ASSIGN_OR_RETURN(rule.op, RequiredComparison(object, "op"));
   ASSIGN_OR_RETURN(rule.factor, object.RequiredNumber("factor", Sign::kPositive));
   ASSIGN_OR_RETURN(const std::string of,
                    object.RequiredOneOf("of", {"absolute", "ULN", "LLN", "baseline"}));
@@ -180,6 +176,24 @@ absl::StatusOr<CalciumCorrection> ParseCorrection(const JsonObject& object,
 }
 
 }  // namespace
+
+const char* ComparisonText(Comparison op) {
+  switch (op) {
+    case Comparison::kLess: return "<";
+    case Comparison::kLessOrEqual: return "<=";
+    case Comparison::kGreater: return ">";
+    case Comparison::kGreaterOrEqual: return ">=";
+  }
+  return "?";
+}
+
+absl::StatusOr<Comparison> RequiredComparison(const JsonObject& object, std::string_view key) {
+  ASSIGN_OR_RETURN(const std::string op, object.RequiredOneOf(key, {"<", "<=", ">", ">="}));
+  return op == "<"    ? Comparison::kLess
+         : op == "<=" ? Comparison::kLessOrEqual
+         : op == ">"  ? Comparison::kGreater
+                      : Comparison::kGreaterOrEqual;
+}
 
 absl::StatusOr<CtcaeGradingTable> ParseCtcaeGrading(std::string_view text,
                                                     const CodeTables& tables) {

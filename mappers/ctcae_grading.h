@@ -21,6 +21,10 @@ inline constexpr char kCtcaeGradingFile[] = "ctcae-lab-grading.json";
 // What a rule's threshold is a multiple of.
 enum class GradeBasis { kAbsolute, kUln, kLln, kBaseline };
 enum class Comparison { kLess, kLessOrEqual, kGreater, kGreaterOrEqual };
+// `object[key]`, one of "<", "<=", ">", ">=" as the study files write them, as a Comparison.
+absl::StatusOr<Comparison> RequiredComparison(const JsonObject& object, std::string_view key);
+// "<", "<=", ">" or ">=".
+const char* ComparisonText(Comparison op);
 
 // "value <op> factor x basis -> grade".
 struct GradingRule {

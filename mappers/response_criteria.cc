@@ -13,11 +13,6 @@
 namespace trialgate::mappers {
 namespace {
 
-// The analytes DeriveResponse reads; a study that derives response must define all of them.
-constexpr const char* kMarkerAnalytes[] = {"serum_m_protein", "urine_m_protein_24h", "flc_kappa",
-                                           "flc_lambda",      "serum_ife",           "urine_ife",
-                                           "bm_plasma_cells"};
-
 // {op, value, unit, source}, `value` converted from the file's unit to `unit`.
 absl::StatusOr<ResponseThreshold> ParseThreshold(const JsonObject& group, std::string_view name,
                                                  std::string_view unit,
@@ -25,11 +20,7 @@ absl::StatusOr<ResponseThreshold> ParseThreshold(const JsonObject& group, std::s
   ASSIGN_OR_RETURN(const JsonObject object, group.RequiredObject(name));
   RETURN_IF_ERROR(object.OnlyKeys({"op", "value", "unit", "source", "_comment"}));
   ResponseThreshold threshold;
-  ASSIGN_OR_RETURN(const std::string op, object.RequiredOneOf("op", {"<", "<=", ">", ">="}));
-  threshold.op = op == "<"    ? Comparison::kLess
-                 : op == "<=" ? Comparison::kLessOrEqual
-                 : op == ">"  ? Comparison::kGreater
-                              : Comparison::kGreaterOrEqual;
+  ASSIGN_OR_RETURN(threshold.op, RequiredComparison(object, "op"));
   ASSIGN_OR_RETURN(const double value, object.RequiredNumber("value", Sign::kZeroOrMore));
   ASSIGN_OR_RETURN(const std::string written_unit, object.RequiredNonEmptyString("unit"));
   std::optional<double> converted = units.Find(written_unit) == nullptr
@@ -41,7 +32,7 @@ absl::StatusOr<ResponseThreshold> ParseThreshold(const JsonObject& group, std::s
   }
   threshold.value = *converted;
   threshold.unit = std::string(unit);
-  threshold.written = absl::StrCat(op, " ", value, " ", written_unit);
+  threshold.written = absl::StrCat(ComparisonText(threshold.op), " ", value, " ", written_unit);
   ASSIGN_OR_RETURN(threshold.source, object.RequiredNonEmptyString("source"));
   return threshold;
 }
@@ -233,13 +224,20 @@ absl::Status CheckSources(const JsonObject& top) {
 
 }  // namespace
 
+bool IsResponseMarker(std::string_view analyte) {
+  for (const char* marker : kResponseMarkerAnalytes) {
+    if (analyte == marker) return true;
+  }
+  return false;
+}
+
 absl::StatusOr<ResponseCriteria> ParseResponseCriteria(std::string_view text,
                                                        const CodeTables& tables) {
   ASSIGN_OR_RETURN(const JsonFile file, JsonFile::Parse(kResponseCriteriaFile, text));
   const JsonObject& top = file.top();
   RETURN_IF_ERROR(top.OnlyKeys({"_comment", "version", "sources", "settings", "measurable",
                                 "categories", "progression", "immunofixation"}));
-  for (const char* analyte : kMarkerAnalytes) {
+  for (const char* analyte : kResponseMarkerAnalytes) {
     if (std::none_of(tables.labs.begin(), tables.labs.end(),
                      [&](const LabAnalyte& lab) { return lab.id == analyte; })) {
       return JsonFileError(kResponseCriteriaFile,

@@ -18,6 +18,14 @@ namespace trialgate::mappers {
 
 inline constexpr char kResponseCriteriaFile[] = "imwg-response.json";
 
+// The analytes the response derivation reads; a study that derives response must define all of
+// them in codes/labs.json.
+inline constexpr const char* kResponseMarkerAnalytes[] = {
+    "serum_m_protein", "urine_m_protein_24h", "flc_kappa", "flc_lambda",
+    "serum_ife",       "urine_ife",           "bm_plasma_cells"};
+// True when the response derivation reads `analyte`.
+bool IsResponseMarker(std::string_view analyte);
+
 // "measured <op> value". `value` is in `unit`, the unit the engine works in for that quantity
 // (the file may write it in another unit of the same dimension: `written` keeps its words).
 struct ResponseThreshold {

@@ -12,16 +12,6 @@ using mappers::Comparison;
 using mappers::GradeBasis;
 using mappers::GradingRule;
 
-const char* OpText(Comparison op) {
-  switch (op) {
-    case Comparison::kLess: return "<";
-    case Comparison::kLessOrEqual: return "<=";
-    case Comparison::kGreater: return ">";
-    case Comparison::kGreaterOrEqual: return ">=";
-  }
-  return "?";
-}
-
 const char* BasisName(GradeBasis basis) {
   switch (basis) {
     case GradeBasis::kUln: return "ULN";
@@ -42,7 +32,20 @@ std::optional<double> Basis(GradeBasis basis, const GradeInputs& inputs) {
   return std::nullopt;
 }
 
-bool Holds(Comparison op, double value, double threshold) {
+// "< 1.5 10*9/L" or "> 3 x ULN (40 U/L) = 120 U/L".
+std::string Threshold(const GradingRule& rule, double basis, const std::string& unit) {
+  const double threshold = Signif12(rule.factor * basis);
+  if (rule.of == GradeBasis::kAbsolute) {
+    return absl::StrCat(mappers::ComparisonText(rule.op), " ", threshold, " ", unit);
+  }
+  return absl::StrCat(mappers::ComparisonText(rule.op), " ", rule.factor, " x ",
+                      BasisName(rule.of), " (", Signif12(basis), " ", unit, ") = ", threshold,
+                      " ", unit);
+}
+
+}  // namespace
+
+bool Holds(mappers::Comparison op, double value, double threshold) {
   const double a = Signif12(value);
   const double b = Signif12(threshold);
   switch (op) {
@@ -53,18 +56,6 @@ bool Holds(Comparison op, double value, double threshold) {
   }
   return false;
 }
-
-// "< 1.5 10*9/L" or "> 3 x ULN (40 U/L) = 120 U/L".
-std::string Threshold(const GradingRule& rule, double basis, const std::string& unit) {
-  const double threshold = Signif12(rule.factor * basis);
-  if (rule.of == GradeBasis::kAbsolute) {
-    return absl::StrCat(OpText(rule.op), " ", threshold, " ", unit);
-  }
-  return absl::StrCat(OpText(rule.op), " ", rule.factor, " x ", BasisName(rule.of), " (",
-                      Signif12(basis), " ", unit, ") = ", threshold, " ", unit);
-}
-
-}  // namespace
 
 double Signif12(double x) {
   char buffer[32];

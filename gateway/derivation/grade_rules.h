@@ -33,6 +33,10 @@ RuleOutcome ApplyRules(const mappers::GradingRules& form, const GradeInputs& inp
 // `x` rounded to 12 significant digits.
 double Signif12(double x);
 
+// `value <op> threshold`, both rounded to 12 significant digits first: the one comparison of
+// every derivation (grades, responses, withhold rules).
+bool Holds(mappers::Comparison op, double value, double threshold);
+
 }  // namespace trialgate::derivation
 
 #endif  // TRIALGATE_GATEWAY_DERIVATION_GRADE_RULES_H_

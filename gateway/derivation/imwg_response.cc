@@ -1,7 +1,6 @@
 #include "gateway/derivation/imwg_response.h"
 
 #include <algorithm>
-#include <iterator>
 #include <map>
 #include <tuple>
 
@@ -30,9 +29,6 @@ struct Day {
   Readings readings;
 };
 
-constexpr const char* kAnalytes[] = {"serum_m_protein", "urine_m_protein_24h", kKappa, kLambda,
-                                     kSerumIfe, kUrineIfe, "bm_plasma_cells"};
-
 // YYYY-MM-DD: the only form that sorts as text in date order.
 bool IsDate(const std::string& date) {
   if (date.size() != 10 || date[4] != '-' || date[7] != '-') return false;
@@ -49,8 +45,7 @@ bool IsDate(const std::string& date) {
 std::vector<Day> Days(const std::vector<MarkerResult>& results) {
   std::vector<const MarkerResult*> sorted;
   for (const MarkerResult& r : results) {
-    const bool marker = std::find(std::begin(kAnalytes), std::end(kAnalytes), r.analyte) !=
-                        std::end(kAnalytes);
+    const bool marker = mappers::IsResponseMarker(r.analyte);
     if (marker && IsDate(r.date)) sorted.push_back(&r);
   }
   auto key = [](const MarkerResult* r) {

@@ -8,7 +8,6 @@
 namespace trialgate::derivation {
 namespace {
 
-using mappers::Comparison;
 using mappers::ResponseCriteria;
 using mappers::ResponseThreshold;
 
@@ -125,15 +124,7 @@ MarkerLevel LevelOf(const ResponseCriteria& criteria, Marker marker, double valu
 }
 
 bool Holds(const ResponseThreshold& threshold, double value) {
-  const double a = Signif12(value);
-  const double b = Signif12(threshold.value);
-  switch (threshold.op) {
-    case Comparison::kLess: return a < b;
-    case Comparison::kLessOrEqual: return a <= b;
-    case Comparison::kGreater: return a > b;
-    case Comparison::kGreaterOrEqual: return a >= b;
-  }
-  return false;
+  return Holds(threshold.op, value, threshold.value);
 }
 
 double PercentChange(double value, double reference) {

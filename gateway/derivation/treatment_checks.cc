@@ -85,14 +85,15 @@ std::optional<std::string> Meets(const WithholdRule& rule, const LatestLab& lab)
   switch (rule.condition) {
     case WithholdCondition::kBelow: {
       if (lab.analyte != rule.analyte || !lab.value || lab.unit != rule.unit) return std::nullopt;
-      if (!(Signif12(*lab.value) < Signif12(rule.threshold))) return std::nullopt;
+      if (!Holds(mappers::Comparison::kLess, *lab.value, rule.threshold)) return std::nullopt;
       return ObservedValue(rule, lab);
     }
     case WithholdCondition::kTimesBaseline: {
       if (lab.analyte != rule.analyte || !lab.value || !lab.baseline || *lab.baseline <= 0) {
         return std::nullopt;
       }
-      if (!(Signif12(*lab.value) >= Signif12(rule.threshold * *lab.baseline))) {
+      if (!Holds(mappers::Comparison::kGreaterOrEqual, *lab.value,
+                 rule.threshold * *lab.baseline)) {
         return std::nullopt;
       }
       return absl::StrCat(ObservedValue(rule, lab), " (baseline ", *lab.baseline, " ", lab.unit,
