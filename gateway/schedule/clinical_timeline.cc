@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -11,17 +10,10 @@
 #include "gateway/schedule/finding_codes.h"
 #include "gateway/schedule/findings.h"
 #include "gateway/schedule/treatment_findings.h"
+#include "mappers/response_criteria.h"
 
 namespace trialgate::schedule {
 namespace {
-
-// The analytes the response criteria read (clinical-derivations.md part A).
-const std::set<std::string>& ResponseMarkers() {
-  static const auto* markers = new std::set<std::string>{
-      "serum_m_protein", "urine_m_protein_24h", "flc_kappa", "flc_lambda",
-      "serum_ife",       "urine_ife",           "bm_plasma_cells"};
-  return *markers;
-}
 
 derivation::ResponseInput ResponseInputOf(const SubjectHistory& history,
                                           std::optional<Date> treatment_start,
@@ -29,7 +21,7 @@ derivation::ResponseInput ResponseInputOf(const SubjectHistory& history,
   derivation::ResponseInput input;
   for (const Dated& lab : history.labs) {
     const v1::LabResult& result = lab.event->lab_result();
-    if (ResponseMarkers().count(result.analyte()) == 0) continue;
+    if (!mappers::IsResponseMarker(result.analyte())) continue;
     derivation::MarkerResult& marker = input.results.emplace_back();
     marker.date = FormatDate(lab.date);
     marker.analyte = result.analyte();
@@ -119,7 +111,9 @@ ClinicalDerivations DeriveClinical(const ClinicalRules& rules, const Schedule& s
   ClinicalDerivations derived;
   derived.treatment_start = TreatmentStart(schedule, *history);
   if (derived.treatment_start) {
-    for (LabGrade& grade : GradeLabs(rules, *history, derived.treatment_start)) {
+    LabGrading grading = GradeLabs(rules, *history, derived.treatment_start);
+    derived.baselines = std::move(grading.baselines);
+    for (LabGrade& grade : grading.grades) {
       if (grade.grade.grade.value_or(0) < 1) continue;
       derived.grades_of_lab[grade.lab->event->event_id()].push_back(grade.grade);
       if (grade.lab->date >= *derived.treatment_start) derived.toxicities.push_back(std::move(grade));

@@ -26,6 +26,7 @@ struct ClinicalDerivations {
   std::vector<LabGrade> toxicities;     // grades >= 1 of results on or after treatment start
   // Every grade >= 1 by lab event id, screening results too: a withhold rule reads them all.
   std::map<std::string, std::vector<derivation::TermGrade>> grades_of_lab;
+  Baselines baselines;                  // the last values before cycle 1 day 1
   derivation::ResponseDerivation responses;
   // Events made for the schedule's views (history.toxicities, history.responses) to point to:
   // a deque, so that pointers stay valid as it grows.

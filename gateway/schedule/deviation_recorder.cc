@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/identity/source_identity.h"
+#include "gateway/schedule/calendar.h"
 #include "gateway/schedule/subject_history.h"
 #include "google/protobuf/util/time_util.h"
 #include "spdlog/spdlog.h"
@@ -73,11 +74,29 @@ struct Wanted {
   v1::Event event;  // payload (with its key) and position
 };
 
-std::vector<Wanted> WantedDerivations(const v1::Timeline& timeline) {
+// The timeline's positions of the lab events a derived record rests on (only those: the
+// timeline places every event of the subject).
+std::map<std::string, v1::Position> PositionsOfLabs(const v1::Timeline& timeline) {
   std::map<std::string, v1::Position> position_of;
-  for (const v1::TimelineEvent& event : timeline.events()) {
-    position_of[event.event_id()] = event.position();
+  for (const v1::TimelineToxicity& toxicity : timeline.toxicities()) {
+    if (toxicity.origin() == "lab") position_of[toxicity.event_id()];
   }
+  for (const v1::TimelineResponse& response : timeline.responses()) {
+    if (response.response().evidence_event_ids_size() > 0) {
+      position_of[response.response().evidence_event_ids(0)];
+    }
+  }
+  if (position_of.empty()) return position_of;
+  for (const v1::TimelineEvent& event : timeline.events()) {
+    if (auto it = position_of.find(event.event_id()); it != position_of.end()) {
+      it->second = event.position();
+    }
+  }
+  return position_of;
+}
+
+std::vector<Wanted> WantedDerivations(const v1::Timeline& timeline) {
+  const std::map<std::string, v1::Position> position_of = PositionsOfLabs(timeline);
   std::vector<Wanted> wanted;
   for (const v1::TimelineToxicity& toxicity : timeline.toxicities()) {
     if (toxicity.origin() != "lab") continue;
@@ -141,10 +160,9 @@ class DerivedWrite {
     event.mutable_source()->set_logical_id(logical_id);
     event.mutable_source()->set_version_id(version);
     event.set_occurred_at_fhir(date);
-    absl::CivilDay day;
-    if (absl::ParseCivilTime(date, &day)) {
+    if (const std::optional<Date> day = ParseDate(date)) {
       event.mutable_occurred_at()->set_seconds(
-          absl::ToUnixSeconds(absl::FromCivil(day, absl::UTCTimeZone())));
+          absl::ToUnixSeconds(absl::FromCivil(*day, absl::UTCTimeZone())));
     }
     event.mutable_recorded_at()->set_seconds(absl::ToUnixSeconds(now));
   }

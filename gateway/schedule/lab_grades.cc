@@ -51,8 +51,8 @@ std::optional<Date> TreatmentStart(const Schedule& schedule, const SubjectHistor
   return std::nullopt;
 }
 
-std::vector<LabGrade> GradeLabs(const ClinicalRules& rules, const SubjectHistory& history,
-                                std::optional<Date> treatment_start) {
+LabGrading GradeLabs(const ClinicalRules& rules, const SubjectHistory& history,
+                     std::optional<Date> treatment_start) {
   const mappers::CtcaeGradingTable& table = rules.study->ctcae_grading();
   struct Graded {
     const Dated* lab;
@@ -60,27 +60,27 @@ std::vector<LabGrade> GradeLabs(const ClinicalRules& rules, const SubjectHistory
     derivation::Measured value;
   };
   std::vector<Graded> gradable;
-  // Baselines: the last value of each analyte (and unit) before treatment starts.
-  std::map<std::pair<std::string, std::string>, double> baseline;
+  LabGrading out;
   // Albumin by date, for the calcium correction.
   std::map<Date, derivation::Measured> albumin;
   for (const Dated& lab : history.labs) {
     const v1::LabResult& result = lab.event->lab_result();
     const std::string loinc = LoincOf(rules, result);
     const std::optional<derivation::Measured> value = ValueOf(result);
-    if (loinc.empty() || !value) continue;
+    if (!value) continue;
+    const std::string key = KeyOf(result, loinc);
+    if (treatment_start && lab.date < *treatment_start && !key.empty()) {
+      out.baselines[{key, value->unit}] = value->value;  // labs are by date
+    }
+    if (loinc.empty()) continue;
     if (table.calcium_correction) {
       for (const std::string& code : table.calcium_correction->albumin_loinc) {
         if (code == loinc) albumin[lab.date] = *value;
       }
     }
-    if (treatment_start && lab.date < *treatment_start) {
-      baseline[{KeyOf(result, loinc), value->unit}] = value->value;  // labs are by date
-    }
     if (rules.grader.Grades(loinc)) gradable.push_back({&lab, loinc, *value});
   }
 
-  std::vector<LabGrade> grades;
   for (const Graded& graded : gradable) {
     const v1::LabResult& result = graded.lab->event->lab_result();
     derivation::LabValue value;
@@ -89,16 +89,16 @@ std::vector<LabGrade> GradeLabs(const ClinicalRules& rules, const SubjectHistory
     value.unit = graded.value.unit;
     if (result.reference_range().has_low()) value.low = result.reference_range().low();
     if (result.reference_range().has_high()) value.high = result.reference_range().high();
-    auto base = baseline.find({KeyOf(result, graded.loinc), graded.value.unit});
-    if (base != baseline.end()) value.baseline = base->second;
+    auto base = out.baselines.find({KeyOf(result, graded.loinc), graded.value.unit});
+    if (base != out.baselines.end()) value.baseline = base->second;
     if (auto same_day = albumin.find(graded.lab->date); same_day != albumin.end()) {
       value.albumin = same_day->second;
     }
     for (derivation::TermGrade& grade : rules.grader.Grade(value)) {
-      grades.push_back({graded.lab, KeyOf(result, graded.loinc), std::move(grade)});
+      out.grades.push_back({graded.lab, KeyOf(result, graded.loinc), std::move(grade)});
     }
   }
-  return grades;
+  return out;
 }
 
 v1::ToxicityGraded ToToxicityGraded(const LabGrade& lab_grade) {

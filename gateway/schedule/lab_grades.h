@@ -4,8 +4,10 @@
 // CTCAE grades of a subject's lab results, each against the subject's baseline (the last result
 // of the same analyte before cycle 1 day 1) and, for calcium, the albumin of the same day.
 
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gateway/derivation/lab_value.h"
@@ -23,11 +25,20 @@ struct LabGrade {
   derivation::TermGrade grade;
 };
 
-// Every term the grading table gives each current lab result, graded or with the reason it is not
-// (in the order of history.labs, then of the table). `treatment_start` is cycle 1 day 1; without
-// one no result has a baseline.
-std::vector<LabGrade> GradeLabs(const ClinicalRules& rules, const SubjectHistory& history,
-                                std::optional<Date> treatment_start);
+// The subject's baselines: the last value before cycle 1 day 1 by (study analyte id, or the
+// LOINC code of a lab outside the table; unit).
+using Baselines = std::map<std::pair<std::string, std::string>, double>;
+
+struct LabGrading {
+  // Every term the grading table gives each current lab result, graded or with the reason it is
+  // not (in the order of history.labs, then of the table).
+  std::vector<LabGrade> grades;
+  Baselines baselines;
+};
+
+// `treatment_start` is cycle 1 day 1; without one no result has a baseline.
+LabGrading GradeLabs(const ClinicalRules& rules, const SubjectHistory& history,
+                     std::optional<Date> treatment_start);
 
 // The first dose of a study agent of the first cycles phase: where treatment, and the baseline
 // that precedes it, are anchored.

@@ -29,20 +29,6 @@ bool Given(const v1::DoseAdministered& dose) {
   }
 }
 
-
-// The last value of `analyte` before treatment starts, in the study's unit.
-std::optional<double> BaselineOf(const SubjectHistory& history, const std::string& analyte,
-                                 std::optional<Date> treatment_start) {
-  std::optional<double> baseline;
-  if (!treatment_start) return baseline;
-  for (const Dated& lab : history.labs) {
-    if (lab.date >= *treatment_start) break;
-    const v1::LabResult& result = lab.event->lab_result();
-    if (result.analyte() == analyte && result.has_value()) baseline = result.value();
-  }
-  return baseline;
-}
-
 // The analytes each agent's withhold rules read: only those are gathered before its doses.
 std::map<std::string, std::set<std::string>> AnalytesOfRules(const ClinicalRules& rules) {
   std::map<std::string, std::set<std::string>> analytes;
@@ -77,7 +63,6 @@ void AddHoldFindings(const ClinicalRules& rules, const EngineContext& context,
   const mappers::TreatmentRules& treatment = rules.study->treatment_rules();
   const std::map<std::string, std::set<std::string>> analytes_of_agent = AnalytesOfRules(rules);
   if (analytes_of_agent.empty()) return;
-  std::map<std::string, std::optional<double>> baselines;
   // Labs and doses are both by date: walk the labs along with the doses.
   std::map<std::string, const Dated*> latest;  // analyte -> its latest result so far
   size_t next_lab = 0;
@@ -107,12 +92,10 @@ void AddHoldFindings(const ClinicalRules& rules, const EngineContext& context,
       entry.date = FormatDate(lab->date);
       entry.value = result.value();
       entry.unit = result.unit();
-      auto base = baselines.find(analyte);
-      if (base == baselines.end()) {
-        base = baselines.emplace(analyte, BaselineOf(context.history, analyte,
-                                                     derived.treatment_start)).first;
+      if (auto base = derived.baselines.find({analyte, result.unit()});
+          base != derived.baselines.end()) {
+        entry.baseline = base->second;
       }
-      entry.baseline = base->second;
       if (auto grades = derived.grades_of_lab.find(lab->event->event_id());
           grades != derived.grades_of_lab.end()) {
         entry.grades = grades->second;
