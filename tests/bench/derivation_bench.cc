@@ -20,7 +20,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -141,20 +140,6 @@ v1::Event AsSubject(v1::Event event, int s) {
   return event;
 }
 
-// Commits each event as its own source (as the pipeline does) and waits until durable.
-bool Commit(store::EventStore& store, const std::vector<v1::Event>& events) {
-  std::vector<store::SourceWrite> writes;
-  for (const v1::Event& event : events) {
-    store::SourceWrite write;
-    write.source_key = absl::StrCat("bench/", event.event_id());
-    write.events.push_back(event);
-    writes.push_back(std::move(write));
-  }
-  std::promise<absl::Status> done;
-  store.Commit(std::move(writes), [&](store::CommitResult r) { done.set_value(r.status); });
-  return done.get_future().get().ok();
-}
-
 // The store, kSubjects subjects of N events, the timelines and a recorder without a worker
 // schedule; each subject derived once (what is due from its history is recorded).
 class Fixture {
@@ -176,7 +161,7 @@ class Fixture {
     for (int s = 0; s < kSubjects; ++s) {
       std::vector<v1::Event> events;
       for (const v1::Event& event : history) events.push_back(AsSubject(event, s));
-      if (!Commit(*store_, events)) {
+      if (!testing::CommitEach(store_.get(), events).ok()) {
         error_ = "cannot commit the history";
         return;
       }
@@ -212,7 +197,7 @@ class Fixture {
     event.set_event_id(absl::StrCat(SubjectId(s), "/new-lab-", next_lab_));
     event.mutable_source()->set_logical_id(absl::StrCat(SubjectId(s), "/new-lab-", next_lab_));
     ++next_lab_;
-    if (!Commit(*store_, {event})) return "";
+    if (!testing::CommitEach(store_.get(), {event}).ok()) return "";
     return event.event_id();
   }
 
@@ -227,37 +212,44 @@ class Fixture {
   int next_lab_ = 0;
 };
 
+// The fixture of N = state.range(0) events; nullptr after reporting why it cannot be built.
+std::unique_ptr<Fixture> MakeFixture(benchmark::State& state) {
+  auto fixture = std::make_unique<Fixture>(static_cast<size_t>(state.range(0)));
+  if (fixture->error().empty()) return fixture;
+  state.SkipWithError(fixture->error().c_str());
+  return nullptr;
+}
+
+// The iteration's subject (each in turn) with one new lab appended, untimed: timing is paused
+// on return.
+int PauseAndAppendLab(Fixture& fixture, benchmark::State& state, int iteration) {
+  state.PauseTiming();
+  const int s = iteration % kSubjects;
+  if (fixture.AppendLab(s).empty()) state.SkipWithError("cannot append a lab");
+  return s;
+}
+
 void BM_Derive(benchmark::State& state) {
-  Fixture fixture(static_cast<size_t>(state.range(0)));
-  if (!fixture.error().empty()) {
-    state.SkipWithError(fixture.error().c_str());
-    return;
-  }
+  std::unique_ptr<Fixture> fixture = MakeFixture(state);
+  if (fixture == nullptr) return;
   int i = 0;
   for (auto _ : state) {
-    state.PauseTiming();
-    const int s = i++ % kSubjects;
-    if (fixture.AppendLab(s).empty()) state.SkipWithError("cannot append a lab");
+    const int s = PauseAndAppendLab(*fixture, state, i++);
     state.ResumeTiming();
-    if (!fixture.recorder().Derive(SubjectId(s)).ok()) state.SkipWithError("derive failed");
+    if (!fixture->recorder().Derive(SubjectId(s)).ok()) state.SkipWithError("derive failed");
   }
 }
 
 void BM_Read(benchmark::State& state) {
-  Fixture fixture(static_cast<size_t>(state.range(0)));
-  if (!fixture.error().empty()) {
-    state.SkipWithError(fixture.error().c_str());
-    return;
-  }
+  std::unique_ptr<Fixture> fixture = MakeFixture(state);
+  if (fixture == nullptr) return;
   int i = 0;
   size_t events = 0;
   double bytes_per_event = 0;
   for (auto _ : state) {
-    state.PauseTiming();
-    const int s = i++ % kSubjects;
-    if (fixture.AppendLab(s).empty()) state.SkipWithError("cannot append a lab");
+    const int s = PauseAndAppendLab(*fixture, state, i++);
     state.ResumeTiming();
-    absl::StatusOr<std::vector<v1::Event>> read = fixture.timelines().Read(SubjectId(s));
+    absl::StatusOr<std::vector<v1::Event>> read = fixture->timelines().Read(SubjectId(s));
     if (!read.ok()) state.SkipWithError("read failed");
     else events = read->size();
     if (read.ok() && i == 1 && !read->empty()) {
@@ -273,22 +265,17 @@ void BM_Read(benchmark::State& state) {
 }
 
 void BM_Build(benchmark::State& state) {
-  Fixture fixture(static_cast<size_t>(state.range(0)));
-  if (!fixture.error().empty()) {
-    state.SkipWithError(fixture.error().c_str());
-    return;
-  }
+  std::unique_ptr<Fixture> fixture = MakeFixture(state);
+  if (fixture == nullptr) return;
   int i = 0;
   for (auto _ : state) {
-    state.PauseTiming();
-    const int s = i++ % kSubjects;
-    if (fixture.AppendLab(s).empty()) state.SkipWithError("cannot append a lab");
-    absl::StatusOr<std::vector<v1::Event>> read = fixture.timelines().Read(SubjectId(s));
+    const int s = PauseAndAppendLab(*fixture, state, i++);
+    absl::StatusOr<std::vector<v1::Event>> read = fixture->timelines().Read(SubjectId(s));
     if (!read.ok()) state.SkipWithError("read failed");
     std::vector<v1::Event> events = read.ok() ? *std::move(read) : std::vector<v1::Event>{};
     state.ResumeTiming();
     benchmark::DoNotOptimize(
-        fixture.timelines().Build(SubjectId(s), std::move(events), fixture.now()));
+        fixture->timelines().Build(SubjectId(s), std::move(events), fixture->now()));
   }
 }
 
