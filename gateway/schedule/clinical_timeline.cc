@@ -106,6 +106,40 @@ v1::ResponseAssessed ToResponseAssessed(const derivation::ResponseAssessment& as
   return out;
 }
 
+void KeepLabGrade(LabGrade grade, ClinicalDerivations* derived) {
+  if (grade.grade.grade.value_or(0) < 1) return;
+  derived->grades_of_lab[grade.lab.event->event_id()].push_back(grade.grade);
+  if (grade.lab.date >= *derived->treatment_start) derived->toxicities.push_back(std::move(grade));
+}
+
+const v1::Event& MakeToxicityEvent(const LabGrade& grade, ClinicalDerivations* derived) {
+  v1::Event& event = derived->made.emplace_back();
+  event.set_event_id(grade.lab.event->event_id());
+  *event.mutable_toxicity_graded() = ToToxicityGraded(grade);
+  return event;
+}
+
+derivation::ResponseDerivation DeriveResponses(const ClinicalRules& rules,
+                                               const SubjectHistory& history,
+                                               const ClinicalDerivations& derived) {
+  return derivation::DeriveResponse(
+      rules.study->response_criteria(),
+      ResponseInputOf(history, derived.treatment_start, derived.new_therapy));
+}
+
+std::vector<Dated> ConfirmedResponses(ClinicalDerivations* derived) {
+  std::vector<Dated> confirmed;
+  for (const derivation::ResponseAssessment& assessment : derived->responses.assessments) {
+    const std::optional<Date> date = ParseDate(assessment.date);
+    if (!assessment.confirmed || assessment.category == "NE" || !date) continue;
+    v1::Event& event = derived->made.emplace_back();
+    *event.mutable_response_assessed() = ToResponseAssessed(assessment);
+    // Dated when it became known: the confirming assessment, not the response date.
+    confirmed.push_back({&event, *date});
+  }
+  return confirmed;
+}
+
 ClinicalDerivations DeriveClinical(const ClinicalRules& rules, const Schedule& schedule,
                                    SubjectHistory* history) {
   ClinicalDerivations derived;
@@ -113,33 +147,17 @@ ClinicalDerivations DeriveClinical(const ClinicalRules& rules, const Schedule& s
   if (derived.treatment_start) {
     LabGrading grading = GradeLabs(rules, *history, derived.treatment_start);
     derived.baselines = std::move(grading.baselines);
-    for (LabGrade& grade : grading.grades) {
-      if (grade.grade.grade.value_or(0) < 1) continue;
-      derived.grades_of_lab[grade.lab->event->event_id()].push_back(grade.grade);
-      if (grade.lab->date >= *derived.treatment_start) derived.toxicities.push_back(std::move(grade));
-    }
+    for (LabGrade& grade : grading.grades) KeepLabGrade(std::move(grade), &derived);
   }
   for (const LabGrade& grade : derived.toxicities) {
-    v1::Event& event = derived.made.emplace_back();
-    event.set_event_id(grade.lab->event->event_id());
-    *event.mutable_toxicity_graded() = ToToxicityGraded(grade);
-    history->toxicities.push_back({&event, grade.lab->date});
+    history->toxicities.push_back({&MakeToxicityEvent(grade, &derived), grade.lab.date});
   }
   std::stable_sort(history->toxicities.begin(), history->toxicities.end(),
                    [](const Dated& a, const Dated& b) { return a.date < b.date; });
 
-  derived.responses = derivation::DeriveResponse(
-      rules.study->response_criteria(),
-      ResponseInputOf(*history, derived.treatment_start,
-                      FirstNewTherapy(rules.study->treatment_rules(), *history)));
-  for (const derivation::ResponseAssessment& assessment : derived.responses.assessments) {
-    const std::optional<Date> date = ParseDate(assessment.date);
-    if (!assessment.confirmed || assessment.category == "NE" || !date) continue;
-    v1::Event& event = derived.made.emplace_back();
-    *event.mutable_response_assessed() = ToResponseAssessed(assessment);
-    // Dated when it became known: the confirming assessment, not the response date.
-    history->derived_responses.push_back({&event, *date});
-  }
+  derived.new_therapy = FirstNewTherapy(rules.study->treatment_rules(), *history);
+  derived.responses = DeriveResponses(rules, *history, derived);
+  history->derived_responses = ConfirmedResponses(&derived);
   return derived;
 }
 
@@ -150,6 +168,26 @@ void AddClinicalFindings(const ClinicalRules& rules, const EngineContext& contex
   AddUnreportedToxicityFindings(rules, context, plan, derived);
   AddProhibitedFindings(rules, context, plan, timeline);
   AddDiscordanceFindings(context, plan, derived);
+}
+
+v1::TimelineResponse DerivedResponseEntry(const derivation::ResponseAssessment& assessment) {
+  v1::TimelineResponse entry;
+  entry.set_origin("derived");
+  entry.set_date(assessment.date);
+  *entry.mutable_response() = ToResponseAssessed(assessment);
+  return entry;
+}
+
+v1::TimelineToxicity LabToxicityEntry(const LabGrade& grade) {
+  v1::TimelineToxicity entry;
+  entry.set_origin("lab");
+  entry.set_date(FormatDate(grade.lab.date));
+  entry.set_event_id(grade.lab.event->event_id());
+  entry.set_term(grade.grade.term);
+  entry.set_meddra_code(grade.grade.meddra_code);
+  entry.set_grade(grade.grade.grade.value_or(0));
+  *entry.mutable_lab() = ToToxicityGraded(grade);
+  return entry;
 }
 
 void FillClinical(const EngineContext& context, const ClinicalDerivations& derived,
@@ -163,10 +201,7 @@ void FillClinical(const EngineContext& context, const ClinicalDerivations& deriv
     *entry.mutable_response() = reported.event->response_assessed();
   }
   for (const derivation::ResponseAssessment& assessment : derived.responses.assessments) {
-    v1::TimelineResponse& entry = responses.emplace_back();
-    entry.set_origin("derived");
-    entry.set_date(assessment.date);
-    *entry.mutable_response() = ToResponseAssessed(assessment);
+    responses.push_back(DerivedResponseEntry(assessment));
   }
   std::stable_sort(responses.begin(), responses.end(), [](const auto& a, const auto& b) {
     return a.date() < b.date();
@@ -186,16 +221,7 @@ void FillClinical(const EngineContext& context, const ClinicalDerivations& deriv
     entry.set_meddra_code(ae.meddra_code());
     entry.set_grade(ae.grade());
   }
-  for (const LabGrade& grade : derived.toxicities) {
-    v1::TimelineToxicity& entry = toxicities.emplace_back();
-    entry.set_origin("lab");
-    entry.set_date(FormatDate(grade.lab->date));
-    entry.set_event_id(grade.lab->event->event_id());
-    entry.set_term(grade.grade.term);
-    entry.set_meddra_code(grade.grade.meddra_code);
-    entry.set_grade(grade.grade.grade.value_or(0));
-    *entry.mutable_lab() = ToToxicityGraded(grade);
-  }
+  for (const LabGrade& grade : derived.toxicities) toxicities.push_back(LabToxicityEntry(grade));
   std::stable_sort(toxicities.begin(), toxicities.end(), [](const auto& a, const auto& b) {
     return a.date() < b.date();
   });

@@ -27,6 +27,7 @@ struct ClinicalDerivations {
   // Every grade >= 1 by lab event id, screening results too: a withhold rule reads them all.
   std::map<std::string, std::vector<derivation::TermGrade>> grades_of_lab;
   Baselines baselines;                  // the last values before cycle 1 day 1
+  std::optional<Date> new_therapy;      // the first prohibited therapy (FirstNewTherapy)
   derivation::ResponseDerivation responses;
   // Events made for the schedule's views (history.toxicities, history.responses) to point to:
   // a deque, so that pointers stay valid as it grows.
@@ -40,6 +41,19 @@ struct ClinicalDerivations {
 ClinicalDerivations DeriveClinical(const ClinicalRules& rules, const Schedule& schedule,
                                    SubjectHistory* history);
 
+// The parts of DeriveClinical, also used to add a day of labs (timeline_append.h):
+// keeps a grade of 1 or more (in grades_of_lab; in toxicities from treatment start on; needs
+// derived->treatment_start);
+void KeepLabGrade(LabGrade grade, ClinicalDerivations* derived);
+// the event a lab toxicity is in history->toxicities as (kept in derived->made);
+const v1::Event& MakeToxicityEvent(const LabGrade& grade, ClinicalDerivations* derived);
+// the responses derived from the history's labs, as known on each date;
+derivation::ResponseDerivation DeriveResponses(const ClinicalRules& rules,
+                                               const SubjectHistory& history,
+                                               const ClinicalDerivations& derived);
+// the confirmed ones of derived->responses, dated when confirmed (history.derived_responses).
+std::vector<Dated> ConfirmedResponses(ClinicalDerivations* derived);
+
 // Findings of the derivations with the rest: a study drug given despite its withhold rule,
 // a lab toxicity of grade 3+ with no adverse event reported, a prohibited anti-myeloma therapy,
 // a reported response the derived one disagrees with. The first prohibited therapy is also the
@@ -50,6 +64,10 @@ void AddClinicalFindings(const ClinicalRules& rules, const EngineContext& contex
 
 // A derived assessment as a ResponseAssessed payload (key and withdrawn left unset).
 v1::ResponseAssessed ToResponseAssessed(const derivation::ResponseAssessment& assessment);
+
+// Timeline entries: a derived assessment; a lab toxicity.
+v1::TimelineResponse DerivedResponseEntry(const derivation::ResponseAssessment& assessment);
+v1::TimelineToxicity LabToxicityEntry(const LabGrade& grade);
 
 // The timeline's responses (reported and derived) and toxicities (reported and lab), by date.
 void FillClinical(const EngineContext& context, const ClinicalDerivations& derived,

@@ -19,16 +19,6 @@
 namespace trialgate::schedule {
 namespace {
 
-// What the log already says about one derived record key (a deviation, a lab grade, a derived
-// response).
-struct Recorded {
-  int64_t rank = -1;  // generation * 2, + 1 when withdrawn: the latest record wins
-  uint32_t generation = 0;
-  bool active = false;
-  std::string code;   // a deviation: the finding code it was detected with
-  v1::Event detected;  // the last DETECTED record: a withdrawal repeats its content
-};
-
 // The generation and status in a derived record's version ("detected-2", "withdrawn-0");
 // nullopt for records written once (a harvest outcome: "1").
 std::optional<std::pair<uint32_t, bool>> ParseRecordVersion(const std::string& version) {
@@ -43,29 +33,18 @@ std::optional<std::pair<uint32_t, bool>> ParseRecordVersion(const std::string& v
   return std::nullopt;
 }
 
-std::map<std::string, Recorded> RecordedFacts(const std::vector<v1::Event>& events,
-                                              const std::string& subject_id) {
-  std::map<std::string, Recorded> recorded;
-  const std::string prefix = absl::StrCat(subject_id, "|");
-  for (const v1::Event& event : events) {
-    if (event.source().resource_type() != kDerivedResourceType) continue;
-    const auto version = ParseRecordVersion(event.source().version_id());
-    const std::string& logical_id = event.source().logical_id();
-    if (!version || !absl::StartsWith(logical_id, prefix)) continue;
-    const auto [generation, withdrawn] = *version;
-    const int64_t rank = int64_t{generation} * 2 + (withdrawn ? 1 : 0);
-    Recorded& entry = recorded[logical_id.substr(prefix.size())];
-    if (rank <= entry.rank) continue;
-    entry.rank = rank;
-    entry.generation = generation;
-    entry.active = !withdrawn;
-    if (!withdrawn) {
-      entry.detected = event;
-      if (event.has_protocol_deviation()) entry.code = event.protocol_deviation().finding().code();
-    }
-  }
-  return recorded;
-}
+// How many subjects' records are kept between derivations; another is read from its log again.
+constexpr size_t kRecordsKept = 1024;
+
+// What the log says about one derived record key (a deviation, a lab grade, a derived response).
+struct Recorded {
+  int64_t rank = -1;  // generation * 2, + 1 when withdrawn: the latest record wins
+  uint32_t generation = 0;
+  bool active = false;
+  bool deviation = false;
+  std::string code;   // a deviation: the finding code it was detected with
+  v1::Event payload;  // a lab grade or response: its last DETECTED payload, for a withdrawal
+};
 
 // A lab grade or derived response the timeline holds, as the record it would be.
 struct Wanted {
@@ -74,40 +53,44 @@ struct Wanted {
   v1::Event event;  // payload (with its key) and position
 };
 
-// The timeline's positions of the lab events a derived record rests on (only those: the
-// timeline places every event of the subject).
-std::map<std::string, v1::Position> PositionsOfLabs(const v1::Timeline& timeline) {
-  std::map<std::string, v1::Position> position_of;
-  for (const v1::TimelineToxicity& toxicity : timeline.toxicities()) {
-    if (toxicity.origin() == "lab") position_of[toxicity.event_id()];
+// Fills the position of each item from the timeline's place of its lab event. From the end:
+// what is new to record is mostly recent.
+void PlaceOnTimeline(const v1::Timeline& timeline,
+                     std::vector<std::pair<Wanted, std::string>>* items) {
+  std::map<std::string, std::vector<Wanted*>> by_lab;
+  for (auto& [item, lab_event_id] : *items) {
+    if (!lab_event_id.empty()) by_lab[lab_event_id].push_back(&item);
   }
-  for (const v1::TimelineResponse& response : timeline.responses()) {
-    if (response.response().evidence_event_ids_size() > 0) {
-      position_of[response.response().evidence_event_ids(0)];
-    }
+  for (int i = timeline.events_size() - 1; i >= 0 && !by_lab.empty(); --i) {
+    const v1::TimelineEvent& event = timeline.events(i);
+    auto it = by_lab.find(event.event_id());
+    if (it == by_lab.end()) continue;
+    for (Wanted* item : it->second) *item->event.mutable_position() = event.position();
+    by_lab.erase(it);
   }
-  if (position_of.empty()) return position_of;
-  for (const v1::TimelineEvent& event : timeline.events()) {
-    if (auto it = position_of.find(event.event_id()); it != position_of.end()) {
-      it->second = event.position();
-    }
-  }
-  return position_of;
 }
 
-std::vector<Wanted> WantedDerivations(const v1::Timeline& timeline) {
-  const std::map<std::string, v1::Position> position_of = PositionsOfLabs(timeline);
-  std::vector<Wanted> wanted;
+// The lab grades and derived responses of the timeline not recorded as active (each key also
+// goes into `found`).
+std::vector<Wanted> WantedDerivations(const v1::Timeline& timeline,
+                                      const std::map<std::string, Recorded>& recorded,
+                                      std::set<std::string>* found) {
+  auto is_new = [&](const std::string& key) {
+    if (!found->insert(key).second) return false;
+    auto it = recorded.find(key);
+    return it == recorded.end() || !it->second.active;
+  };
+  std::vector<std::pair<Wanted, std::string>> items;  // with the lab event it is placed by
   for (const v1::TimelineToxicity& toxicity : timeline.toxicities()) {
     if (toxicity.origin() != "lab") continue;
-    Wanted& item = wanted.emplace_back();
-    item.key = absl::StrCat("toxicity|", toxicity.event_id(), "|", toxicity.meddra_code());
+    std::string key = absl::StrCat("toxicity|", toxicity.event_id(), "|", toxicity.meddra_code());
+    if (!is_new(key)) continue;
+    auto& [item, lab] = items.emplace_back();
+    item.key = std::move(key);
     item.date = toxicity.date();
     *item.event.mutable_toxicity_graded() = toxicity.lab();
     item.event.mutable_toxicity_graded()->set_key(item.key);
-    if (auto it = position_of.find(toxicity.event_id()); it != position_of.end()) {
-      *item.event.mutable_position() = it->second;
-    }
+    lab = toxicity.event_id();
   }
   // One record per change of (category, confirmed), in assessment order.
   std::string previous;
@@ -118,17 +101,18 @@ std::vector<Wanted> WantedDerivations(const v1::Timeline& timeline) {
         absl::StrCat(derived.category(), "|", derived.confirmed() ? "confirmed" : "unconfirmed");
     if (state == previous) continue;
     previous = state;
-    Wanted& item = wanted.emplace_back();
-    item.key = absl::StrCat("response|", derived.assessment_date(), "|", state);
+    std::string key = absl::StrCat("response|", derived.assessment_date(), "|", state);
+    if (!is_new(key)) continue;
+    auto& [item, lab] = items.emplace_back();
+    item.key = std::move(key);
     item.date = derived.confirmed() ? derived.response_date() : derived.assessment_date();
     *item.event.mutable_response_assessed() = derived;
     item.event.mutable_response_assessed()->set_key(item.key);
-    if (derived.evidence_event_ids_size() > 0) {
-      if (auto it = position_of.find(derived.evidence_event_ids(0)); it != position_of.end()) {
-        *item.event.mutable_position() = it->second;
-      }
-    }
+    if (derived.evidence_event_ids_size() > 0) lab = derived.evidence_event_ids(0);
   }
+  PlaceOnTimeline(timeline, &items);
+  std::vector<Wanted> wanted;
+  for (auto& [item, lab] : items) wanted.push_back(std::move(item));
   return wanted;
 }
 
@@ -175,6 +159,55 @@ class DerivedWrite {
 
 }  // namespace
 
+struct DeviationRecorder::SubjectRecords {
+  uint64_t last = 0;  // the last sequence read
+  std::map<std::string, Recorded> recorded;  // by record key
+  std::set<std::string> harvests;            // logical ids of harvest outcomes recorded
+  std::list<std::string>::iterator recency;  // into records_recency_
+
+  // Notes one event of the subject's log.
+  void Note(const v1::Event& event, const std::string& prefix) {
+    last = std::max(last, event.sequence());
+    if (event.source().resource_type() != kDerivedResourceType) return;
+    const std::string& logical_id = event.source().logical_id();
+    if (event.has_stem_cell_harvest()) harvests.insert(logical_id);
+    const auto version = ParseRecordVersion(event.source().version_id());
+    if (!version || !absl::StartsWith(logical_id, prefix)) return;
+    const auto [generation, withdrawn] = *version;
+    const int64_t rank = int64_t{generation} * 2 + (withdrawn ? 1 : 0);
+    Recorded& entry = recorded[logical_id.substr(prefix.size())];
+    if (rank <= entry.rank) return;
+    entry.rank = rank;
+    entry.generation = generation;
+    entry.active = !withdrawn;
+    if (withdrawn) return;
+    entry.deviation = event.has_protocol_deviation();
+    if (entry.deviation) entry.code = event.protocol_deviation().finding().code();
+    entry.payload.Clear();
+    if (event.has_toxicity_graded()) {
+      *entry.payload.mutable_toxicity_graded() = event.toxicity_graded();
+    } else if (event.has_response_assessed()) {
+      *entry.payload.mutable_response_assessed() = event.response_assessed();
+    }
+  }
+};
+
+DeviationRecorder::SubjectRecords& DeviationRecorder::RecordsOf(const std::string& subject_id) {
+  auto [it, inserted] = records_.try_emplace(subject_id);
+  if (inserted) {
+    it->second = std::make_unique<SubjectRecords>();
+    records_recency_.push_front(subject_id);
+    it->second->recency = records_recency_.begin();
+    while (records_.size() > kRecordsKept) {
+      records_.erase(records_recency_.back());
+      records_recency_.pop_back();
+    }
+  } else {
+    records_recency_.splice(records_recency_.begin(), records_recency_, it->second->recency);
+  }
+  return *it->second;
+}
+
 DeviationRecorder::DeviationRecorder(const SubjectTimelines* timelines, store::EventStore* store,
                                      std::chrono::seconds sweep_interval,
                                      std::chrono::milliseconds delay,
@@ -188,7 +221,7 @@ DeviationRecorder::DeviationRecorder(const SubjectTimelines* timelines, store::E
   worker_ = std::thread(&DeviationRecorder::Run, this);
 }
 
-DeviationRecorder::~DeviationRecorder() { Stop(); }
+DeviationRecorder::~DeviationRecorder() { Stop(); }  // records_ needs SubjectRecords here
 
 void DeviationRecorder::SubjectChanged(const std::string& subject_id) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -277,15 +310,14 @@ void DeviationRecorder::Run() {
 
 absl::Status DeviationRecorder::Derive(const std::string& subject_id) {
   const absl::Time now = timelines_->Now();
-  ASSIGN_OR_RETURN(std::vector<v1::Event> events, timelines_->Read(subject_id));
-  std::map<std::string, Recorded> recorded = RecordedFacts(events, subject_id);
-  std::set<std::string> harvests_recorded;
-  for (const v1::Event& event : events) {
-    if (event.has_stem_cell_harvest() && event.source().resource_type() == kDerivedResourceType) {
-      harvests_recorded.insert(event.source().logical_id());
-    }
-  }
-  const v1::Timeline timeline = timelines_->Build(subject_id, std::move(events), now);
+  SubjectRecords& records = RecordsOf(subject_id);
+  ASSIGN_OR_RETURN(SubjectTimelines::Refreshed refreshed,
+                   timelines_->Refresh(subject_id, records.last));
+  const std::string prefix = absl::StrCat(subject_id, "|");
+  for (const v1::Event& event : refreshed.events) records.Note(event, prefix);
+  const std::map<std::string, Recorded>& recorded = records.recorded;
+  const std::set<std::string>& harvests_recorded = records.harvests;
+  const v1::Timeline& timeline = *refreshed.timeline;
 
   std::vector<store::SourceWrite> writes;
   // Per write, what the metrics call it: finding code and status; empty for a harvest.
@@ -314,10 +346,8 @@ absl::Status DeviationRecorder::Derive(const std::string& subject_id) {
     deviation_of_write.emplace_back(finding.finding().code(), "DETECTED");
   }
   // Lab grades and derived responses: written when new, like deviations.
-  for (Wanted& item : WantedDerivations(timeline)) {
-    if (!found.insert(item.key).second) continue;
+  for (Wanted& item : WantedDerivations(timeline, recorded, &found)) {
     auto it = recorded.find(item.key);
-    if (it != recorded.end() && it->second.active) continue;
     const uint32_t generation = it == recorded.end() ? 0 : it->second.generation + 1;
     DerivedWrite write(timeline, absl::StrCat(subject_id, "|", item.key),
                        absl::StrCat("detected-", generation), item.date, now);
@@ -331,8 +361,8 @@ absl::Status DeviationRecorder::Derive(const std::string& subject_id) {
     if (!state.active || found.count(key) > 0) continue;
     DerivedWrite write(timeline, absl::StrCat(subject_id, "|", key),
                        absl::StrCat("withdrawn-", state.generation), today, now);
-    if (!state.detected.has_protocol_deviation()) {
-      CopyWithdrawn(state.detected, &write.event());
+    if (!state.deviation) {
+      CopyWithdrawn(state.payload, &write.event());
       writes.push_back(write.Take());
       deviation_of_write.emplace_back("", "");
       continue;

@@ -14,10 +14,16 @@
 // generation), and the store takes an id's source key once. Recomputing after a restart, a
 // resubmission or a second trigger writes nothing new. One worker thread derives one subject
 // at a time, so two derivations of a subject never race.
+//
+// What is already recorded is read from the log once per subject and then followed: each
+// derivation reads only the subject's events stored since the last (SubjectTimelines::Refresh),
+// for the subjects derived most recently (kRecordsKept).
 
 #include <chrono>
 #include <condition_variable>
+#include <list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -66,6 +72,9 @@ class DeviationRecorder final : public store::SubjectChangeListener {
 
  private:
   void Run();
+  struct SubjectRecords;  // what the subject's log says is recorded (deviation_recorder.cc)
+  // The subject's records, brought up to date with `events` (its events stored since).
+  SubjectRecords& RecordsOf(const std::string& subject_id);
   // Commits `writes` and waits until durable; what became of each.
   absl::StatusOr<std::vector<store::SourceResult>> Write(std::vector<store::SourceWrite> writes);
 
@@ -84,6 +93,10 @@ class DeviationRecorder final : public store::SubjectChangeListener {
   bool sweep_due_ = false;            // guarded by mu_
   bool stopping_ = false;             // guarded by mu_
   std::thread worker_;
+
+  // Only Derive touches these (the worker, or a test without one).
+  std::map<std::string, std::unique_ptr<SubjectRecords>> records_;
+  std::list<std::string> records_recency_;  // most recent first
 };
 
 }  // namespace trialgate::schedule

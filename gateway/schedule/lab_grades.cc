@@ -53,52 +53,68 @@ std::optional<Date> TreatmentStart(const Schedule& schedule, const SubjectHistor
 
 LabGrading GradeLabs(const ClinicalRules& rules, const SubjectHistory& history,
                      std::optional<Date> treatment_start) {
+  LabGrading out;
+  if (treatment_start) {
+    for (const Dated& lab : history.labs) {  // by date: the last one before C1D1 stays
+      if (lab.date >= *treatment_start) break;
+      const v1::LabResult& result = lab.event->lab_result();
+      const std::optional<derivation::Measured> value = ValueOf(result);
+      const std::string key = KeyOf(result, LoincOf(rules, result));
+      if (value && !key.empty()) out.baselines[{key, value->unit}] = value->value;
+    }
+  }
+  std::vector<Dated> day;
+  for (size_t i = 0; i < history.labs.size(); ++i) {
+    day.push_back(history.labs[i]);
+    if (i + 1 < history.labs.size() && history.labs[i + 1].date == day.front().date) continue;
+    for (LabGrade& grade : GradeLabsOfDay(rules, day, out.baselines)) {
+      out.grades.push_back(std::move(grade));
+    }
+    day.clear();
+  }
+  return out;
+}
+
+std::vector<LabGrade> GradeLabsOfDay(const ClinicalRules& rules, const std::vector<Dated>& day,
+                                     const Baselines& baselines) {
   const mappers::CtcaeGradingTable& table = rules.study->ctcae_grading();
   struct Graded {
-    const Dated* lab;
+    Dated lab;
     std::string loinc;
     derivation::Measured value;
   };
   std::vector<Graded> gradable;
-  LabGrading out;
-  // Albumin by date, for the calcium correction.
-  std::map<Date, derivation::Measured> albumin;
-  for (const Dated& lab : history.labs) {
+  std::optional<derivation::Measured> albumin;  // the day's last, for the calcium correction
+  for (const Dated& lab : day) {
     const v1::LabResult& result = lab.event->lab_result();
     const std::string loinc = LoincOf(rules, result);
     const std::optional<derivation::Measured> value = ValueOf(result);
-    if (!value) continue;
-    const std::string key = KeyOf(result, loinc);
-    if (treatment_start && lab.date < *treatment_start && !key.empty()) {
-      out.baselines[{key, value->unit}] = value->value;  // labs are by date
-    }
-    if (loinc.empty()) continue;
+    if (!value || loinc.empty()) continue;
     if (table.calcium_correction) {
       for (const std::string& code : table.calcium_correction->albumin_loinc) {
-        if (code == loinc) albumin[lab.date] = *value;
+        if (code == loinc) albumin = *value;
       }
     }
-    if (rules.grader.Grades(loinc)) gradable.push_back({&lab, loinc, *value});
+    if (rules.grader.Grades(loinc)) gradable.push_back({lab, loinc, *value});
   }
 
+  std::vector<LabGrade> grades;
   for (const Graded& graded : gradable) {
-    const v1::LabResult& result = graded.lab->event->lab_result();
+    const v1::LabResult& result = graded.lab.event->lab_result();
     derivation::LabValue value;
     value.loinc = graded.loinc;
     value.value = graded.value.value;
     value.unit = graded.value.unit;
     if (result.reference_range().has_low()) value.low = result.reference_range().low();
     if (result.reference_range().has_high()) value.high = result.reference_range().high();
-    auto base = out.baselines.find({KeyOf(result, graded.loinc), graded.value.unit});
-    if (base != out.baselines.end()) value.baseline = base->second;
-    if (auto same_day = albumin.find(graded.lab->date); same_day != albumin.end()) {
-      value.albumin = same_day->second;
-    }
+    auto base = baselines.find({KeyOf(result, graded.loinc), graded.value.unit});
+    if (base != baselines.end()) value.baseline = base->second;
+    value.albumin = albumin;
     for (derivation::TermGrade& grade : rules.grader.Grade(value)) {
-      out.grades.push_back({graded.lab, KeyOf(result, graded.loinc), std::move(grade)});
+      grades.push_back({graded.lab, KeyOf(result, graded.loinc), std::move(grade)});
     }
   }
-  return out;
+  return grades;
 }
 
 v1::ToxicityGraded ToToxicityGraded(const LabGrade& lab_grade) {
@@ -108,7 +124,7 @@ v1::ToxicityGraded ToToxicityGraded(const LabGrade& lab_grade) {
   out.set_term(grade.term);
   out.set_meddra_code(grade.meddra_code);
   out.set_grade(grade.grade.value_or(0));
-  out.set_lab_event_id(lab_grade.lab->event->event_id());
+  out.set_lab_event_id(lab_grade.lab.event->event_id());
   if (grade.value) out.set_value(*grade.value);
   out.set_unit(grade.unit);
   if (grade.lln) out.set_lln(*grade.lln);

@@ -20,7 +20,7 @@ namespace trialgate::schedule {
 
 // One graded term of one lab result.
 struct LabGrade {
-  const Dated* lab = nullptr;
+  Dated lab;
   std::string analyte;  // study analyte id, else the result's LOINC code
   derivation::TermGrade grade;
 };
@@ -39,6 +39,12 @@ struct LabGrading {
 // `treatment_start` is cycle 1 day 1; without one no result has a baseline.
 LabGrading GradeLabs(const ClinicalRules& rules, const SubjectHistory& history,
                      std::optional<Date> treatment_start);
+
+// The grades of the results of one day (`day`: all of that day's labs, in history order) against
+// `baselines`: what GradeLabs gives those labs. A day is graded as a whole because a calcium is
+// corrected with the albumin of its day.
+std::vector<LabGrade> GradeLabsOfDay(const ClinicalRules& rules, const std::vector<Dated>& day,
+                                     const Baselines& baselines);
 
 // The first dose of a study agent of the first cycles phase: where treatment, and the baseline
 // that precedes it, are anchored.

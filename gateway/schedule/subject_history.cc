@@ -24,11 +24,20 @@ bool Withheld(v1::DoseAdministered::Status status) {
   return status == v1::DoseAdministered::NOT_DONE || status == v1::DoseAdministered::ON_HOLD;
 }
 
+}  // namespace
+
 bool Void(const std::string& status) {
   return status == "entered-in-error" || status == "cancelled" || status == "not-done";
 }
 
-}  // namespace
+bool EarlierInHistory(const Dated& a, const Dated& b) {
+  const v1::Event& ea = *a.event;
+  const v1::Event& eb = *b.event;
+  return std::make_tuple(a.date, ea.occurred_at().seconds(), ea.occurred_at().nanos(),
+                         std::cref(ea.event_id())) <
+         std::make_tuple(b.date, eb.occurred_at().seconds(), eb.occurred_at().nanos(),
+                         std::cref(eb.event_id()));
+}
 
 std::string SourceResourceKey(const v1::Event& event) {
   const v1::SourceRef& source = event.source();
@@ -56,14 +65,8 @@ SubjectHistory BuildHistory(std::vector<v1::Event> events, const SiteCalendar& c
   std::vector<std::pair<Date, size_t>> order;
   for (size_t i = 0; i < current.size(); ++i) order.emplace_back(calendar.DateOf(current[i]), i);
   std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
-    const v1::Event& ea = current[a.second];
-    const v1::Event& eb = current[b.second];
-    return std::make_tuple(a.first, ea.occurred_at().seconds(), ea.occurred_at().nanos(),
-                           std::cref(ea.event_id())) <
-           std::make_tuple(b.first, eb.occurred_at().seconds(), eb.occurred_at().nanos(),
-                           std::cref(eb.event_id()));
+    return EarlierInHistory({&current[a.second], a.first}, {&current[b.second], b.first});
   });
-  history.events.reserve(current.size());
   for (const auto& [date, index] : order) history.events.push_back(std::move(current[index]));
 
   for (size_t i = 0; i < history.events.size(); ++i) {

@@ -4,6 +4,7 @@
 // What the schedule engine knows of one subject: the current version of each source resource,
 // dated on the site's calendar, in one deterministic order, split by kind.
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,9 @@ struct Dated {
 
 struct SubjectHistory {
   // The current events, ordered by (date, occurred_at, event_id): the same whatever order they
-  // arrived in. The views below point into it.
-  std::vector<v1::Event> events;
+  // arrived in. The views below point into it: a deque, so that an event appended later
+  // (timeline_state.h) leaves those pointers valid.
+  std::deque<v1::Event> events;
   std::vector<Dated> all;          // every current event except derived ones
   std::vector<Dated> given_doses;  // study agents, given (not not-done / on-hold / in error)
   std::vector<Dated> withheld_doses;  // study agents reported not-done or on-hold
@@ -52,6 +54,13 @@ struct SubjectHistory {
 // error are dropped from the views. The result does not depend on the input order, except for
 // versionless resources sent twice with different content.
 SubjectHistory BuildHistory(std::vector<v1::Event> events, const SiteCalendar& calendar);
+
+// A result or report with this status is left out of the views (entered-in-error, cancelled,
+// not-done).
+bool Void(const std::string& status);
+
+// The views' order: (date, occurred_at, event_id).
+bool EarlierInHistory(const Dated& a, const Dated& b);
 
 // "system/ResourceType/id" of the event's source resource, or "event/<event_id>" without an id:
 // stays the same across versions of the resource.

@@ -1,6 +1,8 @@
 #include "gateway/schedule/subject_timelines.h"
 
+#include <algorithm>
 #include <iterator>
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -8,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/schedule/timeline.h"
+#include "gateway/schedule/timeline_append.h"
 
 namespace trialgate::schedule {
 namespace {
@@ -18,6 +21,30 @@ constexpr size_t kMaxIdleReaders = 4;
 // Chunks of one cached subject before they are merged: a merge copies the subject's events once
 // more, so this many reads with something new share that copy.
 constexpr size_t kMaxChunks = 8;
+
+using Events = std::vector<v1::Event>;
+
+Events Concat(const std::vector<std::shared_ptr<const Events>>& chunks) {
+  size_t count = 0;
+  for (const auto& chunk : chunks) count += chunk->size();
+  Events events;
+  events.reserve(count);
+  for (const auto& chunk : chunks) events.insert(events.end(), chunk->begin(), chunk->end());
+  return events;
+}
+
+// The events of `chunks` (in sequence order) with a sequence above `after`.
+Events EventsAfter(const std::vector<std::shared_ptr<const Events>>& chunks, uint64_t after) {
+  Events events;
+  for (const auto& chunk : chunks) {
+    if (chunk->empty() || chunk->back().sequence() <= after) continue;
+    auto from = std::upper_bound(
+        chunk->begin(), chunk->end(), after,
+        [](uint64_t sequence, const v1::Event& event) { return sequence < event.sequence(); });
+    events.insert(events.end(), from, chunk->end());
+  }
+  return events;
+}
 
 }  // namespace
 
@@ -37,13 +64,47 @@ SubjectTimelines::SubjectTimelines(store::EventStore* store,
 SubjectTimelines::~SubjectTimelines() = default;
 
 absl::StatusOr<v1::Timeline> SubjectTimelines::Compute(const std::string& subject_id) const {
+  ASSIGN_OR_RETURN(Refreshed refreshed,
+                   Refresh(subject_id, std::numeric_limits<uint64_t>::max()));
+  return *refreshed.timeline;
+}
+
+absl::StatusOr<SubjectTimelines::Refreshed> SubjectTimelines::Refresh(
+    const std::string& subject_id, uint64_t after) const {
   // Read the time first: a commit racing with the read is then judged on the next computation.
   const absl::Time now = clock_.Now();
-  ASSIGN_OR_RETURN(std::vector<v1::Event> events, Read(subject_id));
-  return Build(subject_id, std::move(events), now);
+  std::shared_ptr<Computed> computed = ComputedOf(subject_id);
+  std::lock_guard<std::mutex> hold(computed->mu);
+  ASSIGN_OR_RETURN(Chunks chunks, ReadChunks(subject_id));
+  const v1::Event& first = chunks.front()->front();
+  const uint64_t last = chunks.back()->back().sequence();
+  const SiteCalendar calendar = CalendarOf(first);
+  Refreshed out;
+  out.events = EventsAfter(chunks, after);
+  bool appended = false;
+  if (computed->state != nullptr && computed->last <= last) {
+    appended = AppendLabs(*schedule_, clinical_.get(), calendar,
+                          EventsAfter(chunks, computed->last), now, computed->state.get());
+  }
+  if (!appended) {
+    computed->state = BuildTimelineState(*schedule_, subject_id, Concat(chunks), now, calendar,
+                                         clinical_.get());
+  }
+  computed->last = last;
+  out.timeline = computed->state->timeline;
+  Keep(subject_id, computed);  // a subject read for the first time: now in the cache
+  std::lock_guard<std::mutex> lock(mu_);
+  ++(appended ? stats_.appends : stats_.rebuilds);
+  return out;
 }
 
 absl::StatusOr<std::vector<v1::Event>> SubjectTimelines::Read(const std::string& subject_id) const {
+  ASSIGN_OR_RETURN(Chunks chunks, ReadChunks(subject_id));
+  return Concat(chunks);
+}
+
+absl::StatusOr<SubjectTimelines::Chunks> SubjectTimelines::ReadChunks(
+    const std::string& subject_id) const {
   Chunks chunks;
   size_t count = 0;
   uint64_t last = 0;
@@ -73,30 +134,40 @@ absl::StatusOr<std::vector<v1::Event>> SubjectTimelines::Read(const std::string&
   if (!cached && fresh->empty()) {
     return absl::NotFoundError(absl::StrCat("no events of subject '", subject_id, "'"));
   }
-
-  Events events;
-  events.reserve(count + fresh->size());
-  for (const std::shared_ptr<const Events>& chunk : chunks) {
-    events.insert(events.end(), chunk->begin(), chunk->end());
-  }
-  if (fresh->empty()) return events;
+  if (fresh->empty()) return chunks;
   const uint64_t new_last = fresh->back().sequence();
   const size_t new_count = count + fresh->size();
-  const bool keep = limits_.subjects > 0 && new_count <= limits_.events;
-  std::shared_ptr<const Events> fresh_chunk;
-  if (keep && chunks.size() < kMaxChunks) fresh_chunk = std::make_shared<const Events>(*fresh);
-  std::move(fresh->begin(), fresh->end(), std::back_inserter(events));
-  if (keep) {
-    if (fresh_chunk != nullptr) {
-      chunks.push_back(std::move(fresh_chunk));
-    } else {
-      chunks = {std::make_shared<const Events>(events)};
-    }
-    Remember(subject_id, std::move(chunks), new_count, new_last);
+  chunks.push_back(std::make_shared<const Events>(*std::move(fresh)));
+  if (limits_.subjects > 0 && new_count <= limits_.events) {
+    // Merged when there are many: a merge copies the subject's events once, for kMaxChunks reads.
+    if (chunks.size() > kMaxChunks) chunks = {std::make_shared<const Events>(Concat(chunks))};
+    Remember(subject_id, chunks, new_count, new_last);
   } else if (cached) {
     Forget(subject_id);  // grew above the bound: not worth keeping a part of it
   }
-  return events;
+  return chunks;
+}
+
+std::shared_ptr<SubjectTimelines::Computed> SubjectTimelines::ComputedOf(
+    const std::string& subject_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = cache_.find(subject_id);
+  if (it == cache_.end()) return std::make_shared<Computed>();
+  if (it->second.computed == nullptr) it->second.computed = std::make_shared<Computed>();
+  return it->second.computed;
+}
+
+void SubjectTimelines::Keep(const std::string& subject_id,
+                            const std::shared_ptr<Computed>& computed) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = cache_.find(subject_id);
+  if (it != cache_.end() && it->second.computed == nullptr) it->second.computed = computed;
+}
+
+SiteCalendar SubjectTimelines::CalendarOf(const v1::Event& first) const {
+  std::optional<absl::TimeZone> zone;
+  if (auto it = zones_.find(first.site_id()); it != zones_.end()) zone = it->second;
+  return SiteCalendar(zone);
 }
 
 void SubjectTimelines::Remember(const std::string& subject_id, Chunks chunks, size_t count,
@@ -168,12 +239,8 @@ void SubjectTimelines::ReleaseReader(std::unique_ptr<store::EventReader> reader)
 
 v1::Timeline SubjectTimelines::Build(const std::string& subject_id, std::vector<v1::Event> events,
                                      absl::Time now) const {
-  std::optional<absl::TimeZone> zone;
-  if (!events.empty()) {
-    if (auto it = zones_.find(events.front().site_id()); it != zones_.end()) zone = it->second;
-  }
-  return BuildTimeline(*schedule_, subject_id, std::move(events), now, SiteCalendar(zone),
-                       clinical_.get());
+  const SiteCalendar calendar = events.empty() ? SiteCalendar(std::nullopt) : CalendarOf(events.front());
+  return BuildTimeline(*schedule_, subject_id, std::move(events), now, calendar, clinical_.get());
 }
 
 absl::StatusOr<std::vector<std::string>> SubjectTimelines::Subjects() const {

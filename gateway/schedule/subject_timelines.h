@@ -16,6 +16,7 @@
 #include "gateway/schedule/calendar.h"
 #include "gateway/schedule/clinical_rules.h"
 #include "gateway/schedule/schedule.h"
+#include "gateway/schedule/timeline_state.h"
 #include "gateway/store/event_store.h"
 #include "trialgate/v1/study.pb.h"
 
@@ -36,6 +37,8 @@ struct TimelineCacheLimits {
 struct TimelineCacheStats {
   uint64_t full_reads = 0;   // a subject read from its first event (not cached, or evicted)
   uint64_t delta_reads = 0;  // a cached subject: only events after its last cached one read
+  uint64_t appends = 0;      // Refresh: new events added to the kept timeline (timeline_append.h)
+  uint64_t rebuilds = 0;     // Refresh: the timeline computed from all of the subject's events
   uint64_t evictions = 0;    // subjects dropped to stay within the limits
   size_t subjects = 0;       // cached now
   size_t events = 0;         // cached now
@@ -48,9 +51,13 @@ struct TimelineCacheStats {
 // a read asks the store only for the subject's events after it (EventReader::ReadSubjectAfter).
 // That is exact because the log is append-only and sequences only grow: every event of the
 // subject up to that sequence is already held, and nothing can be added below it. A failed
-// read returns the error, never the cached events alone. The timeline itself is still built
-// from all of the subject's events (timeline.h: it must be, a late resource can change
-// everything), in memory.
+// read returns the error, never the cached events alone.
+//
+// Computing a cached subject's timeline again (Refresh, Compute) costs what the new events can
+// change when they are lab results that come after everything else (timeline_append.h): the
+// last computation is kept with the subject's events and the labs are added to it. Anything
+// else (another kind of event, a correction, a late result, a new day) computes the timeline
+// from all of the subject's events, as timeline.h must: a late resource can change everything.
 //
 // Thread-safe: Compute is called from gRPC threads and the deviation worker at once. The cache
 // and a small pool of store readers (one reader serves one caller at a time) are guarded by a
@@ -68,6 +75,15 @@ class SubjectTimelines {
 
   // NOT_FOUND when the store holds no event of the subject; UNAVAILABLE when it cannot be read.
   absl::StatusOr<v1::Timeline> Compute(const std::string& subject_id) const;
+
+  // The subject's timeline now (shared, never changed once returned), and its events stored
+  // after sequence `after` (for a caller that follows the log, like the deviation recorder),
+  // both as of the same read. Errors as Compute.
+  struct Refreshed {
+    std::shared_ptr<const v1::Timeline> timeline;
+    std::vector<v1::Event> events;  // sequence > after, in sequence order
+  };
+  absl::StatusOr<Refreshed> Refresh(const std::string& subject_id, uint64_t after) const;
   // The two halves of Compute: every stored event of the subject, in sequence order, each with
   // its sequence (none: NOT_FOUND; the same as EventReader::ReadSubject), and the timeline of
   // those events at `now`.
@@ -84,6 +100,13 @@ class SubjectTimelines {
  private:
   using Events = std::vector<v1::Event>;
   using Chunks = std::vector<std::shared_ptr<const Events>>;
+  // The kept computation of a subject: the state computed from its events up to sequence
+  // `last`. One Refresh of the subject at a time holds `mu`.
+  struct Computed {
+    std::mutex mu;
+    std::unique_ptr<TimelineState> state;  // guarded by mu
+    uint64_t last = 0;                     // guarded by mu
+  };
   // One cached subject: its events up to and including sequence `last`, `count` in all, in
   // sequence order as a few chunks: a read adds what it found new as one more chunk (up to
   // kMaxChunks, then they are merged into one), so that it copies each cached event once, into
@@ -94,7 +117,18 @@ class SubjectTimelines {
     size_t count = 0;
     uint64_t last = 0;
     std::list<std::string>::iterator recency;  // into recency_
+    std::shared_ptr<Computed> computed;        // dropped with the entry
   };
+
+  // The subject's events as chunks (the cached ones and what is new), the cache updated; the
+  // errors of Read.
+  absl::StatusOr<Chunks> ReadChunks(const std::string& subject_id) const;
+  // The cached subject's kept computation (made when missing); a new one not kept for a subject
+  // the cache does not hold.
+  std::shared_ptr<Computed> ComputedOf(const std::string& subject_id) const;
+  // Keeps `computed` with the subject's cache entry, when there is one without.
+  void Keep(const std::string& subject_id, const std::shared_ptr<Computed>& computed) const;
+  SiteCalendar CalendarOf(const v1::Event& first) const;
 
   // A reader from the pool, or a new one; back to the pool with Release (not after an error).
   absl::StatusOr<std::unique_ptr<store::EventReader>> AcquireReader() const;

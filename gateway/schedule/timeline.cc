@@ -1,5 +1,7 @@
 #include "gateway/schedule/timeline.h"
 
+#include "gateway/schedule/timeline_state.h"
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -136,6 +138,8 @@ void FillTransplant(const EngineContext& context, const Phase& phase, const Phas
   }
 }
 
+}  // namespace
+
 void FillFollowUp(const EngineContext& context, const Phase& phase, const PhaseSpan& span,
                   v1::TimelinePhase* out) {
   if (!span.start) return;
@@ -154,26 +158,32 @@ void FillFollowUp(const EngineContext& context, const Phase& phase, const PhaseS
   }
 }
 
-}  // namespace
-
-v1::Timeline BuildTimeline(const Schedule& schedule, const std::string& subject_id,
-                           std::vector<v1::Event> events, absl::Time now,
-                           const SiteCalendar& calendar, const ClinicalRules* clinical) {
-  v1::Timeline timeline;
+std::unique_ptr<TimelineState> BuildTimelineState(const Schedule& schedule,
+                                                  const std::string& subject_id,
+                                                  std::vector<v1::Event> events, absl::Time now,
+                                                  const SiteCalendar& calendar,
+                                                  const ClinicalRules* clinical) {
+  auto state = std::make_unique<TimelineState>();
+  for (const v1::Event& event : events) state->resources.insert(SourceResourceKey(event));
+  state->timeline = std::make_shared<v1::Timeline>();
+  v1::Timeline& timeline = *state->timeline;
   timeline.set_study_id(schedule.study_id());
   timeline.set_subject_id(subject_id);
   if (!events.empty()) timeline.set_site_id(events.front().site_id());
   timeline.set_computed_at(absl::FormatTime(absl::RFC3339_sec, now, absl::UTCTimeZone()));
   timeline.set_time_zone(calendar.ZoneName());
 
-  SubjectHistory history = BuildHistory(std::move(events), calendar);
-  std::optional<ClinicalDerivations> derived;
+  state->history = BuildHistory(std::move(events), calendar);
+  SubjectHistory& history = state->history;
+  std::optional<ClinicalDerivations>& derived = state->derived;
   if (clinical != nullptr) derived = DeriveClinical(*clinical, schedule, &history);
   const Date today = calendar.DateOf(now);
+  state->today = today;
   timeline.set_today(FormatDate(today));
   FindingList findings;
   const EngineContext context{schedule, history, today, &findings};
-  const PhasePlan plan = PlanPhases(schedule, history);
+  state->plan = PlanPhases(schedule, history);
+  const PhasePlan& plan = state->plan;
   if (derived) {
     AddClinicalFindings(*clinical, context, plan, *derived, &timeline);
     FillClinical(context, *derived, &timeline);
@@ -247,7 +257,15 @@ v1::Timeline BuildTimeline(const Schedule& schedule, const std::string& subject_
   for (v1::TimelineFinding& finding : findings.Sorted()) {
     *timeline.add_findings() = std::move(finding);
   }
-  return timeline;
+  return state;
+}
+
+v1::Timeline BuildTimeline(const Schedule& schedule, const std::string& subject_id,
+                           std::vector<v1::Event> events, absl::Time now,
+                           const SiteCalendar& calendar, const ClinicalRules* clinical) {
+  return std::move(
+      *BuildTimelineState(schedule, subject_id, std::move(events), now, calendar, clinical)
+           ->timeline);
 }
 
 }  // namespace trialgate::schedule

@@ -1,5 +1,6 @@
 #include "gateway/schedule/treatment_findings.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -59,15 +60,32 @@ std::optional<Date> FirstNewTherapy(const mappers::TreatmentRules& rules,
 }
 
 void AddHoldFindings(const ClinicalRules& rules, const EngineContext& context,
-                     const PhasePlan& plan, const ClinicalDerivations& derived) {
+                     const PhasePlan& plan, const ClinicalDerivations& derived,
+                     std::optional<Date> from) {
   const mappers::TreatmentRules& treatment = rules.study->treatment_rules();
   const std::map<std::string, std::set<std::string>> analytes_of_agent = AnalytesOfRules(rules);
-  if (analytes_of_agent.empty()) return;
+  const std::vector<Dated>& doses = context.history.given_doses;  // by date
+  if (analytes_of_agent.empty() || (from && (doses.empty() || doses.back().date < *from))) return;
   // Labs and doses are both by date: walk the labs along with the doses.
   std::map<std::string, const Dated*> latest;  // analyte -> its latest result so far
-  size_t next_lab = 0;
   const std::vector<Dated>& labs = context.history.labs;
-  for (const Dated& dose : context.history.given_doses) {
+  size_t next_lab = 0;
+  if (from) {
+    // Start the walk at `from`, with the latest result of each analyte before it.
+    next_lab = static_cast<size_t>(
+        std::lower_bound(labs.begin(), labs.end(), *from,
+                         [](const Dated& lab, Date date) { return lab.date < date; }) -
+        labs.begin());
+    std::set<std::string> wanted;
+    for (const auto& [agent, analytes] : analytes_of_agent) wanted.insert(analytes.begin(), analytes.end());
+    for (size_t i = next_lab; i > 0 && latest.size() < wanted.size(); --i) {
+      const v1::LabResult& result = labs[i - 1].event->lab_result();
+      if (result.analyte().empty() || !result.has_value() || !wanted.count(result.analyte())) continue;
+      latest.try_emplace(result.analyte(), &labs[i - 1]);
+    }
+  }
+  for (const Dated& dose : doses) {
+    if (from && dose.date < *from) continue;
     const v1::Event& dose_event = *dose.event;
     // A lab counts when drawn before the dose: an earlier day, or the same day at or before it.
     while (next_lab < labs.size() &&
@@ -117,11 +135,13 @@ void AddHoldFindings(const ClinicalRules& rules, const EngineContext& context,
 }
 
 void AddUnreportedToxicityFindings(const ClinicalRules& rules, const EngineContext& context,
-                                   const PhasePlan& plan, const ClinicalDerivations& derived) {
+                                   const PhasePlan& plan, const ClinicalDerivations& derived,
+                                   std::optional<Date> from) {
   std::vector<derivation::LabToxicity> toxicities;
   for (const LabGrade& grade : derived.toxicities) {
+    if (from && grade.lab.date < *from) continue;
     toxicities.push_back({grade.grade.term, grade.grade.meddra_code, grade.grade.grade.value_or(0),
-                          FormatDate(grade.lab->date), grade.lab->event->event_id()});
+                          FormatDate(grade.lab.date), grade.lab.event->event_id()});
   }
   std::vector<derivation::ReportedAdverseEvent> reported;
   for (const Dated& toxicity : context.history.toxicities) {
