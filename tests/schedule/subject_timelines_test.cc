@@ -119,11 +119,40 @@ class SubjectTimelinesTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  SubjectTimelines& Timelines(TimelineCacheLimits limits = TimelineCacheLimits()) {
+  SubjectTimelines& Timelines(TimelineCacheLimits limits = TimelineCacheLimits(),
+                              std::shared_ptr<const ClinicalRules> clinical = nullptr) {
     timelines_ = std::make_unique<SubjectTimelines>(
         flaky_.get(), std::make_shared<const Schedule>(KrdSchedule()),
-        std::map<std::string, absl::TimeZone>{}, clock_, nullptr, limits);
+        std::map<std::string, absl::TimeZone>{}, clock_, std::move(clinical), limits);
     return *timelines_;
+  }
+
+  // Subject `s` through cycle 1 (doses to day 22), committed.
+  void CommitCycleOne(int s) {
+    SubjectBuilder subject;
+    subject.BodySize(kC1D1 - 7);
+    subject.Lab("anc", kC1D1 - 7, 2.5, "10*9/L", 1.5, 7.5);
+    subject.Reinduction(kC1D1, 1);
+    Commit(AsSubject(subject.events(), s));
+  }
+
+  // A lab of subject `s` dated `date` (a new resource), committed; the event.
+  v1::Event CommitLab(int s, const std::string& analyte, Date date, double value) {
+    v1::Event lab = builder_.Lab(analyte, date, value, "10*9/L", 1.5, 7.5);
+    lab.set_event_id(absl::StrCat("lab-", next_lab_));
+    lab.mutable_source()->set_logical_id(absl::StrCat("lab-", next_lab_++));
+    const std::vector<v1::Event> events = AsSubject({lab}, s);
+    Commit(events);
+    return events.front();
+  }
+
+  // The timeline of a full read of the store, at the clock's time.
+  std::string FullTimeline(int s) {
+    auto reader = store_->OpenReader();
+    EXPECT_TRUE(reader.ok()) << reader.status();
+    absl::StatusOr<std::vector<v1::Event>> events = (*reader)->ReadSubject(Subject(s));
+    EXPECT_TRUE(events.ok()) << events.status();
+    return timelines_->Build(Subject(s), *events, clock_.Now()).SerializeAsString();
   }
 
   // Commits each event as its own source, as the pipeline would.
@@ -211,6 +240,50 @@ TEST_F(SubjectTimelinesTest, ReadsOnlyWhatIsNewAndAnswersWhatAFullReadAnswers) {
   ASSERT_TRUE(computed.ok()) << computed.status();
   EXPECT_EQ(computed->SerializeAsString(),
             timelines.Build(Subject(0), *full, clock_.Now()).SerializeAsString());
+}
+
+TEST_F(SubjectTimelinesTest, ANewLabIsAddedToTheKeptTimelineAndEqualsTheFullComputation) {
+  SubjectTimelines& timelines = Timelines(TimelineCacheLimits(), testing::KrdClinicalRules());
+  CommitCycleOne(0);
+  ASSERT_TRUE(timelines.Compute(Subject(0)).ok());
+  EXPECT_EQ(timelines.CacheStats().rebuilds, 1u);
+
+  // Today's labs, one commit each: added to the kept timeline.
+  const v1::Event anc = CommitLab(0, "anc", kC1D1 + 30, 1.1);  // grade 2
+  CommitLab(0, "platelets", kC1D1 + 30, 40);                    // grade 3, no dose that day
+  absl::StatusOr<SubjectTimelines::Refreshed> refreshed = timelines.Refresh(Subject(0), 0);
+  ASSERT_TRUE(refreshed.ok()) << refreshed.status();
+  EXPECT_EQ(timelines.CacheStats().appends, 1u);
+  EXPECT_EQ(refreshed->timeline->SerializeAsString(), FullTimeline(0));
+  EXPECT_EQ(refreshed->timeline->toxicities_size(), 2);
+  // The events after a sequence are those of the log after it.
+  EXPECT_EQ(refreshed->events.size(), FullRead(Subject(0)).size());
+  const uint64_t last = refreshed->events.back().sequence();
+  CommitLab(0, "anc", kC1D1 + 30, 2.0);
+  refreshed = timelines.Refresh(Subject(0), last);
+  ASSERT_TRUE(refreshed.ok()) << refreshed.status();
+  ASSERT_EQ(refreshed->events.size(), 1u);
+  EXPECT_GT(refreshed->events.front().sequence(), last);
+  EXPECT_EQ(timelines.CacheStats().appends, 2u);
+
+  // A correction of a lab held is computed from all events, and still the full timeline.
+  v1::Event corrected = anc;
+  corrected.set_event_id(anc.event_id() + "-v2");
+  corrected.mutable_source()->set_version_id("2");
+  corrected.mutable_source()->set_content_sha256("sha-corrected");
+  corrected.mutable_lab_result()->set_value(0.4);
+  Commit({corrected});
+  absl::StatusOr<v1::Timeline> computed = timelines.Compute(Subject(0));
+  ASSERT_TRUE(computed.ok()) << computed.status();
+  EXPECT_EQ(timelines.CacheStats().rebuilds, 2u);
+  EXPECT_EQ(computed->SerializeAsString(), FullTimeline(0));
+
+  // So is the next day (missed doses are judged anew).
+  clock_.Set(Noon(kC1D1 + 31));
+  computed = timelines.Compute(Subject(0));
+  ASSERT_TRUE(computed.ok());
+  EXPECT_EQ(timelines.CacheStats().rebuilds, 3u);
+  EXPECT_EQ(computed->SerializeAsString(), FullTimeline(0));
 }
 
 TEST_F(SubjectTimelinesTest, ManySmallAppendsStayExact) {
@@ -342,6 +415,11 @@ TEST_F(SubjectTimelinesTest, ConcurrentReadersWhileTheLogGrows) {
           ++failures;
           continue;
         }
+        // Timelines are computed (and labs appended to the kept ones) at the same time.
+        absl::StatusOr<v1::Timeline> timeline = timelines.Compute(Subject(s));
+        if (!timeline.ok() || static_cast<size_t>(timeline->events_size()) < read->size()) {
+          ++failures;
+        }
         for (size_t i = 1; i < read->size(); ++i) {
           if ((*read)[i].sequence() <= (*read)[i - 1].sequence()) ++failures;
         }
@@ -358,6 +436,9 @@ TEST_F(SubjectTimelinesTest, ConcurrentReadersWhileTheLogGrows) {
     const std::vector<std::string> full = FullRead(Subject(s));
     EXPECT_EQ(full.size(), 11u);
     EXPECT_EQ(CachedRead(Subject(s)), full);
+    absl::StatusOr<v1::Timeline> timeline = timelines.Compute(Subject(s));
+    ASSERT_TRUE(timeline.ok());
+    EXPECT_EQ(timeline->SerializeAsString(), FullTimeline(s));
   }
 }
 
