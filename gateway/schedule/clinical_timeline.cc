@@ -55,29 +55,6 @@ const derivation::ResponseAssessment* AssessmentAtOrBefore(
   return found;
 }
 
-void AddDiscordanceFindings(const EngineContext& context, const PhasePlan& plan,
-                            const ClinicalDerivations& derived) {
-  for (const Dated& reported : context.history.responses) {
-    const std::string& category = reported.event->response_assessed().category();
-    const derivation::ResponseAssessment* assessment =
-        AssessmentAtOrBefore(derived.responses, reported.date);
-    if (assessment == nullptr || assessment->category == "NE" ||
-        assessment->category == category) {
-      continue;
-    }
-    context.findings->Add(
-        MakeFinding(kResponseDiscordant, v1::Finding::WARNING,
-                    absl::StrCat("The site reported ", category, " on ", FormatDate(reported.date),
-                                 "; the labs give ", assessment->category, " (",
-                                 ConfirmedText(assessment->confirmed), ") on ", assessment->date,
-                                 ": ", assessment->rule),
-                    "imwg-response.json"),
-        absl::StrCat(SourceResourceKey(*reported.event), "/discordant"),
-        reported.event->event_id(), reported.date,
-        plan.PositionAt(context.schedule, reported.date));
-  }
-}
-
 }  // namespace
 
 v1::ResponseAssessed ToResponseAssessed(const derivation::ResponseAssessment& assessment) {
@@ -168,6 +145,30 @@ void AddClinicalFindings(const ClinicalRules& rules, const EngineContext& contex
   AddUnreportedToxicityFindings(rules, context, plan, derived);
   AddProhibitedFindings(rules, context, plan, timeline);
   AddDiscordanceFindings(context, plan, derived);
+}
+
+void AddDiscordanceFindings(const EngineContext& context, const PhasePlan& plan,
+                            const ClinicalDerivations& derived, std::optional<Date> from) {
+  for (const Dated& reported : context.history.responses) {
+    if (from && reported.date < *from) continue;
+    const std::string& category = reported.event->response_assessed().category();
+    const derivation::ResponseAssessment* assessment =
+        AssessmentAtOrBefore(derived.responses, reported.date);
+    if (assessment == nullptr || assessment->category == "NE" ||
+        assessment->category == category) {
+      continue;
+    }
+    context.findings->Add(
+        MakeFinding(kResponseDiscordant, v1::Finding::WARNING,
+                    absl::StrCat("The site reported ", category, " on ", FormatDate(reported.date),
+                                 "; the labs give ", assessment->category, " (",
+                                 ConfirmedText(assessment->confirmed), ") on ", assessment->date,
+                                 ": ", assessment->rule),
+                    "imwg-response.json"),
+        absl::StrCat(SourceResourceKey(*reported.event), "/discordant"),
+        reported.event->event_id(), reported.date,
+        plan.PositionAt(context.schedule, reported.date));
+  }
 }
 
 v1::TimelineResponse DerivedResponseEntry(const derivation::ResponseAssessment& assessment) {

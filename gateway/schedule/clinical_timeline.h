@@ -62,6 +62,12 @@ void AddClinicalFindings(const ClinicalRules& rules, const EngineContext& contex
                          const PhasePlan& plan, const ClinicalDerivations& derived,
                          v1::Timeline* timeline);
 
+// RESPONSE_DISCORDANT: a reported response the derived one of its day (else the latest before)
+// disagrees with. With `from`, only the responses reported on or after it.
+void AddDiscordanceFindings(const EngineContext& context, const PhasePlan& plan,
+                            const ClinicalDerivations& derived,
+                            std::optional<Date> from = std::nullopt);
+
 // A derived assessment as a ResponseAssessed payload (key and withdrawn left unset).
 v1::ResponseAssessed ToResponseAssessed(const derivation::ResponseAssessment& assessment);
 

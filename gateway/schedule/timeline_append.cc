@@ -1,6 +1,7 @@
 #include "gateway/schedule/timeline_append.h"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -115,11 +116,16 @@ bool RederiveResponses(const ClinicalRules& rules, Date from, SubjectHistory* hi
   } else {
     history->derived_responses = std::move(confirmed);
   }
-  // Assessments before `from` are as they were (each judged as known then); the timeline's
-  // responses from `from` on are derived ones only (a reported one there returned false).
+  // Assessments before `from` are as they were (each judged as known then). From `from` on:
+  // the reported responses of those days, then the derived ones (FillClinical's order).
   auto* responses = timeline->mutable_responses();
   const std::string first = FormatDate(from);
-  while (!responses->empty() && responses->rbegin()->date() >= first) responses->RemoveLast();
+  std::vector<v1::TimelineResponse> reported;
+  while (!responses->empty() && responses->rbegin()->date() >= first) {
+    std::unique_ptr<v1::TimelineResponse> last(responses->ReleaseLast());
+    if (last->origin() != "derived") reported.push_back(std::move(*last));
+  }
+  for (auto it = reported.rbegin(); it != reported.rend(); ++it) *responses->Add() = std::move(*it);
   for (const derivation::ResponseAssessment& assessment : derived->responses.assessments) {
     if (assessment.date >= first) *responses->Add() = DerivedResponseEntry(assessment);
   }
@@ -139,16 +145,21 @@ void ReplaceLabToxicities(const ClinicalDerivations& derived, Date from, v1::Tim
   }
 }
 
-// The findings from `from` on: those a lab can change (AE_NOT_REPORTED, DOSE_GIVEN_DESPITE_HOLD)
-// replaced by `redone`, in the timeline's order (date, key).
-void ReplaceFindings(Date from, const FindingList& redone, v1::Timeline* timeline) {
+// The findings from `from` on: those a lab can change (AE_NOT_REPORTED, DOSE_GIVEN_DESPITE_HOLD,
+// and RESPONSE_DISCORDANT when `responses` were derived again) replaced by `redone`, in the
+// timeline's order (date, key).
+void ReplaceFindings(Date from, bool responses, const FindingList& redone,
+                     v1::Timeline* timeline) {
   auto* findings = timeline->mutable_findings();
   const std::string first = FormatDate(from);
   std::vector<v1::TimelineFinding> tail;
   while (!findings->empty() && findings->rbegin()->date() >= first) {
     v1::TimelineFinding* last = findings->ReleaseLast();
     const std::string& code = last->finding().code();
-    if (code != kAeNotReported && code != kDoseGivenDespiteHold) tail.push_back(std::move(*last));
+    if (code != kAeNotReported && code != kDoseGivenDespiteHold &&
+        (!responses || code != kResponseDiscordant)) {
+      tail.push_back(std::move(*last));
+    }
     delete last;
   }
   for (v1::TimelineFinding& finding : redone.Sorted()) tail.push_back(std::move(finding));
@@ -233,13 +244,13 @@ bool AppendLabs(const Schedule& schedule, const ClinicalRules* clinical,
     return mappers::IsResponseMarker(lab.event->lab_result().analyte());
   });
   if (marker) {
-    // A reported response from `from` on is compared with the derived one of its day.
-    if (!history.responses.empty() && history.responses.back().date >= from) return false;
     if (!RederiveResponses(*clinical, from, &history, &derived, &timeline)) return false;
+    // A response reported from `from` on is compared with the derived one of its day.
+    AddDiscordanceFindings(context, state->plan, derived, from);
   }
   AddHoldFindings(*clinical, context, state->plan, derived, from);
   AddUnreportedToxicityFindings(*clinical, context, state->plan, derived, from);
-  ReplaceFindings(from, redone, &timeline);
+  ReplaceFindings(from, marker, redone, &timeline);
   return true;
 }
 

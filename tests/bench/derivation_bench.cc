@@ -6,10 +6,16 @@
 // mobilisation, harvest and transplant, daily lenalidomide maintenance, then follow-up visits;
 // cut at N. Each iteration appends ONE new lab of one subject (a durable commit, not timed) and
 // then times, for that subject:
-//   BM_Derive: DeviationRecorder::Derive (sweep_interval 0): read + recorded deviations + build
-//              + write what is new (nothing, in steady state: the set-up derived once already);
-//   BM_Read:   SubjectTimelines::Read alone (the store read path);
-//   BM_Build:  SubjectTimelines::Build alone, of events read beforehand (in memory).
+//   BM_Derive:           DeviationRecorder::Derive (sweep_interval 0) after a new ANC of today:
+//                        read what is new + add it to the kept timeline (timeline_append.h) +
+//                        write what is new (nothing, in steady state);
+//   BM_DeriveMarker:     the same after a new serum M-protein of today (the responses are
+//                        derived again);
+//   BM_DeriveCorrection: the same after a corrected version of the latest ANC (computed from
+//                        all of the subject's events: what every lab cost before);
+//   BM_Read:             SubjectTimelines::Read alone (the store read path);
+//   BM_Build:            SubjectTimelines::Build alone: the full computation, in memory.
+// Counters: `appended`, the share of derivations that took the append path.
 // The iterations go round the subjects, so each grows by kIterations / kSubjects events per
 // repetition only (N = 20 stays within 20-22). Fixed iterations, fresh store per repetition.
 // Run: nice ./build/tests/bench/derivation_bench --benchmark_repetitions=9
@@ -55,7 +61,7 @@ constexpr PanelLab kPanel[] = {
     {"wbc", 5.2, "10*9/L"},        {"anc", 2.4, "10*9/L"},      {"alc", 1.1, "10*9/L"},
     {"hemoglobin", 118, "g/L"},    {"platelets", 182, "10*9/L"}, {"creatinine", 84, "umol/L"},
     {"alt", 22, "U/L"},            {"ast", 25, "U/L"},           {"bilirubin", 9, "umol/L"},
-    {"calcium", 2.3, "mmol/L"},    {"ldh", 190, "U/L"},          {"m_protein", 4.5, "g/L"},
+    {"calcium", 2.3, "mmol/L"},    {"ldh", 190, "U/L"},          {"serum_m_protein", 0.45, "g/dL"},
 };
 
 void Panel(SubjectBuilder& subject, Date date) {
@@ -189,15 +195,32 @@ class Fixture {
   DeviationRecorder& recorder() { return *recorder_; }
   absl::Time now() const { return clock_.Now(); }
 
-  // Appends one new lab (an ANC of today) of subject `s`, durably; its id.
-  std::string AppendLab(int s) {
+  // Appends one new lab of today of subject `s` (`analyte`, in its study unit), durably; its id.
+  std::string AppendLab(int s, const std::string& analyte = "anc", double value = 2.1,
+                        const std::string& unit = "10*9/L") {
     SubjectBuilder lab;
-    lab.Lab("anc", today_, 2.1, "10*9/L");
+    lab.Lab(analyte, today_, value, unit);
     v1::Event event = AsSubject(lab.events().front(), s);
     event.set_event_id(absl::StrCat(SubjectId(s), "/new-lab-", next_lab_));
     event.mutable_source()->set_logical_id(absl::StrCat(SubjectId(s), "/new-lab-", next_lab_));
     ++next_lab_;
     if (!testing::CommitEach(store_.get(), {event}).ok()) return "";
+    last_lab_[s] = event;
+    return event.event_id();
+  }
+
+  // A corrected version of the lab last appended for subject `s` (one is appended first when
+  // none), durably; its id.
+  std::string CorrectLab(int s) {
+    if (last_lab_.count(s) == 0 && AppendLab(s).empty()) return "";
+    v1::Event event = last_lab_[s];
+    const int version = std::stoi(event.source().version_id()) + 1;
+    event.mutable_source()->set_version_id(absl::StrCat(version));
+    event.mutable_source()->set_content_sha256(absl::StrCat("corrected-", version));
+    event.set_event_id(absl::StrCat(event.event_id(), "-v", version));
+    event.mutable_lab_result()->set_value(event.lab_result().value() + 0.1);
+    if (!testing::CommitEach(store_.get(), {event}).ok()) return "";
+    last_lab_[s] = event;
     return event.event_id();
   }
 
@@ -210,6 +233,7 @@ class Fixture {
   std::unique_ptr<DeviationRecorder> recorder_;
   std::string error_;
   int next_lab_ = 0;
+  std::map<int, v1::Event> last_lab_;
 };
 
 // The fixture of N = state.range(0) events; nullptr after reporting why it cannot be built.
@@ -229,16 +253,34 @@ int PauseAndAppendLab(Fixture& fixture, benchmark::State& state, int iteration) 
   return s;
 }
 
-void BM_Derive(benchmark::State& state) {
+enum class NewLab { kAnc, kMarker, kCorrection };
+
+// Derive after each new lab of the kind; the share that took the append path.
+void DeriveAfter(benchmark::State& state, NewLab kind) {
   std::unique_ptr<Fixture> fixture = MakeFixture(state);
   if (fixture == nullptr) return;
+  const TimelineCacheStats before = fixture->timelines().CacheStats();
   int i = 0;
   for (auto _ : state) {
-    const int s = PauseAndAppendLab(*fixture, state, i++);
+    state.PauseTiming();
+    const int s = i++ % kSubjects;
+    const std::string id = kind == NewLab::kAnc      ? fixture->AppendLab(s)
+                           : kind == NewLab::kMarker ? fixture->AppendLab(s, "serum_m_protein",
+                                                                          0.44, "g/dL")
+                                                     : fixture->CorrectLab(s);
+    if (id.empty()) state.SkipWithError("cannot append a lab");
     state.ResumeTiming();
     if (!fixture->recorder().Derive(SubjectId(s)).ok()) state.SkipWithError("derive failed");
   }
+  const TimelineCacheStats after = fixture->timelines().CacheStats();
+  const double appends = static_cast<double>(after.appends - before.appends);
+  const double all = appends + static_cast<double>(after.rebuilds - before.rebuilds);
+  state.counters["appended"] = all > 0 ? appends / all : 0;
 }
+
+void BM_Derive(benchmark::State& state) { DeriveAfter(state, NewLab::kAnc); }
+void BM_DeriveMarker(benchmark::State& state) { DeriveAfter(state, NewLab::kMarker); }
+void BM_DeriveCorrection(benchmark::State& state) { DeriveAfter(state, NewLab::kCorrection); }
 
 void BM_Read(benchmark::State& state) {
   std::unique_ptr<Fixture> fixture = MakeFixture(state);
@@ -288,6 +330,8 @@ void BM_Build(benchmark::State& state) {
       ->Unit(benchmark::kMicrosecond)
 
 DERIVATION_BENCHMARK(BM_Derive);
+DERIVATION_BENCHMARK(BM_DeriveMarker);
+DERIVATION_BENCHMARK(BM_DeriveCorrection);
 DERIVATION_BENCHMARK(BM_Read);
 DERIVATION_BENCHMARK(BM_Build);
 

@@ -137,6 +137,10 @@ std::vector<v1::Event> RandomCourse(uint32_t seed, int cycles, int tail_weeks,
       if (day == 1 || day == 8 || day == 15 || day == 22) {
         At(subject.Dose("dexamethasone", date, 40), 10);
       }
+      // A response reported at a visit, before that day's M-protein arrives.
+      if (reported_responses && cycle == 3 && day == 15) {
+        subject.Response(chance(0.5) ? "CR" : "PR", date);
+      }
       if (day == 1 || day == 15) {
         m_protein *= trend * uniform(0.9, 1.1);
         At(subject.Lab("serum_m_protein", date, m_protein, "g/dL"), 9);
@@ -304,12 +308,18 @@ TEST_F(AppendCaseTest, WhatALabCannotBeAppendedForIsComputedFromAllEvents) {
   ExpectExact();
 }
 
-TEST_F(AppendCaseTest, AMarkerWithAResponseReportedOnItsDayNeedsTheWholeComputation) {
+TEST_F(AppendCaseTest, AMarkerOnTheDayOfAReportedResponseIsComparedWithIt) {
   // RESPONSE_DISCORDANT compares the reported response with the derived one of its day.
-  subject_.Response("PR", last_);
+  subject_.Response("CR", last_);
   const size_t already = subject_.events().size();
-  subject_.Lab("serum_m_protein", last_, 1.2, "g/dL");
-  EXPECT_FALSE(AppendNew(already));
+  subject_.Lab("serum_m_protein", last_, 1.2, "g/dL");  // -60%: PR at best
+  ASSERT_TRUE(AppendNew(already));
+  ExpectExact();
+  bool discordant = false;
+  for (const v1::TimelineFinding& finding : state_->timeline->findings()) {
+    discordant = discordant || finding.finding().code() == "RESPONSE_DISCORDANT";
+  }
+  EXPECT_TRUE(discordant);
 }
 
 TEST_F(AppendCaseTest, RecordsTheSystemDerivesChangeNothing) {
