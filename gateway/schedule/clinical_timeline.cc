@@ -16,12 +16,10 @@ namespace trialgate::schedule {
 namespace {
 
 derivation::ResponseInput ResponseInputOf(const SubjectHistory& history,
-                                          std::optional<Date> treatment_start,
-                                          std::optional<Date> new_therapy) {
+                                          const ClinicalDerivations& derived) {
   derivation::ResponseInput input;
-  for (const Dated& lab : history.labs) {
+  for (const Dated& lab : derived.marker_labs) {
     const v1::LabResult& result = lab.event->lab_result();
-    if (!mappers::IsResponseMarker(result.analyte())) continue;
     derivation::MarkerResult& marker = input.results.emplace_back();
     marker.date = FormatDate(lab.date);
     marker.analyte = result.analyte();
@@ -32,11 +30,11 @@ derivation::ResponseInput ResponseInputOf(const SubjectHistory& history,
     marker.value_text = result.value_text();
     marker.event_id = lab.event->event_id();
   }
-  if (treatment_start) input.treatment_start = FormatDate(*treatment_start);
+  if (derived.treatment_start) input.treatment_start = FormatDate(*derived.treatment_start);
   if (!history.transplants.empty()) {
     input.transplant_date = FormatDate(history.transplants.front().date);
   }
-  if (new_therapy) input.new_therapy_date = FormatDate(*new_therapy);
+  if (derived.new_therapy) input.new_therapy_date = FormatDate(*derived.new_therapy);
   input.as_known_then = true;
   return input;
 }
@@ -101,7 +99,7 @@ derivation::ResponseDerivation DeriveResponses(const ClinicalRules& rules,
                                                const ClinicalDerivations& derived) {
   return derivation::DeriveResponse(
       rules.study->response_criteria(),
-      ResponseInputOf(history, derived.treatment_start, derived.new_therapy));
+      ResponseInputOf(history, derived));
 }
 
 std::vector<Dated> ConfirmedResponses(ClinicalDerivations* derived) {
@@ -133,6 +131,11 @@ ClinicalDerivations DeriveClinical(const ClinicalRules& rules, const Schedule& s
                    [](const Dated& a, const Dated& b) { return a.date < b.date; });
 
   derived.new_therapy = FirstNewTherapy(rules.study->treatment_rules(), *history);
+  for (const Dated& lab : history->labs) {
+    if (mappers::IsResponseMarker(lab.event->lab_result().analyte())) {
+      derived.marker_labs.push_back(lab);
+    }
+  }
   derived.responses = DeriveResponses(rules, *history, derived);
   history->derived_responses = ConfirmedResponses(&derived);
   return derived;

@@ -28,6 +28,7 @@ struct ClinicalDerivations {
   std::map<std::string, std::vector<derivation::TermGrade>> grades_of_lab;
   Baselines baselines;                  // the last values before cycle 1 day 1
   std::optional<Date> new_therapy;      // the first prohibited therapy (FirstNewTherapy)
+  std::vector<Dated> marker_labs;       // the response markers of history.labs, in its order
   derivation::ResponseDerivation responses;
   // Events made for the schedule's views (history.toxicities, history.responses) to point to:
   // a deque, so that pointers stay valid as it grows.

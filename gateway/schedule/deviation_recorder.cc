@@ -42,6 +42,7 @@ struct Recorded {
   uint32_t generation = 0;
   bool active = false;
   bool deviation = false;
+  std::string about_date;  // the day of what it records: a finding's, a lab's, an assessment's
   std::string code;   // a deviation: the finding code it was detected with
   v1::Event payload;  // a lab grade or response: its last DETECTED payload, for a withdrawal
 };
@@ -70,9 +71,18 @@ void PlaceOnTimeline(const v1::Timeline& timeline,
   }
 }
 
-// The lab grades and derived responses of the timeline not recorded as active (each key also
-// goes into `found`).
-std::vector<Wanted> WantedDerivations(const v1::Timeline& timeline,
+// The first entry of `list` (by date) dated on or after `from` ("": the first).
+template <typename List>
+int FirstFrom(const List& list, const std::string& from) {
+  return static_cast<int>(
+      std::lower_bound(list.begin(), list.end(), from,
+                       [](const auto& entry, const std::string& day) { return entry.date() < day; }) -
+      list.begin());
+}
+
+// The lab grades and derived responses of the timeline dated on or after `from` ("": all) not
+// recorded as active (each key also goes into `found`).
+std::vector<Wanted> WantedDerivations(const v1::Timeline& timeline, const std::string& from,
                                       const std::map<std::string, Recorded>& recorded,
                                       std::set<std::string>* found) {
   auto is_new = [&](const std::string& key) {
@@ -81,7 +91,8 @@ std::vector<Wanted> WantedDerivations(const v1::Timeline& timeline,
     return it == recorded.end() || !it->second.active;
   };
   std::vector<std::pair<Wanted, std::string>> items;  // with the lab event it is placed by
-  for (const v1::TimelineToxicity& toxicity : timeline.toxicities()) {
+  for (int i = FirstFrom(timeline.toxicities(), from); i < timeline.toxicities_size(); ++i) {
+    const v1::TimelineToxicity& toxicity = timeline.toxicities(i);
     if (toxicity.origin() != "lab") continue;
     std::string key = absl::StrCat("toxicity|", toxicity.event_id(), "|", toxicity.meddra_code());
     if (!is_new(key)) continue;
@@ -93,12 +104,22 @@ std::vector<Wanted> WantedDerivations(const v1::Timeline& timeline,
     lab = toxicity.event_id();
   }
   // One record per change of (category, confirmed), in assessment order.
-  std::string previous;
-  for (const v1::TimelineResponse& response : timeline.responses()) {
+  auto state_of = [](const v1::ResponseAssessed& derived) {
+    return absl::StrCat(derived.category(), "|", derived.confirmed() ? "confirmed" : "unconfirmed");
+  };
+  auto recordable = [](const v1::TimelineResponse& response) {
+    return response.origin() == "derived" && response.response().category() != "NE";
+  };
+  const int first = FirstFrom(timeline.responses(), from);
+  std::string previous;  // the state before `from`
+  for (int i = first - 1; i >= 0 && previous.empty(); --i) {
+    if (recordable(timeline.responses(i))) previous = state_of(timeline.responses(i).response());
+  }
+  for (int i = first; i < timeline.responses_size(); ++i) {
+    const v1::TimelineResponse& response = timeline.responses(i);
     const v1::ResponseAssessed& derived = response.response();
-    if (response.origin() != "derived" || derived.category() == "NE") continue;
-    const std::string state =
-        absl::StrCat(derived.category(), "|", derived.confirmed() ? "confirmed" : "unconfirmed");
+    if (!recordable(response)) continue;
+    const std::string state = state_of(derived);
     if (state == previous) continue;
     previous = state;
     std::string key = absl::StrCat("response|", derived.assessment_date(), "|", state);
@@ -161,6 +182,8 @@ class DerivedWrite {
 
 struct DeviationRecorder::SubjectRecords {
   uint64_t last = 0;  // the last sequence read
+  // The timeline version (SubjectTimelines::Refreshed) whose records are all written; 0: none.
+  uint64_t settled = 0;
   std::map<std::string, Recorded> recorded;  // by record key
   std::set<std::string> harvests;            // logical ids of harvest outcomes recorded
   std::list<std::string>::iterator recency;  // into records_recency_
@@ -181,6 +204,8 @@ struct DeviationRecorder::SubjectRecords {
     entry.generation = generation;
     entry.active = !withdrawn;
     if (withdrawn) return;
+    entry.about_date = event.has_response_assessed() ? event.response_assessed().assessment_date()
+                                                     : event.occurred_at_fhir();
     entry.deviation = event.has_protocol_deviation();
     if (entry.deviation) entry.code = event.protocol_deviation().finding().code();
     entry.payload.Clear();
@@ -312,18 +337,28 @@ absl::Status DeviationRecorder::Derive(const std::string& subject_id) {
   const absl::Time now = timelines_->Now();
   SubjectRecords& records = RecordsOf(subject_id);
   ASSIGN_OR_RETURN(SubjectTimelines::Refreshed refreshed,
-                   timelines_->Refresh(subject_id, records.last));
+                   timelines_->Refresh(subject_id, records.last, records.settled));
   const std::string prefix = absl::StrCat(subject_id, "|");
   for (const v1::Event& event : refreshed.events) records.Note(event, prefix);
   const std::map<std::string, Recorded>& recorded = records.recorded;
   const std::set<std::string>& harvests_recorded = records.harvests;
   const v1::Timeline& timeline = *refreshed.timeline;
+  // Only what changed since the last derivation whose records were all written: nothing, or
+  // what is dated from a day on ("" below: everything).
+  const bool partial = !refreshed.all_changed;
+  if (partial && !refreshed.changed_from) {
+    records.settled = refreshed.version;
+    return absl::OkStatus();
+  }
+  records.settled = 0;  // until this derivation's records are written
+  const std::string from = partial ? FormatDate(*refreshed.changed_from) : "";
 
   std::vector<store::SourceWrite> writes;
   // Per write, what the metrics call it: finding code and status; empty for a harvest.
   std::vector<std::pair<std::string, const char*>> deviation_of_write;
   std::set<std::string> found;
-  for (const v1::TimelineFinding& finding : timeline.findings()) {
+  for (int i = FirstFrom(timeline.findings(), from); i < timeline.findings_size(); ++i) {
+    const v1::TimelineFinding& finding = timeline.findings(i);
     // INFO findings (a dose that could not be checked, a reduction a toxicity explains) are
     // notes on the timeline, not deviations.
     if (finding.finding().severity() < v1::Finding::WARNING) continue;
@@ -346,7 +381,7 @@ absl::Status DeviationRecorder::Derive(const std::string& subject_id) {
     deviation_of_write.emplace_back(finding.finding().code(), "DETECTED");
   }
   // Lab grades and derived responses: written when new, like deviations.
-  for (Wanted& item : WantedDerivations(timeline, recorded, &found)) {
+  for (Wanted& item : WantedDerivations(timeline, from, recorded, &found)) {
     auto it = recorded.find(item.key);
     const uint32_t generation = it == recorded.end() ? 0 : it->second.generation + 1;
     DerivedWrite write(timeline, absl::StrCat(subject_id, "|", item.key),
@@ -358,7 +393,7 @@ absl::Status DeviationRecorder::Derive(const std::string& subject_id) {
   }
   const std::string today = timeline.today();
   for (const auto& [key, state] : recorded) {
-    if (!state.active || found.count(key) > 0) continue;
+    if (!state.active || state.about_date < from || found.count(key) > 0) continue;
     DerivedWrite write(timeline, absl::StrCat(subject_id, "|", key),
                        absl::StrCat("withdrawn-", state.generation), today, now);
     if (!state.deviation) {
@@ -389,8 +424,12 @@ absl::Status DeviationRecorder::Derive(const std::string& subject_id) {
     writes.push_back(write.Take());
     deviation_of_write.emplace_back("", "");
   }
-  if (writes.empty()) return absl::OkStatus();
+  if (writes.empty()) {
+    records.settled = refreshed.version;
+    return absl::OkStatus();
+  }
   ASSIGN_OR_RETURN(std::vector<store::SourceResult> results, Write(std::move(writes)));
+  records.settled = refreshed.version;
   if (metrics_ != nullptr) {
     // A duplicate was appended before (by another trigger): counted then, not again.
     for (size_t i = 0; i < results.size() && i < deviation_of_write.size(); ++i) {

@@ -18,9 +18,6 @@ namespace {
 // Store readers kept open between reads: the deviation worker and a few concurrent gRPC calls.
 // Opening one (a SQLite connection and its statements) costs more than reading a new lab.
 constexpr size_t kMaxIdleReaders = 4;
-// Chunks of one cached subject before they are merged: a merge copies the subject's events once
-// more, so this many reads with something new share that copy.
-constexpr size_t kMaxChunks = 8;
 
 using Events = std::vector<v1::Event>;
 
@@ -70,7 +67,7 @@ absl::StatusOr<v1::Timeline> SubjectTimelines::Compute(const std::string& subjec
 }
 
 absl::StatusOr<SubjectTimelines::Refreshed> SubjectTimelines::Refresh(
-    const std::string& subject_id, uint64_t after) const {
+    const std::string& subject_id, uint64_t after, uint64_t known) const {
   // Read the time first: a commit racing with the read is then judged on the next computation.
   const absl::Time now = clock_.Now();
   std::shared_ptr<Computed> computed = ComputedOf(subject_id);
@@ -86,12 +83,26 @@ absl::StatusOr<SubjectTimelines::Refreshed> SubjectTimelines::Refresh(
     appended = AppendLabs(*schedule_, clinical_.get(), calendar,
                           EventsAfter(chunks, computed->last), now, computed->state.get());
   }
+  computed->version = next_version_++;
   if (!appended) {
     computed->state = BuildTimelineState(*schedule_, subject_id, Concat(chunks), now, calendar,
                                          clinical_.get());
+    computed->built = computed->version;
+    computed->changes.clear();
+  } else if (computed->state->changed_from) {
+    computed->changes.emplace_back(computed->version, *computed->state->changed_from);
   }
   computed->last = last;
   out.timeline = computed->state->timeline;
+  out.version = computed->version;
+  out.all_changed = known == 0 || known < computed->built || known > computed->version;
+  if (!out.all_changed) {
+    for (const auto& [version, from] : computed->changes) {
+      if (version > known && (!out.changed_from || from < *out.changed_from)) {
+        out.changed_from = from;
+      }
+    }
+  }
   Keep(subject_id, computed);  // a subject read for the first time: now in the cache
   std::lock_guard<std::mutex> lock(mu_);
   ++(appended ? stats_.appends : stats_.rebuilds);
@@ -139,8 +150,15 @@ absl::StatusOr<SubjectTimelines::Chunks> SubjectTimelines::ReadChunks(
   const size_t new_count = count + fresh->size();
   chunks.push_back(std::make_shared<const Events>(*std::move(fresh)));
   if (limits_.subjects > 0 && new_count <= limits_.events) {
-    // Merged when there are many: a merge copies the subject's events once, for kMaxChunks reads.
-    if (chunks.size() > kMaxChunks) chunks = {std::make_shared<const Events>(Concat(chunks))};
+    // Each chunk kept at least twice the size of the next (a binary counter): a subject has a
+    // few chunks (log2 of its events) and each event is copied a few times over its life, where
+    // merging everything every few reads would copy the whole history each time.
+    while (chunks.size() >= 2 && chunks[chunks.size() - 2]->size() < 2 * chunks.back()->size()) {
+      auto merged = std::make_shared<const Events>(
+          Concat({chunks[chunks.size() - 2], chunks.back()}));
+      chunks.pop_back();
+      chunks.back() = std::move(merged);
+    }
     Remember(subject_id, chunks, new_count, new_last);
   } else if (cached) {
     Forget(subject_id);  // grew above the bound: not worth keeping a part of it

@@ -1,6 +1,7 @@
 #ifndef TRIALGATE_GATEWAY_SCHEDULE_SUBJECT_TIMELINES_H_
 #define TRIALGATE_GATEWAY_SCHEDULE_SUBJECT_TIMELINES_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <list>
@@ -78,12 +79,21 @@ class SubjectTimelines {
 
   // The subject's timeline now (shared, never changed once returned), and its events stored
   // after sequence `after` (for a caller that follows the log, like the deviation recorder),
-  // both as of the same read. Errors as Compute.
+  // both as of the same read; and what changed since the computation `known` (a `version` an
+  // earlier Refresh returned; 0: none), so that the caller can look at that only. Errors as
+  // Compute.
   struct Refreshed {
     std::shared_ptr<const v1::Timeline> timeline;
     std::vector<v1::Event> events;  // sequence > after, in sequence order
+    uint64_t version = 0;           // of this computation; never reused
+    // Since `known`: anything (computed from all events since, or `known` is not of this
+    // subject's kept computation), or only what is dated on or after `changed_from`, or nothing
+    // (neither set).
+    bool all_changed = true;
+    std::optional<Date> changed_from;
   };
-  absl::StatusOr<Refreshed> Refresh(const std::string& subject_id, uint64_t after) const;
+  absl::StatusOr<Refreshed> Refresh(const std::string& subject_id, uint64_t after,
+                                    uint64_t known = 0) const;
   // The two halves of Compute: every stored event of the subject, in sequence order, each with
   // its sequence (none: NOT_FOUND; the same as EventReader::ReadSubject), and the timeline of
   // those events at `now`.
@@ -106,12 +116,16 @@ class SubjectTimelines {
     std::mutex mu;
     std::unique_ptr<TimelineState> state;  // guarded by mu
     uint64_t last = 0;                     // guarded by mu
+    uint64_t version = 0;                  // of the state; guarded by mu
+    uint64_t built = 0;                    // the version computed from all events; guarded by mu
+    // Each version since `built` that changed the timeline, and its first changed day.
+    std::vector<std::pair<uint64_t, Date>> changes;  // guarded by mu
   };
   // One cached subject: its events up to and including sequence `last`, `count` in all, in
-  // sequence order as a few chunks: a read adds what it found new as one more chunk (up to
-  // kMaxChunks, then they are merged into one), so that it copies each cached event once, into
-  // its answer, and not a second time into the cache. Chunks are immutable once shared: a
-  // reader copies them outside the mutex while another thread replaces the entry.
+  // sequence order as a few chunks: a read adds what it found new as one more chunk, merged
+  // with the chunks before it while they are not at least twice its size, so that a new event
+  // is not followed by a copy of the whole history. Chunks are immutable once shared: a reader
+  // copies them outside the mutex while another thread replaces the entry.
   struct Cached {
     Chunks chunks;
     size_t count = 0;
@@ -152,6 +166,7 @@ class SubjectTimelines {
   mutable size_t cached_events_ = 0;                       // guarded by mu_
   mutable TimelineCacheStats stats_;                       // counters; guarded by mu_
   mutable std::vector<std::unique_ptr<store::EventReader>> idle_readers_;  // guarded by mu_
+  mutable std::atomic<uint64_t> next_version_{1};  // Refreshed::version, unique across subjects
 };
 
 }  // namespace trialgate::schedule

@@ -36,13 +36,15 @@ auto FirstFrom(List& list, Date date) {
 // A grade-3+ (dose-reduction qualifying) lab toxicity, as compared before and after.
 using Qualifying = std::tuple<std::string, std::string, int>;  // lab event id, term, grade
 
+// Those of `toxicities` (by date) from `from` on.
 std::vector<Qualifying> QualifyingFrom(const Schedule& schedule,
                                        const std::vector<LabGrade>& toxicities, Date from) {
   std::vector<Qualifying> out;
-  for (const LabGrade& grade : toxicities) {
-    const int value = grade.grade.grade.value_or(0);
-    if (grade.lab.date >= from && value >= schedule.qualifying_toxicity_min_grade()) {
-      out.emplace_back(grade.lab.event->event_id(), grade.grade.term, value);
+  for (auto grade = toxicities.rbegin(); grade != toxicities.rend() && grade->lab.date >= from;
+       ++grade) {
+    const int value = grade->grade.grade.value_or(0);
+    if (value >= schedule.qualifying_toxicity_min_grade()) {
+      out.emplace_back(grade->lab.event->event_id(), grade->grade.term, value);
     }
   }
   return out;
@@ -98,23 +100,28 @@ bool RegradeFrom(const Schedule& schedule, const ClinicalRules& rules, Date from
   return true;
 }
 
-bool SameResponses(const std::vector<Dated>& a, const std::vector<Dated>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Dated& x, const Dated& y) {
-    return x.date == y.date &&
-           x.event->response_assessed().category() == y.event->response_assessed().category();
-  });
-}
-
 // Re-derives the responses. False when the response gate would read different ones.
 bool RederiveResponses(const ClinicalRules& rules, Date from, SubjectHistory* history,
                        ClinicalDerivations* derived, v1::Timeline* timeline) {
   derived->responses = DeriveResponses(rules, *history, *derived);
-  std::vector<Dated> confirmed = ConfirmedResponses(derived);
   if (history->responses.empty()) {
-    // The gate reads these and the plan points into them: only the same ones will do.
-    if (!SameResponses(confirmed, history->derived_responses)) return false;
-  } else {
-    history->derived_responses = std::move(confirmed);
+    // The gate reads the confirmed derived ones, and the plan points into them: only the same
+    // ones will do. (With a reported response they are not read.)
+    std::vector<std::pair<Date, std::string>> confirmed;
+    for (const derivation::ResponseAssessment& assessment : derived->responses.assessments) {
+      const std::optional<Date> date = ParseDate(assessment.date);
+      if (assessment.confirmed && assessment.category != "NE" && date) {
+        confirmed.emplace_back(*date, assessment.category);
+      }
+    }
+    const std::vector<Dated>& kept = history->derived_responses;
+    if (!std::equal(confirmed.begin(), confirmed.end(), kept.begin(), kept.end(),
+                    [](const auto& now, const Dated& before) {
+                      return now.first == before.date &&
+                             now.second == before.event->response_assessed().category();
+                    })) {
+      return false;
+    }
   }
   // Assessments before `from` are as they were (each judged as known then). From `from` on:
   // the reported responses of those days, then the derived ones (FillClinical's order).
@@ -204,8 +211,10 @@ bool AppendLabs(const Schedule& schedule, const ClinicalRules* clinical,
   }
   v1::Timeline& timeline = *state->timeline;
   timeline.set_computed_at(absl::FormatTime(absl::RFC3339_sec, now, absl::UTCTimeZone()));
+  state->changed_from.reset();
   if (added.empty()) return true;
   const Date from = added.front().date;
+  state->changed_from = from;
 
   // The new events in place: in the history's views, and in the timeline's events (parallel to
   // history.all).
@@ -240,9 +249,14 @@ bool AppendLabs(const Schedule& schedule, const ClinicalRules* clinical,
   ClinicalDerivations& derived = *state->derived;
   if (!RegradeFrom(schedule, *clinical, from, &history, &derived)) return false;
   ReplaceLabToxicities(derived, from, &timeline);
-  const bool marker = std::any_of(added.begin(), added.end(), [](const Dated& lab) {
-    return mappers::IsResponseMarker(lab.event->lab_result().analyte());
-  });
+  bool marker = false;
+  for (const Dated& lab : added) {
+    if (!mappers::IsResponseMarker(lab.event->lab_result().analyte())) continue;
+    marker = true;
+    derived.marker_labs.insert(std::upper_bound(derived.marker_labs.begin(),
+                                                derived.marker_labs.end(), lab, EarlierInHistory),
+                               lab);
+  }
   if (marker) {
     if (!RederiveResponses(*clinical, from, &history, &derived, &timeline)) return false;
     // A response reported from `from` on is compared with the derived one of its day.

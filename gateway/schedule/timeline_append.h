@@ -27,7 +27,8 @@ namespace trialgate::schedule {
 
 // Adds `fresh` (the subject's events stored after those `state` was computed from) to `state`,
 // judged at `now`, and returns true: state->timeline is then what BuildTimeline gives for all
-// the events (computed_at aside, set to `now`). Derived records among `fresh` change nothing.
+// the events (computed_at aside, set to `now`), and state->changed_from the first day that may
+// differ from before (none when nothing was added). Derived records among `fresh` change nothing.
 //
 // Returns false when the events need the whole computation; `state` may then be half-updated and
 // must be dropped. That is: another day than the state's; an event other than a lab result; a

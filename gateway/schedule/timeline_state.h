@@ -33,6 +33,8 @@ struct TimelineState {
   std::unordered_set<std::string> resources;
   // The result. Shared with readers: whoever changes it replaces it first while it is shared.
   std::shared_ptr<v1::Timeline> timeline;
+  // Set by AppendLabs: the first day it changed (nothing before it did); none: nothing changed.
+  std::optional<Date> changed_from;
 };
 
 // The timeline of BuildTimeline (timeline.h), and what it was computed from.

@@ -137,17 +137,30 @@ void AddHoldFindings(const ClinicalRules& rules, const EngineContext& context,
 void AddUnreportedToxicityFindings(const ClinicalRules& rules, const EngineContext& context,
                                    const PhasePlan& plan, const ClinicalDerivations& derived,
                                    std::optional<Date> from) {
+  const int window = rules.study->treatment_rules().ae_reporting_window_days;
+  auto by_date = [](const auto& entry, Date date) { return entry.date < date; };
+  // With `from`: the lab toxicities from it on, and the reports that can cover them (both lists
+  // are by date).
   std::vector<derivation::LabToxicity> toxicities;
-  for (const LabGrade& grade : derived.toxicities) {
-    if (from && grade.lab.date < *from) continue;
-    toxicities.push_back({grade.grade.term, grade.grade.meddra_code, grade.grade.grade.value_or(0),
-                          FormatDate(grade.lab.date), grade.lab.event->event_id()});
+  auto grade = derived.toxicities.begin();
+  if (from) {
+    grade = std::lower_bound(derived.toxicities.begin(), derived.toxicities.end(), *from,
+                             [](const LabGrade& g, Date date) { return g.lab.date < date; });
   }
+  for (; grade != derived.toxicities.end(); ++grade) {
+    toxicities.push_back({grade->grade.term, grade->grade.meddra_code,
+                          grade->grade.grade.value_or(0), FormatDate(grade->lab.date),
+                          grade->lab.event->event_id()});
+  }
+  if (toxicities.empty()) return;
   std::vector<derivation::ReportedAdverseEvent> reported;
-  for (const Dated& toxicity : context.history.toxicities) {
-    if (!toxicity.event->has_adverse_event_reported()) continue;
-    const v1::AdverseEventReported& ae = toxicity.event->adverse_event_reported();
-    reported.push_back({ae.term(), ae.meddra_code(), FormatDate(toxicity.date)});
+  const std::vector<Dated>& all = context.history.toxicities;
+  auto toxicity = from ? std::lower_bound(all.begin(), all.end(), *from - window, by_date)
+                       : all.begin();
+  for (; toxicity != all.end(); ++toxicity) {
+    if (!toxicity->event->has_adverse_event_reported()) continue;
+    const v1::AdverseEventReported& ae = toxicity->event->adverse_event_reported();
+    reported.push_back({ae.term(), ae.meddra_code(), FormatDate(toxicity->date)});
   }
   const mappers::TreatmentRules& treatment = rules.study->treatment_rules();
   for (const derivation::LabToxicity& missing : derivation::FindUnreportedToxicities(
