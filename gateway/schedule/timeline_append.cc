@@ -100,13 +100,25 @@ bool RegradeFrom(const Schedule& schedule, const ClinicalRules& rules, Date from
   return true;
 }
 
+bool GatesMet(const Schedule& schedule, const PhasePlan& plan) {
+  for (size_t i = 0; i < schedule.phases().size(); ++i) {
+    if (schedule.phases()[i].kind == PhaseKind::kGate && plan.spans[i].response == nullptr) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Re-derives the responses. False when the response gate would read different ones.
-bool RederiveResponses(const ClinicalRules& rules, Date from, SubjectHistory* history,
+bool RederiveResponses(const Schedule& schedule, const ClinicalRules& rules, Date from,
+                       const PhasePlan& plan, SubjectHistory* history,
                        ClinicalDerivations* derived, v1::Timeline* timeline) {
   derived->responses = DeriveResponses(rules, *history, *derived);
   if (history->responses.empty()) {
-    // The gate reads the confirmed derived ones, and the plan points into them: only the same
-    // ones will do. (With a reported response they are not read.)
+    // The gate reads the confirmed derived ones (with a reported response it does not), and
+    // the plan points into history->derived_responses. The same ones will do; so will more
+    // after them once every gate is met (the first that met it stays the first). That list is
+    // then left as the full computation made it: only the plan read it.
     std::vector<std::pair<Date, std::string>> confirmed;
     for (const derivation::ResponseAssessment& assessment : derived->responses.assessments) {
       const std::optional<Date> date = ParseDate(assessment.date);
@@ -115,11 +127,13 @@ bool RederiveResponses(const ClinicalRules& rules, Date from, SubjectHistory* hi
       }
     }
     const std::vector<Dated>& kept = history->derived_responses;
-    if (!std::equal(confirmed.begin(), confirmed.end(), kept.begin(), kept.end(),
-                    [](const auto& now, const Dated& before) {
+    if (confirmed.size() < kept.size() ||
+        !std::equal(kept.begin(), kept.end(), confirmed.begin(),
+                    [](const Dated& before, const auto& now) {
                       return now.first == before.date &&
                              now.second == before.event->response_assessed().category();
-                    })) {
+                    }) ||
+        (confirmed.size() > kept.size() && !GatesMet(schedule, plan))) {
       return false;
     }
   }
@@ -258,7 +272,10 @@ bool AppendLabs(const Schedule& schedule, const ClinicalRules* clinical,
                                lab);
   }
   if (marker) {
-    if (!RederiveResponses(*clinical, from, &history, &derived, &timeline)) return false;
+    if (!RederiveResponses(schedule, *clinical, from, state->plan, &history, &derived,
+                           &timeline)) {
+      return false;
+    }
     // A response reported from `from` on is compared with the derived one of its day.
     AddDiscordanceFindings(context, state->plan, derived, from);
   }

@@ -35,7 +35,8 @@ namespace trialgate::schedule {
 // new version of a resource already seen; a lab dated before the latest event; a lab the
 // schedule reads itself (height, weight, a harvest's success analyte); a lab that changes the
 // grade-3+ toxicities of a day with a dose (they explain dose reductions); a response marker
-// that changes the derived responses the response gate reads (when no response is reported).
+// that changes the confirmed derived responses the response gate reads (when no response is
+// reported), other than by adding more once every gate is met.
 bool AppendLabs(const Schedule& schedule, const ClinicalRules* clinical,
                 const SiteCalendar& calendar, std::vector<v1::Event> fresh, absl::Time now,
                 TimelineState* state);

@@ -331,5 +331,87 @@ TEST_F(DeviationRecorderTest, ADerivedResponseIsRecordedOncePerChange) {
   EXPECT_TRUE(first_day_is_mr);
 }
 
+TEST_F(DeviationRecorderTest, AGradeTheAlbuminOfItsDayCorrectsAwayIsWithdrawnOnTheAppendPath) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1 - 7);
+  subject.Reinduction(kC1D1, 1);
+  Commit(subject.events());
+  SetToday(kC1D1 + 27);  // day 28: no dose that day
+  DeviationRecorder recorder(timelines_.get(), store_.get(), std::chrono::seconds(0));
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+
+  SubjectBuilder labs;
+  v1::Event calcium = labs.Lab("calcium", kC1D1 + 27, 8.0, "mg/dL", 8.5, 10.5);  // low
+  calcium.set_event_id("calcium-1");
+  calcium.mutable_source()->set_logical_id("calcium-1");
+  Commit({calcium});
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  ASSERT_EQ(DerivedOf(v1::Event::kToxicityGraded).size(), 1u);
+
+  // The albumin of the same day: 8.0 + 0.8 x (4 - 2.5) = 9.2 mg/dL corrected, within range.
+  v1::Event albumin = labs.Lab("albumin", kC1D1 + 27, 25, "g/L", 35, 50);
+  albumin.set_event_id("albumin-1");
+  albumin.mutable_source()->set_logical_id("albumin-1");
+  Commit({albumin});
+  const uint64_t appends = timelines_->CacheStats().appends;
+  ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+  EXPECT_EQ(timelines_->CacheStats().appends, appends + 1);
+  std::vector<v1::Event> grades = DerivedOf(v1::Event::kToxicityGraded);
+  ASSERT_GE(grades.size(), 2u);
+  bool calcium_withdrawn = false;
+  for (const v1::Event& grade : grades) {
+    calcium_withdrawn = calcium_withdrawn || (grade.toxicity_graded().withdrawn() &&
+                                              grade.toxicity_graded().lab_event_id() == "calcium-1");
+  }
+  EXPECT_TRUE(calcium_withdrawn);
+}
+
+// The recorder looks only at what changed since its last derivation; a fresh recorder looks at
+// everything. Fed a course one resource at a time, the first must leave nothing for the second.
+TEST_F(DeviationRecorderTest, FollowingTheLogLeavesNothingForAFreshRecorderToWrite) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1 - 7);
+  subject.Lab("creatinine", kC1D1 - 7, 1.0, "mg/dL", 0.6, 1.2);
+  subject.Lab("serum_m_protein", kC1D1 - 7, 3.0, "g/dL");
+  double m_protein = 3.0;
+  for (int day = 1; day <= 56; ++day) {
+    const Date date = kC1D1 + (day - 1);
+    const int cycle_day = (day - 1) % 28 + 1;
+    if (cycle_day == 1 || cycle_day == 8 || cycle_day == 15 || cycle_day == 22) {
+      subject.Lab("anc", date, day % 3 == 0 ? 0.9 : 1.4, "10*9/L", 1.5, 7.5);
+      subject.Lab("platelets", date, day % 5 == 0 ? 60 : 140, "10*9/L", 150, 400);
+      subject.Lab("creatinine", date, day % 4 == 0 ? 2.2 : 1.1, "mg/dL", 0.6, 1.2);
+      subject.Lab("calcium", date, 8.0, "mg/dL", 8.5, 10.5);
+      if (day % 2 == 0) subject.Lab("albumin", date, 25, "g/L", 35, 50);
+      if (day <= 22) m_protein *= 0.6;  // then steady: the same response at several visits
+      subject.Lab("serum_m_protein", date, m_protein, "g/dL");
+    }
+    for (int k : {1, 2, 8, 9, 15, 16}) {
+      if (cycle_day == k) subject.Dose("carfilzomib", date, 27 * 1.818);
+    }
+    if (cycle_day <= 21) subject.Dose("lenalidomide", date, 25);
+  }
+  SetToday(kC1D1 + 60);
+  DeviationRecorder recorder(timelines_.get(), store_.get(), std::chrono::seconds(0));
+  // After each derivation, a recorder that reads the whole log and computes everything finds
+  // nothing to write.
+  for (const v1::Event& event : subject.events()) {
+    Commit({event});
+    ASSERT_TRUE(recorder.Derive("KRD-001-0001").ok());
+    const size_t written = Derived().size();
+    SubjectTimelines fresh_timelines(store_.get(),
+                                     std::make_shared<const Schedule>(KrdSchedule()),
+                                     std::map<std::string, absl::TimeZone>{}, clock_,
+                                     testing::KrdClinicalRules());
+    DeviationRecorder fresh(&fresh_timelines, store_.get(), std::chrono::seconds(0));
+    ASSERT_TRUE(fresh.Derive("KRD-001-0001").ok());
+    ASSERT_EQ(Derived().size(), written) << "after " << event.ShortDebugString();
+  }
+  EXPECT_GT(timelines_->CacheStats().appends, 20u);
+  EXPECT_GT(DerivedOf(v1::Event::kToxicityGraded).size(), 5u);
+  EXPECT_GT(DerivedOf(v1::Event::kResponseAssessed).size(), 0u);
+  EXPECT_GT(DerivedOf(v1::Event::kProtocolDeviation).size(), 0u);
+}
+
 }  // namespace
 }  // namespace trialgate::schedule
