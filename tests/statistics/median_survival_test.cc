@@ -57,6 +57,23 @@ TEST(MedianSurvivalTest, FlatAtHalfBetweenEventsGivesTheMidpointToTheNextDrop) {
   EXPECT_EQ(m.median, 2.5);
 }
 
+TEST(MedianSurvivalTest, HalfWithinRoundingIsStillFlatAtHalf) {
+  // Risk sets 15, 14, 13, 8, 7, 6 with one event each: S = 14/15 x 13/14 x 12/13 x 7/8 x 6/7 x
+  // 5/6 = 1/2 exactly, but the double product is 0.5000000000000001. R's tolerance
+  // (sqrt(machine epsilon)) treats it as 0.5 flat from 7 to the next drop at 9: median 8.
+  // An exact comparison would give 9.
+  const std::vector<Observation> data = {
+      {1, true},   {2, true},   {3, true},   {4, false},  {4, false}, {4, false}, {4, false},
+      {5, true},   {6, true},   {7, true},   {9, true},   {10, false}, {11, false}, {12, false},
+      {13, false}};
+  absl::StatusOr<KaplanMeierFit> fit = EstimateKaplanMeier(data);
+  ASSERT_TRUE(fit.ok()) << fit.status();
+  ASSERT_EQ(fit->rows[5].time, 7);
+  ASSERT_EQ(fit->rows[5].at_risk, 6);
+  EXPECT_NE(fit->rows[5].survival, 0.5);  // the premise: rounding moved it off 0.5
+  EXPECT_EQ(EstimateMedian(*fit).median, 8);
+}
+
 TEST(MedianSurvivalTest, NotReachedIsAbsent) {
   // S falls to 0.9 and stays: no median, and the lower band (0.9 e^{-z 0.105}) stays above 0.5.
   std::vector<Observation> data = {{1, true}};
