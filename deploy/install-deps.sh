@@ -11,6 +11,8 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   # JSON, crypto, storage
   rapidjson-dev libssl-dev openssl libsqlite3-dev
+  # statistics: Boost.Math, header-only (incomplete beta and gamma functions)
+  libboost-math-dev
   # CLI parsing and logging; the HTTP server (FHIR REST facade), with curl for its end-to-end test
   libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev curl
   # tests and benchmarks; python3-hl7's mllp_send is the independent HL7 v2 sender the MLLP
