@@ -281,6 +281,14 @@ void DeriveAfter(benchmark::State& state, NewLab kind) {
   const double appends = static_cast<double>(after.appends - before.appends);
   const double all = appends + static_cast<double>(after.rebuilds - before.rebuilds);
   state.counters["appended"] = all > 0 ? appends / all : 0;
+  // The kept timeline's memory per event of the subject (the kept computation also holds the
+  // subject's current events again: see BM_Read's bytes_per_event).
+  absl::StatusOr<SubjectTimelines::Refreshed> kept = fixture->timelines().Refresh(SubjectId(0), 0);
+  if (kept.ok() && !kept->events.empty()) {
+    state.counters["timeline_bytes_per_event"] =
+        static_cast<double>(kept->timeline->SpaceUsedLong()) /
+        static_cast<double>(kept->events.size());
+  }
 }
 
 void BM_Derive(benchmark::State& state) { DeriveAfter(state, NewLab::kAnc); }
