@@ -1,6 +1,7 @@
 #include "gateway/derivation/imwg_response.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -169,18 +170,25 @@ struct Reference {
 };
 
 // Nadir over the baseline and the earlier values: the lowest (2011), or the lowest confirmed
-// by the marker's next measurement, i.e. the least of max(v[j], v[j+1]) (2016).
-double Nadir(const ResponseCriteria& c, double baseline, const std::vector<double>& history) {
-  double nadir = baseline;
-  for (size_t j = 0; j < history.size(); ++j) {
-    if (c.nadir == mappers::NadirRule::kLowest) {
-      nadir = std::min(nadir, history[j]);
-    } else if (j + 1 < history.size()) {
-      nadir = std::min(nadir, std::max(history[j], history[j + 1]));
-    }
+// by the marker's next measurement, i.e. the least of max(v[j], v[j+1]) (2016). Kept as the
+// values come, so that each assessment costs what it adds, not the whole history again.
+class NadirTracker {
+ public:
+  void Add(double value) {
+    lowest_ = std::min(lowest_, value);
+    if (last_) lowest_confirmed_ = std::min(lowest_confirmed_, std::max(*last_, value));
+    last_ = value;
   }
-  return nadir;
-}
+  double Nadir(const ResponseCriteria& c, double baseline) const {
+    return std::min(baseline,
+                    c.nadir == mappers::NadirRule::kLowest ? lowest_ : lowest_confirmed_);
+  }
+
+ private:
+  double lowest_ = std::numeric_limits<double>::infinity();
+  double lowest_confirmed_ = std::numeric_limits<double>::infinity();
+  std::optional<double> last_;
+};
 
 // A percent change for evidence; none from 0, where it has no finite value.
 std::optional<double> FiniteChange(double value, double reference) {
@@ -412,6 +420,9 @@ ResponseDerivation DeriveResponse(const ResponseCriteria& c, const ResponseInput
     if (day.date > input.treatment_start) assessed.push_back(&day);
   }
   std::vector<Judged> judged;
+  // Per marker, the earlier assessed values: of every day, and of the days after transplant
+  // (what a reset baseline's nadir is taken over).
+  std::map<Marker, NadirTracker> earlier, earlier_after_reset;
   for (size_t i = 0; i < assessed.size(); ++i) {
     const Day& day = *assessed[i];
     const bool after_reset = reset && day.date > input.transplant_date;
@@ -429,14 +440,13 @@ ResponseDerivation DeriveResponse(const ResponseCriteria& c, const ResponseInput
                                        "pre-treatment baseline kept"));
         }
       }
-      std::vector<double> history;
-      for (size_t k = 0; k < i; ++k) {
-        if (after_reset && assessed[k]->date <= input.transplant_date) continue;
-        if (auto v = ValueOf(assessed[k]->readings, m, disease.kappa_involved)) {
-          history.push_back(*v);
-        }
+      refs[m] = {baseline, (after_reset ? earlier_after_reset : earlier)[m].Nadir(c, baseline)};
+    }
+    for (Marker m : disease.followed) {
+      if (auto v = ValueOf(day.readings, m, disease.kappa_involved)) {
+        earlier[m].Add(*v);
+        if (after_reset) earlier_after_reset[m].Add(*v);
       }
-      refs[m] = {baseline, Nadir(c, baseline, history)};
     }
     Judged j = Judge(c, disease, day, refs);
     j.level.segment = after_reset ? 1 : 0;

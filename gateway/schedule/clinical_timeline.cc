@@ -18,17 +18,8 @@ namespace {
 derivation::ResponseInput ResponseInputOf(const SubjectHistory& history,
                                           const ClinicalDerivations& derived) {
   derivation::ResponseInput input;
-  for (const Dated& lab : derived.marker_labs) {
-    const v1::LabResult& result = lab.event->lab_result();
-    derivation::MarkerResult& marker = input.results.emplace_back();
-    marker.date = FormatDate(lab.date);
-    marker.analyte = result.analyte();
-    if (result.has_value()) marker.value = result.value();
-    if (!result.value_code().code().empty()) {
-      marker.value_code = absl::StrCat(result.value_code().system(), "|", result.value_code().code());
-    }
-    marker.value_text = result.value_text();
-    marker.event_id = lab.event->event_id();
+  for (const Dated& lab : history.labs) {
+    if (IsResponseMarker(lab)) input.results.push_back(MarkerResultOf(lab));
   }
   if (derived.treatment_start) input.treatment_start = FormatDate(*derived.treatment_start);
   if (!history.transplants.empty()) {
@@ -54,6 +45,24 @@ const derivation::ResponseAssessment* AssessmentAtOrBefore(
 }
 
 }  // namespace
+
+bool IsResponseMarker(const Dated& lab) {
+  return mappers::IsResponseMarker(lab.event->lab_result().analyte());
+}
+
+derivation::MarkerResult MarkerResultOf(const Dated& lab) {
+  const v1::LabResult& result = lab.event->lab_result();
+  derivation::MarkerResult marker;
+  marker.date = FormatDate(lab.date);
+  marker.analyte = result.analyte();
+  if (result.has_value()) marker.value = result.value();
+  if (!result.value_code().code().empty()) {
+    marker.value_code = absl::StrCat(result.value_code().system(), "|", result.value_code().code());
+  }
+  marker.value_text = result.value_text();
+  marker.event_id = lab.event->event_id();
+  return marker;
+}
 
 v1::ResponseAssessed ToResponseAssessed(const derivation::ResponseAssessment& assessment) {
   v1::ResponseAssessed out;
@@ -95,11 +104,8 @@ const v1::Event& MakeToxicityEvent(const LabGrade& grade, ClinicalDerivations* d
 }
 
 derivation::ResponseDerivation DeriveResponses(const ClinicalRules& rules,
-                                               const SubjectHistory& history,
                                                const ClinicalDerivations& derived) {
-  return derivation::DeriveResponse(
-      rules.study->response_criteria(),
-      ResponseInputOf(history, derived));
+  return derivation::DeriveResponse(rules.study->response_criteria(), derived.response_input);
 }
 
 std::vector<Dated> ConfirmedResponses(ClinicalDerivations* derived) {
@@ -131,12 +137,8 @@ ClinicalDerivations DeriveClinical(const ClinicalRules& rules, const Schedule& s
                    [](const Dated& a, const Dated& b) { return a.date < b.date; });
 
   derived.new_therapy = FirstNewTherapy(rules.study->treatment_rules(), *history);
-  for (const Dated& lab : history->labs) {
-    if (mappers::IsResponseMarker(lab.event->lab_result().analyte())) {
-      derived.marker_labs.push_back(lab);
-    }
-  }
-  derived.responses = DeriveResponses(rules, *history, derived);
+  derived.response_input = ResponseInputOf(*history, derived);
+  derived.responses = DeriveResponses(rules, derived);
   history->derived_responses = ConfirmedResponses(&derived);
   return derived;
 }

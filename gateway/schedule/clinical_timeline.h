@@ -28,7 +28,7 @@ struct ClinicalDerivations {
   std::map<std::string, std::vector<derivation::TermGrade>> grades_of_lab;
   Baselines baselines;                  // the last values before cycle 1 day 1
   std::optional<Date> new_therapy;      // the first prohibited therapy (FirstNewTherapy)
-  std::vector<Dated> marker_labs;       // the response markers of history.labs, in its order
+  derivation::ResponseInput response_input;  // what `responses` were derived from
   derivation::ResponseDerivation responses;
   // Events made for the schedule's views (history.toxicities, history.responses) to point to:
   // a deque, so that pointers stay valid as it grows.
@@ -48,10 +48,12 @@ ClinicalDerivations DeriveClinical(const ClinicalRules& rules, const Schedule& s
 void KeepLabGrade(LabGrade grade, ClinicalDerivations* derived);
 // the event a lab toxicity is in history->toxicities as (kept in derived->made);
 const v1::Event& MakeToxicityEvent(const LabGrade& grade, ClinicalDerivations* derived);
-// the responses derived from the history's labs, as known on each date;
+// the responses derived from derived.response_input, as known on each date (a lab that is a
+// response marker goes into that input as MarkerResultOf);
 derivation::ResponseDerivation DeriveResponses(const ClinicalRules& rules,
-                                               const SubjectHistory& history,
                                                const ClinicalDerivations& derived);
+bool IsResponseMarker(const Dated& lab);
+derivation::MarkerResult MarkerResultOf(const Dated& lab);
 // the confirmed ones of derived->responses, dated when confirmed (history.derived_responses).
 std::vector<Dated> ConfirmedResponses(ClinicalDerivations* derived);
 

@@ -11,7 +11,6 @@
 #include "gateway/schedule/findings.h"
 #include "gateway/schedule/placement.h"
 #include "gateway/schedule/treatment_findings.h"
-#include "mappers/response_criteria.h"
 
 namespace trialgate::schedule {
 namespace {
@@ -113,7 +112,7 @@ bool GatesMet(const Schedule& schedule, const PhasePlan& plan) {
 bool RederiveResponses(const Schedule& schedule, const ClinicalRules& rules, Date from,
                        const PhasePlan& plan, SubjectHistory* history,
                        ClinicalDerivations* derived, v1::Timeline* timeline) {
-  derived->responses = DeriveResponses(rules, *history, *derived);
+  derived->responses = DeriveResponses(rules, *derived);
   if (history->responses.empty()) {
     // The gate reads the confirmed derived ones (with a reported response it does not), and
     // the plan points into history->derived_responses. The same ones will do; so will more
@@ -265,11 +264,9 @@ bool AppendLabs(const Schedule& schedule, const ClinicalRules* clinical,
   ReplaceLabToxicities(derived, from, &timeline);
   bool marker = false;
   for (const Dated& lab : added) {
-    if (!mappers::IsResponseMarker(lab.event->lab_result().analyte())) continue;
+    if (!IsResponseMarker(lab)) continue;
     marker = true;
-    derived.marker_labs.insert(std::upper_bound(derived.marker_labs.begin(),
-                                                derived.marker_labs.end(), lab, EarlierInHistory),
-                               lab);
+    derived.response_input.results.push_back(MarkerResultOf(lab));  // any order will do
   }
   if (marker) {
     if (!RederiveResponses(schedule, *clinical, from, state->plan, &history, &derived,

@@ -62,11 +62,17 @@ constexpr PanelLab kPanel[] = {
     {"wbc", 5.2, "10*9/L"},        {"anc", 2.4, "10*9/L"},      {"alc", 1.1, "10*9/L"},
     {"hemoglobin", 118, "g/L"},    {"platelets", 182, "10*9/L"}, {"creatinine", 84, "umol/L"},
     {"alt", 22, "U/L"},            {"ast", 25, "U/L"},           {"bilirubin", 9, "umol/L"},
-    {"calcium", 2.3, "mmol/L"},    {"ldh", 190, "U/L"},          {"serum_m_protein", 0.45, "g/dL"},
+    {"calcium", 2.3, "mmol/L"},    {"ldh", 190, "U/L"},          {"serum_m_protein", 1.0, "g/dL"},
 };
 
+// The panel of `date`; its serum M-protein is 2.5 g/dL at cycle 1 day 1 (the baseline: measurable
+// disease, as every subject of the study has) and 1.0 after (a partial response, confirmed at
+// each assessment): the responses are derived at every panel.
 void Panel(SubjectBuilder& subject, Date date) {
-  for (const PanelLab& lab : kPanel) subject.Lab(lab.analyte, date, lab.value, lab.unit);
+  for (const PanelLab& lab : kPanel) {
+    const bool baseline = std::string(lab.analyte) == "serum_m_protein" && date <= kC1D1;
+    subject.Lab(lab.analyte, date, baseline ? 2.5 : lab.value, lab.unit);
+  }
 }
 
 // The first `n` events of a subject that goes through the whole protocol, in date order.
@@ -271,7 +277,7 @@ void DeriveAfter(benchmark::State& state, NewLab kind) {
     const int s = i++ % kSubjects;
     const std::string id = kind == NewLab::kAnc      ? fixture->AppendLab(s)
                            : kind == NewLab::kMarker ? fixture->AppendLab(s, "serum_m_protein",
-                                                                          0.44, "g/dL")
+                                                                          0.98, "g/dL")
                                                      : fixture->CorrectLab(s);
     if (id.empty()) state.SkipWithError("cannot append a lab");
     state.ResumeTiming();
