@@ -16,7 +16,7 @@ constexpr double kWidth = 860;
 constexpr double kPlotLeft = 120;
 constexpr double kPlotWidth = 700;
 constexpr double kPlotTop = 50;
-constexpr double kRowHeight = 26;
+constexpr double kRowHeight = 30;
 constexpr double kBarHeight = 12;
 constexpr double kLegendRowHeight = 22;
 constexpr int kMaxTicks = 200;
@@ -76,8 +76,9 @@ void DrawMarker(SvgWriter& svg, MarkerKind kind, double x, double y, std::string
     case MarkerKind::kDeviation:
       svg.Open("g", {{"class", "marker deviation"}});
       svg.Leaf("title", {}, label.empty() ? "Deviation" : label);
-      svg.Empty("path", {{"d", PathData().MoveTo(x - 5, y - 11).HorizontalTo(x + 5)
-                                    .LineTo(x, y - 3).Close().str()},
+      // Below the bar, pointing up at the day, so it never covers a response label above.
+      svg.Empty("path", {{"d", PathData().MoveTo(x - 5, y + 12).HorizontalTo(x + 5)
+                                    .LineTo(x, y + 4).Close().str()},
                          {"fill", kVermillion}, {"stroke", kBlack}, {"stroke-width", 0.5}});
       svg.Close();
       return;
@@ -122,7 +123,7 @@ void DrawLegend(SvgWriter& svg, double top) {
                                 {MarkerKind::kDeath, "Death"},
                                 {MarkerKind::kCensored, "Censored"}};
   for (const Entry& e : kEntries) {
-    DrawMarker(svg, e.kind, x + 8, e.kind == MarkerKind::kDeviation ? y + 6 : y, "");
+    DrawMarker(svg, e.kind, x + 8, e.kind == MarkerKind::kDeviation ? y - 8 : y, "");
     svg.Text(x + 22, y + 4, e.text, "start", 11);
     x += 140;
   }

@@ -12,7 +12,7 @@
 namespace trialgate::report {
 namespace {
 
-constexpr double kWidth = 820;
+constexpr double kWidth = 860;
 constexpr double kPlotLeft = 90;
 constexpr double kPlotWidth = 560;
 constexpr double kPlotTop = 50;
