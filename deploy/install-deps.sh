@@ -16,8 +16,8 @@ packages=(
   # CLI parsing and logging; the HTTP server (FHIR REST facade), with curl for its end-to-end test
   libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev curl
   # tests and benchmarks; python3-hl7's mllp_send is the independent HL7 v2 sender the MLLP
-  # tests deliver with
-  libgtest-dev libgmock-dev libbenchmark-dev python3-hl7
+  # tests deliver with; expat parses the report plots' SVG in tests/report
+  libgtest-dev libgmock-dev libbenchmark-dev python3-hl7 libexpat1-dev
 )
 if [ "${1:-}" = --with-fuzz ]; then
   packages+=(clang libclang-rt-14-dev jq)
