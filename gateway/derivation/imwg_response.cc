@@ -1,6 +1,7 @@
 #include "gateway/derivation/imwg_response.h"
 
 #include <algorithm>
+#include <deque>
 #include <limits>
 #include <map>
 #include <tuple>
@@ -43,7 +44,7 @@ bool IsDate(const std::string& date) {
 // YYYY-MM-DD date are left out, so they can neither make an assessment nor a baseline. A second
 // result of one analyte on one day is ignored; which one is kept depends only on the results
 // (event id, then value), never on input order.
-std::vector<Day> Days(const std::vector<MarkerResult>& results) {
+std::vector<Day> Days(const std::deque<MarkerResult>& results) {
   std::vector<const MarkerResult*> sorted;
   for (const MarkerResult& r : results) {
     const bool marker = mappers::IsResponseMarker(r.analyte);
@@ -385,46 +386,34 @@ std::vector<std::string> EventIds(const Day& day) {
 
 }  // namespace
 
-ResponseDerivation DeriveResponse(const ResponseCriteria& c, const ResponseInput& input) {
-  ResponseDerivation out;
-  if (!c.present) {
-    out.not_derived = "the study has no IMWG response rules (imwg-response.json)";
-    return out;
-  }
-  if (input.treatment_start.empty()) {
-    out.not_derived = "no treatment start (cycle 1 day 1): no baseline";
-    return out;
-  }
-  const std::vector<Day> days = Days(input.results);
-  // Samples of cycle 1 day 1 are drawn before the first dose: they are baseline.
-  const Readings base = LastBefore(days, input.treatment_start, /*inclusive=*/true);
-  if (base.empty()) {
-    out.not_derived = "no baseline before cycle 1 day 1";
-    return out;
-  }
-  for (const auto& [analyte, r] : base) out.baseline_date = std::max(out.baseline_date, r->date);
-  const Disease disease = Measurable(c, base);
-  if (disease.followed.empty()) {
-    out.not_derived = disease.why_not;
-    return out;
-  }
-  for (Marker m : disease.followed) out.measurable.push_back(MarkerName(m));
-
-  const bool reset = c.baseline_after_transplant == mappers::TransplantBaseline::kReset &&
-                     !input.transplant_date.empty();
-  const Readings reset_base =
-      reset ? LastBefore(days, input.transplant_date, /*inclusive=*/false) : Readings{};
-
-  std::vector<const Day*> assessed;
-  for (const Day& day : days) {
-    if (day.date > input.treatment_start) assessed.push_back(&day);
-  }
-  std::vector<Judged> judged;
-  // Per marker, the earlier assessed values: of every day, and of the days after transplant
-  // (what a reset baseline's nadir is taken over).
+struct ResponseDeriver::State {
+  const ResponseCriteria& c;
+  ResponseInput input;                // its results moved into `results`
+  std::deque<MarkerResult> results;   // stable: the days' readings point into it
+  std::vector<Day> days;              // every marker day, in date order
+  Readings base;
+  bool reset = false;
+  Readings reset_base;
+  Disease disease;
+  size_t first_assessed = 0;          // the first day after treatment start
+  std::vector<DayLevel> levels;       // per assessed day: what confirmation reads
+  // Per marker, the values of the assessed days so far (every day; after transplant), and the
+  // same before the last assessed day (to judge that day again when it gains a result).
   std::map<Marker, NadirTracker> earlier, earlier_after_reset;
-  for (size_t i = 0; i < assessed.size(); ++i) {
-    const Day& day = *assessed[i];
+  std::map<Marker, NadirTracker> before_last, before_last_after_reset;
+  ResponseDerivation out;
+
+  State(const ResponseCriteria& criteria, ResponseInput in) : c(criteria), input(std::move(in)) {
+    for (MarkerResult& r : input.results) results.push_back(std::move(r));
+    input.results.clear();
+  }
+
+  const Day& Assessed(size_t i) const { return days[first_assessed + i]; }
+
+  // Judges assessed day i with the trackers as they stand (the days before it), then adds its
+  // values to them.
+  Judged JudgeNext(size_t i) {
+    const Day& day = Assessed(i);
     const bool after_reset = reset && day.date > input.transplant_date;
     std::map<Marker, Reference> refs;
     std::vector<std::string> notes;
@@ -442,6 +431,8 @@ ResponseDerivation DeriveResponse(const ResponseCriteria& c, const ResponseInput
       }
       refs[m] = {baseline, (after_reset ? earlier_after_reset : earlier)[m].Nadir(c, baseline)};
     }
+    before_last = earlier;
+    before_last_after_reset = earlier_after_reset;
     for (Marker m : disease.followed) {
       if (auto v = ValueOf(day.readings, m, disease.kappa_involved)) {
         earlier[m].Add(*v);
@@ -455,35 +446,144 @@ ResponseDerivation DeriveResponse(const ResponseCriteria& c, const ResponseInput
                                                "transplant day 0 (", input.transplant_date, ")"));
     }
     if (!notes.empty()) j.rule = absl::StrCat(absl::StrJoin(notes, "; "), "; ", j.rule);
-    judged.push_back(std::move(j));
+    return j;
   }
 
-  std::vector<DayLevel> levels;
-  for (const Judged& j : judged) levels.push_back(j.level);
-  const std::vector<Confirmation> confirmations = Confirm(levels, input.new_therapy_date, input.as_known_then);
-  for (size_t i = 0; i < judged.size(); ++i) {
-    Judged& j = judged[i];
-    const Confirmation& conf = confirmations[i];
-    ResponseAssessment a;
-    a.date = j.level.date;
-    a.category = j.level.level ? LevelName(*j.level.level) : "NE";
-    a.confirmed = conf.confirmed;
-    a.response_date = conf.response_date;
-    a.rule = conf.text.empty() ? j.rule : absl::StrCat(j.rule, ". ", conf.text);
-    a.evidence = std::move(j.evidence);
-    a.evidence_event_ids = EventIds(*assessed[i]);
-    if (conf.partner) {
-      for (std::string& id : EventIds(*assessed[*conf.partner])) {
-        a.evidence_event_ids.push_back(std::move(id));
-      }
+  // Judges the assessed days from `from` on (levels and assessments before it are kept) and
+  // confirms them.
+  void AssessFrom(size_t from) {
+    levels.resize(from);
+    out.assessments.resize(from);
+    std::vector<Judged> judged;
+    for (size_t i = from; first_assessed + i < days.size(); ++i) {
+      judged.push_back(JudgeNext(i));
+      levels.push_back(judged.back().level);
     }
-    std::sort(a.evidence_event_ids.begin(), a.evidence_event_ids.end());
-    a.evidence_event_ids.erase(
-        std::unique(a.evidence_event_ids.begin(), a.evidence_event_ids.end()),
-        a.evidence_event_ids.end());
-    out.assessments.push_back(std::move(a));
+    const std::vector<Confirmation> confirmations =
+        Confirm(levels, input.new_therapy_date, input.as_known_then, from);
+    for (size_t i = from; i < levels.size(); ++i) {
+      Judged& j = judged[i - from];
+      const Confirmation& conf = confirmations[i];
+      ResponseAssessment a;
+      a.date = j.level.date;
+      a.category = j.level.level ? LevelName(*j.level.level) : "NE";
+      a.confirmed = conf.confirmed;
+      a.response_date = conf.response_date;
+      a.rule = conf.text.empty() ? j.rule : absl::StrCat(j.rule, ". ", conf.text);
+      a.evidence = std::move(j.evidence);
+      a.evidence_event_ids = EventIds(Assessed(i));
+      if (conf.partner) {
+        for (std::string& id : EventIds(Assessed(*conf.partner))) {
+          a.evidence_event_ids.push_back(std::move(id));
+        }
+      }
+      std::sort(a.evidence_event_ids.begin(), a.evidence_event_ids.end());
+      a.evidence_event_ids.erase(
+          std::unique(a.evidence_event_ids.begin(), a.evidence_event_ids.end()),
+          a.evidence_event_ids.end());
+      out.assessments.push_back(std::move(a));
+    }
   }
-  return out;
+
+  void DeriveAll() {
+    if (!c.present) {
+      out.not_derived = "the study has no IMWG response rules (imwg-response.json)";
+      return;
+    }
+    if (input.treatment_start.empty()) {
+      out.not_derived = "no treatment start (cycle 1 day 1): no baseline";
+      return;
+    }
+    days = Days(results);
+    // Samples of cycle 1 day 1 are drawn before the first dose: they are baseline.
+    base = LastBefore(days, input.treatment_start, /*inclusive=*/true);
+    if (base.empty()) {
+      out.not_derived = "no baseline before cycle 1 day 1";
+      return;
+    }
+    for (const auto& [analyte, r] : base) out.baseline_date = std::max(out.baseline_date, r->date);
+    disease = Measurable(c, base);
+    if (disease.followed.empty()) {
+      out.not_derived = disease.why_not;
+      return;
+    }
+    for (Marker m : disease.followed) out.measurable.push_back(MarkerName(m));
+    reset = c.baseline_after_transplant == mappers::TransplantBaseline::kReset &&
+            !input.transplant_date.empty();
+    if (reset) reset_base = LastBefore(days, input.transplant_date, /*inclusive=*/false);
+    first_assessed = static_cast<size_t>(
+        std::find_if(days.begin(), days.end(),
+                     [&](const Day& day) { return day.date > input.treatment_start; }) -
+        days.begin());
+    AssessFrom(0);
+  }
+};
+
+ResponseDeriver::ResponseDeriver(const ResponseCriteria& criteria, ResponseInput input)
+    : state_(std::make_unique<State>(criteria, std::move(input))) {
+  state_->DeriveAll();
+}
+ResponseDeriver::~ResponseDeriver() = default;
+ResponseDeriver::ResponseDeriver(ResponseDeriver&&) noexcept = default;
+ResponseDeriver& ResponseDeriver::operator=(ResponseDeriver&&) noexcept = default;
+
+const ResponseDerivation& ResponseDeriver::derivation() const { return state_->out; }
+
+std::optional<size_t> ResponseDeriver::Add(std::vector<MarkerResult> results) {
+  State& s = *state_;
+  const size_t unchanged = s.out.assessments.size();
+  if (!s.input.as_known_then) return std::nullopt;
+  // What Days() would keep of them; each must come after cycle 1 day 1 and not before the last
+  // marker day.
+  std::vector<MarkerResult> kept;
+  for (MarkerResult& r : results) {
+    if (!mappers::IsResponseMarker(r.analyte) || !IsDate(r.date)) continue;
+    if (!s.input.treatment_start.empty() && r.date <= s.input.treatment_start) return std::nullopt;
+    if (!s.days.empty() && r.date < s.days.back().date) return std::nullopt;
+    kept.push_back(std::move(r));
+  }
+  if (kept.empty()) return unchanged;
+  // Not derived (no rules, no treatment start, no baseline, nothing measurable): later results
+  // change none of that.
+  if (!s.out.not_derived.empty()) return unchanged;
+  const bool last_day_changes = std::any_of(kept.begin(), kept.end(), [&](const MarkerResult& r) {
+    return r.date == s.days.back().date;
+  });
+  const bool kept_before_transplant =
+      std::any_of(kept.begin(), kept.end(),
+                  [&](const MarkerResult& r) { return r.date < s.input.transplant_date; });
+  // The new results into their days, keeping per analyte and day the one Days() would keep.
+  auto key = [](const MarkerResult* r) {
+    return std::tie(r->date, r->analyte, r->event_id, r->value, r->value_code, r->value_text);
+  };
+  std::sort(kept.begin(), kept.end(), [&](const MarkerResult& a, const MarkerResult& b) {
+    return key(&a) < key(&b);
+  });
+  for (MarkerResult& r : kept) {
+    s.results.push_back(std::move(r));
+    const MarkerResult* added = &s.results.back();
+    if (s.days.back().date != added->date) s.days.push_back({added->date, {}});
+    auto [it, inserted] = s.days.back().readings.emplace(added->analyte, added);
+    if (!inserted && key(added) < key(it->second)) it->second = added;
+  }
+  // A result before transplant day 0 may be the last before it: the reset baseline again.
+  if (s.reset && kept_before_transplant) {
+    s.reset_base = LastBefore(s.days, s.input.transplant_date, /*inclusive=*/false);
+  }
+  // The last assessed day again if it gained a result (from the trackers before it), then the
+  // new days.
+  size_t from = s.levels.size();
+  if (last_day_changes && from > 0) {
+    --from;
+    s.earlier = s.before_last;
+    s.earlier_after_reset = s.before_last_after_reset;
+  }
+  s.AssessFrom(from);
+  return from;
+}
+
+ResponseDerivation DeriveResponse(const ResponseCriteria& c, const ResponseInput& input) {
+  return ResponseDeriver(c, input).derivation();
 }
 
 }  // namespace trialgate::derivation

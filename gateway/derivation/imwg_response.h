@@ -13,6 +13,7 @@
 // assessments: a category holds once two of them, on different dates before any new therapy,
 // show it or better.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,6 +77,31 @@ struct ResponseDerivation {
 // dose). An empty `assessments` comes with `not_derived` saying why.
 ResponseDerivation DeriveResponse(const mappers::ResponseCriteria& criteria,
                                   const ResponseInput& input);
+
+// DeriveResponse that keeps what it needs to take results arriving later without judging the
+// earlier days again: the nadir of each marker so far and each day's level (what confirmation
+// reads). With as_known_then, an earlier assessment never changes, so adding the results of a
+// new day costs that day. `criteria` must outlive it.
+class ResponseDeriver {
+ public:
+  ResponseDeriver(const mappers::ResponseCriteria& criteria, ResponseInput input);
+  ~ResponseDeriver();
+  ResponseDeriver(ResponseDeriver&&) noexcept;
+  ResponseDeriver& operator=(ResponseDeriver&&) noexcept;
+
+  // What DeriveResponse gives for every result added so far.
+  const ResponseDerivation& derivation() const;
+
+  // Adds results dated after treatment start and on or after the latest result's day, and
+  // returns the index of the first assessment that changed (the size of the earlier list when
+  // none did). nullopt, with nothing changed, when that cannot hold (an earlier date, a result
+  // on or before cycle 1 day 1, as_known_then off): derive anew.
+  std::optional<size_t> Add(std::vector<MarkerResult> results);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace trialgate::derivation
 

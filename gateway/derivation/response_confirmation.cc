@@ -40,9 +40,10 @@ std::optional<size_t> NextEvaluable(const std::vector<DayLevel>& days, size_t i)
 }  // namespace
 
 std::vector<Confirmation> Confirm(const std::vector<DayLevel>& days,
-                                  const std::string& new_therapy_date, bool earlier_only) {
+                                  const std::string& new_therapy_date, bool earlier_only,
+                                  size_t from) {
   std::vector<Confirmation> out(days.size());
-  for (size_t i = 0; i < days.size(); ++i) {
+  for (size_t i = from; i < days.size(); ++i) {
     Confirmation& c = out[i];
     c.response_date = days[i].date;
     if (!days[i].level) continue;

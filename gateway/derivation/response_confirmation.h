@@ -34,9 +34,11 @@ struct Confirmation {
 
 // One entry per day, in order. REQUIRES: days sorted by date, dates distinct.
 // `new_therapy_date` empty when none; a day on or after it cannot confirm. `earlier_only`: a
-// day is confirmed only by an earlier one (what was known on its date).
+// day is confirmed only by an earlier one (what was known on its date). Entries before `from`
+// are left unset (a caller that has them already: with `earlier_only` they cannot change).
 std::vector<Confirmation> Confirm(const std::vector<DayLevel>& days,
-                                  const std::string& new_therapy_date, bool earlier_only = false);
+                                  const std::string& new_therapy_date, bool earlier_only = false,
+                                  size_t from = 0);
 
 }  // namespace trialgate::derivation
 

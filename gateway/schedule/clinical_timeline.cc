@@ -103,11 +103,6 @@ const v1::Event& MakeToxicityEvent(const LabGrade& grade, ClinicalDerivations* d
   return event;
 }
 
-derivation::ResponseDerivation DeriveResponses(const ClinicalRules& rules,
-                                               const ClinicalDerivations& derived) {
-  return derivation::DeriveResponse(rules.study->response_criteria(), derived.response_input);
-}
-
 std::vector<Dated> ConfirmedResponses(ClinicalDerivations* derived) {
   std::vector<Dated> confirmed;
   for (const derivation::ResponseAssessment& assessment : derived->responses.assessments) {
@@ -137,8 +132,9 @@ ClinicalDerivations DeriveClinical(const ClinicalRules& rules, const Schedule& s
                    [](const Dated& a, const Dated& b) { return a.date < b.date; });
 
   derived.new_therapy = FirstNewTherapy(rules.study->treatment_rules(), *history);
-  derived.response_input = ResponseInputOf(*history, derived);
-  derived.responses = DeriveResponses(rules, derived);
+  derived.response_deriver = std::make_unique<derivation::ResponseDeriver>(
+      rules.study->response_criteria(), ResponseInputOf(*history, derived));
+  derived.responses = derived.response_deriver->derivation();
   history->derived_responses = ConfirmedResponses(&derived);
   return derived;
 }

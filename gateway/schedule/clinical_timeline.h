@@ -8,6 +8,7 @@
 
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <optional>
 #include <vector>
@@ -28,7 +29,8 @@ struct ClinicalDerivations {
   std::map<std::string, std::vector<derivation::TermGrade>> grades_of_lab;
   Baselines baselines;                  // the last values before cycle 1 day 1
   std::optional<Date> new_therapy;      // the first prohibited therapy (FirstNewTherapy)
-  derivation::ResponseInput response_input;  // what `responses` were derived from
+  // What `responses` came from, kept to add a response marker that arrives later.
+  std::unique_ptr<derivation::ResponseDeriver> response_deriver;
   derivation::ResponseDerivation responses;
   // Events made for the schedule's views (history.toxicities, history.responses) to point to:
   // a deque, so that pointers stay valid as it grows.
@@ -48,10 +50,7 @@ ClinicalDerivations DeriveClinical(const ClinicalRules& rules, const Schedule& s
 void KeepLabGrade(LabGrade grade, ClinicalDerivations* derived);
 // the event a lab toxicity is in history->toxicities as (kept in derived->made);
 const v1::Event& MakeToxicityEvent(const LabGrade& grade, ClinicalDerivations* derived);
-// the responses derived from derived.response_input, as known on each date (a lab that is a
-// response marker goes into that input as MarkerResultOf);
-derivation::ResponseDerivation DeriveResponses(const ClinicalRules& rules,
-                                               const ClinicalDerivations& derived);
+// a lab that is a response marker, as the response derivation takes it;
 bool IsResponseMarker(const Dated& lab);
 derivation::MarkerResult MarkerResultOf(const Dated& lab);
 // the confirmed ones of derived->responses, dated when confirmed (history.derived_responses).

@@ -108,11 +108,21 @@ bool GatesMet(const Schedule& schedule, const PhasePlan& plan) {
   return true;
 }
 
-// Re-derives the responses. False when the response gate would read different ones.
-bool RederiveResponses(const Schedule& schedule, const ClinicalRules& rules, Date from,
-                       const PhasePlan& plan, SubjectHistory* history,
-                       ClinicalDerivations* derived, v1::Timeline* timeline) {
-  derived->responses = DeriveResponses(rules, *derived);
+// Adds the new response markers to the responses (the days before theirs stay as they were:
+// each is judged as known then). False when that cannot be done, or the response gate would
+// read different responses.
+bool AddResponseMarkers(const Schedule& schedule, const std::vector<Dated>& markers, Date from,
+                        const PhasePlan& plan, SubjectHistory* history,
+                        ClinicalDerivations* derived, v1::Timeline* timeline) {
+  std::vector<derivation::MarkerResult> results;
+  for (const Dated& lab : markers) results.push_back(MarkerResultOf(lab));
+  const std::optional<size_t> changed = derived->response_deriver->Add(std::move(results));
+  if (!changed) return false;
+  const derivation::ResponseDerivation& all = derived->response_deriver->derivation();
+  std::vector<derivation::ResponseAssessment>& kept = derived->responses.assessments;
+  kept.resize(*changed);
+  kept.insert(kept.end(), all.assessments.begin() + static_cast<long>(*changed),
+              all.assessments.end());
   if (history->responses.empty()) {
     // The gate reads the confirmed derived ones (with a reported response it does not), and
     // the plan points into history->derived_responses. The same ones will do; so will more
@@ -262,15 +272,14 @@ bool AppendLabs(const Schedule& schedule, const ClinicalRules* clinical,
   ClinicalDerivations& derived = *state->derived;
   if (!RegradeFrom(schedule, *clinical, from, &history, &derived)) return false;
   ReplaceLabToxicities(derived, from, &timeline);
-  bool marker = false;
+  std::vector<Dated> markers;
   for (const Dated& lab : added) {
-    if (!IsResponseMarker(lab)) continue;
-    marker = true;
-    derived.response_input.results.push_back(MarkerResultOf(lab));  // any order will do
+    if (IsResponseMarker(lab)) markers.push_back(lab);
   }
+  const bool marker = !markers.empty();
   if (marker) {
-    if (!RederiveResponses(schedule, *clinical, from, state->plan, &history, &derived,
-                           &timeline)) {
+    if (!AddResponseMarkers(schedule, markers, from, state->plan, &history, &derived,
+                            &timeline)) {
       return false;
     }
     // A response reported from `from` on is compared with the derived one of its day.

@@ -152,5 +152,51 @@ TEST(ImwgCasesTest, EveryHandAdjudicatedCaseDerivesAsWritten) {
   }
 }
 
+// As known then, results that arrive one at a time (in date order, as a site sends them) give,
+// after each, what deriving every result so far gives: the deriver judges only the new day.
+TEST(ImwgCasesTest, ResultsAddedOneAtATimeDeriveWhatAllResultsDerive) {
+  auto study = mappers::Study::FromFiles(profiles::EmbeddedStudyFiles("krd-asct2"));
+  ASSERT_TRUE(study.ok()) << study.status();
+  rapidjson::Document doc;
+  doc.Parse(ReadCaseFile("imwg-cases.json").c_str());
+  ASSERT_FALSE(doc.HasParseError());
+  int added = 0;
+  for (const rapidjson::Value& c : doc["cases"].GetArray()) {
+    SCOPED_TRACE(c["id"].GetString());
+    const mappers::ResponseCriteria settings = WithSettings((*study)->response_criteria(), c);
+    ResponseInput all = ToInput(c, doc["defaults"]);
+    all.as_known_then = true;
+    std::stable_sort(all.results.begin(), all.results.end(),
+                     [](const MarkerResult& a, const MarkerResult& b) { return a.date < b.date; });
+    // The baseline (up to cycle 1 day 1) at once, then one result at a time.
+    ResponseInput start = all;
+    start.results.clear();
+    size_t next = 0;
+    while (next < all.results.size() && all.results[next].date <= all.treatment_start) {
+      start.results.push_back(all.results[next++]);
+    }
+    ResponseDeriver deriver(settings, start);
+    ResponseInput so_far = start;
+    for (; next < all.results.size(); ++next) {
+      const size_t before = deriver.derivation().assessments.size();
+      const std::optional<size_t> from = deriver.Add({all.results[next]});
+      ASSERT_TRUE(from.has_value()) << all.results[next].date;
+      EXPECT_LE(*from, before);
+      so_far.results.push_back(all.results[next]);
+      ASSERT_EQ(Describe(deriver.derivation()), Describe(DeriveResponse(settings, so_far)))
+          << "after the result of " << all.results[next].date;
+      ++added;
+    }
+    // A result dated before the latest one cannot be added: derive anew.
+    if (!all.results.empty() && all.results.back().date > all.treatment_start &&
+        deriver.derivation().not_derived.empty()) {
+      MarkerResult late = all.results.back();
+      late.date = all.treatment_start;
+      EXPECT_FALSE(deriver.Add({late}).has_value());
+    }
+  }
+  EXPECT_GT(added, 50);
+}
+
 }  // namespace
 }  // namespace trialgate::derivation
