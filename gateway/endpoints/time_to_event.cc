@@ -92,6 +92,9 @@ std::optional<SubjectTime> DeriveSubjectTime(const mappers::TimeToEventDefinitio
     if (*date > stop || (therapy && *date > *therapy) || (competing && *date > *competing)) {
       continue;
     }
+    // A response on the day new therapy starts cannot count ([ONC-IMWG]: assessments after
+    // new therapy cannot confirm; the rates exclude that day too).
+    if (kind == EndpointEvent::kResponse && therapy && *date >= *therapy) continue;
     if (!event_date || *date < *event_date) {
       event_date = date;
       out.reason = std::string(mappers::EventName(kind));

@@ -4,6 +4,7 @@
 #include "gateway/endpoints/time_to_event.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -240,6 +241,22 @@ TEST(TimeToEventTest, EventBeforeConsentIsNotEvaluable) {
   ASSERT_TRUE(os.ok()) << os.status();
   EXPECT_EQ(os->n, 0);
   EXPECT_THAT(os->not_evaluable, ElementsAre(Pair("death dated before the origin", 1)));
+}
+
+// A confirmed PR on the day new therapy starts is not a response ([ONC-IMWG]: assessments after
+// new therapy cannot confirm): time to response is censored at the SD of day 50 -> 51 days.
+TEST(TimeToEventTest, ResponseOnTheDayOfNewTherapyDoesNotCount) {
+  const mappers::EndpointDefinitions definitions = ShippedDefinitions();
+  SubjectCourse s = Subject("S");
+  s.assessments = {Assessment(50, "SD", false), Assessment(99, "PR", true)};
+  s.new_therapy = Day(99);
+  std::string why;
+  std::optional<SubjectTime> time = DeriveSubjectTime(Find(definitions, "ttr"),
+                                                      definitions.conventions, s, kCutoff, &why);
+  ASSERT_TRUE(time.has_value()) << why;
+  EXPECT_FALSE(time->event);
+  EXPECT_EQ(time->reason, "new_anti_myeloma_therapy");
+  EXPECT_EQ(time->days, 51);
 }
 
 // Log, R's default, is the option: the same curve with S exp(-/+ z sigma) limits at 200.
