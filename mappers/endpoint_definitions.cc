@@ -74,8 +74,8 @@ absl::StatusOr<E> ReadEnum(const JsonValue& value, const Spelling<E> (&table)[N]
   }
   std::vector<std::string> names;
   for (const Spelling<E>& s : table) names.push_back(s.name);
-  return value.Error(absl::StrCat("must be one of ", absl::StrJoin(names, ", "), ", not '",
-                                  text, "'"));
+  return value.Error(
+      absl::StrCat("must be one of ", absl::StrJoin(names, ", "), ", not '", text, "'"));
 }
 
 template <typename E, size_t N>
@@ -149,8 +149,8 @@ absl::StatusOr<TimeToEventDefinition> ParseTimeToEvent(const JsonObject& object)
   ASSIGN_OR_RETURN(out.competing_events, EnumList(object, "competingEvents", kEvents, false));
   for (EndpointEvent event : out.competing_events) {
     if (std::find(out.events.begin(), out.events.end(), event) != out.events.end()) {
-      return object.Problem(absl::StrCat("competingEvents repeats the event ",
-                                         NameOf(event, kEvents)));
+      return object.Problem(
+          absl::StrCat("competingEvents repeats the event ", NameOf(event, kEvents)));
     }
   }
   ASSIGN_OR_RETURN(const std::vector<JsonObject> censoring,
@@ -172,8 +172,8 @@ absl::StatusOr<TimeToEventDefinition> ParseTimeToEvent(const JsonObject& object)
   if (has_competing_rule != !out.competing_events.empty()) {
     return object.Problem("competingEvents and a competing_event censoring rule go together");
   }
-  const bool response_event = std::find(out.events.begin(), out.events.end(),
-                                        EndpointEvent::kResponse) != out.events.end();
+  const bool response_event =
+      std::find(out.events.begin(), out.events.end(), EndpointEvent::kResponse) != out.events.end();
   if (out.origin == TimeOrigin::kFirstResponse &&
       (response_event || out.population != Population::kConfirmedResponders)) {
     return object.Problem(
@@ -206,9 +206,9 @@ absl::StatusOr<DayWindow> ParseWindow(const JsonObject& object) {
 }
 
 absl::StatusOr<RateDefinition> ParseRate(const JsonObject& object) {
-  RETURN_IF_ERROR(object.OnlyKeys({"id", "name", "kind", "populations", "categories",
-                                   "requireConfirmed", "window", "cd34PerKgGreaterThan",
-                                   "source", "unconfirmed", "note"}));
+  RETURN_IF_ERROR(
+      object.OnlyKeys({"id", "name", "kind", "populations", "categories", "requireConfirmed",
+                       "window", "cd34PerKgGreaterThan", "source", "unconfirmed", "note"}));
   RateDefinition out;
   ASSIGN_OR_RETURN(out.id, object.RequiredNonEmptyString("id"));
   ASSIGN_OR_RETURN(out.name, object.RequiredNonEmptyString("name"));
@@ -230,7 +230,7 @@ absl::StatusOr<RateDefinition> ParseRate(const JsonObject& object) {
       ASSIGN_OR_RETURN(std::string category, item.NonEmptyString());
       if (std::find(std::begin(kCategories), std::end(kCategories), category) ==
           std::end(kCategories)) {
-        return item.Error(absl::StrCat("must be an IMWG category (", 
+        return item.Error(absl::StrCat("must be an IMWG category (",
                                        absl::StrJoin(kCategories, ", "), "), not '", category,
                                        "'"));
       }
@@ -252,8 +252,8 @@ absl::StatusOr<RateDefinition> ParseRate(const JsonObject& object) {
 }
 
 absl::StatusOr<TreatmentPhase> ParsePhase(const JsonObject& object) {
-  RETURN_IF_ERROR(object.OnlyKeys(
-      {"id", "name", "startsAt", "offsetDays", "source", "unconfirmed", "note"}));
+  RETURN_IF_ERROR(
+      object.OnlyKeys({"id", "name", "startsAt", "offsetDays", "source", "unconfirmed", "note"}));
   TreatmentPhase phase;
   ASSIGN_OR_RETURN(phase.id, object.RequiredNonEmptyString("id"));
   ASSIGN_OR_RETURN(phase.name, object.RequiredNonEmptyString("name"));
@@ -314,8 +314,8 @@ absl::StatusOr<EndpointDefinitions> ParseEndpointDefinitions(std::string_view te
   out.present = true;
 
   ASSIGN_OR_RETURN(const JsonObject conventions, top.RequiredObject("conventions"));
-  RETURN_IF_ERROR(conventions.OnlyKeys(
-      {"addOneDay", "daysPerMonth", "assessmentOrigins", "source", "note"}));
+  RETURN_IF_ERROR(
+      conventions.OnlyKeys({"addOneDay", "daysPerMonth", "assessmentOrigins", "source", "note"}));
   ASSIGN_OR_RETURN(out.conventions.add_one_day, conventions.RequiredBool("addOneDay"));
   ASSIGN_OR_RETURN(out.conventions.days_per_month,
                    conventions.RequiredNumber("daysPerMonth", Sign::kPositive));
@@ -358,9 +358,7 @@ absl::StatusOr<EndpointDefinitions> ParseEndpointDefinitions(std::string_view te
   return out;
 }
 
-std::string_view PopulationName(Population population) {
-  return NameOf(population, kPopulations);
-}
+std::string_view PopulationName(Population population) { return NameOf(population, kPopulations); }
 std::string_view EventName(EndpointEvent event) { return NameOf(event, kEvents); }
 std::string_view CensoringRuleName(CensoringRule rule) { return NameOf(rule, kRules); }
 

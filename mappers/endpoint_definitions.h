@@ -19,9 +19,9 @@ inline constexpr char kEndpointsFile[] = "endpoints.json";
 
 enum class Population {
   kAllConsented,
-  kTreated,             // >= 1 study dose: the safety set
-  kResponseEvaluable,   // measurable disease and >= 1 post-baseline adequate assessment
-  kAsctRecipients,      // 2nd ASCT day 0 known
+  kTreated,            // >= 1 study dose: the safety set
+  kResponseEvaluable,  // measurable disease and >= 1 post-baseline adequate assessment
+  kAsctRecipients,     // 2nd ASCT day 0 known
   kMobilisationAttempted,
   kConfirmedResponders,  // a confirmed >= PR before PD and new therapy
 };
@@ -51,7 +51,7 @@ struct CensoringStep {
 };
 
 struct TimeToEventDefinition {
-  std::string id;    // "pfs"
+  std::string id;  // "pfs"
   std::string name;
   Population population = Population::kAllConsented;
   TimeOrigin origin = TimeOrigin::kConsent;
@@ -85,8 +85,8 @@ struct RateDefinition {
   std::vector<Population> populations;  // the first is primary, the others sensitivity
   std::vector<std::string> categories;  // IMWG ids counted as success (response kinds)
   bool require_confirmed = true;
-  DayWindow window;                      // kResponseInWindow
-  double cd34_per_kg_greater_than = 0;   // kHarvest: success is strictly greater
+  DayWindow window;                     // kResponseInWindow
+  double cd34_per_kg_greater_than = 0;  // kHarvest: success is strictly greater
   std::string source;
   bool unconfirmed = false;
   std::string note;
@@ -115,7 +115,7 @@ struct AdverseEventDefinition {
 };
 
 struct EndpointConventions {
-  bool add_one_day = true;         // days = end - start + 1
+  bool add_one_day = true;          // days = end - start + 1
   double days_per_month = 30.4375;  // 24 months = 730.5 days
   bool use_reported_assessments = true;
   bool use_derived_assessments = true;

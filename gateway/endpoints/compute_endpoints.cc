@@ -46,9 +46,9 @@ absl::StatusOr<EndpointReport> ComputeEndpoints(const mappers::EndpointDefinitio
     included.push_back(course);
   }
   for (const mappers::TimeToEventDefinition& definition : definitions.time_to_event) {
-    ASSIGN_OR_RETURN(TimeToEventResult result,
-                     ComputeTimeToEvent(definition, definitions.conventions, included,
-                                        data_cutoff));
+    ASSIGN_OR_RETURN(
+        TimeToEventResult result,
+        ComputeTimeToEvent(definition, definitions.conventions, included, data_cutoff));
     report.time_to_event.push_back(std::move(result));
   }
   for (const mappers::RateDefinition& definition : definitions.rates) {

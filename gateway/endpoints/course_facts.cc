@@ -9,8 +9,7 @@ double DurationDays(absl::CivilDay start, absl::CivilDay end,
   return static_cast<double>(end - start) + (conventions.add_one_day ? 1 : 0);
 }
 
-bool Counts(const ResponseAssessment& assessment,
-            const mappers::EndpointConventions& conventions) {
+bool Counts(const ResponseAssessment& assessment, const mappers::EndpointConventions& conventions) {
   return assessment.origin == AssessmentOrigin::kDerived ? conventions.use_derived_assessments
                                                          : conventions.use_reported_assessments;
 }

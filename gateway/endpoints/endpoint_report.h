@@ -64,7 +64,7 @@ struct RateResult {
   std::string id;
   std::string name;
   std::string population;
-  bool primary = true;     // false for a sensitivity population
+  bool primary = true;      // false for a sensitivity population
   std::string denominator;  // in words: who is counted in n
   int n = 0;
   int successes = 0;
@@ -116,7 +116,7 @@ struct SiteCount {
 
 struct EndpointReport {
   absl::CivilDay data_cutoff;
-  int subjects = 0;                 // courses given
+  int subjects = 0;                // courses given
   int consented_after_cutoff = 0;  // left out of every endpoint
   std::vector<TimeToEventResult> time_to_event;
   std::vector<RateResult> rates;

@@ -56,7 +56,8 @@ std::optional<bool> Outcome(const mappers::RateDefinition& definition,
       const bool asct = definition.window.anchor == WindowAnchor::kAsctDay0;
       const std::optional<absl::CivilDay> anchor = asct ? course.asct_day0 : course.cycle6_end;
       if (!anchor || *anchor > data_cutoff) {
-        *why = asct ? "no 2nd ASCT by the data cutoff" : "KRd cycle 6 not completed by the data cutoff";
+        *why = asct ? "no 2nd ASCT by the data cutoff"
+                    : "KRd cycle 6 not completed by the data cutoff";
         return std::nullopt;
       }
       const absl::CivilDay from = *anchor + definition.window.from_days;
@@ -96,23 +97,34 @@ std::string Denominator(mappers::Population population) {
   using mappers::Population;
   std::string who;
   switch (population) {
-    case Population::kAllConsented: who = "every subject consented by the data cutoff"; break;
-    case Population::kTreated: who = "subjects with >= 1 study dose"; break;
+    case Population::kAllConsented:
+      who = "every subject consented by the data cutoff";
+      break;
+    case Population::kTreated:
+      who = "subjects with >= 1 study dose";
+      break;
     case Population::kResponseEvaluable:
       who = "subjects with measurable disease and >= 1 post-baseline response assessment";
       break;
-    case Population::kAsctRecipients: who = "subjects who received the 2nd ASCT"; break;
-    case Population::kMobilisationAttempted: who = "subjects who attempted mobilisation"; break;
-    case Population::kConfirmedResponders: who = "subjects with a confirmed >= PR"; break;
+    case Population::kAsctRecipients:
+      who = "subjects who received the 2nd ASCT";
+      break;
+    case Population::kMobilisationAttempted:
+      who = "subjects who attempted mobilisation";
+      break;
+    case Population::kConfirmedResponders:
+      who = "subjects with a confirmed >= PR";
+      break;
   }
   return absl::StrCat(who, "; subjects whose outcome cannot be assessed count as non-successes");
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<RateResult>> ComputeRate(
-    const mappers::RateDefinition& definition, const mappers::EndpointConventions& conventions,
-    std::span<const SubjectCourse> courses, absl::CivilDay data_cutoff) {
+absl::StatusOr<std::vector<RateResult>> ComputeRate(const mappers::RateDefinition& definition,
+                                                    const mappers::EndpointConventions& conventions,
+                                                    std::span<const SubjectCourse> courses,
+                                                    absl::CivilDay data_cutoff) {
   std::vector<RateResult> out;
   for (mappers::Population population : definition.populations) {
     RateResult rate;

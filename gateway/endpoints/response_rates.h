@@ -18,9 +18,10 @@
 namespace trialgate::endpoints {
 
 // One RateResult per population of `definition`, the first marked primary.
-absl::StatusOr<std::vector<RateResult>> ComputeRate(
-    const mappers::RateDefinition& definition, const mappers::EndpointConventions& conventions,
-    std::span<const SubjectCourse> courses, absl::CivilDay data_cutoff);
+absl::StatusOr<std::vector<RateResult>> ComputeRate(const mappers::RateDefinition& definition,
+                                                    const mappers::EndpointConventions& conventions,
+                                                    std::span<const SubjectCourse> courses,
+                                                    absl::CivilDay data_cutoff);
 
 }  // namespace trialgate::endpoints
 

@@ -36,12 +36,12 @@ struct AdverseEventRecord {
 struct SubjectCourse {
   std::string subject_id;
   std::string site_id;
-  absl::CivilDay consent;                     // the time origin
-  std::optional<absl::CivilDay> first_dose;   // first study dose; none: not treated
-  std::optional<absl::CivilDay> last_dose;    // last study dose; none while on treatment
-  bool measurable_disease = true;             // for the response-evaluable population
+  absl::CivilDay consent;                       // the time origin
+  std::optional<absl::CivilDay> first_dose;     // first study dose; none: not treated
+  std::optional<absl::CivilDay> last_dose;      // last study dose; none while on treatment
+  bool measurable_disease = true;               // for the response-evaluable population
   std::vector<ResponseAssessment> assessments;  // any order
-  std::optional<absl::CivilDay> progression;  // confirmed IMWG PD (first confirming assessment)
+  std::optional<absl::CivilDay> progression;    // confirmed IMWG PD (first confirming assessment)
   std::optional<absl::CivilDay> death;
   std::optional<absl::CivilDay> last_known_alive;
   std::optional<absl::CivilDay> new_therapy;  // first non-protocol anti-myeloma therapy

@@ -71,9 +71,15 @@ std::optional<absl::CivilDay> PhaseStart(const mappers::TreatmentPhase& phase,
                                          const SubjectCourse& course) {
   std::optional<absl::CivilDay> anchor;
   switch (phase.starts_at) {
-    case mappers::PhaseStart::kFirstDose: anchor = course.first_dose; break;
-    case mappers::PhaseStart::kAsctDay0: anchor = course.asct_day0; break;
-    case mappers::PhaseStart::kMaintenanceStart: anchor = course.maintenance_start; break;
+    case mappers::PhaseStart::kFirstDose:
+      anchor = course.first_dose;
+      break;
+    case mappers::PhaseStart::kAsctDay0:
+      anchor = course.asct_day0;
+      break;
+    case mappers::PhaseStart::kMaintenanceStart:
+      anchor = course.maintenance_start;
+      break;
   }
   if (!anchor) return std::nullopt;
   return *anchor + phase.offset_days;

@@ -12,9 +12,9 @@ namespace {
 
 using testing::Assessment;
 using testing::Day;
+using ::testing::HasSubstr;
 using testing::ShippedDefinitions;
 using testing::Subject;
-using ::testing::HasSubstr;
 
 // Site 1: S1 (2 deviations), S2 (none); site 2: S3 (1 deviation); S4 consents after the cutoff
 // (day 500) and is left out of everything, counted.
@@ -37,8 +37,7 @@ std::vector<SubjectCourse> Cohort() {
 
 TEST(ComputeEndpointsTest, SitesCountEnrolmentAndDeviationsAtTheCutoff) {
   const std::vector<SubjectCourse> cohort = Cohort();
-  absl::StatusOr<EndpointReport> report =
-      ComputeEndpoints(ShippedDefinitions(), cohort, Day(500));
+  absl::StatusOr<EndpointReport> report = ComputeEndpoints(ShippedDefinitions(), cohort, Day(500));
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->subjects, 4);
   EXPECT_EQ(report->consented_after_cutoff, 1);

@@ -44,8 +44,7 @@ TEST(EndpointDefinitionsTest, ShippedFileLoadsWithTheStudy) {
   const TimeToEventDefinition& pfs = e.time_to_event[0];
   EXPECT_EQ(pfs.id, "pfs");
   EXPECT_EQ(pfs.population, Population::kTreated);
-  EXPECT_THAT(pfs.events,
-              ElementsAre(EndpointEvent::kConfirmedProgression, EndpointEvent::kDeath));
+  EXPECT_THAT(pfs.events, ElementsAre(EndpointEvent::kConfirmedProgression, EndpointEvent::kDeath));
   ASSERT_EQ(pfs.censoring.size(), 4u);
   EXPECT_EQ(pfs.censoring[0].rule, CensoringRule::kNoPostBaselineAssessment);
   EXPECT_EQ(pfs.censoring[0].censor_at, CensorAt::kOrigin);
@@ -83,17 +82,17 @@ TEST(EndpointDefinitionsTest, MonthLengthMustBePositive) {
 }
 
 TEST(EndpointDefinitionsTest, UnknownCensoringRuleNamesItsPath) {
-  const std::string error = ErrorOf(Replace(Shipped(), "\"rule\": \"new_anti_myeloma_therapy\"",
-                                            "\"rule\": \"new_therapy\""));
+  const std::string error = ErrorOf(
+      Replace(Shipped(), "\"rule\": \"new_anti_myeloma_therapy\"", "\"rule\": \"new_therapy\""));
   EXPECT_THAT(error, HasSubstr("timeToEvent[0].censoring[1].rule"));
   EXPECT_THAT(error, HasSubstr("new_therapy"));
 }
 
 TEST(EndpointDefinitionsTest, CensoringMustEndWithNoEvent) {
   // OS's list without its catch-all.
-  const std::string error = ErrorOf(Replace(
-      Shipped(), "\"rule\": \"no_event\", \"censorAt\": \"last_known_alive\"",
-      "\"rule\": \"withdrawal\", \"censorAt\": \"last_known_alive\""));
+  const std::string error =
+      ErrorOf(Replace(Shipped(), "\"rule\": \"no_event\", \"censorAt\": \"last_known_alive\"",
+                      "\"rule\": \"withdrawal\", \"censorAt\": \"last_known_alive\""));
   EXPECT_THAT(error, HasSubstr("timeToEvent[1].censoring[1]"));
   EXPECT_THAT(error, HasSubstr("no_event"));
 }
@@ -105,9 +104,9 @@ TEST(EndpointDefinitionsTest, WindowEndBeforeStartIsRejected) {
 }
 
 TEST(EndpointDefinitionsTest, UnknownPopulationAndCategoryNameTheirField) {
-  EXPECT_THAT(ErrorOf(Replace(Shipped(), "\"population\": \"treated\"",
-                              "\"population\": \"safety\"")),
-              HasSubstr("timeToEvent[0].population"));
+  EXPECT_THAT(
+      ErrorOf(Replace(Shipped(), "\"population\": \"treated\"", "\"population\": \"safety\"")),
+      HasSubstr("timeToEvent[0].population"));
   EXPECT_THAT(ErrorOf(Replace(Shipped(), "[\"sCR\", \"CR\", \"VGPR\", \"PR\"]",
                               "[\"sCR\", \"CR\", \"VGPR\", \"nPR\"]")),
               HasSubstr("rates[0].categories[3]"));

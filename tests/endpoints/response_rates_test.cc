@@ -14,10 +14,10 @@ namespace {
 
 using testing::Assessment;
 using testing::Day;
-using testing::ShippedDefinitions;
-using testing::Subject;
 using ::testing::ElementsAre;
 using ::testing::Pair;
+using testing::ShippedDefinitions;
+using testing::Subject;
 
 const absl::CivilDay kCutoff = Day(1000);
 
@@ -173,8 +173,9 @@ TEST(ResponseRatesTest, OpenWindowAtCutoffIsNotEvaluable) {
     ASSERT_TRUE(rates.ok());
     EXPECT_EQ((*rates)[0].n, 1);
     EXPECT_EQ((*rates)[0].successes, 0);
-    EXPECT_THAT((*rates)[0].not_evaluable,
-                ElementsAre(Pair("assessment window still open at the data cutoff or withdrawal", 1)));
+    EXPECT_THAT(
+        (*rates)[0].not_evaluable,
+        ElementsAre(Pair("assessment window still open at the data cutoff or withdrawal", 1)));
   }
 }
 

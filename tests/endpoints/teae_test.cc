@@ -14,10 +14,10 @@ namespace trialgate::endpoints {
 namespace {
 
 using testing::Day;
-using testing::ShippedDefinitions;
-using testing::Subject;
 using ::testing::ElementsAre;
 using ::testing::Pair;
+using testing::ShippedDefinitions;
+using testing::Subject;
 
 const absl::CivilDay kCutoff = Day(1000);
 

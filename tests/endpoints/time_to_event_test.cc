@@ -17,10 +17,10 @@ namespace {
 
 using testing::Assessment;
 using testing::Day;
-using testing::ShippedDefinitions;
-using testing::Subject;
 using ::testing::ElementsAre;
 using ::testing::Pair;
+using testing::ShippedDefinitions;
+using testing::Subject;
 
 const absl::CivilDay kCutoff = Day(1000);
 
@@ -103,8 +103,8 @@ TimeToEventResult Compute(const std::string& id) {
 std::map<std::string, std::string> Times(const TimeToEventResult& result) {
   std::map<std::string, std::string> out;
   for (const SubjectTime& t : result.subjects) {
-    out[t.subject_id] = std::to_string(static_cast<int>(t.days)) + (t.event ? " E " : " C ") +
-                        t.reason;
+    out[t.subject_id] =
+        std::to_string(static_cast<int>(t.days)) + (t.event ? " E " : " C ") + t.reason;
   }
   return out;
 }
@@ -120,14 +120,13 @@ TEST(TimeToEventTest, PfsTimesFollowEachCensoringRule) {
   const TimeToEventResult pfs = Compute("pfs");
   EXPECT_EQ(pfs.population, "treated");
   EXPECT_EQ(pfs.n, 6);
-  EXPECT_THAT(Times(pfs), ElementsAre(Pair("A1", "200 E confirmed_progression"),
-                                      Pair("A2", "300 E death"), Pair("A3", "400 C no_event"),
-                                      Pair("A4", "200 C new_anti_myeloma_therapy"),
-                                      Pair("A5", "100 C withdrawal"),
-                                      Pair("A6", "1 C no_post_baseline_assessment")));
+  EXPECT_THAT(
+      Times(pfs),
+      ElementsAre(Pair("A1", "200 E confirmed_progression"), Pair("A2", "300 E death"),
+                  Pair("A3", "400 C no_event"), Pair("A4", "200 C new_anti_myeloma_therapy"),
+                  Pair("A5", "100 C withdrawal"), Pair("A6", "1 C no_post_baseline_assessment")));
   EXPECT_EQ(pfs.events, 2);
-  EXPECT_THAT(pfs.events_by_kind,
-              ElementsAre(Pair("confirmed_progression", 1), Pair("death", 1)));
+  EXPECT_THAT(pfs.events_by_kind, ElementsAre(Pair("confirmed_progression", 1), Pair("death", 1)));
   EXPECT_EQ(pfs.censored, 4);
   EXPECT_THAT(pfs.censored_by_reason,
               ElementsAre(Pair("new_anti_myeloma_therapy", 1), Pair("no_event", 1),
@@ -219,9 +218,9 @@ TEST(TimeToEventTest, TimeToResponseCensorsProgressionBeforeResponse) {
 TEST(TimeToEventTest, DurationOfResponseStartsAtTheFirstConfirmedResponse) {
   const TimeToEventResult dor = Compute("dor");
   EXPECT_EQ(dor.population, "confirmed_responders");
-  EXPECT_THAT(Times(dor), ElementsAre(Pair("A1", "101 E confirmed_progression"),
-                                      Pair("A2", "201 E death"),
-                                      Pair("A4", "101 C new_anti_myeloma_therapy")));
+  EXPECT_THAT(Times(dor),
+              ElementsAre(Pair("A1", "101 E confirmed_progression"), Pair("A2", "201 E death"),
+                          Pair("A4", "101 C new_anti_myeloma_therapy")));
   ASSERT_EQ(dor.fit.rows.size(), 2u);
   EXPECT_NEAR(dor.fit.rows[0].survival, 2.0 / 3, 1e-12);
   EXPECT_DOUBLE_EQ(dor.fit.rows[1].survival, 0);
@@ -251,8 +250,8 @@ TEST(TimeToEventTest, ResponseOnTheDayOfNewTherapyDoesNotCount) {
   s.assessments = {Assessment(50, "SD", false), Assessment(99, "PR", true)};
   s.new_therapy = Day(99);
   std::string why;
-  std::optional<SubjectTime> time = DeriveSubjectTime(Find(definitions, "ttr"),
-                                                      definitions.conventions, s, kCutoff, &why);
+  std::optional<SubjectTime> time =
+      DeriveSubjectTime(Find(definitions, "ttr"), definitions.conventions, s, kCutoff, &why);
   ASSERT_TRUE(time.has_value()) << why;
   EXPECT_FALSE(time->event);
   EXPECT_EQ(time->reason, "new_anti_myeloma_therapy");
