@@ -1,6 +1,7 @@
 #include "mappers/endpoint_definitions.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -137,9 +138,10 @@ absl::StatusOr<CensoringStep> ParseCensoring(const JsonObject& object) {
 }
 
 absl::StatusOr<TimeToEventDefinition> ParseTimeToEvent(const JsonObject& object) {
-  RETURN_IF_ERROR(object.OnlyKeys({"id", "name", "population", "origin", "events",
-                                   "competingEvents", "censoring", "confidence", "landmarkMonths",
-                                   "atRiskMonths", "source", "unconfirmed", "note"}));
+  RETURN_IF_ERROR(
+      object.OnlyKeys({"id", "name", "population", "origin", "events", "competingEvents",
+                       "censoring", "missedAssessments", "confidence", "landmarkMonths",
+                       "atRiskMonths", "source", "unconfirmed", "note"}));
   TimeToEventDefinition out;
   ASSIGN_OR_RETURN(out.id, object.RequiredNonEmptyString("id"));
   ASSIGN_OR_RETURN(out.name, object.RequiredNonEmptyString("name"));
@@ -178,6 +180,20 @@ absl::StatusOr<TimeToEventDefinition> ParseTimeToEvent(const JsonObject& object)
       (response_event || out.population != Population::kConfirmedResponders)) {
     return object.Problem(
         "origin first_response needs population confirmed_responders and no response event");
+  }
+  ASSIGN_OR_RETURN(const std::optional<JsonObject> missed,
+                   object.OptionalObject("missedAssessments"));
+  if (missed) {
+    RETURN_IF_ERROR(missed->OnlyKeys({"count", "intervalDays", "source", "unconfirmed", "note"}));
+    MissedAssessmentsRule& rule = out.missed_assessments;
+    rule.enabled = true;
+    ASSIGN_OR_RETURN(const int64_t count, missed->RequiredInt("count", Sign::kPositive, 12));
+    ASSIGN_OR_RETURN(const int64_t interval,
+                     missed->RequiredInt("intervalDays", Sign::kPositive, 366));
+    rule.count = static_cast<int>(count);
+    rule.interval_days = static_cast<int>(interval);
+    ASSIGN_OR_RETURN(rule.source, missed->RequiredNonEmptyString("source"));
+    ASSIGN_OR_RETURN(rule.unconfirmed, missed->OptionalBool("unconfirmed", false));
   }
   ASSIGN_OR_RETURN(const std::string ci, object.RequiredOneOf("confidence", {"log-log", "log"}));
   out.confidence = ci == "log" ? SurvivalCi::kLog : SurvivalCi::kLogLog;

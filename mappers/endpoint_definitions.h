@@ -50,6 +50,18 @@ struct CensoringStep {
   bool unconfirmed = false;
 };
 
+// The sensitivity rule of the FDA endpoints guidance (App. 3 Table A): an event after `count` or
+// more missed assessments is censored at the last adequate assessment before it. An assessment
+// is missed when `interval_days` pass without one; so an event more than count x interval_days
+// after the last adequate assessment (or the origin) is censored.
+struct MissedAssessmentsRule {
+  bool enabled = false;
+  int count = 2;
+  int interval_days = 0;
+  std::string source;
+  bool unconfirmed = false;
+};
+
 struct TimeToEventDefinition {
   std::string id;  // "pfs"
   std::string name;
@@ -58,6 +70,7 @@ struct TimeToEventDefinition {
   std::vector<EndpointEvent> events;            // the first of these ends the time as an event
   std::vector<EndpointEvent> competing_events;  // the first of these before an event censors
   std::vector<CensoringStep> censoring;         // in order; the last is kNoEvent
+  MissedAssessmentsRule missed_assessments;     // off unless the file has missedAssessments
   SurvivalCi confidence = SurvivalCi::kLogLog;
   std::vector<double> landmark_months;  // e.g. 24: the 2-year rate
   std::vector<double> at_risk_months;   // the number-at-risk table

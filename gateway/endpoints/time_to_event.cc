@@ -16,6 +16,8 @@ using mappers::CensorAt;
 using mappers::CensoringRule;
 using mappers::EndpointEvent;
 
+constexpr char kEventAfterMissedAssessments[] = "event_after_missed_assessments";
+
 // The earliest confirmed >= PR on or after consent, with no other limit: the TTE rules apply
 // the stop, new therapy and competing events themselves.
 std::optional<absl::CivilDay> EarliestResponse(const SubjectCourse& course,
@@ -98,6 +100,24 @@ std::optional<SubjectTime> DeriveSubjectTime(const mappers::TimeToEventDefinitio
     if (!event_date || *date < *event_date) {
       event_date = date;
       out.reason = std::string(mappers::EventName(kind));
+    }
+  }
+  if (event_date && definition.missed_assessments.enabled) {
+    // Sensitivity (FDA guidance App. 3): an event after >= count missed assessments is censored
+    // at the last adequate assessment before it (the origin when there is none).
+    absl::CivilDay last = *origin;
+    for (const ResponseAssessment& a : course.assessments) {
+      if (Counts(a, conventions) && IsAdequate(a) && a.date >= *origin && a.date < *event_date) {
+        last = std::max(last, a.date);
+      }
+    }
+    const mappers::MissedAssessmentsRule& rule = definition.missed_assessments;
+    if (*event_date - last > static_cast<absl::civil_diff_t>(rule.count) * rule.interval_days) {
+      out.end = last;
+      out.event = false;
+      out.reason = kEventAfterMissedAssessments;
+      out.days = DurationDays(out.start, out.end, conventions);
+      return out;
     }
   }
   if (event_date) {

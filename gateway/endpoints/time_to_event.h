@@ -24,7 +24,9 @@ namespace trialgate::endpoints {
 // withdrawal), on or before new therapy when the new_anti_myeloma_therapy rule is listed (an
 // event on the day therapy starts counts: PD is what usually starts it), and on or before the
 // first competing event. Without an event the first censoring rule that applies names the
-// reason and its censorAt the date.
+// reason and its censorAt the date. With the missedAssessments rule, an event more than
+// count x intervalDays after the last adequate assessment before it is censored there instead
+// (reason "event_after_missed_assessments").
 std::optional<SubjectTime> DeriveSubjectTime(const mappers::TimeToEventDefinition& definition,
                                              const mappers::EndpointConventions& conventions,
                                              const SubjectCourse& course,

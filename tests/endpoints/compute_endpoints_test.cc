@@ -49,16 +49,17 @@ TEST(ComputeEndpointsTest, SitesCountEnrolmentAndDeviationsAtTheCutoff) {
   EXPECT_EQ(report->sites[1].site_id, "site-2");
   EXPECT_EQ(report->sites[1].enrolled, 1);  // S4 is after the cutoff
   EXPECT_EQ(report->sites[1].deviations, 1);
-  // Every endpoint of the file is reported: 4 time-to-event, and the rates once per population
+  // Every endpoint of the file is reported: 5 time-to-event, and the rates once per population
   // (ORR 2, CR after KRd 1, CR after ASCT 2, harvest 2).
-  EXPECT_EQ(report->time_to_event.size(), 4u);
+  EXPECT_EQ(report->time_to_event.size(), 5u);
   EXPECT_EQ(report->rates.size(), 7u);
   // ITT ORR: 1 of the 3 subjects consented by the cutoff.
   EXPECT_EQ(report->rates[0].n, 3);
   EXPECT_EQ(report->rates[0].successes, 1);
   // OS over all consented by the cutoff: 3, all censored.
-  EXPECT_EQ(report->time_to_event[1].n, 3);
-  EXPECT_EQ(report->time_to_event[1].events, 0);
+  EXPECT_EQ(report->time_to_event[2].id, "os");
+  EXPECT_EQ(report->time_to_event[2].n, 3);
+  EXPECT_EQ(report->time_to_event[2].events, 0);
 }
 
 TEST(ComputeEndpointsTest, RejectsRepeatedSubjectAndDoseBeforeConsent) {

@@ -40,7 +40,7 @@ TEST(EndpointDefinitionsTest, ShippedFileLoadsWithTheStudy) {
   EXPECT_TRUE(e.conventions.add_one_day);
   EXPECT_DOUBLE_EQ(24 * e.conventions.days_per_month, 730.5);
 
-  ASSERT_EQ(e.time_to_event.size(), 4u);
+  ASSERT_EQ(e.time_to_event.size(), 5u);
   const TimeToEventDefinition& pfs = e.time_to_event[0];
   EXPECT_EQ(pfs.id, "pfs");
   EXPECT_EQ(pfs.population, Population::kTreated);
@@ -55,8 +55,15 @@ TEST(EndpointDefinitionsTest, ShippedFileLoadsWithTheStudy) {
   EXPECT_THAT(pfs.landmark_months, ElementsAre(24));
   EXPECT_TRUE(pfs.unconfirmed);  // the PD date rule
   EXPECT_THAT(pfs.source, HasSubstr("clinical-derivations.md part C"));
-  EXPECT_EQ(e.time_to_event[1].censoring.back().censor_at, CensorAt::kLastKnownAlive);
-  EXPECT_EQ(e.time_to_event[3].origin, TimeOrigin::kFirstResponse);
+  EXPECT_FALSE(pfs.missed_assessments.enabled);
+  // The sensitivity PFS: 2 missed assessments of 28 days (the interval is UNCONFIRMED).
+  EXPECT_EQ(e.time_to_event[1].id, "pfs_missed_assessments");
+  EXPECT_TRUE(e.time_to_event[1].missed_assessments.enabled);
+  EXPECT_EQ(e.time_to_event[1].missed_assessments.count, 2);
+  EXPECT_EQ(e.time_to_event[1].missed_assessments.interval_days, 28);
+  EXPECT_TRUE(e.time_to_event[1].missed_assessments.unconfirmed);
+  EXPECT_EQ(e.time_to_event[2].censoring.back().censor_at, CensorAt::kLastKnownAlive);
+  EXPECT_EQ(e.time_to_event[4].origin, TimeOrigin::kFirstResponse);
 
   ASSERT_EQ(e.rates.size(), 4u);
   const RateDefinition& asct = e.rates[2];
@@ -93,7 +100,7 @@ TEST(EndpointDefinitionsTest, CensoringMustEndWithNoEvent) {
   const std::string error =
       ErrorOf(Replace(Shipped(), "\"rule\": \"no_event\", \"censorAt\": \"last_known_alive\"",
                       "\"rule\": \"withdrawal\", \"censorAt\": \"last_known_alive\""));
-  EXPECT_THAT(error, HasSubstr("timeToEvent[1].censoring[1]"));
+  EXPECT_THAT(error, HasSubstr("timeToEvent[2].censoring[1]"));
   EXPECT_THAT(error, HasSubstr("no_event"));
 }
 

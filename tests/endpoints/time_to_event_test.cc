@@ -258,6 +258,40 @@ TEST(TimeToEventTest, ResponseOnTheDayOfNewTherapyDoesNotCount) {
   EXPECT_EQ(time->days, 51);
 }
 
+// The sensitivity rule (2 missed assessments of 28 days, as shipped): an event more than 56 days
+// after the last adequate assessment is censored there.
+//   M1: SD day 99, death day 156 (57 days later) -> censored at day 99: 100 days.
+//   M2: SD day 99, PD day 155 (56 days later: two intervals, not more) -> event, 156 days.
+//   M3: no assessment, death day 30 (30 days after consent) -> event, 31 days.
+// The primary PFS counts all three as events.
+TEST(TimeToEventTest, MissedAssessmentsSensitivityCensorsLateEvents) {
+  const mappers::EndpointDefinitions definitions = ShippedDefinitions();
+  SubjectCourse m1 = Subject("M1");
+  m1.first_dose = Day(7);
+  m1.assessments = {Assessment(99, "SD", false)};
+  m1.death = Day(156);
+  SubjectCourse m2 = Subject("M2");
+  m2.first_dose = Day(7);
+  m2.assessments = {Assessment(99, "SD", false), Assessment(155, "PD", true)};
+  m2.progression = Day(155);
+  SubjectCourse m3 = Subject("M3");
+  m3.first_dose = Day(7);
+  m3.death = Day(30);
+  const std::vector<SubjectCourse> cohort = {m1, m2, m3};
+  absl::StatusOr<TimeToEventResult> sensitivity = ComputeTimeToEvent(
+      Find(definitions, "pfs_missed_assessments"), definitions.conventions, cohort, kCutoff);
+  ASSERT_TRUE(sensitivity.ok()) << sensitivity.status();
+  EXPECT_THAT(Times(*sensitivity),
+              ElementsAre(Pair("M1", "100 C event_after_missed_assessments"),
+                          Pair("M2", "156 E confirmed_progression"), Pair("M3", "31 E death")));
+  EXPECT_THAT(sensitivity->censored_by_reason,
+              ElementsAre(Pair("event_after_missed_assessments", 1)));
+  absl::StatusOr<TimeToEventResult> primary =
+      ComputeTimeToEvent(Find(definitions, "pfs"), definitions.conventions, cohort, kCutoff);
+  ASSERT_TRUE(primary.ok());
+  EXPECT_EQ(primary->events, 3);
+}
+
 // Log, R's default, is the option: the same curve with S exp(-/+ z sigma) limits at 200.
 TEST(TimeToEventTest, LogIntervalIsTheOption) {
   mappers::EndpointDefinitions definitions = ShippedDefinitions();
