@@ -147,6 +147,9 @@ absl::StatusOr<std::shared_ptr<const Study>> Study::FromFiles(
                                                 phase_ids ? &*phase_ids : nullptr,
                                                 &study->treatment_rules_));
   }
+  if (auto endpoints = files.find(kEndpointsFile); endpoints != files.end()) {
+    ASSIGN_OR_RETURN(study->endpoints_, ParseEndpointDefinitions(endpoints->second));
+  }
   return std::shared_ptr<const Study>(std::move(study));
 }
 

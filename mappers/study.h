@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "mappers/code_tables.h"
 #include "mappers/ctcae_grading.h"
+#include "mappers/endpoint_definitions.h"
 #include "mappers/response_criteria.h"
 #include "mappers/treatment_rules.h"
 #include "mappers/units.h"
@@ -111,6 +112,9 @@ class Study {
   // the code tables, the grading table and the schedule's phases at load. Without a file its
   // part is empty (nothing withheld, nothing prohibited) and the AE reporting defaults hold.
   const TreatmentRules& treatment_rules() const { return treatment_rules_; }
+  // The endpoint definitions (endpoints.json), computed by gateway/endpoints; `present` false
+  // when the study folder has none.
+  const EndpointDefinitions& endpoints() const { return endpoints_; }
 
  private:
   Study() = default;
@@ -126,6 +130,7 @@ class Study {
   CtcaeGradingTable ctcae_grading_;
   ResponseCriteria response_criteria_;
   TreatmentRules treatment_rules_;
+  EndpointDefinitions endpoints_;
 };
 
 }  // namespace trialgate::mappers

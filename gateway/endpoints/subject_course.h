@@ -1,0 +1,60 @@
+#ifndef TRIALGATE_GATEWAY_ENDPOINTS_SUBJECT_COURSE_H_
+#define TRIALGATE_GATEWAY_ENDPOINTS_SUBJECT_COURSE_H_
+
+// One subject's course as the endpoints read it: the dates and findings every endpoint of
+// endpoints.json is computed from. Built from the event log by a later step (not yet wired);
+// tests build it by hand. Plain data.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+
+namespace trialgate::endpoints {
+
+enum class AssessmentOrigin { kReported, kDerived };
+
+// An IMWG response assessment. A confirmed assessment is dated at the first of its two
+// confirming assessments (reference part A.4; UNCONFIRMED verbatim), which the producer does.
+struct ResponseAssessment {
+  absl::CivilDay date;
+  std::string category;  // sCR, CR, VGPR, PR, MR, SD, PD, or NE (not evaluable: not adequate)
+  bool confirmed = false;
+  AssessmentOrigin origin = AssessmentOrigin::kDerived;
+};
+
+struct AdverseEventRecord {
+  std::optional<absl::CivilDay> onset;  // missing: treated as emergent when the study says so
+  std::string term;
+  std::string meddra_code;  // the key of the by-term table; the term when empty
+  int grade = 0;            // CTCAE 1..5; 0 when not graded
+  bool serious = false;
+  bool led_to_dose_change = false;
+};
+
+struct SubjectCourse {
+  std::string subject_id;
+  std::string site_id;
+  absl::CivilDay consent;                       // the time origin
+  std::optional<absl::CivilDay> first_dose;     // first study dose; none: not treated
+  std::optional<absl::CivilDay> last_dose;      // last study dose; none while on treatment
+  bool measurable_disease = true;               // for the response-evaluable population
+  std::vector<ResponseAssessment> assessments;  // any order
+  std::optional<absl::CivilDay> progression;    // confirmed IMWG PD (first confirming assessment)
+  std::optional<absl::CivilDay> death;
+  std::optional<absl::CivilDay> last_known_alive;
+  std::optional<absl::CivilDay> new_therapy;  // first non-protocol anti-myeloma therapy
+  std::optional<absl::CivilDay> withdrawal;   // withdrawal / end of study
+  std::optional<absl::CivilDay> asct_day0;    // 2nd ASCT stem cell infusion
+  std::optional<absl::CivilDay> cycle6_end;   // last day of KRd cycle 6
+  std::optional<absl::CivilDay> maintenance_start;
+  bool mobilisation_attempted = false;
+  std::optional<double> cd34_per_kg;  // cumulative CD34+ cells/kg over all aphereses
+  std::vector<AdverseEventRecord> adverse_events;
+  int deviations = 0;  // protocol deviations recorded for the subject
+};
+
+}  // namespace trialgate::endpoints
+
+#endif  // TRIALGATE_GATEWAY_ENDPOINTS_SUBJECT_COURSE_H_
