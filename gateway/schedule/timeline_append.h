@@ -7,9 +7,9 @@
 //
 // What a lab dated on or after everything the timeline holds can change, and what is redone:
 // its place among the events; the CTCAE grades of its day (a calcium is corrected with its
-// day's albumin); the IMWG responses, when it is a response marker (assessments before its day
-// stay as they were: each is judged as known then), and RESPONSE_DISCORDANT of the responses
-// reported from its day on; AE_NOT_REPORTED of the grades from its day on;
+// day's albumin); the IMWG assessment of its day, when it is a response marker (assessments
+// before its day stay as they were: each is judged as known then), and RESPONSE_DISCORDANT of
+// the responses reported from its day on; AE_NOT_REPORTED of the grades from its day on;
 // DOSE_GIVEN_DESPITE_HOLD of the doses from its day on; the follow-up visits it may attend.
 // Everything else is computed from doses, reports and responses, which a lab does not change,
 // except in the cases that return false below.
@@ -35,8 +35,9 @@ namespace trialgate::schedule {
 // new version of a resource already seen; a lab dated before the latest event; a lab the
 // schedule reads itself (height, weight, a harvest's success analyte); a lab that changes the
 // grade-3+ toxicities of a day with a dose (they explain dose reductions); a response marker
-// that changes the confirmed derived responses the response gate reads (when no response is
-// reported), other than by adding more once every gate is met.
+// dated on cycle 1 day 1 (a baseline), or one that changes the confirmed derived responses the
+// response gate reads (when no response is reported) other than by adding more once every gate
+// is met.
 bool AppendLabs(const Schedule& schedule, const ClinicalRules* clinical,
                 const SiteCalendar& calendar, std::vector<v1::Event> fresh, absl::Time now,
                 TimelineState* state);
