@@ -24,11 +24,13 @@
 namespace trialgate::schedule {
 
 // How much of the log SubjectTimelines keeps in memory: the parsed events of the subjects read
-// most recently, the least recently read dropped first. Both bounds hold at once; a subject with
-// more than `events` events is read in full every time (never cached). Zero of either: no cache.
-// Default: 1,024 subjects and 100,000 events in all; a parsed event of the KRd mix takes about
-// 850 bytes (derivation_bench), so some 85 MB at most, and a subject through maintenance has
-// about 2,000 events: some 50 such subjects, or a thousand early in treatment.
+// most recently, with their last timeline computation, the least recently read dropped first.
+// Both bounds hold at once; a subject with more than `events` events is read and computed in
+// full every time (never cached). Zero of either: no cache. Default: 1,024 subjects and 100,000
+// events in all; an event of the KRd mix takes about 2 KB with its share of the kept
+// computation (derivation_bench: ~820 bytes parsed, held twice, ~420 of timeline), so some
+// 200 MB at most, and a subject through maintenance has about 2,000 events: some 50 such
+// subjects, or a thousand early in treatment.
 struct TimelineCacheLimits {
   size_t subjects = 1024;
   size_t events = 100000;
