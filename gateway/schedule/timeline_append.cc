@@ -135,14 +135,14 @@ bool AddResponseMarkers(const Schedule& schedule, const std::vector<Dated>& mark
         confirmed.emplace_back(*date, assessment.category);
       }
     }
-    const std::vector<Dated>& kept = history->derived_responses;
-    if (confirmed.size() < kept.size() ||
-        !std::equal(kept.begin(), kept.end(), confirmed.begin(),
+    const std::vector<Dated>& gate_reads = history->derived_responses;
+    if (confirmed.size() < gate_reads.size() ||
+        !std::equal(gate_reads.begin(), gate_reads.end(), confirmed.begin(),
                     [](const Dated& before, const auto& now) {
                       return now.first == before.date &&
                              now.second == before.event->response_assessed().category();
                     }) ||
-        (confirmed.size() > kept.size() && !GatesMet(schedule, plan))) {
+        (confirmed.size() > gate_reads.size() && !GatesMet(schedule, plan))) {
       return false;
     }
   }
@@ -184,13 +184,12 @@ void ReplaceFindings(Date from, bool responses, const FindingList& redone,
   const std::string first = FormatDate(from);
   std::vector<v1::TimelineFinding> tail;
   while (!findings->empty() && findings->rbegin()->date() >= first) {
-    v1::TimelineFinding* last = findings->ReleaseLast();
+    std::unique_ptr<v1::TimelineFinding> last(findings->ReleaseLast());
     const std::string& code = last->finding().code();
     if (code != kAeNotReported && code != kDoseGivenDespiteHold &&
         (!responses || code != kResponseDiscordant)) {
       tail.push_back(std::move(*last));
     }
-    delete last;
   }
   for (v1::TimelineFinding& finding : redone.Sorted()) tail.push_back(std::move(finding));
   std::sort(tail.begin(), tail.end(), [](const auto& a, const auto& b) {
