@@ -236,10 +236,11 @@ TEST(CourseFromTimelineTest, AnEnrolmentStartAfterTheFirstDoseFallsBackToTheFirs
   EXPECT_EQ(course->consent_source, ConsentSource::kFirstEvent);
 }
 
+// No height and weight: each carfilzomib dose of cycle 1 is DOSE_NOT_CHECKED (INFO, not a
+// deviation); dexamethasone day 22 reported not done: DOSE_MISSED (WARNING), the one deviation.
 TEST(CourseFromTimelineTest, ANotDoneDoseIsNoContactAndStatusesThatDoNotEndParticipation) {
   SubjectBuilder subject;
   subject.Enrollment("on-study", kC1D1 - 1);
-  subject.BodySize(kC1D1 - 3);
   subject.Reinduction(kC1D1, 1, 1.818, {{"dexamethasone", 1, 22}});
   subject.NotDone("dexamethasone", kC1D1 + 21, "fatigue");
   subject.Enrollment("follow-up", kC1D1 + 5);  // still on study
@@ -250,6 +251,32 @@ TEST(CourseFromTimelineTest, ANotDoneDoseIsNoContactAndStatusesThatDoNotEndParti
   EXPECT_EQ(course->last_known_alive, kC1D1 + 20);  // lenalidomide day 21; not the not-done day 22
   EXPECT_EQ(course->withdrawal, kNone);
   EXPECT_EQ(course->last_dose, kNone);  // still in cycle 1
+  int info = 0;
+  for (const auto& f : timeline.findings()) info += f.finding().severity() == v1::Finding::INFO;
+  EXPECT_EQ(info, 6) << Describe(timeline);
+  EXPECT_EQ(course->deviations, 1) << Describe(timeline);
+}
+
+// KRd cycles 1-6 and an apheresis during cycle 4 without a CD34+ result: mobilisation attempted,
+// the count missing (not 0). Cycle 6 ends on 2026-06-21: while it runs it has only a planned end.
+TEST(CourseFromTimelineTest, CycleSixEndsOnlyWhenOverAndAHarvestWithoutCountIsMissing) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1 - 3);
+  subject.Reinduction(kC1D1, 6);
+  subject.Harvest(kC1D1 + 100);
+  const v1::Timeline running = TimelineOf(subject, "KRD-001-0006", kC6Last - 3);
+  absl::StatusOr<SubjectCourse> course = CourseFromTimeline(running, subject.events(), kCutoff);
+  ASSERT_TRUE(course.ok()) << course.status();
+  EXPECT_EQ(course->cycle6_end, kNone);
+  EXPECT_TRUE(course->mobilisation_attempted);
+  EXPECT_FALSE(course->cd34_per_kg.has_value());
+  EXPECT_EQ(course->asct_day0, kNone);
+  EXPECT_EQ(course->maintenance_start, kNone);
+
+  const v1::Timeline over = TimelineOf(subject, "KRD-001-0006", kC6Last + 1);
+  course = CourseFromTimeline(over, subject.events(), kCutoff);
+  ASSERT_TRUE(course.ok()) << course.status();
+  EXPECT_EQ(course->cycle6_end, Date(2026, 6, 21));
 }
 
 TEST(CourseFromTimelineTest, ATimelineWithoutEventsHasNoConsentStandIn) {
