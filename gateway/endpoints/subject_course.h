@@ -2,8 +2,8 @@
 #define TRIALGATE_GATEWAY_ENDPOINTS_SUBJECT_COURSE_H_
 
 // One subject's course as the endpoints read it: the dates and findings every endpoint of
-// endpoints.json is computed from. Built from the event log by a later step (not yet wired);
-// tests build it by hand. Plain data.
+// endpoints.json is computed from. Built from the subject's timeline and current events by
+// CourseFromTimeline (course_from_timeline.h); tests also build it by hand. Plain data.
 
 #include <optional>
 #include <string>
@@ -33,13 +33,23 @@ struct AdverseEventRecord {
   bool led_to_dose_change = false;
 };
 
+// Where `consent` came from. The study has no consent resource mapped yet, so a course built from
+// the event log carries a stand-in (docs/endpoints.md "From the event log").
+enum class ConsentSource {
+  kRecorded,         // a consent date given as such (hand-built courses)
+  kEnrolmentStart,   // stand-in: the first ResearchSubject's period.start (enrolled_on)
+  kFirstEvent,       // stand-in: the date of the subject's first event
+};
+
 struct SubjectCourse {
   std::string subject_id;
   std::string site_id;
   absl::CivilDay consent;                       // the time origin
+  ConsentSource consent_source = ConsentSource::kRecorded;
   std::optional<absl::CivilDay> first_dose;     // first study dose; none: not treated
   std::optional<absl::CivilDay> last_dose;      // last study dose; none while on treatment
   bool measurable_disease = true;               // for the response-evaluable population
+  std::string measurable_disease_reason;        // why not measurable, when known
   std::vector<ResponseAssessment> assessments;  // any order
   std::optional<absl::CivilDay> progression;    // confirmed IMWG PD (first confirming assessment)
   std::optional<absl::CivilDay> death;
