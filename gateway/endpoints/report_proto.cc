@@ -132,7 +132,9 @@ v1::EndpointsReport ToProto(const EndpointReport& report) {
   out.set_data_cutoff(Date(report.data_cutoff));
   out.set_subjects(report.subjects);
   out.set_consented_after_cutoff(report.consented_after_cutoff);
-  for (const TimeToEventResult& result : report.time_to_event) Fill(result, out.add_time_to_event());
+  for (const TimeToEventResult& result : report.time_to_event) {
+    Fill(result, out.add_time_to_event());
+  }
   for (const RateResult& rate : report.rates) Fill(rate, out.add_rates());
   Fill(report.adverse_events, out.mutable_adverse_events());
   for (const SiteCount& site : report.sites) {
