@@ -103,14 +103,19 @@ const v1::Event& MakeToxicityEvent(const LabGrade& grade, ClinicalDerivations* d
   return event;
 }
 
+std::optional<Date> GateDate(const derivation::ResponseAssessment& assessment) {
+  if (!assessment.confirmed || assessment.category == "NE") return std::nullopt;
+  // Dated when it became known: the confirming assessment, not the response date.
+  return ParseDate(assessment.date);
+}
+
 std::vector<Dated> ConfirmedResponses(ClinicalDerivations* derived) {
   std::vector<Dated> confirmed;
-  for (const derivation::ResponseAssessment& assessment : derived->responses.assessments) {
-    const std::optional<Date> date = ParseDate(assessment.date);
-    if (!assessment.confirmed || assessment.category == "NE" || !date) continue;
+  for (const derivation::ResponseAssessment& assessment : derived->responses().assessments) {
+    const std::optional<Date> date = GateDate(assessment);
+    if (!date) continue;
     v1::Event& event = derived->made.emplace_back();
     *event.mutable_response_assessed() = ToResponseAssessed(assessment);
-    // Dated when it became known: the confirming assessment, not the response date.
     confirmed.push_back({&event, *date});
   }
   return confirmed;
@@ -134,7 +139,6 @@ ClinicalDerivations DeriveClinical(const ClinicalRules& rules, const Schedule& s
   derived.new_therapy = FirstNewTherapy(rules.study->treatment_rules(), *history);
   derived.response_deriver = std::make_unique<derivation::ResponseDeriver>(
       rules.study->response_criteria(), ResponseInputOf(*history, derived));
-  derived.responses = derived.response_deriver->derivation();
   history->derived_responses = ConfirmedResponses(&derived);
   return derived;
 }
@@ -154,7 +158,7 @@ void AddDiscordanceFindings(const EngineContext& context, const PhasePlan& plan,
     if (from && reported.date < *from) continue;
     const std::string& category = reported.event->response_assessed().category();
     const derivation::ResponseAssessment* assessment =
-        AssessmentAtOrBefore(derived.responses, reported.date);
+        AssessmentAtOrBefore(derived.responses(), reported.date);
     if (assessment == nullptr || assessment->category == "NE" ||
         assessment->category == category) {
       continue;
@@ -202,14 +206,14 @@ void FillClinical(const EngineContext& context, const ClinicalDerivations& deriv
     entry.set_event_id(reported.event->event_id());
     *entry.mutable_response() = reported.event->response_assessed();
   }
-  for (const derivation::ResponseAssessment& assessment : derived.responses.assessments) {
+  for (const derivation::ResponseAssessment& assessment : derived.responses().assessments) {
     responses.push_back(DerivedResponseEntry(assessment));
   }
   std::stable_sort(responses.begin(), responses.end(), [](const auto& a, const auto& b) {
     return a.date() < b.date();
   });
   for (v1::TimelineResponse& entry : responses) *timeline->add_responses() = std::move(entry);
-  timeline->set_responses_not_derived(derived.responses.not_derived);
+  timeline->set_responses_not_derived(derived.responses().not_derived);
 
   std::vector<v1::TimelineToxicity> toxicities;
   for (const Dated& toxicity : context.history.toxicities) {

@@ -29,12 +29,16 @@ struct ClinicalDerivations {
   std::map<std::string, std::vector<derivation::TermGrade>> grades_of_lab;
   Baselines baselines;                  // the last values before cycle 1 day 1
   std::optional<Date> new_therapy;      // the first prohibited therapy (FirstNewTherapy)
-  // What `responses` came from, kept to add a response marker that arrives later.
+  // The responses derived from the labs, kept with their working so that a response marker
+  // arriving later can be added (responses()).
   std::unique_ptr<derivation::ResponseDeriver> response_deriver;
-  derivation::ResponseDerivation responses;
   // Events made for the schedule's views (history.toxicities, history.responses) to point to:
   // a deque, so that pointers stay valid as it grows.
   std::deque<v1::Event> made;
+
+  const derivation::ResponseDerivation& responses() const {
+    return response_deriver->derivation();
+  }
 };
 
 // Grades the labs and derives the responses; adds the lab toxicities to history->toxicities (a
@@ -53,7 +57,11 @@ const v1::Event& MakeToxicityEvent(const LabGrade& grade, ClinicalDerivations* d
 // a lab that is a response marker, as the response derivation takes it;
 bool IsResponseMarker(const Dated& lab);
 derivation::MarkerResult MarkerResultOf(const Dated& lab);
-// the confirmed ones of derived->responses, dated when confirmed (history.derived_responses).
+// the date the response gate may read a derived assessment from (its own: when it became
+// known), none when it may not (unconfirmed, not evaluable);
+std::optional<Date> GateDate(const derivation::ResponseAssessment& assessment);
+// those of derived->responses() the gate may read, as events dated so
+// (history.derived_responses).
 std::vector<Dated> ConfirmedResponses(ClinicalDerivations* derived);
 
 // Findings of the derivations with the rest: a study drug given despite its withhold rule,

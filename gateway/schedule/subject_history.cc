@@ -30,6 +30,11 @@ bool Void(const std::string& status) {
   return status == "entered-in-error" || status == "cancelled" || status == "not-done";
 }
 
+std::vector<Dated>::const_iterator FirstOnOrAfter(const std::vector<Dated>& view, Date date) {
+  return std::lower_bound(view.begin(), view.end(), date,
+                          [](const Dated& entry, Date day) { return entry.date < day; });
+}
+
 bool EarlierInHistory(const Dated& a, const Dated& b) {
   const v1::Event& ea = *a.event;
   const v1::Event& eb = *b.event;

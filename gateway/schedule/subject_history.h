@@ -59,6 +59,9 @@ SubjectHistory BuildHistory(std::vector<v1::Event> events, const SiteCalendar& c
 // not-done).
 bool Void(const std::string& status);
 
+// The first entry of `view` (any of SubjectHistory's, all by date) dated on or after `date`.
+std::vector<Dated>::const_iterator FirstOnOrAfter(const std::vector<Dated>& view, Date date);
+
 // The views' order: (date, occurred_at, event_id).
 bool EarlierInHistory(const Dated& a, const Dated& b);
 

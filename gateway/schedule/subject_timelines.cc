@@ -257,7 +257,8 @@ void SubjectTimelines::ReleaseReader(std::unique_ptr<store::EventReader> reader)
 
 v1::Timeline SubjectTimelines::Build(const std::string& subject_id, std::vector<v1::Event> events,
                                      absl::Time now) const {
-  const SiteCalendar calendar = events.empty() ? SiteCalendar(std::nullopt) : CalendarOf(events.front());
+  const SiteCalendar calendar =
+      events.empty() ? SiteCalendar(std::nullopt) : CalendarOf(events.front());
   return BuildTimeline(*schedule_, subject_id, std::move(events), now, calendar, clinical_.get());
 }
 

@@ -151,9 +151,7 @@ void FillFollowUp(const EngineContext& context, const Phase& phase, const PhaseS
     // history.all is by date: the first event on or after the window's start decides.
     const Date from = due - phase.visit_window_days;
     const Date to = due + phase.visit_window_days;
-    const auto first = std::lower_bound(
-        context.history.all.begin(), context.history.all.end(), from,
-        [](const Dated& event, Date date) { return event.date < date; });
+    const auto first = FirstOnOrAfter(context.history.all, from);
     visit->set_seen(first != context.history.all.end() && first->date <= to);
   }
 }

@@ -25,13 +25,6 @@ bool ReadBySchedule(const Schedule& schedule, const std::string& analyte) {
   return false;
 }
 
-// The first position of `list` (by date) dated on or after `date`.
-template <typename List>
-auto FirstFrom(List& list, Date date) {
-  return std::lower_bound(list.begin(), list.end(), date,
-                          [](const Dated& entry, Date day) { return entry.date < day; });
-}
-
 // A grade-3+ (dose-reduction qualifying) lab toxicity, as compared before and after.
 using Qualifying = std::tuple<std::string, std::string, int>;  // lab event id, term, grade
 
@@ -64,7 +57,7 @@ bool RegradeFrom(const Schedule& schedule, const ClinicalRules& rules, Date from
   if (!derived->treatment_start) return true;  // nothing is graded before treatment
   const std::vector<Qualifying> before = QualifyingFrom(schedule, derived->toxicities, from);
   // Forget the grades of those days' labs (toxicities are by date: they are the tail).
-  const auto day_labs = FirstFrom(history->labs, from);
+  const auto day_labs = FirstOnOrAfter(history->labs, from);
   for (auto lab = day_labs; lab != history->labs.end(); ++lab) {
     derived->grades_of_lab.erase(lab->event->event_id());
   }
@@ -85,8 +78,8 @@ bool RegradeFrom(const Schedule& schedule, const ClinicalRules& rules, Date from
   }
   // history->toxicities from `from`: the reported ones of those days, then the lab ones (the
   // order DeriveClinical's stable sort gives).
-  history->toxicities.erase(FirstFrom(history->toxicities, from), history->toxicities.end());
-  for (auto event = FirstFrom(history->all, from); event != history->all.end(); ++event) {
+  history->toxicities.erase(FirstOnOrAfter(history->toxicities, from), history->toxicities.end());
+  for (auto event = FirstOnOrAfter(history->all, from); event != history->all.end(); ++event) {
     if (event->event->has_adverse_event_reported() || event->event->has_toxicity_graded()) {
       history->toxicities.push_back(*event);
     }
@@ -116,22 +109,15 @@ bool AddResponseMarkers(const Schedule& schedule, const std::vector<Dated>& mark
                         ClinicalDerivations* derived, v1::Timeline* timeline) {
   std::vector<derivation::MarkerResult> results;
   for (const Dated& lab : markers) results.push_back(MarkerResultOf(lab));
-  const std::optional<size_t> changed = derived->response_deriver->Add(std::move(results));
-  if (!changed) return false;
-  const derivation::ResponseDerivation& all = derived->response_deriver->derivation();
-  std::vector<derivation::ResponseAssessment>& kept = derived->responses.assessments;
-  kept.resize(*changed);
-  kept.insert(kept.end(), all.assessments.begin() + static_cast<long>(*changed),
-              all.assessments.end());
+  if (!derived->response_deriver->Add(std::move(results))) return false;
   if (history->responses.empty()) {
     // The gate reads the confirmed derived ones (with a reported response it does not), and
     // the plan points into history->derived_responses. The same ones will do; so will more
     // after them once every gate is met (the first that met it stays the first). That list is
     // then left as the full computation made it: only the plan read it.
     std::vector<std::pair<Date, std::string>> confirmed;
-    for (const derivation::ResponseAssessment& assessment : derived->responses.assessments) {
-      const std::optional<Date> date = ParseDate(assessment.date);
-      if (assessment.confirmed && assessment.category != "NE" && date) {
+    for (const derivation::ResponseAssessment& assessment : derived->responses().assessments) {
+      if (const std::optional<Date> date = GateDate(assessment)) {
         confirmed.emplace_back(*date, assessment.category);
       }
     }
@@ -156,10 +142,10 @@ bool AddResponseMarkers(const Schedule& schedule, const std::vector<Dated>& mark
     if (last->origin() != "derived") reported.push_back(std::move(*last));
   }
   for (auto it = reported.rbegin(); it != reported.rend(); ++it) *responses->Add() = std::move(*it);
-  for (const derivation::ResponseAssessment& assessment : derived->responses.assessments) {
+  for (const derivation::ResponseAssessment& assessment : derived->responses().assessments) {
     if (assessment.date >= first) *responses->Add() = DerivedResponseEntry(assessment);
   }
-  timeline->set_responses_not_derived(derived->responses.not_derived);
+  timeline->set_responses_not_derived(derived->responses().not_derived);
   return true;
 }
 

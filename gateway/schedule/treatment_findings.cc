@@ -72,10 +72,7 @@ void AddHoldFindings(const ClinicalRules& rules, const EngineContext& context,
   size_t next_lab = 0;
   if (from) {
     // Start the walk at `from`, with the latest result of each analyte before it.
-    next_lab = static_cast<size_t>(
-        std::lower_bound(labs.begin(), labs.end(), *from,
-                         [](const Dated& lab, Date date) { return lab.date < date; }) -
-        labs.begin());
+    next_lab = static_cast<size_t>(FirstOnOrAfter(labs, *from) - labs.begin());
     std::set<std::string> wanted;
     for (const auto& [agent, analytes] : analytes_of_agent) wanted.insert(analytes.begin(), analytes.end());
     for (size_t i = next_lab; i > 0 && latest.size() < wanted.size(); --i) {
@@ -138,7 +135,6 @@ void AddUnreportedToxicityFindings(const ClinicalRules& rules, const EngineConte
                                    const PhasePlan& plan, const ClinicalDerivations& derived,
                                    std::optional<Date> from) {
   const int window = rules.study->treatment_rules().ae_reporting_window_days;
-  auto by_date = [](const auto& entry, Date date) { return entry.date < date; };
   // With `from`: the lab toxicities from it on, and the reports that can cover them (both lists
   // are by date).
   std::vector<derivation::LabToxicity> toxicities;
@@ -155,8 +151,7 @@ void AddUnreportedToxicityFindings(const ClinicalRules& rules, const EngineConte
   if (toxicities.empty()) return;
   std::vector<derivation::ReportedAdverseEvent> reported;
   const std::vector<Dated>& all = context.history.toxicities;
-  auto toxicity = from ? std::lower_bound(all.begin(), all.end(), *from - window, by_date)
-                       : all.begin();
+  auto toxicity = from ? FirstOnOrAfter(all, *from - window) : all.begin();
   for (; toxicity != all.end(); ++toxicity) {
     if (!toxicity->event->has_adverse_event_reported()) continue;
     const v1::AdverseEventReported& ae = toxicity->event->adverse_event_reported();
