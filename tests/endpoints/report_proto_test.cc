@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 #include "tests/endpoints/cohort_util.h"
+#include "tests/endpoints/pfs_cohort.h"
 
 namespace trialgate::endpoints {
 namespace {
@@ -23,7 +24,7 @@ using ::testing::Pair;
 using testing::ShippedDefinitions;
 using testing::Subject;
 
-const absl::CivilDay kCutoff = Day(1000);  // 2026-09-27
+const absl::CivilDay kCutoff = testing::kPfsCutoff;  // 2026-09-27
 
 AdverseEventRecord Ae(int onset, std::string term, std::string code, int grade) {
   AdverseEventRecord ae;
@@ -34,58 +35,15 @@ AdverseEventRecord Ae(int onset, std::string term, std::string code, int grade) 
   return ae;
 }
 
-// A1-A7 as in time_to_event_test.cc (PFS over A1-A6: 200, 300 events; 1+, 100+, 200+, 400+
+// A1-A7 of pfs_cohort.h (PFS over A1-A6: 200, 300 events; 1+, 100+, 200+, 400+
 // censored; A7 never dosed). Added: A1 Nausea g1 day 10 and g3 day 20, A2 Nausea g2 day 30
 // (KRd, TE); A7 at site-2 with 2 deviations.
 std::vector<SubjectCourse> Cohort() {
-  std::vector<SubjectCourse> out;
-  SubjectCourse a1 = Subject("A1");
-  a1.first_dose = Day(7);
-  a1.assessments = {Assessment(99, "PR", true), Assessment(199, "PD", true)};
-  a1.progression = Day(199);
-  a1.last_known_alive = Day(600);
-  a1.adverse_events = {Ae(10, "Nausea", "10028813", 1), Ae(20, "Nausea", "10028813", 3)};
-  out.push_back(a1);
-  SubjectCourse a2 = Subject("A2");
-  a2.first_dose = Day(7);
-  a2.assessments = {Assessment(99, "PR", true), Assessment(199, "VGPR", true)};
-  a2.death = Day(299);
-  a2.adverse_events = {Ae(30, "Nausea", "10028813", 2)};
-  out.push_back(a2);
-  SubjectCourse a3 = Subject("A3");
-  a3.first_dose = Day(7);
-  a3.assessments = {Assessment(99, "SD", false), Assessment(199, "SD", false),
-                    Assessment(399, "SD", false)};
-  a3.progression = Day(1200);
-  a3.last_known_alive = Day(500);
-  out.push_back(a3);
-  SubjectCourse a4 = Subject("A4");
-  a4.first_dose = Day(7);
-  a4.assessments = {Assessment(99, "PR", true), Assessment(199, "VGPR", true),
-                    Assessment(299, "VGPR", false)};
-  a4.new_therapy = Day(250);
-  a4.progression = Day(350);
-  a4.last_known_alive = Day(700);
-  out.push_back(a4);
-  SubjectCourse a5 = Subject("A5");
-  a5.first_dose = Day(7);
-  a5.assessments = {Assessment(99, "PR", false)};
-  a5.withdrawal = Day(150);
-  a5.last_known_alive = Day(140);
-  a5.death = Day(400);
-  out.push_back(a5);
-  SubjectCourse a6 = Subject("A6");
-  a6.first_dose = Day(7);
-  a6.assessments = {Assessment(99, "NE", false)};
-  a6.last_known_alive = Day(120);
-  out.push_back(a6);
-  SubjectCourse a7 = Subject("A7");
-  a7.site_id = "site-2";
-  a7.deviations = 2;
-  a7.assessments = {Assessment(50, "SD", false), Assessment(100, "PD", true)};
-  a7.progression = Day(100);
-  a7.death = Day(500);
-  out.push_back(a7);
+  std::vector<SubjectCourse> out = testing::PfsCohort();
+  out[0].adverse_events = {Ae(10, "Nausea", "10028813", 1), Ae(20, "Nausea", "10028813", 3)};
+  out[1].adverse_events = {Ae(30, "Nausea", "10028813", 2)};
+  out[6].site_id = "site-2";
+  out[6].deviations = 2;
   return out;
 }
 
