@@ -13,7 +13,8 @@ namespace {
 const std::map<std::string, AccessRule, std::less<>>& Rules() {
   static const auto* rules = new std::map<std::string, AccessRule, std::less<>>{
       {"/trialgate.v1.Gateway/", {{Role::kSite}}},
-      {"/trialgate.v1.Study/", {{Role::kSite}}},
+      // A site reads its own subjects, a monitor every site's (StudyService, the dashboard).
+      {"/trialgate.v1.Study/", {{Role::kSite, Role::kMonitor}}},
       {"/trialgate.v1.EventFeed/", {{Role::kWarehouse}}},
       {"/trialgate.v1.Delivery/", {{Role::kRegistryAdmin}}},
       {"/trialgate.v1.Audit/", {{Role::kAuditor}}},
@@ -22,6 +23,8 @@ const std::map<std::string, AccessRule, std::less<>>& Rules() {
       {"/trialgate.http/Capabilities", {{}, true}},
       {"/trialgate.http/Health", {{}, true}},
       {"/trialgate.http/Metrics", {{}, true}},
+      // The study dashboard (GET /study...): as Study, a site sees its own subjects only.
+      {"/trialgate.http/Dashboard", {{Role::kSite, Role::kMonitor}}},
       // gRPC's own: serving status and the service schema, nothing about patients.
       {"/grpc.health.v1.Health/", {{}, true}},
       {"/grpc.reflection.v1alpha.ServerReflection/", {{}, true}},

@@ -7,7 +7,8 @@ namespace trialgate::security {
 Caller DevelopmentCaller(std::string peer) {
   Caller caller;
   caller.identity = "insecure-development";
-  caller.roles = {Role::kSite, Role::kWarehouse, Role::kRegistryAdmin, Role::kAuditor};
+  caller.roles = {Role::kSite, Role::kWarehouse, Role::kRegistryAdmin, Role::kAuditor,
+                  Role::kMonitor};
   caller.peer = std::move(peer);
   caller.development = true;
   return caller;

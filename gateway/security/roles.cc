@@ -14,12 +14,15 @@ absl::string_view RoleName(Role role) {
       return "registry-admin";
     case Role::kAuditor:
       return "auditor";
+    case Role::kMonitor:
+      return "monitor";
   }
   return "unknown";
 }
 
 std::optional<Role> ParseRole(absl::string_view name) {
-  for (Role role : {Role::kSite, Role::kWarehouse, Role::kRegistryAdmin, Role::kAuditor}) {
+  for (Role role : {Role::kSite, Role::kWarehouse, Role::kRegistryAdmin, Role::kAuditor,
+                    Role::kMonitor}) {
     if (RoleName(role) == name) return role;
   }
   return std::nullopt;
