@@ -329,10 +329,9 @@ HeadlessBrowser::~HeadlessBrowser() {
   if (pid_ > 0) {
     // Politely first (chromium ends its own children), then its whole process group.
     if (cdp_ != nullptr && !cdp_->closed) {
-      const Deadline soon = Clock::now() + std::chrono::seconds(2);
-      (void)cdp_->Call("Browser.close", "{}", false, soon);
+      (void)cdp_->Send(R"({"id":0,"method":"Browser.close","params":{}})");
     }
-    const Deadline soon = Clock::now() + std::chrono::seconds(3);
+    const Deadline soon = Clock::now() + std::chrono::milliseconds(500);
     int wait_status = 0;
     while (waitpid(pid_, &wait_status, WNOHANG) == 0 && Clock::now() < soon) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
