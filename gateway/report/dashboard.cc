@@ -56,7 +56,7 @@ absl::StatusOr<std::string> RenderDashboardPage(const v1::EndpointsReport& repor
   internal::Links links{.dashboard = true, .base_path = std::string(base_path)};
   while (!links.base_path.empty() && links.base_path.back() == '/') links.base_path.pop_back();
   HtmlWriter html;
-  internal::BeginDocument(html, absl::StrCat(StudyTitle(report), " — ", DashboardPageName(page)));
+  internal::BeginDocument(html, absl::StrCat(StudyTitle(report), " — ", std::string(DashboardPageName(page))));
   internal::WriteNavigation(html, links, page);
   html.Open("main");
   if (absl::Status status = WriteSection(html, report, page, links); !status.ok()) return status;

@@ -37,14 +37,14 @@ details { margin: 8px 0 16px; }
 }  // namespace
 
 std::string Links::Page(DashboardPage page) const {
-  if (!dashboard) return absl::StrCat("#", DashboardPageName(page));
+  if (!dashboard) return absl::StrCat("#", std::string(DashboardPageName(page)));
   if (page == DashboardPage::kOverview) return base_path.empty() ? "/" : base_path;
-  return absl::StrCat(base_path, "/", DashboardPageName(page));
+  return absl::StrCat(base_path, "/", std::string(DashboardPageName(page)));
 }
 
 std::optional<std::string> Links::Subject(std::string_view subject_id) const {
   if (!dashboard) return std::nullopt;
-  return absl::StrCat(base_path, "/subjects/", subject_id);
+  return absl::StrCat(base_path, "/subjects/", std::string(subject_id));
 }
 
 void BeginDocument(HtmlWriter& html, std::string_view title) {

@@ -11,7 +11,7 @@ constexpr int kGrades = 5;  // CTCAE grades 1–5
 std::string PhaseTitle(std::string_view phase) {
   if (phase == "any") return "All phases";
   if (phase == "onset_missing") return "Onset missing (phase unknown)";
-  return absl::StrCat("Phase ", phase);
+  return absl::StrCat("Phase ", std::string(phase));
 }
 
 // "3 (42.9%)" of n; n = 0 gives "3 (NE)".

@@ -29,7 +29,9 @@ std::optional<MarkerKind> MarkerOfKind(std::string_view kind) {
 }
 
 SwimmerSubject Row(const v1::SubjectSummary& s) {
-  SwimmerSubject row{.subject_id = s.subject_id(), .ongoing = s.ongoing()};
+  SwimmerSubject row;
+  row.subject_id = s.subject_id();
+  row.ongoing = s.ongoing();
   for (const v1::SubjectPhaseSpan& span : s.phases()) {
     // A phase of a kind the plot has no colour for is left out of the bar (still in the table).
     if (std::optional<Phase> phase = PhaseOfKind(span.kind())) {

@@ -2,6 +2,8 @@
 // well-formed, standalone, navigation, the data-metric figures and NE where not estimable.
 #include "gateway/report/dashboard.h"
 
+#include <cstdlib>
+#include <fstream>
 #include <map>
 
 #include "gmock/gmock.h"
@@ -41,10 +43,14 @@ Node Parse(const std::string& html) {
   EXPECT_THAT(testing::HtmlProblems(*root), IsEmpty());
   std::vector<const Node*> meta = testing::FindAll(*root, "meta");
   EXPECT_FALSE(meta.empty());
-  if (!meta.empty()) EXPECT_EQ(meta[0]->Attr("charset"), "utf-8");
+  if (!meta.empty()) {
+    EXPECT_EQ(meta[0]->Attr("charset"), "utf-8");
+  }
   std::vector<const Node*> title = testing::FindAll(*root, "title");
   EXPECT_FALSE(title.empty());
-  if (!title.empty()) EXPECT_FALSE(title[0]->text.empty());
+  if (!title.empty()) {
+    EXPECT_FALSE(title[0]->text.empty());
+  }
   return *std::move(root);
 }
 
@@ -244,12 +250,18 @@ TEST(DashboardTest, ReportHasEverySectionInPageLinksOnlyAndNoSubjectPages) {
   // Every figure of the dashboard's pages, once (the headline repeats the 24-month landmark).
   auto metrics = Metrics(root);
   for (const auto& [metric, values] : metrics) {
-    if (metric != "tte.pfs.landmark.24") EXPECT_EQ(values.size(), 1u) << metric;
+    if (metric != "tte.pfs.landmark.24") {
+      EXPECT_EQ(values.size(), 1u) << metric;
+    }
   }
   EXPECT_THAT(metrics["tte.pfs.landmark.24"], ElementsAre("37.5", "37.5"));
   EXPECT_EQ(metrics.count("deviation.site-a.DOSE_MISSED"), 1u);
   // Deterministic.
   EXPECT_EQ(*html, *RenderReportHtml(testing::ReportCohort()));
+  // To look at it: TRIALGATE_PLOT_SAMPLES=/tmp/plots (as samples_test.cc).
+  if (const char* dir = std::getenv("TRIALGATE_PLOT_SAMPLES")) {
+    std::ofstream(std::string(dir) + "/report.html") << *html;
+  }
 }
 
 TEST(DashboardTest, AnEmptyReportStillRenders) {
