@@ -48,6 +48,13 @@ struct TimelineOptions {
   std::string subject;  // the study subject id
 };
 
+struct ReportOptions {
+  Connection connection;
+  std::string format = "json";  // "json" or "html"
+  std::string out;              // empty: stdout; else written atomically (temp file + rename)
+  std::string cutoff;           // YYYY-MM-DD; empty: the gateway's today (UTC)
+};
+
 struct DestinationsOptions {
   Connection connection;
 };
@@ -112,6 +119,8 @@ int RunSubmit(const SubmitOptions& options);
 int RunPull(const PullOptions& options);
 int RunValidate(const ValidateOptions& options);
 int RunTimeline(const TimelineOptions& options);
+// 0: written; 1: the call failed or the output could not be written (why on stderr).
+int RunReport(const ReportOptions& options);
 int RunBench(const BenchOptions& options);
 int RunDestinations(const DestinationsOptions& options);
 int RunDeadLetters(const DeadLettersOptions& options);

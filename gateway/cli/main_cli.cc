@@ -1,5 +1,6 @@
 #include "gateway/cli/main_cli.h"
 
+#include <cctype>
 #include <iostream>
 
 #include "CLI/CLI.hpp"
@@ -114,6 +115,28 @@ int Main(int argc, char** argv) {
   AddConnectionOptions(timeline_command, &timeline.connection);
   timeline_command->add_option("subject", timeline.subject, "Study subject id, e.g. KRD-001-0002")
       ->required();
+
+  ReportOptions report;
+  CLI::App* report_command = app.add_subcommand(
+      "report", "Print the study's endpoints at a data cutoff (Study.GetEndpoints): JSON, or "
+                "a self-contained HTML report with its plots (exit 1 if it cannot be had)");
+  AddConnectionOptions(report_command, &report.connection);
+  report_command->add_option("--format", report.format, "json or html")
+      ->check(CLI::IsMember({"json", "html"}))
+      ->capture_default_str();
+  report_command->add_option("--out", report.out,
+                             "File to write (replaced atomically) instead of stdout");
+  report_command->add_option("--cutoff", report.cutoff,
+                             "Data cutoff YYYY-MM-DD [the gateway's today, UTC]")
+      ->check([](const std::string& day) -> std::string {
+        // The shape only: the gateway judges the date itself (INVALID_ARGUMENT).
+        bool ok = day.size() == 10;
+        for (size_t i = 0; ok && i < day.size(); ++i) {
+          ok = (i == 4 || i == 7) ? day[i] == '-'
+                                  : std::isdigit(static_cast<unsigned char>(day[i])) != 0;
+        }
+        return ok ? "" : "the cutoff must be YYYY-MM-DD";
+      });
 
   BenchOptions bench;
   CLI::App* bench_command = app.add_subcommand(
@@ -316,6 +339,7 @@ int Main(int argc, char** argv) {
   if (pull_command->parsed()) return RunPull(pull);
   if (validate_command->parsed()) return RunValidate(validate);
   if (timeline_command->parsed()) return RunTimeline(timeline);
+  if (report_command->parsed()) return RunReport(report);
   if (destinations_command->parsed()) return RunDestinations(destinations);
   if (dead_letters_command->parsed()) {
     for (CLI::App* command : dead_letters_command->get_subcommands()) {

@@ -90,6 +90,16 @@ void DrawMarker(SvgWriter& svg, MarkerKind kind, double x, double y, std::string
                          {"stroke", kBlack}, {"stroke-width", 2.5}});
       svg.Close();
       return;
+    case MarkerKind::kDose:
+      // A thin tick on the bar's upper edge: a cycle holds many doses, which must not hide
+      // the response circles.
+      svg.Open("g", {{"class", "marker dose"}});
+      svg.Leaf("title", {}, label.empty() ? "Dose" : label);
+      svg.Empty("path", {{"d", PathData().MoveTo(x, y - kBarHeight / 2 - 3)
+                                    .VerticalTo(y - kBarHeight / 2 + 3).str()},
+                         {"stroke", kBlack}, {"stroke-width", 1}});
+      svg.Close();
+      return;
     case MarkerKind::kCensored:
       svg.Open("g", {{"class", "marker censored"}});
       svg.Leaf("title", {}, label.empty() ? "Censored" : label);
@@ -119,13 +129,14 @@ void DrawLegend(SvgWriter& svg, double top) {
   double y = top + kLegendRowHeight;
   x = kPlotLeft;
   struct Entry { MarkerKind kind; std::string_view text; };
-  constexpr Entry kEntries[] = {{MarkerKind::kDeviation, "Deviation"},
+  constexpr Entry kEntries[] = {{MarkerKind::kDose, "Dose"},
+                                {MarkerKind::kDeviation, "Deviation"},
                                 {MarkerKind::kDeath, "Death"},
                                 {MarkerKind::kCensored, "Censored"}};
   for (const Entry& e : kEntries) {
     DrawMarker(svg, e.kind, x + 8, e.kind == MarkerKind::kDeviation ? y - 8 : y, "");
     svg.Text(x + 22, y + 4, e.text, "start", 11);
-    x += 140;
+    x += 120;
   }
   DrawOngoing(svg, x - 4, y);
   svg.Text(x + 22, y + 4, "Ongoing", "start", 11);

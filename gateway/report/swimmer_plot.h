@@ -3,7 +3,7 @@
 
 // The swimmer plot (docs/plots.md): one row per subject, labelled only by the pseudonymous
 // subject id, a bar per treatment phase on a days-since-origin axis, and markers for response
-// assessments, deviations, death and censoring; an arrow where follow-up is ongoing. Pure:
+// assessments, doses, deviations, death and censoring; an arrow where follow-up is ongoing. Pure:
 // the same input gives byte-identical output; thread-safe.
 
 #include <optional>
@@ -32,6 +32,7 @@ enum class MarkerKind {
   kDeviation,  // label: what deviated, shown as the marker's tooltip
   kDeath,
   kCensored,   // end of follow-up without the event
+  kDose,       // label: the agent given; a small tick above the bar, so many doses stay legible
 };
 
 struct SwimmerMarker {

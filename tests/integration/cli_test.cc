@@ -158,9 +158,9 @@ TEST(CliTest, TimelinePrintsTheSubjectsTimelineAsJson) {
 
 TEST(CliTest, HelpWorksForEveryCommand) {
   for (const char* command :
-       {"", "serve ", "submit ", "pull ", "validate ", "timeline ", "bench ", "destinations ",
-        "deadletters ", "deadletters list ", "deadletters replay ", "deadletters discard ",
-        "registry-sink "}) {
+       {"", "serve ", "submit ", "pull ", "validate ", "timeline ", "report ", "bench ",
+        "destinations ", "deadletters ", "deadletters list ", "deadletters replay ",
+        "deadletters discard ", "registry-sink "}) {
     CliRun run = RunCli(std::string(command) + "--help");
     EXPECT_EQ(run.exit_code, 0) << command;
     ASSERT_FALSE(run.lines.empty()) << command;

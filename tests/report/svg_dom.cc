@@ -130,6 +130,30 @@ std::vector<std::string> StandaloneProblems(const Node& root) {
   return problems;
 }
 
+std::vector<std::string> HtmlProblems(const Node& root) {
+  std::vector<std::string> problems;
+  Walk(root, [&](const Node& node) {
+    for (const char* banned : {"script", "iframe", "object", "embed", "link", "img", "base",
+                               "audio", "video", "source", "image", "use", "foreignObject"}) {
+      if (node.name == banned) problems.push_back("element <" + node.name + ">");
+    }
+    if (node.name == "style") {
+      if (node.text.find("@import") != std::string::npos) problems.push_back("@import in <style>");
+      if (node.text.find("url(") != std::string::npos) problems.push_back("url() in <style>");
+    }
+    for (const auto& [key, value] : node.attributes) {
+      if (key.rfind("on", 0) == 0) problems.push_back("event handler " + key);
+      if (value.find("url(") != std::string::npos) problems.push_back("url() in " + key);
+      if (key == "xmlns" || key.rfind("xmlns:", 0) == 0) continue;
+      if (value.find("://") != std::string::npos || value.rfind("//", 0) == 0 ||
+          value.rfind("data:", 0) == 0 || value.rfind("javascript:", 0) == 0) {
+        problems.push_back("reference in " + key + ": " + value);
+      }
+    }
+  });
+  return problems;
+}
+
 std::vector<std::pair<double, double>> PathVertices(std::string_view d) {
   std::vector<std::pair<double, double>> points;
   std::vector<std::string> tokens = Tokens(d);

@@ -39,6 +39,13 @@ std::vector<const Node*> FindAll(const Node& root, std::string_view name,
 // foreignObject, a, iframe); any href or url(...) reference. Empty if none.
 std::vector<std::string> StandaloneProblems(const Node& root);
 
+// Why an HTML page (polyglot, parsed by ParseXml) would not stand alone when mailed: an element
+// that runs code or loads something (script, iframe, object, embed, link, img, base, audio,
+// video, source), an on... handler, a src or href that leaves the document (an address with
+// "://" or "//", or data:/javascript:), url(...) or @import in an attribute or a <style>. The
+// xmlns namespaces are not references. Empty if none.
+std::vector<std::string> HtmlProblems(const Node& root);
+
 // The vertices of absolute path data (M, L, H, V, Z), in order.
 std::vector<std::pair<double, double>> PathVertices(std::string_view d);
 

@@ -101,6 +101,26 @@ TEST(SwimmerPlotTest, MarkersAndOngoingArrow) {
   EXPECT_NEAR(circle->Number("cx"), 120 + 200 * 700.0 / 540, 0.006);
 }
 
+TEST(SwimmerPlotTest, DoseIsASmallTickAcrossTheBarsUpperEdge) {
+  std::vector<SwimmerSubject> subjects = Subjects();
+  subjects[0].markers.push_back({54, MarkerKind::kDose, "lenalidomide"});
+  Node root = Draw(subjects, SwimmerOptions());
+  std::vector<const Node*> rows = testing::FindAll(root, "g", "subject");
+  ASSERT_EQ(rows.size(), 3u);
+  std::vector<const Node*> doses = testing::FindAll(*rows[0], "g", "dose");
+  ASSERT_EQ(doses.size(), 1u);
+  EXPECT_EQ(doses[0]->Title(), "lenalidomide");
+  // Row 0's middle is y = 65, the bar 59..71: the tick runs 56..62 at day 54.
+  std::vector<std::pair<double, double>> tick =
+      testing::PathVertices(testing::FindAll(*doses[0], "path")[0]->Attr("d"));
+  ASSERT_EQ(tick.size(), 2u);
+  EXPECT_NEAR(tick[0].first, 120 + 54 * 700.0 / 540, 0.006);
+  EXPECT_EQ(tick[0].first, tick[1].first);
+  EXPECT_DOUBLE_EQ(tick[0].second, 56);
+  EXPECT_DOUBLE_EQ(tick[1].second, 62);
+  EXPECT_THAT(testing::FindAll(*rows[1], "g", "dose"), IsEmpty());
+}
+
 TEST(SwimmerPlotTest, RejectsBackwardSegmentsAndNegativeDays) {
   std::vector<SwimmerSubject> subjects = Subjects();
   subjects[1].segments[1].end_day = 10;
