@@ -62,10 +62,12 @@ absl::Status WritePlot(HtmlWriter& html, const v1::TimeToEvent& t) {
   absl::StatusOr<statistics::KaplanMeierFit> fit =
       statistics::EstimateKaplanMeier(data, Confidence(t.confidence()));
   if (!fit.ok()) return fit.status();
-  KmGroup group{absl::StrCat(t.name(), " (n = ", t.n(), ")"), *std::move(fit), true};
+  // Short labels: an endpoint's name is a sentence (it heads the section) and would not fit in
+  // the plot's title, axis or legend.
+  KmGroup group{absl::StrCat(t.id(), " (n = ", t.n(), ")"), *std::move(fit), true};
   KmPlotOptions options;
-  options.title = absl::StrCat("Kaplan–Meier estimate of ", t.name());
-  options.y_label = absl::StrCat(t.name(), " probability");
+  options.title = absl::StrCat("Kaplan–Meier estimate: ", t.id());
+  options.y_label = "Probability without the event";
   options.x_label = absl::StrCat("Months from the time origin (", FormatNumber(days_per_month),
                                  " days per month)");
   options.percent = true;

@@ -15,6 +15,7 @@
 #include "gateway/http/fhir_facade.h"
 #include "gateway/http/http_listener.h"
 #include "gateway/http/operational_endpoints.h"
+#include "gateway/http/study_dashboard.h"
 #include "gateway/metrics/gateway_metrics.h"
 #include "gateway/mllp/hl7_receiver.h"
 #include "gateway/mllp/mllp_listener.h"
@@ -342,10 +343,33 @@ class GatewayServerImpl final : public GatewayServer {
           http::InstallOperationalEndpoints(
               server, *http_callers_,
               {[this] { return NotReadyReasons(); }, [this] { return MetricsText(); }});
+          http::InstallStudyDashboard(server, *http_callers_, DashboardSources());
         });
     if (!listener.ok()) return listener.status();
     http_listener_ = *std::move(listener);
     return absl::OkStatus();
+  }
+
+  // What the dashboard shows: the study report and timelines, as Study serves them.
+  http::DashboardSources DashboardSources() {
+    http::DashboardSources sources;
+    sources.report = [this](std::optional<absl::CivilDay> cutoff,
+                            const std::optional<std::string>& site)
+        -> absl::StatusOr<std::shared_ptr<const v1::EndpointsReport>> {
+      if (study_reports_ == nullptr) {
+        return absl::FailedPreconditionError(
+            "the study has no schedule.json: there are no timelines to compute endpoints from");
+      }
+      return study_reports_->Get(cutoff, site);
+    };
+    sources.timeline = [this](const std::string& subject_id) -> absl::StatusOr<v1::Timeline> {
+      if (timelines_ == nullptr) return absl::NotFoundError("the study has no schedule.json");
+      return timelines_->Compute(subject_id);
+    };
+    sources.site_of = [this](const std::string& subject_id) {
+      return registry_.SiteOf(subject_id);
+    };
+    return sources;
   }
 
   // The schedule engine, when the study has a schedule.json: a malformed one stops the start.

@@ -13,6 +13,7 @@ namespace trialgate::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 rapidjson::Document Json(const std::string& line) {
   rapidjson::Document document;
@@ -154,6 +155,40 @@ TEST(CliTest, TimelinePrintsTheSubjectsTimelineAsJson) {
   EXPECT_TRUE(not_checked) << json;
 
   EXPECT_EQ(RunCli("timeline " + target + " KRD-404").exit_code, 1);
+}
+
+// `trialgate report` against the real gateway: the endpoints as JSON (proto field names), and
+// as one self-contained HTML file for a steering committee.
+TEST(CliTest, ReportPrintsTheEndpointsAsJsonOrWritesOneHtmlFile) {
+  TempDir dir;
+  GatewayProcess server(dir.path());
+  const std::string target = "--target " + server.address();
+  ASSERT_EQ(RunCli("submit " + target + " --source hospital-a " +
+                   TestDataPath("transaction-enrol-and-data.json")).exit_code, 0);
+
+  CliRun json_run = RunCli("report " + target + " --format json --cutoff 2026-03-31");
+  ASSERT_EQ(json_run.exit_code, 0);
+  std::string json;
+  for (const std::string& line : json_run.lines) json += line + "\n";
+  rapidjson::Document document = Json(json);
+  ASSERT_TRUE(document.IsObject()) << json;
+  EXPECT_STREQ(document["data_cutoff"].GetString(), "2026-03-31");
+  EXPECT_EQ(document["subjects"].GetInt(), 1);
+  EXPECT_STREQ(document["subject_summaries"][0]["subject_id"].GetString(), "KRD-001-0002");
+  EXPECT_STREQ(document["time_to_event"][0]["id"].GetString(), "pfs");
+
+  const std::filesystem::path out = dir.path() / "report.html";
+  ASSERT_EQ(RunCli("report " + target + " --format html --cutoff 2026-03-31 --out " +
+                   out.string()).exit_code, 0);
+  const std::string html = ReadFile(out);
+  EXPECT_THAT(html, HasSubstr("<!DOCTYPE html>"));
+  EXPECT_THAT(html, HasSubstr("<svg"));
+  EXPECT_THAT(html, HasSubstr("KRD-001-0002"));
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+  EXPECT_THAT(html, Not(HasSubstr("src=\"http")));
+  EXPECT_THAT(html, Not(HasSubstr("MRN-")));  // the hospital's identifier never leaves
+
+  EXPECT_NE(RunCli("report " + target + " --cutoff 2026-13-01").exit_code, 0);
 }
 
 TEST(CliTest, HelpWorksForEveryCommand) {
