@@ -46,6 +46,9 @@ struct MapContext {
   // PatientRef::expression is reported: e.g. "Bundle.entry[3].resource" for an entry of a Bundle.
   // Empty means the resource's type ("Observation"), for a resource sent on its own.
   std::string root_path = {};
+  // The resource was converted from an HL7 v2 message (docs/hl7v2.md): a Patient's death then
+  // came from PID-29, which SubjectDied::reported_as says.
+  bool from_hl7v2 = false;
 };
 
 // The result of mapping one resource. When issues hold an error, nothing of the resource may

@@ -70,7 +70,8 @@ MapResult MapPatient(const Value& resource, const MapContext& context) {
       return result;
     }
     event.mutable_subject_died()->set_date(*day);
-    event.mutable_subject_died()->set_reported_as("Patient.deceasedDateTime");
+    event.mutable_subject_died()->set_reported_as(context.from_hl7v2 ? "PID-29"
+                                                                     : "Patient.deceasedDateTime");
     SetOccurredOnDay(*day, &event);
     result.events.push_back(std::move(event));
     return result;

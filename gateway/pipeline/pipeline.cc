@@ -180,7 +180,7 @@ absl::StatusOr<Pipeline::Prepared> Pipeline::Prepare(const security::Caller& cal
                     read.is_bundle ? &read.by_full_url : nullptr,
                     google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
                         absl::ToUnixMicros(options_.clock->Now())),
-                    submission.directives};
+                    submission.directives, submission.channel};
   Prepared prepared;
   prepared.site = scope.site_id;
   for (size_t i = 0; i < read.entries.size(); ++i) {
@@ -249,7 +249,8 @@ void Pipeline::PrepareEntry(const BodyEntry& entry, std::vector<Issue> validatio
 
   const bool patient = result.resource_type == "Patient";
   mappers::MapResult mapped =
-      mappers::MapResource(resource, {*study_, scope.site_id, scope.numbers, entry.path});
+      mappers::MapResource(resource, {*study_, scope.site_id, scope.numbers, entry.path,
+                                      scope.channel == Channel::kMllp});
   for (Issue& issue : mapped.issues) result.issues.push_back(std::move(issue));
   if (mapped.HasErrors()) return prepared.Reject(std::move(result));
   // A Patient with no death, or of no one enrolled here, is answered as before: nothing stored.

@@ -101,6 +101,7 @@ class Pipeline {
     const identity::BundleIndex* bundle;
     google::protobuf::Timestamp recorded_at;
     const std::vector<EntryDirective>* directives;  // Submission::directives
+    Channel channel;
   };
 
   absl::StatusOr<Prepared> Prepare(const security::Caller& caller, const Submission& submission,
