@@ -20,12 +20,12 @@ struct PatientRef {
   std::string reference;
   std::string identifier_system;
   std::string identifier_value;
-  // Further identifiers (system, value) of the same patient: a Patient names itself by all of
-  // its identifiers, any of which the enrolling ResearchSubject may have used.
-  std::vector<std::pair<std::string, std::string>> more_identifiers;
   // FHIRPath of the element, for error messages, under MapContext::root_path:
   // "Observation.subject", "Bundle.entry[3].resource.subject".
   std::string expression;
+  // Further identifiers (system, value) of the same patient: a Patient names itself by all of
+  // its identifiers, any of which the enrolling ResearchSubject may have used.
+  std::vector<std::pair<std::string, std::string>> more_identifiers = {};
 };
 
 // What a ResearchSubject says about enrolment.
