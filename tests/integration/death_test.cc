@@ -67,8 +67,10 @@ TEST(DeathTest, ConsentContactsAndDeathsByGrpcAndMllpReachTheFeedAndEndTheCourse
 
   // Subject KRD-002-0001 (Patient/pt-2001) by FHIR over gRPC: consent, enrolment, cycle 1 up to
   // the day of death (day 10), a clinic visit on day 6.
-  std::vector<std::string> resources = {ConsentOf("Patient/pt-2001", kC1D1 - 10),
-                                        fhir::EnrolPt2001(kC1D1 - 7), fhir::Height(kC1D1 - 3, 170),
+  // (The enrolment first: an entry can only be about a patient enrolled by then.)
+  std::vector<std::string> resources = {fhir::EnrolPt2001(kC1D1 - 7),
+                                        ConsentOf("Patient/pt-2001", kC1D1 - 10),
+                                        fhir::Height(kC1D1 - 3, 170),
                                         fhir::Weight(kC1D1 - 3, 70),
                                         EncounterOf("enc-1", "Patient/pt-2001", kC1D1 + 5)};
   std::vector<std::pair<std::string, int>> after_death;
