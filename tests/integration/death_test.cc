@@ -82,15 +82,18 @@ TEST(DeathTest, ConsentContactsAndDeathsByGrpcAndMllpReachTheFeedAndEndTheCourse
   for (std::string& dose : fhir::KrdCycle(1, kC1D1, kBsa, after_death)) {
     resources.push_back(std::move(dose));
   }
-  for (const v1::EntryOutcome& entry : client.SubmitOk(fhir::Batch(resources)).entries()) {
+  const v1::SubmitResponse course = client.SubmitOk(fhir::Batch(resources));
+  for (const v1::EntryOutcome& entry : course.entries()) {
     ASSERT_EQ(entry.outcome(), v1::EntryOutcome::ACCEPTED) << entry.operation_outcome();
   }
   v1::SubmitResponse died = client.SubmitOk(kDeadPatient);
+  ASSERT_EQ(died.entries_size(), 1);
   ASSERT_EQ(died.entries(0).outcome(), v1::EntryOutcome::ACCEPTED)
       << died.entries(0).operation_outcome();
   ASSERT_EQ(died.entries(0).event_ids_size(), 1);
   // Sent again: the same event, a duplicate.
   v1::SubmitResponse again = client.SubmitOk(kDeadPatient);
+  ASSERT_EQ(again.entries_size(), 1);
   EXPECT_EQ(again.entries(0).outcome(), v1::EntryOutcome::DUPLICATE);
   EXPECT_EQ(again.entries(0).event_ids(0), died.entries(0).event_ids(0));
 
