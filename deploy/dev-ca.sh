@@ -17,7 +17,7 @@ dir="${1:-./dev-ca}"
 clients=("$@")
 if [ ${#clients[@]} -eq 0 ]; then
   clients=(site-a:site:site-a site-b:site:site-b warehouse:warehouse registry-admin:registry-admin
-           auditor:auditor)
+           auditor:auditor monitor:monitor)
 fi
 command -v openssl >/dev/null || { echo "dev-ca: openssl is missing (deploy/install-deps.sh)" >&2; exit 1; }
 

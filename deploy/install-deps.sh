@@ -18,6 +18,9 @@ packages=(
   # tests and benchmarks; python3-hl7's mllp_send is the independent HL7 v2 sender the MLLP
   # tests deliver with; expat parses the report plots' SVG in tests/report
   libgtest-dev libgmock-dev libbenchmark-dev python3-hl7 libexpat1-dev
+  # the pages in a real browser (tests/http/browser_test): Debian's chromium, headless, a font
+  # for its screenshots, and NSS's certutil and pk12util for its CA and client certificate
+  chromium fonts-dejavu-core libnss3-tools
 )
 if [ "${1:-}" = --with-fuzz ]; then
   packages+=(clang libclang-rt-14-dev jq)

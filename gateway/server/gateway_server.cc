@@ -106,7 +106,12 @@ class GatewayServerImpl final : public GatewayServer {
         std::make_unique<security::StreamSlots>(config.call_limits.max_streams_per_caller);
     gateway_service_ = std::make_unique<GatewayService>(pipeline_.get(), stream_slots_.get());
     feed_service_ = std::make_unique<FeedService>(store_.get(), stream_slots_.get());
-    study_service_ = std::make_unique<StudyService>(timelines_.get(), &registry_);
+    if (timelines_ != nullptr) {
+      study_reports_ = std::make_unique<study_report::StudyReports>(timelines_.get(),
+                                                                    study->get(), store_.get());
+    }
+    study_service_ =
+        std::make_unique<StudyService>(timelines_.get(), &registry_, study_reports_.get());
 
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -383,6 +388,7 @@ class GatewayServerImpl final : public GatewayServer {
   std::unique_ptr<FeedService> feed_service_;
   std::unique_ptr<schedule::SubjectTimelines> timelines_;
   std::unique_ptr<schedule::DeviationRecorder> recorder_;
+  std::unique_ptr<study_report::StudyReports> study_reports_;  // null without a schedule
   std::unique_ptr<StudyService> study_service_;
   std::unique_ptr<delivery::Forwarder> forwarder_;
   std::unique_ptr<DeliveryService> delivery_service_;

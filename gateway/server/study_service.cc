@@ -4,6 +4,7 @@
 
 #include "gateway/security/grpc_caller.h"
 #include "gateway/server/grpc_status.h"
+#include "gateway/study_report/study_report.h"
 
 namespace trialgate::server {
 
@@ -30,6 +31,30 @@ grpc::Status StudyService::GetTimeline(grpc::ServerContext* context,
   absl::StatusOr<v1::Timeline> timeline = timelines_->Compute(request->subject_id());
   if (!timeline.ok()) return ToGrpcStatus(timeline.status());
   *response = *std::move(timeline);
+  return grpc::Status::OK;
+}
+
+grpc::Status StudyService::GetEndpoints(grpc::ServerContext* context,
+                                        const v1::GetEndpointsRequest* request,
+                                        v1::EndpointsReport* response) {
+  if (reports_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "the study has no schedule.json: there are no timelines to compute "
+                        "endpoints from");
+  }
+  std::optional<absl::CivilDay> cutoff;
+  if (!request->data_cutoff().empty()) {
+    absl::StatusOr<absl::CivilDay> day = study_report::ParseCutoff(request->data_cutoff(), {});
+    if (!day.ok()) return ToGrpcStatus(day.status());
+    cutoff = *day;
+  }
+  // A site sees a report over its own subjects; a monitor (or a development caller) every site.
+  const security::Caller caller = security::CallerOf(*context);
+  std::optional<std::string> site;
+  if (!caller.development && !caller.Has(security::Role::kMonitor)) site = caller.site;
+  absl::StatusOr<std::shared_ptr<const v1::EndpointsReport>> report = reports_->Get(cutoff, site);
+  if (!report.ok()) return ToGrpcStatus(report.status());
+  *response = **report;
   return grpc::Status::OK;
 }
 

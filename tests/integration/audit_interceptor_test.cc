@@ -68,7 +68,7 @@ class AuditInterceptorTest : public ::testing::Test {
   std::string bytes_;  // written by the log's writer thread; read once the call has returned
   std::atomic<bool> fail_{false};
   std::unique_ptr<audit::AuditLog> log_;
-  StudyService study_{nullptr, nullptr};  // no schedule: every call FAILED_PRECONDITION
+  StudyService study_{nullptr, nullptr, nullptr};  // no schedule: every call FAILED_PRECONDITION
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::Study::Stub> stub_;
 };

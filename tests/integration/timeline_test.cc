@@ -400,3 +400,77 @@ TEST_F(TimelineServiceTest, UnknownSubjectIsNotFound) {
 
 }  // namespace
 }  // namespace trialgate::testing
+
+namespace trialgate::testing {
+namespace {
+
+class EndpointsServiceTest : public TimelineServiceTest {
+ protected:
+  grpc::Status GetEndpoints(const std::string& cutoff, v1::EndpointsReport* report) {
+    v1::GetEndpointsRequest request;
+    request.set_data_cutoff(cutoff);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    return study_->GetEndpoints(&context, request, report);
+  }
+
+  static const v1::TimeToEvent& Pfs(const v1::EndpointsReport& report) {
+    for (const v1::TimeToEvent& result : report.time_to_event()) {
+      if (result.id() == "pfs") return result;
+    }
+    ADD_FAILURE() << "no pfs in the report";
+    return report.time_to_event(0);
+  }
+};
+
+// The report is the log's: a new resource changes it at once (a kept report is not served once
+// the log has grown), and the cutoff decides who and what counts.
+TEST_F(EndpointsServiceTest, TheReportFollowsTheLogAndTheCutoff) {
+  Start(kC1D1 + 27);
+  SubmitAll(CycleOneWithTwoDeviations());
+
+  v1::EndpointsReport report;
+  grpc::Status status = GetEndpoints("", &report);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(report.study_id(), "KRD-ASCT2");
+  EXPECT_EQ(report.data_cutoff(), "2026-03-29");  // today on the server's clock
+  EXPECT_EQ(report.scope(), "all sites");
+  EXPECT_EQ(report.subjects(), 1);
+  ASSERT_EQ(report.subject_summaries_size(), 1);
+  const v1::SubjectSummary& subject = report.subject_summaries(0);
+  EXPECT_EQ(subject.subject_id(), fhir::kSubject);
+  EXPECT_EQ(subject.consent(), "2026-02-23");  // the ResearchSubject's period.start
+  EXPECT_EQ(subject.status(), "on_treatment");
+  EXPECT_EQ(subject.last_day(), 35);  // 2026-03-29 - 2026-02-23 + 1
+  bool dose_missed = false;
+  for (const v1::DeviationCount& count : report.deviations()) {
+    if (count.code() != schedule::kDoseMissed) continue;
+    dose_missed = true;
+    EXPECT_EQ(count.site_id(), "hospital-a");
+    EXPECT_EQ(count.deviations(), 1);
+    EXPECT_EQ(count.subjects(), 1);
+  }
+  EXPECT_TRUE(dose_missed);
+  EXPECT_EQ(Pfs(report).events(), 0);
+  EXPECT_EQ(Pfs(report).n(), 1);
+
+  // Progression reported: the next report has the PFS event.
+  SubmitAll({fhir::Response("resp-pd", kC1D1 + 20, "PD")});
+  ASSERT_TRUE(GetEndpoints("", &report).ok());
+  EXPECT_EQ(Pfs(report).events(), 1);
+  ASSERT_EQ(Pfs(report).subjects_size(), 1);
+  EXPECT_EQ(Pfs(report).subjects(0).end(), "2026-03-22");
+
+  // A cutoff before consent leaves the subject out of every endpoint.
+  ASSERT_TRUE(GetEndpoints("2026-02-20", &report).ok());
+  EXPECT_EQ(report.data_cutoff(), "2026-02-20");
+  EXPECT_EQ(report.consented_after_cutoff(), 1);
+  EXPECT_EQ(Pfs(report).n(), 0);
+
+  status = GetEndpoints("29/03/2026", &report);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("29/03/2026"));
+}
+
+}  // namespace
+}  // namespace trialgate::testing

@@ -26,7 +26,7 @@ class TlsAccessTest : public ::testing::Test {
     ca_ = new DevCa(ca_dir_->path() / "ca",
                     {"site-a:site:site-a", "site-b:site:site-b", "warehouse:warehouse",
                      "warehouse-2:warehouse", "registry-admin:registry-admin", "auditor:auditor",
-                     "stranger:warehouse"});
+                     "monitor:monitor", "stranger:warehouse"});
     other_ca_ = new DevCa(ca_dir_->path() / "other-ca", {"site-a:site:site-a"});
   }
   static void TearDownTestSuite() {
@@ -238,6 +238,56 @@ TEST_F(TlsAccessTest, ASiteActsForItselfWhateverTheRequestClaims) {
   ASSERT_TRUE(PullOne(warehouse, &events).ok());
   ASSERT_EQ(events.size(), 2u);
   for (const v1::Event& event : events) EXPECT_EQ(event.site_id(), "site-a");
+}
+
+// The endpoints report: a monitor sees every site's subjects, a site only its own, and a
+// caller of another role none. A monitor also reads any site's timeline.
+TEST_F(TlsAccessTest, AMonitorSeesEverySiteASiteItsOwnSubjects) {
+  Start();
+  GatewayClient site_a = As("site-a");
+  GatewayClient site_b = As("site-b");
+  GatewayClient monitor = As("monitor");
+  GatewayClient warehouse = As("warehouse");
+  grpc::Status status;
+  for (const char* file : {"research-subject-pt-1001.json", "observation-anc-pt-1001.json"}) {
+    EXPECT_EQ(Submit(site_a, TestData(file), "epic-a", &status).entries(0).outcome(),
+              v1::EntryOutcome::ACCEPTED) << file;
+  }
+  v1::SubmitResponse b = Submit(site_b, TestData("transaction-enrol-and-data.json"), "epic-b",
+                                &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  for (const v1::EntryOutcome& entry : b.entries()) {
+    ASSERT_EQ(entry.outcome(), v1::EntryOutcome::ACCEPTED);
+  }
+
+  auto endpoints = [](GatewayClient& client, v1::EndpointsReport* report) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    v1::GetEndpointsRequest request;
+    return v1::Study::NewStub(client.channel())->GetEndpoints(&context, request, report);
+  };
+  auto subjects = [](const v1::EndpointsReport& report) {
+    std::vector<std::string> ids;
+    for (const v1::SubjectSummary& s : report.subject_summaries()) ids.push_back(s.subject_id());
+    return ids;
+  };
+  v1::EndpointsReport all, own_a, own_b, none;
+  ASSERT_TRUE(endpoints(monitor, &all).ok());
+  EXPECT_EQ(all.scope(), "all sites");
+  EXPECT_EQ(all.subjects(), 2);
+  EXPECT_EQ(subjects(all), (std::vector<std::string>{"KRD-001-0001", "KRD-001-0002"}));
+  ASSERT_TRUE(endpoints(site_a, &own_a).ok());
+  EXPECT_EQ(own_a.scope(), "site site-a");
+  EXPECT_EQ(subjects(own_a), std::vector<std::string>{"KRD-001-0001"});
+  ASSERT_TRUE(endpoints(site_b, &own_b).ok());
+  EXPECT_EQ(subjects(own_b), std::vector<std::string>{"KRD-001-0002"});
+  for (const v1::SiteCount& site : own_b.sites()) EXPECT_EQ(site.site_id(), "site-b");
+  EXPECT_EQ(endpoints(warehouse, &none).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  EXPECT_TRUE(GetTimeline(monitor, kSubject).ok());
+  EXPECT_TRUE(GetTimeline(monitor, "KRD-001-0002").ok());
+  EXPECT_EQ(GetTimeline(site_a, "KRD-001-0002").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(TlsAccessTest, StreamLimitRefusesTheCallerOverItOnly) {
