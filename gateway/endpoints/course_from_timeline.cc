@@ -148,9 +148,11 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
   // status is active). Else a stand-in: the ResearchSubject's period.start of the first
   // enrolment event; else, or when that start is after the first study dose (consent cannot
   // follow treatment, and ComputeEndpoints rejects a dose before consent), the date of the
-  // subject's first event, which is on or before every dose. A recorded consent is taken even
-  // after the first dose: that is a fact to correct at the site, which ComputeEndpoints reports.
-  if (std::optional<absl::CivilDay> recorded = RecordedConsent(current)) {
+  // subject's first event, which is on or before every dose. A recorded consent after the first
+  // dose (a fact to correct at the site) is not taken either: ComputeEndpoints would refuse the
+  // course, and with it the whole study's report.
+  if (std::optional<absl::CivilDay> recorded = RecordedConsent(current);
+      recorded && (!first_dose || *recorded <= *first_dose)) {
     course.consent = *recorded;
     course.consent_source = ConsentSource::kRecorded;
   } else {

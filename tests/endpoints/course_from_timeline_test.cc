@@ -262,6 +262,13 @@ TEST(CourseFromTimelineTest, ARecordedActiveConsentIsTheConsentDate) {
   ASSERT_TRUE(course.ok()) << course.status();
   EXPECT_EQ(course->consent, kC1D1 - 10);
   EXPECT_EQ(course->consent_source, ConsentSource::kEnrolmentStart);
+  // Nor is one recorded after the first dose taken: ComputeEndpoints would refuse the course.
+  unrecorded.Consent("active", kC1D1 + 3);
+  course = CourseFromTimeline(TimelineOf(unrecorded, "KRD-001-0012", kC1D1 + 20),
+                              unrecorded.events(), kCutoff);
+  ASSERT_TRUE(course.ok()) << course.status();
+  EXPECT_EQ(course->consent, kC1D1 - 10);
+  EXPECT_EQ(course->consent_source, ConsentSource::kEnrolmentStart);
 }
 
 // Death: the earliest of a reported death and a grade 5 AE (at its resolution date when sent,
