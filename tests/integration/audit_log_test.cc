@@ -108,7 +108,7 @@ TEST(AuditLogTest, EveryCallOfEveryServiceIsRecordedAndTheChainVerifies) {
   EXPECT_STREQ(ok["identity"].GetString(), "insecure-development");
   EXPECT_STREQ(ok["code"].GetString(), "OK");
   EXPECT_THAT(ok["peer"].GetString(), HasSubstr("127.0.0.1"));
-  EXPECT_EQ(ok["roles"].Size(), 4u);
+  EXPECT_EQ(ok["roles"].Size(), 5u);  // the development caller has every role, monitor too
   EXPECT_STREQ(ok["target"]["sourceSystems"][0].GetString(), "hospital-a");
   EXPECT_EQ(ok["target"]["entries"]["accepted"].GetUint64(), 4u);
   EXPECT_TRUE(ok["target"]["resourceTypes"].HasMember("ResearchSubject"));
