@@ -24,9 +24,11 @@ max_len=65536
 declare -A target_of_type=(
   [MedicationAdministration]=medication_administration_fuzzer [Observation]=observation_fuzzer
   [AdverseEvent]=adverse_event_fuzzer [ResearchSubject]=research_subject_fuzzer
-  [Procedure]=procedure_fuzzer [Patient]=patient_fuzzer [Bundle]=bundle_fuzzer)
+  [Procedure]=procedure_fuzzer [Patient]=patient_fuzzer [Consent]=consent_fuzzer
+  [Encounter]=encounter_fuzzer [Bundle]=bundle_fuzzer)
 all_targets=(medication_administration_fuzzer observation_fuzzer adverse_event_fuzzer
-  research_subject_fuzzer procedure_fuzzer patient_fuzzer bundle_fuzzer submission_fuzzer
+  research_subject_fuzzer procedure_fuzzer patient_fuzzer consent_fuzzer encounter_fuzzer
+  bundle_fuzzer submission_fuzzer
   hl7v2_fuzzer fhir_request_fuzzer)
 read -r -a targets <<<"${FUZZ_TARGETS:-${all_targets[*]}}"
 

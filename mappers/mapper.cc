@@ -3,9 +3,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "mappers/adverse_event_mapper.h"
+#include "mappers/consent_mapper.h"
+#include "mappers/encounter_mapper.h"
 #include "mappers/fhir_json.h"
 #include "mappers/medication_administration_mapper.h"
 #include "mappers/observation_mapper.h"
+#include "mappers/patient_mapper.h"
 #include "mappers/procedure_mapper.h"
 #include "mappers/research_subject_mapper.h"
 #include "mappers/response_mapper.h"
@@ -14,7 +17,8 @@ namespace trialgate::mappers {
 
 const std::vector<std::string>& SupportedResourceTypes() {
   static const auto* kTypes = new std::vector<std::string>{
-      "MedicationAdministration", "Observation", "AdverseEvent", "ResearchSubject", "Procedure"};
+      "MedicationAdministration", "Observation", "AdverseEvent", "ResearchSubject", "Procedure",
+      "Patient", "Consent", "Encounter"};
   return *kTypes;
 }
 
@@ -44,6 +48,12 @@ MapResult MapResource(const rapidjson::Value& resource, const MapContext& contex
     result = MapAdverseEvent(resource, context);
   } else if (*type == "ResearchSubject") {
     result = MapResearchSubject(resource, context);
+  } else if (*type == "Patient") {
+    result = MapPatient(resource, context);
+  } else if (*type == "Consent") {
+    result = MapConsent(resource, context);
+  } else if (*type == "Encounter") {
+    result = MapEncounter(resource, context);
   } else {
     AddError("not-supported", context.root_path.empty() ? *type : context.root_path,
              absl::StrCat("resourceType '", *type, "' cannot be mapped; supported: ",

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gateway/common/issue.h"
@@ -22,6 +23,9 @@ struct PatientRef {
   // FHIRPath of the element, for error messages, under MapContext::root_path:
   // "Observation.subject", "Bundle.entry[3].resource.subject".
   std::string expression;
+  // Further identifiers (system, value) of the same patient: a Patient names itself by all of
+  // its identifiers, any of which the enrolling ResearchSubject may have used.
+  std::vector<std::pair<std::string, std::string>> more_identifiers = {};
 };
 
 // What a ResearchSubject says about enrolment.
@@ -42,6 +46,9 @@ struct MapContext {
   // PatientRef::expression is reported: e.g. "Bundle.entry[3].resource" for an entry of a Bundle.
   // Empty means the resource's type ("Observation"), for a resource sent on its own.
   std::string root_path = {};
+  // The resource was converted from an HL7 v2 message (docs/hl7v2.md): a Patient's death then
+  // came from PID-29, which SubjectDied::reported_as says.
+  bool from_hl7v2 = false;
 };
 
 // The result of mapping one resource. When issues hold an error, nothing of the resource may

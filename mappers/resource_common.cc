@@ -58,6 +58,21 @@ bool SetOccurredAt(const std::string& fhir_time, const Path& path, v1::Event* ev
   return true;
 }
 
+std::optional<std::string> CalendarDayOf(const std::string& fhir_time) {
+  // "YYYY-MM-DD" then nothing or "T...": the validator has checked the rest of a dateTime, and
+  // ParseFhirDateTime checks it again for resources mapped without validation (fuzzing, tests).
+  if (fhir_time.size() < 10 || (fhir_time.size() > 10 && fhir_time[10] != 'T')) {
+    return std::nullopt;
+  }
+  if (!ParseFhirDateTime(fhir_time).ok()) return std::nullopt;
+  return fhir_time.substr(0, 10);
+}
+
+void SetOccurredOnDay(const std::string& day, v1::Event* event) {
+  *event->mutable_occurred_at() = *ParseFhirDateTime(day);
+  event->set_occurred_at_fhir(day);
+}
+
 void AddDataQualityNote(std::string_view issue_code, std::string_view finding_code,
                         const std::string& expression,
                         const std::string& text, const std::string& rule, v1::Event* event,

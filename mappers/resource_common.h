@@ -41,6 +41,15 @@ bool ParseTimeInto(const std::string& fhir_time, const Path& path,
 bool SetOccurredAt(const std::string& fhir_time, const Path& path, v1::Event* event,
                    std::vector<Issue>* issues);
 
+// The calendar day ("YYYY-MM-DD") of a FHIR date or dateTime as sent, whatever its time and zone;
+// nullopt when `fhir_time` is not a valid FHIR date/dateTime or has no day (a year, a month).
+std::optional<std::string> CalendarDayOf(const std::string& fhir_time);
+
+// Dates an event by a day only (death, consent, contact: the time of day means nothing to the
+// study): occurred_at_fhir is `day`, occurred_at its first instant in UTC.
+// REQUIRES: `day` came from CalendarDayOf.
+void SetOccurredOnDay(const std::string& day, v1::Event* event);
+
 // Records a data-quality fact: a warning issue (FHIR IssueType `issue_code`) at `expression` for
 // the sender and a finding of `finding_severity` with `finding_code` on the event for downstream.
 void AddDataQualityNote(std::string_view issue_code, std::string_view finding_code,

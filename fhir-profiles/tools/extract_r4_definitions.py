@@ -35,6 +35,7 @@ BASE = "http://hl7.org/fhir/StructureDefinition/"
 # codes and type profiles of every snapshot element, and each definition's baseDefinition.
 SEED_TYPES = [
     "MedicationAdministration", "Observation", "AdverseEvent", "ResearchSubject", "Procedure",
+    "Consent", "Encounter",
     "Patient", "Bundle",
     "Resource", "DomainResource", "Element", "BackboneElement", "Extension", "Narrative",
     "boolean", "integer", "string", "decimal", "uri", "url", "canonical", "base64Binary",

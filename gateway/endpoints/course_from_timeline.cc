@@ -55,6 +55,41 @@ bool SlotGiven(const v1::TimelineDose& dose) {
   return !dose.agent().empty() && (dose.status() == "given" || dose.status() == "unscheduled");
 }
 
+// A current event and its date on the timeline (the site's calendar).
+struct Current {
+  const v1::Event* event;  // null when `events` lacks it
+  absl::CivilDay date;
+};
+
+// The earliest consent recorded as given: a ConsentRecorded with status active (FHIR R4
+// consent-state-codes; proposed, rejected, inactive and entered-in-error are not a consent
+// in force).
+std::optional<absl::CivilDay> RecordedConsent(const std::vector<Current>& current) {
+  for (const Current& c : current) {  // by date
+    if (c.event != nullptr && c.event->has_consent_recorded() &&
+        c.event->consent_recorded().status() == "active") {
+      return c.date;
+    }
+  }
+  return std::nullopt;
+}
+
+// The stand-ins for a consent not recorded (see CourseFromTimeline).
+void StandInConsent(const std::vector<Current>& current,
+                    std::optional<absl::CivilDay> first_dose, SubjectCourse* course) {
+  course->consent = current.front().date;
+  course->consent_source = ConsentSource::kFirstEvent;
+  for (const Current& c : current) {
+    if (c.event == nullptr || !c.event->has_enrollment_changed()) continue;
+    const std::optional<absl::CivilDay> start = FhirDay(c.event->enrollment_changed().enrolled_on());
+    if (start && (!first_dose || *start <= *first_dose)) {
+      course->consent = *start;
+      course->consent_source = ConsentSource::kEnrolmentStart;
+    }
+    break;  // the first enrolment event only
+  }
+}
+
 void Widen(absl::CivilDay day, std::optional<absl::CivilDay>* first,
            std::optional<absl::CivilDay>* last) {
   if (!*first || day < **first) *first = day;
@@ -75,10 +110,6 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
   // trialgate-derived) with its date in the site's calendar; the stored event gives the payload.
   absl::flat_hash_map<std::string, const v1::Event*> by_id;
   for (const v1::Event& event : events) by_id[event.event_id()] = &event;
-  struct Current {
-    const v1::Event* event;  // null when `events` lacks it
-    absl::CivilDay date;
-  };
   std::vector<Current> current;  // by date, as the timeline lists them
   for (const v1::TimelineEvent& placed : timeline.events()) {
     absl::StatusOr<std::optional<absl::CivilDay>> day = TimelineDay(placed.date(), "event date");
@@ -113,20 +144,19 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
   }
   course.first_dose = first_dose;
 
-  // Consent (stand-in: no consent resource is mapped yet). The ResearchSubject's period.start of
-  // the first enrolment event; else, or when that start is after the first study dose (consent
-  // cannot follow treatment, and ComputeEndpoints rejects a dose before consent), the date of the
-  // subject's first event, which is on or before every dose.
-  course.consent = current.front().date;
-  course.consent_source = ConsentSource::kFirstEvent;
-  for (const Current& c : current) {
-    if (c.event == nullptr || !c.event->has_enrollment_changed()) continue;
-    const std::optional<absl::CivilDay> start = FhirDay(c.event->enrollment_changed().enrolled_on());
-    if (start && (!first_dose || *start <= *first_dose)) {
-      course.consent = *start;
-      course.consent_source = ConsentSource::kEnrolmentStart;
-    }
-    break;  // the first enrolment event only
+  // Consent: the earliest consent the site recorded as such (a Consent of scope research whose
+  // status is active). Else a stand-in: the ResearchSubject's period.start of the first
+  // enrolment event; else, or when that start is after the first study dose (consent cannot
+  // follow treatment, and ComputeEndpoints rejects a dose before consent), the date of the
+  // subject's first event, which is on or before every dose. A recorded consent after the first
+  // dose (a fact to correct at the site) is not taken either: ComputeEndpoints would refuse the
+  // course, and with it the whole study's report.
+  if (std::optional<absl::CivilDay> recorded = RecordedConsent(current);
+      recorded && (!first_dose || *recorded <= *first_dose)) {
+    course.consent = *recorded;
+    course.consent_source = ConsentSource::kRecorded;
+  } else {
+    StandInConsent(current, first_dose, &course);
   }
 
   // Withdrawal / end of study: the first ResearchSubject status that ends participation, at its
@@ -246,10 +276,29 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
     }
   }
 
-  // Death: not mapped yet (issue 16 point 1); left unset. Last known alive: the latest date of
-  // any current event up to the cutoff, except a dose record saying the dose was not given
-  // (a not-done or held dose is not a contact with the subject).
+  // Death: the earliest of a reported death (SubjectDied: a Patient's deceasedDateTime, HL7 v2
+  // PID-29) and a grade 5 adverse event (CTCAE grade 5 is death related to the AE), at the AE's
+  // resolution when sent (the day its outcome was fatal), else its onset.
+  absl::TimeZone zone = absl::UTCTimeZone();
+  absl::LoadTimeZone(timeline.time_zone(), &zone);  // "event offsets" (no site zone): UTC
   for (const Current& c : current) {
+    if (c.event == nullptr) continue;
+    std::optional<absl::CivilDay> died;
+    if (c.event->has_subject_died()) died = c.date;
+    if (c.event->has_adverse_event_reported() && c.event->adverse_event_reported().grade() == 5) {
+      const v1::AdverseEventReported& ae = c.event->adverse_event_reported();
+      died = ae.has_resolved()
+                 ? absl::ToCivilDay(absl::FromUnixSeconds(ae.resolved().seconds()), zone)
+                 : c.date;
+    }
+    if (died && (!course.death || *died < *course.death)) course.death = died;
+  }
+
+  // Last known alive: the latest date of any current event up to the cutoff (a contact, a
+  // consent, a dose, a lab...), except a dose record saying the dose was not given (a not-done
+  // or held dose is not a contact with the subject) and the death itself.
+  for (const Current& c : current) {
+    if (c.event != nullptr && c.event->has_subject_died()) continue;
     if (c.date > data_cutoff) continue;
     if (c.event != nullptr && c.event->has_dose_administered() &&
         !DoseGiven(c.event->dose_administered())) {

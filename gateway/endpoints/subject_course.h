@@ -36,7 +36,7 @@ struct AdverseEventRecord {
 // Where `consent` came from. The study has no consent resource mapped yet, so a course built from
 // the event log carries a stand-in (docs/endpoints.md "From the event log").
 enum class ConsentSource {
-  kRecorded,         // a consent date given as such (hand-built courses)
+  kRecorded,         // a consent recorded as such (FHIR Consent, scope research, active)
   kEnrolmentStart,   // stand-in: the first ResearchSubject's period.start (enrolled_on)
   kFirstEvent,       // stand-in: the date of the subject's first event
 };

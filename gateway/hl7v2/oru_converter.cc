@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/hl7v2/conversion_support.h"
 #include "gateway/hl7v2/hl7_datetime.h"
+#include "gateway/hl7v2/pid_death.h"
 
 namespace trialgate::hl7v2 {
 namespace {
@@ -382,6 +383,9 @@ ConversionResult Converter::Run() {
     if (segment.name() == "PID") {
       pid_seen = true;
       subject = ReadSubject(segment, sequence, options_.patient_identifier_system, &issues_);
+      if (subject) {
+        ConvertPidDeath(message_, segment, sequence, *subject, options_, &bundle_, &issues_);
+      }
     } else if (segment.name() == "OBR") {
       obr = &segment;
       obr_sequence = sequence;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/hl7v2/conversion_support.h"
 #include "gateway/hl7v2/hl7_datetime.h"
+#include "gateway/hl7v2/pid_death.h"
 
 namespace trialgate::hl7v2 {
 namespace {
@@ -288,6 +289,9 @@ ConversionResult Converter::Run() {
     if (name == "PID") {
       pid_seen = true;
       subject = ReadSubject(segment, sequence, options_.patient_identifier_system, &issues_);
+      if (subject) {
+        ConvertPidDeath(message_, segment, sequence, *subject, options_, &bundle_, &issues_);
+      }
     } else if (name == "ORC") {
       orc = &segment;
       in_administration = false;

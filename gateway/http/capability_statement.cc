@@ -61,8 +61,9 @@ void Resource(Writer& out, const std::string& type, const Capabilities& capabili
   }
   Text(out, "documentation",
        type == "Patient"
-           ? "Validated and answered, never stored: the gateway keeps no patient demographics; "
-             "other entries of a Bundle may refer to it."
+           ? "Validated and answered; the gateway keeps no patient demographics, and of the "
+             "Patient of an enrolled study subject only a death (deceasedDateTime, the day) as "
+             "a SubjectDied event. Other entries of a Bundle may refer to it."
            : "Mapped to the study's protocol events. The gateway keeps no copy of the submitted "
              "resource (it carries personal data), so read, vread, search, history and delete "
              "are not supported (405). A create is named by its content, or by its "

@@ -69,6 +69,9 @@ absl::StatusOr<std::vector<std::string>> PatientKeys(const mappers::PatientRef& 
     keys.push_back(
         absl::StrCat("identifier:", patient.identifier_system, "|", patient.identifier_value));
   }
+  for (const auto& [system, value] : patient.more_identifiers) {
+    if (!value.empty()) keys.push_back(absl::StrCat("identifier:", system, "|", value));
+  }
   if (keys.empty()) {
     return absl::InvalidArgumentError(
         "refers to no patient: give a reference (e.g. 'Patient/123') or an identifier with a "

@@ -16,7 +16,8 @@ using BundleIndex = std::map<std::string, const rapidjson::Value*>;
 
 // The stable keys under which a patient is known to a sending system: "Patient/<id>" for a
 // reference (relative, absolute or versioned, or a Bundle-local reference to a Patient entry
-// with an id) and "identifier:<system>|<value>" for a logical identifier. These keys are what
+// with an id) and "identifier:<system>|<value>" for a logical identifier (and for each of
+// PatientRef::more_identifiers). These keys are what
 // gets pseudonymised; they never leave the gateway.
 // NOT_FOUND: a Bundle-local reference that resolves to no entry. INVALID_ARGUMENT: a reference
 // that is empty, not to a Patient, or neither reference nor identifier given.

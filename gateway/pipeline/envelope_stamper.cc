@@ -18,8 +18,17 @@ store::SourceWrite EnvelopeStamper::Stamp(const rapidjson::Value& resource,
                                           const Envelope& envelope, std::vector<v1::Event> events,
                                           const EntryDirective* directive) const {
   const std::string resource_type = StringMember(resource, "resourceType");
-  const std::string logical_id = StoredLogicalId(resource, directive);
+  std::string logical_id = StoredLogicalId(resource, directive);
   const std::string compact = identity::CompactJson(resource);
+  const std::string logical_id_pseudonym =
+      logical_id.empty() ? std::string()
+                         : pseudonymizer_.PseudonymizeResourceId(envelope.source_system,
+                                                                 resource_type, logical_id);
+  const std::string content_digest = pseudonymizer_.Digest("content", compact);
+  // A Patient's id is often the hospital's patient number, and the store keeps source keys as
+  // they are: a Patient is keyed by its pseudonymised id and keyed content digest instead.
+  const bool patient = resource_type == "Patient";
+  if (patient) logical_id = logical_id_pseudonym;
   store::SourceWrite write;
   write.resource_key = identity::ResourceKey(envelope.source_system, resource_type, logical_id);
   if (directive == nullptr) {
@@ -28,22 +37,19 @@ store::SourceWrite EnvelopeStamper::Stamp(const rapidjson::Value& resource,
       version_id = StringMember(meta->value, "versionId");
     }
     write.source_key = identity::SourceKey(envelope.source_system, resource_type, logical_id,
-                                           version_id, identity::Sha256Hex(compact));
+                                           version_id,
+                                           patient ? content_digest : identity::Sha256Hex(compact));
   } else {
     // The server's versions: the content tells them apart (a conditional create keeps its
     // first), whatever meta.versionId the sender left in the body.
     write.source_key = identity::SourceKeyOf(
-        write.resource_key, directive->created_once
-                                ? std::string("created-once")
-                                : absl::StrCat("sha256=", identity::Sha256Hex(compact)));
+        write.resource_key,
+        directive->created_once
+            ? std::string("created-once")
+            : absl::StrCat("sha256=", patient ? content_digest : identity::Sha256Hex(compact)));
     write.number_version = true;
     write.expected_version = directive->if_match;
   }
-  const std::string logical_id_pseudonym =
-      logical_id.empty() ? std::string()
-                         : pseudonymizer_.PseudonymizeResourceId(envelope.source_system,
-                                                                 resource_type, logical_id);
-  const std::string content_digest = pseudonymizer_.Digest("content", compact);
   for (size_t i = 0; i < events.size(); ++i) {
     v1::Event& event = events[i];
     event.set_event_id(identity::PseudonymousEventId(pseudonymizer_, write.source_key, i));

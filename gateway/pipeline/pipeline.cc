@@ -31,13 +31,22 @@ Issue NotTakenIssue(const BodyEntry& entry, const std::string& resource_type) {
 // The gateway keeps no direct identifiers: a patient is known only by pseudonymised keys of the
 // references and identifiers other resources use, and enrolled by a ResearchSubject. So a valid
 // Patient (e.g. in a hospital's transaction Bundle, where other entries refer to its fullUrl) is
-// answered and dropped: no write, no event, nothing of it logged.
+// answered and dropped: no write, no event, nothing of it logged. The one exception is the death
+// of an enrolled subject (PatientDeathIssue).
 Issue PatientNotStoredIssue(const BodyEntry& entry) {
   return Issue{Issue::Severity::kInformation, "informational", entry.path,
                "Patient validated and not stored: trialgate keeps no patient names, identifiers "
                "or other demographics, only pseudonymised keys of the references and "
                "identifiers that other resources use; a patient is enrolled by a "
-               "ResearchSubject"};
+               "ResearchSubject. Of the Patient of an enrolled subject only a death "
+               "(deceasedDateTime, the day) is kept"};
+}
+
+Issue PatientDeathIssue(const BodyEntry& entry) {
+  return Issue{Issue::Severity::kInformation, "informational", entry.path,
+               "of this Patient only the death (its day; or, with deceasedBoolean false, that "
+               "an earlier death is withdrawn) is stored, for the study subject it is enrolled "
+               "as; no name, identifier or other demographic"};
 }
 
 // The FHIR issue code for a subject that could not be resolved (SubjectResolver::Resolve).
@@ -62,11 +71,10 @@ SubmissionResult Refused(absl::Status status, std::vector<Issue> issues) {
 
 }  // namespace
 
-// Patient is validated and answered but never stored (see PrepareEntry).
+// Patient is among them: of it only a death is stored (see PrepareEntry).
 const std::vector<std::string>& TakenResourceTypes() {
   static const std::vector<std::string>* types = [] {
     auto* taken = new std::vector<std::string>(mappers::SupportedResourceTypes());
-    taken->push_back("Patient");
     std::sort(taken->begin(), taken->end());
     return taken;
   }();
@@ -79,8 +87,13 @@ bool IsTakenResourceType(absl::string_view resource_type) {
 }
 
 std::string TakenResourceTypesText() {
-  return absl::StrCat(absl::StrJoin(mappers::SupportedResourceTypes(), ", "),
-                      " (mapped to events) and Patient (validated, never stored)");
+  std::vector<std::string> mapped;
+  for (const std::string& type : mappers::SupportedResourceTypes()) {
+    if (type != "Patient") mapped.push_back(type);
+  }
+  return absl::StrCat(absl::StrJoin(mapped, ", "),
+                      " (mapped to events) and Patient (validated; of an enrolled subject only "
+                      "a death is stored)");
 }
 
 // A submission on its way to the store: each entry's result, and the writes of the accepted.
@@ -167,7 +180,7 @@ absl::StatusOr<Pipeline::Prepared> Pipeline::Prepare(const security::Caller& cal
                     read.is_bundle ? &read.by_full_url : nullptr,
                     google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
                         absl::ToUnixMicros(options_.clock->Now())),
-                    submission.directives};
+                    submission.directives, submission.channel};
   Prepared prepared;
   prepared.site = scope.site_id;
   for (size_t i = 0; i < read.entries.size(); ++i) {
@@ -233,21 +246,29 @@ void Pipeline::PrepareEntry(const BodyEntry& entry, std::vector<Issue> validatio
   }
   // Invalid FHIR is rejected before it is mapped; warnings travel with the accepted entry.
   if (HasErrors(result.issues)) return prepared.Reject(std::move(result));
-  if (result.resource_type == "Patient") {
+
+  const bool patient = result.resource_type == "Patient";
+  mappers::MapResult mapped =
+      mappers::MapResource(resource, {*study_, scope.site_id, scope.numbers, entry.path,
+                                      scope.channel == Channel::kMllp});
+  for (Issue& issue : mapped.issues) result.issues.push_back(std::move(issue));
+  if (mapped.HasErrors()) return prepared.Reject(std::move(result));
+  // A Patient with no death, or of no one enrolled here, is answered as before: nothing stored.
+  if (patient && (mapped.events.empty() || !mapped.patient.has_value())) {
     result.issues.push_back(PatientNotStoredIssue(entry));
     return prepared.AcceptUnstored(std::move(result));
   }
-
-  mappers::MapResult mapped =
-      mappers::MapResource(resource, {*study_, scope.site_id, scope.numbers, entry.path});
-  for (Issue& issue : mapped.issues) result.issues.push_back(std::move(issue));
-  if (mapped.HasErrors()) return prepared.Reject(std::move(result));
   if (!mapped.patient.has_value()) {
     result.issues.push_back(Error("required", entry.path, "the resource names no patient"));
     return prepared.Reject(std::move(result));
   }
   absl::StatusOr<identity::ResolvedSubject> subject = subjects_.Resolve(
       scope.site_id, *mapped.patient, mapped.enrollment, scope.bundle, prepared.enrollments);
+  if (patient) {
+    result.issues.push_back(subject.ok() ? PatientDeathIssue(entry)
+                                         : PatientNotStoredIssue(entry));
+    if (!subject.ok()) return prepared.AcceptUnstored(std::move(result));
+  }
   if (!subject.ok()) {
     const std::string& at = mapped.patient->expression;
     result.issues.push_back(Error(SubjectIssueCode(subject.status()), at.empty() ? entry.path : at,

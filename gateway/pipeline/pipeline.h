@@ -42,12 +42,12 @@ struct PipelineOptions {
   metrics::GatewayMetrics* metrics = nullptr;
 };
 
-// The resource types Ingest takes, for every channel: those mapped to events and Patient
-// (validated and answered, never stored). Sorted.
+// The resource types Ingest takes, for every channel: those mapped to events, Patient among
+// them (of an enrolled subject's Patient only a death is stored). Sorted.
 const std::vector<std::string>& TakenResourceTypes();
 bool IsTakenResourceType(absl::string_view resource_type);
 // What Ingest takes, in words, for the issue that refuses another type: "Observation, ...
-// (mapped to events) and Patient (validated, never stored)".
+// (mapped to events) and Patient (validated; of an enrolled subject only a death is stored)".
 std::string TakenResourceTypesText();
 
 // The one ingest seam: turns submitted FHIR R4 bodies into stored canonical events, for every
@@ -74,8 +74,9 @@ class Pipeline {
   // Ingests one body sent by `caller`. `done` runs exactly once: at once when nothing is to be
   // stored, else on a store thread after the accepted events are durable; it must not block. A
   // transaction Bundle is all or nothing; a batch or collection Bundle is judged per entry. A
-  // Patient is validated and, when valid, accepted with no events and an information issue:
-  // nothing of it is stored, and other entries may still refer to it (fullUrl or Patient/id).
+  // Patient is validated and, when valid, accepted with an information issue: nothing of it is
+  // stored but, for a patient enrolled here (by its id or identifiers), a death (SubjectDied,
+  // the day only); other entries may still refer to it (fullUrl or Patient/id).
   // The events belong to the caller's site (security::SiteAuthorization).
   void Ingest(const security::Caller& caller, const Submission& submission, Done done) const;
 
@@ -100,6 +101,7 @@ class Pipeline {
     const identity::BundleIndex* bundle;
     google::protobuf::Timestamp recorded_at;
     const std::vector<EntryDirective>* directives;  // Submission::directives
+    Channel channel;
   };
 
   absl::StatusOr<Prepared> Prepare(const security::Caller& caller, const Submission& submission,

@@ -320,6 +320,13 @@ PhasePlan PlanPhases(const Schedule& schedule, const SubjectHistory& history) {
       if (!off_date || date < *off_date) off_date = date;
     }
   }
+  // A death ends the course: from the next day the subject is off study, and no dose, cycle or
+  // visit is expected after it. The day of death itself stays on treatment (a dose given that
+  // morning is judged as any other).
+  if (!history.deaths.empty()) {
+    const Date after_death = history.deaths.front().date + 1;
+    if (!off_date || after_death < *off_date) off_date = after_death;
+  }
   Limits limits;
   if (off_date) limits.last_treatment_day = *off_date - 1;
   PhasePlan plan = Plan(schedule, history, limits);

@@ -30,6 +30,12 @@ bool Void(const std::string& status) {
   return status == "entered-in-error" || status == "cancelled" || status == "not-done";
 }
 
+bool SubjectSeen(const std::string& encounter_status) {
+  return encounter_status == "arrived" || encounter_status == "triaged" ||
+         encounter_status == "in-progress" || encounter_status == "onleave" ||
+         encounter_status == "finished";
+}
+
 std::vector<Dated>::const_iterator FirstOnOrAfter(const std::vector<Dated>& view, Date date) {
   return std::lower_bound(view.begin(), view.end(), date,
                           [](const Dated& entry, Date day) { return entry.date < day; });
@@ -111,6 +117,16 @@ SubjectHistory BuildHistory(std::vector<v1::Event> events, const SiteCalendar& c
         break;
       case v1::Event::kEnrollmentChanged:
         history.enrollments.push_back(dated);
+        break;
+      case v1::Event::kSubjectDied:
+        if (event.subject_died().withdrawn()) continue;
+        history.deaths.push_back(dated);
+        break;
+      case v1::Event::kConsentRecorded:
+        if (Void(event.consent_recorded().status())) continue;
+        break;
+      case v1::Event::kContactRecorded:
+        if (!SubjectSeen(event.contact_recorded().status())) continue;
         break;
       default:
         break;

@@ -40,6 +40,7 @@ struct SubjectHistory {
   std::vector<Dated> harvests;     // stem cell collections (Procedure)
   std::vector<Dated> transplants;
   std::vector<Dated> enrollments;
+  std::vector<Dated> deaths;       // SubjectDied, not withdrawn: the first ends the course
 
   // What the response gate reads: the reported responses, else the confirmed derived ones.
   const std::vector<Dated>& GateResponses() const {
@@ -50,14 +51,20 @@ struct SubjectHistory {
 // Keeps, of each source resource (sending system + resource type + logical id), only the events
 // of its latest version: the highest meta.versionId (compared as numbers when both are), else
 // the later arrival (sequence) — a resource sent without versionId has no other order. Events
-// without a logical id are each their own resource. Derived events and resources entered in
-// error are dropped from the views. The result does not depend on the input order, except for
+// without a logical id are each their own resource. Derived events, resources entered in
+// error, withdrawn deaths (a later Patient version without one) and encounters that were no
+// contact are dropped from the views. The result does not depend on the input order, except for
 // versionless resources sent twice with different content.
 SubjectHistory BuildHistory(std::vector<v1::Event> events, const SiteCalendar& calendar);
 
 // A result or report with this status is left out of the views (entered-in-error, cancelled,
 // not-done).
 bool Void(const std::string& status);
+
+// An Encounter status (FHIR R4 encounter-status, http://hl7.org/fhir/R4/valueset-encounter-status.html)
+// that says the subject was there: arrived, triaged, in-progress, onleave, finished. A planned,
+// cancelled, entered-in-error or unknown encounter is no contact and is left out of the views.
+bool SubjectSeen(const std::string& encounter_status);
 
 // The first entry of `view` (any of SubjectHistory's, all by date) dated on or after `date`.
 std::vector<Dated>::const_iterator FirstOnOrAfter(const std::vector<Dated>& view, Date date);

@@ -145,14 +145,21 @@ void FillFollowUp(const EngineContext& context, const Phase& phase, const PhaseS
   if (!span.start) return;
   for (int n = 1; n * phase.visit_every_months <= phase.duration_months; ++n) {
     const Date due = AddMonths(*span.start, n * phase.visit_every_months);
+    // Follow-up cut short (a death, an off-study status): no visit is due after its end.
+    if (span.discontinued && span.end && due > *span.end) break;
     v1::TimelineVisit* visit = out->add_visits();
     visit->set_number(n);
     visit->set_due_date(FormatDate(due));
-    // history.all is by date: the first event on or after the window's start decides.
+    // Any event in the window but a death shows the subject was seen (a contact, a lab, a
+    // dose); history.all is by date.
     const Date from = due - phase.visit_window_days;
     const Date to = due + phase.visit_window_days;
-    const auto first = FirstOnOrAfter(context.history.all, from);
-    visit->set_seen(first != context.history.all.end() && first->date <= to);
+    bool seen = false;
+    for (auto event = FirstOnOrAfter(context.history.all, from);
+         !seen && event != context.history.all.end() && event->date <= to; ++event) {
+      seen = !event->event->has_subject_died();
+    }
+    visit->set_seen(seen);
   }
 }
 

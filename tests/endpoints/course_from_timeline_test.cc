@@ -236,6 +236,95 @@ TEST(CourseFromTimelineTest, AnEnrolmentStartAfterTheFirstDoseFallsBackToTheFirs
   EXPECT_EQ(course->consent_source, ConsentSource::kFirstEvent);
 }
 
+// A Consent of scope research, active, recorded before the enrolment: the consent date, taken
+// as recorded; a proposed one earlier and an entered-in-error one do not count.
+TEST(CourseFromTimelineTest, ARecordedActiveConsentIsTheConsentDate) {
+  SubjectBuilder subject;
+  subject.Consent("proposed", kC1D1 - 30);
+  subject.Consent("entered-in-error", kC1D1 - 25);
+  subject.Consent("active", kC1D1 - 20);
+  subject.Consent("active", kC1D1 - 15);  // a second form (e.g. re-consent): the earliest counts
+  subject.Enrollment("on-study", kC1D1 - 10);
+  subject.BodySize(kC1D1 - 3);
+  subject.Reinduction(kC1D1, 1);
+  const v1::Timeline timeline = TimelineOf(subject, "KRD-001-0011", kC1D1 + 20);
+  absl::StatusOr<SubjectCourse> course = CourseFromTimeline(timeline, subject.events(), kCutoff);
+  ASSERT_TRUE(course.ok()) << course.status();
+  EXPECT_EQ(course->consent, kC1D1 - 20);
+  EXPECT_EQ(course->consent_source, ConsentSource::kRecorded);
+  // Without the active ones, the stand-in: the enrolment start.
+  SubjectBuilder unrecorded;
+  unrecorded.Consent("proposed", kC1D1 - 30);
+  unrecorded.Enrollment("on-study", kC1D1 - 10);
+  unrecorded.Reinduction(kC1D1, 1);
+  const v1::Timeline other = TimelineOf(unrecorded, "KRD-001-0012", kC1D1 + 20);
+  course = CourseFromTimeline(other, unrecorded.events(), kCutoff);
+  ASSERT_TRUE(course.ok()) << course.status();
+  EXPECT_EQ(course->consent, kC1D1 - 10);
+  EXPECT_EQ(course->consent_source, ConsentSource::kEnrolmentStart);
+  // Nor is one recorded after the first dose taken: ComputeEndpoints would refuse the course.
+  unrecorded.Consent("active", kC1D1 + 3);
+  course = CourseFromTimeline(TimelineOf(unrecorded, "KRD-001-0012", kC1D1 + 20),
+                              unrecorded.events(), kCutoff);
+  ASSERT_TRUE(course.ok()) << course.status();
+  EXPECT_EQ(course->consent, kC1D1 - 10);
+  EXPECT_EQ(course->consent_source, ConsentSource::kEnrolmentStart);
+}
+
+// Death: the earliest of a reported death and a grade 5 AE (at its resolution date when sent,
+// else its onset). The death is no contact: last known alive is the last event before it.
+TEST(CourseFromTimelineTest, DeathIsTheEarliestOfSubjectDiedAndGradeFiveAdverseEvents) {
+  SubjectBuilder subject;
+  subject.Enrollment("on-study", kC1D1 - 10);
+  subject.Reinduction(kC1D1, 2);
+  subject.AdverseEvent("Sepsis", 4, kC1D1 + 30);  // grade 4: not a death
+  subject.Death(kC1D1 + 60);
+  const v1::Timeline reported = TimelineOf(subject, "KRD-001-0013", kC1D1 + 90);
+  absl::StatusOr<SubjectCourse> course = CourseFromTimeline(reported, subject.events(), kCutoff);
+  ASSERT_TRUE(course.ok()) << course.status();
+  EXPECT_EQ(course->death, kC1D1 + 60);
+  // Cycle 2's last dose, dexamethasone day 22; the death is no contact.
+  EXPECT_EQ(course->last_known_alive, kC1D1 + 49);
+  EXPECT_EQ(course->last_dose, kC1D1 + 49);  // off study after the death: treatment over
+
+  // A grade 5 AE whose onset is earlier: it wins, at its onset.
+  v1::Event& fatal = subject.AdverseEvent("Sepsis", 5, kC1D1 + 50);
+  course = CourseFromTimeline(TimelineOf(subject, "KRD-001-0013", kC1D1 + 90), subject.events(),
+                              kCutoff);
+  ASSERT_TRUE(course.ok()) << course.status();
+  EXPECT_EQ(course->death, kC1D1 + 50);
+  // Its resolution date (the day it was fatal) when sent: 2026-03-01 (C1D1 + 55).
+  fatal.mutable_adverse_event_reported()->mutable_resolved()->set_seconds(
+      absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(kC1D1 + 55), absl::UTCTimeZone())) +
+      3600);
+  course = CourseFromTimeline(TimelineOf(subject, "KRD-001-0013", kC1D1 + 90), subject.events(),
+                              kCutoff);
+  ASSERT_TRUE(course.ok()) << course.status();
+  EXPECT_EQ(course->death, kC1D1 + 55);
+  // A grade 5 AE resolved after the reported death: the reported death is earlier.
+  fatal.mutable_adverse_event_reported()->mutable_resolved()->set_seconds(
+      absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(kC1D1 + 70), absl::UTCTimeZone())));
+  course = CourseFromTimeline(TimelineOf(subject, "KRD-001-0013", kC1D1 + 90), subject.events(),
+                              kCutoff);
+  ASSERT_TRUE(course.ok()) << course.status();
+  EXPECT_EQ(course->death, kC1D1 + 60);
+}
+
+// A follow-up contact (Encounter finished) after the last dose is the last known alive; a
+// planned one is no contact.
+TEST(CourseFromTimelineTest, AContactIsTheLastKnownAliveAndAPlannedOneIsNot) {
+  SubjectBuilder subject;
+  subject.Enrollment("on-study", kC1D1 - 10);
+  subject.Reinduction(kC1D1, 1);
+  subject.Contact("finished", kC1D1 + 40);
+  subject.Contact("planned", kC1D1 + 70);
+  const v1::Timeline timeline = TimelineOf(subject, "KRD-001-0014", kC1D1 + 90);
+  absl::StatusOr<SubjectCourse> course = CourseFromTimeline(timeline, subject.events(), kCutoff);
+  ASSERT_TRUE(course.ok()) << course.status();
+  EXPECT_EQ(course->last_known_alive, kC1D1 + 40);
+  EXPECT_EQ(course->death, kNone);
+}
+
 // No height and weight: each carfilzomib dose of cycle 1 is DOSE_NOT_CHECKED (INFO, not a
 // deviation); dexamethasone day 22 reported not done: DOSE_MISSED (WARNING), the one deviation.
 TEST(CourseFromTimelineTest, ANotDoneDoseIsNoContactAndStatusesThatDoNotEndParticipation) {

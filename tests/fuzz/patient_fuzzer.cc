@@ -1,5 +1,5 @@
-// libFuzzer target: any body, taken as a Patient, is decoded and validated (Patients are never
-// mapped) without a crash, undefined behaviour or a broken promise (see ResourceCheck::Run).
+// libFuzzer target: any body, taken as a Patient, is decoded, validated and mapped (to a death
+// at most) without a crash, undefined behaviour or a broken promise (see ResourceCheck::Run).
 #include "tests/fuzz/fuzz_one_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

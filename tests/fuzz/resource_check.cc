@@ -95,7 +95,6 @@ void CheckExplained(Verdict* verdict) {
 const std::vector<std::string>& FuzzedResourceTypes() {
   static const auto* kTypes = [] {
     auto* types = new std::vector<std::string>(mappers::SupportedResourceTypes());
-    types->push_back("Patient");
     types->push_back("Bundle");
     return types;
   }();

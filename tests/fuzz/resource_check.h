@@ -13,8 +13,8 @@
 
 namespace trialgate::fuzz {
 
-// The resource types Submit takes, each fuzzed by its own target: the five mapped to events,
-// Patient (validated, never stored) and Bundle.
+// The resource types Submit takes, each fuzzed by its own target: those mapped to events
+// (Patient among them: a death at most) and Bundle.
 const std::vector<std::string>& FuzzedResourceTypes();
 
 // What one body came to.

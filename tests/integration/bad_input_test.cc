@@ -137,8 +137,8 @@ INSTANTIATE_TEST_SUITE_P(Bodies, BadInputTest, ::testing::ValuesIn(BadBodies()),
 
 std::vector<BadEntry> BadEntries() {
   return {
-      {"UnsupportedResourceType", R"({"resourceType":"Encounter","id":"e1"})", "not-supported",
-       "Encounter", "and Patient (validated, never stored)"},
+      {"UnsupportedResourceType", R"({"resourceType":"Condition","id":"c1"})", "not-supported",
+       "Condition", "and Patient (validated; of an enrolled subject only a death is stored)"},
       {"UnknownResourceType", R"({"resourceType":"Foo"})", "not-supported", "Foo",
        "Submit takes MedicationAdministration"},
       {"EmptyReference",

@@ -135,7 +135,7 @@ TEST(RootPathTest, WhatIsWrongWithTheResourceItselfIsAtTheRoot) {
       {R"({"id": "x"})", "required", "resourceType", "Bundle.entry[3].resource.resourceType"},
       {R"({"resourceType": 5})", "structure", "resourceType",
        "Bundle.entry[3].resource.resourceType"},
-      {R"({"resourceType": "Patient"})", "not-supported", "Patient", kEntry},
+      {R"({"resourceType": "Condition"})", "not-supported", "Condition", kEntry},
   };
   for (const Shape& shape : kShapes) {
     for (const bool rooted : {false, true}) {

@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 
 constexpr char kBase[] = "http://hl7.org/fhir/StructureDefinition/";
 const char* const kAcceptedResources[] = {"MedicationAdministration", "Observation", "AdverseEvent",
-                                          "ResearchSubject", "Procedure", "Patient", "Bundle"};
+                                          "ResearchSubject", "Procedure", "Patient", "Consent",
+                                          "Encounter", "Bundle"};
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

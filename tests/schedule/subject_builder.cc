@@ -148,6 +148,28 @@ v1::Event& SubjectBuilder::Enrollment(const std::string& status, Date date) {
   return event;
 }
 
+v1::Event& SubjectBuilder::Death(Date date) {
+  v1::Event& event = Add("Patient", date);
+  event.mutable_subject_died()->set_date(FormatDate(date));
+  event.mutable_subject_died()->set_reported_as("Patient.deceasedDateTime");
+  return event;
+}
+
+v1::Event& SubjectBuilder::Consent(const std::string& status, Date date) {
+  v1::Event& event = Add("Consent", date);
+  event.mutable_consent_recorded()->set_status(status);
+  event.mutable_consent_recorded()->set_date(FormatDate(date));
+  return event;
+}
+
+v1::Event& SubjectBuilder::Contact(const std::string& status, Date date) {
+  v1::Event& event = Add("Encounter", date);
+  event.mutable_contact_recorded()->set_status(status);
+  event.mutable_contact_recorded()->mutable_encounter_class()->set_code("AMB");
+  event.mutable_contact_recorded()->set_date(FormatDate(date));
+  return event;
+}
+
 void SubjectBuilder::BodySize(Date date, double height_cm, double weight_kg) {
   Lab("body_height", date, height_cm, "cm");
   Lab("body_weight", date, weight_kg, "kg");

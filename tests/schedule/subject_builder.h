@@ -46,6 +46,11 @@ class SubjectBuilder {
   v1::Event& Harvest(Date date);
   v1::Event& Transplant(Date date);
   v1::Event& Enrollment(const std::string& status, Date date);
+  // A death reported on a Patient (SubjectDied, the day only).
+  v1::Event& Death(Date date);
+  // A Consent of scope research (ConsentRecorded) and an Encounter (ContactRecorded).
+  v1::Event& Consent(const std::string& status, Date date);
+  v1::Event& Contact(const std::string& status, Date date);
 
   // Height 170 cm and weight 70 kg (BSA 1.82 m2) on `date`.
   void BodySize(Date date, double height_cm = 170, double weight_kg = 70);

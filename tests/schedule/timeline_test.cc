@@ -413,6 +413,78 @@ TEST(TimelineTest, OffStudyStatusEndsEverything) {
   for (const auto& code : Codes(timeline)) EXPECT_EQ(code, kAgentNotInRegimen);
 }
 
+// A death on cycle 1 day 10: the doses of that day are still expected (the carfilzomib of day 9
+// was missed and is flagged), nothing after it is; the subject is off study from day 11.
+TEST(TimelineTest, ADeathEndsTheCourseNothingIsMissedAfterIt) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1);
+  subject.Reinduction(kC1D1, 1, 1.818, {{"carfilzomib", 1, 9}});
+  // The doses after the death day were never given: remove them.
+  std::erase_if(subject.events(), [](const v1::Event& event) {
+    return event.has_dose_administered() && event.occurred_at_fhir() > "2026-01-14";
+  });
+  const v1::Event& death = subject.Death(kC1D1 + 9);
+  const v1::Timeline timeline = Build(subject.events(), kC1D1 + 120);
+  ASSERT_THAT(Codes(timeline), ElementsAre(kDoseMissed)) << Describe(timeline);
+  EXPECT_EQ(timeline.findings(0).date(), "2026-01-13");
+  EXPECT_EQ(timeline.current_phase(), "off_study");
+  EXPECT_EQ(PhaseOf(timeline, "off_study").start_date(), "2026-01-15");
+  EXPECT_EQ(PhaseOf(timeline, "reinduction").end_date(), "2026-01-14");
+  EXPECT_EQ(PhaseOf(timeline, "reinduction").status(), "discontinued");
+  EXPECT_EQ(PhaseOf(timeline, "follow_up").visits_size(), 0);
+  bool listed = false;
+  for (const v1::TimelineEvent& event : timeline.events()) {
+    if (event.event_id() != death.event_id()) continue;
+    listed = true;
+    EXPECT_EQ(event.kind(), "subject_died");
+    EXPECT_EQ(event.date(), "2026-01-14");
+  }
+  EXPECT_TRUE(listed);
+  // Without the death the same course misses every later dose and cycle.
+  std::vector<v1::Event> alive = subject.events();
+  alive.pop_back();
+  EXPECT_GT(Codes(Build(alive, kC1D1 + 120)).size(), 10u);
+}
+
+// A death during follow-up: the visits due after it are not listed; a visit is seen through a
+// contact (Encounter) in its window, not through the death.
+TEST(TimelineTest, FollowUpVisitsAreSeenByContactsAndEndAtADeath) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1);
+  subject.Reinduction(kC1D1, 2);
+  subject.Response("PD", kC1D1 + 50);  // follow-up from 2026-02-25: visits every 3 months
+  subject.Contact("finished", Date(2026, 5, 26));   // visit 1, due 2026-05-25
+  subject.Contact("cancelled", Date(2026, 8, 25));  // visit 2, due 2026-08-25: no contact
+  subject.Death(Date(2026, 11, 26));                // in visit 3's window (due 11-25)
+  const v1::Timeline timeline = Build(subject.events(), Date(2027, 6, 1));
+  EXPECT_EQ(timeline.current_phase(), "off_study");
+  const v1::TimelinePhase& follow_up = PhaseOf(timeline, "follow_up");
+  ASSERT_EQ(follow_up.visits_size(), 3) << follow_up.DebugString();
+  EXPECT_TRUE(follow_up.visits(0).seen());
+  EXPECT_FALSE(follow_up.visits(1).seen());
+  EXPECT_FALSE(follow_up.visits(2).seen());
+  std::vector<std::string> kinds;
+  for (const v1::TimelineEvent& event : timeline.events()) {
+    if (!event.kind().starts_with("dose") && event.kind() != "lab_result") {
+      kinds.push_back(event.kind());
+    }
+  }
+  EXPECT_THAT(kinds, ElementsAre("response_assessed", "contact_recorded", "subject_died"));
+}
+
+// A later version of the Patient saying it is not deceased withdraws the death.
+TEST(TimelineTest, AWithdrawnDeathIsNoDeath) {
+  SubjectBuilder subject;
+  subject.BodySize(kC1D1);
+  subject.Reinduction(kC1D1, 1);
+  v1::Event& corrected = subject.NewVersion(subject.Death(kC1D1 + 9));
+  corrected.mutable_subject_died()->Clear();
+  corrected.mutable_subject_died()->set_withdrawn(true);
+  const v1::Timeline timeline = Build(subject.events(), kC1D1 + 20);
+  EXPECT_EQ(timeline.current_phase(), "reinduction");
+  for (const v1::TimelineEvent& event : timeline.events()) EXPECT_NE(event.kind(), "subject_died");
+}
+
 TEST(TimelineTest, ACorrectedVersionReplacesTheEarlierVersionsFindings) {
   SubjectBuilder subject;
   subject.BodySize(kC1D1);

@@ -103,6 +103,77 @@ TEST_F(PipelineTest, APatientIsAnsweredButNeverHandedToTheStore) {
   EXPECT_TRUE(result.entries[0].event_ids.empty());
 }
 
+// A Patient of an enrolled subject with a date of death: one SubjectDied of that subject, the
+// day only; the write's keys hold pseudonyms, never the Patient's id (often the patient number).
+TEST_F(PipelineTest, AnEnrolledPatientsDeathIsStoredAsTheDayAndNothingElse) {
+  ASSERT_TRUE(Submit(testing::TestData("research-subject-pt-1001.json")).status.ok());
+  const std::string patient =
+      R"({"resourceType":"Patient","id":"pt-1001","identifier":[{"system":"urn:oid:1.2.3","value":"MRN-4711"}],)"
+      R"("name":[{"family":"Beispiel"}],"birthDate":"1951-07-08","deceasedDateTime":"2026-05-14T07:10:00+02:00"})";
+  SubmissionResult result = Submit(patient);
+  ASSERT_TRUE(result.status.ok());
+  ASSERT_EQ(result.entries.size(), 1u);
+  EXPECT_EQ(result.entries[0].outcome, EntryResult::Outcome::kAccepted);
+  ASSERT_EQ(result.entries[0].event_ids.size(), 1u);
+  ASSERT_EQ(store_.commits.size(), 2u);
+  const store::SourceWrite& write = store_.commits[1][0];
+  ASSERT_EQ(write.events.size(), 1u);
+  const v1::Event& event = write.events[0];
+  EXPECT_EQ(event.subject_id(), "KRD-001-0001");
+  EXPECT_EQ(event.subject_died().date(), "2026-05-14");
+  EXPECT_EQ(event.occurred_at_fhir(), "2026-05-14");
+  for (const std::string& bytes :
+       {event.SerializeAsString(), write.source_key, write.resource_key}) {
+    for (const char* personal : {"pt-1001", "MRN-4711", "Beispiel", "1951-07-08", "07:10"}) {
+      EXPECT_THAT(bytes, ::testing::Not(HasSubstr(personal)));
+    }
+  }
+  rapidjson::Document parsed;
+  parsed.Parse(patient.c_str());
+  EXPECT_THAT(write.source_key, ::testing::Not(HasSubstr(identity::ContentSha256(parsed))));
+
+  // Sent again: the same event id (the store answers it as a duplicate).
+  SubmissionResult again = Submit(patient);
+  ASSERT_EQ(store_.commits.size(), 3u);
+  EXPECT_EQ(store_.commits[2][0].source_key, write.source_key);
+  EXPECT_EQ(again.entries[0].event_ids, result.entries[0].event_ids);
+}
+
+TEST_F(PipelineTest, APatientIsResolvedByAnyOfItsIdentifiers) {
+  ASSERT_TRUE(Submit(R"({"resourceType":"ResearchSubject","identifier":[{"system":"urn:trialgate:krd-asct2:subject","value":"KRD-001-0002"}],)"
+                     R"("status":"on-study","period":{"start":"2026-01-05"},"study":{"reference":"ResearchStudy/krd-asct2"},)"
+                     R"("individual":{"identifier":{"system":"urn:oid:9.9","value":"NHS-2"}}})")
+                  .status.ok());
+  SubmissionResult result = Submit(
+      R"({"resourceType":"Patient","id":"other-id","identifier":[{"system":"urn:oid:1.2.3","value":"MRN-2"},)"
+      R"({"system":"urn:oid:9.9","value":"NHS-2"}],"deceasedDateTime":"2026-06-01"})");
+  ASSERT_EQ(result.entries.size(), 1u);
+  ASSERT_EQ(result.entries[0].event_ids.size(), 1u);
+  ASSERT_EQ(store_.commits.size(), 2u);
+  EXPECT_EQ(store_.commits[1][0].events[0].subject_id(), "KRD-001-0002");
+}
+
+TEST_F(PipelineTest, TheDeathOfAPatientNotEnrolledIsAnsweredAndNotStored) {
+  SubmissionResult result =
+      Submit(R"({"resourceType":"Patient","id":"pt-77","deceasedDateTime":"2026-05-14"})");
+  ASSERT_TRUE(result.status.ok());
+  ASSERT_EQ(result.entries.size(), 1u);
+  EXPECT_EQ(result.entries[0].outcome, EntryResult::Outcome::kAccepted);
+  EXPECT_TRUE(result.entries[0].event_ids.empty());
+  EXPECT_THAT(result.entries[0].issues.back().diagnostics, HasSubstr("not stored"));
+  EXPECT_TRUE(store_.commits.empty());
+}
+
+TEST_F(PipelineTest, AConsentOrEncounterOfAPatientNotEnrolledIsRejected) {
+  SubmissionResult result = Submit(
+      R"({"resourceType":"Encounter","status":"finished","class":{"code":"AMB"},)"
+      R"("subject":{"reference":"Patient/pt-77"},"period":{"start":"2026-04-01"}})");
+  ASSERT_EQ(result.entries.size(), 1u);
+  EXPECT_EQ(result.entries[0].outcome, EntryResult::Outcome::kRejected);
+  EXPECT_THAT(result.entries[0].issues.back().diagnostics, HasSubstr("not enrolled"));
+  EXPECT_TRUE(store_.commits.empty());
+}
+
 TEST_F(PipelineTest, EventsCarryKeyedPseudonymsNotTheHospitalsIds) {
   ASSERT_TRUE(Submit(testing::TestData("research-subject-pt-1001.json")).status.ok());
   ASSERT_TRUE(Submit(testing::TestData("observation-anc-pt-1001.json")).status.ok());
