@@ -114,6 +114,24 @@ absl::StatusOr<std::vector<v1::Event>> SubjectTimelines::Read(const std::string&
   return Concat(chunks);
 }
 
+absl::StatusOr<std::vector<v1::Event>> SubjectTimelines::ReadWithoutKeeping(
+    const std::string& subject_id) const {
+  bool cached;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cached = cache_.count(subject_id) != 0;
+  }
+  if (cached) return Read(subject_id);  // what is new since, kept as every read keeps it
+  ASSIGN_OR_RETURN(std::unique_ptr<store::EventReader> reader, AcquireReader());
+  absl::StatusOr<Events> events = reader->ReadSubject(subject_id);
+  if (!events.ok()) return events.status();  // the reader is dropped, as in ReadChunks
+  ReleaseReader(std::move(reader));
+  if (events->empty()) {
+    return absl::NotFoundError(absl::StrCat("no events of subject '", subject_id, "'"));
+  }
+  return events;
+}
+
 absl::StatusOr<SubjectTimelines::Chunks> SubjectTimelines::ReadChunks(
     const std::string& subject_id) const {
   Chunks chunks;

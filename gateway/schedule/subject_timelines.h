@@ -100,6 +100,10 @@ class SubjectTimelines {
   // its sequence (none: NOT_FOUND; the same as EventReader::ReadSubject), and the timeline of
   // those events at `now`.
   absl::StatusOr<std::vector<v1::Event>> Read(const std::string& subject_id) const;
+  // As Read, but a subject not cached is read from the store and not kept: for a sweep over
+  // every subject (the study report), which would otherwise evict the subjects that are being
+  // followed (the deviation recorder's kept computations) and free what it filled.
+  absl::StatusOr<std::vector<v1::Event>> ReadWithoutKeeping(const std::string& subject_id) const;
   v1::Timeline Build(const std::string& subject_id, std::vector<v1::Event> events,
                      absl::Time now) const;
   // Every subject with events, for sweeps.

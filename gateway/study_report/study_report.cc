@@ -34,7 +34,7 @@ absl::Time JudgedAt(const ReportRequest& request) {
 
 absl::Status Compute(const schedule::SubjectTimelines& timelines, const std::string& subject_id,
                      const ReportRequest& request, SubjectPart& part) {
-  absl::StatusOr<std::vector<v1::Event>> events = timelines.Read(subject_id);
+  absl::StatusOr<std::vector<v1::Event>> events = timelines.ReadWithoutKeeping(subject_id);
   if (absl::IsNotFound(events.status())) return absl::OkStatus();  // gone since the listing
   if (!events.ok()) return events.status();
   if (request.site && (events->empty() || events->front().site_id() != *request.site)) {

@@ -242,6 +242,30 @@ TEST_F(SubjectTimelinesTest, ReadsOnlyWhatIsNewAndAnswersWhatAFullReadAnswers) {
             timelines.Build(Subject(0), *full, clock_.Now()).SerializeAsString());
 }
 
+// A sweep over every subject (the study report) reads what a full read reads and leaves the
+// cache as it was: subjects not cached stay out, a cached one is brought up to date.
+TEST_F(SubjectTimelinesTest, ASweepReadKeepsNothingNew) {
+  SubjectTimelines& timelines = Timelines();
+  for (int s = 0; s < 2; ++s) {
+    SubjectBuilder subject;
+    subject.BodySize(kC1D1);
+    subject.Reinduction(kC1D1, 1);
+    Commit(AsSubject(subject.events(), s));
+  }
+  EXPECT_EQ(CachedRead(Subject(0)), FullRead(Subject(0)));  // subject 0 cached
+  AppendLabs(0, 1);
+  for (int s = 0; s < 2; ++s) {
+    absl::StatusOr<std::vector<v1::Event>> swept = timelines.ReadWithoutKeeping(Subject(s));
+    ASSERT_TRUE(swept.ok()) << swept.status();
+    EXPECT_EQ(Serialized(*swept), FullRead(Subject(s)));
+  }
+  const TimelineCacheStats stats = timelines.CacheStats();
+  EXPECT_EQ(stats.subjects, 1u);  // subject 1 was not kept
+  EXPECT_EQ(stats.events, FullRead(Subject(0)).size());  // subject 0 is up to date
+  EXPECT_EQ(timelines.ReadWithoutKeeping("KRD-999-9999").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(SubjectTimelinesTest, ANewLabIsAddedToTheKeptTimelineAndEqualsTheFullComputation) {
   SubjectTimelines& timelines = Timelines(TimelineCacheLimits(), testing::KrdClinicalRules());
   CommitCycleOne(0);
