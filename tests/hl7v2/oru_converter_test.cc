@@ -493,7 +493,9 @@ TEST(OruConverterTest, SharedOruFixturesConvertOrYieldIssues) {
         const size_t entries = bundle.HasMember("entry") ? bundle["entry"].Size() : 0;
         EXPECT_EQ(entries, result.entry_locations.size()) << entry.path();
         // Nothing to store is said: every skipped segment has its warning.
-        if (entries == 0) EXPECT_FALSE(result.issues.empty()) << entry.path();
+        if (entries == 0) {
+          EXPECT_FALSE(result.issues.empty()) << entry.path();
+        }
       }
       for (const ConversionIssue& issue : result.issues) {
         EXPECT_FALSE(issue.text.empty()) << entry.path();

@@ -206,7 +206,9 @@ TEST_F(DashboardBrowserTest, EveryPageLoadsCleanlyAndShowsTheJsonReportsNumbers)
     EXPECT_THAT(loaded->console_errors, IsEmpty());
     EXPECT_THAT(loaded->title, Not(IsEmpty()));
     EXPECT_THAT(loaded->dom, Not(HasSubstr("<script")));
-    if (page.plot) EXPECT_NE(loaded->values[options.evaluate[1]], "0");
+    if (page.plot) {
+      EXPECT_NE(loaded->values[options.evaluate[1]], "0");
+    }
     for (const auto& [name, text] : ParseMetrics(loaded->values[kMetrics])) {
       auto it = expected.find(name);
       if (it == expected.end()) continue;  // e.g. overview.status.*: checked below
@@ -215,7 +217,7 @@ TEST_F(DashboardBrowserTest, EveryPageLoadsCleanlyAndShowsTheJsonReportsNumbers)
     }
   }
   // The figures a statistician looks for first are all there.
-  for (const std::string& name :
+  for (const char* name :
        {"overview.subjects", "tte.pfs.n", "tte.pfs.events", "tte.pfs.censored", "tte.pfs.median",
         "tte.os.n", "rate.orr.all_consented.successes", "rate.orr.all_consented.percent",
         "teae.any.subjects_with_teae"}) {
