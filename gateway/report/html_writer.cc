@@ -8,13 +8,7 @@ namespace trialgate::report {
 void HtmlWriter::StartTag(std::string_view name, Attributes attributes) {
   out_ += '<';
   out_ += name;
-  for (const Attribute& a : attributes) {
-    out_ += ' ';
-    out_ += a.name;
-    out_ += "=\"";
-    out_ += EscapeXml(a.value);
-    out_ += '"';
-  }
+  AppendAttributes(attributes, &out_);
 }
 
 void HtmlWriter::Open(std::string_view name, Attributes attributes) {

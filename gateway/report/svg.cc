@@ -35,6 +35,16 @@ std::string EscapeXml(std::string_view text) {
   return out;
 }
 
+void AppendAttributes(Attributes attributes, std::string* out) {
+  for (const Attribute& a : attributes) {
+    *out += ' ';
+    *out += a.name;
+    *out += "=\"";
+    *out += EscapeXml(a.value);
+    *out += '"';
+  }
+}
+
 void PathData::Command(char command, std::initializer_list<double> numbers) {
   if (!data_.empty()) data_ += ' ';
   data_ += command;
@@ -68,17 +78,7 @@ void SvgWriter::StartTag(std::string_view name, Attributes attributes) {
   Indent();
   out_ += '<';
   out_ += name;
-  WriteAttributes(attributes);
-}
-
-void SvgWriter::WriteAttributes(Attributes attributes) {
-  for (const Attribute& a : attributes) {
-    out_ += ' ';
-    out_ += a.name;
-    out_ += "=\"";
-    out_ += EscapeXml(a.value);
-    out_ += '"';
-  }
+  AppendAttributes(attributes, &out_);
 }
 
 void SvgWriter::Open(std::string_view name, Attributes attributes) {
@@ -112,7 +112,7 @@ void SvgWriter::Leaf(std::string_view name, Attributes attributes, std::string_v
 void SvgWriter::Text(double x, double y, std::string_view text, std::string_view anchor,
                      double font_size, Attributes extra) {
   StartTag("text", {{"x", x}, {"y", y}, {"font-size", font_size}, {"text-anchor", anchor}});
-  WriteAttributes(extra);
+  AppendAttributes(extra, &out_);
   out_ += '>';
   out_ += EscapeXml(text);
   out_ += "</text>\n";

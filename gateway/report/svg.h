@@ -35,6 +35,9 @@ struct Attribute {
 };
 using Attributes = std::initializer_list<Attribute>;
 
+// Appends ` name="escaped value"` for each attribute: the one way SVG and HTML write them.
+void AppendAttributes(Attributes attributes, std::string* out);
+
 // Path data built from absolute commands, each number through FormatNumber.
 class PathData {
  public:
@@ -74,7 +77,6 @@ class SvgWriter {
 
  private:
   void StartTag(std::string_view name, Attributes attributes);
-  void WriteAttributes(Attributes attributes);
   void Indent();
   std::string out_;
   std::vector<std::string> open_;
