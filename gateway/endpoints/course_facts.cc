@@ -4,6 +4,12 @@
 
 namespace trialgate::endpoints {
 
+std::optional<absl::CivilDay> CalendarDay(const std::string& text) {
+  absl::CivilDay day;
+  if (text.size() < 10 || !absl::ParseCivilTime(text.substr(0, 10), &day)) return std::nullopt;
+  return day;
+}
+
 double DurationDays(absl::CivilDay start, absl::CivilDay end,
                     const mappers::EndpointConventions& conventions) {
   return static_cast<double>(end - start) + (conventions.add_one_day ? 1 : 0);

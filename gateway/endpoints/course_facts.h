@@ -5,12 +5,18 @@
 // count, the first confirmed response, population membership. Pure; thread-safe.
 
 #include <optional>
+#include <string>
 
 #include "absl/time/civil_time.h"
 #include "gateway/endpoints/subject_course.h"
 #include "mappers/endpoint_definitions.h"
 
 namespace trialgate::endpoints {
+
+// The calendar date of a FHIR date or dateTime as sent ("2024-03-01", "2024-03-01T09:00:00+01:00"),
+// or of a timeline date: the date as written, in the sender's zone. None for a partial date
+// ("2024-03") or an empty one.
+std::optional<absl::CivilDay> CalendarDay(const std::string& text);
 
 // end - start (+ 1 under add_one_day), in days.
 double DurationDays(absl::CivilDay start, absl::CivilDay end,

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "gateway/endpoints/course_facts.h"
 
 namespace trialgate::endpoints {
 namespace {
@@ -23,14 +24,6 @@ absl::StatusOr<std::optional<absl::CivilDay>> TimelineDay(const std::string& tex
     return absl::InvalidArgumentError(
         absl::StrCat("timeline ", what, " \"", text, "\" is not a date (YYYY-MM-DD)"));
   }
-  return day;
-}
-
-// The calendar date of a FHIR date or dateTime as sent ("2024-03-01", "2024-03-01T09:00:00+01:00"):
-// the date as written, in the sender's zone. None for a partial date ("2024-03") or an empty one.
-std::optional<absl::CivilDay> FhirDay(const std::string& text) {
-  absl::CivilDay day;
-  if (text.size() < 10 || !absl::ParseCivilTime(text.substr(0, 10), &day)) return std::nullopt;
   return day;
 }
 
@@ -81,7 +74,7 @@ void StandInConsent(const std::vector<Current>& current,
   course->consent_source = ConsentSource::kFirstEvent;
   for (const Current& c : current) {
     if (c.event == nullptr || !c.event->has_enrollment_changed()) continue;
-    const std::optional<absl::CivilDay> start = FhirDay(c.event->enrollment_changed().enrolled_on());
+    const std::optional<absl::CivilDay> start = CalendarDay(c.event->enrollment_changed().enrolled_on());
     if (start && (!first_dose || *start <= *first_dose)) {
       course->consent = *start;
       course->consent_source = ConsentSource::kEnrolmentStart;
@@ -165,7 +158,7 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
     if (c.event == nullptr || !c.event->has_enrollment_changed()) continue;
     const v1::EnrollmentChanged& enrolment = c.event->enrollment_changed();
     if (!EndsParticipation(enrolment.status())) continue;
-    course.withdrawal = FhirDay(enrolment.ended_on()).value_or(c.date);
+    course.withdrawal = CalendarDay(enrolment.ended_on()).value_or(c.date);
     break;
   }
 

@@ -7,15 +7,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/endpoints/course_facts.h"
 
 namespace trialgate::endpoints {
 namespace {
-
-std::optional<absl::CivilDay> Day(const std::string& text) {
-  absl::CivilDay day;
-  if (text.size() < 10 || !absl::ParseCivilTime(text.substr(0, 10), &day)) return std::nullopt;
-  return day;
-}
 
 std::string Text(absl::CivilDay day) { return absl::FormatCivilTime(day); }
 
@@ -77,10 +72,10 @@ void AddPhases(const v1::Timeline& timeline, Row& row, v1::SubjectSummary& summa
   for (const v1::TimelinePhase& phase : timeline.phases()) {
     const std::optional<std::string> kind = SpanKind(phase, after_transplant);
     if (phase.kind() == "transplant") after_transplant = true;
-    const std::optional<absl::CivilDay> start = Day(phase.start_date());
+    const std::optional<absl::CivilDay> start = CalendarDay(phase.start_date());
     if (!kind || !start || *start > row.last()) continue;
     // A phase in progress ends, on the row, at its planned end or the row's end if sooner.
-    absl::CivilDay end = Day(phase.end_date()).value_or(row.last());
+    absl::CivilDay end = CalendarDay(phase.end_date()).value_or(row.last());
     end = std::min(std::max(end, *start), row.last());
     v1::SubjectPhaseSpan* span = summary.add_phases();
     span->set_phase_id(phase.id());
@@ -92,13 +87,13 @@ void AddPhases(const v1::Timeline& timeline, Row& row, v1::SubjectSummary& summa
     // Doses: one marker per cycle start (a year of daily lenalidomide is a bar, not 365 marks),
     // and each unscheduled dose or dose outside cycles (e.g. conditioning) given.
     for (const v1::TimelineCycle& cycle : phase.cycles()) {
-      if (const std::optional<absl::CivilDay> day1 = Day(cycle.day1_date())) {
+      if (const std::optional<absl::CivilDay> day1 = CalendarDay(cycle.day1_date())) {
         row.Mark(*day1, "dose", absl::StrCat("C", cycle.number(), "D1"));
       }
     }
     for (const v1::TimelineDose& dose : phase.doses()) {
       if (dose.status() != "given" && dose.status() != "unscheduled") continue;
-      if (const std::optional<absl::CivilDay> day = Day(dose.date())) {
+      if (const std::optional<absl::CivilDay> day = CalendarDay(dose.date())) {
         row.Mark(*day, "dose", dose.agent());
       }
     }
@@ -113,7 +108,7 @@ void AddResponses(const v1::Timeline& timeline, Row& row) {
   for (const v1::TimelineResponse& entry : timeline.responses()) {
     const v1::ResponseAssessed& response = entry.response();
     if (response.withdrawn() || response.category().empty()) continue;
-    const std::optional<absl::CivilDay> day = Day(entry.date());
+    const std::optional<absl::CivilDay> day = CalendarDay(entry.date());
     if (!day) continue;
     if (entry.origin() == "reported") {
       row.Mark(*day, "response", response.category());
@@ -131,7 +126,7 @@ std::optional<double> BestMProteinChange(const v1::Timeline& timeline, absl::Civ
   std::optional<double> best;
   for (const v1::TimelineResponse& entry : timeline.responses()) {
     if (entry.origin() != "derived") continue;
-    const std::optional<absl::CivilDay> day = Day(entry.date());
+    const std::optional<absl::CivilDay> day = CalendarDay(entry.date());
     if (!day || *day > cutoff) continue;
     for (const v1::ResponseEvidence& evidence : entry.response().evidence()) {
       if (evidence.marker() != "serum_m_protein" || !evidence.has_change_from_baseline_percent()) {
@@ -183,7 +178,7 @@ v1::SubjectSummary SummarizeSubject(const v1::Timeline& timeline, const SubjectC
   AddResponses(timeline, row);
   for (const v1::TimelineFinding& finding : timeline.findings()) {
     if (finding.finding().severity() < v1::Finding::WARNING) continue;
-    if (const std::optional<absl::CivilDay> day = Day(finding.date())) {
+    if (const std::optional<absl::CivilDay> day = CalendarDay(finding.date())) {
       row.Mark(*day, "deviation", finding.finding().code());
     }
   }
@@ -228,7 +223,7 @@ void DeviationTally::Add(const v1::Timeline& timeline, absl::CivilDay data_cutof
   std::set<std::string> codes;  // of this subject
   for (const v1::TimelineFinding& finding : timeline.findings()) {
     if (finding.finding().severity() < v1::Finding::WARNING) continue;
-    const std::optional<absl::CivilDay> day = Day(finding.date());
+    const std::optional<absl::CivilDay> day = CalendarDay(finding.date());
     if (day && *day > data_cutoff) continue;
     Tally& tally = tallies_[Key{timeline.site_id(), finding.finding().code()}];
     tally.severity = std::max(tally.severity, static_cast<int>(finding.finding().severity()));
