@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/report/dashboard.h"
+#include "gateway/study_report/study_report.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace trialgate::http {
@@ -67,14 +68,13 @@ std::optional<Viewer> Authorize(const RequestCallers& callers, const httplib::Re
 // `?cutoff=YYYY-MM-DD`, or none (today). False (answered 400) when malformed.
 bool CutoffOf(const httplib::Request& request, httplib::Response& response,
               std::optional<absl::CivilDay>* cutoff) {
-  if (!request.has_param("cutoff") || request.get_param_value("cutoff").empty()) return true;
-  const std::string text = request.get_param_value("cutoff");
-  absl::CivilDay day;
-  if (text.size() != 10 || !absl::ParseCivilTime(text, &day)) {
-    Answer(response, 400, absl::StrCat("cutoff \"", text, "\" is not a date (YYYY-MM-DD)"));
+  absl::StatusOr<std::optional<absl::CivilDay>> parsed =
+      study_report::ParseCutoff(request.get_param_value("cutoff"));
+  if (!parsed.ok()) {
+    Answer(response, 400, std::string(parsed.status().message()));
     return false;
   }
-  *cutoff = day;
+  *cutoff = *parsed;
   return true;
 }
 

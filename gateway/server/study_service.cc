@@ -42,17 +42,14 @@ grpc::Status StudyService::GetEndpoints(grpc::ServerContext* context,
                         "the study has no schedule.json: there are no timelines to compute "
                         "endpoints from");
   }
-  std::optional<absl::CivilDay> cutoff;
-  if (!request->data_cutoff().empty()) {
-    absl::StatusOr<absl::CivilDay> day = study_report::ParseCutoff(request->data_cutoff(), {});
-    if (!day.ok()) return ToGrpcStatus(day.status());
-    cutoff = *day;
-  }
+  absl::StatusOr<std::optional<absl::CivilDay>> cutoff =
+      study_report::ParseCutoff(request->data_cutoff());
+  if (!cutoff.ok()) return ToGrpcStatus(cutoff.status());
   // A site sees a report over its own subjects; a monitor (or a development caller) every site.
   const security::Caller caller = security::CallerOf(*context);
   std::optional<std::string> site;
   if (!caller.development && !caller.Has(security::Role::kMonitor)) site = caller.site;
-  absl::StatusOr<std::shared_ptr<const v1::EndpointsReport>> report = reports_->Get(cutoff, site);
+  absl::StatusOr<std::shared_ptr<const v1::EndpointsReport>> report = reports_->Get(*cutoff, site);
   if (!report.ok()) return ToGrpcStatus(report.status());
   *response = **report;
   return grpc::Status::OK;

@@ -57,12 +57,12 @@ absl::Status Compute(const schedule::SubjectTimelines& timelines, const std::str
 
 }  // namespace
 
-absl::StatusOr<absl::CivilDay> ParseCutoff(const std::string& text, absl::CivilDay today) {
-  if (text.empty()) return today;
+absl::StatusOr<std::optional<absl::CivilDay>> ParseCutoff(const std::string& text) {
+  if (text.empty()) return std::nullopt;
   absl::CivilDay day;
   if (text.size() != 10 || !absl::ParseCivilTime(text, &day)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("data_cutoff \"", text, "\" is not a date (YYYY-MM-DD)"));
+        absl::StrCat("cutoff \"", text, "\" is not a date (YYYY-MM-DD)"));
   }
   return day;
 }

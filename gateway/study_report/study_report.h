@@ -34,8 +34,9 @@ absl::StatusOr<v1::EndpointsReport> BuildStudyReport(const schedule::SubjectTime
                                                      const std::string& study_id,
                                                      const ReportRequest& request);
 
-// "YYYY-MM-DD" -> the day; INVALID_ARGUMENT naming the text otherwise. Empty: `today`.
-absl::StatusOr<absl::CivilDay> ParseCutoff(const std::string& text, absl::CivilDay today);
+// A cutoff as a caller writes it (Study.GetEndpoints, the dashboard's ?cutoff=): "YYYY-MM-DD" ->
+// the day; empty -> none (today); INVALID_ARGUMENT naming the text otherwise.
+absl::StatusOr<std::optional<absl::CivilDay>> ParseCutoff(const std::string& text);
 
 }  // namespace trialgate::study_report
 
