@@ -6,11 +6,13 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gateway/endpoints/course_facts.h"
+#include "gateway/schedule/finding_codes.h"
 
 namespace trialgate::endpoints {
 namespace {
@@ -309,8 +311,14 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
   course.new_therapy = *new_therapy;
 
   // Adverse events the site reported (actual ones: the timeline leaves out potential ones).
-  // Onset: the event's date. led_to_dose_change is not derivable yet (no link from an AE to the
-  // dose change it explains on the timeline): false.
+  // Onset: the event's date. Led to a dose change: a dose reduction on the timeline names it as
+  // its cause (the latest qualifying toxicity within the look-back before the reduced dose).
+  absl::flat_hash_set<std::string> reduction_causes;
+  for (const v1::TimelineFinding& f : timeline.findings()) {
+    if (f.finding().code() == schedule::kDoseReduced && !f.finding().cause_event_id().empty()) {
+      reduction_causes.insert(f.finding().cause_event_id());
+    }
+  }
   for (const Current& c : current) {
     if (c.event == nullptr || !c.event->has_adverse_event_reported()) continue;
     const v1::AdverseEventReported& ae = c.event->adverse_event_reported();
@@ -320,7 +328,7 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
     record.meddra_code = ae.meddra_code();
     record.grade = ae.grade();
     record.serious = ae.serious();
-    record.led_to_dose_change = false;
+    record.led_to_dose_change = reduction_causes.contains(c.event->event_id());
   }
 
   // Deviations: the timeline's findings of severity WARNING or above, which are what the

@@ -139,9 +139,12 @@ std::vector<v1::Finding> CheckDose(const Schedule& schedule, const SubjectHistor
                       " or higher is recorded in the ", schedule.toxicity_lookback_days(),
                       " days before: please document the reason.");
     }
-    findings.push_back(MakeFinding(kDoseReduced,
-                                   toxicity ? v1::Finding::INFO : v1::Finding::WARNING,
-                                   std::move(text), Rule(check, "doseLevels")));
+    v1::Finding& reduced =
+        findings.emplace_back(MakeFinding(kDoseReduced,
+                                          toxicity ? v1::Finding::INFO : v1::Finding::WARNING,
+                                          std::move(text), Rule(check, "doseLevels")));
+    // The safety tables count the adverse event as one that led to a dose change.
+    if (toxicity != nullptr) reduced.set_cause_event_id(toxicity->event->event_id());
     return findings;
   }
   if (matched && *matched >= level->start) {

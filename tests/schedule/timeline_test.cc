@@ -231,6 +231,7 @@ TEST(TimelineTest, DoseReducedWithoutToxicityIsAWarningOnceThenTheLevelHolds) {
   EXPECT_EQ(finding.position().cycle(), 2);
   EXPECT_EQ(finding.position().day(), 1);
   EXPECT_THAT(finding.finding().text(), HasSubstr("please document the reason"));
+  EXPECT_EQ(finding.finding().cause_event_id(), "");
   // Later slots expect the reduced level.
   EXPECT_DOUBLE_EQ(PhaseOf(timeline, "reinduction").cycles(1).doses(4).expected(), 15);
 }
@@ -239,7 +240,7 @@ TEST(TimelineTest, DoseReducedAfterAQualifyingToxicityIsInformation) {
   SubjectBuilder subject;
   subject.BodySize(kC1D1);
   subject.Reinduction(kC1D1, 1, 1.818, {{"carfilzomib", 1, 15}, {"carfilzomib", 1, 16}});
-  subject.AdverseEvent("Neutrophil count decreased", 3, kC1D1 + 10);
+  const v1::Event ae = subject.AdverseEvent("Neutrophil count decreased", 3, kC1D1 + 10);
   subject.Dose("carfilzomib", kC1D1 + 14, 20 * 1.818);
   subject.Dose("carfilzomib", kC1D1 + 15, 20 * 1.818);
   const v1::Timeline timeline = Build(subject.events(), kC1D1 + 27);
@@ -247,6 +248,7 @@ TEST(TimelineTest, DoseReducedAfterAQualifyingToxicityIsInformation) {
   EXPECT_EQ(timeline.findings(0).finding().severity(), v1::Finding::INFO);
   EXPECT_THAT(timeline.findings(0).finding().text(),
               HasSubstr("It follows Neutrophil count decreased grade 3 on 2026-01-15"));
+  EXPECT_EQ(timeline.findings(0).finding().cause_event_id(), ae.event_id());
 }
 
 TEST(TimelineTest, CarfilzomibAtTheLabelsStartingDoseOnCycle1Day1IsAReductionInThisStudy) {
