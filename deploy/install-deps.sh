@@ -11,6 +11,8 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   # JSON, crypto, storage
   rapidjson-dev libssl-dev openssl libsqlite3-dev
+  # the programs' allocator (CMakeLists.txt: trialgate_allocator)
+  libjemalloc-dev
   # statistics: Boost.Math, header-only (incomplete beta and gamma functions)
   libboost-math-dev
   # CLI parsing and logging; the HTTP server (FHIR REST facade), with curl for its end-to-end test

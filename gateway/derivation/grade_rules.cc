@@ -1,7 +1,6 @@
 #include "gateway/derivation/grade_rules.h"
 
-#include <cstdio>
-#include <cstdlib>
+#include <charconv>
 
 #include "absl/strings/str_cat.h"
 
@@ -58,34 +57,44 @@ bool Holds(mappers::Comparison op, double value, double threshold) {
 }
 
 double Signif12(double x) {
+  // What printf("%.12g") then strtod give (both correctly rounded), without the locale-aware
+  // printf machinery: this runs for every rule of every lab result a timeline grades.
   char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.12g", x);
-  return std::strtod(buffer, nullptr);
+  const std::to_chars_result written =
+      std::to_chars(buffer, buffer + sizeof(buffer), x, std::chars_format::general, 12);
+  double rounded = x;
+  std::from_chars(buffer, written.ptr, rounded);
+  return rounded;
 }
 
 RuleOutcome ApplyRules(const mappers::GradingRules& form, const GradeInputs& inputs,
                        const std::string& unit) {
-  const std::string value = absl::StrCat(Signif12(inputs.value), " ", unit);
-  std::string lowest;  // the last rule tried, for the text of a grade 0
+  // The texts are written only for the rule that answers: formatting numbers costs more than
+  // the comparisons, and a timeline grades every lab result against every rule.
+  auto value = [&] { return absl::StrCat(Signif12(inputs.value), " ", unit); };
+  const GradingRule* lowest = nullptr;  // the last rule tried, for the text of a grade 0
+  double lowest_basis = 0;
   for (const GradingRule& rule : form.rules) {
     const std::optional<double> basis = Basis(rule.of, inputs);
     if (!basis) {
       if (rule.skip_if_missing) continue;
       return {std::nullopt,
               absl::StrCat("grade ", rule.grade, " needs the ", BasisName(rule.of),
-                           ", which is unknown (value ", value, ")")};
+                           ", which is unknown (value ", value(), ")")};
     }
-    const std::string threshold = Threshold(rule, *basis, unit);
     if (Holds(rule.op, inputs.value, rule.factor * *basis)) {
-      return {rule.grade, absl::StrCat(value, " ", threshold, ": grade ", rule.grade)};
+      return {rule.grade,
+              absl::StrCat(value(), " ", Threshold(rule, *basis, unit), ": grade ", rule.grade)};
     }
-    lowest = absl::StrCat("grade ", rule.grade, " needs ", threshold);
+    lowest = &rule;
+    lowest_basis = *basis;
   }
-  if (lowest.empty()) {
+  if (lowest == nullptr) {
     return {std::nullopt, absl::StrCat("no rule could be tried: every limit it needs is unknown "
-                                       "(value ", value, ")")};
+                                       "(value ", value(), ")")};
   }
-  return {0, absl::StrCat(value, ": no rule holds (", lowest, "): grade 0")};
+  return {0, absl::StrCat(value(), ": no rule holds (grade ", lowest->grade, " needs ",
+                          Threshold(*lowest, lowest_basis, unit), "): grade 0")};
 }
 
 }  // namespace trialgate::derivation

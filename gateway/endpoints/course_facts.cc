@@ -2,12 +2,14 @@
 
 #include <algorithm>
 
+#include "absl/strings/string_view.h"
+#include "gateway/common/iso_date.h"
+
 namespace trialgate::endpoints {
 
 std::optional<absl::CivilDay> CalendarDay(const std::string& text) {
-  absl::CivilDay day;
-  if (text.size() < 10 || !absl::ParseCivilTime(text.substr(0, 10), &day)) return std::nullopt;
-  return day;
+  if (text.size() < 10) return std::nullopt;
+  return ParseIsoDate(absl::string_view(text).substr(0, 10));
 }
 
 double DurationDays(absl::CivilDay start, absl::CivilDay end,

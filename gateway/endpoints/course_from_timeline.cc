@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "gateway/common/iso_date.h"
 #include "gateway/endpoints/course_facts.h"
 #include "gateway/schedule/finding_codes.h"
 
@@ -21,8 +22,8 @@ namespace {
 absl::StatusOr<std::optional<absl::CivilDay>> TimelineDay(const std::string& text,
                                                           absl::string_view what) {
   if (text.empty()) return std::nullopt;
-  absl::CivilDay day;
-  if (!absl::ParseCivilTime(text, &day)) {
+  std::optional<absl::CivilDay> day = ParseIsoDate(text);
+  if (!day) {
     return absl::InvalidArgumentError(
         absl::StrCat("timeline ", what, " \"", text, "\" is not a date (YYYY-MM-DD)"));
   }
@@ -91,11 +92,11 @@ void Widen(absl::CivilDay day, std::optional<absl::CivilDay>* first,
   if (!*last || day > **last) *last = day;
 }
 
-}  // namespace
+// The keys view the events' ids: the events outlive the map.
+using EventsById = absl::flat_hash_map<absl::string_view, const v1::Event*>;
 
-absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
-                                                 std::span<const v1::Event> events,
-                                                 absl::CivilDay data_cutoff) {
+absl::StatusOr<SubjectCourse> CourseOf(const v1::Timeline& timeline, const EventsById& by_id,
+                                       absl::CivilDay data_cutoff) {
   SubjectCourse course;
   // The study's pseudonymous ids, as on the timeline (the events carry no other).
   course.subject_id = timeline.subject_id();
@@ -103,8 +104,6 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
 
   // The subject's current events: the timeline lists each (latest version, not void, not
   // trialgate-derived) with its date in the site's calendar; the stored event gives the payload.
-  absl::flat_hash_map<std::string, const v1::Event*> by_id;
-  for (const v1::Event& event : events) by_id[event.event_id()] = &event;
   std::vector<Current> current;  // by date, as the timeline lists them
   for (const v1::TimelineEvent& placed : timeline.events()) {
     absl::StatusOr<std::optional<absl::CivilDay>> day = TimelineDay(placed.date(), "event date");
@@ -344,6 +343,24 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
   course.measurable_disease = timeline.responses_not_derived().empty();
   course.measurable_disease_reason = timeline.responses_not_derived();
   return course;
+}
+
+}  // namespace
+
+absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
+                                                 std::span<const v1::Event> events,
+                                                 absl::CivilDay data_cutoff) {
+  EventsById by_id;
+  for (const v1::Event& event : events) by_id[event.event_id()] = &event;
+  return CourseOf(timeline, by_id, data_cutoff);
+}
+
+absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
+                                                 const std::deque<v1::Event>& current_events,
+                                                 absl::CivilDay data_cutoff) {
+  EventsById by_id;
+  for (const v1::Event& event : current_events) by_id[event.event_id()] = &event;
+  return CourseOf(timeline, by_id, data_cutoff);
 }
 
 }  // namespace trialgate::endpoints

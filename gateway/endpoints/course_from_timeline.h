@@ -7,6 +7,7 @@
 // ResearchSubject and AdverseEvent details the timeline does not carry). Each field's source and
 // each stand-in is in docs/endpoints.md "From the event log". Pure; thread-safe.
 
+#include <deque>
 #include <span>
 
 #include "absl/status/statusor.h"
@@ -27,6 +28,11 @@ namespace trialgate::endpoints {
 // INVALID_ARGUMENT when a date on it is not YYYY-MM-DD (not a timeline the engine made).
 absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
                                                  std::span<const v1::Event> events,
+                                                 absl::CivilDay data_cutoff);
+// The same from the current events the timeline was computed from (TimelineState's
+// history.events): no copy of the stored events is needed beside the timeline.
+absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
+                                                 const std::deque<v1::Event>& current_events,
                                                  absl::CivilDay data_cutoff);
 
 }  // namespace trialgate::endpoints

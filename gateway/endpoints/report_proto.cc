@@ -5,11 +5,12 @@
 #include <string>
 
 #include "absl/time/civil_time.h"
+#include "gateway/common/iso_date.h"
 
 namespace trialgate::endpoints {
 namespace {
 
-std::string Date(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+std::string Date(absl::CivilDay day) { return FormatIsoDate(day); }
 
 template <typename Key, typename ProtoMap>
 void CopyCounts(const std::map<Key, int>& from, ProtoMap* to) {

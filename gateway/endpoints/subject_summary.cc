@@ -7,12 +7,13 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/common/iso_date.h"
 #include "gateway/endpoints/course_facts.h"
 
 namespace trialgate::endpoints {
 namespace {
 
-std::string Text(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+std::string Text(absl::CivilDay day) { return FormatIsoDate(day); }
 
 // Best first: the order of IMWG categories for "best response". NE and unknown rank last.
 int Rank(const std::string& category) {

@@ -1,7 +1,7 @@
 #include "gateway/schedule/calendar.h"
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_format.h"
+#include "gateway/common/iso_date.h"
 
 namespace trialgate::schedule {
 namespace {
@@ -23,14 +23,11 @@ absl::Time InstantOf(const v1::Event& event) {
 
 }  // namespace
 
-std::string FormatDate(Date date) {
-  return absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(), date.day());
-}
+std::string FormatDate(Date date) { return FormatIsoDate(date); }
 
 std::optional<Date> ParseDate(const std::string& text) {
-  Date date;
-  if (text.empty() || !absl::ParseCivilTime(text, &date)) return std::nullopt;
-  return date;
+  if (text.empty()) return std::nullopt;
+  return ParseIsoDate(text);
 }
 
 Date AddMonths(Date date, int months) {

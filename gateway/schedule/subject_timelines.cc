@@ -275,9 +275,16 @@ void SubjectTimelines::ReleaseReader(std::unique_ptr<store::EventReader> reader)
 
 v1::Timeline SubjectTimelines::Build(const std::string& subject_id, std::vector<v1::Event> events,
                                      absl::Time now) const {
+  return std::move(*BuildState(subject_id, std::move(events), now)->timeline);
+}
+
+std::unique_ptr<TimelineState> SubjectTimelines::BuildState(const std::string& subject_id,
+                                                            std::vector<v1::Event> events,
+                                                            absl::Time now) const {
   const SiteCalendar calendar =
       events.empty() ? SiteCalendar(std::nullopt) : CalendarOf(events.front());
-  return BuildTimeline(*schedule_, subject_id, std::move(events), now, calendar, clinical_.get());
+  return BuildTimelineState(*schedule_, subject_id, std::move(events), now, calendar,
+                            clinical_.get());
 }
 
 absl::StatusOr<std::vector<std::string>> SubjectTimelines::Subjects() const {

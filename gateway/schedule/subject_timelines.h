@@ -106,6 +106,11 @@ class SubjectTimelines {
   absl::StatusOr<std::vector<v1::Event>> ReadWithoutKeeping(const std::string& subject_id) const;
   v1::Timeline Build(const std::string& subject_id, std::vector<v1::Event> events,
                      absl::Time now) const;
+  // As Build, with what the timeline was computed from: the subject's current events
+  // (history.events) stay readable beside it, so a caller that needs both (the study report)
+  // does not copy `events` first.
+  std::unique_ptr<TimelineState> BuildState(const std::string& subject_id,
+                                            std::vector<v1::Event> events, absl::Time now) const;
   // Every subject with events, for sweeps.
   absl::StatusOr<std::vector<std::string>> Subjects() const;
 

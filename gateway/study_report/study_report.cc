@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -40,9 +41,11 @@ absl::Status Compute(const schedule::SubjectTimelines& timelines, const std::str
   if (request.site && (events->empty() || events->front().site_id() != *request.site)) {
     return absl::OkStatus();
   }
-  const v1::Timeline timeline = timelines.Build(subject_id, *events, JudgedAt(request));
+  const std::unique_ptr<schedule::TimelineState> state =
+      timelines.BuildState(subject_id, *std::move(events), JudgedAt(request));
+  const v1::Timeline& timeline = *state->timeline;
   absl::StatusOr<endpoints::SubjectCourse> course =
-      endpoints::CourseFromTimeline(timeline, *events, request.data_cutoff);
+      endpoints::CourseFromTimeline(timeline, state->history.events, request.data_cutoff);
   if (absl::IsFailedPrecondition(course.status())) return absl::OkStatus();  // no current event
   if (!course.ok()) {
     return absl::InternalError(

@@ -756,7 +756,7 @@ bool RunReport(const Context& context, int threads, const std::string& label) {
 void RunStages(const Context& context) {
   std::unique_ptr<schedule::SubjectTimelines> timelines = FreshTimelines(context);
   using Clock = std::chrono::steady_clock;
-  double read = 0, copy = 0, build = 0, course = 0, summary = 0;
+  double read = 0, build = 0, course = 0, summary = 0, release = 0;
   auto since = [](Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
   };
@@ -773,27 +773,30 @@ void RunStages(const Context& context) {
   size_t events_read = 0, timeline_bytes = 0;
   for (const std::string& subject : *subjects) {
     t = Clock::now();
-    absl::StatusOr<std::vector<v1::Event>> events = timelines->Read(subject);
+    absl::StatusOr<std::vector<v1::Event>> events = timelines->ReadWithoutKeeping(subject);
     read += since(t);
     if (!events.ok()) continue;
     events_read += events->size();
     t = Clock::now();
-    std::vector<v1::Event> copied = *events;
-    copy += since(t);
-    t = Clock::now();
-    const v1::Timeline timeline = timelines->Build(subject, std::move(copied), judged_at);
+    std::unique_ptr<schedule::TimelineState> state =
+        timelines->BuildState(subject, *std::move(events), judged_at);
     build += since(t);
+    const v1::Timeline& timeline = *state->timeline;
     timeline_bytes += timeline.ByteSizeLong();
     t = Clock::now();
     absl::StatusOr<endpoints::SubjectCourse> c =
-        endpoints::CourseFromTimeline(timeline, *events, context.request.data_cutoff);
+        endpoints::CourseFromTimeline(timeline, state->history.events, context.request.data_cutoff);
     course += since(t);
-    if (!c.ok()) continue;
+    if (c.ok()) {
+      t = Clock::now();
+      summaries.push_back(endpoints::SummarizeSubject(timeline, *c, context.request.data_cutoff));
+      deviations.Add(timeline, context.request.data_cutoff);
+      summary += since(t);
+      courses.push_back(*std::move(c));
+    }
     t = Clock::now();
-    summaries.push_back(endpoints::SummarizeSubject(timeline, *c, context.request.data_cutoff));
-    deviations.Add(timeline, context.request.data_cutoff);
-    summary += since(t);
-    courses.push_back(*std::move(c));
+    state.reset();
+    release += since(t);
   }
   t = Clock::now();
   absl::StatusOr<endpoints::EndpointReport> report =
@@ -811,7 +814,8 @@ void RunStages(const Context& context) {
   for (v1::DeviationCount& count : deviations.Counts()) *out.add_deviations() = std::move(count);
   const double proto = since(t);
   const double n = static_cast<double>(subjects->size());
-  const double total = list + read + copy + build + course + summary + compute + censoring + proto;
+  const double total =
+      list + read + build + course + summary + release + compute + censoring + proto;
   printf("stages (one thread, %zu subjects, %zu events, load %s):\n", subjects->size(),
          events_read, Load().c_str());
   auto row = [&](const char* name, double seconds) {
@@ -819,11 +823,11 @@ void RunStages(const Context& context) {
            100 * seconds / total);
   };
   row("list subjects", list);
-  row("SubjectTimelines::Read (store read, parse, copy)", read);
-  row("copy of the events for Build", copy);
-  row("SubjectTimelines::Build (timeline, derivations)", build);
+  row("SubjectTimelines::ReadWithoutKeeping (read, parse)", read);
+  row("SubjectTimelines::BuildState (timeline, derivations)", build);
   row("CourseFromTimeline", course);
   row("SummarizeSubject + DeviationTally::Add", summary);
+  row("freeing the events and the timeline", release);
   row("ComputeEndpoints", compute);
   row("AddCensoring", censoring);
   row("ToProto + summaries + deviations", proto);

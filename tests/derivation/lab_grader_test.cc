@@ -1,11 +1,18 @@
 #include "gateway/derivation/lab_grader.h"
 
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "fhir-profiles/embedded.h"
 #include "gmock/gmock.h"
+#include "gateway/derivation/grade_rules.h"
 #include "gtest/gtest.h"
 #include "mappers/study.h"
 
@@ -22,6 +29,37 @@ std::shared_ptr<const mappers::Study> KrdStudy() {
   auto study = mappers::Study::FromFiles(StudyFiles());
   EXPECT_TRUE(study.ok()) << study.status();
   return *study;
+}
+
+// Signif12 is the value as printf("%.12g") writes it, read back by strtod (what the grading
+// texts show is what was compared): the same double for values as labs send them, products of a
+// factor and a limit, random bit patterns of every magnitude, and the special values.
+TEST(Signif12Test, IsPrintfThenStrtod) {
+  auto reference = [](double x) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof(buffer), "%.12g", x);
+    return std::strtod(buffer, nullptr);
+  };
+  auto same = [](double a, double b) {
+    return std::memcmp(&a, &b, sizeof a) == 0 || (std::isnan(a) && std::isnan(b));
+  };
+  std::vector<double> values = {0.0, -0.0, 1.5 * 40, 2.5 * 0.7, 3 * 1.2, 0.1 + 0.2, 1e-300,
+                                5e-324, 1.7976931348623157e308, 123456789012.5, 0.5e-12,
+                                std::numeric_limits<double>::infinity(),
+                                -std::numeric_limits<double>::infinity(),
+                                std::numeric_limits<double>::quiet_NaN()};
+  std::mt19937_64 random(12);
+  for (int i = 0; i < 200000; ++i) {
+    uint64_t bits = random();
+    double x;
+    std::memcpy(&x, &bits, sizeof x);
+    values.push_back(x);
+    values.push_back(static_cast<double>(random() % 100000) / 100 *
+                     (static_cast<double>(random() % 50) / 10));
+  }
+  for (double x : values) {
+    ASSERT_TRUE(same(Signif12(x), reference(x))) << x;
+  }
 }
 
 TermGrade Only(const std::vector<TermGrade>& grades) {
