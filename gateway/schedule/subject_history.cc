@@ -1,9 +1,9 @@
 #include "gateway/schedule/subject_history.h"
 
 #include <algorithm>
-#include <map>
 #include <tuple>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -57,15 +57,22 @@ std::string SourceResourceKey(const v1::Event& event) {
 }
 
 SubjectHistory BuildHistory(std::vector<v1::Event> events, const SiteCalendar& calendar) {
-  // The latest version of each resource; its events are those sharing its content hash.
-  std::map<std::string, const v1::Event*> latest;
-  for (const v1::Event& event : events) {
-    const v1::Event*& best = latest[SourceResourceKey(event)];
-    if (best == nullptr || Later(event, *best)) best = &event;
+  // The latest version of each resource; its events are those sharing its content hash. Each
+  // event's resource is looked up once (the key is built once per event).
+  absl::flat_hash_map<std::string, size_t> resource_index;  // key -> index into `latest`
+  std::vector<const v1::Event*> latest;
+  std::vector<size_t> resource_of(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    const auto [it, added] = resource_index.try_emplace(SourceResourceKey(events[i]), latest.size());
+    if (added) latest.push_back(&events[i]);
+    const v1::Event*& best = latest[it->second];
+    if (Later(events[i], *best)) best = &events[i];
+    resource_of[i] = it->second;
   }
   std::vector<v1::Event> current;
-  for (v1::Event& event : events) {
-    const v1::Event* best = latest[SourceResourceKey(event)];
+  for (size_t i = 0; i < events.size(); ++i) {
+    v1::Event& event = events[i];
+    const v1::Event* best = latest[resource_of[i]];
     if (best->source().version_id() == event.source().version_id() &&
         best->source().content_sha256() == event.source().content_sha256()) {
       current.push_back(std::move(event));

@@ -62,6 +62,32 @@ TEST(Signif12Test, IsPrintfThenStrtod) {
   }
 }
 
+// Holds compares far-apart values without rounding them: every comparison equals the one of the
+// two values rounded to 12 significant digits, for pairs far apart, near each other, a rounding
+// step apart, equal after rounding, of either sign, zero and the special values.
+TEST(HoldsTest, EqualsTheComparisonOfTheRoundedValues) {
+  using mappers::Comparison;
+  std::mt19937_64 random(16);
+  std::uniform_real_distribution<double> unit(-1, 1);
+  std::vector<std::pair<double, double>> pairs = {
+      {0, 0}, {0, -0.0}, {1.5, 1.5}, {60, 1.5 * 40}, {1.75, 2.5 * 0.7}, {0.3, 0.1 + 0.2},
+      {1, std::numeric_limits<double>::infinity()}, {std::numeric_limits<double>::quiet_NaN(), 1}};
+  for (int i = 0; i < 100000; ++i) {
+    const double x = unit(random) * std::pow(10.0, static_cast<int>(random() % 40) - 20);
+    const double relative = std::pow(10.0, -static_cast<double>(random() % 16));
+    pairs.push_back({x, x * (1 + relative * unit(random))});
+    pairs.push_back({x, std::nextafter(x, 2 * x + 1)});
+  }
+  for (const auto& [value, threshold] : pairs) {
+    const double a = Signif12(value), b = Signif12(threshold);
+    ASSERT_EQ(Holds(Comparison::kLess, value, threshold), a < b) << value << " " << threshold;
+    ASSERT_EQ(Holds(Comparison::kLessOrEqual, value, threshold), a <= b) << value << " " << threshold;
+    ASSERT_EQ(Holds(Comparison::kGreater, value, threshold), a > b) << value << " " << threshold;
+    ASSERT_EQ(Holds(Comparison::kGreaterOrEqual, value, threshold), a >= b)
+        << value << " " << threshold;
+  }
+}
+
 TermGrade Only(const std::vector<TermGrade>& grades) {
   EXPECT_EQ(grades.size(), 1u);
   return grades.at(0);
