@@ -287,6 +287,29 @@ std::unique_ptr<TimelineState> SubjectTimelines::BuildState(const std::string& s
                             clinical_.get());
 }
 
+absl::StatusOr<std::optional<std::set<std::string>>> SubjectTimelines::SubjectsWithEventsAfter(
+    uint64_t after, size_t at_most) const {
+  ASSIGN_OR_RETURN(std::unique_ptr<store::EventReader> reader, AcquireReader());
+  std::set<std::string> subjects;
+  size_t seen = 0;
+  while (true) {
+    absl::StatusOr<std::vector<v1::Event>> page = reader->ReadAfter(after, 1000);
+    if (!page.ok()) return page.status();  // the reader is dropped, as in ReadChunks
+    if (page->empty()) break;
+    seen += page->size();
+    if (seen > at_most) {
+      ReleaseReader(std::move(reader));
+      return std::nullopt;
+    }
+    for (const v1::Event& event : *page) {
+      if (!event.subject_id().empty()) subjects.insert(event.subject_id());
+    }
+    after = page->back().sequence();
+  }
+  ReleaseReader(std::move(reader));
+  return subjects;
+}
+
 absl::StatusOr<std::vector<std::string>> SubjectTimelines::Subjects() const {
   ASSIGN_OR_RETURN(std::unique_ptr<store::EventReader> reader, AcquireReader());
   absl::StatusOr<std::vector<std::string>> subjects = reader->ListSubjects();

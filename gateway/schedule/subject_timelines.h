@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -113,6 +115,12 @@ class SubjectTimelines {
                                             std::vector<v1::Event> events, absl::Time now) const;
   // Every subject with events, for sweeps.
   absl::StatusOr<std::vector<std::string>> Subjects() const;
+  // The subjects of the events stored after sequence `after`; none when there are more than
+  // `at_most` such events (a caller would rather start afresh than read them all).
+  absl::StatusOr<std::optional<std::set<std::string>>> SubjectsWithEventsAfter(
+      uint64_t after, size_t at_most) const;
+  // The calendar a subject's timeline is dated in: its site's (`first`: any event of it).
+  SiteCalendar CalendarOf(const v1::Event& first) const;
 
   const Schedule& schedule() const { return *schedule_; }
   absl::Time Now() const { return clock_.Now(); }
@@ -153,7 +161,6 @@ class SubjectTimelines {
   std::shared_ptr<Computed> ComputedOf(const std::string& subject_id) const;
   // Keeps `computed` with the subject's cache entry, when there is one without.
   void Keep(const std::string& subject_id, const std::shared_ptr<Computed>& computed) const;
-  SiteCalendar CalendarOf(const v1::Event& first) const;
 
   // A reader from the pool, or a new one; back to the pool with Release (not after an error).
   absl::StatusOr<std::unique_ptr<store::EventReader>> AcquireReader() const;

@@ -4,6 +4,8 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -17,14 +19,9 @@
 namespace trialgate::study_report {
 namespace {
 
-// What one subject contributes; the timeline itself is not kept (a year of a subject's
-// timeline is hundreds of kilobytes, and a study has thousands of subjects).
-struct SubjectPart {
-  bool included = false;
-  endpoints::SubjectCourse course;
-  v1::SubjectSummary summary;
-  endpoints::DeviationTally deviations;
-};
+// More events stored since the kept parts than this, and the report starts afresh: finding
+// their subjects would cost more than it saves.
+constexpr size_t kMostNewEventsToFollow = 200000;
 
 // The moment timelines are judged at: the end of the cutoff day (UTC), or now if sooner.
 absl::Time JudgedAt(const ReportRequest& request) {
@@ -33,20 +30,26 @@ absl::Time JudgedAt(const ReportRequest& request) {
   return std::min(request.now, end_of_cutoff);
 }
 
-absl::Status Compute(const schedule::SubjectTimelines& timelines, const std::string& subject_id,
-                     const ReportRequest& request, SubjectPart& part) {
+// The subject's part, or none when it has no event (which the append-only log cannot lose:
+// only a subject listed and not yet readable).
+absl::StatusOr<std::optional<SubjectPart>> Compute(const schedule::SubjectTimelines& timelines,
+                                                   const std::string& subject_id,
+                                                   const ReportRequest& request) {
   absl::StatusOr<std::vector<v1::Event>> events = timelines.ReadWithoutKeeping(subject_id);
-  if (absl::IsNotFound(events.status())) return absl::OkStatus();  // gone since the listing
+  if (absl::IsNotFound(events.status()) || (events.ok() && events->empty())) return std::nullopt;
   if (!events.ok()) return events.status();
-  if (request.site && (events->empty() || events->front().site_id() != *request.site)) {
-    return absl::OkStatus();
-  }
+  std::optional<SubjectPart> result(std::in_place);
+  SubjectPart& part = *result;
+  part.calendar = timelines.CalendarOf(events->front());
+  part.judged_on = part.calendar.DateOf(JudgedAt(request));
+  // The first event's site is the subject's for good: the log only grows after it.
+  if (request.site && events->front().site_id() != *request.site) return result;
   const std::unique_ptr<schedule::TimelineState> state =
       timelines.BuildState(subject_id, *std::move(events), JudgedAt(request));
   const v1::Timeline& timeline = *state->timeline;
   absl::StatusOr<endpoints::SubjectCourse> course =
       endpoints::CourseFromTimeline(timeline, state->history.events, request.data_cutoff);
-  if (absl::IsFailedPrecondition(course.status())) return absl::OkStatus();  // no current event
+  if (absl::IsFailedPrecondition(course.status())) return result;  // no current event
   if (!course.ok()) {
     return absl::InternalError(
         absl::StrCat("subject ", subject_id, ": ", course.status().message()));
@@ -55,7 +58,28 @@ absl::Status Compute(const schedule::SubjectTimelines& timelines, const std::str
   part.summary = endpoints::SummarizeSubject(timeline, *course, request.data_cutoff);
   part.deviations.Add(timeline, request.data_cutoff);
   part.course = *std::move(course);
-  return absl::OkStatus();
+  return result;
+}
+
+// Whether `kept` may stand for the subject in a report of `request`: it has no event stored
+// since the parts were made, and its site's day of judgement is the same.
+bool StillTrue(const SubjectPart& kept, const ReportRequest& request,
+               const std::optional<std::set<std::string>>& changed, const std::string& subject) {
+  return changed && !changed->contains(subject) &&
+         kept.calendar.DateOf(JudgedAt(request)) == kept.judged_on;
+}
+
+// The subjects with events stored since `parts` were made, when `parts` are of this report's
+// cutoff and scope and few enough events were; none otherwise (every subject is computed).
+absl::StatusOr<std::optional<std::set<std::string>>> ChangedSince(
+    const schedule::SubjectTimelines& timelines, const SubjectParts* parts,
+    const ReportRequest& request) {
+  if (parts == nullptr || request.last_sequence == 0 || parts->last_sequence == 0 ||
+      parts->data_cutoff != request.data_cutoff || parts->site != request.site ||
+      parts->last_sequence > request.last_sequence) {
+    return std::nullopt;
+  }
+  return timelines.SubjectsWithEventsAfter(parts->last_sequence, kMostNewEventsToFollow);
 }
 
 }  // namespace
@@ -73,27 +97,45 @@ absl::StatusOr<std::optional<absl::CivilDay>> ParseCutoff(const std::string& tex
 absl::StatusOr<v1::EndpointsReport> BuildStudyReport(const schedule::SubjectTimelines& timelines,
                                                      const mappers::EndpointDefinitions& endpoints,
                                                      const std::string& study_id,
-                                                     const ReportRequest& request) {
+                                                     const ReportRequest& request,
+                                                     SubjectParts* kept) {
   if (!endpoints.present) {
     return absl::FailedPreconditionError(
         "the study has no endpoints.json: there are no endpoints to compute");
   }
+  absl::StatusOr<std::optional<std::set<std::string>>> changed =
+      ChangedSince(timelines, kept, request);
+  if (!changed.ok()) return changed.status();
   absl::StatusOr<std::vector<std::string>> subjects = timelines.Subjects();
   if (!subjects.ok()) return subjects.status();
 
-  // Subjects are independent: computed on `threads` threads, each taking the next subject.
-  std::vector<SubjectPart> parts(subjects->size());
+  // Subjects are independent: computed on `threads` threads, each taking the next subject; a
+  // kept part still true is taken as it is.
+  std::vector<std::optional<SubjectPart>> parts(subjects->size());
+  std::vector<const SubjectPart*> reused(subjects->size(), nullptr);
+  if (*changed) {
+    for (size_t i = 0; i < subjects->size(); ++i) {
+      auto it = kept->by_subject.find((*subjects)[i]);
+      if (it != kept->by_subject.end() && StillTrue(it->second, request, *changed, it->first)) {
+        reused[i] = &it->second;
+      }
+    }
+  }
   std::atomic<size_t> next{0};
   std::mutex error_mu;
   absl::Status error;
   auto work = [&] {
     for (size_t i = next++; i < parts.size(); i = next++) {
-      absl::Status status = Compute(timelines, (*subjects)[i], request, parts[i]);
-      if (!status.ok()) {
-        std::lock_guard<std::mutex> lock(error_mu);
-        if (error.ok()) error = status;
-        next = parts.size();  // stop: the report would be incomplete
+      if (reused[i] != nullptr) continue;
+      absl::StatusOr<std::optional<SubjectPart>> part =
+          Compute(timelines, (*subjects)[i], request);
+      if (part.ok()) {
+        parts[i] = *std::move(part);
+        continue;
       }
+      std::lock_guard<std::mutex> lock(error_mu);
+      if (error.ok()) error = part.status();
+      next = parts.size();  // stop: the report would be incomplete
     }
   };
   const int threads = std::clamp<int>(
@@ -108,11 +150,26 @@ absl::StatusOr<v1::EndpointsReport> BuildStudyReport(const schedule::SubjectTime
   std::vector<endpoints::SubjectCourse> courses;
   std::vector<v1::SubjectSummary> summaries;
   endpoints::DeviationTally deviations;
-  for (SubjectPart& part : parts) {
-    if (!part.included) continue;
-    courses.push_back(std::move(part.course));
-    summaries.push_back(std::move(part.summary));
-    deviations.Merge(part.deviations);
+  size_t computed = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    computed += parts[i].has_value();
+    const SubjectPart* part = reused[i] != nullptr ? reused[i] : parts[i] ? &*parts[i] : nullptr;
+    if (part == nullptr || !part->included) continue;
+    courses.push_back(part->course);
+    summaries.push_back(part->summary);
+    deviations.Merge(part->deviations);
+  }
+  if (kept != nullptr) {
+    if (!*changed) {
+      kept->by_subject.clear();
+      kept->data_cutoff = request.data_cutoff;
+      kept->site = request.site;
+    }
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (parts[i]) kept->by_subject.insert_or_assign((*subjects)[i], *std::move(parts[i]));
+    }
+    kept->last_sequence = request.last_sequence;
+    kept->computed = computed;
   }
   absl::StatusOr<endpoints::EndpointReport> report =
       endpoints::ComputeEndpoints(endpoints, courses, request.data_cutoff);

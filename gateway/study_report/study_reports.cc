@@ -30,8 +30,9 @@ absl::StatusOr<std::shared_ptr<const v1::EndpointsReport>> StudyReports::Get(
   request.data_cutoff = day;
   request.now = now;
   request.site = site;
+  request.last_sequence = last_sequence;
   absl::StatusOr<v1::EndpointsReport> report =
-      BuildStudyReport(*timelines_, study_->endpoints(), study_->study_id(), request);
+      BuildStudyReport(*timelines_, study_->endpoints(), study_->study_id(), request, &parts_);
   if (!report.ok()) return report.status();
   auto shared = std::make_shared<const v1::EndpointsReport>(*std::move(report));
   kept_.push_front(Kept{day, site, today, now, last_sequence, shared});

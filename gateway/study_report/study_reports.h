@@ -4,7 +4,10 @@
 // The study report as the running gateway serves it (Study.GetEndpoints, the dashboard): made by
 // BuildStudyReport, one computation at a time (it uses every core), and kept while it is still
 // true — the log has not grown, the day has not changed and it is under a minute old — so that
-// the dashboard's pages and a reload do not compute it again. Thread-safe.
+// the dashboard's pages and a reload do not compute it again. Each subject's part of the last
+// computation is kept too (SubjectParts, for one cutoff and scope): when the log has grown, the
+// next report at that cutoff and scope computes only the subjects with new events (tens of
+// megabytes for 10,000 subjects). Thread-safe.
 
 #include <deque>
 #include <memory>
@@ -15,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "gateway/schedule/subject_timelines.h"
+#include "gateway/study_report/study_report.h"
 #include "gateway/store/event_store.h"
 #include "mappers/study.h"
 #include "trialgate/v1/study.pb.h"
@@ -46,8 +50,9 @@ class StudyReports {
   const schedule::SubjectTimelines* timelines_;
   const mappers::Study* study_;
   const store::EventStore* store_;
-  std::mutex mu_;  // one computation at a time; guards kept_
+  std::mutex mu_;  // one computation at a time; guards kept_ and parts_
   std::deque<Kept> kept_;
+  SubjectParts parts_;
 };
 
 }  // namespace trialgate::study_report

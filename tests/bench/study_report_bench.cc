@@ -25,6 +25,8 @@
 //    report's subject count and a few figures as a sanity check.
 // 3. `--stages`: the report's steps by hand on one thread, each timed (what BuildStudyReport does
 //    per subject and after; for where the time goes).
+// 4. `--kept`: reports with each subject's part of the previous one kept (as the gateway's
+//    StudyReports keeps them): nothing new, then 100 and 1,000 subjects' parts dropped.
 //
 // Run:
 //   nice ./build/tests/bench/study_report_bench --data /tmp/study-10000 --subjects 10000
@@ -86,6 +88,7 @@ struct Options {
   uint64_t seed = 16;
   bool stages = false;
   bool threads_one = true;
+  bool kept = false;
 };
 
 Date Cutoff(const Options& options) { return kStudyStart + options.enrol_days + 365; }
@@ -751,6 +754,45 @@ bool RunReport(const Context& context, int threads, const std::string& label) {
   return true;
 }
 
+// `--kept`: the report as StudyReports makes it between requests, with each subject's part of
+// the previous report kept (SubjectParts): the first (cold) report, one with nothing new (the
+// kept report expired after its minute, or a page reloaded after events of no subject), then
+// with the parts of 100 and of 1,000 subjects dropped, as new events of those subjects would
+// drop them (what finding those subjects costs, reading the new events, is not included).
+void RunKept(const Context& context) {
+  std::unique_ptr<schedule::SubjectTimelines> timelines = FreshTimelines(context);
+  study_report::SubjectParts parts;
+  study_report::ReportRequest request = context.request;
+  request.last_sequence = context.store->LastSequence();
+  auto run = [&](const std::string& label) {
+    const double cpu0 = CpuSeconds();
+    const auto wall0 = std::chrono::steady_clock::now();
+    absl::StatusOr<v1::EndpointsReport> report = study_report::BuildStudyReport(
+        *timelines, context.study->endpoints(), context.study->study_id(), request, &parts);
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    const double cpu = CpuSeconds() - cpu0;
+    if (!report.ok()) {
+      fprintf(stderr, "BuildStudyReport failed: %s\n",
+              std::string(report.status().message()).c_str());
+      return;
+    }
+    printf("kept parts, %-28s wall=%.2f s cpu=%.2f s computed=%zu of %d subjects rss=%.0f MiB\n",
+           label.c_str(), wall, cpu, parts.computed, report->subjects(), RssMib().first);
+    fflush(stdout);
+  };
+  run("first (cold)");
+  run("nothing new");
+  for (size_t dropped : {size_t{100}, size_t{1000}}) {
+    const size_t every = std::max<size_t>(1, parts.by_subject.size() / dropped);
+    size_t i = 0;
+    for (auto it = parts.by_subject.begin(); it != parts.by_subject.end(); ++i) {
+      it = i % every == 0 ? parts.by_subject.erase(it) : std::next(it);
+    }
+    run(absl::StrCat(dropped, " subjects changed"));
+  }
+}
+
 // The report's steps by hand, one thread, each summed over the subjects (study_report.cc's
 // Compute, then what BuildStudyReport does with the parts).
 void RunStages(const Context& context) {
@@ -854,6 +896,10 @@ bool ParseFlags(int argc, char** argv, Options* options) {
       continue;
     }
     if (arg == "--seed" && value(&text) && absl::SimpleAtoi(text, &options->seed)) continue;
+    if (arg == "--kept") {
+      options->kept = true;
+      continue;
+    }
     if (arg == "--stages") {
       options->stages = true;
       continue;
@@ -869,7 +915,8 @@ bool ParseFlags(int argc, char** argv, Options* options) {
       options->enrol_days < 0 || options->repetitions < 0) {
     fprintf(stderr,
             "usage: study_report_bench --data DIR [--subjects 10000] [--sites 20] "
-            "[--enrol-days 60] [--repetitions 3] [--seed 16] [--stages] [--no-threads-one]\n");
+            "[--enrol-days 60] [--repetitions 3] [--seed 16] [--stages] [--kept] "
+            "[--no-threads-one]\n");
     return false;
   }
   return true;
@@ -931,6 +978,7 @@ int Main(int argc, char** argv) {
     ok = RunReport(context, 0, absl::StrCat("run ", r + 1)) && ok;
   }
   if (options.threads_one) ok = RunReport(context, 1, "1 thread") && ok;
+  if (options.kept) RunKept(context);
   if (options.stages) RunStages(context);
   return ok ? 0 : 1;
 }
