@@ -44,6 +44,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -711,23 +712,40 @@ int FindTte(const v1::EndpointsReport& report, const std::string& id) {
   return -1;
 }
 
+// One BuildStudyReport, timed: the report (none after an error, printed), wall and CPU seconds.
+struct TimedReport {
+  std::optional<v1::EndpointsReport> report;
+  double wall = 0;
+  double cpu = 0;
+};
+TimedReport TimeReport(const Context& context, const schedule::SubjectTimelines& timelines,
+                       const study_report::ReportRequest& request,
+                       study_report::SubjectParts* parts = nullptr) {
+  TimedReport out;
+  const double cpu0 = CpuSeconds();
+  const auto wall0 = std::chrono::steady_clock::now();
+  absl::StatusOr<v1::EndpointsReport> report = study_report::BuildStudyReport(
+      timelines, context.study->endpoints(), context.study->study_id(), request, parts);
+  out.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  out.cpu = CpuSeconds() - cpu0;
+  if (report.ok()) {
+    out.report = *std::move(report);
+  } else {
+    fprintf(stderr, "BuildStudyReport failed: %s\n", std::string(report.status().message()).c_str());
+  }
+  return out;
+}
+
 bool RunReport(const Context& context, int threads, const std::string& label) {
   std::unique_ptr<schedule::SubjectTimelines> timelines = FreshTimelines(context);
   study_report::ReportRequest request = context.request;
   request.threads = threads;
   ResetPeakRss();
-  const double cpu0 = CpuSeconds();
-  const auto wall0 = std::chrono::steady_clock::now();
-  absl::StatusOr<v1::EndpointsReport> report = study_report::BuildStudyReport(
-      *timelines, context.study->endpoints(), context.study->study_id(), request);
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-  const double cpu = CpuSeconds() - cpu0;
+  const TimedReport timed = TimeReport(context, *timelines, request);
   const auto [rss, peak] = RssMib();
-  if (!report.ok()) {
-    fprintf(stderr, "BuildStudyReport failed: %s\n", std::string(report.status().message()).c_str());
-    return false;
-  }
+  if (!timed.report) return false;
+  const v1::EndpointsReport* report = &*timed.report;
+  const double wall = timed.wall, cpu = timed.cpu;
   const int n = report->subjects();
   std::string figures;
   if (int pfs = FindTte(*report, "pfs"); pfs >= 0) {
@@ -765,20 +783,11 @@ void RunKept(const Context& context) {
   study_report::ReportRequest request = context.request;
   request.last_sequence = context.store->LastSequence();
   auto run = [&](const std::string& label) {
-    const double cpu0 = CpuSeconds();
-    const auto wall0 = std::chrono::steady_clock::now();
-    absl::StatusOr<v1::EndpointsReport> report = study_report::BuildStudyReport(
-        *timelines, context.study->endpoints(), context.study->study_id(), request, &parts);
-    const double wall =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-    const double cpu = CpuSeconds() - cpu0;
-    if (!report.ok()) {
-      fprintf(stderr, "BuildStudyReport failed: %s\n",
-              std::string(report.status().message()).c_str());
-      return;
-    }
+    const TimedReport timed = TimeReport(context, *timelines, request, &parts);
+    if (!timed.report) return;
     printf("kept parts, %-28s wall=%.2f s cpu=%.2f s computed=%zu of %d subjects rss=%.0f MiB\n",
-           label.c_str(), wall, cpu, parts.computed, report->subjects(), RssMib().first);
+           label.c_str(), timed.wall, timed.cpu, parts.computed, timed.report->subjects(),
+           RssMib().first);
     fflush(stdout);
   };
   run("first (cold)");

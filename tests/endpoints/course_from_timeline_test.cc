@@ -424,22 +424,32 @@ TEST(CourseFromTimelineTest, CoursesGiveTheHandWorkedPfs) {
   EXPECT_EQ(report->adverse_events.tables[0].subjects_serious, 1);
 }
 
-// Cycle 1 carfilzomib at 20 instead of 27 mg/m2 on days 15 and 16 (a dose reduction) after a
-// grade 3 neutropenia on day 11, within the look-back: that adverse event led to a dose change.
-// A grade 2 fatigue on day 4 (below the qualifying grade) did not. The TEAE table counts the
-// subject once under "with a dose change".
-TEST(CourseFromTimelineTest, TheToxicityADoseReductionFollowsLedToADoseChange) {
+// Cycle 1 with a grade 2 fatigue on day 4 and carfilzomib at 20 instead of 27 mg/m2 on days 15
+// and 16 (a dose reduction); with `neutropenia`, a grade 3 neutropenia on day 11 before it.
+// Judged on cycle 1 day 28.
+struct ReducedCourse {
+  v1::Timeline timeline;
+  absl::StatusOr<SubjectCourse> course;
+};
+ReducedCourse ReducedCarfilzomib(const std::string& id, bool neutropenia) {
   SubjectBuilder subject;
   subject.Enrollment("on-study", kC1D1 - 7);
   subject.BodySize(kC1D1);
   subject.Reinduction(kC1D1, 1, 1.818, {{"carfilzomib", 1, 15}, {"carfilzomib", 1, 16}});
   subject.AdverseEvent("Fatigue", 2, kC1D1 + 3);
-  subject.AdverseEvent("Neutrophil count decreased", 3, kC1D1 + 10);
+  if (neutropenia) subject.AdverseEvent("Neutrophil count decreased", 3, kC1D1 + 10);
   subject.Dose("carfilzomib", kC1D1 + 14, 20 * 1.818);
   subject.Dose("carfilzomib", kC1D1 + 15, 20 * 1.818);
-  const Date today = kC1D1 + 27;
-  const v1::Timeline timeline = TimelineOf(subject, "KRD-001-0009", today);
-  absl::StatusOr<SubjectCourse> course = CourseFromTimeline(timeline, subject.events(), today);
+  ReducedCourse out{TimelineOf(subject, id, kC1D1 + 27), SubjectCourse{}};
+  out.course = CourseFromTimeline(out.timeline, subject.events(), kC1D1 + 27);
+  return out;
+}
+
+// The neutropenia, within the look-back before the reduction, led to a dose change; the grade 2
+// fatigue (below the qualifying grade) did not. The TEAE table counts the subject once under
+// "with a dose change".
+TEST(CourseFromTimelineTest, TheToxicityADoseReductionFollowsLedToADoseChange) {
+  const auto [timeline, course] = ReducedCarfilzomib("KRD-001-0009", true);
   ASSERT_TRUE(course.ok()) << course.status();
 
   std::map<std::string, bool> led_to_dose_change;
@@ -451,8 +461,8 @@ TEST(CourseFromTimelineTest, TheToxicityADoseReductionFollowsLedToADoseChange) {
                                      ::testing::Pair("Neutrophil count decreased", true)))
       << Describe(timeline);
 
-  absl::StatusOr<EndpointReport> report =
-      ComputeEndpoints(testing::ShippedDefinitions(), std::vector<SubjectCourse>{*course}, today);
+  absl::StatusOr<EndpointReport> report = ComputeEndpoints(
+      testing::ShippedDefinitions(), std::vector<SubjectCourse>{*course}, kC1D1 + 27);
   ASSERT_TRUE(report.ok()) << report.status();
   ASSERT_FALSE(report->adverse_events.tables.empty());
   EXPECT_EQ(report->adverse_events.tables[0].phase, "any");
@@ -462,16 +472,7 @@ TEST(CourseFromTimelineTest, TheToxicityADoseReductionFollowsLedToADoseChange) {
 
 // A reduction without a qualifying toxicity before it names no cause: no AE led to it.
 TEST(CourseFromTimelineTest, AnUnexplainedReductionIsNoAdverseEventsDoseChange) {
-  SubjectBuilder subject;
-  subject.Enrollment("on-study", kC1D1 - 7);
-  subject.BodySize(kC1D1);
-  subject.Reinduction(kC1D1, 1, 1.818, {{"carfilzomib", 1, 15}, {"carfilzomib", 1, 16}});
-  subject.AdverseEvent("Fatigue", 2, kC1D1 + 3);
-  subject.Dose("carfilzomib", kC1D1 + 14, 20 * 1.818);
-  subject.Dose("carfilzomib", kC1D1 + 15, 20 * 1.818);
-  const Date today = kC1D1 + 27;
-  const v1::Timeline timeline = TimelineOf(subject, "KRD-001-0010", today);
-  absl::StatusOr<SubjectCourse> course = CourseFromTimeline(timeline, subject.events(), today);
+  const auto [timeline, course] = ReducedCarfilzomib("KRD-001-0010", false);
   ASSERT_TRUE(course.ok()) << course.status();
   ASSERT_EQ(course->adverse_events.size(), 1u);
   EXPECT_FALSE(course->adverse_events[0].led_to_dose_change) << Describe(timeline);
