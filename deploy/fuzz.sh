@@ -3,7 +3,8 @@
 # (TRIALGATE_SANITIZE=1 ./deploy/test.sh; TRIALGATE_FUZZ implies AddressSanitizer, LeakSanitizer
 # and UBSan) and runs each for FUZZ_SECONDS (default 60): one target per resource type Submit
 # takes (decode, validation, mapping), submission_fuzzer (the whole pipeline) and hl7v2_fuzzer
-# (MLLP framing, character sets and the HL7 v2 parser). Each first
+# (MLLP framing, character sets and the HL7 v2 parser), fhir_request_fuzzer (the FHIR REST
+# facade's requests) and iso_date_fuzzer (YYYY-MM-DD dates against absl's parser). Each first
 # replays tests/fuzz/regressions/. Exits non-zero when any target finds a crash, leak, sanitizer
 # report or timeout; the input is left in build-asan/findings/<target>-<kind>-<sha1>, the log in
 # build-asan/logs/<target>.log. FUZZ_TARGETS="observation_fuzzer ..." runs only those.
@@ -29,7 +30,7 @@ declare -A target_of_type=(
 all_targets=(medication_administration_fuzzer observation_fuzzer adverse_event_fuzzer
   research_subject_fuzzer procedure_fuzzer patient_fuzzer consent_fuzzer encounter_fuzzer
   bundle_fuzzer submission_fuzzer
-  hl7v2_fuzzer fhir_request_fuzzer)
+  hl7v2_fuzzer fhir_request_fuzzer iso_date_fuzzer)
 read -r -a targets <<<"${FUZZ_TARGETS:-${all_targets[*]}}"
 
 ./deploy/configure-asan.sh
@@ -103,6 +104,10 @@ for file in tests/integration/testdata/*.json tests/http/testdata/*.json; do
     >"$corpus/fhir_request_fuzzer/$name.create"
 done
 cp tests/fuzz/seeds/http/* "$corpus/fhir_request_fuzzer/" 2>/dev/null || true
+# iso_date_fuzzer: a date, a leap day and a day the month lacks.
+printf '2026-02-02' >"$corpus/iso_date_fuzzer/date"
+printf '2024-02-29' >"$corpus/iso_date_fuzzer/leap-day"
+printf '2026-02-30' >"$corpus/iso_date_fuzzer/no-such-day"
 
 mapfile -t regressions < <(find tests/fuzz/regressions -type f ! -name README.md | sort)
 failed=()

@@ -1,0 +1,30 @@
+// libFuzzer target: any bytes as a date through ParseIsoDate (gateway/common/iso_date.h), which
+// stands in for absl::ParseCivilTime on the timeline's and the reports' dates. Aborts when the
+// two disagree, or when a parsed day does not write back as the same text (four-digit years).
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+#include "absl/time/civil_time.h"
+#include "gateway/common/iso_date.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  const std::optional<absl::CivilDay> ours = trialgate::ParseIsoDate(text);
+  absl::CivilDay theirs;
+  const bool parsed = absl::ParseCivilTime(text, &theirs);
+  if (ours.has_value() != parsed || (parsed && *ours != theirs)) {
+    std::fprintf(stderr, "ParseIsoDate and absl disagree on \"%s\"\n", text.c_str());
+    std::abort();
+  }
+  if (ours && ours->year() >= 0 && ours->year() <= 9999 && text.size() == 10 &&
+      trialgate::FormatIsoDate(*ours) != text) {
+    std::fprintf(stderr, "\"%s\" writes back as \"%s\"\n", text.c_str(),
+                 trialgate::FormatIsoDate(*ours).c_str());
+    std::abort();
+  }
+  return 0;
+}
