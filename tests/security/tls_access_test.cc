@@ -296,18 +296,25 @@ TEST_F(TlsAccessTest, StreamLimitRefusesTheCallerOverItOnly) {
   Start(std::move(config));
   GatewayClient warehouse = As("warehouse");
 
-  // Two following pulls stay open.
+  // An event in the log, so that a following pull shows it is being served by delivering it.
+  grpc::Status status;
+  GatewayClient site_a = As("site-a");
+  Submit(site_a, TestData("research-subject-pt-1001.json"), "epic-a", &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  // Two following pulls stay open. The server counts a stream once its handler runs: each has
+  // delivered the event before the third is asked for, or the third could overtake the second
+  // and take its slot (as it did on a loaded machine).
   grpc::ClientContext first_context, second_context;
   v1::PullRequest follow;
   follow.set_follow(true);
   auto first = warehouse.feed().Pull(&first_context, follow);
   auto second = warehouse.feed().Pull(&second_context, follow);
-  // The server counts a stream once its handler runs; give both a moment to arrive.
-  grpc::Status third;
-  ASSERT_TRUE(Eventually([&] {
-    third = PullOne(warehouse);
-    return third.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
-  }));
+  v1::Event event;
+  ASSERT_TRUE(first->Read(&event));
+  ASSERT_TRUE(second->Read(&event));
+  const grpc::Status third = PullOne(warehouse);
+  EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << third.error_message();
   EXPECT_THAT(third.error_message(), HasSubstr("maxStreamsPerCaller"));
 
   GatewayClient other = As("warehouse-2");
