@@ -232,6 +232,20 @@ v1::Timeline BuildClinical(const std::vector<v1::Event>& events, Date today) {
                        KrdClinicalRules().get());
 }
 
+std::vector<v1::Event> AsSubject(const std::vector<v1::Event>& events,
+                                 const std::string& subject_id, const std::string& site_id) {
+  std::vector<v1::Event> out;
+  for (v1::Event event : events) {
+    event.set_subject_id(subject_id);
+    event.set_site_id(site_id);
+    event.set_event_id(absl::StrCat(subject_id, "/", event.event_id()));
+    event.mutable_source()->set_logical_id(
+        absl::StrCat(subject_id, "/", event.source().logical_id()));
+    out.push_back(std::move(event));
+  }
+  return out;
+}
+
 absl::Status CommitEach(store::EventStore* store, const std::vector<v1::Event>& events) {
   std::vector<store::SourceWrite> writes;
   for (const v1::Event& event : events) {

@@ -83,6 +83,12 @@ v1::Timeline BuildClinical(const std::vector<v1::Event>& events, Date today);
 // The embedded study's clinical rules, built once.
 std::shared_ptr<const ClinicalRules> KrdClinicalRules();
 
+// The builder's events as another subject's own, of `site_id`: the subject id set, event ids and
+// logical ids prefixed with it, so that several subjects' events can share one store.
+std::vector<v1::Event> AsSubject(const std::vector<v1::Event>& events,
+                                 const std::string& subject_id,
+                                 const std::string& site_id = "site-a");
+
 // Commits each event as its own source ("src/<event id>"), as the pipeline would, and waits for
 // the commit: its status.
 absl::Status CommitEach(store::EventStore* store, const std::vector<v1::Event>& events);

@@ -90,14 +90,7 @@ std::string Subject(int s) { return absl::StrCat("KRD-001-", 1000 + s); }
 
 // The events of `builder`, as subject `s`'s own (ids and resources of their own).
 std::vector<v1::Event> AsSubject(const std::vector<v1::Event>& events, int s) {
-  std::vector<v1::Event> out;
-  for (v1::Event event : events) {
-    event.set_subject_id(Subject(s));
-    event.set_event_id(absl::StrCat(Subject(s), "/", event.event_id()));
-    event.mutable_source()->set_logical_id(absl::StrCat(Subject(s), "/", event.source().logical_id()));
-    out.push_back(std::move(event));
-  }
-  return out;
+  return schedule::testing::AsSubject(events, Subject(s));
 }
 
 class SubjectTimelinesTest : public ::testing::Test {

@@ -38,16 +38,7 @@ std::string Subject(int s) { return absl::StrCat("KRD-001-", 2000 + s); }
 
 // The builder's events as subject `s` of site-a (even) or site-b (odd), ids made unique.
 std::vector<v1::Event> AsSubject(const std::vector<v1::Event>& events, int s) {
-  std::vector<v1::Event> out;
-  for (v1::Event event : events) {
-    event.set_subject_id(Subject(s));
-    event.set_site_id(s % 2 == 0 ? "site-a" : "site-b");
-    event.set_event_id(absl::StrCat(Subject(s), "/", event.event_id()));
-    event.mutable_source()->set_logical_id(
-        absl::StrCat(Subject(s), "/", event.source().logical_id()));
-    out.push_back(std::move(event));
-  }
-  return out;
+  return schedule::testing::AsSubject(events, Subject(s), s % 2 == 0 ? "site-a" : "site-b");
 }
 
 class StudyReportPartsTest : public ::testing::Test {
