@@ -10,8 +10,6 @@
 namespace trialgate::endpoints {
 namespace {
 
-std::string Date(absl::CivilDay day) { return FormatIsoDate(day); }
-
 template <typename Key, typename ProtoMap>
 void CopyCounts(const std::map<Key, int>& from, ProtoMap* to) {
   for (const auto& [key, count] : from) (*to)[key] = count;
@@ -36,8 +34,8 @@ void Fill(const TimeToEventResult& from, v1::TimeToEvent* to) {
   for (const SubjectTime& time : from.subjects) {
     v1::SubjectTime* out = to->add_subjects();
     out->set_subject_id(time.subject_id);
-    out->set_start(Date(time.start));
-    out->set_end(Date(time.end));
+    out->set_start(FormatIsoDate(time.start));
+    out->set_end(FormatIsoDate(time.end));
     out->set_days(time.days);
     out->set_event(time.event);
     out->set_reason(time.reason);
@@ -130,7 +128,7 @@ void Fill(const TeaeResult& from, v1::Teae* to) {
 
 v1::EndpointsReport ToProto(const EndpointReport& report) {
   v1::EndpointsReport out;
-  out.set_data_cutoff(Date(report.data_cutoff));
+  out.set_data_cutoff(FormatIsoDate(report.data_cutoff));
   out.set_subjects(report.subjects);
   out.set_consented_after_cutoff(report.consented_after_cutoff);
   for (const TimeToEventResult& result : report.time_to_event) {

@@ -13,8 +13,6 @@
 namespace trialgate::endpoints {
 namespace {
 
-std::string Text(absl::CivilDay day) { return FormatIsoDate(day); }
-
 // Best first: the order of IMWG categories for "best response". NE and unknown rank last.
 int Rank(const std::string& category) {
   static const auto* kOrder =
@@ -56,7 +54,7 @@ class Row {
   void Mark(absl::CivilDay day, std::string kind, std::string label) {
     if (day > last_ || day < consent_) return;
     v1::SubjectMarker* marker = summary_->add_markers();
-    marker->set_date(Text(day));
+    marker->set_date(FormatIsoDate(day));
     marker->set_day(DayOf(day));
     marker->set_kind(std::move(kind));
     marker->set_label(std::move(label));
@@ -81,8 +79,8 @@ void AddPhases(const v1::Timeline& timeline, Row& row, v1::SubjectSummary& summa
     v1::SubjectPhaseSpan* span = summary.add_phases();
     span->set_phase_id(phase.id());
     span->set_kind(*kind);
-    span->set_start(Text(*start));
-    span->set_end(Text(end));
+    span->set_start(FormatIsoDate(*start));
+    span->set_end(FormatIsoDate(end));
     span->set_start_day(row.DayOf(*start));
     span->set_end_day(row.DayOf(end));
     // Doses: one marker per cycle start (a year of daily lenalidomide is a bar, not 365 marks),
@@ -158,16 +156,16 @@ v1::SubjectSummary SummarizeSubject(const v1::Timeline& timeline, const SubjectC
   v1::SubjectSummary summary;
   summary.set_subject_id(course.subject_id);
   summary.set_site_id(course.site_id);
-  summary.set_consent(Text(course.consent));
+  summary.set_consent(FormatIsoDate(course.consent));
   summary.set_consent_source(ConsentSourceName(course.consent_source));
   summary.set_status(Status(timeline, course));
   summary.set_deviations(course.deviations);
-  if (course.last_known_alive) summary.set_last_known_alive(Text(*course.last_known_alive));
+  if (course.last_known_alive) summary.set_last_known_alive(FormatIsoDate(*course.last_known_alive));
 
   // The row ends at death, withdrawal or the cutoff, whichever is first.
   absl::CivilDay last = std::max(data_cutoff, course.consent);
   if (course.death && *course.death <= data_cutoff) {
-    summary.set_death(Text(*course.death));
+    summary.set_death(FormatIsoDate(*course.death));
     last = std::min(last, *course.death);
   }
   if (course.withdrawal) last = std::min(last, std::max(*course.withdrawal, course.consent));
@@ -213,7 +211,7 @@ void AddCensoring(const TimeToEventResult& pfs, std::span<v1::SubjectSummary> su
     auto it = censored.find(summary.subject_id());
     if (it == censored.end()) continue;
     v1::SubjectMarker* marker = summary.add_markers();
-    marker->set_date(Text(it->second->end));
+    marker->set_date(FormatIsoDate(it->second->end));
     marker->set_day(static_cast<int>(it->second->days));
     marker->set_kind("censored");
     marker->set_label(absl::StrCat(pfs.name, " censored: ", it->second->reason));

@@ -110,15 +110,19 @@ void WriteCoding(JsonWriter& w, absl::string_view system, absl::string_view code
   w.EndObject();
 }
 
-void WriteSubject(JsonWriter& w, const SubjectIdentifier& subject) {
-  w.StartObject();
-  w.Key("identifier");
+void WriteIdentifier(JsonWriter& w, const SubjectIdentifier& subject) {
   w.StartObject();
   w.Key("system");
   w.String(subject.system.c_str());
   w.Key("value");
   w.String(subject.value.c_str());
   w.EndObject();
+}
+
+void WriteSubject(JsonWriter& w, const SubjectIdentifier& subject) {
+  w.StartObject();
+  w.Key("identifier");
+  WriteIdentifier(w, subject);
   w.EndObject();
 }
 

@@ -74,7 +74,9 @@ Hl7Code ReadCode(const Segment& segment, int field, int first_component = 1);
 // {"system","code"[,"display"]}.
 void WriteCoding(JsonWriter& w, absl::string_view system, absl::string_view code,
                  absl::string_view display);
-// {"identifier":{"system","value"}}.
+// {"system","value"}: the patient's identifier.
+void WriteIdentifier(JsonWriter& w, const SubjectIdentifier& subject);
+// {"identifier":{"system","value"}}: a reference to the patient by identifier.
 void WriteSubject(JsonWriter& w, const SubjectIdentifier& subject);
 
 // A transaction Bundle written entry by entry: each entry a PUT of its resource under its

@@ -39,12 +39,7 @@ void ConvertPidDeath(const Message& message, const Segment& pid, int pid_sequenc
   JsonWriter& w = bundle->BeginEntry(id, "Patient", Hl7Location{"PID", pid_sequence, 0, 0});
   w.Key("identifier");
   w.StartArray();
-  w.StartObject();
-  w.Key("system");
-  w.String(subject.system.c_str());
-  w.Key("value");
-  w.String(subject.value.c_str());
-  w.EndObject();
+  WriteIdentifier(w, subject);
   w.EndArray();
   w.Key("deceasedDateTime");
   w.String(date_time->c_str());

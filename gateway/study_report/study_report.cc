@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/common/iso_date.h"
 #include "gateway/endpoints/compute_endpoints.h"
 #include "gateway/endpoints/course_from_timeline.h"
 #include "gateway/endpoints/report_proto.h"
@@ -86,8 +87,9 @@ absl::StatusOr<std::optional<std::set<std::string>>> ChangedSince(
 
 absl::StatusOr<std::optional<absl::CivilDay>> ParseCutoff(const std::string& text) {
   if (text.empty()) return std::nullopt;
-  absl::CivilDay day;
-  if (text.size() != 10 || !absl::ParseCivilTime(text, &day)) {
+  std::optional<absl::CivilDay> day;
+  if (text.size() == 10) day = ParseIsoDate(text);
+  if (!day) {
     return absl::InvalidArgumentError(
         absl::StrCat("cutoff \"", text, "\" is not a date (YYYY-MM-DD)"));
   }

@@ -29,13 +29,10 @@ const Date kCutoff(2026, 10, 15);
 const std::optional<absl::CivilDay> kNone;
 constexpr char kAtc[] = "http://www.whocc.no/atc";
 
-// The timeline of the builder's events as subject `id`, judged at noon of `today`, with the
-// study's clinical derivations (BuildClinical with another subject id).
+// The timeline of the builder's events as subject `id` of site-a (the builder's site), judged
+// at noon of `today`, with the study's clinical derivations.
 v1::Timeline TimelineOf(SubjectBuilder& subject, const std::string& id, Date today) {
-  for (v1::Event& event : subject.events()) event.set_subject_id(id);
-  return schedule::BuildTimeline(schedule::testing::KrdSchedule(), id, subject.events(),
-                                 schedule::testing::Noon(today), schedule::SiteCalendar(),
-                                 schedule::testing::KrdClinicalRules().get());
+  return schedule::testing::BuildClinicalAs(subject, id, "site-a", today);
 }
 
 std::string Describe(const v1::Timeline& timeline) {

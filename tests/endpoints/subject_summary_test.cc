@@ -23,13 +23,7 @@ const Date kCutoff(2026, 3, 15);
 
 v1::Timeline TimelineOf(SubjectBuilder& subject, const std::string& id, const std::string& site,
                         Date today) {
-  for (v1::Event& event : subject.events()) {
-    event.set_subject_id(id);
-    event.set_site_id(site);
-  }
-  return schedule::BuildTimeline(schedule::testing::KrdSchedule(), id, subject.events(),
-                                 schedule::testing::Noon(today), schedule::SiteCalendar(),
-                                 schedule::testing::KrdClinicalRules().get());
+  return schedule::testing::BuildClinicalAs(subject, id, site, today);
 }
 
 // Enrolled 2025-12-26 (day 1); KRd cycles 1-2 from 2026-01-05 (day 11); serum M-protein 2.0 g/dL

@@ -246,6 +246,16 @@ std::vector<v1::Event> AsSubject(const std::vector<v1::Event>& events,
   return out;
 }
 
+v1::Timeline BuildClinicalAs(SubjectBuilder& subject, const std::string& subject_id,
+                             const std::string& site_id, Date today) {
+  for (v1::Event& event : subject.events()) {
+    event.set_subject_id(subject_id);
+    event.set_site_id(site_id);
+  }
+  return BuildTimeline(KrdSchedule(), subject_id, subject.events(), Noon(today), SiteCalendar(),
+                       KrdClinicalRules().get());
+}
+
 absl::Status CommitEach(store::EventStore* store, const std::vector<v1::Event>& events) {
   std::vector<store::SourceWrite> writes;
   for (const v1::Event& event : events) {

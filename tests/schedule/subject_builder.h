@@ -80,6 +80,10 @@ v1::Timeline Build(const std::vector<v1::Event>& events, Date today,
 // The same with the clinical derivations of the embedded study (lab grades, responses, the
 // findings they raise).
 v1::Timeline BuildClinical(const std::vector<v1::Event>& events, Date today);
+// As BuildClinical, the builder's events made subject `subject_id` of `site_id` first (set on
+// each event, ids kept), judged at noon of `today`.
+v1::Timeline BuildClinicalAs(SubjectBuilder& subject, const std::string& subject_id,
+                             const std::string& site_id, Date today);
 // The embedded study's clinical rules, built once.
 std::shared_ptr<const ClinicalRules> KrdClinicalRules();
 
