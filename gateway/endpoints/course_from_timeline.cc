@@ -355,11 +355,11 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
   return CourseOf(timeline, by_id, data_cutoff);
 }
 
-absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
-                                                 const std::deque<v1::Event>& current_events,
-                                                 absl::CivilDay data_cutoff) {
+absl::StatusOr<SubjectCourse> CourseFromTimeline(
+    const v1::Timeline& timeline, const std::vector<const v1::Event*>& current_events,
+    absl::CivilDay data_cutoff) {
   EventsById by_id;
-  for (const v1::Event& event : current_events) by_id[event.event_id()] = &event;
+  for (const v1::Event* event : current_events) by_id[event->event_id()] = event;
   return CourseOf(timeline, by_id, data_cutoff);
 }
 

@@ -7,8 +7,8 @@
 // ResearchSubject and AdverseEvent details the timeline does not carry). Each field's source and
 // each stand-in is in docs/endpoints.md "From the event log". Pure; thread-safe.
 
-#include <deque>
 #include <span>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
@@ -31,9 +31,9 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
                                                  absl::CivilDay data_cutoff);
 // The same from the current events the timeline was computed from (TimelineState's
 // history.events): no copy of the stored events is needed beside the timeline.
-absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
-                                                 const std::deque<v1::Event>& current_events,
-                                                 absl::CivilDay data_cutoff);
+absl::StatusOr<SubjectCourse> CourseFromTimeline(
+    const v1::Timeline& timeline, const std::vector<const v1::Event*>& current_events,
+    absl::CivilDay data_cutoff);
 
 }  // namespace trialgate::endpoints
 

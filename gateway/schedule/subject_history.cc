@@ -56,39 +56,39 @@ std::string SourceResourceKey(const v1::Event& event) {
   return absl::StrCat(source.system(), "/", source.resource_type(), "/", source.logical_id());
 }
 
-SubjectHistory BuildHistory(std::vector<v1::Event> events, const SiteCalendar& calendar) {
+SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calendar) {
   // The latest version of each resource; its events are those sharing its content hash. Each
   // event's resource is looked up once (the key is built once per event).
+  const std::vector<v1::Event*>& all = events.events();
   absl::flat_hash_map<std::string, size_t> resource_index;  // key -> index into `latest`
   std::vector<const v1::Event*> latest;
-  std::vector<size_t> resource_of(events.size());
-  for (size_t i = 0; i < events.size(); ++i) {
-    const auto [it, added] = resource_index.try_emplace(SourceResourceKey(events[i]), latest.size());
-    if (added) latest.push_back(&events[i]);
+  std::vector<size_t> resource_of(all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    const auto [it, added] = resource_index.try_emplace(SourceResourceKey(*all[i]), latest.size());
+    if (added) latest.push_back(all[i]);
     const v1::Event*& best = latest[it->second];
-    if (Later(events[i], *best)) best = &events[i];
+    if (Later(*all[i], *best)) best = all[i];
     resource_of[i] = it->second;
   }
-  std::vector<v1::Event> current;
-  for (size_t i = 0; i < events.size(); ++i) {
-    v1::Event& event = events[i];
+  std::vector<std::pair<Date, const v1::Event*>> order;
+  for (size_t i = 0; i < all.size(); ++i) {
     const v1::Event* best = latest[resource_of[i]];
-    if (best->source().version_id() == event.source().version_id() &&
-        best->source().content_sha256() == event.source().content_sha256()) {
-      current.push_back(std::move(event));
+    if (best->source().version_id() == all[i]->source().version_id() &&
+        best->source().content_sha256() == all[i]->source().content_sha256()) {
+      order.emplace_back(calendar.DateOf(*all[i]), all[i]);
     }
   }
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return EarlierInHistory({a.second, a.first}, {b.second, b.first});
+  });
 
   SubjectHistory history;
-  std::vector<std::pair<Date, size_t>> order;
-  for (size_t i = 0; i < current.size(); ++i) order.emplace_back(calendar.DateOf(current[i]), i);
-  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
-    return EarlierInHistory({&current[a.second], a.first}, {&current[b.second], b.first});
-  });
-  for (const auto& [date, index] : order) history.events.push_back(std::move(current[index]));
+  history.events.reserve(order.size());
+  for (const auto& [date, event] : order) history.events.push_back(event);
+  history.stored = std::move(events);  // the arena moves with it: the pointers stay valid
 
   for (size_t i = 0; i < history.events.size(); ++i) {
-    const v1::Event& event = history.events[i];
+    const v1::Event& event = *history.events[i];
     if (event.source().resource_type() == kDerivedResourceType) continue;
     const Dated dated{&event, order[i].first};
     switch (event.payload_case()) {

@@ -4,11 +4,11 @@
 // What the schedule engine knows of one subject: the current version of each source resource,
 // dated on the site's calendar, in one deterministic order, split by kind.
 
-#include <deque>
 #include <string>
 #include <vector>
 
 #include "gateway/schedule/calendar.h"
+#include "gateway/store/event_batch.h"
 #include "trialgate/v1/events.pb.h"
 
 namespace trialgate::schedule {
@@ -24,10 +24,12 @@ struct Dated {
 };
 
 struct SubjectHistory {
+  // Every event the history was built from, all versions, and any appended later
+  // (timeline_state.h): `events` and the views point into it, and stay valid as it grows.
+  store::EventBatch stored;
   // The current events, ordered by (date, occurred_at, event_id): the same whatever order they
-  // arrived in. The views below point into it: a deque, so that an event appended later
-  // (timeline_state.h) leaves those pointers valid.
-  std::deque<v1::Event> events;
+  // arrived in.
+  std::vector<const v1::Event*> events;
   std::vector<Dated> all;          // every current event except derived ones
   std::vector<Dated> given_doses;  // study agents, given (not not-done / on-hold / in error)
   std::vector<Dated> withheld_doses;  // study agents reported not-done or on-hold
@@ -55,7 +57,7 @@ struct SubjectHistory {
 // error, withdrawn deaths (a later Patient version without one) and encounters that were no
 // contact are dropped from the views. The result does not depend on the input order, except for
 // versionless resources sent twice with different content.
-SubjectHistory BuildHistory(std::vector<v1::Event> events, const SiteCalendar& calendar);
+SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calendar);
 
 // A result or report with this status is left out of the views (entered-in-error, cancelled,
 // not-done).

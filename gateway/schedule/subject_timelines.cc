@@ -30,6 +30,15 @@ Events Concat(const std::vector<std::shared_ptr<const Events>>& chunks) {
   return events;
 }
 
+// The same, onto one arena: what a timeline is built from.
+store::EventBatch ConcatBatch(const std::vector<std::shared_ptr<const Events>>& chunks) {
+  store::EventBatch batch;
+  for (const auto& chunk : chunks) {
+    for (const v1::Event& event : *chunk) batch.Add(event);
+  }
+  return batch;
+}
+
 // The events of `chunks` (in sequence order) with a sequence above `after`.
 Events EventsAfter(const std::vector<std::shared_ptr<const Events>>& chunks, uint64_t after) {
   Events events;
@@ -85,7 +94,7 @@ absl::StatusOr<SubjectTimelines::Refreshed> SubjectTimelines::Refresh(
   }
   computed->version = next_version_++;
   if (!appended) {
-    computed->state = BuildTimelineState(*schedule_, subject_id, Concat(chunks), now, calendar,
+    computed->state = BuildTimelineState(*schedule_, subject_id, ConcatBatch(chunks), now, calendar,
                                          clinical_.get());
     computed->built = computed->version;
     computed->changes.clear();
@@ -114,19 +123,23 @@ absl::StatusOr<std::vector<v1::Event>> SubjectTimelines::Read(const std::string&
   return Concat(chunks);
 }
 
-absl::StatusOr<std::vector<v1::Event>> SubjectTimelines::ReadWithoutKeeping(
+absl::StatusOr<store::EventBatch> SubjectTimelines::ReadWithoutKeeping(
     const std::string& subject_id) const {
   bool cached;
   {
     std::lock_guard<std::mutex> lock(mu_);
     cached = cache_.count(subject_id) != 0;
   }
-  if (cached) return Read(subject_id);  // what is new since, kept as every read keeps it
+  if (cached) {  // what is new since, kept as every read keeps it
+    ASSIGN_OR_RETURN(Chunks chunks, ReadChunks(subject_id));
+    return ConcatBatch(chunks);
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<store::EventReader> reader, AcquireReader());
-  absl::StatusOr<Events> events = reader->ReadSubject(subject_id);
-  if (!events.ok()) return events.status();  // the reader is dropped, as in ReadChunks
+  store::EventBatch events;
+  // A reader that failed is dropped, as in ReadChunks.
+  RETURN_IF_ERROR(reader->ReadSubjectInto(subject_id, &events));
   ReleaseReader(std::move(reader));
-  if (events->empty()) {
+  if (events.empty()) {
     return absl::NotFoundError(absl::StrCat("no events of subject '", subject_id, "'"));
   }
   return events;
@@ -275,11 +288,11 @@ void SubjectTimelines::ReleaseReader(std::unique_ptr<store::EventReader> reader)
 
 v1::Timeline SubjectTimelines::Build(const std::string& subject_id, std::vector<v1::Event> events,
                                      absl::Time now) const {
-  return std::move(*BuildState(subject_id, std::move(events), now)->timeline);
+  return std::move(*BuildState(subject_id, store::EventBatch(events), now)->timeline);
 }
 
 std::unique_ptr<TimelineState> SubjectTimelines::BuildState(const std::string& subject_id,
-                                                            std::vector<v1::Event> events,
+                                                            store::EventBatch events,
                                                             absl::Time now) const {
   const SiteCalendar calendar =
       events.empty() ? SiteCalendar(std::nullopt) : CalendarOf(events.front());

@@ -105,14 +105,15 @@ class SubjectTimelines {
   // As Read, but a subject not cached is read from the store and not kept: for a sweep over
   // every subject (the study report), which would otherwise evict the subjects that are being
   // followed (the deviation recorder's kept computations) and free what it filled.
-  absl::StatusOr<std::vector<v1::Event>> ReadWithoutKeeping(const std::string& subject_id) const;
+  // The events are parsed onto one arena (store::EventBatch), freed together.
+  absl::StatusOr<store::EventBatch> ReadWithoutKeeping(const std::string& subject_id) const;
   v1::Timeline Build(const std::string& subject_id, std::vector<v1::Event> events,
                      absl::Time now) const;
   // As Build, with what the timeline was computed from: the subject's current events
   // (history.events) stay readable beside it, so a caller that needs both (the study report)
   // does not copy `events` first.
   std::unique_ptr<TimelineState> BuildState(const std::string& subject_id,
-                                            std::vector<v1::Event> events, absl::Time now) const;
+                                            store::EventBatch events, absl::Time now) const;
   // Every subject with events, for sweeps.
   absl::StatusOr<std::vector<std::string>> Subjects() const;
   // The subjects of the events stored after sequence `after`; none when there are more than

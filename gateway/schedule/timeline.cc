@@ -165,11 +165,13 @@ void FillFollowUp(const EngineContext& context, const Phase& phase, const PhaseS
 
 std::unique_ptr<TimelineState> BuildTimelineState(const Schedule& schedule,
                                                   const std::string& subject_id,
-                                                  std::vector<v1::Event> events, absl::Time now,
+                                                  store::EventBatch events, absl::Time now,
                                                   const SiteCalendar& calendar,
                                                   const ClinicalRules* clinical) {
   auto state = std::make_unique<TimelineState>();
-  for (const v1::Event& event : events) state->resources.insert(SourceResourceKey(event));
+  for (const v1::Event* event : events.events()) {
+    state->resources.insert(SourceResourceKey(*event));
+  }
   state->timeline = std::make_shared<v1::Timeline>();
   v1::Timeline& timeline = *state->timeline;
   timeline.set_study_id(schedule.study_id());
@@ -266,10 +268,10 @@ std::unique_ptr<TimelineState> BuildTimelineState(const Schedule& schedule,
 }
 
 v1::Timeline BuildTimeline(const Schedule& schedule, const std::string& subject_id,
-                           std::vector<v1::Event> events, absl::Time now,
+                           const std::vector<v1::Event>& events, absl::Time now,
                            const SiteCalendar& calendar, const ClinicalRules* clinical) {
   return std::move(
-      *BuildTimelineState(schedule, subject_id, std::move(events), now, calendar, clinical)
+      *BuildTimelineState(schedule, subject_id, store::EventBatch(events), now, calendar, clinical)
            ->timeline);
 }
 

@@ -29,7 +29,7 @@ namespace trialgate::schedule {
 // passed without a dose is missed). With `clinical`, also the grades and responses derived from
 // the labs and the findings they raise (clinical_timeline.h). Pure and thread-safe.
 v1::Timeline BuildTimeline(const Schedule& schedule, const std::string& subject_id,
-                           std::vector<v1::Event> events, absl::Time now,
+                           const std::vector<v1::Event>& events, absl::Time now,
                            const SiteCalendar& calendar, const ClinicalRules* clinical = nullptr);
 
 }  // namespace trialgate::schedule

@@ -208,8 +208,8 @@ bool AppendLabs(const Schedule& schedule, const ClinicalRules* clinical,
   for (v1::Event& lab : labs) {
     const Date date = calendar.DateOf(lab);
     if (date < history.all.back().date) return false;
-    history.events.push_back(std::move(lab));
-    added.push_back({&history.events.back(), date});
+    history.events.push_back(history.stored.Add(lab));
+    added.push_back({history.events.back(), date});
   }
   std::sort(added.begin(), added.end(), EarlierInHistory);
 

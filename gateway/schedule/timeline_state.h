@@ -40,7 +40,7 @@ struct TimelineState {
 // The timeline of BuildTimeline (timeline.h), and what it was computed from.
 std::unique_ptr<TimelineState> BuildTimelineState(const Schedule& schedule,
                                                   const std::string& subject_id,
-                                                  std::vector<v1::Event> events, absl::Time now,
+                                                  store::EventBatch events, absl::Time now,
                                                   const SiteCalendar& calendar,
                                                   const ClinicalRules* clinical);
 

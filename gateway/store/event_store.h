@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "gateway/store/event_batch.h"
 #include "trialgate/v1/events.pb.h"
 
 namespace trialgate::store {
@@ -76,6 +77,8 @@ class EventReader {
   // Every event of one study subject (all versions of every source), in sequence order, each
   // with its sequence set. Empty when the subject has none.
   virtual absl::StatusOr<std::vector<v1::Event>> ReadSubject(const std::string& subject_id) = 0;
+  // The same, parsed onto `batch` (appended): for a caller that drops them all together.
+  virtual absl::Status ReadSubjectInto(const std::string& subject_id, EventBatch* batch) = 0;
   // The events of one study subject with sequence > `after`, in sequence order, each with its
   // sequence set: what ReadSubject would add to an earlier answer whose last event had sequence
   // `after` (the log is append-only and sequences only grow, so nothing can appear below it).

@@ -179,6 +179,13 @@ class SqliteEventReader final : public EventReader {
     return ReadRows(stmt, &events);
   }
 
+  absl::Status ReadSubjectInto(const std::string& subject_id, EventBatch* batch) override {
+    sqlite3_stmt* stmt = read_subject_.get();
+    ScopedReset reset(stmt);
+    RETURN_IF_ERROR(BindText(db_.get(), stmt, 1, subject_id));
+    return StepRows(stmt, [batch] { return batch->Add(); });
+  }
+
   absl::StatusOr<std::vector<v1::Event>> ReadSubjectAfter(const std::string& subject_id,
                                                           uint64_t after) override {
     std::vector<v1::Event> events;
@@ -203,20 +210,27 @@ class SqliteEventReader final : public EventReader {
   // Steps `stmt` (sequence, payload rows) into *events.
   absl::StatusOr<std::vector<v1::Event>> ReadRows(sqlite3_stmt* stmt,
                                                   std::vector<v1::Event>* events) {
+    RETURN_IF_ERROR(StepRows(stmt, [events] { return &events->emplace_back(); }));
+    return std::move(*events);
+  }
+
+  // Steps `stmt` (sequence, payload rows), parsing each row into the event `next()` gives.
+  template <typename NextEvent>
+  absl::Status StepRows(sqlite3_stmt* stmt, NextEvent next) {
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
       const uint64_t sequence = static_cast<uint64_t>(sqlite3_column_int64(stmt, 0));
       const void* payload = sqlite3_column_blob(stmt, 1);
       const int size = sqlite3_column_bytes(stmt, 1);
-      v1::Event& event = events->emplace_back();
-      if (!event.ParseFromArray(payload, size)) {
+      v1::Event* event = next();
+      if (!event->ParseFromArray(payload, size)) {
         return absl::DataLossError(
             absl::StrCat("event at sequence ", sequence, " cannot be parsed"));
       }
-      event.set_sequence(sequence);
+      event->set_sequence(sequence);
     }
     if (rc != SQLITE_DONE) return SqliteError(db_.get(), rc, "cannot read events");
-    return std::move(*events);
+    return absl::OkStatus();
   }
 
   DbPtr db_;

@@ -36,7 +36,7 @@ absl::Time JudgedAt(const ReportRequest& request) {
 absl::StatusOr<std::optional<SubjectPart>> Compute(const schedule::SubjectTimelines& timelines,
                                                    const std::string& subject_id,
                                                    const ReportRequest& request) {
-  absl::StatusOr<std::vector<v1::Event>> events = timelines.ReadWithoutKeeping(subject_id);
+  absl::StatusOr<store::EventBatch> events = timelines.ReadWithoutKeeping(subject_id);
   if (absl::IsNotFound(events.status()) || (events.ok() && events->empty())) return std::nullopt;
   if (!events.ok()) return events.status();
   std::optional<SubjectPart> result(std::in_place);

@@ -824,7 +824,7 @@ void RunStages(const Context& context) {
   size_t events_read = 0, timeline_bytes = 0;
   for (const std::string& subject : *subjects) {
     t = Clock::now();
-    absl::StatusOr<std::vector<v1::Event>> events = timelines->ReadWithoutKeeping(subject);
+    absl::StatusOr<store::EventBatch> events = timelines->ReadWithoutKeeping(subject);
     read += since(t);
     if (!events.ok()) continue;
     events_read += events->size();

@@ -357,7 +357,8 @@ TEST(ConversionDownstreamTest, UpdatesAndDeletesReplaceAndVoidInTheSubjectHistor
   add("oru", "corrected");
   ASSERT_EQ(events.size(), 7u);
   std::vector<v1::Event> with_deletion = events;
-  schedule::SubjectHistory history = schedule::BuildHistory(events, schedule::SiteCalendar());
+  schedule::SubjectHistory history =
+      schedule::BuildHistory(store::EventBatch(events), schedule::SiteCalendar());
   ASSERT_EQ(history.given_doses.size(), 2u);  // lenalidomide as updated, carfilzomib
   std::map<std::string, double> given;
   for (const schedule::Dated& dated : history.given_doses) {
@@ -370,7 +371,7 @@ TEST(ConversionDownstreamTest, UpdatesAndDeletesReplaceAndVoidInTheSubjectHistor
 
   events = std::move(with_deletion);
   add("oru", "deleted");
-  history = schedule::BuildHistory(events, schedule::SiteCalendar());
+  history = schedule::BuildHistory(store::EventBatch(events), schedule::SiteCalendar());
   EXPECT_TRUE(history.labs.empty());
 }
 

@@ -67,6 +67,10 @@ class FlakyStore final : public store::EventStore {
       if (store_->fail) return absl::UnavailableError("disk I/O error");
       return inner_->ReadSubject(subject);
     }
+    absl::Status ReadSubjectInto(const std::string& subject, store::EventBatch* batch) override {
+      if (store_->fail) return absl::UnavailableError("disk I/O error");
+      return inner_->ReadSubjectInto(subject, batch);
+    }
     absl::StatusOr<std::vector<v1::Event>> ReadSubjectAfter(const std::string& subject,
                                                             uint64_t after) override {
       if (store_->fail) return absl::UnavailableError("disk I/O error");
@@ -178,6 +182,11 @@ class SubjectTimelinesTest : public ::testing::Test {
     for (const v1::Event& event : events) out.push_back(event.SerializeAsString());
     return out;
   }
+  static std::vector<std::string> Serialized(const store::EventBatch& events) {
+    std::vector<std::string> out;
+    for (const v1::Event* event : events.events()) out.push_back(event->SerializeAsString());
+    return out;
+  }
   std::vector<std::string> CachedRead(const std::string& subject) {
     absl::StatusOr<std::vector<v1::Event>> events = timelines_->Read(subject);
     EXPECT_TRUE(events.ok()) << events.status();
@@ -248,7 +257,7 @@ TEST_F(SubjectTimelinesTest, ASweepReadKeepsNothingNew) {
   EXPECT_EQ(CachedRead(Subject(0)), FullRead(Subject(0)));  // subject 0 cached
   AppendLabs(0, 1);
   for (int s = 0; s < 2; ++s) {
-    absl::StatusOr<std::vector<v1::Event>> swept = timelines.ReadWithoutKeeping(Subject(s));
+    absl::StatusOr<store::EventBatch> swept = timelines.ReadWithoutKeeping(Subject(s));
     ASSERT_TRUE(swept.ok()) << swept.status();
     EXPECT_EQ(Serialized(*swept), FullRead(Subject(s)));
   }

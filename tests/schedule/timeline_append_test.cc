@@ -28,8 +28,8 @@ const Date kC1D1(2026, 1, 5);
 constexpr char kSubject[] = "KRD-001-0001";
 
 std::unique_ptr<TimelineState> FullState(const std::vector<v1::Event>& events, Date today) {
-  return BuildTimelineState(KrdSchedule(), kSubject, events, Noon(today), SiteCalendar(),
-                            KrdClinicalRules().get());
+  return BuildTimelineState(KrdSchedule(), kSubject, store::EventBatch(events), Noon(today),
+                            SiteCalendar(), KrdClinicalRules().get());
 }
 
 v1::Timeline Full(const std::vector<v1::Event>& events, Date today) {

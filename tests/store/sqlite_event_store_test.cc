@@ -117,6 +117,54 @@ TEST_F(SqliteEventStoreTest, ReadsOneSubjectsEventsAndListsSubjects) {
   EXPECT_THAT(*(*reader)->ListSubjects(), ElementsAre("KRD-001", "KRD-002"));
 }
 
+TEST_F(SqliteEventStoreTest, ReadsOneSubjectOntoABatchAsReadSubjectDoes) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  SourceWrite a;
+  a.source_key = "src/a";
+  a.events = {MakeEvent("a1", "KRD-001"), MakeEvent("a2", "KRD-002"), MakeEvent("a3", "KRD-001")};
+  ASSERT_TRUE(CommitOne(*store, std::move(a)).status.ok());
+  absl::StatusOr<std::unique_ptr<EventReader>> reader = store->OpenReader();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  absl::StatusOr<std::vector<v1::Event>> plain = (*reader)->ReadSubject("KRD-001");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+
+  EventBatch batch;
+  batch.Add(MakeEvent("before", "KRD-001"));  // appended to, not replaced
+  ASSERT_TRUE((*reader)->ReadSubjectInto("KRD-001", &batch).ok());
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch.front().event_id(), "before");
+  for (size_t i = 0; i < plain->size(); ++i) {
+    EXPECT_EQ(batch.events()[i + 1]->SerializeAsString(), (*plain)[i].SerializeAsString());
+  }
+  EXPECT_NE(batch.back().sequence(), 0u);  // each with its sequence, as ReadSubject
+  EventBatch none;
+  ASSERT_TRUE((*reader)->ReadSubjectInto("KRD-999", &none).ok());
+  EXPECT_TRUE(none.empty());
+}
+
+TEST_F(SqliteEventStoreTest, AnUnreadablePayloadIsDataLossOnEitherRead) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  SourceWrite a;
+  a.source_key = "src/a";
+  a.events = {MakeEvent("a1", "KRD-001")};
+  ASSERT_TRUE(CommitOne(*store, std::move(a)).status.ok());
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+  // A truncated length-delimited field: no protobuf parser accepts it.
+  ASSERT_EQ(sqlite3_exec(other, "UPDATE events SET payload = x'0aff'", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(other);
+  absl::StatusOr<std::unique_ptr<EventReader>> reader = store->OpenReader();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->ReadSubject("KRD-001").status().code(), absl::StatusCode::kDataLoss);
+  EventBatch batch;
+  const absl::Status status = (*reader)->ReadSubjectInto("KRD-001", &batch);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("cannot be parsed"));
+}
+
 TEST_F(SqliteEventStoreTest, ReadsOneSubjectsEventsAfterASequence) {
   std::unique_ptr<SqliteEventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);

@@ -20,6 +20,7 @@ class FailingReader final : public store::EventReader {
   absl::StatusOr<std::vector<v1::Event>> ReadSubject(const std::string&) override {
     return error_;
   }
+  absl::Status ReadSubjectInto(const std::string&, store::EventBatch*) override { return error_; }
   absl::StatusOr<std::vector<v1::Event>> ReadSubjectAfter(const std::string&,
                                                           uint64_t) override {
     return error_;
