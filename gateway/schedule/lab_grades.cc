@@ -11,13 +11,14 @@ constexpr char kLoincSystem[] = "http://loinc.org";
 
 // The LOINC code to grade `result` by: the code as sent when it is one, else (a study-local code
 // of a table analyte) the first LOINC code the grading table lists for the analyte.
-std::string LoincOf(const ClinicalRules& rules, const v1::LabResult& result) {
+const std::string& LoincOf(const ClinicalRules& rules, const v1::LabResult& result) {
+  static const std::string* const kNone = new std::string();
   if (result.code().system() == kLoincSystem) return result.code().code();
-  if (result.analyte().empty()) return "";
+  if (result.analyte().empty()) return *kNone;
   for (const mappers::CtcaeGradingTerm& term : rules.study->ctcae_grading().terms) {
     if (term.analyte.id == result.analyte() && !term.loinc.empty()) return term.loinc.front().code;
   }
-  return "";
+  return *kNone;
 }
 
 // The result's value and unit: normalised to the study's unit for a table analyte, as sent
@@ -30,7 +31,7 @@ std::optional<derivation::Measured> ValueOf(const v1::LabResult& result) {
   return std::nullopt;
 }
 
-std::string KeyOf(const v1::LabResult& result, const std::string& loinc) {
+const std::string& KeyOf(const v1::LabResult& result, const std::string& loinc) {
   return result.analyte().empty() ? loinc : result.analyte();
 }
 
@@ -59,7 +60,7 @@ LabGrading GradeLabs(const ClinicalRules& rules, const SubjectHistory& history,
       if (lab.date >= *treatment_start) break;
       const v1::LabResult& result = lab.event->lab_result();
       const std::optional<derivation::Measured> value = ValueOf(result);
-      const std::string key = KeyOf(result, LoincOf(rules, result));
+      const std::string& key = KeyOf(result, LoincOf(rules, result));
       if (value && !key.empty()) out.baselines[{key, value->unit}] = value->value;
     }
   }
@@ -87,7 +88,7 @@ std::vector<LabGrade> GradeLabsOfDay(const ClinicalRules& rules, const std::vect
   std::optional<derivation::Measured> albumin;  // the day's last, for the calcium correction
   for (const Dated& lab : day) {
     const v1::LabResult& result = lab.event->lab_result();
-    const std::string loinc = LoincOf(rules, result);
+    const std::string& loinc = LoincOf(rules, result);
     const std::optional<derivation::Measured> value = ValueOf(result);
     if (!value || loinc.empty()) continue;
     if (table.calcium_correction) {

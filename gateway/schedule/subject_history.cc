@@ -56,7 +56,8 @@ std::string SourceResourceKey(const v1::Event& event) {
   return absl::StrCat(source.system(), "/", source.resource_type(), "/", source.logical_id());
 }
 
-SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calendar) {
+SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calendar,
+                            absl::flat_hash_set<std::string>* resource_keys) {
   // The latest version of each resource; its events are those sharing its content hash. Each
   // event's resource is looked up once (the key is built once per event).
   const std::vector<v1::Event*>& all = events.events();
@@ -81,6 +82,12 @@ SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calend
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
     return EarlierInHistory({a.second, a.first}, {b.second, b.first});
   });
+
+  if (resource_keys != nullptr) {
+    while (!resource_index.empty()) {
+      resource_keys->insert(std::move(resource_index.extract(resource_index.begin()).key()));
+    }
+  }
 
   SubjectHistory history;
   history.events.reserve(order.size());

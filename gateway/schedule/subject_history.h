@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "gateway/schedule/calendar.h"
 #include "gateway/store/event_batch.h"
 #include "trialgate/v1/events.pb.h"
@@ -57,7 +58,9 @@ struct SubjectHistory {
 // error, withdrawn deaths (a later Patient version without one) and encounters that were no
 // contact are dropped from the views. The result does not depend on the input order, except for
 // versionless resources sent twice with different content.
-SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calendar);
+// With `resource_keys`, also adds the SourceResourceKey of every event to it.
+SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calendar,
+                            absl::flat_hash_set<std::string>* resource_keys = nullptr);
 
 // A result or report with this status is left out of the views (entered-in-error, cancelled,
 // not-done).

@@ -169,9 +169,6 @@ std::unique_ptr<TimelineState> BuildTimelineState(const Schedule& schedule,
                                                   const SiteCalendar& calendar,
                                                   const ClinicalRules* clinical) {
   auto state = std::make_unique<TimelineState>();
-  for (const v1::Event* event : events.events()) {
-    state->resources.insert(SourceResourceKey(*event));
-  }
   state->timeline = std::make_shared<v1::Timeline>();
   v1::Timeline& timeline = *state->timeline;
   timeline.set_study_id(schedule.study_id());
@@ -180,7 +177,7 @@ std::unique_ptr<TimelineState> BuildTimelineState(const Schedule& schedule,
   timeline.set_computed_at(absl::FormatTime(absl::RFC3339_sec, now, absl::UTCTimeZone()));
   timeline.set_time_zone(calendar.ZoneName());
 
-  state->history = BuildHistory(std::move(events), calendar);
+  state->history = BuildHistory(std::move(events), calendar, &state->resources);
   SubjectHistory& history = state->history;
   std::optional<ClinicalDerivations>& derived = state->derived;
   if (clinical != nullptr) derived = DeriveClinical(*clinical, schedule, &history);

@@ -8,9 +8,9 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 #include "gateway/schedule/calendar.h"
 #include "gateway/schedule/clinical_rules.h"
@@ -30,7 +30,7 @@ struct TimelineState {
   PhasePlan plan;                               // points into history
   // SourceResourceKey of every event computed from, all versions and derived records included:
   // an event of a resource already seen may replace what it was computed from.
-  std::unordered_set<std::string> resources;
+  absl::flat_hash_set<std::string> resources;
   // The result. Shared with readers: whoever changes it replaces it first while it is shared.
   std::shared_ptr<v1::Timeline> timeline;
   // Set by AppendLabs: the first day it changed (nothing before it did); none: nothing changed.
