@@ -1,10 +1,12 @@
 #ifndef TRIALGATE_GATEWAY_IDENTITY_PSEUDONYMIZER_H_
 #define TRIALGATE_GATEWAY_IDENTITY_PSEUDONYMIZER_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "gateway/identity/hmac_sha256.h"
 
 namespace trialgate::identity {
 
@@ -40,8 +42,10 @@ class Pseudonymizer {
   std::string Digest(absl::string_view domain, absl::string_view bytes) const;
 
  private:
-  std::string key_;
-  std::string previous_key_;
+  // Shared: a Pseudonymizer is copied into the pipeline and the servers; the keyed contexts are
+  // only read.
+  std::shared_ptr<const HmacSha256> key_;
+  std::shared_ptr<const HmacSha256> previous_key_;  // null without a previous key
 };
 
 }  // namespace trialgate::identity
