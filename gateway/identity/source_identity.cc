@@ -10,9 +10,11 @@
 namespace trialgate::identity {
 
 std::string Sha256Hex(absl::string_view bytes) {
+  // Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up on every digest.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, kSha256, nullptr);
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest), length));
 }
