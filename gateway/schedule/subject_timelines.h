@@ -28,14 +28,16 @@ namespace trialgate::schedule {
 // How much of the log SubjectTimelines keeps in memory: the parsed events of the subjects read
 // most recently, with their last timeline computation, the least recently read dropped first.
 // Both bounds hold at once; a subject with more than `events` events is read and computed in
-// full every time (never cached). Zero of either: no cache. Default: 1,024 subjects and 100,000
-// events in all; an event of the KRd mix takes about 2 KB with its share of the kept
-// computation (derivation_bench: ~820 bytes parsed, held twice, ~420 of timeline), so some
-// 200 MB at most, and a subject through maintenance has about 2,000 events: some 50 such
-// subjects, or a thousand early in treatment.
+// full every time (never cached). Zero of either: no cache. Default: 1,024 subjects and 10,000
+// events in all. A cached event of the KRd mix costs the running server about 4 KB with its
+// share of the kept computation (parsed twice, the timeline, the allocator's share: 100,000
+// events held 430 MB, docs/performance.md), so some 45 MB at most, which keeps the server
+// under 200 MB with 10,000 subjects; a subject through maintenance has about 2,000 events, so
+// some 5 such subjects, or 20 in their first year. Others are computed afresh when their
+// events arrive (a few ms each).
 struct TimelineCacheLimits {
   size_t subjects = 1024;
-  size_t events = 100000;
+  size_t events = 10000;
 };
 
 // What the cache did since the start (for tests and the benchmark).
