@@ -45,7 +45,22 @@ SourceWrite MakeWrite(const std::string& source_key, std::vector<std::string> ev
   return write;
 }
 
-class SqliteEventStoreTest : public StoreTestBase {};
+class SqliteEventStoreTest : public StoreTestBase {
+ protected:
+  // Commits events a1 and a3 of KRD-001 and a2 of KRD-002 (one source) to `store`, and opens
+  // a reader; null after a failure (reported).
+  std::unique_ptr<EventReader> CommitThreeAndOpenReader(SqliteEventStore& store) {
+    SourceWrite a;
+    a.source_key = "src/a";
+    a.events = {MakeEvent("a1", "KRD-001"), MakeEvent("a2", "KRD-002"),
+                MakeEvent("a3", "KRD-001")};
+    const absl::Status committed = CommitOne(store, std::move(a)).status;
+    EXPECT_TRUE(committed.ok()) << committed;
+    absl::StatusOr<std::unique_ptr<EventReader>> reader = store.OpenReader();
+    EXPECT_TRUE(reader.ok()) << reader.status();
+    return committed.ok() && reader.ok() ? *std::move(reader) : nullptr;
+  }
+};
 
 TEST_F(SqliteEventStoreTest, CommitsAndReadsBackInOrder) {
   std::unique_ptr<SqliteEventStore> store = OpenStore();
@@ -120,18 +135,14 @@ TEST_F(SqliteEventStoreTest, ReadsOneSubjectsEventsAndListsSubjects) {
 TEST_F(SqliteEventStoreTest, ReadsOneSubjectOntoABatchAsReadSubjectDoes) {
   std::unique_ptr<SqliteEventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  SourceWrite a;
-  a.source_key = "src/a";
-  a.events = {MakeEvent("a1", "KRD-001"), MakeEvent("a2", "KRD-002"), MakeEvent("a3", "KRD-001")};
-  ASSERT_TRUE(CommitOne(*store, std::move(a)).status.ok());
-  absl::StatusOr<std::unique_ptr<EventReader>> reader = store->OpenReader();
-  ASSERT_TRUE(reader.ok()) << reader.status();
-  absl::StatusOr<std::vector<v1::Event>> plain = (*reader)->ReadSubject("KRD-001");
+  std::unique_ptr<EventReader> reader = CommitThreeAndOpenReader(*store);
+  ASSERT_NE(reader, nullptr);
+  absl::StatusOr<std::vector<v1::Event>> plain = reader->ReadSubject("KRD-001");
   ASSERT_TRUE(plain.ok()) << plain.status();
 
   EventBatch batch;
   batch.Add(MakeEvent("before", "KRD-001"));  // appended to, not replaced
-  ASSERT_TRUE((*reader)->ReadSubjectInto("KRD-001", &batch).ok());
+  ASSERT_TRUE(reader->ReadSubjectInto("KRD-001", &batch).ok());
   ASSERT_EQ(batch.size(), 3u);
   EXPECT_EQ(batch.front().event_id(), "before");
   for (size_t i = 0; i < plain->size(); ++i) {
@@ -139,7 +150,7 @@ TEST_F(SqliteEventStoreTest, ReadsOneSubjectOntoABatchAsReadSubjectDoes) {
   }
   EXPECT_NE(batch.back().sequence(), 0u);  // each with its sequence, as ReadSubject
   EventBatch none;
-  ASSERT_TRUE((*reader)->ReadSubjectInto("KRD-999", &none).ok());
+  ASSERT_TRUE(reader->ReadSubjectInto("KRD-999", &none).ok());
   EXPECT_TRUE(none.empty());
 }
 
@@ -168,27 +179,23 @@ TEST_F(SqliteEventStoreTest, AnUnreadablePayloadIsDataLossOnEitherRead) {
 TEST_F(SqliteEventStoreTest, ReadsOneSubjectsEventsAfterASequence) {
   std::unique_ptr<SqliteEventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  SourceWrite a;
-  a.source_key = "src/a";
-  a.events = {MakeEvent("a1", "KRD-001"), MakeEvent("a2", "KRD-002"), MakeEvent("a3", "KRD-001")};
-  ASSERT_TRUE(CommitOne(*store, std::move(a)).status.ok());
-  absl::StatusOr<std::unique_ptr<EventReader>> reader = store->OpenReader();
-  ASSERT_TRUE(reader.ok()) << reader.status();
-  absl::StatusOr<std::vector<v1::Event>> first = (*reader)->ReadSubject("KRD-001");
+  std::unique_ptr<EventReader> reader = CommitThreeAndOpenReader(*store);
+  ASSERT_NE(reader, nullptr);
+  absl::StatusOr<std::vector<v1::Event>> first = reader->ReadSubject("KRD-001");
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_EQ(first->size(), 2u);
 
   // From 0 it is ReadSubject; after the last event read, nothing until more is appended.
-  EXPECT_THAT(EventIds(*(*reader)->ReadSubjectAfter("KRD-001", 0)), ElementsAre("a1", "a3"));
-  EXPECT_THAT(EventIds(*(*reader)->ReadSubjectAfter("KRD-001", (*first)[0].sequence())),
+  EXPECT_THAT(EventIds(*reader->ReadSubjectAfter("KRD-001", 0)), ElementsAre("a1", "a3"));
+  EXPECT_THAT(EventIds(*reader->ReadSubjectAfter("KRD-001", (*first)[0].sequence())),
               ElementsAre("a3"));
-  EXPECT_THAT(*(*reader)->ReadSubjectAfter("KRD-001", (*first)[1].sequence()), IsEmpty());
+  EXPECT_THAT(*reader->ReadSubjectAfter("KRD-001", (*first)[1].sequence()), IsEmpty());
   SourceWrite b;
   b.source_key = "src/b";
   b.events = {MakeEvent("b1", "KRD-002"), MakeEvent("b2", "KRD-001"), MakeEvent("b3", "KRD-001")};
   ASSERT_TRUE(CommitOne(*store, std::move(b)).status.ok());
   absl::StatusOr<std::vector<v1::Event>> after =
-      (*reader)->ReadSubjectAfter("KRD-001", (*first)[1].sequence());
+      reader->ReadSubjectAfter("KRD-001", (*first)[1].sequence());
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_THAT(EventIds(*after), ElementsAre("b2", "b3"));
   EXPECT_GT((*after)[0].sequence(), (*first)[1].sequence());
@@ -197,14 +204,14 @@ TEST_F(SqliteEventStoreTest, ReadsOneSubjectsEventsAfterASequence) {
   // The earlier answer and the later one together are exactly a full read.
   std::vector<v1::Event> joined = *first;
   joined.insert(joined.end(), after->begin(), after->end());
-  absl::StatusOr<std::vector<v1::Event>> full = (*reader)->ReadSubject("KRD-001");
+  absl::StatusOr<std::vector<v1::Event>> full = reader->ReadSubject("KRD-001");
   ASSERT_TRUE(full.ok()) << full.status();
   ASSERT_EQ(joined.size(), full->size());
   for (size_t i = 0; i < joined.size(); ++i) {
     EXPECT_EQ(joined[i].SerializeAsString(), (*full)[i].SerializeAsString());
   }
-  EXPECT_THAT(*(*reader)->ReadSubjectAfter("KRD-999", 0), IsEmpty());
-  EXPECT_THAT(*(*reader)->ReadSubjectAfter("KRD-001", ~uint64_t{0}), IsEmpty());
+  EXPECT_THAT(*reader->ReadSubjectAfter("KRD-999", 0), IsEmpty());
+  EXPECT_THAT(*reader->ReadSubjectAfter("KRD-001", ~uint64_t{0}), IsEmpty());
 }
 
 TEST_F(SqliteEventStoreTest, IgnoresACallerSuppliedSequence) {
