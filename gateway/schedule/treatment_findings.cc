@@ -68,6 +68,11 @@ void AddHoldFindings(const ClinicalRules& rules, const EngineContext& context,
   if (analytes_of_agent.empty() || (from && (doses.empty() || doses.back().date < *from))) return;
   // Labs and doses are both by date: walk the labs along with the doses.
   std::map<std::string, const Dated*> latest;  // analyte -> its latest result so far
+  struct Answer {
+    size_t labs_passed;  // next_lab when it was given
+    std::vector<derivation::HoldViolation> violations;
+  };
+  std::map<std::string, Answer> answered;  // agent -> the withhold rules' latest answer
   const std::vector<Dated>& labs = context.history.labs;
   size_t next_lab = 0;
   if (from) {
@@ -96,29 +101,36 @@ void AddHoldFindings(const ClinicalRules& rules, const EngineContext& context,
     const std::string& agent = dose_event.dose_administered().agent();
     const auto needed = analytes_of_agent.find(agent);
     if (needed == analytes_of_agent.end()) continue;
-    std::vector<derivation::LatestLab> before;
-    for (const std::string& analyte : needed->second) {
-      const auto found = latest.find(analyte);
-      if (found == latest.end()) continue;
-      const Dated* lab = found->second;
-      const v1::LabResult& result = lab->event->lab_result();
-      derivation::LatestLab& entry = before.emplace_back();
-      entry.analyte = analyte;
-      entry.date = FormatDate(lab->date);
-      entry.value = result.value();
-      entry.unit = result.unit();
-      if (auto base = derived.baselines.find({analyte, result.unit()});
-          base != derived.baselines.end()) {
-        entry.baseline = base->second;
+    // Doses with no lab drawn between them (daily lenalidomide) see the same latest labs: the
+    // rules' answer for the agent is kept until the walk passes another lab.
+    auto kept = answered.find(agent);
+    if (kept == answered.end() || kept->second.labs_passed != next_lab) {
+      std::vector<derivation::LatestLab> before;
+      for (const std::string& analyte : needed->second) {
+        const auto found = latest.find(analyte);
+        if (found == latest.end()) continue;
+        const Dated* lab = found->second;
+        const v1::LabResult& result = lab->event->lab_result();
+        derivation::LatestLab& entry = before.emplace_back();
+        entry.analyte = analyte;
+        entry.date = FormatDate(lab->date);
+        entry.value = result.value();
+        entry.unit = result.unit();
+        if (auto base = derived.baselines.find({analyte, result.unit()});
+            base != derived.baselines.end()) {
+          entry.baseline = base->second;
+        }
+        if (auto grades = derived.grades_of_lab.find(lab->event->event_id());
+            grades != derived.grades_of_lab.end()) {
+          entry.grades = grades->second;
+        }
+        entry.event_id = lab->event->event_id();
       }
-      if (auto grades = derived.grades_of_lab.find(lab->event->event_id());
-          grades != derived.grades_of_lab.end()) {
-        entry.grades = grades->second;
-      }
-      entry.event_id = lab->event->event_id();
+      std::vector<derivation::HoldViolation> violations =
+          derivation::CheckWithhold(treatment, agent, before);
+      kept = answered.insert_or_assign(agent, Answer{next_lab, std::move(violations)}).first;
     }
-    for (const derivation::HoldViolation& violation :
-         derivation::CheckWithhold(treatment, agent, before)) {
+    for (const derivation::HoldViolation& violation : kept->second.violations) {
       context.findings->Add(
           MakeFinding(kDoseGivenDespiteHold, v1::Finding::MAJOR,
                       absl::StrCat(agent, " was given on ", FormatDate(dose.date),
