@@ -4,7 +4,8 @@
 // HMAC-SHA256 under one key, keyed once. OpenSSL 3's one-shot HMAC() looks the algorithm up and
 // derives the key's pads on every call, which was a seventh of the server's CPU on the streamed
 // ingest path (docs/performance.md); this keys a context once, and each thread resets its own
-// copy of it for each message. Thread-safe.
+// copy of it for each message (a thread keeps copies of the last four keys it used, until it
+// ends). Thread-safe.
 
 #include <initializer_list>
 #include <memory>
