@@ -20,6 +20,16 @@ bool Later(const v1::Event& a, const v1::Event& b) {
   return a.sequence() > b.sequence();
 }
 
+// What SourceResourceKey is made of: the source's system, type and logical id, or (without an
+// id) the event's own id.
+using ResourceParts = std::tuple<bool, absl::string_view, absl::string_view, absl::string_view>;
+
+ResourceParts PartsOf(const v1::Event& event) {
+  const v1::SourceRef& source = event.source();
+  if (source.logical_id().empty()) return {false, event.event_id(), {}, {}};
+  return {true, source.system(), source.resource_type(), source.logical_id()};
+}
+
 bool Withheld(v1::DoseAdministered::Status status) {
   return status == v1::DoseAdministered::NOT_DONE || status == v1::DoseAdministered::ON_HOLD;
 }
@@ -56,16 +66,16 @@ std::string SourceResourceKey(const v1::Event& event) {
   return absl::StrCat(source.system(), "/", source.resource_type(), "/", source.logical_id());
 }
 
-SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calendar,
-                            absl::flat_hash_set<std::string>* resource_keys) {
+SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calendar) {
   // The latest version of each resource; its events are those sharing its content hash. Each
-  // event's resource is looked up once (the key is built once per event).
+  // event's resource is looked up once, by views of its fields (SourceResourceKey's parts: no
+  // string is built).
   const std::vector<v1::Event*>& all = events.events();
-  absl::flat_hash_map<std::string, size_t> resource_index;  // key -> index into `latest`
+  absl::flat_hash_map<ResourceParts, size_t> resource_index;  // -> index into `latest`
   std::vector<const v1::Event*> latest;
   std::vector<size_t> resource_of(all.size());
   for (size_t i = 0; i < all.size(); ++i) {
-    const auto [it, added] = resource_index.try_emplace(SourceResourceKey(*all[i]), latest.size());
+    const auto [it, added] = resource_index.try_emplace(PartsOf(*all[i]), latest.size());
     if (added) latest.push_back(all[i]);
     const v1::Event*& best = latest[it->second];
     if (Later(*all[i], *best)) best = all[i];
@@ -82,12 +92,6 @@ SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calend
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
     return EarlierInHistory({a.second, a.first}, {b.second, b.first});
   });
-
-  if (resource_keys != nullptr) {
-    while (!resource_index.empty()) {
-      resource_keys->insert(std::move(resource_index.extract(resource_index.begin()).key()));
-    }
-  }
 
   SubjectHistory history;
   history.events.reserve(order.size());

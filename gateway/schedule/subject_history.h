@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "gateway/schedule/calendar.h"
 #include "gateway/store/event_batch.h"
 #include "trialgate/v1/events.pb.h"
@@ -58,9 +57,7 @@ struct SubjectHistory {
 // error, withdrawn deaths (a later Patient version without one) and encounters that were no
 // contact are dropped from the views. The result does not depend on the input order, except for
 // versionless resources sent twice with different content.
-// With `resource_keys`, also adds the SourceResourceKey of every event to it.
-SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calendar,
-                            absl::flat_hash_set<std::string>* resource_keys = nullptr);
+SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calendar);
 
 // A result or report with this status is left out of the views (entered-in-error, cancelled,
 // not-done).

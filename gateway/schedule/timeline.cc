@@ -177,7 +177,7 @@ std::unique_ptr<TimelineState> BuildTimelineState(const Schedule& schedule,
   timeline.set_computed_at(absl::FormatTime(absl::RFC3339_sec, now, absl::UTCTimeZone()));
   timeline.set_time_zone(calendar.ZoneName());
 
-  state->history = BuildHistory(std::move(events), calendar, &state->resources);
+  state->history = BuildHistory(std::move(events), calendar);
   SubjectHistory& history = state->history;
   std::optional<ClinicalDerivations>& derived = state->derived;
   if (clinical != nullptr) derived = DeriveClinical(*clinical, schedule, &history);

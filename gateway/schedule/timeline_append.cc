@@ -192,13 +192,19 @@ bool AppendLabs(const Schedule& schedule, const ClinicalRules* clinical,
   if (calendar.DateOf(now) != state->today) return false;  // time passing changes the rest
   SubjectHistory& history = state->history;
 
+  if (!state->resources) {
+    state->resources.emplace();
+    for (const v1::Event* event : history.stored.events()) {
+      state->resources->insert(SourceResourceKey(*event));
+    }
+  }
   // Only new lab results, dated on or after everything held, that the schedule does not read.
   std::vector<v1::Event> labs;
   for (v1::Event& event : fresh) {
     if (event.source().resource_type() == kDerivedResourceType) continue;
     if (!event.has_lab_result() || Void(event.lab_result().status()) ||
         ReadBySchedule(schedule, event.lab_result().analyte()) ||
-        !state->resources.insert(SourceResourceKey(event)).second) {
+        !state->resources->insert(SourceResourceKey(event)).second) {
       return false;
     }
     labs.push_back(std::move(event));

@@ -29,8 +29,10 @@ struct TimelineState {
   std::optional<ClinicalDerivations> derived;   // with clinical rules; points into history
   PhasePlan plan;                               // points into history
   // SourceResourceKey of every event computed from, all versions and derived records included:
-  // an event of a resource already seen may replace what it was computed from.
-  absl::flat_hash_set<std::string> resources;
+  // an event of a resource already seen may replace what it was computed from. Made by the
+  // first AppendLabs (from history.stored): a computation never appended to (the study report's)
+  // does not pay for it.
+  std::optional<absl::flat_hash_set<std::string>> resources;
   // The result. Shared with readers: whoever changes it replaces it first while it is shared.
   std::shared_ptr<v1::Timeline> timeline;
   // Set by AppendLabs: the first day it changed (nothing before it did); none: nothing changed.
