@@ -84,31 +84,33 @@ TEST(IngestLoadTest, WhatItCountsIsWhatTheGatewayStored) {
   client.SubmitOk(TestData("research-subject-pt-1001.json"), "hospital-a");
   const std::string target = absl::StrCat("--target ", server->address());
 
-  const LoadRun unary =
-      RunLoad(absl::StrCat(target, " --requests ", WriteRequests(dir.path(), "u", 60),
-                           " --mode unary --connections 2 --in-flight 8"));
-  EXPECT_EQ(unary.status, 0) << unary.output;
-  EXPECT_THAT(unary.output,
-              HasSubstr("mode=unary connections=2 in_flight=8 paced_rate=0 count=60 "));
-  EXPECT_THAT(unary.output, HasSubstr(" failures=0"));
-  EXPECT_EQ(LabEvents(client), 60u);
-
-  const LoadRun stream =
-      RunLoad(absl::StrCat(target, " --requests ", WriteRequests(dir.path(), "s", 60),
-                           " --mode stream --connections 3 --in-flight 4"));
-  EXPECT_EQ(stream.status, 0) << stream.output;
-  EXPECT_THAT(stream.output, HasSubstr("count=60 "));
-  EXPECT_THAT(stream.output, HasSubstr(" failures=0"));
-  EXPECT_EQ(LabEvents(client), 120u);
-
-  // Paced: the last of 40 requests at 200/s is due 0.195 s in, however fast the server answers.
-  const LoadRun paced =
-      RunLoad(absl::StrCat(target, " --requests ", WriteRequests(dir.path(), "p", 40),
-                           " --mode stream --connections 2 --in-flight 4 --rate 200"));
-  EXPECT_EQ(paced.status, 0) << paced.output;
-  EXPECT_THAT(paced.output, HasSubstr("paced_rate=200 count=40 "));
-  EXPECT_GE(SecondsOf(paced.output), 0.19) << paced.output;
-  EXPECT_EQ(LabEvents(client), 160u);
+  struct Case {
+    std::string prefix;  // of the resource ids: each case sends new resources
+    int count;
+    std::string flags;
+    std::string expected;  // in the output line
+    double at_least_seconds;
+  };
+  const std::vector<Case> cases = {
+      {"u", 60, "--mode unary --connections 2 --in-flight 8",
+       "mode=unary connections=2 in_flight=8 paced_rate=0 count=60 ", 0},
+      {"s", 60, "--mode stream --connections 3 --in-flight 4", "count=60 ", 0},
+      // Paced: the last of 40 requests at 200/s is due 0.195 s in, however fast the answers.
+      {"p", 40, "--mode stream --connections 2 --in-flight 4 --rate 200",
+       "paced_rate=200 count=40 ", 0.19},
+  };
+  size_t stored = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.flags);
+    const LoadRun run = RunLoad(absl::StrCat(
+        target, " --requests ", WriteRequests(dir.path(), c.prefix, c.count), " ", c.flags));
+    EXPECT_EQ(run.status, 0) << run.output;
+    EXPECT_THAT(run.output, HasSubstr(c.expected));
+    EXPECT_THAT(run.output, HasSubstr(" failures=0"));
+    EXPECT_GE(SecondsOf(run.output), c.at_least_seconds) << run.output;
+    stored += c.count;
+    EXPECT_EQ(LabEvents(client), stored);
+  }
 }
 
 TEST(IngestLoadTest, CallsToNoServerAreFailuresAndAnUnreadableFileIsRefused) {
