@@ -106,6 +106,9 @@ absl::Status ReadDeviations(const JsonObject& top, Config* config) {
   ASSIGN_OR_RETURN(config->deviation_sweep_seconds,
                    top.OptionalInt("deviationSweepSeconds", config->deviation_sweep_seconds,
                                    Sign::kZeroOrMore, kMaxInt));
+  ASSIGN_OR_RETURN(config->timeline_cache_events,
+                   top.OptionalInt("timelineCacheEvents", config->timeline_cache_events,
+                                   Sign::kZeroOrMore, kMaxInt));
   return absl::OkStatus();
 }
 
@@ -156,7 +159,7 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
       {"listen", "dataDir", "study", "studyDir", "pseudonymisationKeyHex",
        "pseudonymisationKeyFile", "pseudonymisationPreviousKeyFile", "auditLog", "limits",
        "sites", "siteTimeZones", "recordDeviations", "deviationDelayMilliseconds",
-       "deviationSweepSeconds", "destinations", "tls", "identities", "requireStudyProfiles",
+       "deviationSweepSeconds", "timelineCacheEvents", "destinations", "tls", "identities", "requireStudyProfiles",
        "mllp", "http"}));
   Config config;
   RETURN_IF_ERROR(ReadStrings(top, &config));

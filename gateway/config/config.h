@@ -51,6 +51,10 @@ struct Config {
   // A subject with new events is re-derived this long after the first of them, so that a bulk
   // feed's many commits for one subject share one derivation.
   int deviation_delay_ms = 1000;
+  // How many parsed events the schedule engine keeps in memory, of the subjects read most
+  // recently, to extend their timelines rather than compute them afresh (about 4 KB each:
+  // docs/performance.md); 0: none. schedule::TimelineCacheLimits' default.
+  int timeline_cache_events = 10000;
   // Check every resource of a type the study profiles (study.json "profiles") against that
   // profile, not only those that claim it in meta.profile.
   bool require_study_profiles = false;

@@ -385,9 +385,11 @@ class GatewayServerImpl final : public GatewayServer {
         return absl::InvalidArgumentError(absl::StrCat("unknown time zone ", name, " of site ", site));
       }
     }
+    schedule::TimelineCacheLimits cache;
+    cache.events = static_cast<size_t>(config.timeline_cache_events);
     timelines_ = std::make_unique<schedule::SubjectTimelines>(
         store_.get(), std::make_shared<const schedule::Schedule>(*std::move(parsed)),
-        std::move(zones), clock_, std::make_shared<const schedule::ClinicalRules>(study));
+        std::move(zones), clock_, std::make_shared<const schedule::ClinicalRules>(study), cache);
     if (config.record_deviations) {
       recorder_ = std::make_unique<schedule::DeviationRecorder>(
           timelines_.get(), store_.get(), std::chrono::seconds(config.deviation_sweep_seconds),

@@ -92,20 +92,24 @@ TEST(ConfigTest, ReadsTheScheduleEngineKeys) {
   testing::TempDir dir;
   absl::StatusOr<Config> config = LoadConfigFile(Write(dir, R"({
     "siteTimeZones": {"site-01": "Europe/Berlin"}, "recordDeviations": false,
-    "deviationSweepSeconds": 60, "deviationDelayMilliseconds": 0
+    "deviationSweepSeconds": 60, "deviationDelayMilliseconds": 0, "timelineCacheEvents": 50000
   })"));
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->time_zone_by_site.at("site-01"), "Europe/Berlin");
   EXPECT_FALSE(config->record_deviations);
   EXPECT_EQ(config->deviation_sweep_seconds, 60);
   EXPECT_EQ(config->deviation_delay_ms, 0);
+  EXPECT_EQ(config->timeline_cache_events, 50000);
   EXPECT_TRUE(Config().record_deviations);
+  EXPECT_EQ(Config().timeline_cache_events, 10000);
   EXPECT_THAT(LoadConfigFile(Write(dir, R"({"siteTimeZones": {"s": "Mars/Olympus"}})"))
                   .status()
                   .message(),
               HasSubstr("siteTimeZones.s must be an IANA time zone name"));
   EXPECT_THAT(LoadConfigFile(Write(dir, R"({"deviationSweepSeconds": -1})")).status().message(),
               HasSubstr("deviationSweepSeconds"));
+  EXPECT_THAT(LoadConfigFile(Write(dir, R"({"timelineCacheEvents": -5})")).status().message(),
+              HasSubstr("timelineCacheEvents"));
 }
 
 TEST(ConfigTest, ReadsDestinations) {
