@@ -159,8 +159,8 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
       {"listen", "dataDir", "study", "studyDir", "pseudonymisationKeyHex",
        "pseudonymisationKeyFile", "pseudonymisationPreviousKeyFile", "auditLog", "limits",
        "sites", "siteTimeZones", "recordDeviations", "deviationDelayMilliseconds",
-       "deviationSweepSeconds", "timelineCacheEvents", "destinations", "tls", "identities", "requireStudyProfiles",
-       "mllp", "http"}));
+       "deviationSweepSeconds", "timelineCacheEvents", "destinations", "tls", "identities",
+       "requireStudyProfiles", "mllp", "http"}));
   Config config;
   RETURN_IF_ERROR(ReadStrings(top, &config));
   RETURN_IF_ERROR(ReadDeviations(top, &config));

@@ -160,7 +160,9 @@ v1::SubjectSummary SummarizeSubject(const v1::Timeline& timeline, const SubjectC
   summary.set_consent_source(ConsentSourceName(course.consent_source));
   summary.set_status(Status(timeline, course));
   summary.set_deviations(course.deviations);
-  if (course.last_known_alive) summary.set_last_known_alive(FormatIsoDate(*course.last_known_alive));
+  if (course.last_known_alive) {
+    summary.set_last_known_alive(FormatIsoDate(*course.last_known_alive));
+  }
 
   // The row ends at death, withdrawal or the cutoff, whichever is first.
   absl::CivilDay last = std::max(data_cutoff, course.consent);

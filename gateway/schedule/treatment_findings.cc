@@ -45,6 +45,35 @@ std::map<std::string, std::set<std::string>> AnalytesOfRules(const ClinicalRules
   return analytes;
 }
 
+// What the withhold rules read of `analytes`: each one's latest result in `latest` (analyte ->
+// its result), with its baseline and lab-derived grades.
+std::vector<derivation::LatestLab> LatestLabs(const std::set<std::string>& analytes,
+                                              const std::map<std::string, const Dated*>& latest,
+                                              const ClinicalDerivations& derived) {
+  std::vector<derivation::LatestLab> out;
+  for (const std::string& analyte : analytes) {
+    const auto found = latest.find(analyte);
+    if (found == latest.end()) continue;
+    const Dated* lab = found->second;
+    const v1::LabResult& result = lab->event->lab_result();
+    derivation::LatestLab& entry = out.emplace_back();
+    entry.analyte = analyte;
+    entry.date = FormatDate(lab->date);
+    entry.value = result.value();
+    entry.unit = result.unit();
+    if (auto base = derived.baselines.find({analyte, result.unit()});
+        base != derived.baselines.end()) {
+      entry.baseline = base->second;
+    }
+    if (auto grades = derived.grades_of_lab.find(lab->event->event_id());
+        grades != derived.grades_of_lab.end()) {
+      entry.grades = grades->second;
+    }
+    entry.event_id = lab->event->event_id();
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<Date> FirstNewTherapy(const mappers::TreatmentRules& rules,
@@ -105,27 +134,8 @@ void AddHoldFindings(const ClinicalRules& rules, const EngineContext& context,
     // rules' answer for the agent is kept until the walk passes another lab.
     auto kept = answered.find(agent);
     if (kept == answered.end() || kept->second.labs_passed != next_lab) {
-      std::vector<derivation::LatestLab> before;
-      for (const std::string& analyte : needed->second) {
-        const auto found = latest.find(analyte);
-        if (found == latest.end()) continue;
-        const Dated* lab = found->second;
-        const v1::LabResult& result = lab->event->lab_result();
-        derivation::LatestLab& entry = before.emplace_back();
-        entry.analyte = analyte;
-        entry.date = FormatDate(lab->date);
-        entry.value = result.value();
-        entry.unit = result.unit();
-        if (auto base = derived.baselines.find({analyte, result.unit()});
-            base != derived.baselines.end()) {
-          entry.baseline = base->second;
-        }
-        if (auto grades = derived.grades_of_lab.find(lab->event->event_id());
-            grades != derived.grades_of_lab.end()) {
-          entry.grades = grades->second;
-        }
-        entry.event_id = lab->event->event_id();
-      }
+      const std::vector<derivation::LatestLab> before =
+          LatestLabs(needed->second, latest, derived);
       std::vector<derivation::HoldViolation> violations =
           derivation::CheckWithhold(treatment, agent, before);
       kept = answered.insert_or_assign(agent, Answer{next_lab, std::move(violations)}).first;

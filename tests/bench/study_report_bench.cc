@@ -731,7 +731,8 @@ TimedReport TimeReport(const Context& context, const schedule::SubjectTimelines&
   if (report.ok()) {
     out.report = *std::move(report);
   } else {
-    fprintf(stderr, "BuildStudyReport failed: %s\n", std::string(report.status().message()).c_str());
+    fprintf(stderr, "BuildStudyReport failed: %s\n",
+            std::string(report.status().message()).c_str());
   }
   return out;
 }

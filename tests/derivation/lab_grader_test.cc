@@ -81,7 +81,8 @@ TEST(HoldsTest, EqualsTheComparisonOfTheRoundedValues) {
   for (const auto& [value, threshold] : pairs) {
     const double a = Signif12(value), b = Signif12(threshold);
     ASSERT_EQ(Holds(Comparison::kLess, value, threshold), a < b) << value << " " << threshold;
-    ASSERT_EQ(Holds(Comparison::kLessOrEqual, value, threshold), a <= b) << value << " " << threshold;
+    ASSERT_EQ(Holds(Comparison::kLessOrEqual, value, threshold), a <= b)
+        << value << " " << threshold;
     ASSERT_EQ(Holds(Comparison::kGreater, value, threshold), a > b) << value << " " << threshold;
     ASSERT_EQ(Holds(Comparison::kGreaterOrEqual, value, threshold), a >= b)
         << value << " " << threshold;

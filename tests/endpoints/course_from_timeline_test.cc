@@ -368,7 +368,8 @@ TEST(CourseFromTimelineTest, CycleSixEndsOnlyWhenOverAndAHarvestWithoutCountIsMi
 TEST(CourseFromTimelineTest, ATimelineWithoutEventsHasNoConsentStandIn) {
   v1::Timeline timeline;
   timeline.set_subject_id("KRD-001-0009");
-  absl::StatusOr<SubjectCourse> course = CourseFromTimeline(timeline, std::span<const v1::Event>(), kCutoff);
+  absl::StatusOr<SubjectCourse> course =
+      CourseFromTimeline(timeline, std::span<const v1::Event>(), kCutoff);
   EXPECT_EQ(course.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
