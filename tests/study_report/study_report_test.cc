@@ -4,9 +4,6 @@
 // reports are the same, field by field; and only the subjects that must be are computed again.
 #include "gateway/study_report/study_report.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <random>
@@ -21,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "mappers/study.h"
 #include "tests/schedule/subject_builder.h"
+#include "tests/store/store_test_support.h"
 #include "tests/support/manual_clock.h"
 
 namespace trialgate::study_report {
@@ -41,15 +39,12 @@ std::vector<v1::Event> AsSubject(const std::vector<v1::Event>& events, int s) {
   return schedule::testing::AsSubject(events, Subject(s), s % 2 == 0 ? "site-a" : "site-b");
 }
 
-class StudyReportPartsTest : public ::testing::Test {
+class StudyReportPartsTest : public store::StoreTestBase {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "report_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    auto store = store::OpenSqliteEventStore((dir_ / "events.db").string());
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
+    StoreTestBase::SetUp();
+    store_ = OpenStore();
+    ASSERT_NE(store_, nullptr);
     auto study = mappers::Study::FromFiles(profiles::EmbeddedStudyFiles("krd-asct2"));
     ASSERT_TRUE(study.ok()) << study.status();
     study_ = *study;
@@ -67,7 +62,7 @@ class StudyReportPartsTest : public ::testing::Test {
   void TearDown() override {
     timelines_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
+    StoreTestBase::TearDown();
   }
 
   std::unique_ptr<schedule::SubjectTimelines> Timelines() {
@@ -108,7 +103,6 @@ class StudyReportPartsTest : public ::testing::Test {
     return differences.empty() ? "differ" : differences;
   }
 
-  std::filesystem::path dir_;
   trialgate::testing::ManualClock clock_{absl::UnixEpoch()};
   std::unique_ptr<store::SqliteEventStore> store_;
   std::shared_ptr<const mappers::Study> study_;
