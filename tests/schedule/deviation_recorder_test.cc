@@ -2,9 +2,6 @@
 // passes; withdrawn when they stop holding.
 #include "gateway/schedule/deviation_recorder.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <memory>
 
 #include "gateway/schedule/finding_codes.h"
@@ -12,8 +9,9 @@
 #include "gateway/store/sqlite_event_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/support/manual_clock.h"
 #include "tests/schedule/subject_builder.h"
+#include "tests/store/store_test_support.h"
+#include "tests/support/manual_clock.h"
 
 namespace trialgate::schedule {
 namespace {
@@ -25,15 +23,12 @@ using testing::SubjectBuilder;
 
 const Date kC1D1(2026, 1, 5);
 
-class DeviationRecorderTest : public ::testing::Test {
+class DeviationRecorderTest : public store::StoreTestBase {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "recorder_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    auto store = store::OpenSqliteEventStore((dir_ / "events.db").string());
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
+    StoreTestBase::SetUp();
+    store_ = OpenStore();
+    ASSERT_NE(store_, nullptr);
     timelines_ = std::make_unique<SubjectTimelines>(
         store_.get(), std::make_shared<const Schedule>(KrdSchedule()),
         std::map<std::string, absl::TimeZone>{}, clock_, testing::KrdClinicalRules());
@@ -41,7 +36,7 @@ class DeviationRecorderTest : public ::testing::Test {
   void TearDown() override {
     timelines_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
+    StoreTestBase::TearDown();
   }
 
   void SetToday(Date date) { clock_.Set(Noon(date)); }
@@ -73,7 +68,6 @@ class DeviationRecorderTest : public ::testing::Test {
     return derived;
   }
 
-  std::filesystem::path dir_;
   ManualClock clock_{absl::UnixEpoch()};
   std::unique_ptr<store::SqliteEventStore> store_;
   std::unique_ptr<SubjectTimelines> timelines_;

@@ -3,10 +3,7 @@
 // or failed in between.
 #include "gateway/schedule/subject_timelines.h"
 
-#include <stdlib.h>
-
 #include <atomic>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -17,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/schedule/subject_builder.h"
+#include "tests/store/store_test_support.h"
 #include "tests/support/manual_clock.h"
 
 namespace trialgate::schedule {
@@ -97,15 +95,12 @@ std::vector<v1::Event> AsSubject(const std::vector<v1::Event>& events, int s) {
   return schedule::testing::AsSubject(events, Subject(s));
 }
 
-class SubjectTimelinesTest : public ::testing::Test {
+class SubjectTimelinesTest : public store::StoreTestBase {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "timelines_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    auto store = store::OpenSqliteEventStore((dir_ / "events.db").string());
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
+    StoreTestBase::SetUp();
+    store_ = OpenStore();
+    ASSERT_NE(store_, nullptr);
     flaky_ = std::make_unique<FlakyStore>(store_.get());
     clock_.Set(Noon(kC1D1 + 30));
   }
@@ -113,7 +108,7 @@ class SubjectTimelinesTest : public ::testing::Test {
     timelines_.reset();
     flaky_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
+    StoreTestBase::TearDown();
   }
 
   SubjectTimelines& Timelines(TimelineCacheLimits limits = TimelineCacheLimits(),
@@ -193,7 +188,6 @@ class SubjectTimelinesTest : public ::testing::Test {
     return events.ok() ? Serialized(*events) : std::vector<std::string>{};
   }
 
-  std::filesystem::path dir_;
   trialgate::testing::ManualClock clock_{absl::UnixEpoch()};
   std::unique_ptr<store::SqliteEventStore> store_;
   std::unique_ptr<FlakyStore> flaky_;
