@@ -11,6 +11,9 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   # JSON, crypto, storage
   rapidjson-dev libssl-dev openssl libsqlite3-dev
+  # storage: PostgreSQL's client library; the server, which the tests start in temporary
+  # directories (tests/support/temp_postgres.h)
+  libpq-dev postgresql-15
   # the programs' allocator (CMakeLists.txt: trialgate_allocator)
   libjemalloc-dev
   # statistics: Boost.Math, header-only (incomplete beta and gamma functions)
