@@ -9,7 +9,6 @@
 #include <deque>
 #include <future>
 #include <mutex>
-#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -21,6 +20,7 @@
 #include "gateway/store/sqlite_outbox.h"
 #include "gateway/store/sqlite_schema.h"
 #include "gateway/store/sqlite_util.h"
+#include "gateway/store/write_checks.h"
 
 namespace trialgate::store {
 namespace {
@@ -100,54 +100,6 @@ absl::StatusOr<uint64_t> ReadLastSequence(sqlite3* db) {
   int rc = sqlite3_step(stmt.get());
   if (rc != SQLITE_ROW) return SqliteError(db, rc, "cannot read the last sequence");
   return static_cast<uint64_t>(sqlite3_column_int64(stmt.get(), 0));
-}
-
-size_t CountEvents(const std::vector<SourceWrite>& writes) {
-  size_t count = 0;
-  for (const SourceWrite& write : writes) count += write.events.size();
-  return count;
-}
-
-// A request's own data problem: it is answered alone and the rest of its group still commits.
-// Failures of one request's own making (bad writes, a reused message id, a version conflict):
-// that request is rolled back alone; any other failure fails the group.
-bool IsRequestLocal(const absl::Status& status) {
-  return absl::IsInvalidArgument(status) || absl::IsAlreadyExists(status) ||
-         absl::IsFailedPrecondition(status);
-}
-
-absl::Status ValidateRequest(const std::vector<SourceWrite>& writes) {
-  for (size_t i = 0; i < writes.size(); ++i) {
-    if (writes[i].source_key.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("writes[", i, "] has an empty source_key"));
-    }
-    if ((writes[i].number_version || writes[i].expected_version.has_value()) &&
-        writes[i].resource_key.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("writes[", i, "] numbers or checks versions without a resource_key"));
-    }
-    for (size_t j = 0; j < writes[i].events.size(); ++j) {
-      if (writes[i].events[j].event_id().empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("writes[", i, "].events[", j, "] has an empty event_id"));
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateRoutes(const std::vector<OutboxRoute>& routes) {
-  std::set<std::string> names;
-  for (const OutboxRoute& route : routes) {
-    if (route.destination.empty() || !route.accepts) {
-      return absl::InvalidArgumentError("every outbox route needs a destination and an accepts");
-    }
-    if (!names.insert(route.destination).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("two outbox routes are named '", route.destination, "'"));
-    }
-  }
-  return absl::OkStatus();
 }
 
 // One read-only connection; WAL lets it read while the writer writes.
@@ -252,7 +204,7 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   uint64_t LastSequence() const override;
   bool WaitForSequenceAbove(uint64_t sequence, std::chrono::milliseconds timeout) override;
   absl::StatusOr<std::vector<EnrollmentRecord>> LoadEnrollments() override;
-  SqliteStoreStats Stats() const override;
+  StoreStats Stats() const override;
   absl::Status Health() const override;
 
   absl::StatusOr<std::unique_ptr<OutboxReader>> OpenOutboxReader() override;
@@ -289,7 +241,7 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   // What a committed group changes in the shared state.
   struct GroupOutcome {
     uint64_t last_sequence = 0;  // 0 when the group inserted no event
-    SqliteStoreStats delta;
+    StoreStats delta;
     std::chrono::nanoseconds commit_time{0};  // of the COMMIT statement (WAL write and fsync)
   };
 
@@ -357,7 +309,7 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   bool writer_done_ = false;             // guarded by mu_; no request will be taken any more
   uint64_t last_sequence_ = 0;           // guarded by mu_
   absl::Status health_;                  // guarded by mu_
-  SqliteStoreStats stats_;               // guarded by mu_
+  StoreStats stats_;               // guarded by mu_
 
   std::thread writer_;
   // Declared last: destroyed first after the writer has joined, it runs the callbacks still
@@ -882,9 +834,9 @@ absl::StatusOr<std::vector<DeadLetterRecord>> SqliteEventStoreImpl::ListDeadLett
   return ReadDeadLetters(db.get(), query);
 }
 
-SqliteStoreStats SqliteEventStoreImpl::Stats() const {
+StoreStats SqliteEventStoreImpl::Stats() const {
   std::lock_guard<std::mutex> lock(mu_);
-  SqliteStoreStats stats = stats_;
+  StoreStats stats = stats_;
   stats.queued_requests = queue_.size();
   return stats;
 }

@@ -14,6 +14,7 @@
 #include "gateway/common/clock.h"
 #include "gateway/store/commit_observer.h"
 #include "gateway/store/event_store.h"
+#include "gateway/store/gateway_store.h"
 #include "gateway/store/outbox.h"
 
 namespace trialgate::store {
@@ -47,17 +48,6 @@ struct SqliteStoreOptions {
   std::function<void()> after_group_for_testing;
 };
 
-// Counters since the store was opened; they prove group commit in tests and feed metrics.
-struct SqliteStoreStats {
-  uint64_t transactions = 0;     // committed write transactions (one per group)
-  uint64_t commits = 0;          // Commit() requests answered OK
-  uint64_t failed_commits = 0;   // Commit() requests answered non-OK
-  uint64_t source_writes = 0;    // SourceWrites newly stored (duplicates excluded)
-  uint64_t duplicates = 0;       // SourceWrites answered as duplicate
-  uint64_t events_written = 0;   // event rows inserted
-  uint64_t queued_requests = 0;  // a gauge: requests (commits, outbox writes) waiting now
-};
-
 // The embedded EventStore: one SQLite database file in WAL mode with synchronous=FULL.
 //
 // One writer thread owns the write connection. Commit() only enqueues; the writer takes what is
@@ -86,13 +76,7 @@ struct SqliteStoreStats {
 // Destroying the store writes everything already queued, runs its callbacks, then closes.
 // REQUIRES: no Commit() or outbox write races with or follows the destructor. Thread-safe
 // otherwise.
-class SqliteEventStore : public EventStore, public Outbox {
- public:
-  // Snapshot of the counters.
-  virtual SqliteStoreStats Stats() const = 0;
-  // OK while the store accepts writes; otherwise the failure that stopped it.
-  virtual absl::Status Health() const = 0;
-};
+class SqliteEventStore : public GatewayStore {};
 
 // Opens (creating if absent) the database at `path` and starts the writer thread.
 // Fails with FAILED_PRECONDITION when WAL or synchronous=FULL cannot be set (e.g. ":memory:")

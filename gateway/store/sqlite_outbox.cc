@@ -135,40 +135,6 @@ std::string EventKind(const v1::Event& event) {
   return field == nullptr ? std::string() : std::string(field->name());
 }
 
-absl::Status ValidateSettlement(const DeliverySettlement& settlement) {
-  if (settlement.destination.empty()) {
-    return absl::InvalidArgumentError("a settlement needs its destination");
-  }
-  const std::set<uint64_t> delivered(settlement.delivered.begin(), settlement.delivered.end());
-  for (const DeadLetterRecord& dead : settlement.dead) {
-    if (!dead.destination.empty() && dead.destination != settlement.destination) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("dead letter ", dead.sequence, " names destination '", dead.destination,
-                       "' in a settlement of '", settlement.destination, "'"));
-    }
-    if (delivered.count(dead.sequence) != 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("sequence ", dead.sequence, " is settled both delivered and dead"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateSelection(const DeadLetterSelection& selection) {
-  if (selection.destination.empty()) {
-    return absl::InvalidArgumentError("a dead letter selection needs its destination");
-  }
-  // Refuse the ambiguous rather than guess: an action on dead letters cannot be undone.
-  if (selection.all == !selection.sequences.empty()) {
-    return absl::InvalidArgumentError(
-        "a dead letter selection takes either sequences or all, not both and not neither");
-  }
-  if (!selection.subject_id.empty() && !selection.all) {
-    return absl::InvalidArgumentError("a dead letter selection by subject needs all");
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::unique_ptr<OutboxWriter>> OutboxWriter::Prepare(sqlite3* db) {
   std::unique_ptr<OutboxWriter> writer(new OutboxWriter(db));
   ASSIGN_OR_RETURN(writer->enqueue_, store::Prepare(db, kEnqueueSql));

@@ -21,10 +21,6 @@
 
 namespace trialgate::store {
 
-// Caller mistakes, answered INVALID_ARGUMENT before anything is queued.
-absl::Status ValidateSettlement(const DeliverySettlement& settlement);
-absl::Status ValidateSelection(const DeadLetterSelection& selection);
-
 // The outbox writes, as statements prepared once on the writer's connection. Used only by the
 // writer thread, inside an open transaction; a non-OK status is a SQLite failure (the caller
 // fails the group) unless it is INVALID_ARGUMENT.

@@ -1,12 +1,17 @@
 #ifndef TRIALGATE_TESTS_STORE_STORE_TEST_SUPPORT_H_
 #define TRIALGATE_TESTS_STORE_STORE_TEST_SUPPORT_H_
 
-// What the store tests share: a fresh database directory per test, synchronous commits, reading
-// the whole log, and a gate that makes group commit deterministic.
+// What the store tests share: a fresh database per test (a SQLite file in a temporary directory,
+// or a database on a PostgreSQL server the test process starts once), synchronous commits,
+// reading the whole log, and a gate that makes group commit deterministic.
 
 #include <stdlib.h>
 
+#include <libpq-fe.h>
+
 #include <atomic>
+#include <cstdlib>
+#include <functional>
 #include <filesystem>
 #include <future>
 #include <memory>
@@ -14,8 +19,13 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "gateway/common/clock.h"
+#include "gateway/store/gateway_store.h"
+#include "gateway/store/postgres_event_store.h"
 #include "gateway/store/sqlite_event_store.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_postgres.h"
 
 namespace trialgate::store {
 
@@ -56,15 +66,15 @@ class WriterGate {
  public:
   // Makes the store's writer stop after its first group until Open(): requests committed in
   // the meantime queue up and are taken together as the next group.
-  void Install(SqliteStoreOptions& options) {
-    options.after_group_for_testing = [this] {
+  void Install(std::function<void()>& after_group_for_testing) {
+    after_group_for_testing = [this] {
       if (entered_once_.exchange(true)) return;
       entered_.set_value();
       release_.get_future().wait();
     };
   }
   // Commits `write` and waits until the writer holds after writing it.
-  // REQUIRES: Install() was applied to the options `store` was opened with.
+  // REQUIRES: Install() was applied to the options' hook `store` was opened with.
   void CloseWith(EventStore& store, SourceWrite write) {
     std::vector<SourceWrite> writes;
     writes.push_back(std::move(write));
@@ -101,6 +111,109 @@ class StoreTestBase : public ::testing::Test {
   std::filesystem::path dir_;
   std::string path_;
 };
+
+enum class StoreBackend { kSqlite, kPostgres };
+
+inline std::string BackendName(const ::testing::TestParamInfo<StoreBackend>& info) {
+  return info.param == StoreBackend::kSqlite ? "Sqlite" : "Postgres";
+}
+
+// What both stores take, as the shared tests set it.
+struct TestStoreOptions {
+  std::vector<OutboxRoute> outbox_routes;
+  const Clock* clock = &SystemClock();
+  size_t max_group_requests = 1000;
+  size_t max_group_events = 10000;
+  std::function<void()> after_group_for_testing;
+};
+
+// The PostgreSQL server of this test process: started at first use, stopped at exit.
+inline testing::TempPostgres& SharedTestPostgres() {
+  static testing::TempPostgres* server = [] {
+    absl::StatusOr<std::unique_ptr<testing::TempPostgres>> started = testing::TempPostgres::Start();
+    if (!started.ok()) {
+      ADD_FAILURE() << started.status();
+      std::abort();  // every PostgreSQL test needs it
+    }
+    static std::unique_ptr<testing::TempPostgres> owner = *std::move(started);
+    return owner.get();
+  }();
+  return *server;
+}
+
+// A test run against each store: the contract every GatewayStore keeps. Each test gets a fresh
+// database; OpenStore() again opens the same one (a restart).
+class BackendStoreTest : public ::testing::TestWithParam<StoreBackend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == StoreBackend::kSqlite) {
+      std::string pattern =
+          (std::filesystem::temp_directory_path() / "store_test_XXXXXX").string();
+      ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+      dir_ = pattern;
+      return;
+    }
+    testing::TempPostgres& server = SharedTestPostgres();
+    static int databases = 0;
+    const std::string name = absl::StrCat("store_test_", ++databases);
+    PgConn admin(PQconnectdb(server.conninfo().c_str()));
+    ASSERT_EQ(PQstatus(admin.get()), CONNECTION_OK) << PQerrorMessage(admin.get());
+    PGresult* created = PQexec(admin.get(), absl::StrCat("CREATE DATABASE ", name).c_str());
+    const bool ok = PQresultStatus(created) == PGRES_COMMAND_OK;
+    PQclear(created);
+    ASSERT_TRUE(ok) << PQerrorMessage(admin.get());
+    conninfo_ = absl::StrCat("host=", server.dir().string(), " port=", server.port(),
+                             " user=postgres dbname=", name);
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  std::unique_ptr<GatewayStore> OpenStore(TestStoreOptions options = {}) {
+    absl::StatusOr<std::unique_ptr<GatewayStore>> store = TryOpenStore(std::move(options));
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  }
+
+  absl::StatusOr<std::unique_ptr<GatewayStore>> TryOpenStore(TestStoreOptions options) {
+    if (GetParam() == StoreBackend::kSqlite) {
+      SqliteStoreOptions sqlite;
+      sqlite.outbox_routes = std::move(options.outbox_routes);
+      sqlite.clock = options.clock;
+      sqlite.max_group_requests = options.max_group_requests;
+      sqlite.max_group_events = options.max_group_events;
+      sqlite.after_group_for_testing = std::move(options.after_group_for_testing);
+      absl::StatusOr<std::unique_ptr<SqliteEventStore>> store =
+          OpenSqliteEventStore((dir_ / "events.db").string(), std::move(sqlite));
+      if (!store.ok()) return store.status();
+      return std::unique_ptr<GatewayStore>(*std::move(store));
+    }
+    PostgresStoreOptions postgres;
+    postgres.conninfo = conninfo_;
+    postgres.outbox_routes = std::move(options.outbox_routes);
+    postgres.clock = options.clock;
+    postgres.max_group_requests = options.max_group_requests;
+    postgres.max_group_events = options.max_group_events;
+    postgres.after_group_for_testing = std::move(options.after_group_for_testing);
+    absl::StatusOr<std::unique_ptr<PostgresEventStore>> store =
+        OpenPostgresEventStore(std::move(postgres));
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<GatewayStore>(*std::move(store));
+  }
+
+  struct PgConnCloser {
+    void operator()(PGconn* conn) const { PQfinish(conn); }
+  };
+  using PgConn = std::unique_ptr<PGconn, PgConnCloser>;
+
+  std::filesystem::path dir_;  // SQLite
+  std::string conninfo_;       // PostgreSQL
+};
+
+#define TRIALGATE_INSTANTIATE_BACKEND_TESTS(fixture)                                   \
+  INSTANTIATE_TEST_SUITE_P(Backends, fixture,                                         \
+                           ::testing::Values(StoreBackend::kSqlite, StoreBackend::kPostgres), \
+                           BackendName)
 
 }  // namespace trialgate::store
 

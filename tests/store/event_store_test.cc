@@ -1,4 +1,4 @@
-#include "gateway/store/sqlite_event_store.h"
+#include "gateway/store/event_store.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -45,25 +45,25 @@ SourceWrite MakeWrite(const std::string& source_key, std::vector<std::string> ev
   return write;
 }
 
-class SqliteEventStoreTest : public StoreTestBase {
- protected:
-  // Commits events a1 and a3 of KRD-001 and a2 of KRD-002 (one source) to `store`, and opens
-  // a reader; null after a failure (reported).
-  std::unique_ptr<EventReader> CommitThreeAndOpenReader(SqliteEventStore& store) {
-    SourceWrite a;
-    a.source_key = "src/a";
-    a.events = {MakeEvent("a1", "KRD-001"), MakeEvent("a2", "KRD-002"),
-                MakeEvent("a3", "KRD-001")};
-    const absl::Status committed = CommitOne(store, std::move(a)).status;
-    EXPECT_TRUE(committed.ok()) << committed;
-    absl::StatusOr<std::unique_ptr<EventReader>> reader = store.OpenReader();
-    EXPECT_TRUE(reader.ok()) << reader.status();
-    return committed.ok() && reader.ok() ? *std::move(reader) : nullptr;
-  }
-};
+// Commits events a1 and a3 of KRD-001 and a2 of KRD-002 (one source) to `store`, and opens
+// a reader; null after a failure (reported).
+std::unique_ptr<EventReader> CommitThreeAndOpenReader(EventStore& store) {
+  SourceWrite a;
+  a.source_key = "src/a";
+  a.events = {MakeEvent("a1", "KRD-001"), MakeEvent("a2", "KRD-002"),
+              MakeEvent("a3", "KRD-001")};
+  const absl::Status committed = CommitOne(store, std::move(a)).status;
+  EXPECT_TRUE(committed.ok()) << committed;
+  absl::StatusOr<std::unique_ptr<EventReader>> reader = store.OpenReader();
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  return committed.ok() && reader.ok() ? *std::move(reader) : nullptr;
+}
 
-TEST_F(SqliteEventStoreTest, CommitsAndReadsBackInOrder) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+// The event log's contract, held by both stores.
+class EventStoreTest : public BackendStoreTest {};
+
+TEST_P(EventStoreTest, CommitsAndReadsBackInOrder) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   absl::StatusOr<std::unique_ptr<EventReader>> reader = store->OpenReader();
   ASSERT_TRUE(reader.ok()) << reader.status();
@@ -107,8 +107,8 @@ TEST_F(SqliteEventStoreTest, CommitsAndReadsBackInOrder) {
   EXPECT_THAT(*(*reader)->ReadAfter(0, 0), IsEmpty());
 }
 
-TEST_F(SqliteEventStoreTest, ReadsOneSubjectsEventsAndListsSubjects) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+TEST_P(EventStoreTest, ReadsOneSubjectsEventsAndListsSubjects) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   SourceWrite a;
   a.source_key = "src/a";
@@ -132,8 +132,8 @@ TEST_F(SqliteEventStoreTest, ReadsOneSubjectsEventsAndListsSubjects) {
   EXPECT_THAT(*(*reader)->ListSubjects(), ElementsAre("KRD-001", "KRD-002"));
 }
 
-TEST_F(SqliteEventStoreTest, ReadsOneSubjectOntoABatchAsReadSubjectDoes) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+TEST_P(EventStoreTest, ReadsOneSubjectOntoABatchAsReadSubjectDoes) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   std::unique_ptr<EventReader> reader = CommitThreeAndOpenReader(*store);
   ASSERT_NE(reader, nullptr);
@@ -154,30 +154,8 @@ TEST_F(SqliteEventStoreTest, ReadsOneSubjectOntoABatchAsReadSubjectDoes) {
   EXPECT_TRUE(none.empty());
 }
 
-TEST_F(SqliteEventStoreTest, AnUnreadablePayloadIsDataLossOnEitherRead) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
-  ASSERT_NE(store, nullptr);
-  SourceWrite a;
-  a.source_key = "src/a";
-  a.events = {MakeEvent("a1", "KRD-001")};
-  ASSERT_TRUE(CommitOne(*store, std::move(a)).status.ok());
-  sqlite3* other = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
-  // A truncated length-delimited field: no protobuf parser accepts it.
-  ASSERT_EQ(sqlite3_exec(other, "UPDATE events SET payload = x'0aff'", nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(other);
-  absl::StatusOr<std::unique_ptr<EventReader>> reader = store->OpenReader();
-  ASSERT_TRUE(reader.ok()) << reader.status();
-  EXPECT_EQ((*reader)->ReadSubject("KRD-001").status().code(), absl::StatusCode::kDataLoss);
-  EventBatch batch;
-  const absl::Status status = (*reader)->ReadSubjectInto("KRD-001", &batch);
-  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("cannot be parsed"));
-}
-
-TEST_F(SqliteEventStoreTest, ReadsOneSubjectsEventsAfterASequence) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+TEST_P(EventStoreTest, ReadsOneSubjectsEventsAfterASequence) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   std::unique_ptr<EventReader> reader = CommitThreeAndOpenReader(*store);
   ASSERT_NE(reader, nullptr);
@@ -214,8 +192,8 @@ TEST_F(SqliteEventStoreTest, ReadsOneSubjectsEventsAfterASequence) {
   EXPECT_THAT(*reader->ReadSubjectAfter("KRD-001", ~uint64_t{0}), IsEmpty());
 }
 
-TEST_F(SqliteEventStoreTest, IgnoresACallerSuppliedSequence) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+TEST_P(EventStoreTest, IgnoresACallerSuppliedSequence) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   SourceWrite write = MakeWrite("src/1", {"e1"});
   write.events[0].set_sequence(987654);
@@ -227,8 +205,8 @@ TEST_F(SqliteEventStoreTest, IgnoresACallerSuppliedSequence) {
   EXPECT_NE(events[0].sequence(), 987654u);
 }
 
-TEST_F(SqliteEventStoreTest, DuplicateSourceReturnsOriginalEventsAndWritesNothing) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+TEST_P(EventStoreTest, DuplicateSourceReturnsOriginalEventsAndWritesNothing) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   CommitResult original = CommitOne(*store, MakeWrite("src/1", {"e1", "e2"}));
   ASSERT_TRUE(original.status.ok()) << original.status;
@@ -245,16 +223,16 @@ TEST_F(SqliteEventStoreTest, DuplicateSourceReturnsOriginalEventsAndWritesNothin
   EXPECT_EQ(store->Stats().events_written, 2u);
 }
 
-TEST_F(SqliteEventStoreTest, DuplicateSourceIsDetectedAfterReopen) {
+TEST_P(EventStoreTest, DuplicateSourceIsDetectedAfterReopen) {
   std::vector<uint64_t> sequences;
   {
-    std::unique_ptr<SqliteEventStore> store = OpenStore();
+    std::unique_ptr<GatewayStore> store = OpenStore();
     ASSERT_NE(store, nullptr);
     CommitResult result = CommitOne(*store, MakeWrite("src/1", {"e1"}));
     ASSERT_TRUE(result.status.ok()) << result.status;
     sequences = result.results[0].sequences;
   }
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   CommitResult again = CommitOne(*store, MakeWrite("src/1", {"e1"}));
   ASSERT_TRUE(again.status.ok()) << again.status;
@@ -264,8 +242,8 @@ TEST_F(SqliteEventStoreTest, DuplicateSourceIsDetectedAfterReopen) {
   EXPECT_EQ(ReadAll(*store).size(), 1u);
 }
 
-TEST_F(SqliteEventStoreTest, DuplicateWithinOneRequestIsReportedAgainstTheFirst) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+TEST_P(EventStoreTest, DuplicateWithinOneRequestIsReportedAgainstTheFirst) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   std::vector<SourceWrite> writes;
   writes.push_back(MakeWrite("src/1", {"e1"}));
@@ -280,11 +258,11 @@ TEST_F(SqliteEventStoreTest, DuplicateWithinOneRequestIsReportedAgainstTheFirst)
   EXPECT_EQ(ReadAll(*store).size(), 1u);
 }
 
-TEST_F(SqliteEventStoreTest, DuplicateAcrossRequestsOfOneGroupIsReportedAgainstTheFirst) {
+TEST_P(EventStoreTest, DuplicateAcrossRequestsOfOneGroupIsReportedAgainstTheFirst) {
   WriterGate gate;
-  SqliteStoreOptions options;
-  gate.Install(options);
-  std::unique_ptr<SqliteEventStore> store = OpenStore(std::move(options));
+  TestStoreOptions options;
+  gate.Install(options.after_group_for_testing);
+  std::unique_ptr<GatewayStore> store = OpenStore(std::move(options));
   ASSERT_NE(store, nullptr);
   gate.CloseWith(*store, MakeWrite("src/0", {"e0"}));
   const uint64_t transactions_before = store->Stats().transactions;
@@ -309,9 +287,9 @@ TEST_F(SqliteEventStoreTest, DuplicateAcrossRequestsOfOneGroupIsReportedAgainstT
   EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e0", "e1", "e2"));
 }
 
-TEST_F(SqliteEventStoreTest, SourceWithoutEventsIsRememberedAsDuplicate) {
+TEST_P(EventStoreTest, SourceWithoutEventsIsRememberedAsDuplicate) {
   {
-    std::unique_ptr<SqliteEventStore> store = OpenStore();
+    std::unique_ptr<GatewayStore> store = OpenStore();
     ASSERT_NE(store, nullptr);
     CommitResult result = CommitOne(*store, MakeWrite("src/empty", {}));
     ASSERT_TRUE(result.status.ok()) << result.status;
@@ -322,7 +300,7 @@ TEST_F(SqliteEventStoreTest, SourceWithoutEventsIsRememberedAsDuplicate) {
     EXPECT_TRUE(again.results[0].duplicate);
     EXPECT_THAT(again.results[0].event_ids, IsEmpty());
   }
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   CommitResult after_reopen = CommitOne(*store, MakeWrite("src/empty", {}));
   ASSERT_TRUE(after_reopen.status.ok()) << after_reopen.status;
@@ -333,8 +311,8 @@ TEST_F(SqliteEventStoreTest, SourceWithoutEventsIsRememberedAsDuplicate) {
 // A channel message (HL7 v2: sending system + control id) is committed with its resources and
 // a digest of its content: the same message again is a duplicate; the same id with another
 // digest refuses the whole request, in a group with others that still commit.
-TEST_F(SqliteEventStoreTest, SameMessageKeyAndDigestIsADuplicate) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+TEST_P(EventStoreTest, SameMessageKeyAndDigestIsADuplicate) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   auto message = [](const std::string& digest, const std::string& event_id) {
     std::vector<SourceWrite> writes;
@@ -361,39 +339,39 @@ TEST_F(SqliteEventStoreTest, SameMessageKeyAndDigestIsADuplicate) {
   ASSERT_TRUE(next.status.ok()) << next.status;
 }
 
-TEST_F(SqliteEventStoreTest, MessageDigestsSurviveReopen) {
+TEST_P(EventStoreTest, MessageDigestsSurviveReopen) {
   SourceWrite record = MakeWrite("message|hl7v2|LIS@HOSPA|7", {});
   record.digest = "d1";
   {
-    std::unique_ptr<SqliteEventStore> store = OpenStore();
+    std::unique_ptr<GatewayStore> store = OpenStore();
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(CommitOne(*store, record).status.ok());
   }
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(CommitOne(*store, record).results.at(0).duplicate);
   record.digest = "d2";
   EXPECT_EQ(CommitOne(*store, record).status.code(), absl::StatusCode::kAlreadyExists);
 }
 
-TEST_F(SqliteEventStoreTest, EmptyRequestSucceedsWithNoResults) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+TEST_P(EventStoreTest, EmptyRequestSucceedsWithNoResults) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   CommitResult result = CommitAndWait(*store, {});
   EXPECT_TRUE(result.status.ok()) << result.status;
   EXPECT_THAT(result.results, IsEmpty());
 }
 
-TEST_F(SqliteEventStoreTest, DataSurvivesReopenAndSequencesContinue) {
+TEST_P(EventStoreTest, DataSurvivesReopenAndSequencesContinue) {
   uint64_t last = 0;
   {
-    std::unique_ptr<SqliteEventStore> store = OpenStore();
+    std::unique_ptr<GatewayStore> store = OpenStore();
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(CommitOne(*store, MakeWrite("src/1", {"e1", "e2"})).status.ok());
     last = store->LastSequence();
     ASSERT_GT(last, 0u);
   }
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->LastSequence(), last);
   EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e1", "e2"));
@@ -407,10 +385,10 @@ TEST_F(SqliteEventStoreTest, DataSurvivesReopenAndSequencesContinue) {
   EXPECT_THAT(EventIds(*(*reader)->ReadAfter(last, 10)), ElementsAre("e3"));
 }
 
-TEST_F(SqliteEventStoreTest, ConcurrentCommitsAreStoredOnceAndShareTransactions) {
+TEST_P(EventStoreTest, ConcurrentCommitsAreStoredOnceAndShareTransactions) {
   constexpr int kThreads = 8;
   constexpr int kCommitsPerThread = 500;
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
 
   std::atomic<int> ok_callbacks{0};
@@ -446,23 +424,23 @@ TEST_F(SqliteEventStoreTest, ConcurrentCommitsAreStoredOnceAndShareTransactions)
   for (const std::vector<uint64_t>& sequences : sequences_by_thread) {
     for (size_t i = 1; i < sequences.size(); ++i) EXPECT_GT(sequences[i], sequences[i - 1]);
   }
-  SqliteStoreStats stats = store->Stats();
+  StoreStats stats = store->Stats();
   EXPECT_EQ(stats.commits, static_cast<uint64_t>(kThreads * kCommitsPerThread));
   EXPECT_EQ(stats.failed_commits, 0u);
   EXPECT_LT(stats.transactions, stats.commits) << "no two commits shared a transaction";
   RecordProperty("transactions", static_cast<int>(stats.transactions));
 }
 
-TEST_F(SqliteEventStoreTest, WaitForSequenceAboveTimesOutWithoutACommit) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+TEST_P(EventStoreTest, WaitForSequenceAboveTimesOutWithoutACommit) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   const auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(store->WaitForSequenceAbove(0, std::chrono::milliseconds(50)));
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(50));
 }
 
-TEST_F(SqliteEventStoreTest, WaitForSequenceAboveWakesOnCommit) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+TEST_P(EventStoreTest, WaitForSequenceAboveWakesOnCommit) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(CommitOne(*store, MakeWrite("src/1", {"e1"})).status.ok());
   const uint64_t seen = store->LastSequence();
@@ -477,6 +455,109 @@ TEST_F(SqliteEventStoreTest, WaitForSequenceAboveWakesOnCommit) {
   EXPECT_TRUE(woke.get());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   EXPECT_GT(store->LastSequence(), seen);
+}
+
+TEST_P(EventStoreTest, RejectsMissingKeysWithoutFailingTheStore) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(CommitOne(*store, MakeWrite("", {"e1"})).status.code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CommitOne(*store, MakeWrite("src/1", {""})).status.code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(store->Health().ok());
+  EXPECT_THAT(ReadAll(*store), IsEmpty());
+  EXPECT_TRUE(CommitOne(*store, MakeWrite("src/1", {"e1"})).status.ok());
+}
+
+TEST_P(EventStoreTest, CallbackMayCallBackIntoTheStore) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::promise<CommitResult> nested;
+  store->Commit({MakeWrite("src/1", {"e1"})}, [&](CommitResult result) {
+    EXPECT_TRUE(result.status.ok());
+    EXPECT_EQ(store->LastSequence(), result.results[0].sequences[0]);
+    store->Commit({MakeWrite("src/2", {"e2"})},
+                  [&nested](CommitResult r) { nested.set_value(std::move(r)); });
+  });
+  CommitResult result = nested.get_future().get();
+  EXPECT_TRUE(result.status.ok()) << result.status;
+  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e1", "e2"));
+}
+
+TEST_P(EventStoreTest, DestructionWritesWhatIsQueued) {
+  constexpr int kCommits = 200;
+  std::atomic<int> ok{0};
+  {
+    std::unique_ptr<GatewayStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < kCommits; ++i) {
+      store->Commit({MakeWrite(absl::StrCat("src/", i), {absl::StrCat("e", i)})},
+                    [&ok](CommitResult r) { ok += r.status.ok() ? 1 : 0; });
+    }
+  }
+  EXPECT_EQ(ok.load(), kCommits);
+  std::unique_ptr<GatewayStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(ReadAll(*store).size(), static_cast<size_t>(kCommits));
+}
+
+TEST_P(EventStoreTest, EnrollmentsAreUpsertedAndLoaded) {
+  {
+    std::unique_ptr<GatewayStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    SourceWrite enrol = MakeWrite("rs/1/v1", {"enrol-1"});
+    enrol.enrollments.push_back({"site-a", "hmac-1", "KRD-001", "on-study", "2024-01-10"});
+    enrol.enrollments.push_back({"site-b", "hmac-2", "KRD-002", "candidate", "2024-01-12"});
+    ASSERT_TRUE(CommitOne(*store, std::move(enrol)).status.ok());
+
+    SourceWrite update = MakeWrite("rs/2/v2", {"enrol-2"});
+    update.enrollments.push_back({"site-b", "hmac-2", "KRD-002", "on-study", "2024-01-15"});
+    ASSERT_TRUE(CommitOne(*store, std::move(update)).status.ok());
+
+    // A duplicate source changes nothing, enrolments included.
+    SourceWrite stale = MakeWrite("rs/1/v1", {"enrol-1"});
+    stale.enrollments.push_back({"site-a", "hmac-1", "KRD-001", "withdrawn", "2024-01-10"});
+    ASSERT_TRUE(CommitOne(*store, std::move(stale)).status.ok());
+  }
+  std::unique_ptr<GatewayStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<std::vector<EnrollmentRecord>> loaded = store->LoadEnrollments();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ(loaded->size(), 2u);
+  EXPECT_EQ((*loaded)[0].site_id, "site-a");
+  EXPECT_EQ((*loaded)[0].patient_key_hmac, "hmac-1");
+  EXPECT_EQ((*loaded)[0].subject_id, "KRD-001");
+  EXPECT_EQ((*loaded)[0].status, "on-study");
+  EXPECT_EQ((*loaded)[1].site_id, "site-b");
+  EXPECT_EQ((*loaded)[1].status, "on-study");
+  EXPECT_EQ((*loaded)[1].enrolled_on, "2024-01-15");
+}
+
+TRIALGATE_INSTANTIATE_BACKEND_TESTS(EventStoreTest);
+
+// What only the SQLite store does: its file, its pragmas, its failure mode.
+class SqliteEventStoreTest : public StoreTestBase {};
+
+TEST_F(SqliteEventStoreTest, AnUnreadablePayloadIsDataLossOnEitherRead) {
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  SourceWrite a;
+  a.source_key = "src/a";
+  a.events = {MakeEvent("a1", "KRD-001")};
+  ASSERT_TRUE(CommitOne(*store, std::move(a)).status.ok());
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+  // A truncated length-delimited field: no protobuf parser accepts it.
+  ASSERT_EQ(sqlite3_exec(other, "UPDATE events SET payload = x'0aff'", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(other);
+  absl::StatusOr<std::unique_ptr<EventReader>> reader = store->OpenReader();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->ReadSubject("KRD-001").status().code(), absl::StatusCode::kDataLoss);
+  EventBatch batch;
+  const absl::Status status = (*reader)->ReadSubjectInto("KRD-001", &batch);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("cannot be parsed"));
 }
 
 TEST_F(SqliteEventStoreTest, InjectedCommitFailureFailsTheGroupAndStopsTheStore) {
@@ -520,7 +601,7 @@ TEST_F(SqliteEventStoreTest, InjectedFailureFailsEveryRequestOfTheGroup) {
     return fail ? absl::InternalError("injected") : absl::OkStatus();
   };
   WriterGate gate;
-  gate.Install(options);
+  gate.Install(options.after_group_for_testing);
   std::unique_ptr<SqliteEventStore> store = OpenStore(std::move(options));
   ASSERT_NE(store, nullptr);
   gate.CloseWith(*store, MakeWrite("src/0", {"e0"}));
@@ -563,82 +644,6 @@ TEST_F(SqliteEventStoreTest, LockedDatabaseFailsCommitWithTheSqliteMessage) {
   EXPECT_EQ(later.status.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(later.status.message(), HasSubstr("until reopened"));
   EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e1"));
-}
-
-TEST_F(SqliteEventStoreTest, RejectsMissingKeysWithoutFailingTheStore) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
-  ASSERT_NE(store, nullptr);
-  EXPECT_EQ(CommitOne(*store, MakeWrite("", {"e1"})).status.code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(CommitOne(*store, MakeWrite("src/1", {""})).status.code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(store->Health().ok());
-  EXPECT_THAT(ReadAll(*store), IsEmpty());
-  EXPECT_TRUE(CommitOne(*store, MakeWrite("src/1", {"e1"})).status.ok());
-}
-
-TEST_F(SqliteEventStoreTest, CallbackMayCallBackIntoTheStore) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
-  ASSERT_NE(store, nullptr);
-  std::promise<CommitResult> nested;
-  store->Commit({MakeWrite("src/1", {"e1"})}, [&](CommitResult result) {
-    EXPECT_TRUE(result.status.ok());
-    EXPECT_EQ(store->LastSequence(), result.results[0].sequences[0]);
-    store->Commit({MakeWrite("src/2", {"e2"})},
-                  [&nested](CommitResult r) { nested.set_value(std::move(r)); });
-  });
-  CommitResult result = nested.get_future().get();
-  EXPECT_TRUE(result.status.ok()) << result.status;
-  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("e1", "e2"));
-}
-
-TEST_F(SqliteEventStoreTest, DestructionWritesWhatIsQueued) {
-  constexpr int kCommits = 200;
-  std::atomic<int> ok{0};
-  {
-    std::unique_ptr<SqliteEventStore> store = OpenStore();
-    ASSERT_NE(store, nullptr);
-    for (int i = 0; i < kCommits; ++i) {
-      store->Commit({MakeWrite(absl::StrCat("src/", i), {absl::StrCat("e", i)})},
-                    [&ok](CommitResult r) { ok += r.status.ok() ? 1 : 0; });
-    }
-  }
-  EXPECT_EQ(ok.load(), kCommits);
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
-  ASSERT_NE(store, nullptr);
-  EXPECT_EQ(ReadAll(*store).size(), static_cast<size_t>(kCommits));
-}
-
-TEST_F(SqliteEventStoreTest, EnrollmentsAreUpsertedAndLoaded) {
-  {
-    std::unique_ptr<SqliteEventStore> store = OpenStore();
-    ASSERT_NE(store, nullptr);
-    SourceWrite enrol = MakeWrite("rs/1/v1", {"enrol-1"});
-    enrol.enrollments.push_back({"site-a", "hmac-1", "KRD-001", "on-study", "2024-01-10"});
-    enrol.enrollments.push_back({"site-b", "hmac-2", "KRD-002", "candidate", "2024-01-12"});
-    ASSERT_TRUE(CommitOne(*store, std::move(enrol)).status.ok());
-
-    SourceWrite update = MakeWrite("rs/2/v2", {"enrol-2"});
-    update.enrollments.push_back({"site-b", "hmac-2", "KRD-002", "on-study", "2024-01-15"});
-    ASSERT_TRUE(CommitOne(*store, std::move(update)).status.ok());
-
-    // A duplicate source changes nothing, enrolments included.
-    SourceWrite stale = MakeWrite("rs/1/v1", {"enrol-1"});
-    stale.enrollments.push_back({"site-a", "hmac-1", "KRD-001", "withdrawn", "2024-01-10"});
-    ASSERT_TRUE(CommitOne(*store, std::move(stale)).status.ok());
-  }
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
-  ASSERT_NE(store, nullptr);
-  absl::StatusOr<std::vector<EnrollmentRecord>> loaded = store->LoadEnrollments();
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  ASSERT_EQ(loaded->size(), 2u);
-  EXPECT_EQ((*loaded)[0].site_id, "site-a");
-  EXPECT_EQ((*loaded)[0].patient_key_hmac, "hmac-1");
-  EXPECT_EQ((*loaded)[0].subject_id, "KRD-001");
-  EXPECT_EQ((*loaded)[0].status, "on-study");
-  EXPECT_EQ((*loaded)[1].site_id, "site-b");
-  EXPECT_EQ((*loaded)[1].status, "on-study");
-  EXPECT_EQ((*loaded)[1].enrolled_on, "2024-01-15");
 }
 
 TEST_F(SqliteEventStoreTest, UsesWalAndRecordsTheSchemaVersion) {

@@ -91,11 +91,13 @@ DeadLetterSelection All(const std::string& destination, const std::string& subje
   return selection;
 }
 
-class SqliteOutboxTest : public StoreTestBase {
+// What the outbox tests share, on either fixture base.
+template <typename Base>
+class OutboxTestBase : public Base {
  protected:
-  // Two routes and the clock the test sets.
-  SqliteStoreOptions Options() {
-    SqliteStoreOptions options;
+  // Two routes and the clock the test sets, on either store's options.
+  template <typename Options>
+  Options WithRoutes(Options options) {
     options.outbox_routes.push_back(
         {kDoses, [](const v1::Event& event) { return event.has_dose_administered(); }});
     options.outbox_routes.push_back({kAll, [](const v1::Event&) { return true; }});
@@ -104,13 +106,13 @@ class SqliteOutboxTest : public StoreTestBase {
   }
 
   // Commits one source and returns its events' sequences.
-  std::vector<uint64_t> Commit(SqliteEventStore& store, SourceWrite write) {
+  std::vector<uint64_t> Commit(GatewayStore& store, SourceWrite write) {
     CommitResult result = CommitOne(store, std::move(write));
     EXPECT_TRUE(result.status.ok()) << result.status;
     return result.status.ok() ? result.results[0].sequences : std::vector<uint64_t>();
   }
 
-  std::vector<OutboxEntry> Pending(SqliteEventStore& store, const std::string& destination,
+  std::vector<OutboxEntry> Pending(GatewayStore& store, const std::string& destination,
                                    size_t limit = 1000) {
     absl::StatusOr<std::unique_ptr<OutboxReader>> reader = store.OpenOutboxReader();
     EXPECT_TRUE(reader.ok()) << reader.status();
@@ -121,7 +123,7 @@ class SqliteOutboxTest : public StoreTestBase {
   }
 
   // The progress of `destination` (reported even if never seen).
-  DestinationProgress ProgressOf(SqliteEventStore& store, const std::string& destination) {
+  DestinationProgress ProgressOf(GatewayStore& store, const std::string& destination) {
     absl::StatusOr<std::vector<DestinationProgress>> all = store.Progress({destination});
     EXPECT_TRUE(all.ok()) << all.status();
     if (all.ok()) {
@@ -133,13 +135,13 @@ class SqliteOutboxTest : public StoreTestBase {
     return {};
   }
 
-  std::vector<DeadLetterRecord> DeadLetters(SqliteEventStore& store, DeadLetterQuery query) {
+  std::vector<DeadLetterRecord> DeadLetters(GatewayStore& store, DeadLetterQuery query) {
     absl::StatusOr<std::vector<DeadLetterRecord>> records = store.ListDeadLetters(query);
     EXPECT_TRUE(records.ok()) << records.status();
     return records.ok() ? *std::move(records) : std::vector<DeadLetterRecord>();
   }
 
-  std::vector<DeadLetterRecord> DeadLettersOf(SqliteEventStore& store,
+  std::vector<DeadLetterRecord> DeadLettersOf(GatewayStore& store,
                                               const std::string& destination,
                                               bool include_discarded = false) {
     DeadLetterQuery query;
@@ -148,7 +150,7 @@ class SqliteOutboxTest : public StoreTestBase {
     return DeadLetters(store, query);
   }
 
-  void SettleDelivered(SqliteEventStore& store, const std::string& destination,
+  void SettleDelivered(GatewayStore& store, const std::string& destination,
                        std::vector<uint64_t> sequences) {
     DeliverySettlement settlement;
     settlement.destination = destination;
@@ -156,7 +158,7 @@ class SqliteOutboxTest : public StoreTestBase {
     ASSERT_TRUE(store.Settle(std::move(settlement)).ok());
   }
 
-  void SettleDead(SqliteEventStore& store, const std::string& destination,
+  void SettleDead(GatewayStore& store, const std::string& destination,
                   std::vector<DeadLetterRecord> dead) {
     DeliverySettlement settlement;
     settlement.destination = destination;
@@ -167,8 +169,14 @@ class SqliteOutboxTest : public StoreTestBase {
   ManualClock clock_{absl::FromUnixMillis(1'000'000)};
 };
 
-TEST_F(SqliteOutboxTest, MatchingEventsGetOutboxRowsWithTheirCommit) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
+// The outbox's contract, held by both stores.
+class OutboxTest : public OutboxTestBase<BackendStoreTest> {
+ protected:
+  TestStoreOptions Options() { return WithRoutes(TestStoreOptions()); }
+};
+
+TEST_P(OutboxTest, MatchingEventsGetOutboxRowsWithTheirCommit) {
+  std::unique_ptr<GatewayStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
   clock_.Set(absl::FromUnixMillis(1'700'000'000'000));
   const std::vector<uint64_t> seq =
@@ -189,8 +197,8 @@ TEST_F(SqliteOutboxTest, MatchingEventsGetOutboxRowsWithTheirCommit) {
   EXPECT_THAT(Pending(*store, "no-such-destination"), IsEmpty());
 }
 
-TEST_F(SqliteOutboxTest, WithoutRoutesNothingIsEnqueued) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore();
+TEST_P(OutboxTest, WithoutRoutesNothingIsEnqueued) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   Commit(*store, Source("src/1", {Dose("dose-1")}));
   absl::StatusOr<std::vector<DestinationProgress>> progress = store->Progress({});
@@ -198,8 +206,8 @@ TEST_F(SqliteOutboxTest, WithoutRoutesNothingIsEnqueued) {
   EXPECT_THAT(*progress, IsEmpty());
 }
 
-TEST_F(SqliteOutboxTest, DuplicateResubmissionAddsNoOutboxRow) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
+TEST_P(OutboxTest, DuplicateResubmissionAddsNoOutboxRow) {
+  std::unique_ptr<GatewayStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
   const std::vector<uint64_t> seq = Commit(*store, Source("src/1", {Dose("dose-1")}));
   SettleDelivered(*store, kDoses, seq);  // delivered: a new row now would be a second delivery
@@ -212,28 +220,8 @@ TEST_F(SqliteOutboxTest, DuplicateResubmissionAddsNoOutboxRow) {
   EXPECT_THAT(Sequences(Pending(*store, kAll)), ElementsAre(seq[0]));  // still just the one
 }
 
-TEST_F(SqliteOutboxTest, FailedCommitLeavesNeitherEventNorOutboxRow) {
-  {
-    SqliteStoreOptions options = Options();
-    options.before_commit_for_testing = [] { return absl::UnavailableError("injected: I/O"); };
-    std::unique_ptr<SqliteEventStore> store = OpenStore(std::move(options));
-    ASSERT_NE(store, nullptr);
-    CommitResult failed = CommitOne(*store, Source("src/1", {Dose("dose-1")}));
-    EXPECT_EQ(failed.status.code(), absl::StatusCode::kUnavailable);
-    EXPECT_THAT(ReadAll(*store), IsEmpty());
-    EXPECT_THAT(Pending(*store, kDoses), IsEmpty());
-    EXPECT_THAT(Pending(*store, kAll), IsEmpty());
-  }
-  std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
-  ASSERT_NE(store, nullptr);
-  EXPECT_EQ(ProgressOf(*store, kAll).pending_events, 0u);
-  // The retried commit gets its row: nothing of the failed one is in the way.
-  const std::vector<uint64_t> seq = Commit(*store, Source("src/1", {Dose("dose-1")}));
-  EXPECT_THAT(Sequences(Pending(*store, kDoses)), ElementsAre(seq[0]));
-}
-
-TEST_F(SqliteOutboxTest, SettleRemovesDeliveredRowsAndRaisesTheCursor) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
+TEST_P(OutboxTest, SettleRemovesDeliveredRowsAndRaisesTheCursor) {
+  std::unique_ptr<GatewayStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
   const std::vector<uint64_t> seq =
       Commit(*store, Source("src/1", {Lab("lab-1"), Lab("lab-2"), Lab("lab-3")}));
@@ -254,8 +242,8 @@ TEST_F(SqliteOutboxTest, SettleRemovesDeliveredRowsAndRaisesTheCursor) {
   EXPECT_EQ(progress.pending_events, 0u);
 }
 
-TEST_F(SqliteOutboxTest, SettleMovesDeadRowsIntoDeadLettersWithEveryField) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
+TEST_P(OutboxTest, SettleMovesDeadRowsIntoDeadLettersWithEveryField) {
+  std::unique_ptr<GatewayStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
   clock_.Set(absl::FromUnixMillis(1'000));
   const std::vector<uint64_t> seq = Commit(*store, Source("src/1", {Dose("dose-1", "KRD-007")}));
@@ -287,8 +275,8 @@ TEST_F(SqliteOutboxTest, SettleMovesDeadRowsIntoDeadLettersWithEveryField) {
   EXPECT_THAT(DeadLettersOf(*store, kAll), IsEmpty());
 }
 
-TEST_F(SqliteOutboxTest, SettlingTwiceIsHarmless) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
+TEST_P(OutboxTest, SettlingTwiceIsHarmless) {
+  std::unique_ptr<GatewayStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
   const std::vector<uint64_t> seq = Commit(*store, Source("src/1", {Lab("lab-1"), Lab("lab-2")}));
   DeliverySettlement settlement;
@@ -312,10 +300,10 @@ TEST_F(SqliteOutboxTest, SettlingTwiceIsHarmless) {
   EXPECT_EQ(dead[0].dead_lettered_unix_ms, 2'000);
 }
 
-TEST_F(SqliteOutboxTest, SettlementSurvivesReopening) {
+TEST_P(OutboxTest, SettlementSurvivesReopening) {
   std::vector<uint64_t> seq;
   {
-    std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
+    std::unique_ptr<GatewayStore> store = OpenStore(Options());
     ASSERT_NE(store, nullptr);
     seq = Commit(*store, Source("src/1", {Lab("lab-1"), Lab("lab-2"), Lab("lab-3")}));
     DeliverySettlement settlement;
@@ -324,7 +312,7 @@ TEST_F(SqliteOutboxTest, SettlementSurvivesReopening) {
     settlement.dead = {Dead(seq[1])};
     ASSERT_TRUE(store->Settle(std::move(settlement)).ok());
   }
-  std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
+  std::unique_ptr<GatewayStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
   EXPECT_THAT(Sequences(Pending(*store, kAll)), ElementsAre(seq[2]));
   EXPECT_THAT(Sequences(DeadLettersOf(*store, kAll)), ElementsAre(seq[1]));
@@ -333,8 +321,8 @@ TEST_F(SqliteOutboxTest, SettlementSurvivesReopening) {
   EXPECT_EQ(progress.delivered_events, 1u);
 }
 
-TEST_F(SqliteOutboxTest, ReplayPutsDeadLettersBackInSequenceOrderBeforeNewerRows) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
+TEST_P(OutboxTest, ReplayPutsDeadLettersBackInSequenceOrderBeforeNewerRows) {
+  std::unique_ptr<GatewayStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
   const std::vector<uint64_t> old = Commit(*store, Source("src/1", {Lab("lab-1"), Lab("lab-2")}));
   SettleDead(*store, kAll, {Dead(old[1]), Dead(old[0])});
@@ -352,8 +340,8 @@ TEST_F(SqliteOutboxTest, ReplayPutsDeadLettersBackInSequenceOrderBeforeNewerRows
   EXPECT_EQ(ProgressOf(*store, kAll).dead_letters, 0u);
 }
 
-TEST_F(SqliteOutboxTest, ReplayedEventDeadAgainIsRecordedAgain) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
+TEST_P(OutboxTest, ReplayedEventDeadAgainIsRecordedAgain) {
+  std::unique_ptr<GatewayStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
   const std::vector<uint64_t> seq = Commit(*store, Source("src/1", {Dose("dose-1")}));
   clock_.Set(absl::FromUnixMillis(2'000));
@@ -372,8 +360,8 @@ TEST_F(SqliteOutboxTest, ReplayedEventDeadAgainIsRecordedAgain) {
   EXPECT_THAT(Pending(*store, kDoses), IsEmpty());
 }
 
-TEST_F(SqliteOutboxTest, DiscardedDeadLettersAreKeptButNeverReplayed) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
+TEST_P(OutboxTest, DiscardedDeadLettersAreKeptButNeverReplayed) {
+  std::unique_ptr<GatewayStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
   const std::vector<uint64_t> seq = Commit(*store, Source("src/1", {Lab("lab-1"), Lab("lab-2")}));
   SettleDead(*store, kAll, {Dead(seq[0]), Dead(seq[1])});
@@ -394,8 +382,8 @@ TEST_F(SqliteOutboxTest, DiscardedDeadLettersAreKeptButNeverReplayed) {
   EXPECT_THAT(Sequences(DeadLettersOf(*store, kAll, true)), ElementsAre(seq[0]));
 }
 
-TEST_F(SqliteOutboxTest, SelectsDeadLettersBySequenceByAllAndBySubject) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
+TEST_P(OutboxTest, SelectsDeadLettersBySequenceByAllAndBySubject) {
+  std::unique_ptr<GatewayStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
   const std::vector<uint64_t> seq = Commit(
       *store, Source("src/1", {Dose("d1", "KRD-001"), Dose("d2", "KRD-002"),
@@ -428,8 +416,8 @@ TEST_F(SqliteOutboxTest, SelectsDeadLettersBySequenceByAllAndBySubject) {
   EXPECT_THAT(Sequences(DeadLetters(*store, query)), ElementsAre(seq[1]));
 }
 
-TEST_F(SqliteOutboxTest, RefusesAmbiguousOrIncompleteRequests) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
+TEST_P(OutboxTest, RefusesAmbiguousOrIncompleteRequests) {
+  std::unique_ptr<GatewayStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
   const std::vector<uint64_t> seq = Commit(*store, Source("src/1", {Dose("dose-1")}));
   SettleDead(*store, kAll, {Dead(seq[0])});
@@ -465,8 +453,8 @@ TEST_F(SqliteOutboxTest, RefusesAmbiguousOrIncompleteRequests) {
   EXPECT_TRUE(store->Health().ok());
 }
 
-TEST_F(SqliteOutboxTest, ProgressReportsPendingOldestAndUnseenDestinations) {
-  std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
+TEST_P(OutboxTest, ProgressReportsPendingOldestAndUnseenDestinations) {
+  std::unique_ptr<GatewayStore> store = OpenStore(Options());
   ASSERT_NE(store, nullptr);
   clock_.Set(absl::FromUnixMillis(10'000));
   const std::vector<uint64_t> first = Commit(*store, Source("src/1", {Dose("dose-1")}));
@@ -499,6 +487,35 @@ TEST_F(SqliteOutboxTest, ProgressReportsPendingOldestAndUnseenDestinations) {
   EXPECT_EQ((*after)[0].pending_events, 0u);
   EXPECT_EQ((*after)[0].oldest_pending_unix_ms, 0);
   EXPECT_EQ((*after)[0].cursor, first[0]);
+}
+
+TRIALGATE_INSTANTIATE_BACKEND_TESTS(OutboxTest);
+
+// What only the SQLite store does: outbox writes in its group transactions, its failure mode, its
+// schema upgrade.
+class SqliteOutboxTest : public OutboxTestBase<StoreTestBase> {
+ protected:
+  SqliteStoreOptions Options() { return WithRoutes(SqliteStoreOptions()); }
+};
+
+TEST_F(SqliteOutboxTest, FailedCommitLeavesNeitherEventNorOutboxRow) {
+  {
+    SqliteStoreOptions options = Options();
+    options.before_commit_for_testing = [] { return absl::UnavailableError("injected: I/O"); };
+    std::unique_ptr<SqliteEventStore> store = OpenStore(std::move(options));
+    ASSERT_NE(store, nullptr);
+    CommitResult failed = CommitOne(*store, Source("src/1", {Dose("dose-1")}));
+    EXPECT_EQ(failed.status.code(), absl::StatusCode::kUnavailable);
+    EXPECT_THAT(ReadAll(*store), IsEmpty());
+    EXPECT_THAT(Pending(*store, kDoses), IsEmpty());
+    EXPECT_THAT(Pending(*store, kAll), IsEmpty());
+  }
+  std::unique_ptr<SqliteEventStore> store = OpenStore(Options());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(ProgressOf(*store, kAll).pending_events, 0u);
+  // The retried commit gets its row: nothing of the failed one is in the way.
+  const std::vector<uint64_t> seq = Commit(*store, Source("src/1", {Dose("dose-1")}));
+  EXPECT_THAT(Sequences(Pending(*store, kDoses)), ElementsAre(seq[0]));
 }
 
 TEST_F(SqliteOutboxTest, WritesFailWithUnavailableWhileTheStoreIsFailed) {
@@ -538,7 +555,7 @@ TEST_F(SqliteOutboxTest, WritesFailWithUnavailableWhileTheStoreIsFailed) {
 TEST_F(SqliteOutboxTest, SettleSharesAGroupWithCommitsInASavepointOfItsOwn) {
   WriterGate gate;
   SqliteStoreOptions options = Options();
-  gate.Install(options);
+  gate.Install(options.after_group_for_testing);
   std::unique_ptr<SqliteEventStore> store = OpenStore(std::move(options));
   ASSERT_NE(store, nullptr);
   gate.CloseWith(*store, Source("src/0", {Dose("dose-0")}));  // the writer holds from now on

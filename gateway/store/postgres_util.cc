@@ -1,0 +1,198 @@
+#include "gateway/store/postgres_util.h"
+
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace trialgate::store {
+namespace {
+
+// SQLSTATE classes (PostgreSQL docs, Appendix A "PostgreSQL Error Codes"): 08 connection
+// exception, 57P01..57P03 the server shutting down or starting, 53 insufficient resources;
+// 40001 serialization failure, 40P01 deadlock.
+bool IsTransient(absl::string_view state) {
+  return absl::StartsWith(state, "08") || absl::StartsWith(state, "57P") ||
+         absl::StartsWith(state, "53");
+}
+
+}  // namespace
+
+absl::StatusOr<PgConnPtr> PgConnect(const std::string& conninfo) {
+  PgConnPtr conn(PQconnectdb(conninfo.c_str()));
+  if (conn == nullptr) return absl::ResourceExhaustedError("libpq could not allocate a connection");
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ",
+                                               absl::StripTrailingAsciiWhitespace(
+                                                   PQerrorMessage(conn.get()))));
+  }
+  // The durability promise: COMMIT returns only once the WAL is flushed. Set here, not trusted
+  // from the server's configuration.
+  PgResultPtr result(PQexec(conn.get(), "SET synchronous_commit = on; SET TIME ZONE 'UTC'; SET client_min_messages = warning"));
+  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    return PgError(conn.get(), result.get(), "cannot set the session's synchronous_commit");
+  }
+  return conn;
+}
+
+PgParams& PgParams::Text(std::string value) {
+  values_.push_back(std::move(value));
+  null_.push_back(false);
+  formats_.push_back(0);
+  return *this;
+}
+
+PgParams& PgParams::Int(int64_t value) { return Text(absl::StrCat(value)); }
+
+PgParams& PgParams::Bytes(std::string value) {
+  values_.push_back(std::move(value));
+  null_.push_back(false);
+  formats_.push_back(1);
+  return *this;
+}
+
+PgParams& PgParams::Null() {
+  values_.emplace_back();
+  null_.push_back(true);
+  formats_.push_back(0);
+  return *this;
+}
+
+PgParams& PgParams::TextArray(const std::vector<std::string>& values) {
+  std::string literal = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) literal += ',';
+    literal += '"';
+    for (const char c : values[i]) {
+      if (c == '"' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  literal += '}';
+  return Text(std::move(literal));
+}
+
+PgParams& PgParams::IntArray(const std::vector<int64_t>& values) {
+  std::string literal = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) literal += ',';
+    absl::StrAppend(&literal, values[i]);
+  }
+  literal += '}';
+  return Text(std::move(literal));
+}
+
+std::vector<const char*> PgParams::Values() const {
+  std::vector<const char*> values(values_.size());
+  for (size_t i = 0; i < values_.size(); ++i) {
+    values[i] = null_[i] ? nullptr : values_[i].data();
+  }
+  return values;
+}
+
+std::vector<int> PgParams::Lengths() const {
+  std::vector<int> lengths(values_.size());
+  for (size_t i = 0; i < values_.size(); ++i) lengths[i] = static_cast<int>(values_[i].size());
+  return lengths;
+}
+
+absl::StatusOr<PgResultPtr> PgExec(PGconn* conn, const std::string& sql, const PgParams& params,
+                                   absl::string_view what, bool binary_result) {
+  const std::vector<const char*> values = params.Values();
+  const std::vector<int> lengths = params.Lengths();
+  PgResultPtr result(PQexecParams(conn, sql.c_str(), static_cast<int>(params.size()), nullptr,
+                                  values.data(), lengths.data(), params.Formats().data(),
+                                  binary_result ? 1 : 0));
+  const ExecStatusType status = PQresultStatus(result.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    return PgError(conn, result.get(), what);
+  }
+  return result;
+}
+
+absl::Status PgExecCommand(PGconn* conn, const char* sql, absl::string_view what) {
+  PgResultPtr result(PQexec(conn, sql));
+  const ExecStatusType status = PQresultStatus(result.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    return PgError(conn, result.get(), what);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PgError(PGconn* conn, const PGresult* result, absl::string_view what) {
+  const char* state = result == nullptr ? nullptr : PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  const char* message = result == nullptr ? "" : PQresultErrorMessage(result);
+  if (message == nullptr || *message == '\0') message = PQerrorMessage(conn);
+  const std::string text = absl::StrCat(
+      what, ": ", absl::StripTrailingAsciiWhitespace(message == nullptr ? "" : message));
+  if (PgConnectionLost(conn) || state == nullptr || IsTransient(state)) {
+    return absl::UnavailableError(text);
+  }
+  if (std::strcmp(state, "40001") == 0 || std::strcmp(state, "40P01") == 0) {
+    return absl::AbortedError(text);
+  }
+  return absl::InternalError(text);
+}
+
+absl::Status PgInTransaction(PGconn* conn, const std::function<absl::Status()>& body,
+                             const char* begin) {
+  absl::Status status = PgExecCommand(conn, begin, "cannot begin a transaction");
+  if (status.ok()) status = body();
+  if (!status.ok()) {
+    if (!PgConnectionLost(conn)) PgExecCommand(conn, "ROLLBACK", "rollback").IgnoreError();
+    return status;
+  }
+  return PgExecCommand(conn, "COMMIT", "cannot commit");
+}
+
+size_t PgChangedRows(const PGresult* result) {
+  size_t rows = 0;
+  (void)absl::SimpleAtoi(PQcmdTuples(const_cast<PGresult*>(result)), &rows);
+  return rows;
+}
+
+bool PgConnectionLost(PGconn* conn) { return conn == nullptr || PQstatus(conn) != CONNECTION_OK; }
+
+int64_t PgInt(const PGresult* result, int row, int column) {
+  int64_t value = 0;
+  if (!PQgetisnull(result, row, column)) {
+    (void)absl::SimpleAtoi(PQgetvalue(result, row, column), &value);
+  }
+  return value;
+}
+
+std::string PgText(const PGresult* result, int row, int column) {
+  if (PQgetisnull(result, row, column)) return std::string();
+  return std::string(PQgetvalue(result, row, column), PQgetlength(result, row, column));
+}
+
+bool PgIsNull(const PGresult* result, int row, int column) {
+  return PQgetisnull(result, row, column) != 0;
+}
+
+int64_t PgBinaryInt8(const PGresult* result, int row, int column) {
+  if (PQgetisnull(result, row, column) || PQgetlength(result, row, column) != 8) return 0;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(PQgetvalue(result, row, column));
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | bytes[i];  // network byte order
+  return static_cast<int64_t>(value);
+}
+
+absl::string_view PgBinaryBytes(const PGresult* result, int row, int column) {
+  return absl::string_view(PQgetvalue(result, row, column), PQgetlength(result, row, column));
+}
+
+std::string PgRowPlaceholders(size_t first, size_t columns) {
+  std::string text = "(";
+  for (size_t i = 0; i < columns; ++i) {
+    absl::StrAppend(&text, i == 0 ? "$" : ", $", first + i);
+  }
+  text += ')';
+  return text;
+}
+
+}  // namespace trialgate::store

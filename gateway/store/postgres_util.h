@@ -1,0 +1,96 @@
+#ifndef TRIALGATE_GATEWAY_STORE_POSTGRES_UTIL_H_
+#define TRIALGATE_GATEWAY_STORE_POSTGRES_UTIL_H_
+
+// Small RAII and status helpers over libpq, shared by the PostgreSQL store's files (the
+// counterpart of sqlite_util.h). Internal to gateway/store.
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace trialgate::store {
+
+struct PgConnCloser {
+  void operator()(PGconn* conn) const { PQfinish(conn); }
+};
+using PgConnPtr = std::unique_ptr<PGconn, PgConnCloser>;
+
+struct PgResultClearer {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using PgResultPtr = std::unique_ptr<PGresult, PgResultClearer>;
+
+// Opens a connection (`conninfo`: a postgresql:// URI or key=value pairs) with the session
+// settings the store relies on: synchronous_commit=on (an answer only after the WAL flush) and
+// UTC. UNAVAILABLE when the server cannot be reached.
+absl::StatusOr<PgConnPtr> PgConnect(const std::string& conninfo);
+
+// The parameters of one statement, kept until it has run. Text values go as text; bytes as
+// binary (bytea without escaping).
+class PgParams {
+ public:
+  PgParams& Text(std::string value);
+  PgParams& Int(int64_t value);
+  PgParams& Bytes(std::string value);
+  PgParams& Null();
+  // A text[] literal: each element quoted, with '"' and '\' escaped.
+  PgParams& TextArray(const std::vector<std::string>& values);
+  PgParams& IntArray(const std::vector<int64_t>& values);
+  size_t size() const { return values_.size(); }
+
+  // For PQexecParams.
+  std::vector<const char*> Values() const;
+  std::vector<int> Lengths() const;
+  const std::vector<int>& Formats() const { return formats_; }
+
+ private:
+  std::vector<std::string> values_;
+  std::vector<bool> null_;
+  std::vector<int> formats_;
+};
+
+// Runs `sql` with `params`. Rows come back as text, or all in binary with `binary_result`.
+// A failure is PgError's status.
+absl::StatusOr<PgResultPtr> PgExec(PGconn* conn, const std::string& sql, const PgParams& params,
+                                   absl::string_view what, bool binary_result = false);
+// Runs parameterless SQL (may be several statements; no rows wanted).
+absl::Status PgExecCommand(PGconn* conn, const char* sql, absl::string_view what);
+
+// A failed statement as a status: a lost connection or a server shutting down is UNAVAILABLE
+// (the store reconnects and retries), a serialization failure or deadlock ABORTED, the rest
+// INTERNAL; the message names `what` and carries the server's.
+absl::Status PgError(PGconn* conn, const PGresult* result, absl::string_view what);
+
+// Runs `body` inside BEGIN ... COMMIT on `conn` (`begin`: the BEGIN statement, e.g. with an
+// isolation level); rolls back when it fails. Returns the body's status, or COMMIT's.
+absl::Status PgInTransaction(PGconn* conn, const std::function<absl::Status()>& body,
+                             const char* begin = "BEGIN");
+
+// How many rows the statement changed (PQcmdTuples).
+size_t PgChangedRows(const PGresult* result);
+
+// Whether the connection is gone (the store must reconnect before using it again).
+bool PgConnectionLost(PGconn* conn);
+
+// Columns of text-format rows.
+int64_t PgInt(const PGresult* result, int row, int column);  // 0 for NULL
+std::string PgText(const PGresult* result, int row, int column);  // empty for NULL
+bool PgIsNull(const PGresult* result, int row, int column);
+// Columns of binary-format rows: an int8, and a bytea's bytes.
+int64_t PgBinaryInt8(const PGresult* result, int row, int column);
+absl::string_view PgBinaryBytes(const PGresult* result, int row, int column);
+
+// "$first, $first+1, ..." placeholders of one row of `columns` values: "($3, $4)".
+std::string PgRowPlaceholders(size_t first, size_t columns);
+
+}  // namespace trialgate::store
+
+#endif  // TRIALGATE_GATEWAY_STORE_POSTGRES_UTIL_H_
