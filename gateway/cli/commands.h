@@ -16,6 +16,7 @@ struct ServeOptions {
   std::string mllp_listen;  // empty: from the config (default 127.0.0.1:2575); "off": none
   std::string http_listen;  // empty: from the config (default 127.0.0.1:8080); "off": none
   std::string data_dir;     // empty: from the config (default ./data)
+  std::string store;        // empty: from the config (default SQLite in the data directory)
   std::string config_file;  // empty: the embedded defaults
   bool insecure = false;    // plaintext listener, no identities: local development only
 };

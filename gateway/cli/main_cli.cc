@@ -42,7 +42,7 @@ int Main(int argc, char** argv) {
 
   ServeOptions serve;
   CLI::App* serve_command = app.add_subcommand(
-      "serve", "Run the gateway (embedded KRD-ASCT2 study, SQLite store; mutual TLS from --config, or --insecure for plaintext)");
+      "serve", "Run the gateway (embedded KRD-ASCT2 study, SQLite store unless --store; mutual TLS from --config, or --insecure for plaintext)");
   serve_command->add_option("--listen", serve.listen, "Address to listen on [127.0.0.1:50051]");
   serve_command->add_option("--mllp-listen", serve.mllp_listen,
                             "Address to listen for HL7 v2 over MLLP on, or off [127.0.0.1:2575]");
@@ -50,6 +50,9 @@ int Main(int argc, char** argv) {
                             "Address to listen for HTTP on (FHIR REST at /fhir, /healthz, "
                             "/readyz, /metrics), or off [127.0.0.1:8080]");
   serve_command->add_option("--data", serve.data_dir, "Data directory [./data]");
+  serve_command->add_option("--store", serve.store,
+                            "Event store: a postgresql:// URI of a database replicas share "
+                            "[SQLite in the data directory]");
   serve_command->add_option("--config", serve.config_file, "JSON configuration file")
       ->check(CLI::ExistingFile);
   serve_command->add_flag("--insecure", serve.insecure,

@@ -4,6 +4,7 @@
 #include "gateway/cli/commands.h"
 #include "gateway/cli/server_process.h"
 #include "gateway/config/config.h"
+#include "gateway/server/store_opener.h"
 #include "gateway/server/gateway_server.h"
 #include "spdlog/spdlog.h"
 
@@ -25,6 +26,7 @@ int RunServe(const ServeOptions& options) {
   if (!options.mllp_listen.empty()) config.mllp.listen = options.mllp_listen;
   if (!options.http_listen.empty()) config.http.listen = options.http_listen;
   if (!options.data_dir.empty()) config.data_dir = options.data_dir;
+  if (!options.store.empty()) config.store = options.store;
   config.insecure = options.insecure;
 
   absl::StatusOr<std::unique_ptr<server::GatewayServer>> server =
@@ -60,7 +62,7 @@ int RunServe(const ServeOptions& options) {
     spdlog::info("mutual TLS on {}{}: {} identities configured", (*server)->address(), others,
                  config.identities.size());
   }
-  spdlog::info("study {} loaded; store {}/trialgate.db", config.study, config.data_dir);
+  spdlog::info("study {} loaded; store {}", config.study, server::DescribeStore(config));
   // The lines on stdout, for scripts and tests that start the server on port 0; the gRPC line
   // comes last: once it is printed, everything listens.
   if (!mllp.empty()) std::cout << "trialgate mllp listening on " << mllp << std::endl;

@@ -83,6 +83,7 @@ absl::Status ReadStrings(const JsonObject& top, Config* config) {
   const std::pair<const char*, std::string*> fields[] = {
       {"listen", &config->listen},
       {"dataDir", &config->data_dir},
+      {"store", &config->store},
       {"study", &config->study},
       {"studyDir", &config->study_dir},
       {"pseudonymisationKeyHex", &config->pseudonymization_key_hex},
@@ -156,7 +157,7 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
   }
   ASSIGN_OR_RETURN(const JsonObject top, JsonObject::Top(document, path));
   RETURN_IF_ERROR(top.OnlyKeys(
-      {"listen", "dataDir", "study", "studyDir", "pseudonymisationKeyHex",
+      {"listen", "dataDir", "store", "study", "studyDir", "pseudonymisationKeyHex",
        "pseudonymisationKeyFile", "pseudonymisationPreviousKeyFile", "auditLog", "limits",
        "sites", "siteTimeZones", "recordDeviations", "deviationDelayMilliseconds",
        "deviationSweepSeconds", "timelineCacheEvents", "destinations", "tls", "identities",
@@ -177,6 +178,9 @@ void ApplyEnvironment(Config& config) {
   }
   if (const char* data = std::getenv("TRIALGATE_DATA_DIR"); data && *data) {
     config.data_dir = data;
+  }
+  if (const char* store = std::getenv("TRIALGATE_STORE"); store && *store) {
+    config.store = store;
   }
   if (const char* http = std::getenv("TRIALGATE_HTTP_LISTEN"); http && *http) {
     config.http.listen = http;

@@ -23,6 +23,9 @@ namespace trialgate::config {
 struct Config {
   std::string listen = "127.0.0.1:50051";
   std::string data_dir = "./data";
+  // The event store: empty, SQLite in data_dir (trialgate.db); a postgresql:// (or postgres://)
+  // URI, a PostgreSQL database that several replicas may share (docs/storage.md).
+  std::string store;
   std::string study = "krd-asct2";  // an embedded study
   std::string study_dir;            // when set, the study is read from this folder instead
   // The pseudonymisation key: hex in the file, or a key file; neither: the environment, else a
@@ -72,8 +75,8 @@ struct Config {
 // silently fall back to a default. INVALID_ARGUMENT names the file and the key.
 absl::StatusOr<Config> LoadConfigFile(const std::string& path);
 
-// Applies TRIALGATE_LISTEN, TRIALGATE_MLLP_LISTEN, TRIALGATE_HTTP_LISTEN and TRIALGATE_DATA_DIR
-// from the environment, when set.
+// Applies TRIALGATE_LISTEN, TRIALGATE_MLLP_LISTEN, TRIALGATE_HTTP_LISTEN, TRIALGATE_DATA_DIR and
+// TRIALGATE_STORE from the environment, when set.
 void ApplyEnvironment(Config& config);
 
 // Where the audit log is: audit_log, else DATA_DIR/audit.log.

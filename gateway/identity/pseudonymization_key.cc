@@ -91,6 +91,13 @@ absl::StatusOr<std::string> CurrentKey(const KeySources& sources, const std::str
   if (!sources.key_file.empty()) return ReadKeyFile(sources.key_file);
   if (const char* hex = Env("TRIALGATE_HMAC_KEY")) return KeyFromHex(hex, "TRIALGATE_HMAC_KEY");
   if (const char* file = Env("TRIALGATE_HMAC_KEY_FILE")) return ReadKeyFile(file);
+  if (sources.require_configured_key) {
+    return absl::FailedPreconditionError(
+        "a gateway on a shared PostgreSQL store needs the pseudonymisation key every replica "
+        "shares (pseudonymisationKeyFile or pseudonymisationKeyHex in the config, or "
+        "TRIALGATE_HMAC_KEY / TRIALGATE_HMAC_KEY_FILE): a development key generated per data "
+        "directory would give the same patient different identities on different replicas");
+  }
   *generated = true;
   return DevelopmentKey(data_dir);
 }

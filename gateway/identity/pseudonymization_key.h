@@ -12,6 +12,9 @@ struct KeySources {
   std::string key_hex;            // pseudonymisationKeyHex
   std::string key_file;           // pseudonymisationKeyFile
   std::string previous_key_file;  // pseudonymisationPreviousKeyFile
+  // Refuse the development key (FAILED_PRECONDITION): replicas sharing a database must share
+  // one key, which a key generated per data directory would silently not be.
+  bool require_configured_key = false;
 };
 
 struct PseudonymizationKeys {

@@ -31,8 +31,8 @@
 #include "gateway/server/delivery_service.h"
 #include "gateway/server/feed_service.h"
 #include "gateway/server/gateway_service.h"
+#include "gateway/server/store_opener.h"
 #include "gateway/server/study_service.h"
-#include "gateway/store/sqlite_event_store.h"
 #include "gateway/validation/profile_set.h"
 #include "gateway/validation/validator.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -63,20 +63,16 @@ class GatewayServerImpl final : public GatewayServer {
     audit_log_ = *std::move(audit_log);
     absl::StatusOr<std::shared_ptr<const mappers::Study>> study = config::LoadStudy(config);
     if (!study.ok()) return study.status();
+    if (absl::Status location = CheckStoreLocation(config); !location.ok()) return location;
     absl::StatusOr<identity::PseudonymizationKeys> keys = identity::LoadPseudonymizationKeys(
         {config.pseudonymization_key_hex, config.pseudonymization_key_file,
-         config.pseudonymization_previous_key_file},
+         config.pseudonymization_previous_key_file, UsesPostgres(config)},
         config.data_dir);
     if (!keys.ok()) return keys.status();
     development_key_ = keys->generated;
 
-    store::SqliteStoreOptions store_options;
-    store_options.outbox_routes = delivery::OutboxRoutes(config.destinations);
-    store_options.clock = &clock_;
-    store_options.commit_observer = &metrics_;
-    auto store = store::OpenSqliteEventStore(
-        (std::filesystem::path(config.data_dir) / "trialgate.db").string(),
-        std::move(store_options));
+    auto store = OpenConfiguredStore(config, delivery::OutboxRoutes(config.destinations), &clock_,
+                                     &metrics_);
     if (!store.ok()) return store.status();
     store_ = *std::move(store);
     std::vector<std::string> destinations;
@@ -405,7 +401,7 @@ class GatewayServerImpl final : public GatewayServer {
   bool development_key_ = false;
   std::unique_ptr<audit::AuditLog> audit_log_;  // outlives the server: its calls append to it
   identity::EnrollmentRegistry registry_;
-  std::unique_ptr<store::SqliteEventStore> store_;
+  std::unique_ptr<store::GatewayStore> store_;
   std::unique_ptr<validation::ProfileSet> definitions_;  // the R4 StructureDefinitions, compiled
   std::unique_ptr<validation::Validator> validator_;
   std::unique_ptr<pipeline::Pipeline> pipeline_;

@@ -303,6 +303,8 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
       const std::function<absl::StatusOr<size_t>(PGconn*, int64_t)>& body);
   void RaiseLastSequence(uint64_t sequence);
   void SetHealth(absl::Status status);
+  // The listener's view: it notices the database going away without a write to fail.
+  void SetListenerHealth(const absl::Status& status);
   int64_t NowUnixMs() const { return absl::ToUnixMillis(options_.clock->Now()); }
 
   const PostgresStoreOptions options_;
@@ -320,7 +322,8 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
   bool stopping_ = false;                // guarded by mu_
   bool writer_done_ = false;             // guarded by mu_
   uint64_t last_sequence_ = 0;           // guarded by mu_
-  absl::Status health_;                  // guarded by mu_
+  absl::Status health_;                  // guarded by mu_; the writer's last group
+  absl::Status listener_health_;         // guarded by mu_; whether the database can be reached
   StoreStats stats_;                     // guarded by mu_
 
   std::thread writer_;
@@ -769,7 +772,10 @@ void PostgresEventStoreImpl::ListenerLoop() {
     }
     if (PgConnectionLost(conn.get())) {
       absl::StatusOr<PgConnPtr> connected = PgConnect(options_.conninfo);
-      if (connected.ok() && PgExecCommand(connected->get(), kListenSql, "cannot listen").ok()) {
+      absl::Status status = connected.status();
+      if (status.ok()) status = PgExecCommand(connected->get(), kListenSql, "cannot listen");
+      SetListenerHealth(status);
+      if (status.ok()) {
         conn = *std::move(connected);
         next_poll = std::chrono::steady_clock::now();  // what was missed while away
       } else {
@@ -807,6 +813,13 @@ void PostgresEventStoreImpl::RaiseLastSequence(uint64_t sequence) {
 void PostgresEventStoreImpl::SetHealth(absl::Status status) {
   std::lock_guard<std::mutex> lock(mu_);
   health_ = std::move(status);
+}
+
+void PostgresEventStoreImpl::SetListenerHealth(const absl::Status& status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  listener_health_ = status.ok() ? absl::OkStatus()
+                                 : absl::UnavailableError(absl::StrCat(
+                                       "PostgreSQL is unavailable: ", status.message()));
 }
 
 absl::StatusOr<std::unique_ptr<EventReader>> PostgresEventStoreImpl::OpenReader() {
@@ -847,7 +860,7 @@ StoreStats PostgresEventStoreImpl::Stats() const {
 
 absl::Status PostgresEventStoreImpl::Health() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return health_;
+  return health_.ok() ? listener_health_ : health_;
 }
 
 absl::StatusOr<std::unique_ptr<OutboxReader>> PostgresEventStoreImpl::OpenOutboxReader() {
