@@ -8,22 +8,68 @@ void EnrollmentRegistry::Load(const std::vector<store::EnrollmentRecord>& record
   for (const auto& record : records) Register(record);
 }
 
+absl::Status EnrollmentRegistry::FollowStore(store::EventStore* store) {
+  store_ = store;
+  return CatchUp();
+}
+
+absl::Status EnrollmentRegistry::CatchUp() const {
+  if (store_ == nullptr) return absl::OkStatus();
+  std::lock_guard<std::mutex> catch_up(catch_up_mu_);
+  absl::StatusOr<store::EnrollmentChanges> changes = store_->LoadEnrollmentChanges(mark_);
+  if (!changes.ok()) return changes.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const store::EnrollmentRecord& record : changes->records) {
+    subject_by_patient_[{record.site_id, record.patient_key_hmac}] = record.subject_id;
+    site_by_subject_[record.subject_id] = record.site_id;
+  }
+  mark_ = changes->mark;
+  return absl::OkStatus();
+}
+
 std::optional<std::string> EnrollmentRegistry::Find(const std::string& site_id,
                                                     const std::string& patient_key_hmac) const {
+  const PatientKey patient{site_id, patient_key_hmac};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (std::optional<std::string> found = FindLocked(patient)) return found;
+  }
+  // Not known here: another replica may have enrolled the patient. A store that cannot be read
+  // leaves the answer "not enrolled", and the submission is refused, not mis-filed.
+  if (store_ == nullptr || !CatchUp().ok()) return std::nullopt;
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = subject_by_patient_.find({site_id, patient_key_hmac});
+  return FindLocked(patient);
+}
+
+std::optional<std::string> EnrollmentRegistry::SiteOf(const std::string& subject_id) const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (std::optional<std::string> site = SiteOfLocked(subject_id)) return site;
+  }
+  if (store_ == nullptr || !CatchUp().ok()) return std::nullopt;
+  std::lock_guard<std::mutex> lock(mu_);
+  return SiteOfLocked(subject_id);
+}
+
+std::optional<std::string> EnrollmentRegistry::FindLocked(const PatientKey& patient) const {
+  auto it = subject_by_patient_.find(patient);
   if (it == subject_by_patient_.end()) return std::nullopt;
   return it->second;
 }
 
-std::optional<std::string> EnrollmentRegistry::SiteOf(const std::string& subject_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+std::optional<std::string> EnrollmentRegistry::SiteOfLocked(const std::string& subject_id) const {
   auto it = site_by_subject_.find(subject_id);
   if (it == site_by_subject_.end()) return std::nullopt;
   return it->second;
 }
 
 absl::Status EnrollmentRegistry::CheckConsistent(const store::EnrollmentRecord& record) const {
+  // What other replicas enrolled counts too. Two replicas checking at the same moment can still
+  // both pass here: the shared store checks again under its log lock (postgres_event_store.cc).
+  if (absl::Status caught_up = CatchUp(); !caught_up.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot read the enrolments of the other replicas: ", caught_up.message()));
+  }
   std::lock_guard<std::mutex> lock(mu_);
   return CheckConsistentLocked(record);
 }

@@ -78,9 +78,9 @@ class GatewayServerImpl final : public GatewayServer {
     std::vector<std::string> destinations;
     for (const config::DestinationConfig& d : config.destinations) destinations.push_back(d.name);
     metrics_.SetOutbox(store_.get(), std::move(destinations));
-    absl::StatusOr<std::vector<store::EnrollmentRecord>> enrollments = store_->LoadEnrollments();
-    if (!enrollments.ok()) return enrollments.status();
-    registry_.Load(*enrollments);
+    if (absl::Status enrolled = registry_.FollowStore(store_.get()); !enrolled.ok()) {
+      return enrolled;
+    }
 
     absl::StatusOr<validation::StudyValidator> validation =
         validation::LoadStudyValidator(**study, config.require_study_profiles);

@@ -66,6 +66,12 @@ struct CommitResult {
 
 using CommitCallback = std::function<void(CommitResult)>;
 
+// Enrolments changed since a mark, and the mark to ask from next time.
+struct EnrollmentChanges {
+  std::vector<EnrollmentRecord> records;
+  uint64_t mark = 0;
+};
+
 // Reads the log in sequence order. One reader serves one caller at a time (not thread-safe);
 // open one per concurrent puller.
 class EventReader {
@@ -113,6 +119,12 @@ class EventStore {
 
   // All enrolments, for the identity registry at start-up.
   virtual absl::StatusOr<std::vector<EnrollmentRecord>> LoadEnrollments() = 0;
+
+  // The enrolments stored or changed since `mark` (0: all of them), in the order they changed,
+  // and the mark to pass next time (some may come again). Through it a gateway learns the
+  // enrolments other replicas write. A store only this gateway writes (SQLite) has nothing to
+  // tell after the first call: it answers every enrolment for mark 0 and none after.
+  virtual absl::StatusOr<EnrollmentChanges> LoadEnrollmentChanges(uint64_t mark) = 0;
 };
 
 }  // namespace trialgate::store

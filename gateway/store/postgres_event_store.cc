@@ -63,6 +63,17 @@ constexpr char kReadSubjectSql[] =
 constexpr char kReadSubjectAfterSql[] =
     "SELECT seq, payload FROM events WHERE subject_id = $1 AND seq > $2 ORDER BY seq";
 constexpr char kListSubjectsSql[] = "SELECT subject_id FROM subjects ORDER BY subject_id";
+// >=: an enrolment written by a group without events gets the counter the last group left, which
+// the mark may already be; reading a row twice is harmless.
+constexpr char kSelectEnrollmentChangesSql[] =
+    "SELECT site_id, patient_key_hmac, subject_id, status, enrolled_on, changed_seq "
+    "FROM enrollments WHERE changed_seq >= $1 ORDER BY changed_seq";
+// An enrolment's rules, under the log's lock (as identity::EnrollmentRegistry checks them in one
+// process): a site's patient is one subject, and a subject belongs to one site.
+constexpr char kSubjectOfPatientSql[] =
+    "SELECT subject_id FROM enrollments WHERE site_id = $1 AND patient_key_hmac = $2";
+constexpr char kSubjectAtAnotherSiteSql[] =
+    "SELECT 1 FROM enrollments WHERE subject_id = $1 AND site_id <> $2 LIMIT 1";
 constexpr char kSelectEnrollmentsSql[] =
     "SELECT site_id, patient_key_hmac, subject_id, status, enrolled_on FROM enrollments "
     "ORDER BY site_id, patient_key_hmac";
@@ -243,6 +254,7 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
   uint64_t LastSequence() const override;
   bool WaitForSequenceAbove(uint64_t sequence, std::chrono::milliseconds timeout) override;
   absl::StatusOr<std::vector<EnrollmentRecord>> LoadEnrollments() override;
+  absl::StatusOr<EnrollmentChanges> LoadEnrollmentChanges(uint64_t mark) override;
   StoreStats Stats() const override;
   absl::Status Health() const override;
 
@@ -298,6 +310,8 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
   absl::StatusOr<uint64_t> CountVersions(const std::string& resource_key,
                                          const GroupWrite& group);
   absl::Status ReadSourceEvents(const StoredSource& stored, SourceResult* result);
+  // FAILED_PRECONDITION when `enrollment` contradicts one another replica stored.
+  absl::Status CheckEnrollment(const EnrollmentRecord& enrollment);
   // Runs `body` in a transaction on the outbox connection.
   absl::StatusOr<size_t> RunOutboxWrite(
       const std::function<absl::StatusOr<size_t>(PGconn*, int64_t)>& body);
@@ -314,6 +328,9 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
   std::mutex outbox_mu_;
   PgConnPtr outbox_conn_;  // guarded by outbox_mu_
 
+  std::mutex lookup_mu_;
+  PgConnPtr lookup_conn_;  // guarded by lookup_mu_; enrolment look-ups, connected at first use
+
   mutable std::mutex mu_;
   std::condition_variable work_cv_;      // the writer waits here for requests or stop
   std::condition_variable sequence_cv_;  // WaitForSequenceAbove waits here
@@ -322,7 +339,7 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
   bool stopping_ = false;                // guarded by mu_
   bool writer_done_ = false;             // guarded by mu_
   uint64_t last_sequence_ = 0;           // guarded by mu_
-  absl::Status health_;                  // guarded by mu_; the writer's last group
+  absl::Status health_;                  // guarded by mu_; the writer, while it retries a group
   absl::Status listener_health_;         // guarded by mu_; whether the database can be reached
   StoreStats stats_;                     // guarded by mu_
 
@@ -474,6 +491,9 @@ absl::Status PostgresEventStoreImpl::WriteGroupRetrying(std::vector<Request>& gr
     SetHealth(absl::UnavailableError(absl::StrCat("PostgreSQL is unavailable: ",
                                                   status.message())));
     if (std::chrono::steady_clock::now() + backoff > deadline) {
+      // Given up on this group: whether the database is still away is the listener's to say
+      // from now on, or a /readyz would stay "not ready" until a write that it keeps away.
+      SetHealth(absl::OkStatus());
       return absl::UnavailableError(absl::StrCat(
           "the event store could not reach PostgreSQL within ",
           options_.commit_retry_window.count(), " ms; nothing of the request was acknowledged "
@@ -651,7 +671,31 @@ absl::Status PostgresEventStoreImpl::WriteSource(SourceWrite& write, GroupWrite*
                                  static_cast<int64_t>(write.events.size()), write.digest, version,
                                  group->now_unix_ms});
   for (const EnrollmentRecord& enrollment : write.enrollments) {
+    RETURN_IF_ERROR(CheckEnrollment(enrollment));
     group->rows.enrollments.emplace_back(enrollment, group->next_seq - 1);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresEventStoreImpl::CheckEnrollment(const EnrollmentRecord& enrollment) {
+  PGconn* conn = writer_conn_.get();
+  ASSIGN_OR_RETURN(PgResultPtr patient,
+                   PgExec(conn, kSubjectOfPatientSql,
+                          PgParams().Text(enrollment.site_id).Text(enrollment.patient_key_hmac),
+                          "cannot look up a patient's enrolment"));
+  if (PQntuples(patient.get()) == 1 && PgText(patient.get(), 0, 0) != enrollment.subject_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this patient is already enrolled at site ", enrollment.site_id, " as study subject ",
+        PgText(patient.get(), 0, 0), ", not ", enrollment.subject_id));
+  }
+  ASSIGN_OR_RETURN(PgResultPtr elsewhere,
+                   PgExec(conn, kSubjectAtAnotherSiteSql,
+                          PgParams().Text(enrollment.subject_id).Text(enrollment.site_id),
+                          "cannot look up a subject's site"));
+  if (PQntuples(elsewhere.get()) != 0) {
+    // The other site is not named, as the registry does not.
+    return absl::FailedPreconditionError(absl::StrCat(
+        "study subject ", enrollment.subject_id, " is already enrolled at another site"));
   }
   return absl::OkStatus();
 }
@@ -849,6 +893,25 @@ absl::StatusOr<std::vector<EnrollmentRecord>> PostgresEventStoreImpl::LoadEnroll
                                            PgText(rows.get(), row, 4)});
   }
   return enrollments;
+}
+
+absl::StatusOr<EnrollmentChanges> PostgresEventStoreImpl::LoadEnrollmentChanges(uint64_t mark) {
+  std::lock_guard<std::mutex> lock(lookup_mu_);
+  if (PgConnectionLost(lookup_conn_.get())) {
+    ASSIGN_OR_RETURN(lookup_conn_, PgConnect(options_.conninfo));
+  }
+  ASSIGN_OR_RETURN(PgResultPtr rows,
+                   PgExec(lookup_conn_.get(), kSelectEnrollmentChangesSql,
+                          PgParams().Int(ClampToInt64(mark)), "cannot read enrolment changes"));
+  EnrollmentChanges changes;
+  changes.mark = mark;
+  for (int row = 0; row < PQntuples(rows.get()); ++row) {
+    changes.records.push_back(EnrollmentRecord{
+        PgText(rows.get(), row, 0), PgText(rows.get(), row, 1), PgText(rows.get(), row, 2),
+        PgText(rows.get(), row, 3), PgText(rows.get(), row, 4)});
+    changes.mark = std::max(changes.mark, static_cast<uint64_t>(PgInt(rows.get(), row, 5)));
+  }
+  return changes;
 }
 
 StoreStats PostgresEventStoreImpl::Stats() const {

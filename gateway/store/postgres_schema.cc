@@ -21,7 +21,8 @@ constexpr int kSchemaVersion = 1;
 //   one), and `attempt_id`: the group attempt that wrote it, so a retry after a lost COMMIT
 //   answers what that attempt stored instead of "duplicate".
 // - `subjects` lists the subjects with events (ListSubjects without scanning the log).
-// - `enrollments.changed_seq`: the log's counter when the row last changed.
+// - `enrollments.changed_seq`: the log's counter when the row last changed, written under the
+//   log's lock: a replica reads the enrolments of the others in that order (LoadEnrollmentChanges).
 // - Keys compare bytewise (COLLATE "C") whatever the database's locale, as in SQLite: the version
 //   count reads a source key range, and listings are sorted like SQLite's.
 constexpr char kCreateTablesSql[] = R"sql(
@@ -59,6 +60,8 @@ CREATE TABLE IF NOT EXISTS enrollments (
   changed_seq      bigint NOT NULL,
   PRIMARY KEY (site_id, patient_key_hmac)
 );
+CREATE INDEX IF NOT EXISTS enrollments_by_subject ON enrollments (subject_id);
+CREATE INDEX IF NOT EXISTS enrollments_by_change ON enrollments (changed_seq);
 CREATE TABLE IF NOT EXISTS outbox (
   destination text COLLATE "C" NOT NULL,
   seq         bigint NOT NULL,

@@ -204,6 +204,7 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   uint64_t LastSequence() const override;
   bool WaitForSequenceAbove(uint64_t sequence, std::chrono::milliseconds timeout) override;
   absl::StatusOr<std::vector<EnrollmentRecord>> LoadEnrollments() override;
+  absl::StatusOr<EnrollmentChanges> LoadEnrollmentChanges(uint64_t mark) override;
   StoreStats Stats() const override;
   absl::Status Health() const override;
 
@@ -778,6 +779,16 @@ absl::StatusOr<std::vector<EnrollmentRecord>> SqliteEventStoreImpl::LoadEnrollme
   }
   if (rc != SQLITE_DONE) return SqliteError(db.get(), rc, "cannot read enrolments");
   return enrollments;
+}
+
+absl::StatusOr<EnrollmentChanges> SqliteEventStoreImpl::LoadEnrollmentChanges(uint64_t mark) {
+  // Only this gateway writes the file, and its registry learns its enrolments as they are made.
+  EnrollmentChanges changes;
+  changes.mark = 1;
+  if (mark == 0) {
+    ASSIGN_OR_RETURN(changes.records, LoadEnrollments());
+  }
+  return changes;
 }
 
 absl::StatusOr<DbPtr> SqliteEventStoreImpl::OpenReadConnection() const {

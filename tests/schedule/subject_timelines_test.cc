@@ -51,6 +51,9 @@ class FlakyStore final : public store::EventStore {
   absl::StatusOr<std::vector<store::EnrollmentRecord>> LoadEnrollments() override {
     return inner_->LoadEnrollments();
   }
+  absl::StatusOr<store::EnrollmentChanges> LoadEnrollmentChanges(uint64_t mark) override {
+    return inner_->LoadEnrollmentChanges(mark);
+  }
 
  private:
   class Reader final : public store::EventReader {

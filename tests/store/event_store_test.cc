@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -531,6 +532,80 @@ TEST_P(EventStoreTest, EnrollmentsAreUpsertedAndLoaded) {
   EXPECT_EQ((*loaded)[1].site_id, "site-b");
   EXPECT_EQ((*loaded)[1].status, "on-study");
   EXPECT_EQ((*loaded)[1].enrolled_on, "2024-01-15");
+}
+
+// A resource's versions as the FHIR REST facade writes them: keys as identity::SourceKey makes
+// them (a length-prefixed resource key, then the version part).
+SourceWrite Version(const std::string& resource_key, const std::string& version_part,
+                    std::optional<uint64_t> expected_version = std::nullopt) {
+  SourceWrite write = MakeWrite(resource_key + version_part, {resource_key + version_part});
+  write.resource_key = resource_key;
+  write.number_version = true;
+  write.expected_version = expected_version;
+  return write;
+}
+
+TEST_P(EventStoreTest, NumbersAResourcesVersionsAndAnswersADuplicateWithItsNumber) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const std::string obs = "4:ehr-a;11:Observation;2:o1;";
+  const std::string other = "4:ehr-a;11:Observation;3:o10;";  // shares obs's text as a prefix
+  CommitResult first = CommitOne(*store, Version(obs, "sha256=aa"));
+  ASSERT_TRUE(first.status.ok()) << first.status;
+  EXPECT_EQ(first.results[0].version, 1u);
+  EXPECT_GT(first.results[0].stored_at_unix_ms, 0);
+  ASSERT_TRUE(CommitOne(*store, Version(other, "sha256=cc")).status.ok());
+
+  // Two versions in one request: numbered in order, and the other resource is not counted.
+  std::vector<SourceWrite> two;
+  two.push_back(Version(obs, "sha256=bb"));
+  two.push_back(Version(obs, "sha256=dd"));
+  CommitResult next = CommitAndWait(*store, std::move(two));
+  ASSERT_TRUE(next.status.ok()) << next.status;
+  EXPECT_EQ(next.results[0].version, 2u);
+  EXPECT_EQ(next.results[1].version, 3u);
+
+  CommitResult again = CommitOne(*store, Version(obs, "sha256=aa"));
+  ASSERT_TRUE(again.status.ok()) << again.status;
+  EXPECT_TRUE(again.results[0].duplicate);
+  EXPECT_EQ(again.results[0].version, 1u);
+  EXPECT_EQ(again.results[0].stored_at_unix_ms, first.results[0].stored_at_unix_ms);
+}
+
+TEST_P(EventStoreTest, AnExpectedVersionThatIsNotTheLatestFailsTheRequestAlone) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const std::string obs = "4:ehr-a;11:Observation;2:o1;";
+  ASSERT_TRUE(CommitOne(*store, Version(obs, "sha256=aa")).status.ok());
+
+  std::vector<SourceWrite> stale;
+  stale.push_back(MakeWrite("src/with-it", {"kept-out"}));
+  stale.push_back(Version(obs, "sha256=bb", /*expected_version=*/0));
+  CommitResult refused = CommitAndWait(*store, std::move(stale));
+  EXPECT_EQ(refused.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status.message(), HasSubstr("at version 1"));
+  EXPECT_TRUE(store->Health().ok());
+
+  CommitResult current = CommitOne(*store, Version(obs, "sha256=bb", /*expected_version=*/1));
+  ASSERT_TRUE(current.status.ok()) << current.status;
+  EXPECT_EQ(current.results[0].version, 2u);
+  // Nothing of the refused request was stored.
+  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre(obs + "sha256=aa", obs + "sha256=bb"));
+}
+
+TEST_P(EventStoreTest, EnrollmentChangesFromZeroAreEveryEnrollment) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  SourceWrite enrol = MakeWrite("rs/1/v1", {"enrol-1"});
+  enrol.enrollments.push_back({"site-a", "hmac-1", "KRD-001", "on-study", "2024-01-10"});
+  enrol.enrollments.push_back({"site-b", "hmac-2", "KRD-002", "candidate", "2024-01-12"});
+  ASSERT_TRUE(CommitOne(*store, std::move(enrol)).status.ok());
+  absl::StatusOr<EnrollmentChanges> changes = store->LoadEnrollmentChanges(0);
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  std::set<std::string> subjects;
+  for (const EnrollmentRecord& record : changes->records) subjects.insert(record.subject_id);
+  EXPECT_THAT(subjects, ElementsAre("KRD-001", "KRD-002"));
+  EXPECT_GT(changes->mark, 0u);
 }
 
 TRIALGATE_INSTANTIATE_BACKEND_TESTS(EventStoreTest);

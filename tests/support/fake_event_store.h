@@ -13,7 +13,7 @@ namespace trialgate::testing {
 
 // Records commits; answers them at once with the configured status, each source as new or,
 // with `duplicates`, as one stored before.
-class FakeEventStore final : public store::EventStore {
+class FakeEventStore : public store::EventStore {
  public:
   absl::Status commit_status = absl::OkStatus();
   bool duplicates = false;
@@ -52,6 +52,9 @@ class FakeEventStore final : public store::EventStore {
   bool WaitForSequenceAbove(uint64_t, std::chrono::milliseconds) override { return false; }
   absl::StatusOr<std::vector<store::EnrollmentRecord>> LoadEnrollments() override {
     return std::vector<store::EnrollmentRecord>{};
+  }
+  absl::StatusOr<store::EnrollmentChanges> LoadEnrollmentChanges(uint64_t) override {
+    return store::EnrollmentChanges{};
   }
 };
 

@@ -50,6 +50,9 @@ class UnreadableStore final : public store::EventStore {
   absl::StatusOr<std::vector<store::EnrollmentRecord>> LoadEnrollments() override {
     return std::vector<store::EnrollmentRecord>{};
   }
+  absl::StatusOr<store::EnrollmentChanges> LoadEnrollmentChanges(uint64_t) override {
+    return store::EnrollmentChanges{};
+  }
 };
 
 class FeedServiceTest : public ::testing::Test {
