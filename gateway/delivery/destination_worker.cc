@@ -15,6 +15,8 @@ namespace {
 
 // How often an idle worker looks up from waiting for new events (to notice stop and wake-up).
 constexpr std::chrono::milliseconds kIdlePoll(200);
+// How often a standby worker tries for the lease another replica holds.
+constexpr absl::Duration kStandbyRetry = absl::Seconds(1);
 
 // "UNAVAILABLE: message": gRPC's codes are absl's, numerically (both are google.rpc.Code).
 std::string Describe(const grpc::Status& status) {
@@ -86,6 +88,10 @@ void DestinationWorker::SetState(const std::string& state) {
 
 void DestinationWorker::Run() {
   while (!stopping()) {
+    if (!HoldLease()) {
+      if (!SleepUntil(clock_.Now() + kStandbyRetry)) break;
+      continue;
+    }
     // Read the sequence first: a commit after this point wakes the idle wait below.
     const uint64_t seen = events_->LastSequence();
     absl::StatusOr<std::vector<store::OutboxEntry>> entries =
@@ -97,7 +103,8 @@ void DestinationWorker::Run() {
                                                        entries.status().message())));
     } else if (entries->empty()) {
       SetState("idle");
-      while (!stopping() && !events_->WaitForSequenceAbove(seen, kIdlePoll)) {
+      while (!stopping() && lease_->held() &&
+             !events_->WaitForSequenceAbove(seen, kIdlePoll)) {
         std::lock_guard<std::mutex> lock(mu_);
         if (woken_) break;
       }
@@ -111,6 +118,24 @@ void DestinationWorker::Run() {
     if (!go_on && !SleepUntil(state().next_attempt)) break;
   }
   SetState("stopped");
+}
+
+bool DestinationWorker::HoldLease() {
+  if (lease_ != nullptr && lease_->held()) return true;
+  lease_.reset();
+  absl::StatusOr<std::unique_ptr<store::DestinationLease>> lease =
+      outbox_->TryAcquireDestination(destination_.name);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!lease.ok()) {
+    state_.state = "standby";
+    state_.last_error = absl::StrCat("cannot take the destination's lease: ",
+                                     lease.status().message());
+    state_.last_error_time = clock_.Now();
+    return false;
+  }
+  lease_ = *std::move(lease);
+  if (lease_ == nullptr) state_.state = "standby";
+  return lease_ != nullptr;
 }
 
 bool DestinationWorker::Deliver(const std::vector<store::OutboxEntry>& entries) {

@@ -20,7 +20,8 @@ namespace trialgate::delivery {
 
 // What a worker is doing, for operators.
 struct WorkerState {
-  std::string state = "idle";   // "idle", "delivering" or "backing-off"
+  // "idle", "delivering", "backing-off", or "standby" (another replica holds the destination)
+  std::string state = "idle";
   std::string last_error;       // empty after a success
   absl::Time last_error_time = absl::InfinitePast();
   absl::Time next_attempt = absl::InfinitePast();  // while backing off
@@ -37,6 +38,9 @@ struct WorkerState {
 // permanent status for a batch is narrowed down by sending its events one at a time; a transient
 // one backs off and retries the same batch, dead-lettering only events older than the maximum
 // age. Nothing is ever dropped.
+//
+// It delivers only while it holds the destination's lease (store::Outbox): of several gateway
+// replicas on one store, one delivers a destination and the others stand by to take over.
 class DestinationWorker {
  public:
   // `outbox` and `events` (the same store) and `clock` must outlive the worker. `clock` judges
@@ -58,6 +62,8 @@ class DestinationWorker {
 
  private:
   void Run();
+  // Whether this worker holds the destination's lease, acquiring it if free.
+  bool HoldLease();
   // Delivers `entries` (one batch). Returns false when delivery must pause (transient failure,
   // with the backoff set) or stop (store failure or stopping).
   bool Deliver(const std::vector<store::OutboxEntry>& entries);
@@ -79,6 +85,7 @@ class DestinationWorker {
   std::unique_ptr<Publisher> publisher_;
   const Clock& clock_;
   std::unique_ptr<store::OutboxReader> reader_;
+  std::unique_ptr<store::DestinationLease> lease_;  // the worker thread's
   Backoff backoff_;  // the worker thread's
 
   mutable std::mutex mu_;

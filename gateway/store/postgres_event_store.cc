@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/store/ordered_runner.h"
+#include "gateway/store/postgres_lease.h"
 #include "gateway/store/postgres_outbox.h"
 #include "gateway/store/postgres_schema.h"
 #include "gateway/store/postgres_util.h"
@@ -259,6 +260,10 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
   absl::Status Health() const override;
 
   absl::StatusOr<std::unique_ptr<OutboxReader>> OpenOutboxReader() override;
+  absl::StatusOr<std::unique_ptr<DestinationLease>> TryAcquireDestination(
+      const std::string& destination) override {
+    return TryAcquirePostgresLease(options_.conninfo, destination, options_.lease_idle_timeout);
+  }
   absl::Status Settle(DeliverySettlement settlement) override;
   absl::StatusOr<std::vector<DestinationProgress>> Progress(
       const std::vector<std::string>& destinations) override;
@@ -354,9 +359,10 @@ absl::StatusOr<std::unique_ptr<PostgresEventStoreImpl>> PostgresEventStoreImpl::
   if (options.max_group_requests == 0 || options.max_group_events == 0) {
     return absl::InvalidArgumentError("max_group_requests and max_group_events must be positive");
   }
-  if (options.commit_retry_window.count() < 0 || options.head_poll.count() <= 0) {
+  if (options.commit_retry_window.count() < 0 || options.head_poll.count() <= 0 ||
+      options.lease_idle_timeout.count() < 4) {
     return absl::InvalidArgumentError(
-        "commit_retry_window must not be negative and head_poll must be positive");
+        "commit_retry_window must not be negative, head_poll and lease_idle_timeout positive");
   }
   RETURN_IF_ERROR(ValidateRoutes(options.outbox_routes));
   std::unique_ptr<PostgresEventStoreImpl> store(new PostgresEventStoreImpl(std::move(options)));

@@ -29,6 +29,9 @@ struct PostgresStoreOptions {
   // How often the log's head is read besides the notifications of other replicas' commits: a
   // lost notification delays a follower by at most this.
   std::chrono::milliseconds head_poll{1000};
+  // A destination's lease is lost this long after its holder fell silent (died, froze, lost
+  // the network): PostgreSQL ends the silent session and another replica takes the lease.
+  std::chrono::milliseconds lease_idle_timeout{10000};
   std::vector<OutboxRoute> outbox_routes;
   const Clock* clock = &SystemClock();
   CommitObserver* commit_observer = nullptr;
@@ -54,7 +57,8 @@ struct PostgresStoreOptions {
 // listener notices without a write (its connection drops, or a reconnect fails). LastSequence()
 // follows commits of every replica (LISTEN/NOTIFY, and a poll of the head every head_poll).
 //
-// Outbox writes run in transactions of their own on a connection of their own.
+// Outbox writes run in transactions of their own on a connection of their own. A destination's
+// lease is a session advisory lock on a connection of its own, with a heartbeat.
 class PostgresEventStore : public GatewayStore {};
 
 // Connects, creates or upgrades the schema, and starts the writer and the listener. UNAVAILABLE

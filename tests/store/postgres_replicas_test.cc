@@ -137,7 +137,8 @@ class PostgresReplicasTest : public ::testing::Test {
   void ExecSql(const std::string& sql) {
     PGconn* conn = PQconnectdb(server_->conninfo().c_str());
     PGresult* result = PQexec(conn, sql.c_str());
-    const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK ||
+                    PQresultStatus(result) == PGRES_TUPLES_OK;
     PQclear(result);
     EXPECT_TRUE(ok) << sql << ": " << PQerrorMessage(conn);
     PQfinish(conn);
@@ -565,6 +566,83 @@ TEST_F(PostgresReplicasTest, EnrollmentsAndSubjectsWrittenThroughOneReplicaAreSe
   ASSERT_TRUE(subjects.ok()) << subjects.status();
   EXPECT_THAT(*subjects, ElementsAre("KRD-001", "KRD-002", "KRD-003"));
   EXPECT_THAT(EventIds(*(*reader)->ReadSubject("KRD-002")), ElementsAre("enrol-2"));
+}
+
+TEST_F(PostgresReplicasTest, OneReplicaAtATimeHoldsADestinationsLease) {
+  std::unique_ptr<PostgresEventStore> a = OpenReplica();
+  std::unique_ptr<PostgresEventStore> b = OpenReplica();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  absl::StatusOr<std::unique_ptr<DestinationLease>> held = a->TryAcquireDestination("registry");
+  ASSERT_TRUE(held.ok()) << held.status();
+  ASSERT_NE(*held, nullptr);
+  EXPECT_TRUE((*held)->held());
+  absl::StatusOr<std::unique_ptr<DestinationLease>> refused = b->TryAcquireDestination("registry");
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  EXPECT_EQ(*refused, nullptr) << "two replicas delivering one destination";
+  // Another destination is another lease.
+  absl::StatusOr<std::unique_ptr<DestinationLease>> other = b->TryAcquireDestination("safety");
+  ASSERT_TRUE(other.ok() && *other != nullptr);
+
+  held->reset();  // released: the standby takes it
+  absl::StatusOr<std::unique_ptr<DestinationLease>> taken = b->TryAcquireDestination("registry");
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  EXPECT_NE(*taken, nullptr);
+}
+
+TEST_F(PostgresReplicasTest, ALeaseWhoseSessionEndsIsNoLongerHeldAndPassesOn) {
+  PostgresStoreOptions options = Options();
+  options.lease_idle_timeout = milliseconds(800);  // heartbeat every 200 ms
+  std::unique_ptr<PostgresEventStore> a = OpenReplica(options);
+  std::unique_ptr<PostgresEventStore> b = OpenReplica(options);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  absl::StatusOr<std::unique_ptr<DestinationLease>> held = a->TryAcquireDestination("registry");
+  ASSERT_TRUE(held.ok() && *held != nullptr);
+  // An operator (or the network) ends the holder's session.
+  ExecSql(
+      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while ((*held)->held() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_FALSE((*held)->held()) << "the holder would go on delivering without its lease";
+  absl::StatusOr<std::unique_ptr<DestinationLease>> taken = b->TryAcquireDestination("registry");
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  EXPECT_NE(*taken, nullptr);
+}
+
+TEST_F(PostgresReplicasTest, AFrozenHoldersLeaseIsTakenOverAfterTheIdleTimeout) {
+  PostgresStoreOptions options = Options();
+  options.lease_idle_timeout = milliseconds(800);
+  std::unique_ptr<PostgresEventStore> standby = OpenReplica(options);
+  ASSERT_NE(standby, nullptr);
+  // A holder that stopped beating (a SIGSTOPped replica): its session, set up as a lease
+  // session is, holds the lock and then says nothing.
+  PGconn* frozen = PQconnectdb(server_->conninfo().c_str());
+  ASSERT_EQ(PQstatus(frozen), CONNECTION_OK);
+  PQclear(PQexec(frozen, "SET idle_session_timeout = 800"));
+  PGresult* locked = PQexec(frozen,
+                            "SELECT pg_try_advisory_lock(hashtextextended("
+                            "'trialgate-destination:registry', 0))");
+  ASSERT_STREQ(PQgetvalue(locked, 0, 0), "t");
+  PQclear(locked);
+  absl::StatusOr<std::unique_ptr<DestinationLease>> refused =
+      standby->TryAcquireDestination("registry");
+  ASSERT_TRUE(refused.ok() && *refused == nullptr) << "the lock's key is not the lease's";
+
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<DestinationLease> taken;
+  while (taken == nullptr && std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
+    std::this_thread::sleep_for(milliseconds(100));
+    absl::StatusOr<std::unique_ptr<DestinationLease>> lease =
+        standby->TryAcquireDestination("registry");
+    ASSERT_TRUE(lease.ok()) << lease.status();
+    taken = *std::move(lease);
+  }
+  EXPECT_NE(taken, nullptr) << "a frozen holder keeps the destination forever";
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(600));
+  PQfinish(frozen);
 }
 
 }  // namespace
