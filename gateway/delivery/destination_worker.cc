@@ -123,8 +123,8 @@ void DestinationWorker::Run() {
 bool DestinationWorker::HoldLease() {
   if (lease_ != nullptr && lease_->held()) return true;
   lease_.reset();
-  absl::StatusOr<std::unique_ptr<store::DestinationLease>> lease =
-      outbox_->TryAcquireDestination(destination_.name);
+  absl::StatusOr<std::unique_ptr<store::Lease>> lease =
+      events_->TryAcquireLease(absl::StrCat("destination:", destination_.name));
   std::lock_guard<std::mutex> lock(mu_);
   if (!lease.ok()) {
     state_.state = "standby";

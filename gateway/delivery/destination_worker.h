@@ -39,7 +39,7 @@ struct WorkerState {
 // one backs off and retries the same batch, dead-lettering only events older than the maximum
 // age. Nothing is ever dropped.
 //
-// It delivers only while it holds the destination's lease (store::Outbox): of several gateway
+// It delivers only while it holds the destination's lease (store::EventStore::TryAcquireLease): of several gateway
 // replicas on one store, one delivers a destination and the others stand by to take over.
 class DestinationWorker {
  public:
@@ -85,7 +85,7 @@ class DestinationWorker {
   std::unique_ptr<Publisher> publisher_;
   const Clock& clock_;
   std::unique_ptr<store::OutboxReader> reader_;
-  std::unique_ptr<store::DestinationLease> lease_;  // the worker thread's
+  std::unique_ptr<store::Lease> lease_;  // the worker thread's
   Backoff backoff_;  // the worker thread's
 
   mutable std::mutex mu_;

@@ -305,7 +305,10 @@ void DeviationRecorder::Run() {
     if (sweep_due_) {
       busy_ = true;
       lock.unlock();
-      absl::StatusOr<std::vector<std::string>> subjects = timelines_->Subjects();
+      // Of replicas sharing a store, the one holding the sweep's lease sweeps; the others derive
+      // only the subjects their own commits change.
+      absl::StatusOr<std::vector<std::string>> subjects =
+          HoldSweepLease() ? timelines_->Subjects() : std::vector<std::string>();
       lock.lock();
       busy_ = false;
       sweep_due_ = false;
@@ -331,6 +334,18 @@ void DeviationRecorder::Run() {
   }
   busy_ = false;
   idle_cv_.notify_all();
+}
+
+bool DeviationRecorder::HoldSweepLease() {
+  if (sweep_lease_ != nullptr && sweep_lease_->held()) return true;
+  sweep_lease_.reset();
+  absl::StatusOr<std::unique_ptr<store::Lease>> lease = store_->TryAcquireLease("sweep");
+  if (!lease.ok()) {
+    spdlog::warn("deviation sweep skipped: {}", lease.status().ToString());
+    return false;
+  }
+  sweep_lease_ = *std::move(lease);
+  return sweep_lease_ != nullptr;
 }
 
 absl::Status DeviationRecorder::Derive(const std::string& subject_id) {

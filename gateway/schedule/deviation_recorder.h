@@ -13,7 +13,9 @@
 // Why this cannot duplicate: an event's id derives from (subject, finding key, status,
 // generation), and the store takes an id's source key once. Recomputing after a restart, a
 // resubmission or a second trigger writes nothing new. One worker thread derives one subject
-// at a time, so two derivations of a subject never race.
+// at a time, so two derivations of a subject never race in one gateway. Of replicas sharing a
+// store, only the holder of the "sweep" lease sweeps; each derives the subjects its own commits
+// change (two replicas deriving one subject at once write the same ids, stored once).
 //
 // What is already recorded is read from the log once per subject and then followed: each
 // derivation reads only the subject's events stored since the last (SubjectTimelines::Refresh),
@@ -75,6 +77,8 @@ class DeviationRecorder final : public store::SubjectChangeListener {
   struct SubjectRecords;  // what the subject's log says is recorded (deviation_recorder.cc)
   // The subject's records, brought up to date with `events` (its events stored since).
   SubjectRecords& RecordsOf(const std::string& subject_id);
+  // Whether this replica holds the sweep's lease, acquiring it if free (the worker's).
+  bool HoldSweepLease();
   // Commits `writes` and waits until durable; what became of each.
   absl::StatusOr<std::vector<store::SourceResult>> Write(std::vector<store::SourceWrite> writes);
 
@@ -93,6 +97,7 @@ class DeviationRecorder final : public store::SubjectChangeListener {
   bool sweep_due_ = false;            // guarded by mu_
   bool stopping_ = false;             // guarded by mu_
   std::thread worker_;
+  std::unique_ptr<store::Lease> sweep_lease_;  // the worker's
 
   // Only Derive touches these (the worker, or a test without one).
   std::map<std::string, std::unique_ptr<SubjectRecords>> records_;

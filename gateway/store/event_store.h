@@ -72,6 +72,22 @@ struct EnrollmentChanges {
   uint64_t mark = 0;
 };
 
+// Something only one gateway replica may do at a time (deliver a destination, sweep the
+// schedule), held by one replica of those sharing a store. Released when destroyed.
+class Lease {
+ public:
+  virtual ~Lease() = default;
+  // False once lost (the holder's database session ended, or was ended for silence): stop the
+  // work and acquire it again.
+  virtual bool held() const = 0;
+};
+
+// The lease of a store only one gateway writes: nobody else could hold it.
+class SoleWriterLease final : public Lease {
+ public:
+  bool held() const override { return true; }
+};
+
 // Reads the log in sequence order. One reader serves one caller at a time (not thread-safe);
 // open one per concurrent puller.
 class EventReader {
@@ -116,6 +132,9 @@ class EventStore {
 
   // Blocks until LastSequence() > `sequence` or `timeout` passes; returns whether it did.
   virtual bool WaitForSequenceAbove(uint64_t sequence, std::chrono::milliseconds timeout) = 0;
+
+  // The lease called `name`, or null (OK) while another replica holds it.
+  virtual absl::StatusOr<std::unique_ptr<Lease>> TryAcquireLease(const std::string& name) = 0;
 
   // All enrolments, for the identity registry at start-up.
   virtual absl::StatusOr<std::vector<EnrollmentRecord>> LoadEnrollments() = 0;

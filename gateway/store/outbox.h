@@ -86,22 +86,6 @@ struct DeadLetterSelection {
   std::string subject_id;
 };
 
-// The right to deliver one destination. Among gateway replicas sharing a store one holds it at a
-// time, so that one worker sends a destination's events, in order. Released when destroyed.
-class DestinationLease {
- public:
-  virtual ~DestinationLease() = default;
-  // False once lost (the holder's database session ended, or was ended for silence): stop
-  // delivering and acquire it again.
-  virtual bool held() const = 0;
-};
-
-// The lease of a store only one gateway writes: nobody else could hold it.
-class SoleWriterLease final : public DestinationLease {
- public:
-  bool held() const override { return true; }
-};
-
 // Reads one destination's outbox. One reader serves one thread (like EventReader).
 class OutboxReader {
  public:
@@ -118,10 +102,6 @@ class Outbox {
   virtual ~Outbox() = default;
 
   virtual absl::StatusOr<std::unique_ptr<OutboxReader>> OpenOutboxReader() = 0;
-
-  // The destination's lease, or null (OK) while another replica holds it.
-  virtual absl::StatusOr<std::unique_ptr<DestinationLease>> TryAcquireDestination(
-      const std::string& destination) = 0;
 
   // Applies a delivery result atomically: delivered rows removed and the cursor raised to the
   // highest delivered sequence; dead rows moved into dead_letters. Sequences no longer in the

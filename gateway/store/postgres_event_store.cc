@@ -260,9 +260,8 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
   absl::Status Health() const override;
 
   absl::StatusOr<std::unique_ptr<OutboxReader>> OpenOutboxReader() override;
-  absl::StatusOr<std::unique_ptr<DestinationLease>> TryAcquireDestination(
-      const std::string& destination) override {
-    return TryAcquirePostgresLease(options_.conninfo, destination, options_.lease_idle_timeout);
+  absl::StatusOr<std::unique_ptr<Lease>> TryAcquireLease(const std::string& name) override {
+    return TryAcquirePostgresLease(options_.conninfo, name, options_.lease_idle_timeout);
   }
   absl::Status Settle(DeliverySettlement settlement) override;
   absl::StatusOr<std::vector<DestinationProgress>> Progress(

@@ -13,12 +13,12 @@
 namespace trialgate::store {
 namespace {
 
-// hashtextextended: PostgreSQL's 64-bit text hash, so the lock's key is the destination's name
+// hashtextextended: PostgreSQL's 64-bit text hash, so the lock's key is the lease's name
 // (prefixed, to stay clear of other applications' advisory locks on the same database).
 constexpr char kTryLockSql[] = "SELECT pg_try_advisory_lock(hashtextextended($1, 0))";
 constexpr char kUnlockSql[] = "SELECT pg_advisory_unlock(hashtextextended($1, 0))";
 
-class PostgresLease final : public DestinationLease {
+class PostgresLease final : public Lease {
  public:
   PostgresLease(PgConnPtr conn, std::string key, std::chrono::milliseconds heartbeat)
       : conn_(std::move(conn)), key_(std::move(key)) {
@@ -63,15 +63,15 @@ class PostgresLease final : public DestinationLease {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<DestinationLease>> TryAcquirePostgresLease(
-    const std::string& conninfo, const std::string& destination,
+absl::StatusOr<std::unique_ptr<Lease>> TryAcquirePostgresLease(
+    const std::string& conninfo, const std::string& name,
     std::chrono::milliseconds idle_timeout) {
   ASSIGN_OR_RETURN(PgConnPtr conn, PgConnect(conninfo));
   const std::string set_timeout =
       absl::StrCat("SET idle_session_timeout = ", idle_timeout.count());  // milliseconds
   RETURN_IF_ERROR(PgExecCommand(conn.get(), set_timeout.c_str(),
                                 "cannot set the lease session's idle timeout"));
-  const std::string key = absl::StrCat("trialgate-destination:", destination);
+  const std::string key = absl::StrCat("trialgate-lease:", name);
   ASSIGN_OR_RETURN(PgResultPtr locked, PgExec(conn.get(), kTryLockSql, PgParams().Text(key),
                                               "cannot try the destination's lease"));
   if (PgText(locked.get(), 0, 0) != "t") return nullptr;

@@ -209,8 +209,7 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   absl::Status Health() const override;
 
   absl::StatusOr<std::unique_ptr<OutboxReader>> OpenOutboxReader() override;
-  absl::StatusOr<std::unique_ptr<DestinationLease>> TryAcquireDestination(
-      const std::string&) override {
+  absl::StatusOr<std::unique_ptr<Lease>> TryAcquireLease(const std::string&) override {
     // One gateway per data directory: a second one cannot lock its audit log and does not start.
     return std::make_unique<SoleWriterLease>();
   }

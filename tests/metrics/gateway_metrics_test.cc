@@ -31,10 +31,6 @@ class ProgressOutbox final : public store::Outbox {
   absl::StatusOr<std::unique_ptr<store::OutboxReader>> OpenOutboxReader() override {
     return absl::UnimplementedError("");
   }
-  absl::StatusOr<std::unique_ptr<store::DestinationLease>> TryAcquireDestination(
-      const std::string&) override {
-    return absl::UnimplementedError("");
-  }
   absl::Status Settle(store::DeliverySettlement) override { return absl::UnimplementedError(""); }
   absl::StatusOr<std::vector<store::DeadLetterRecord>> ListDeadLetters(
       const store::DeadLetterQuery&) override {

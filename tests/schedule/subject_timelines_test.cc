@@ -48,6 +48,9 @@ class FlakyStore final : public store::EventStore {
   bool WaitForSequenceAbove(uint64_t sequence, std::chrono::milliseconds timeout) override {
     return inner_->WaitForSequenceAbove(sequence, timeout);
   }
+  absl::StatusOr<std::unique_ptr<store::Lease>> TryAcquireLease(const std::string& name) override {
+    return inner_->TryAcquireLease(name);
+  }
   absl::StatusOr<std::vector<store::EnrollmentRecord>> LoadEnrollments() override {
     return inner_->LoadEnrollments();
   }

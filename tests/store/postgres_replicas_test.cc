@@ -573,19 +573,19 @@ TEST_F(PostgresReplicasTest, OneReplicaAtATimeHoldsADestinationsLease) {
   std::unique_ptr<PostgresEventStore> b = OpenReplica();
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
-  absl::StatusOr<std::unique_ptr<DestinationLease>> held = a->TryAcquireDestination("registry");
+  absl::StatusOr<std::unique_ptr<Lease>> held = a->TryAcquireLease("destination:registry");
   ASSERT_TRUE(held.ok()) << held.status();
   ASSERT_NE(*held, nullptr);
   EXPECT_TRUE((*held)->held());
-  absl::StatusOr<std::unique_ptr<DestinationLease>> refused = b->TryAcquireDestination("registry");
+  absl::StatusOr<std::unique_ptr<Lease>> refused = b->TryAcquireLease("destination:registry");
   ASSERT_TRUE(refused.ok()) << refused.status();
   EXPECT_EQ(*refused, nullptr) << "two replicas delivering one destination";
   // Another destination is another lease.
-  absl::StatusOr<std::unique_ptr<DestinationLease>> other = b->TryAcquireDestination("safety");
+  absl::StatusOr<std::unique_ptr<Lease>> other = b->TryAcquireLease("destination:safety");
   ASSERT_TRUE(other.ok() && *other != nullptr);
 
   held->reset();  // released: the standby takes it
-  absl::StatusOr<std::unique_ptr<DestinationLease>> taken = b->TryAcquireDestination("registry");
+  absl::StatusOr<std::unique_ptr<Lease>> taken = b->TryAcquireLease("destination:registry");
   ASSERT_TRUE(taken.ok()) << taken.status();
   EXPECT_NE(*taken, nullptr);
 }
@@ -597,7 +597,7 @@ TEST_F(PostgresReplicasTest, ALeaseWhoseSessionEndsIsNoLongerHeldAndPassesOn) {
   std::unique_ptr<PostgresEventStore> b = OpenReplica(options);
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
-  absl::StatusOr<std::unique_ptr<DestinationLease>> held = a->TryAcquireDestination("registry");
+  absl::StatusOr<std::unique_ptr<Lease>> held = a->TryAcquireLease("destination:registry");
   ASSERT_TRUE(held.ok() && *held != nullptr);
   // An operator (or the network) ends the holder's session.
   ExecSql(
@@ -607,7 +607,7 @@ TEST_F(PostgresReplicasTest, ALeaseWhoseSessionEndsIsNoLongerHeldAndPassesOn) {
     std::this_thread::sleep_for(milliseconds(20));
   }
   EXPECT_FALSE((*held)->held()) << "the holder would go on delivering without its lease";
-  absl::StatusOr<std::unique_ptr<DestinationLease>> taken = b->TryAcquireDestination("registry");
+  absl::StatusOr<std::unique_ptr<Lease>> taken = b->TryAcquireLease("destination:registry");
   ASSERT_TRUE(taken.ok()) << taken.status();
   EXPECT_NE(*taken, nullptr);
 }
@@ -624,19 +624,19 @@ TEST_F(PostgresReplicasTest, AFrozenHoldersLeaseIsTakenOverAfterTheIdleTimeout) 
   PQclear(PQexec(frozen, "SET idle_session_timeout = 800"));
   PGresult* locked = PQexec(frozen,
                             "SELECT pg_try_advisory_lock(hashtextextended("
-                            "'trialgate-destination:registry', 0))");
+                            "'trialgate-lease:destination:registry', 0))");
   ASSERT_STREQ(PQgetvalue(locked, 0, 0), "t");
   PQclear(locked);
-  absl::StatusOr<std::unique_ptr<DestinationLease>> refused =
-      standby->TryAcquireDestination("registry");
+  absl::StatusOr<std::unique_ptr<Lease>> refused =
+      standby->TryAcquireLease("destination:registry");
   ASSERT_TRUE(refused.ok() && *refused == nullptr) << "the lock's key is not the lease's";
 
   const auto start = std::chrono::steady_clock::now();
-  std::unique_ptr<DestinationLease> taken;
+  std::unique_ptr<Lease> taken;
   while (taken == nullptr && std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
     std::this_thread::sleep_for(milliseconds(100));
-    absl::StatusOr<std::unique_ptr<DestinationLease>> lease =
-        standby->TryAcquireDestination("registry");
+    absl::StatusOr<std::unique_ptr<Lease>> lease =
+        standby->TryAcquireLease("destination:registry");
     ASSERT_TRUE(lease.ok()) << lease.status();
     taken = *std::move(lease);
   }

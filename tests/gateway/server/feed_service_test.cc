@@ -47,6 +47,9 @@ class UnreadableStore final : public store::EventStore {
   }
   uint64_t LastSequence() const override { return 0; }
   bool WaitForSequenceAbove(uint64_t, std::chrono::milliseconds) override { return false; }
+  absl::StatusOr<std::unique_ptr<store::Lease>> TryAcquireLease(const std::string&) override {
+    return std::unique_ptr<store::Lease>(std::make_unique<store::SoleWriterLease>());
+  }
   absl::StatusOr<std::vector<store::EnrollmentRecord>> LoadEnrollments() override {
     return std::vector<store::EnrollmentRecord>{};
   }
