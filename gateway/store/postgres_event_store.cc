@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/store/ordered_runner.h"
+#include "gateway/store/postgres_event_reader.h"
 #include "gateway/store/postgres_lease.h"
 #include "gateway/store/postgres_outbox.h"
 #include "gateway/store/postgres_schema.h"
@@ -57,13 +58,6 @@ constexpr char kUpsertEnrollmentsConflictSql[] =
     "changed_seq = excluded.changed_seq";
 constexpr char kInsertSubjectsSql[] = "INSERT INTO subjects(subject_id) VALUES ";
 constexpr char kInsertSubjectsConflictSql[] = " ON CONFLICT (subject_id) DO NOTHING";
-constexpr char kReadAfterSql[] =
-    "SELECT seq, payload FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
-constexpr char kReadSubjectSql[] =
-    "SELECT seq, payload FROM events WHERE subject_id = $1 ORDER BY seq";
-constexpr char kReadSubjectAfterSql[] =
-    "SELECT seq, payload FROM events WHERE subject_id = $1 AND seq > $2 ORDER BY seq";
-constexpr char kListSubjectsSql[] = "SELECT subject_id FROM subjects ORDER BY subject_id";
 // >=: an enrolment written by a group without events gets the counter the last group left, which
 // the mark may already be; reading a row twice is harmless.
 constexpr char kSelectEnrollmentChangesSql[] =
@@ -81,10 +75,6 @@ constexpr char kSelectEnrollmentsSql[] =
 
 // Rows per multi-row INSERT: far below PostgreSQL's 65,535 parameters a statement.
 constexpr size_t kRowsPerStatement = 1000;
-
-int64_t ClampToInt64(uint64_t value) {
-  return static_cast<int64_t>(std::min<uint64_t>(value, static_cast<uint64_t>(INT64_MAX)));
-}
 
 // Inserts `count` rows of `columns` values in statements of kRowsPerStatement rows: `prefix`
 // "INSERT ... VALUES ", then "($1, $2), ($3, $4)...", then `suffix`; `fill(i, params)` adds row
@@ -168,80 +158,6 @@ struct GroupRows {
     outbox.resize(mark.outbox);
     enrollments.resize(mark.enrollments);
   }
-};
-
-// One connection of its own per reader (not thread-safe, like SqliteEventReader); a lost
-// connection is reset at the next call.
-class PostgresEventReader final : public EventReader {
- public:
-  explicit PostgresEventReader(PgConnPtr conn) : conn_(std::move(conn)) {}
-
-  absl::StatusOr<std::vector<v1::Event>> ReadAfter(uint64_t after, size_t limit) override {
-    std::vector<v1::Event> events;
-    if (limit == 0) return events;
-    RETURN_IF_ERROR(ReadRows(kReadAfterSql,
-                             PgParams().Int(ClampToInt64(after)).Int(ClampToInt64(limit)),
-                             [&events] { return &events.emplace_back(); }));
-    return events;
-  }
-
-  absl::StatusOr<std::vector<v1::Event>> ReadSubject(const std::string& subject_id) override {
-    std::vector<v1::Event> events;
-    RETURN_IF_ERROR(ReadRows(kReadSubjectSql, PgParams().Text(subject_id),
-                             [&events] { return &events.emplace_back(); }));
-    return events;
-  }
-
-  absl::Status ReadSubjectInto(const std::string& subject_id, EventBatch* batch) override {
-    return ReadRows(kReadSubjectSql, PgParams().Text(subject_id),
-                    [batch] { return batch->Add(); });
-  }
-
-  absl::StatusOr<std::vector<v1::Event>> ReadSubjectAfter(const std::string& subject_id,
-                                                          uint64_t after) override {
-    std::vector<v1::Event> events;
-    RETURN_IF_ERROR(ReadRows(kReadSubjectAfterSql,
-                             PgParams().Text(subject_id).Int(ClampToInt64(after)),
-                             [&events] { return &events.emplace_back(); }));
-    return events;
-  }
-
-  absl::StatusOr<std::vector<std::string>> ListSubjects() override {
-    Reconnect();
-    ASSIGN_OR_RETURN(PgResultPtr rows,
-                     PgExec(conn_.get(), kListSubjectsSql, {}, "cannot list subjects"));
-    std::vector<std::string> subjects;
-    for (int row = 0; row < PQntuples(rows.get()); ++row) {
-      subjects.push_back(PgText(rows.get(), row, 0));
-    }
-    return subjects;
-  }
-
- private:
-  void Reconnect() {
-    if (PgConnectionLost(conn_.get())) PQreset(conn_.get());
-  }
-
-  // Runs `sql` (seq, payload rows), parsing each row into the event `next()` gives.
-  template <typename NextEvent>
-  absl::Status ReadRows(const char* sql, const PgParams& params, NextEvent next) {
-    Reconnect();
-    ASSIGN_OR_RETURN(PgResultPtr rows, PgExec(conn_.get(), sql, params, "cannot read events",
-                                              /*binary_result=*/true));
-    for (int row = 0; row < PQntuples(rows.get()); ++row) {
-      const uint64_t sequence = static_cast<uint64_t>(PgBinaryInt8(rows.get(), row, 0));
-      const absl::string_view payload = PgBinaryBytes(rows.get(), row, 1);
-      v1::Event* event = next();
-      if (!event->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-        return absl::DataLossError(
-            absl::StrCat("event at sequence ", sequence, " cannot be parsed"));
-      }
-      event->set_sequence(sequence);
-    }
-    return absl::OkStatus();
-  }
-
-  PgConnPtr conn_;
 };
 
 class PostgresEventStoreImpl final : public PostgresEventStore {
@@ -516,7 +432,7 @@ absl::Status PostgresEventStoreImpl::WriteGroup(std::vector<Request>& group,
   PGconn* conn = writer_conn_.get();
   GroupWrite write;
   write.attempt_id = attempt_id;
-  const auto commit_start = std::make_shared<std::chrono::steady_clock::time_point>();
+  std::chrono::steady_clock::time_point commit_start;
   RETURN_IF_ERROR(PgInTransaction(conn, [&]() -> absl::Status {
     // The log's lock: held to COMMIT, so groups of every replica number their events in turn.
     ASSIGN_OR_RETURN(PgResultPtr head, PgExec(conn, kLockHeadSql, {}, "cannot lock the log"));
@@ -535,10 +451,10 @@ absl::Status PostgresEventStoreImpl::WriteGroup(std::vector<Request>& group,
       RETURN_IF_ERROR(PgExec(conn, kNotifySql, PgParams().Int(last),
                              "cannot notify the other replicas").status());
     }
-    *commit_start = std::chrono::steady_clock::now();
+    commit_start = std::chrono::steady_clock::now();
     return absl::OkStatus();
   }));
-  outcome->commit_time = std::chrono::steady_clock::now() - *commit_start;
+  outcome->commit_time = std::chrono::steady_clock::now() - commit_start;
   return absl::OkStatus();
 }
 
@@ -636,7 +552,10 @@ absl::Status PostgresEventStoreImpl::WriteSource(SourceWrite& write, GroupWrite*
   if (auto added = group->added.find(write.source_key); added != group->added.end()) {
     if (mismatched_digest(added->second.digest)) return digest_error();
     *result = added->second.result;
-    if (!write.number_version) result->version = 0, result->stored_at_unix_ms = 0;
+    if (!write.number_version) {
+      result->version = 0;
+      result->stored_at_unix_ms = 0;
+    }
     result->duplicate = true;
     ++delta->duplicates;
     return absl::OkStatus();
@@ -729,8 +648,8 @@ absl::Status PostgresEventStoreImpl::ReadSourceEvents(const StoredSource& stored
   ASSIGN_OR_RETURN(PgResultPtr rows,
                    PgExec(writer_conn_.get(), kSelectSourceEventsSql,
                           PgParams()
-                              .Int(ClampToInt64(stored.first_seq))
-                              .Int(ClampToInt64(stored.event_count)),
+                              .Int(PgBigint(stored.first_seq))
+                              .Int(PgBigint(stored.event_count)),
                           "cannot read the stored events of a source"));
   for (int row = 0; row < PQntuples(rows.get()); ++row) {
     result->event_ids.push_back(PgText(rows.get(), row, 0));
@@ -766,7 +685,7 @@ absl::Status PostgresEventStoreImpl::InsertGroupRows(const GroupWrite& group) {
           params.Text(row.digest);
         }
         if (row.version.has_value()) {
-          params.Int(ClampToInt64(*row.version)).Int(row.stored_at_ms);
+          params.Int(PgBigint(*row.version)).Int(row.stored_at_ms);
         } else {
           params.Null().Null();
         }
@@ -873,7 +792,7 @@ void PostgresEventStoreImpl::SetListenerHealth(const absl::Status& status) {
 
 absl::StatusOr<std::unique_ptr<EventReader>> PostgresEventStoreImpl::OpenReader() {
   ASSIGN_OR_RETURN(PgConnPtr conn, PgConnect(options_.conninfo));
-  return std::make_unique<PostgresEventReader>(std::move(conn));
+  return NewPostgresEventReader(std::move(conn));
 }
 
 uint64_t PostgresEventStoreImpl::LastSequence() const {
@@ -907,7 +826,7 @@ absl::StatusOr<EnrollmentChanges> PostgresEventStoreImpl::LoadEnrollmentChanges(
   }
   ASSIGN_OR_RETURN(PgResultPtr rows,
                    PgExec(lookup_conn_.get(), kSelectEnrollmentChangesSql,
-                          PgParams().Int(ClampToInt64(mark)), "cannot read enrolment changes"));
+                          PgParams().Int(PgBigint(mark)), "cannot read enrolment changes"));
   EnrollmentChanges changes;
   changes.mark = mark;
   for (int row = 0; row < PQntuples(rows.get()); ++row) {

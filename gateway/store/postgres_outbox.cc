@@ -128,8 +128,7 @@ class PostgresOutboxReader final : public OutboxReader {
     ASSIGN_OR_RETURN(
         PgResultPtr rows,
         PgExec(conn_.get(), kReadPendingSql,
-               PgParams().Text(destination).Int(static_cast<int64_t>(std::min<size_t>(
-                   limit, static_cast<size_t>(INT64_MAX)))),
+               PgParams().Text(destination).Int(PgBigint(limit)),
                "cannot read the outbox", /*binary_result=*/true));
     for (int row = 0; row < PQntuples(rows.get()); ++row) {
       OutboxEntry& entry = entries.emplace_back();
@@ -260,7 +259,7 @@ absl::StatusOr<std::vector<DeadLetterRecord>> PgReadDeadLetters(PGconn* conn,
   if (query.limit == 0) {
     params.Null();
   } else {
-    params.Int(static_cast<int64_t>(std::min<size_t>(query.limit, INT64_MAX)));
+    params.Int(PgBigint(query.limit));
   }
   ASSIGN_OR_RETURN(PgResultPtr rows,
                    PgExec(conn, kListDeadLettersSql, params, "cannot list dead letters"));

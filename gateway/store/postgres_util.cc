@@ -1,5 +1,6 @@
 #include "gateway/store/postgres_util.h"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -184,6 +185,10 @@ int64_t PgBinaryInt8(const PGresult* result, int row, int column) {
 
 absl::string_view PgBinaryBytes(const PGresult* result, int row, int column) {
   return absl::string_view(PQgetvalue(result, row, column), PQgetlength(result, row, column));
+}
+
+int64_t PgBigint(uint64_t value) {
+  return static_cast<int64_t>(std::min<uint64_t>(value, static_cast<uint64_t>(INT64_MAX)));
 }
 
 std::string PgRowPlaceholders(size_t first, size_t columns) {

@@ -88,6 +88,9 @@ bool PgIsNull(const PGresult* result, int row, int column);
 int64_t PgBinaryInt8(const PGresult* result, int row, int column);
 absl::string_view PgBinaryBytes(const PGresult* result, int row, int column);
 
+// An unsigned count or sequence as PostgreSQL's bigint, clamped (sequences never come near).
+int64_t PgBigint(uint64_t value);
+
 // "$first, $first+1, ..." placeholders of one row of `columns` values: "($3, $4)".
 std::string PgRowPlaceholders(size_t first, size_t columns);
 
