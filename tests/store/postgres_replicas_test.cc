@@ -27,6 +27,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/store/store_test_support.h"
+#include "tests/support/pg_fault_proxy.h"
 #include "tests/support/temp_postgres.h"
 
 namespace trialgate::store {
@@ -644,6 +645,52 @@ TEST_F(PostgresReplicasTest, AFrozenHoldersLeaseIsTakenOverAfterTheIdleTimeout) 
   EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(600));
   PQfinish(frozen);
 }
+
+// The outcome of a COMMIT unknown to the replica: the proxy ends the connection right after the
+// COMMIT went to the server (it committed) or instead of sending it (it did not). Either way the
+// writer reconnects and tries the group again with the same attempt id; the caller is answered
+// once, as stored (never "duplicate"), and the log holds the events once.
+class UnknownCommitOutcomeTest : public PostgresReplicasTest,
+                                 public ::testing::WithParamInterface<testing::PgFaultProxy::Cut> {
+};
+
+TEST_P(UnknownCommitOutcomeTest, TheRetryAnswersWhatWasStoredOnce) {
+  testing::PgFaultProxy proxy(server_->dir() / absl::StrCat(".s.PGSQL.", server_->port()));
+  ASSERT_NE(proxy.port(), 0);
+  PostgresStoreOptions options = Options();
+  options.conninfo = proxy.conninfo("postgres", "trialgate");
+  std::unique_ptr<PostgresEventStore> store = OpenReplica(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(CommitOne(*store, MakeSource("src/before", "before", 1, 0)).status.ok());
+
+  proxy.CutNextCommit(GetParam());
+  CommitResult result = CommitOne(*store, MakeSource("src/cut", "cut", 2, 0));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_EQ(proxy.cuts(), 1) << "the COMMIT was not cut: the test proves nothing";
+  ASSERT_EQ(result.results.size(), 1u);
+  EXPECT_FALSE(result.results[0].duplicate) << "the caller's first submission called a duplicate";
+  ASSERT_EQ(result.results[0].sequences.size(), 2u);
+
+  std::unique_ptr<PostgresEventStore> reader = OpenReplica();  // straight to the server
+  ASSERT_NE(reader, nullptr);
+  const std::vector<v1::Event> log = ReadAll(*reader);
+  ExpectGapFree(log);
+  EXPECT_THAT(EventIds(log), ElementsAre("before-e0", "cut-e0", "cut-e1"));
+  EXPECT_EQ(log.back().sequence(), result.results[0].sequences[1]);
+  // And the same source again is now a duplicate, as any resubmission.
+  CommitResult again = CommitOne(*store, MakeSource("src/cut", "cut", 2, 0));
+  ASSERT_TRUE(again.status.ok()) << again.status;
+  EXPECT_TRUE(again.results[0].duplicate);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cuts, UnknownCommitOutcomeTest,
+                         ::testing::Values(testing::PgFaultProxy::Cut::kAfterCommitSent,
+                                           testing::PgFaultProxy::Cut::kBeforeCommitSent),
+                         [](const ::testing::TestParamInfo<testing::PgFaultProxy::Cut>& info) {
+                           return info.param == testing::PgFaultProxy::Cut::kAfterCommitSent
+                                      ? std::string("AfterCommitSent")
+                                      : std::string("BeforeCommitSent");
+                         });
 
 }  // namespace
 }  // namespace trialgate::store
