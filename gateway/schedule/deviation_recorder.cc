@@ -36,6 +36,9 @@ std::optional<std::pair<uint32_t, bool>> ParseRecordVersion(const std::string& v
 // How many subjects' records are kept between derivations; another is read from its log again.
 constexpr size_t kRecordsKept = 1024;
 
+// When a subject another replica is deriving is tried again.
+constexpr std::chrono::milliseconds kLockedRetry(200);
+
 // What the log says about one derived record key (a deviation, a lab grade, a derived response).
 struct Recorded {
   int64_t rank = -1;  // generation * 2, + 1 when withdrawn: the latest record wins
@@ -325,15 +328,30 @@ void DeviationRecorder::Run() {
     queue_.erase(due);
     busy_ = true;
     lock.unlock();
-    // A failure is retried by the next trigger for the subject or the next sweep.
-    if (absl::Status status = Derive(subject); !status.ok() && !absl::IsNotFound(status)) {
-      spdlog::warn("deviations of {}: {}", subject, status.ToString());
-    }
+    const bool derived = DeriveLocked(subject);
     lock.lock();
     busy_ = false;
+    // Another replica derives it now: again shortly, to see what that one wrote.
+    if (!derived && !stopping_) queue_.try_emplace(subject, Clock::now() + kLockedRetry);
   }
   busy_ = false;
   idle_cv_.notify_all();
+}
+
+bool DeviationRecorder::DeriveLocked(const std::string& subject_id) {
+  // Held from reading the subject until what is derived is durable (Derive waits for its
+  // commit), so another replica's derivation reads what this one wrote.
+  absl::StatusOr<std::unique_ptr<store::Lease>> subject_lock = store_->TryLockSubject(subject_id);
+  if (!subject_lock.ok()) {
+    spdlog::warn("deviations of {}: {}", subject_id, subject_lock.status().ToString());
+    return false;
+  }
+  if (*subject_lock == nullptr) return false;
+  // A failure is retried by the next trigger for the subject or the next sweep.
+  if (absl::Status status = Derive(subject_id); !status.ok() && !absl::IsNotFound(status)) {
+    spdlog::warn("deviations of {}: {}", subject_id, status.ToString());
+  }
+  return true;
 }
 
 bool DeviationRecorder::HoldSweepLease() {

@@ -13,9 +13,10 @@
 // Why this cannot duplicate: an event's id derives from (subject, finding key, status,
 // generation), and the store takes an id's source key once. Recomputing after a restart, a
 // resubmission or a second trigger writes nothing new. One worker thread derives one subject
-// at a time, so two derivations of a subject never race in one gateway. Of replicas sharing a
-// store, only the holder of the "sweep" lease sweeps; each derives the subjects its own commits
-// change (two replicas deriving one subject at once write the same ids, stored once).
+// at a time, so two derivations of a subject never race in one gateway; among replicas sharing a
+// store, a derivation holds the subject's lock (EventStore::TryLockSubject) from reading it to
+// its writes being durable, and a replica that finds it taken tries again shortly. Only the
+// holder of the "sweep" lease sweeps; each replica derives the subjects its own commits change.
 //
 // What is already recorded is read from the log once per subject and then followed: each
 // derivation reads only the subject's events stored since the last (SubjectTimelines::Refresh),
@@ -77,6 +78,9 @@ class DeviationRecorder final : public store::SubjectChangeListener {
   struct SubjectRecords;  // what the subject's log says is recorded (deviation_recorder.cc)
   // The subject's records, brought up to date with `events` (its events stored since).
   SubjectRecords& RecordsOf(const std::string& subject_id);
+  // Derives the subject under its lock among replicas; false when another replica holds it (or
+  // the lock cannot be had), to be tried again.
+  bool DeriveLocked(const std::string& subject_id);
   // Whether this replica holds the sweep's lease, acquiring it if free (the worker's).
   bool HoldSweepLease();
   // Commits `writes` and waits until durable; what became of each.

@@ -136,6 +136,12 @@ class EventStore {
   // The lease called `name`, or null (OK) while another replica holds it.
   virtual absl::StatusOr<std::unique_ptr<Lease>> TryAcquireLease(const std::string& name) = 0;
 
+  // The right to derive `subject_id` (read its events, derive, write and wait until durable),
+  // or null (OK) while another replica derives it: a derivation that read the subject before
+  // another replica's derived events were stored would record what that one just took back.
+  // Cheap (one statement on a session kept for it); release it before locking another subject.
+  virtual absl::StatusOr<std::unique_ptr<Lease>> TryLockSubject(const std::string& subject_id) = 0;
+
   // All enrolments, for the identity registry at start-up.
   virtual absl::StatusOr<std::vector<EnrollmentRecord>> LoadEnrollments() = 0;
 

@@ -64,6 +64,9 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
   absl::StatusOr<std::unique_ptr<Lease>> TryAcquireLease(const std::string& name) override {
     return TryAcquirePostgresLease(options_.conninfo, name, options_.lease_idle_timeout);
   }
+  absl::StatusOr<std::unique_ptr<Lease>> TryLockSubject(const std::string& subject_id) override {
+    return subject_locks_.TryLock(subject_id);
+  }
   absl::Status Settle(DeliverySettlement settlement) override;
   absl::StatusOr<std::vector<DestinationProgress>> Progress(
       const std::vector<std::string>& destinations) override;
@@ -81,7 +84,8 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
 
   using GroupOutcome = PgGroupOutcome;
 
-  explicit PostgresEventStoreImpl(PostgresStoreOptions options) : options_(std::move(options)) {}
+  explicit PostgresEventStoreImpl(PostgresStoreOptions options)
+      : options_(std::move(options)), subject_locks_(options_.conninfo) {}
 
   void WriterLoop();
   void ListenerLoop();
@@ -104,6 +108,8 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
 
   std::mutex outbox_mu_;
   PgConnPtr outbox_conn_;  // guarded by outbox_mu_
+
+  PostgresSubjectLocks subject_locks_;
 
   std::mutex lookup_mu_;
   PgConnPtr lookup_conn_;  // guarded by lookup_mu_; enrolment look-ups, connected at first use

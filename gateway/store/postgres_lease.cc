@@ -63,6 +63,41 @@ class PostgresLease final : public Lease {
 
 }  // namespace
 
+// Held until destroyed; a lost session has released it already (held() cannot tell, but the
+// recorder holds it only for one derivation).
+class PostgresSubjectLock final : public Lease {
+ public:
+  PostgresSubjectLock(PostgresSubjectLocks* locks, std::string key)
+      : locks_(locks), key_(std::move(key)) {}
+  ~PostgresSubjectLock() override { locks_->Unlock(key_); }
+  bool held() const override { return true; }
+
+ private:
+  PostgresSubjectLocks* const locks_;
+  const std::string key_;
+};
+
+absl::StatusOr<std::unique_ptr<Lease>> PostgresSubjectLocks::TryLock(
+    const std::string& subject_id) {
+  const std::string key = absl::StrCat("trialgate-subject:", subject_id);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (PgConnectionLost(conn_.get())) {
+    ASSIGN_OR_RETURN(conn_, PgConnect(conninfo_));
+  }
+  ASSIGN_OR_RETURN(PgResultPtr locked, PgExec(conn_.get(), kTryLockSql, PgParams().Text(key),
+                                              "cannot try a subject's lock"));
+  if (PgText(locked.get(), 0, 0) != "t") return nullptr;
+  return std::make_unique<PostgresSubjectLock>(this, key);
+}
+
+void PostgresSubjectLocks::Unlock(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // A session that is gone holds nothing any more.
+  if (!PgConnectionLost(conn_.get())) {
+    PgExec(conn_.get(), kUnlockSql, PgParams().Text(key), "unlock").IgnoreError();
+  }
+}
+
 absl::StatusOr<std::unique_ptr<Lease>> TryAcquirePostgresLease(
     const std::string& conninfo, const std::string& name,
     std::chrono::milliseconds idle_timeout) {

@@ -8,10 +8,13 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "gateway/store/event_store.h"
+#include "gateway/store/postgres_util.h"
 
 namespace trialgate::store {
 
@@ -19,6 +22,23 @@ namespace trialgate::store {
 absl::StatusOr<std::unique_ptr<Lease>> TryAcquirePostgresLease(
     const std::string& conninfo, const std::string& name,
     std::chrono::milliseconds idle_timeout);
+
+// Per-subject locks among replicas on one session (`conn`, owned by the caller, which serialises
+// their use): a transaction-less advisory lock taken and released for each derivation.
+class PostgresSubjectLocks {
+ public:
+  explicit PostgresSubjectLocks(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+  // The subject's lock, or null (OK) while another session holds it.
+  absl::StatusOr<std::unique_ptr<Lease>> TryLock(const std::string& subject_id);
+
+ private:
+  friend class PostgresSubjectLock;
+  void Unlock(const std::string& key);
+
+  const std::string conninfo_;
+  std::mutex mu_;
+  PgConnPtr conn_;  // guarded by mu_; connected at first use, again after a loss
+};
 
 }  // namespace trialgate::store
 

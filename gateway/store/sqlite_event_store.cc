@@ -213,6 +213,9 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
     // One gateway per data directory: a second one cannot lock its audit log and does not start.
     return std::make_unique<SoleWriterLease>();
   }
+  absl::StatusOr<std::unique_ptr<Lease>> TryLockSubject(const std::string&) override {
+    return std::make_unique<SoleWriterLease>();  // one gateway, one recorder thread
+  }
   absl::Status Settle(DeliverySettlement settlement) override;
   absl::StatusOr<std::vector<DestinationProgress>> Progress(
       const std::vector<std::string>& destinations) override;

@@ -51,6 +51,9 @@ class FlakyStore final : public store::EventStore {
   absl::StatusOr<std::unique_ptr<store::Lease>> TryAcquireLease(const std::string& name) override {
     return inner_->TryAcquireLease(name);
   }
+  absl::StatusOr<std::unique_ptr<store::Lease>> TryLockSubject(const std::string& id) override {
+    return inner_->TryLockSubject(id);
+  }
   absl::StatusOr<std::vector<store::EnrollmentRecord>> LoadEnrollments() override {
     return inner_->LoadEnrollments();
   }

@@ -646,6 +646,25 @@ TEST_F(PostgresReplicasTest, AFrozenHoldersLeaseIsTakenOverAfterTheIdleTimeout) 
   PQfinish(frozen);
 }
 
+TEST_F(PostgresReplicasTest, OneReplicaAtATimeDerivesASubject) {
+  std::unique_ptr<PostgresEventStore> a = OpenReplica();
+  std::unique_ptr<PostgresEventStore> b = OpenReplica();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  absl::StatusOr<std::unique_ptr<Lease>> deriving = a->TryLockSubject("KRD-001");
+  ASSERT_TRUE(deriving.ok() && *deriving != nullptr) << deriving.status();
+  absl::StatusOr<std::unique_ptr<Lease>> refused = b->TryLockSubject("KRD-001");
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  EXPECT_EQ(*refused, nullptr) << "two replicas deriving one subject at once";
+  absl::StatusOr<std::unique_ptr<Lease>> other = b->TryLockSubject("KRD-002");
+  ASSERT_TRUE(other.ok() && *other != nullptr) << "one subject's lock held up another's";
+  other->reset();
+  deriving->reset();  // derived and durable: the other replica may read it now
+  absl::StatusOr<std::unique_ptr<Lease>> next = b->TryLockSubject("KRD-001");
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_NE(*next, nullptr);
+}
+
 // The outcome of a COMMIT unknown to the replica: the proxy ends the connection right after the
 // COMMIT went to the server (it committed) or instead of sending it (it did not). Either way the
 // writer reconnects and tries the group again with the same attempt id; the caller is answered

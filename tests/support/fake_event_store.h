@@ -53,6 +53,9 @@ class FakeEventStore : public store::EventStore {
   absl::StatusOr<std::unique_ptr<store::Lease>> TryAcquireLease(const std::string&) override {
     return std::unique_ptr<store::Lease>(std::make_unique<store::SoleWriterLease>());
   }
+  absl::StatusOr<std::unique_ptr<store::Lease>> TryLockSubject(const std::string&) override {
+    return std::unique_ptr<store::Lease>(std::make_unique<store::SoleWriterLease>());
+  }
   absl::StatusOr<std::vector<store::EnrollmentRecord>> LoadEnrollments() override {
     return std::vector<store::EnrollmentRecord>{};
   }
