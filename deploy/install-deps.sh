@@ -2,24 +2,37 @@
 # Installs every Debian 12 package trialgate needs to build, run and test.
 # Idempotent and non-interactive; run as root or with sudo available.
 # --with-fuzz also installs clang, libFuzzer and jq (deploy/fuzz.sh seeds with Bundle entries).
+# --build-only installs only what building the `trialgate` binary needs (the container image's
+# build stage, deploy/container/Containerfile). --list prints the packages instead of installing
+# them (after the other option, if any).
 set -euo pipefail
 
-packages=(
+# What building the binary needs (configured with -DTRIALGATE_BUILD_TESTS=OFF).
+build_packages=(
   # toolchain
   build-essential cmake pkg-config git ca-certificates
   # RPC and serialisation
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
-  # JSON, crypto, storage
-  rapidjson-dev libssl-dev openssl libsqlite3-dev
-  # storage: PostgreSQL's client library; the server, which the tests start in temporary
-  # directories (tests/support/temp_postgres.h)
-  libpq-dev postgresql-15
+  # JSON, crypto, storage (PostgreSQL's client library)
+  rapidjson-dev libssl-dev openssl libsqlite3-dev libpq-dev
   # the programs' allocator (CMakeLists.txt: trialgate_allocator)
   libjemalloc-dev
   # statistics: Boost.Math, header-only (incomplete beta and gamma functions)
   libboost-math-dev
-  # CLI parsing and logging; the HTTP server (FHIR REST facade), with curl for its end-to-end test
-  libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev curl
+  # CLI parsing and logging; the HTTP server (FHIR REST facade)
+  libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
+)
+packages=(
+  "${build_packages[@]}"
+  # the PostgreSQL server, which the tests start in temporary directories
+  # (tests/support/temp_postgres.h)
+  postgresql-15
+  # curl for the FHIR REST end-to-end test and the deployment tests' probes
+  curl
+  # the deployment artefacts' tests (tests/deploy): systemd-analyze and systemd-sysusers, nginx
+  # with its stream module (the load balancer), YAML, libseccomp's Python binding (the units'
+  # filters), the Kubernetes client's API models (schema checks of the manifests)
+  systemd nginx libnginx-mod-stream python3-yaml python3-seccomp python3-kubernetes
   # tests and benchmarks; python3-hl7's mllp_send is the independent HL7 v2 sender the MLLP
   # tests deliver with; expat parses the report plots' SVG in tests/report
   libgtest-dev libgmock-dev libbenchmark-dev python3-hl7 libexpat1-dev
@@ -27,8 +40,13 @@ packages=(
   # for its screenshots, and NSS's certutil and pk12util for its CA and client certificate
   chromium fonts-dejavu-core libnss3-tools
 )
-if [ "${1:-}" = --with-fuzz ]; then
-  packages+=(clang libclang-rt-14-dev jq)
+case "${1:-}" in
+  --with-fuzz) packages+=(clang libclang-rt-14-dev jq) ;;
+  --build-only) packages=("${build_packages[@]}") ;;
+esac
+if [ "${1:-}" = --list ] || [ "${2:-}" = --list ]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
 fi
 
 missing=()
