@@ -27,16 +27,19 @@ absl::Status EnrollmentRegistry::CatchUp() const {
   return absl::OkStatus();
 }
 
-std::optional<std::string> EnrollmentRegistry::Find(const std::string& site_id,
-                                                    const std::string& patient_key_hmac) const {
+absl::StatusOr<std::optional<std::string>> EnrollmentRegistry::Find(
+    const std::string& site_id, const std::string& patient_key_hmac) const {
   const PatientKey patient{site_id, patient_key_hmac};
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (std::optional<std::string> found = FindLocked(patient)) return found;
   }
-  // Not known here: another replica may have enrolled the patient. A store that cannot be read
-  // leaves the answer "not enrolled", and the submission is refused, not mis-filed.
-  if (store_ == nullptr || !CatchUp().ok()) return std::nullopt;
+  // Not known here: another replica may have enrolled the patient.
+  if (store_ == nullptr) return std::nullopt;
+  if (absl::Status caught_up = CatchUp(); !caught_up.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot read the enrolments of the other replicas: ", caught_up.message()));
+  }
   std::lock_guard<std::mutex> lock(mu_);
   return FindLocked(patient);
 }

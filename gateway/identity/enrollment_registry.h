@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "gateway/store/event_store.h"
 
 namespace trialgate::identity {
@@ -27,9 +28,11 @@ class EnrollmentRegistry {
   // Adds or updates enrolments (e.g. those loaded from the store), without conflict checks.
   void Load(const std::vector<store::EnrollmentRecord>& records);
 
-  // The subject id of a site's patient, if enrolled.
-  std::optional<std::string> Find(const std::string& site_id,
-                                  const std::string& patient_key_hmac) const;
+  // The subject id of a site's patient, if enrolled. UNAVAILABLE when the followed store could
+  // not be read for a patient not known here: not "not enrolled", which the sender would take
+  // for an answer.
+  absl::StatusOr<std::optional<std::string>> Find(const std::string& site_id,
+                                                  const std::string& patient_key_hmac) const;
 
   // The site a subject is enrolled at, if enrolled.
   std::optional<std::string> SiteOf(const std::string& subject_id) const;

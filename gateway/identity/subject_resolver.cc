@@ -86,13 +86,14 @@ absl::StatusOr<ResolvedSubject> SubjectResolver::Find(const std::string& site_id
                                                       const PendingEnrollments& pending) const {
   for (const std::string& hmac : digests.current) {
     std::optional<std::string> found = pending.Find(hmac);
-    if (!found) found = registry_->Find(site_id, hmac);
+    if (!found) {
+      ASSIGN_OR_RETURN(found, registry_->Find(site_id, hmac));
+    }
     if (found) return ResolvedSubject{*std::move(found), {}};
   }
   for (const std::string& previous : digests.previous) {
-    if (std::optional<std::string> found = registry_->Find(site_id, previous)) {
-      return ResolvedSubject{*std::move(found), {}};
-    }
+    ASSIGN_OR_RETURN(std::optional<std::string> found, registry_->Find(site_id, previous));
+    if (found) return ResolvedSubject{*std::move(found), {}};
   }
   return absl::NotFoundError(absl::StrCat(
       "the patient '", patient_key, "' is not enrolled in study ", study_.study_id(),

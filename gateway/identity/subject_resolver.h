@@ -57,7 +57,8 @@ class SubjectResolver {
   // non-OK status says what to send:
   //   NOT_FOUND           a Bundle-local reference to no entry, or a patient not enrolled here;
   //   INVALID_ARGUMENT    a reference to something other than a Patient, or no patient at all;
-  //   FAILED_PRECONDITION an enrolment that contradicts one already known.
+  //   FAILED_PRECONDITION an enrolment that contradicts one already known;
+  //   UNAVAILABLE         the enrolments of other replicas could not be read (try again).
   absl::StatusOr<ResolvedSubject> Resolve(const std::string& site_id,
                                           const mappers::PatientRef& patient,
                                           const std::optional<mappers::Enrollment>& enrollment,

@@ -103,6 +103,9 @@ struct Pipeline::Prepared {
   std::vector<store::SourceWrite> writes;
   std::vector<size_t> entry_of_write;  // index into result.entries of each write
   identity::PendingEnrollments enrollments;
+  // Set when an entry's subject could not be looked up (a shared store away): the submission is
+  // refused as a whole, for the sender to retry, rather than an entry rejected for good.
+  absl::Status unavailable;
 
   void Reject(EntryResult entry) {
     entry.outcome = Outcome::kRejected;
@@ -186,6 +189,10 @@ absl::StatusOr<Pipeline::Prepared> Pipeline::Prepare(const security::Caller& cal
   for (size_t i = 0; i < read.entries.size(); ++i) {
     PrepareEntry(read.entries[i], std::move(validation[i]), scope, prepared);
   }
+  if (!prepared.unavailable.ok()) {
+    refusal->push_back(IssueFromStatus(prepared.unavailable));
+    return prepared.unavailable;
+  }
   if (read.atomic && RejectTransactionIfAnyRejected(&prepared.result.entries)) {
     prepared.DropWrites();
   }
@@ -268,6 +275,10 @@ void Pipeline::PrepareEntry(const BodyEntry& entry, std::vector<Issue> validatio
     result.issues.push_back(subject.ok() ? PatientDeathIssue(entry)
                                          : PatientNotStoredIssue(entry));
     if (!subject.ok()) return prepared.AcceptUnstored(std::move(result));
+  }
+  if (absl::IsUnavailable(subject.status())) {
+    prepared.unavailable = subject.status();
+    return prepared.Reject(std::move(result));
   }
   if (!subject.ok()) {
     const std::string& at = mapped.patient->expression;

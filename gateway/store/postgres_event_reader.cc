@@ -21,7 +21,8 @@ constexpr char kListSubjectsSql[] = "SELECT subject_id FROM subjects ORDER BY su
 
 class PostgresEventReader final : public EventReader {
  public:
-  explicit PostgresEventReader(PgConnPtr conn) : conn_(std::move(conn)) {}
+  PostgresEventReader(PgConnPtr conn, std::string conninfo)
+      : conn_(std::move(conn)), conninfo_(std::move(conninfo)) {}
 
   absl::StatusOr<std::vector<v1::Event>> ReadAfter(uint64_t after, size_t limit) override {
     std::vector<v1::Event> events;
@@ -54,9 +55,8 @@ class PostgresEventReader final : public EventReader {
   }
 
   absl::StatusOr<std::vector<std::string>> ListSubjects() override {
-    Reconnect();
-    ASSIGN_OR_RETURN(PgResultPtr rows,
-                     PgExec(conn_.get(), kListSubjectsSql, {}, "cannot list subjects"));
+    ASSIGN_OR_RETURN(PgResultPtr rows, PgExecReconnecting(&conn_, conninfo_, kListSubjectsSql, {},
+                                                          "cannot list subjects"));
     std::vector<std::string> subjects;
     for (int row = 0; row < PQntuples(rows.get()); ++row) {
       subjects.push_back(PgText(rows.get(), row, 0));
@@ -65,16 +65,12 @@ class PostgresEventReader final : public EventReader {
   }
 
  private:
-  void Reconnect() {
-    if (PgConnectionLost(conn_.get())) PQreset(conn_.get());
-  }
-
   // Runs `sql` (seq, payload rows), parsing each row into the event `next()` gives.
   template <typename NextEvent>
   absl::Status ReadRows(const char* sql, const PgParams& params, NextEvent next) {
-    Reconnect();
-    ASSIGN_OR_RETURN(PgResultPtr rows, PgExec(conn_.get(), sql, params, "cannot read events",
-                                              /*binary_result=*/true));
+    ASSIGN_OR_RETURN(PgResultPtr rows,
+                     PgExecReconnecting(&conn_, conninfo_, sql, params, "cannot read events",
+                                        /*binary_result=*/true));
     for (int row = 0; row < PQntuples(rows.get()); ++row) {
       const uint64_t sequence = static_cast<uint64_t>(PgBinaryInt8(rows.get(), row, 0));
       const absl::string_view payload = PgBinaryBytes(rows.get(), row, 1);
@@ -89,12 +85,13 @@ class PostgresEventReader final : public EventReader {
   }
 
   PgConnPtr conn_;
+  const std::string conninfo_;
 };
 
 }  // namespace
 
-std::unique_ptr<EventReader> NewPostgresEventReader(PgConnPtr conn) {
-  return std::make_unique<PostgresEventReader>(std::move(conn));
+std::unique_ptr<EventReader> NewPostgresEventReader(PgConnPtr conn, std::string conninfo) {
+  return std::make_unique<PostgresEventReader>(std::move(conn), std::move(conninfo));
 }
 
 }  // namespace trialgate::store

@@ -274,6 +274,7 @@ absl::Status PostgresEventStoreImpl::WriteGroupRetrying(std::vector<Request>& gr
       }
       // A failure that is not the database being away fails this group, not the store.
       if (!absl::IsUnavailable(status)) return status;
+      writer_conn_.reset();  // libpq may not know yet that it is gone
     }
     SetHealth(absl::UnavailableError(absl::StrCat("PostgreSQL is unavailable: ",
                                                   status.message())));
@@ -316,7 +317,12 @@ void PostgresEventStoreImpl::ListenerLoop() {
     }
     if (std::chrono::steady_clock::now() >= next_poll) {
       absl::StatusOr<PgResultPtr> head = PgExec(conn.get(), kReadHeadSql, {}, "head");
-      if (head.ok()) RaiseLastSequence(static_cast<uint64_t>(PgInt(head->get(), 0, 0)));
+      if (head.ok()) {
+        RaiseLastSequence(static_cast<uint64_t>(PgInt(head->get(), 0, 0)));
+      } else if (absl::IsUnavailable(head.status())) {
+        conn.reset();  // connect again at the top of the loop
+        continue;
+      }
       next_poll = std::chrono::steady_clock::now() + options_.head_poll;
     }
     // Short waits: the loop sees stop requests and the poll time without another wake-up path.
@@ -353,7 +359,7 @@ void PostgresEventStoreImpl::SetListenerHealth(const absl::Status& status) {
 
 absl::StatusOr<std::unique_ptr<EventReader>> PostgresEventStoreImpl::OpenReader() {
   ASSIGN_OR_RETURN(PgConnPtr conn, PgConnect(options_.conninfo));
-  return NewPostgresEventReader(std::move(conn));
+  return NewPostgresEventReader(std::move(conn), options_.conninfo);
 }
 
 uint64_t PostgresEventStoreImpl::LastSequence() const {
@@ -382,12 +388,10 @@ absl::StatusOr<std::vector<EnrollmentRecord>> PostgresEventStoreImpl::LoadEnroll
 
 absl::StatusOr<EnrollmentChanges> PostgresEventStoreImpl::LoadEnrollmentChanges(uint64_t mark) {
   std::lock_guard<std::mutex> lock(lookup_mu_);
-  if (PgConnectionLost(lookup_conn_.get())) {
-    ASSIGN_OR_RETURN(lookup_conn_, PgConnect(options_.conninfo));
-  }
   ASSIGN_OR_RETURN(PgResultPtr rows,
-                   PgExec(lookup_conn_.get(), kSelectEnrollmentChangesSql,
-                          PgParams().Int(PgBigint(mark)), "cannot read enrolment changes"));
+                   PgExecReconnecting(&lookup_conn_, options_.conninfo,
+                                      kSelectEnrollmentChangesSql, PgParams().Int(PgBigint(mark)),
+                                      "cannot read enrolment changes"));
   EnrollmentChanges changes;
   changes.mark = mark;
   for (int row = 0; row < PQntuples(rows.get()); ++row) {
@@ -413,7 +417,7 @@ absl::Status PostgresEventStoreImpl::Health() const {
 
 absl::StatusOr<std::unique_ptr<OutboxReader>> PostgresEventStoreImpl::OpenOutboxReader() {
   ASSIGN_OR_RETURN(PgConnPtr conn, PgConnect(options_.conninfo));
-  return NewPostgresOutboxReader(std::move(conn));
+  return NewPostgresOutboxReader(std::move(conn), options_.conninfo);
 }
 
 absl::StatusOr<size_t> PostgresEventStoreImpl::RunOutboxWrite(
@@ -423,10 +427,12 @@ absl::StatusOr<size_t> PostgresEventStoreImpl::RunOutboxWrite(
     ASSIGN_OR_RETURN(outbox_conn_, PgConnect(options_.conninfo));
   }
   size_t changed = 0;
-  RETURN_IF_ERROR(PgInTransaction(outbox_conn_.get(), [&]() -> absl::Status {
+  const absl::Status status = PgInTransaction(outbox_conn_.get(), [&]() -> absl::Status {
     ASSIGN_OR_RETURN(changed, body(outbox_conn_.get(), NowUnixMs()));
     return absl::OkStatus();
-  }));
+  });
+  if (absl::IsUnavailable(status)) outbox_conn_.reset();  // the next write connects again
+  if (!status.ok()) return status;
   return changed;
 }
 

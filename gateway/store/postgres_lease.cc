@@ -81,11 +81,9 @@ absl::StatusOr<std::unique_ptr<Lease>> PostgresSubjectLocks::TryLock(
     const std::string& subject_id) {
   const std::string key = absl::StrCat("trialgate-subject:", subject_id);
   std::lock_guard<std::mutex> lock(mu_);
-  if (PgConnectionLost(conn_.get())) {
-    ASSIGN_OR_RETURN(conn_, PgConnect(conninfo_));
-  }
-  ASSIGN_OR_RETURN(PgResultPtr locked, PgExec(conn_.get(), kTryLockSql, PgParams().Text(key),
-                                              "cannot try a subject's lock"));
+  ASSIGN_OR_RETURN(PgResultPtr locked,
+                   PgExecReconnecting(&conn_, conninfo_, kTryLockSql, PgParams().Text(key),
+                                      "cannot try a subject's lock"));
   if (PgText(locked.get(), 0, 0) != "t") return nullptr;
   return std::make_unique<PostgresSubjectLock>(this, key);
 }

@@ -118,16 +118,16 @@ absl::Status DeadLetter(PGconn* conn, const std::string& destination,
 
 class PostgresOutboxReader final : public OutboxReader {
  public:
-  explicit PostgresOutboxReader(PgConnPtr conn) : conn_(std::move(conn)) {}
+  PostgresOutboxReader(PgConnPtr conn, std::string conninfo)
+      : conn_(std::move(conn)), conninfo_(std::move(conninfo)) {}
 
   absl::StatusOr<std::vector<OutboxEntry>> ReadPending(const std::string& destination,
                                                        size_t limit) override {
     std::vector<OutboxEntry> entries;
     if (limit == 0) return entries;
-    if (PgConnectionLost(conn_.get())) PQreset(conn_.get());
     ASSIGN_OR_RETURN(
         PgResultPtr rows,
-        PgExec(conn_.get(), kReadPendingSql,
+        PgExecReconnecting(&conn_, conninfo_, kReadPendingSql,
                PgParams().Text(destination).Int(PgBigint(limit)),
                "cannot read the outbox", /*binary_result=*/true));
     for (int row = 0; row < PQntuples(rows.get()); ++row) {
@@ -146,6 +146,7 @@ class PostgresOutboxReader final : public OutboxReader {
 
  private:
   PgConnPtr conn_;
+  const std::string conninfo_;
 };
 
 }  // namespace
@@ -281,8 +282,8 @@ absl::StatusOr<std::vector<DeadLetterRecord>> PgReadDeadLetters(PGconn* conn,
   return records;
 }
 
-std::unique_ptr<OutboxReader> NewPostgresOutboxReader(PgConnPtr conn) {
-  return std::make_unique<PostgresOutboxReader>(std::move(conn));
+std::unique_ptr<OutboxReader> NewPostgresOutboxReader(PgConnPtr conn, std::string conninfo) {
+  return std::make_unique<PostgresOutboxReader>(std::move(conn), std::move(conninfo));
 }
 
 }  // namespace trialgate::store

@@ -33,7 +33,7 @@ absl::StatusOr<std::vector<DestinationProgress>> PgReadProgress(
 absl::StatusOr<std::vector<DeadLetterRecord>> PgReadDeadLetters(PGconn* conn,
                                                                 const DeadLetterQuery& query);
 
-std::unique_ptr<OutboxReader> NewPostgresOutboxReader(PgConnPtr conn);
+std::unique_ptr<OutboxReader> NewPostgresOutboxReader(PgConnPtr conn, std::string conninfo);
 
 }  // namespace trialgate::store
 

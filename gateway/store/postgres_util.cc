@@ -31,8 +31,13 @@ absl::StatusOr<PgConnPtr> PgConnect(const std::string& conninfo) {
                                                    PQerrorMessage(conn.get()))));
   }
   // The durability promise: COMMIT returns only once the WAL is flushed. Set here, not trusted
-  // from the server's configuration.
-  PgResultPtr result(PQexec(conn.get(), "SET synchronous_commit = on; SET TIME ZONE 'UTC'; SET client_min_messages = warning"));
+  // from the server's configuration. And a replica that freezes (SIGSTOP, a swap storm) inside
+  // a transaction must not hold its locks (the log's head, a destination's rows) for ever: the
+  // server ends a session idle in a transaction for 10 s, which a working gateway never is.
+  PgResultPtr result(PQexec(conn.get(),
+                            "SET synchronous_commit = on; SET TIME ZONE 'UTC'; "
+                            "SET client_min_messages = warning; "
+                            "SET idle_in_transaction_session_timeout = 10000"));
   if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
     return PgError(conn.get(), result.get(), "cannot set the session's synchronous_commit");
   }
@@ -101,6 +106,44 @@ std::vector<int> PgParams::Lengths() const {
   return lengths;
 }
 
+namespace {
+
+void AppendBigEndian32(uint32_t value, std::string* out) {
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(value >> shift));
+}
+
+}  // namespace
+
+void PgBinaryArray::Add(absl::string_view bytes) {
+  AppendBigEndian32(static_cast<uint32_t>(bytes.size()), &elements_);
+  elements_.append(bytes.data(), bytes.size());
+  ++count_;
+}
+
+void PgBinaryArray::AddInt8(int64_t value) {
+  AppendBigEndian32(8, &elements_);
+  const uint64_t bits = static_cast<uint64_t>(value);
+  AppendBigEndian32(static_cast<uint32_t>(bits >> 32), &elements_);
+  AppendBigEndian32(static_cast<uint32_t>(bits), &elements_);
+  ++count_;
+}
+
+void PgBinaryArray::AddNull() {
+  AppendBigEndian32(0xffffffffu, &elements_);  // length -1
+  has_null_ = true;
+  ++count_;
+}
+
+std::string PgBinaryArray::Encode() const {
+  std::string out;
+  AppendBigEndian32(1, &out);                  // dimensions
+  AppendBigEndian32(has_null_ ? 1 : 0, &out);  // flags: has nulls
+  AppendBigEndian32(element_oid_, &out);
+  AppendBigEndian32(count_, &out);             // the dimension's length
+  AppendBigEndian32(1, &out);                  // its lower bound
+  return out + elements_;
+}
+
 absl::StatusOr<PgResultPtr> PgExec(PGconn* conn, const std::string& sql, const PgParams& params,
                                    absl::string_view what, bool binary_result) {
   const std::vector<const char*> values = params.Values();
@@ -113,6 +156,21 @@ absl::StatusOr<PgResultPtr> PgExec(PGconn* conn, const std::string& sql, const P
     return PgError(conn, result.get(), what);
   }
   return result;
+}
+
+absl::StatusOr<PgResultPtr> PgExecReconnecting(PgConnPtr* conn, const std::string& conninfo,
+                                               const std::string& sql, const PgParams& params,
+                                               absl::string_view what, bool binary_result) {
+  for (int attempt = 0;; ++attempt) {
+    if (PgConnectionLost(conn->get())) {
+      absl::StatusOr<PgConnPtr> connected = PgConnect(conninfo);
+      if (!connected.ok()) return connected.status();
+      *conn = *std::move(connected);
+    }
+    absl::StatusOr<PgResultPtr> result = PgExec(conn->get(), sql, params, what, binary_result);
+    if (result.ok() || !absl::IsUnavailable(result.status()) || attempt == 1) return result;
+    conn->reset();  // whatever libpq thinks of it now
+  }
 }
 
 absl::Status PgExecCommand(PGconn* conn, const char* sql, absl::string_view what) {

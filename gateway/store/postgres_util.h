@@ -29,8 +29,9 @@ struct PgResultClearer {
 using PgResultPtr = std::unique_ptr<PGresult, PgResultClearer>;
 
 // Opens a connection (`conninfo`: a postgresql:// URI or key=value pairs) with the session
-// settings the store relies on: synchronous_commit=on (an answer only after the WAL flush) and
-// UTC. UNAVAILABLE when the server cannot be reached.
+// settings the store relies on: synchronous_commit=on (an answer only after the WAL flush), UTC,
+// and idle_in_transaction_session_timeout 10 s (a frozen replica's locks are freed).
+// UNAVAILABLE when the server cannot be reached.
 absl::StatusOr<PgConnPtr> PgConnect(const std::string& conninfo);
 
 // The parameters of one statement, kept until it has run. Text values go as text; bytes as
@@ -57,10 +58,42 @@ class PgParams {
   std::vector<int> formats_;
 };
 
+// A one-dimensional array in PostgreSQL's binary format (the server's array_send layout), for a
+// parameter that unnest() turns into rows: one statement inserts a group's rows, with no text to
+// parse and bytea without escaping. Elements are added in row order.
+class PgBinaryArray {
+ public:
+  // Element types by OID (PostgreSQL's pg_type.dat): int8 20, text 25, bytea 17.
+  static constexpr uint32_t kInt8 = 20;
+  static constexpr uint32_t kText = 25;
+  static constexpr uint32_t kBytea = 17;
+
+  explicit PgBinaryArray(uint32_t element_oid) : element_oid_(element_oid) {}
+  void Add(absl::string_view bytes);  // text or bytea
+  void AddInt8(int64_t value);
+  void AddNull();
+  // The encoded array, for PgParams::Bytes.
+  std::string Encode() const;
+
+ private:
+  uint32_t element_oid_;
+  uint32_t count_ = 0;
+  bool has_null_ = false;
+  std::string elements_;
+};
+
 // Runs `sql` with `params`. Rows come back as text, or all in binary with `binary_result`.
 // A failure is PgError's status.
 absl::StatusOr<PgResultPtr> PgExec(PGconn* conn, const std::string& sql, const PgParams& params,
                                    absl::string_view what, bool binary_result = false);
+// Runs `sql` on *conn, connecting first when there is no connection or it is known lost; when
+// the statement fails for want of the server (UNAVAILABLE: a connection that died while idle
+// shows it only then), connects again and runs it once more. For statements that may run twice.
+absl::StatusOr<PgResultPtr> PgExecReconnecting(PgConnPtr* conn, const std::string& conninfo,
+                                               const std::string& sql, const PgParams& params,
+                                               absl::string_view what,
+                                               bool binary_result = false);
+
 // Runs parameterless SQL (may be several statements; no rows wanted).
 absl::Status PgExecCommand(PGconn* conn, const char* sql, absl::string_view what);
 

@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/store/postgres_event_store.h"
+#include "gateway/store/postgres_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/store/store_test_support.h"
@@ -663,6 +664,21 @@ TEST_F(PostgresReplicasTest, OneReplicaAtATimeDerivesASubject) {
   absl::StatusOr<std::unique_ptr<Lease>> next = b->TryLockSubject("KRD-001");
   ASSERT_TRUE(next.ok()) << next.status();
   EXPECT_NE(*next, nullptr);
+}
+
+TEST_F(PostgresReplicasTest, AFrozenReplicasOpenTransactionIsEndedByTheServer) {
+  // Every session of the store is opened as PgConnect opens it. A replica frozen (SIGSTOP) inside
+  // a group's transaction holds the log's head, and every replica's writes wait for it: the
+  // server ends such a session after the timeout, and the lock with it.
+  absl::StatusOr<PgConnPtr> conn = PgConnect(server_->conninfo());
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  absl::StatusOr<PgResultPtr> shown =
+      PgExec(conn->get(), "SHOW idle_in_transaction_session_timeout", {}, "show");
+  ASSERT_TRUE(shown.ok()) << shown.status();
+  EXPECT_EQ(PgText(shown->get(), 0, 0), "10s");
+  shown = PgExec(conn->get(), "SHOW synchronous_commit", {}, "show");
+  ASSERT_TRUE(shown.ok()) << shown.status();
+  EXPECT_EQ(PgText(shown->get(), 0, 0), "on");
 }
 
 // The outcome of a COMMIT unknown to the replica: the proxy ends the connection right after the

@@ -186,8 +186,8 @@ TEST(PseudonymizerTest, ResourceIdsAndDigestsAreKeyedAndKeptApartByDomain) {
 TEST(EnrollmentRegistryTest, FindsRegisteredPatientsAndRefusesConflicts) {
   EnrollmentRegistry registry;
   registry.Load({{"site-1", "h1", "S-1", "on-study", "2026-01-01"}});
-  EXPECT_EQ(registry.Find("site-1", "h1"), "S-1");
-  EXPECT_EQ(registry.Find("site-2", "h1"), std::nullopt);
+  EXPECT_EQ(registry.Find("site-1", "h1").value(), "S-1");
+  EXPECT_EQ(registry.Find("site-2", "h1").value(), std::nullopt);
   // The same patient as another subject: conflict.
   EXPECT_FALSE(registry.CheckConsistent({"site-1", "h1", "S-2", "", ""}).ok());
   // The same subject at another site: conflict.

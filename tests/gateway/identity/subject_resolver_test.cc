@@ -57,7 +57,7 @@ TEST_F(SubjectResolverTest, ALaterEntryFindsAnEnrolmentOfTheSameSubmission) {
   ASSERT_TRUE(data.ok()) << data.status();
   EXPECT_EQ(data->subject_id, "KRD-001-0001");
   EXPECT_TRUE(data->enrollments.empty());
-  EXPECT_FALSE(registry_.Find("site-a", key_.Pseudonymize("site-a", "Patient/pt-1")));
+  EXPECT_FALSE(registry_.Find("site-a", key_.Pseudonymize("site-a", "Patient/pt-1")).value());
 }
 
 TEST_F(SubjectResolverTest, ASubmissionCannotEnrolOnePatientAsTwoSubjects) {
