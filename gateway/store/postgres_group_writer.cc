@@ -29,11 +29,18 @@ constexpr char kSelectSourceEventsSql[] =
 // length-prefixed, and the version part starts with a letter, below 0x7f; see sqlite_event_store).
 constexpr char kCountVersionsSql[] =
     "SELECT count(*) FROM sources WHERE source_key > $1 AND source_key < $1 || chr(127)";
-constexpr char kInsertEventsSql[] = "INSERT INTO events(seq, event_id, subject_id, payload) VALUES ";
+// A group's rows in one statement per table: unnest() of binary arrays, one element per row.
+constexpr char kInsertEventsSql[] =
+    "INSERT INTO events(seq, event_id, subject_id, payload) "
+    "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[])";
 constexpr char kInsertSourcesSql[] =
     "INSERT INTO sources(source_key, first_seq, event_count, attempt_id, digest, version, "
-    "stored_at_ms) VALUES ";
-constexpr char kInsertOutboxSql[] = "INSERT INTO outbox(destination, seq, enqueued_at) VALUES ";
+    "stored_at_ms) SELECT k, f, c::integer, $4, d, v, t "
+    "FROM unnest($1::text[], $2::bigint[], $3::bigint[], $5::text[], $6::bigint[], $7::bigint[]) "
+    "AS r(k, f, c, d, v, t)";
+constexpr char kInsertOutboxSql[] =
+    "INSERT INTO outbox(destination, seq, enqueued_at) "
+    "SELECT d, s, $3 FROM unnest($1::text[], $2::bigint[]) AS r(d, s)";
 constexpr char kUpsertEnrollmentsSql[] =
     "INSERT INTO enrollments(site_id, patient_key_hmac, subject_id, status, enrolled_on, "
     "changed_seq) VALUES ";
@@ -41,8 +48,9 @@ constexpr char kUpsertEnrollmentsConflictSql[] =
     " ON CONFLICT (site_id, patient_key_hmac) DO UPDATE SET subject_id = excluded.subject_id, "
     "status = excluded.status, enrolled_on = excluded.enrolled_on, "
     "changed_seq = excluded.changed_seq";
-constexpr char kInsertSubjectsSql[] = "INSERT INTO subjects(subject_id) VALUES ";
-constexpr char kInsertSubjectsConflictSql[] = " ON CONFLICT (subject_id) DO NOTHING";
+constexpr char kInsertSubjectsSql[] =
+    "INSERT INTO subjects(subject_id) SELECT * FROM unnest($1::text[]) "
+    "ON CONFLICT (subject_id) DO NOTHING";
 // An enrolment's rules, under the log's lock (as identity::EnrollmentRegistry checks them in one
 // process): a site's patient is one subject, and a subject belongs to one site.
 constexpr char kSubjectOfPatientSql[] =
@@ -405,42 +413,75 @@ absl::Status GroupWriter::ReadSourceEvents(const StoredSource& stored,
 absl::Status GroupWriter::InsertGroupRows(const GroupWrite& group) {
   PGconn* conn = conn_;
   const GroupRows& rows = group.rows;
-  RETURN_IF_ERROR(InsertRows(
-      conn, kInsertEventsSql, 4, "", rows.events.size(),
-      [&rows](size_t i, PgParams& params) {
-        const EventRow& row = rows.events[i];
-        params.Int(row.seq).Text(row.event_id);
-        if (row.subject_id.empty()) {
-          params.Null();
-        } else {
-          params.Text(row.subject_id);
-        }
-        params.Bytes(row.payload);
-      },
-      "cannot insert events"));
-  RETURN_IF_ERROR(InsertRows(
-      conn, kInsertSourcesSql, 7, "", rows.sources.size(),
-      [&rows, &group](size_t i, PgParams& params) {
-        const SourceRow& row = rows.sources[i];
-        params.Text(row.key).Int(row.first_seq).Int(row.event_count).Text(group.attempt_id);
-        if (row.digest.empty()) {
-          params.Null();
-        } else {
-          params.Text(row.digest);
-        }
-        if (row.version.has_value()) {
-          params.Int(PgBigint(*row.version)).Int(row.stored_at_ms);
-        } else {
-          params.Null().Null();
-        }
-      },
-      "cannot record sources"));
-  RETURN_IF_ERROR(InsertRows(
-      conn, kInsertOutboxSql, 3, "", rows.outbox.size(),
-      [&rows, &group](size_t i, PgParams& params) {
-        params.Text(rows.outbox[i].destination).Int(rows.outbox[i].seq).Int(group.now_unix_ms);
-      },
-      "cannot enqueue events for forwarding"));
+  if (!rows.events.empty()) {
+    PgBinaryArray seqs(PgBinaryArray::kInt8), ids(PgBinaryArray::kText),
+        subjects(PgBinaryArray::kText), payloads(PgBinaryArray::kBytea);
+    for (const EventRow& row : rows.events) {
+      seqs.AddInt8(row.seq);
+      ids.Add(row.event_id);
+      if (row.subject_id.empty()) {
+        subjects.AddNull();
+      } else {
+        subjects.Add(row.subject_id);
+      }
+      payloads.Add(row.payload);
+    }
+    RETURN_IF_ERROR(PgExec(conn, kInsertEventsSql,
+                           PgParams()
+                               .Bytes(seqs.Encode())
+                               .Bytes(ids.Encode())
+                               .Bytes(subjects.Encode())
+                               .Bytes(payloads.Encode()),
+                           "cannot insert events")
+                        .status());
+  }
+  if (!rows.sources.empty()) {
+    PgBinaryArray keys(PgBinaryArray::kText), firsts(PgBinaryArray::kInt8),
+        counts(PgBinaryArray::kInt8), digests(PgBinaryArray::kText),
+        versions(PgBinaryArray::kInt8), stored_at(PgBinaryArray::kInt8);
+    for (const SourceRow& row : rows.sources) {
+      keys.Add(row.key);
+      firsts.AddInt8(row.first_seq);
+      counts.AddInt8(row.event_count);
+      if (row.digest.empty()) {
+        digests.AddNull();
+      } else {
+        digests.Add(row.digest);
+      }
+      if (row.version.has_value()) {
+        versions.AddInt8(PgBigint(*row.version));
+        stored_at.AddInt8(row.stored_at_ms);
+      } else {
+        versions.AddNull();
+        stored_at.AddNull();
+      }
+    }
+    RETURN_IF_ERROR(PgExec(conn, kInsertSourcesSql,
+                           PgParams()
+                               .Bytes(keys.Encode())
+                               .Bytes(firsts.Encode())
+                               .Bytes(counts.Encode())
+                               .Text(group.attempt_id)
+                               .Bytes(digests.Encode())
+                               .Bytes(versions.Encode())
+                               .Bytes(stored_at.Encode()),
+                           "cannot record sources")
+                        .status());
+  }
+  if (!rows.outbox.empty()) {
+    PgBinaryArray destinations(PgBinaryArray::kText), seqs(PgBinaryArray::kInt8);
+    for (const OutboxRow& row : rows.outbox) {
+      destinations.Add(row.destination);
+      seqs.AddInt8(row.seq);
+    }
+    RETURN_IF_ERROR(PgExec(conn, kInsertOutboxSql,
+                           PgParams()
+                               .Bytes(destinations.Encode())
+                               .Bytes(seqs.Encode())
+                               .Int(group.now_unix_ms),
+                           "cannot enqueue events for forwarding")
+                        .status());
+  }
   // One row per enrolment key (the last write wins, as a sequence of upserts would leave it):
   // an INSERT cannot change one row twice.
   std::map<std::pair<std::string, std::string>, const std::pair<EnrollmentRecord, int64_t>*>
@@ -468,10 +509,12 @@ absl::Status GroupWriter::InsertGroupRows(const GroupWrite& group) {
   }
   std::sort(subjects.begin(), subjects.end());
   subjects.erase(std::unique(subjects.begin(), subjects.end()), subjects.end());
-  return InsertRows(
-      conn, kInsertSubjectsSql, 1, kInsertSubjectsConflictSql, subjects.size(),
-      [&subjects](size_t i, PgParams& params) { params.Text(subjects[i]); },
-      "cannot record subjects");
+  if (subjects.empty()) return absl::OkStatus();
+  PgBinaryArray subject_array(PgBinaryArray::kText);
+  for (const std::string& subject : subjects) subject_array.Add(subject);
+  return PgExec(conn, kInsertSubjectsSql, PgParams().Bytes(subject_array.Encode()),
+                "cannot record subjects")
+      .status();
 }
 
 }  // namespace

@@ -1,0 +1,311 @@
+// postgres_ingest_bench: what the PostgreSQL event store writes per second, beside two raw libpq
+// loops writing the same rows on the same server (issue 18, point 5).
+//
+//   postgres_ingest_bench [--events N] [--batches 100,1000] [--modes array,pipelined,store]
+//
+// Starts its own PostgreSQL 15 (tests/support/temp_postgres.h) with fsync on, and for each batch
+// size G and mode writes N events into a fresh database, one event per source, as the gateway
+// stores a lab Observation: an `events` row (sequence, 64-hex id, subject, a ~460-byte payload)
+// and a `sources` row (a ~150-character key, first sequence, count, attempt id), in transactions
+// of G events:
+//   array      one INSERT ... SELECT FROM unnest(arrays) per table per transaction;
+//   pipelined  libpq pipeline mode: BEGIN, G prepared INSERTs per table, COMMIT, one sync;
+//   store      PostgresEventStore::Commit, one source per request, G requests in flight (its
+//              groups form from what is queued; each group also locks the log's head, reads which
+//              sources exist, records the subjects and notifies).
+// Prints one line per (G, mode): events per second, and the store's share of the better raw loop.
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gateway/store/postgres_event_store.h"
+#include "tests/support/temp_postgres.h"
+
+namespace trialgate::store {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  size_t events = 100000;
+  std::vector<size_t> batches = {100, 1000};
+  std::vector<std::string> modes = {"array", "pipelined", "store"};
+};
+
+v1::Event LabEvent(size_t i) {
+  v1::Event event;
+  event.set_event_id(absl::StrCat("ev-", std::string(29, 'a'), i));  // 64-hex-like width
+  event.set_study_id("KRD-ASCT2");
+  event.set_subject_id(absl::StrCat("KRD-", 1000 + i % 500));
+  event.set_site_id("site-01");
+  v1::LabResult* lab = event.mutable_lab_result();
+  lab->set_analyte("anc");
+  lab->mutable_code()->set_system("http://loinc.org");
+  lab->mutable_code()->set_code("751-8");
+  lab->set_value(1.4);
+  lab->set_unit("10*9/L");
+  event.mutable_source()->set_system("https://ehr.hospital-a.example.org/fhir");
+  event.mutable_source()->set_resource_type("Observation");
+  event.mutable_source()->set_logical_id(std::string(64, 'd'));  // a keyed pseudonym
+  event.mutable_source()->set_content_sha256(std::string(64, 'c'));
+  return event;
+}
+
+std::string SourceKey(size_t i) {
+  return absl::StrCat("39:https://ehr.hospital-a.example.org/fhir;11:Observation;49:obs-",
+                      std::string(40, 'f'), i, ";sha256=", std::string(64, 'c'));
+}
+
+// A fresh database on `server` for one run.
+std::string NewDatabase(testing::TempPostgres& server, const std::string& name) {
+  PGconn* admin = PQconnectdb(server.conninfo().c_str());
+  PQclear(PQexec(admin, absl::StrCat("CREATE DATABASE ", name).c_str()));
+  PQfinish(admin);
+  return absl::StrCat("host=", server.dir().string(), " port=", server.port(),
+                      " user=postgres dbname=", name);
+}
+
+// The store's own tables, so the raw loops write into the same shape (created by opening it).
+bool CreateTables(const std::string& conninfo) {
+  PostgresStoreOptions options;
+  options.conninfo = conninfo;
+  return OpenPostgresEventStore(options).ok();
+}
+
+bool Exec(PGconn* conn, const char* sql) {
+  PGresult* result = PQexec(conn, sql);
+  const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+  if (!ok) std::cerr << sql << ": " << PQerrorMessage(conn);
+  PQclear(result);
+  return ok;
+}
+
+std::string TextArray(const std::vector<std::string>& values, bool bytea) {
+  std::string literal = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) literal += ',';
+    literal += '"';
+    if (bytea) {
+      static const char kHex[] = "0123456789abcdef";
+      literal += "\\\\x";
+      for (const unsigned char c : values[i]) {
+        literal += kHex[c >> 4];
+        literal += kHex[c & 15];
+      }
+    } else {
+      literal += values[i];  // the bench's values need no escaping
+    }
+    literal += '"';
+  }
+  return literal + '}';
+}
+
+// The rows of events [first, first + count), serialised inside the timing: the store serialises
+// too, so every mode pays for it.
+struct Rows {
+  std::vector<std::string> seqs, ids, subjects, payloads, keys;
+};
+
+Rows MakeRows(size_t first, size_t count) {
+  Rows rows;
+  for (size_t i = first; i < first + count; ++i) {
+    v1::Event event = LabEvent(i);
+    rows.seqs.push_back(absl::StrCat(i + 1));
+    rows.ids.push_back(event.event_id());
+    rows.subjects.push_back(event.subject_id());
+    rows.payloads.push_back(event.SerializeAsString());
+    rows.keys.push_back(SourceKey(i));
+  }
+  return rows;
+}
+
+double RunArray(const std::string& conninfo, size_t events, size_t batch) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  const auto start = Clock::now();
+  for (size_t first = 0; first < events; first += batch) {
+    const size_t count = std::min(batch, events - first);
+    Rows rows = MakeRows(first, count);
+    const std::string seqs = TextArray(rows.seqs, false), ids = TextArray(rows.ids, false),
+                      subjects = TextArray(rows.subjects, false),
+                      payloads = TextArray(rows.payloads, true), keys = TextArray(rows.keys, false);
+    const char* event_values[] = {seqs.c_str(), ids.c_str(), subjects.c_str(), payloads.c_str()};
+    const char* source_values[] = {keys.c_str(), seqs.c_str()};
+    if (!Exec(conn, "BEGIN")) return 0;
+    PGresult* result = PQexecParams(
+        conn,
+        "INSERT INTO events(seq, event_id, subject_id, payload) SELECT * FROM "
+        "unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[])",
+        4, nullptr, event_values, nullptr, nullptr, 0);
+    bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    PQclear(result);
+    result = PQexecParams(conn,
+                          "INSERT INTO sources(source_key, first_seq, event_count, attempt_id) "
+                          "SELECT k, s, 1, 'bench' FROM unnest($1::text[], $2::bigint[]) AS t(k, s)",
+                          2, nullptr, source_values, nullptr, nullptr, 0);
+    ok = ok && PQresultStatus(result) == PGRES_COMMAND_OK;
+    PQclear(result);
+    if (!ok) {
+      std::cerr << "array insert: " << PQerrorMessage(conn);
+      return 0;
+    }
+    if (!Exec(conn, "COMMIT")) return 0;
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  PQfinish(conn);
+  return events / seconds;
+}
+
+double RunPipelined(const std::string& conninfo, size_t events, size_t batch) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  PQclear(PQprepare(conn, "event",
+                    "INSERT INTO events(seq, event_id, subject_id, payload) VALUES ($1, $2, $3, $4)",
+                    4, nullptr));
+  PQclear(PQprepare(conn, "source",
+                    "INSERT INTO sources(source_key, first_seq, event_count, attempt_id) "
+                    "VALUES ($1, $2, 1, 'bench')",
+                    2, nullptr));
+  PQenterPipelineMode(conn);
+  const auto start = Clock::now();
+  for (size_t first = 0; first < events; first += batch) {
+    const size_t count = std::min(batch, events - first);
+    Rows rows = MakeRows(first, count);
+    PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0);
+    for (size_t i = 0; i < count; ++i) {
+      const char* values[] = {rows.seqs[i].c_str(), rows.ids[i].c_str(), rows.subjects[i].c_str(),
+                              rows.payloads[i].data()};
+      const int lengths[] = {0, 0, 0, static_cast<int>(rows.payloads[i].size())};
+      const int formats[] = {0, 0, 0, 1};
+      PQsendQueryPrepared(conn, "event", 4, values, lengths, formats, 0);
+      const char* source[] = {rows.keys[i].c_str(), rows.seqs[i].c_str()};
+      PQsendQueryPrepared(conn, "source", 2, source, nullptr, nullptr, 0);
+    }
+    PQsendQueryParams(conn, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0);
+    PQpipelineSync(conn);
+    // Every statement's result, then the sync's.
+    for (;;) {
+      PGresult* result = PQgetResult(conn);
+      if (result == nullptr) continue;  // the end of one statement's results
+      const ExecStatusType status = PQresultStatus(result);
+      PQclear(result);
+      if (status == PGRES_PIPELINE_SYNC) break;
+      if (status != PGRES_COMMAND_OK) {
+        std::cerr << "pipelined insert: " << PQerrorMessage(conn);
+        return 0;
+      }
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  PQexitPipelineMode(conn);
+  PQfinish(conn);
+  return events / seconds;
+}
+
+double RunStore(const std::string& conninfo, size_t events, size_t window) {
+  PostgresStoreOptions options;
+  options.conninfo = conninfo;
+  absl::StatusOr<std::unique_ptr<PostgresEventStore>> store = OpenPostgresEventStore(options);
+  if (!store.ok()) {
+    std::cerr << store.status() << "\n";
+    return 0;
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t in_flight = 0, done = 0, failed = 0;
+  const auto start = Clock::now();
+  for (size_t i = 0; i < events; ++i) {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return in_flight < window; });
+      ++in_flight;
+    }
+    SourceWrite write;
+    write.source_key = SourceKey(i);
+    write.events.push_back(LabEvent(i));
+    std::vector<SourceWrite> writes;
+    writes.push_back(std::move(write));
+    (*store)->Commit(std::move(writes), [&](CommitResult result) {
+      std::lock_guard<std::mutex> lock(mu);
+      --in_flight;
+      ++done;
+      if (!result.status.ok()) ++failed;
+      cv.notify_all();
+    });
+  }
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done == events; });
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (failed > 0) std::cerr << failed << " commits failed\n";
+  return failed > 0 ? 0 : events / seconds;
+}
+
+bool ParseArgs(int argc, char** argv, Options* options) {
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--events" && absl::SimpleAtoi(value, &options->events)) continue;
+    if (flag == "--batches") {
+      options->batches.clear();
+      for (absl::string_view part : absl::StrSplit(value, ',')) {
+        size_t batch = 0;
+        if (!absl::SimpleAtoi(part, &batch) || batch == 0) return false;
+        options->batches.push_back(batch);
+      }
+      continue;
+    }
+    if (flag == "--modes") {
+      options->modes = absl::StrSplit(value, ',');
+      continue;
+    }
+    return false;
+  }
+  return argc % 2 == 1;
+}
+
+}  // namespace
+}  // namespace trialgate::store
+
+int main(int argc, char** argv) {
+  using namespace trialgate::store;  // NOLINT: a bench's main
+  Options options;
+  if (!ParseArgs(argc, argv, &options)) {
+    std::cerr << "usage: postgres_ingest_bench [--events N] [--batches 100,1000] "
+                 "[--modes array,pipelined,store]\n";
+    return 2;
+  }
+  trialgate::testing::TempPostgresOptions server_options;
+  server_options.fsync = true;  // the durability the figures are about
+  auto server = trialgate::testing::TempPostgres::Start(server_options);
+  if (!server.ok()) {
+    std::cerr << server.status() << "\n";
+    return 1;
+  }
+  int run = 0;
+  for (const size_t batch : options.batches) {
+    double best_raw = 0;
+    for (const std::string& mode : options.modes) {
+      const std::string conninfo = NewDatabase(**server, absl::StrCat("bench_", ++run));
+      if (!CreateTables(conninfo)) return 1;
+      double rate = 0;
+      if (mode == "array") rate = RunArray(conninfo, options.events, batch);
+      if (mode == "pipelined") rate = RunPipelined(conninfo, options.events, batch);
+      if (mode == "store") rate = RunStore(conninfo, options.events, batch);
+      if (mode != "store") best_raw = std::max(best_raw, rate);
+      std::printf("batch %5zu  %-10s %9.0f events/s", batch, mode.c_str(), rate);
+      if (mode == "store" && best_raw > 0) std::printf("  (%.2f of the better raw loop)", rate / best_raw);
+      std::printf("\n");
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
