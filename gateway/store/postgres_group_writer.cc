@@ -61,12 +61,11 @@ constexpr char kSubjectAtAnotherSiteSql[] =
 // Rows per multi-row INSERT: far below PostgreSQL's 65,535 parameters a statement.
 constexpr size_t kRowsPerStatement = 1000;
 
-// Inserts `count` rows of `columns` values in statements of kRowsPerStatement rows: `prefix`
-// "INSERT ... VALUES ", then "($1, $2), ($3, $4)...", then `suffix`; `fill(i, params)` adds row
-// i's values.
-absl::Status InsertRows(PGconn* conn, const char* prefix, size_t columns, const char* suffix,
-                        size_t count, const std::function<void(size_t, PgParams&)>& fill,
-                        absl::string_view what) {
+// Queues statements inserting `count` rows of `columns` values, kRowsPerStatement rows each:
+// `prefix` "INSERT ... VALUES ", then "($1, $2), ($3, $4)...", then `suffix`; `fill(i, params)`
+// adds row i's values.
+void AddRows(const char* prefix, size_t columns, const char* suffix, size_t count,
+             const std::function<void(size_t, PgParams&)>& fill, PgPipeline* pipeline) {
   for (size_t start = 0; start < count; start += kRowsPerStatement) {
     const size_t end = std::min(count, start + kRowsPerStatement);
     std::string sql = prefix;
@@ -77,9 +76,8 @@ absl::Status InsertRows(PGconn* conn, const char* prefix, size_t columns, const 
       fill(i, params);
     }
     sql += suffix;
-    RETURN_IF_ERROR(PgExec(conn, sql, params, what).status());
+    pipeline->Add(std::move(sql), std::move(params));
   }
-  return absl::OkStatus();
 }
 
 // A source stored before this group: what a duplicate of it answers.
@@ -161,13 +159,16 @@ class GroupWriter {
                      std::vector<CommitResult>* results, PgGroupOutcome* outcome);
 
  private:
-  absl::Status LoadStoredSources(const std::vector<std::vector<SourceWrite>*>& group,
-                                 GroupWrite* write);
+  absl::Status WriteInTransaction(const std::vector<std::vector<SourceWrite>*>& group,
+                                  std::vector<CommitResult>* results, PgGroupOutcome* outcome);
+  // The stored sources among the group's (a SELECT's rows) into write->stored.
+  void LoadStoredSources(const PGresult* rows, GroupWrite* write);
   absl::Status WriteRequest(std::vector<SourceWrite>& writes, GroupWrite* group,
                             CommitResult* result, PgGroupOutcome* outcome);
   absl::Status WriteSource(SourceWrite& write, GroupWrite* group, SourceResult* result,
                            StoreStats* delta);
-  absl::Status InsertGroupRows(const GroupWrite& group);
+  // The statements that insert the group's rows.
+  void AddInserts(const GroupWrite& group, PgPipeline* pipeline);
   absl::StatusOr<uint64_t> CountVersions(const std::string& resource_key,
                                          const GroupWrite& group);
   absl::Status ReadSourceEvents(const StoredSource& stored, SourceResult* result);
@@ -182,55 +183,63 @@ class GroupWriter {
 
 absl::Status GroupWriter::Write(const std::vector<std::vector<SourceWrite>*>& group,
                                 std::vector<CommitResult>* results, PgGroupOutcome* outcome) {
-  PGconn* conn = conn_;
-  GroupWrite& write = write_;
-  std::chrono::steady_clock::time_point commit_start;
-  RETURN_IF_ERROR(PgInTransaction(conn, [&]() -> absl::Status {
-    // The log's lock: held to COMMIT, so groups of every replica number their events in turn.
-    ASSIGN_OR_RETURN(PgResultPtr head, PgExec(conn, kLockHeadSql, {}, "cannot lock the log"));
-    const int64_t head_seq = PgInt(head.get(), 0, 0);
-    write.next_seq = head_seq + 1;
-    write.now_unix_ms = absl::ToUnixMillis(clock_.Now());  // one time for the group: its rows became durable together
-    RETURN_IF_ERROR(LoadStoredSources(group, &write));
-    for (size_t i = 0; i < group.size(); ++i) {
-      RETURN_IF_ERROR(WriteRequest(*group[i], &write, &(*results)[i], outcome));
-    }
-    RETURN_IF_ERROR(InsertGroupRows(write));
-    if (write.next_seq - 1 > head_seq) {
-      const int64_t last = write.next_seq - 1;
-      RETURN_IF_ERROR(
-          PgExec(conn, kSetHeadSql, PgParams().Int(last), "cannot advance the log").status());
-      RETURN_IF_ERROR(PgExec(conn, kNotifySql, PgParams().Int(last),
-                             "cannot notify the other replicas").status());
-    }
-    commit_start = std::chrono::steady_clock::now();
-    return absl::OkStatus();
-  }));
-  outcome->commit_time = std::chrono::steady_clock::now() - commit_start;
-  return absl::OkStatus();
+  absl::Status status = WriteInTransaction(group, results, outcome);
+  // A failed statement leaves the transaction failed (or the COMMIT ended it: then this only
+  // draws a warning); a lost connection took it with it.
+  if (!status.ok() && !PgConnectionLost(conn_)) {
+    PgExecCommand(conn_, "ROLLBACK", "rollback").IgnoreError();
+  }
+  return status;
 }
 
-absl::Status GroupWriter::LoadStoredSources(const std::vector<std::vector<SourceWrite>*>& group,
-                                            GroupWrite* write) {
+absl::Status GroupWriter::WriteInTransaction(
+    const std::vector<std::vector<SourceWrite>*>& group, std::vector<CommitResult>* results,
+    PgGroupOutcome* outcome) {
+  GroupWrite& write = write_;
   std::vector<std::string> keys;
   for (const std::vector<SourceWrite>* request : group) {
     for (const SourceWrite& source : *request) keys.push_back(source.source_key);
   }
-  if (keys.empty()) return absl::OkStatus();
-  // Under the log's lock this is authoritative: no other replica can store a key until COMMIT.
-  ASSIGN_OR_RETURN(PgResultPtr rows, PgExec(conn_, kSelectSourcesSql,
-                                            PgParams().TextArray(keys),
-                                            "cannot look up the group's sources"));
-  for (int row = 0; row < PQntuples(rows.get()); ++row) {
-    StoredSource& stored = write->stored[PgText(rows.get(), row, 0)];
-    stored.first_seq = static_cast<uint64_t>(PgInt(rows.get(), row, 1));
-    stored.event_count = static_cast<uint64_t>(PgInt(rows.get(), row, 2));
-    stored.attempt_id = PgText(rows.get(), row, 3);
-    stored.digest = PgText(rows.get(), row, 4);
-    stored.version = static_cast<uint64_t>(PgInt(rows.get(), row, 5));
-    stored.stored_at_ms = PgInt(rows.get(), row, 6);
+  // One round trip: the transaction; the log's lock, held to COMMIT, so that the groups of every
+  // replica number their events in turn; and, under it, which of the group's sources exist.
+  ASSIGN_OR_RETURN(std::vector<PgResultPtr> opened,
+                   PgPipeline()
+                       .Add("BEGIN")
+                       .Add(kLockHeadSql)
+                       .Add(kSelectSourcesSql, PgParams().TextArray(keys))
+                       .Run(conn_, "cannot start the group's transaction"));
+  const int64_t head_seq = PgInt(opened[1].get(), 0, 0);
+  write.next_seq = head_seq + 1;
+  // One time for the group: its rows became durable together.
+  write.now_unix_ms = absl::ToUnixMillis(clock_.Now());
+  LoadStoredSources(opened[2].get(), &write);
+  for (size_t i = 0; i < group.size(); ++i) {
+    RETURN_IF_ERROR(WriteRequest(*group[i], &write, &(*results)[i], outcome));
   }
+  // One more: every row, the log's new head, the notification, COMMIT.
+  PgPipeline finish;
+  AddInserts(write, &finish);
+  if (write.next_seq - 1 > head_seq) {
+    const int64_t last = write.next_seq - 1;
+    finish.Add(kSetHeadSql, PgParams().Int(last)).Add(kNotifySql, PgParams().Int(last));
+  }
+  finish.Add("COMMIT");
+  const auto commit_start = std::chrono::steady_clock::now();
+  RETURN_IF_ERROR(finish.Run(conn_, "cannot write the group").status());
+  outcome->commit_time = std::chrono::steady_clock::now() - commit_start;
   return absl::OkStatus();
+}
+
+void GroupWriter::LoadStoredSources(const PGresult* rows, GroupWrite* write) {
+  for (int row = 0; row < PQntuples(rows); ++row) {
+    StoredSource& stored = write->stored[PgText(rows, row, 0)];
+    stored.first_seq = static_cast<uint64_t>(PgInt(rows, row, 1));
+    stored.event_count = static_cast<uint64_t>(PgInt(rows, row, 2));
+    stored.attempt_id = PgText(rows, row, 3);
+    stored.digest = PgText(rows, row, 4);
+    stored.version = static_cast<uint64_t>(PgInt(rows, row, 5));
+    stored.stored_at_ms = PgInt(rows, row, 6);
+  }
 }
 
 absl::Status GroupWriter::WriteRequest(std::vector<SourceWrite>& writes, GroupWrite* group,
@@ -410,8 +419,7 @@ absl::Status GroupWriter::ReadSourceEvents(const StoredSource& stored,
   return absl::OkStatus();
 }
 
-absl::Status GroupWriter::InsertGroupRows(const GroupWrite& group) {
-  PGconn* conn = conn_;
+void GroupWriter::AddInserts(const GroupWrite& group, PgPipeline* pipeline) {
   const GroupRows& rows = group.rows;
   if (!rows.events.empty()) {
     PgBinaryArray seqs(PgBinaryArray::kInt8), ids(PgBinaryArray::kText),
@@ -426,14 +434,11 @@ absl::Status GroupWriter::InsertGroupRows(const GroupWrite& group) {
       }
       payloads.Add(row.payload);
     }
-    RETURN_IF_ERROR(PgExec(conn, kInsertEventsSql,
-                           PgParams()
-                               .Bytes(seqs.Encode())
-                               .Bytes(ids.Encode())
-                               .Bytes(subjects.Encode())
-                               .Bytes(payloads.Encode()),
-                           "cannot insert events")
-                        .status());
+    pipeline->Add(kInsertEventsSql, PgParams()
+                                         .Bytes(seqs.Encode())
+                                         .Bytes(ids.Encode())
+                                         .Bytes(subjects.Encode())
+                                         .Bytes(payloads.Encode()));
   }
   if (!rows.sources.empty()) {
     PgBinaryArray keys(PgBinaryArray::kText), firsts(PgBinaryArray::kInt8),
@@ -456,17 +461,14 @@ absl::Status GroupWriter::InsertGroupRows(const GroupWrite& group) {
         stored_at.AddNull();
       }
     }
-    RETURN_IF_ERROR(PgExec(conn, kInsertSourcesSql,
-                           PgParams()
-                               .Bytes(keys.Encode())
-                               .Bytes(firsts.Encode())
-                               .Bytes(counts.Encode())
-                               .Text(group.attempt_id)
-                               .Bytes(digests.Encode())
-                               .Bytes(versions.Encode())
-                               .Bytes(stored_at.Encode()),
-                           "cannot record sources")
-                        .status());
+    pipeline->Add(kInsertSourcesSql, PgParams()
+                                          .Bytes(keys.Encode())
+                                          .Bytes(firsts.Encode())
+                                          .Bytes(counts.Encode())
+                                          .Text(group.attempt_id)
+                                          .Bytes(digests.Encode())
+                                          .Bytes(versions.Encode())
+                                          .Bytes(stored_at.Encode()));
   }
   if (!rows.outbox.empty()) {
     PgBinaryArray destinations(PgBinaryArray::kText), seqs(PgBinaryArray::kInt8);
@@ -474,13 +476,10 @@ absl::Status GroupWriter::InsertGroupRows(const GroupWrite& group) {
       destinations.Add(row.destination);
       seqs.AddInt8(row.seq);
     }
-    RETURN_IF_ERROR(PgExec(conn, kInsertOutboxSql,
-                           PgParams()
-                               .Bytes(destinations.Encode())
-                               .Bytes(seqs.Encode())
-                               .Int(group.now_unix_ms),
-                           "cannot enqueue events for forwarding")
-                        .status());
+    pipeline->Add(kInsertOutboxSql, PgParams()
+                                         .Bytes(destinations.Encode())
+                                         .Bytes(seqs.Encode())
+                                         .Int(group.now_unix_ms));
   }
   // One row per enrolment key (the last write wins, as a sequence of upserts would leave it):
   // an INSERT cannot change one row twice.
@@ -491,8 +490,8 @@ absl::Status GroupWriter::InsertGroupRows(const GroupWrite& group) {
   }
   std::vector<const std::pair<EnrollmentRecord, int64_t>*> upserts;
   for (const auto& [key, enrollment] : enrollments) upserts.push_back(enrollment);
-  RETURN_IF_ERROR(InsertRows(
-      conn, kUpsertEnrollmentsSql, 6, kUpsertEnrollmentsConflictSql, upserts.size(),
+  AddRows(
+      kUpsertEnrollmentsSql, 6, kUpsertEnrollmentsConflictSql, upserts.size(),
       [&upserts](size_t i, PgParams& params) {
         const EnrollmentRecord& record = upserts[i]->first;
         params.Text(record.site_id)
@@ -502,19 +501,17 @@ absl::Status GroupWriter::InsertGroupRows(const GroupWrite& group) {
             .Text(record.enrolled_on)
             .Int(upserts[i]->second);
       },
-      "cannot upsert enrolments"));
+      pipeline);
   std::vector<std::string> subjects;
   for (const EventRow& row : rows.events) {
     if (!row.subject_id.empty()) subjects.push_back(row.subject_id);
   }
   std::sort(subjects.begin(), subjects.end());
   subjects.erase(std::unique(subjects.begin(), subjects.end()), subjects.end());
-  if (subjects.empty()) return absl::OkStatus();
+  if (subjects.empty()) return;
   PgBinaryArray subject_array(PgBinaryArray::kText);
   for (const std::string& subject : subjects) subject_array.Add(subject);
-  return PgExec(conn, kInsertSubjectsSql, PgParams().Bytes(subject_array.Encode()),
-                "cannot record subjects")
-      .status();
+  pipeline->Add(kInsertSubjectsSql, PgParams().Bytes(subject_array.Encode()));
 }
 
 }  // namespace

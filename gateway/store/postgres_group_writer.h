@@ -23,7 +23,8 @@ namespace trialgate::store {
 struct PgGroupOutcome {
   uint64_t last_sequence = 0;  // 0 when the group inserted no event
   StoreStats delta;
-  std::chrono::nanoseconds commit_time{0};  // of the COMMIT statement (WAL write and flush)
+  // Of the group's last round trip: its rows' inserts and the COMMIT (WAL write and flush).
+  std::chrono::nanoseconds commit_time{0};
 };
 
 // Writes `requests` (each one Commit()'s writes) in one transaction on `conn`: locks the log's

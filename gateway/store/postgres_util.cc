@@ -173,6 +173,52 @@ absl::StatusOr<PgResultPtr> PgExecReconnecting(PgConnPtr* conn, const std::strin
   }
 }
 
+PgPipeline& PgPipeline::Add(std::string sql, PgParams params, bool binary_result) {
+  statements_.push_back({std::move(sql), std::move(params), binary_result});
+  return *this;
+}
+
+absl::StatusOr<std::vector<PgResultPtr>> PgPipeline::Run(PGconn* conn, absl::string_view what) {
+  if (PQenterPipelineMode(conn) != 1) return PgError(conn, nullptr, what);
+  bool sent = true;
+  for (const Statement& statement : statements_) {
+    const std::vector<const char*> values = statement.params.Values();
+    const std::vector<int> lengths = statement.params.Lengths();
+    sent = sent && PQsendQueryParams(conn, statement.sql.c_str(),
+                                     static_cast<int>(statement.params.size()), nullptr,
+                                     values.data(), lengths.data(),
+                                     statement.params.Formats().data(),
+                                     statement.binary_result ? 1 : 0) == 1;
+  }
+  sent = sent && PQpipelineSync(conn) == 1;
+  std::vector<PgResultPtr> results;
+  absl::Status status;
+  if (!sent) status = PgError(conn, nullptr, what);
+  // Every statement's result, each followed by a null, then the sync's: read them all, so the
+  // connection is left ready for the next command.
+  for (size_t i = 0; sent && i <= statements_.size();) {
+    PgResultPtr result(PQgetResult(conn));
+    if (result == nullptr) {
+      if (PgConnectionLost(conn)) {
+        status = PgError(conn, nullptr, what);
+        break;
+      }
+      continue;  // the end of one statement's results
+    }
+    const ExecStatusType type = PQresultStatus(result.get());
+    if (type == PGRES_PIPELINE_SYNC) break;
+    if (status.ok() && type != PGRES_COMMAND_OK && type != PGRES_TUPLES_OK) {
+      status = PgError(conn, result.get(),
+                       absl::StrCat(what, " (statement ", i + 1, " of ", statements_.size(), ")"));
+    }
+    results.push_back(std::move(result));
+    ++i;
+  }
+  if (!PgConnectionLost(conn)) PQexitPipelineMode(conn);
+  if (!status.ok()) return status;
+  return results;
+}
+
 absl::Status PgExecCommand(PGconn* conn, const char* sql, absl::string_view what) {
   PgResultPtr result(PQexec(conn, sql));
   const ExecStatusType status = PQresultStatus(result.get());

@@ -94,6 +94,28 @@ absl::StatusOr<PgResultPtr> PgExecReconnecting(PgConnPtr* conn, const std::strin
                                                absl::string_view what,
                                                bool binary_result = false);
 
+// Statements sent together in libpq's pipeline mode: one round trip for all of them, each with
+// its own parameters (the extended protocol; no multi-statement strings). After a failure the
+// server skips the rest up to the end of the pipeline; inside a transaction, the transaction is
+// then failed and wants a ROLLBACK.
+class PgPipeline {
+ public:
+  // Queues `sql`; its result is results[i] of Run, i counting from 0 in the order queued.
+  PgPipeline& Add(std::string sql, PgParams params = {}, bool binary_result = false);
+  bool empty() const { return statements_.empty(); }
+  // Sends everything, waits for every result. Non-OK: the first statement that failed (what it
+  // was queued as, and the server's message), or UNAVAILABLE when the connection was lost.
+  absl::StatusOr<std::vector<PgResultPtr>> Run(PGconn* conn, absl::string_view what);
+
+ private:
+  struct Statement {
+    std::string sql;
+    PgParams params;
+    bool binary_result;
+  };
+  std::vector<Statement> statements_;
+};
+
 // Runs parameterless SQL (may be several statements; no rows wanted).
 absl::Status PgExecCommand(PGconn* conn, const char* sql, absl::string_view what);
 

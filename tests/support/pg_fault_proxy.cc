@@ -31,6 +31,14 @@ uint32_t BigEndian32(const char* bytes) {
   return ntohl(value);
 }
 
+// A simple query "COMMIT" ('Q', length, text), or the unnamed statement's Parse of it ('P',
+// length, name "", text).
+bool IsCommit(const std::string& message) {
+  if (message[0] == 'Q') return message.compare(5, 6, "COMMIT") == 0;
+  return message[0] == 'P' && message.size() > 12 && message[5] == '\0' &&
+         message.compare(6, 6, "COMMIT") == 0;
+}
+
 }  // namespace
 
 PgFaultProxy::PgFaultProxy(std::filesystem::path socket_path)
@@ -83,6 +91,7 @@ void PgFaultProxy::Accept() {
 
 void PgFaultProxy::Relay(int client, int server) {
   std::string pending;     // client bytes not yet forwarded (an incomplete message)
+  bool cut_after_sync = false;  // a pipelined COMMIT went: cut once its Sync has gone
   bool started = false;    // the startup packet (no type byte) has gone
   char buffer[65536];
   bool open = true;
@@ -105,8 +114,7 @@ void PgFaultProxy::Relay(int client, int server) {
       if (pending.size() < length) break;
       const std::string message = pending.substr(0, length);
       pending.erase(0, length);
-      const bool commit = started && message[0] == 'Q' &&
-                          std::strncmp(message.data() + 5, "COMMIT", 6) == 0;
+      const bool commit = started && IsCommit(message);
       started = true;
       Cut cut = Cut::kNone;
       if (commit) cut = next_cut_.exchange(Cut::kNone);
@@ -115,11 +123,16 @@ void PgFaultProxy::Relay(int client, int server) {
         open = false;
         break;
       }
+      // A COMMIT sent as a simple query runs on arrival; one in a pipeline (Parse, Bind,
+      // Execute) is sure to have run once the pipeline's Sync has gone too.
+      if (cut == Cut::kAfterCommitSent) cut_after_sync = message[0] == 'P';
+      const bool cut_now = (cut == Cut::kAfterCommitSent && !cut_after_sync) ||
+                           (cut_after_sync && message[0] == 'S');
       if (!WriteAll(server, message.data(), message.size())) {
         open = false;
         break;
       }
-      if (cut == Cut::kAfterCommitSent) {
+      if (cut_now) {
         ++cuts_;
         // The server has the COMMIT; give it a moment to act on it, then end the client's side
         // without its answer.

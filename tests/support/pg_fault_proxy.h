@@ -4,8 +4,8 @@
 // A TCP proxy in front of a PostgreSQL Unix socket that can cut a connection at the one moment a
 // test cannot otherwise reach: right after the client's COMMIT went to the server (the outcome
 // unknown to the client), or right before it did. It reads the client's messages (frontend
-// protocol v3: a startup packet, then type byte + length) to find a simple-query "COMMIT"; the
-// server's side is copied as it comes. Clients must connect with sslmode=disable and
+// protocol v3: a startup packet, then type byte + length) to find a "COMMIT", as a simple query
+// or in a pipeline (Parse); the server's side is copied as it comes. Clients must connect with sslmode=disable and
 // gssencmode=disable (the proxy does not speak TLS).
 
 #include <atomic>
