@@ -9,6 +9,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -105,6 +106,7 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
   const PostgresStoreOptions options_;
 
   PgConnPtr writer_conn_;  // the writer thread's
+  absl::flat_hash_set<std::string> known_subjects_;  // the writer thread's: recorded already
 
   std::mutex outbox_mu_;
   PgConnPtr outbox_conn_;  // guarded by outbox_mu_
@@ -265,8 +267,13 @@ absl::Status PostgresEventStoreImpl::WriteGroupRetrying(std::vector<Request>& gr
       std::vector<std::vector<SourceWrite>*> requests;
       for (Request& request : group) requests.push_back(&request.writes);
       status = WritePostgresGroup(writer_conn_.get(), attempt_id, *options_.clock,
-                                  options_.outbox_routes, requests, &attempt, &attempt_outcome);
+                                  options_.outbox_routes, known_subjects_, requests, &attempt,
+                                  &attempt_outcome);
       if (status.ok()) {
+        // Recorded now (durable): later groups need not write their rows again.
+        for (std::string& subject : attempt_outcome.new_subjects) {
+          known_subjects_.insert(std::move(subject));
+        }
         *results = std::move(attempt);
         *outcome = attempt_outcome;
         SetHealth(absl::OkStatus());

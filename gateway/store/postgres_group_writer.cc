@@ -150,8 +150,9 @@ struct GroupWrite {
 class GroupWriter {
  public:
   GroupWriter(PGconn* conn, std::string attempt_id, const Clock& clock,
-              const std::vector<OutboxRoute>& routes)
-      : conn_(conn), clock_(clock), routes_(routes) {
+              const std::vector<OutboxRoute>& routes,
+              const absl::flat_hash_set<std::string>& known_subjects)
+      : conn_(conn), clock_(clock), routes_(routes), known_subjects_(known_subjects) {
     write_.attempt_id = std::move(attempt_id);
   }
 
@@ -167,8 +168,9 @@ class GroupWriter {
                             CommitResult* result, PgGroupOutcome* outcome);
   absl::Status WriteSource(SourceWrite& write, GroupWrite* group, SourceResult* result,
                            StoreStats* delta);
-  // The statements that insert the group's rows.
-  void AddInserts(const GroupWrite& group, PgPipeline* pipeline);
+  // The statements that insert the group's rows; the subjects it records.
+  void AddInserts(const GroupWrite& group, PgPipeline* pipeline,
+                  std::vector<std::string>* new_subjects);
   absl::StatusOr<uint64_t> CountVersions(const std::string& resource_key,
                                          const GroupWrite& group);
   absl::Status ReadSourceEvents(const StoredSource& stored, SourceResult* result);
@@ -178,6 +180,7 @@ class GroupWriter {
   PGconn* const conn_;
   const Clock& clock_;
   const std::vector<OutboxRoute>& routes_;
+  const absl::flat_hash_set<std::string>& known_subjects_;
   GroupWrite write_;
 };
 
@@ -218,7 +221,8 @@ absl::Status GroupWriter::WriteInTransaction(
   }
   // One more: every row, the log's new head, the notification, COMMIT.
   PgPipeline finish;
-  AddInserts(write, &finish);
+  std::vector<std::string> new_subjects;
+  AddInserts(write, &finish, &new_subjects);
   if (write.next_seq - 1 > head_seq) {
     const int64_t last = write.next_seq - 1;
     finish.Add(kSetHeadSql, PgParams().Int(last)).Add(kNotifySql, PgParams().Int(last));
@@ -227,6 +231,7 @@ absl::Status GroupWriter::WriteInTransaction(
   const auto commit_start = std::chrono::steady_clock::now();
   RETURN_IF_ERROR(finish.Run(conn_, "cannot write the group").status());
   outcome->commit_time = std::chrono::steady_clock::now() - commit_start;
+  outcome->new_subjects = std::move(new_subjects);
   return absl::OkStatus();
 }
 
@@ -419,7 +424,8 @@ absl::Status GroupWriter::ReadSourceEvents(const StoredSource& stored,
   return absl::OkStatus();
 }
 
-void GroupWriter::AddInserts(const GroupWrite& group, PgPipeline* pipeline) {
+void GroupWriter::AddInserts(const GroupWrite& group, PgPipeline* pipeline,
+                             std::vector<std::string>* new_subjects) {
   const GroupRows& rows = group.rows;
   if (!rows.events.empty()) {
     PgBinaryArray seqs(PgBinaryArray::kInt8), ids(PgBinaryArray::kText),
@@ -502,9 +508,12 @@ void GroupWriter::AddInserts(const GroupWrite& group, PgPipeline* pipeline) {
             .Int(upserts[i]->second);
       },
       pipeline);
-  std::vector<std::string> subjects;
+  // Only subjects not recorded before: most groups name none.
+  std::vector<std::string>& subjects = *new_subjects;
   for (const EventRow& row : rows.events) {
-    if (!row.subject_id.empty()) subjects.push_back(row.subject_id);
+    if (!row.subject_id.empty() && !known_subjects_.contains(row.subject_id)) {
+      subjects.push_back(row.subject_id);
+    }
   }
   std::sort(subjects.begin(), subjects.end());
   subjects.erase(std::unique(subjects.begin(), subjects.end()), subjects.end());
@@ -518,9 +527,11 @@ void GroupWriter::AddInserts(const GroupWrite& group, PgPipeline* pipeline) {
 
 absl::Status WritePostgresGroup(PGconn* conn, const std::string& attempt_id, const Clock& clock,
                                 const std::vector<OutboxRoute>& routes,
+                                const absl::flat_hash_set<std::string>& known_subjects,
                                 const std::vector<std::vector<SourceWrite>*>& requests,
                                 std::vector<CommitResult>* results, PgGroupOutcome* outcome) {
-  return GroupWriter(conn, attempt_id, clock, routes).Write(requests, results, outcome);
+  return GroupWriter(conn, attempt_id, clock, routes, known_subjects)
+      .Write(requests, results, outcome);
 }
 
 }  // namespace trialgate::store

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "gateway/common/clock.h"
 #include "gateway/store/event_store.h"
@@ -25,6 +26,8 @@ struct PgGroupOutcome {
   StoreStats delta;
   // Of the group's last round trip: its rows' inserts and the COMMIT (WAL write and flush).
   std::chrono::nanoseconds commit_time{0};
+  // Subjects the group recorded in `subjects` that were not in `known_subjects`.
+  std::vector<std::string> new_subjects;
 };
 
 // Writes `requests` (each one Commit()'s writes) in one transaction on `conn`: locks the log's
@@ -35,8 +38,11 @@ struct PgGroupOutcome {
 // replicas and commits. OK: (*results)[i] answers requests[i] and the data is durable. Non-OK:
 // nothing was committed (UNAVAILABLE: the database went away, the COMMIT's outcome maybe
 // unknown; try again with the same attempt id).
+// `known_subjects`: subjects known to be recorded already (the caller's, from earlier groups'
+// new_subjects), whose row the group does not write again.
 absl::Status WritePostgresGroup(PGconn* conn, const std::string& attempt_id, const Clock& clock,
                                 const std::vector<OutboxRoute>& routes,
+                                const absl::flat_hash_set<std::string>& known_subjects,
                                 const std::vector<std::vector<SourceWrite>*>& requests,
                                 std::vector<CommitResult>* results, PgGroupOutcome* outcome);
 
