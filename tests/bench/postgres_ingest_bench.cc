@@ -14,6 +14,13 @@
 //              groups form from what is queued; each group also locks the log's head, reads which
 //              sources exist, records the subjects and notifies).
 // Prints one line per (G, mode): events per second, and the store's share of the better raw loop.
+//
+//   postgres_ingest_bench --follow RATE [--events N]
+//
+// Follow latency instead: two stores on one database (two replicas); one commits N one-event
+// sources at RATE per second, the other follows as a Pull --follow does (WaitForSequenceAbove,
+// then ReadAfter); each event's latency runs from its commit being answered on the first to its
+// read on the second. Prints p50, p99 and the maximum.
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -25,6 +32,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -40,6 +48,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Options {
   size_t events = 100000;
+  double follow_rate = 0;  // events per second; 0: the throughput runs
   std::vector<size_t> batches = {100, 1000};
   std::vector<std::string> modes = {"array", "pipelined", "store"};
 };
@@ -247,7 +256,73 @@ double RunStore(const std::string& conninfo, size_t events, size_t window) {
   cv.wait(lock, [&] { return done == events; });
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (failed > 0) std::cerr << failed << " commits failed\n";
+  const StoreStats stats = (*store)->Stats();
+  std::fprintf(stderr, "store: %zu events in %llu transactions (%.0f per group)\n", events,
+               static_cast<unsigned long long>(stats.transactions),
+               static_cast<double>(events) / std::max<uint64_t>(1, stats.transactions));
   return failed > 0 ? 0 : events / seconds;
+}
+
+// The follow-latency run (see the top of the file).
+int RunFollow(const std::string& conninfo, size_t events, double rate) {
+  PostgresStoreOptions options;
+  options.conninfo = conninfo;
+  absl::StatusOr<std::unique_ptr<PostgresEventStore>> writer = OpenPostgresEventStore(options);
+  absl::StatusOr<std::unique_ptr<PostgresEventStore>> follower = OpenPostgresEventStore(options);
+  if (!writer.ok() || !follower.ok()) {
+    std::cerr << "cannot open the stores\n";
+    return 1;
+  }
+  std::mutex mu;
+  std::vector<Clock::time_point> committed(events + 1);  // by sequence
+  std::vector<double> latencies;
+  std::thread follow([&] {
+    absl::StatusOr<std::unique_ptr<EventReader>> reader = (*follower)->OpenReader();
+    uint64_t cursor = 0;
+    while (reader.ok() && cursor < events) {
+      (*follower)->WaitForSequenceAbove(cursor, std::chrono::milliseconds(200));
+      absl::StatusOr<std::vector<v1::Event>> read = (*reader)->ReadAfter(cursor, 1000);
+      if (!read.ok()) break;
+      const Clock::time_point now = Clock::now();
+      std::lock_guard<std::mutex> lock(mu);
+      for (const v1::Event& event : *read) {
+        cursor = event.sequence();
+        // An event read before its commit's answer arrived counts as zero.
+        const Clock::time_point at = committed[cursor];
+        latencies.push_back(at == Clock::time_point() || at > now
+                                ? 0
+                                : std::chrono::duration<double, std::milli>(now - at).count());
+      }
+    }
+  });
+  const auto start = Clock::now();
+  for (size_t i = 0; i < events; ++i) {
+    std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
+                                              std::chrono::duration<double>(i / rate)));
+    SourceWrite write;
+    write.source_key = SourceKey(i);
+    write.events.push_back(LabEvent(i));
+    std::vector<SourceWrite> writes;
+    writes.push_back(std::move(write));
+    (*writer)->Commit(std::move(writes), [&](CommitResult result) {
+      const Clock::time_point now = Clock::now();
+      std::lock_guard<std::mutex> lock(mu);
+      if (result.status.ok()) committed[result.results[0].sequences[0]] = now;
+    });
+  }
+  follow.join();
+  std::sort(latencies.begin(), latencies.end());
+  if (latencies.size() != events) {
+    std::cerr << "followed " << latencies.size() << " of " << events << " events\n";
+    return 1;
+  }
+  auto at = [&](double q) { return latencies[static_cast<size_t>(q * (latencies.size() - 1))]; };
+  const size_t early = static_cast<size_t>(
+      std::count(latencies.begin(), latencies.end(), 0.0));
+  std::printf("follow at %.0f/s: %zu events, p50 %.2f ms, p99 %.2f ms, max %.2f ms (%zu read "
+              "before the writer's caller was answered, counted as 0)\n",
+              rate, events, at(0.5), at(0.99), latencies.back(), early);
+  return 0;
 }
 
 bool ParseArgs(int argc, char** argv, Options* options) {
@@ -261,6 +336,10 @@ bool ParseArgs(int argc, char** argv, Options* options) {
         if (!absl::SimpleAtoi(part, &batch) || batch == 0) return false;
         options->batches.push_back(batch);
       }
+      continue;
+    }
+    if (flag == "--follow" && absl::SimpleAtod(value, &options->follow_rate) &&
+        options->follow_rate > 0) {
       continue;
     }
     if (flag == "--modes") {
@@ -280,7 +359,7 @@ int main(int argc, char** argv) {
   Options options;
   if (!ParseArgs(argc, argv, &options)) {
     std::cerr << "usage: postgres_ingest_bench [--events N] [--batches 100,1000] "
-                 "[--modes array,pipelined,store]\n";
+                 "[--modes array,pipelined,store] | [--follow RATE]\n";
     return 2;
   }
   trialgate::testing::TempPostgresOptions server_options;
@@ -289,6 +368,9 @@ int main(int argc, char** argv) {
   if (!server.ok()) {
     std::cerr << server.status() << "\n";
     return 1;
+  }
+  if (options.follow_rate > 0) {
+    return RunFollow(NewDatabase(**server, "follow"), options.events, options.follow_rate);
   }
   int run = 0;
   for (const size_t batch : options.batches) {
