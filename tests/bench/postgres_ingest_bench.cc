@@ -5,7 +5,7 @@
 //
 // Starts its own PostgreSQL 15 (tests/support/temp_postgres.h) with fsync on, and for each batch
 // size G and mode writes N events into a fresh database, one event per source, as the gateway
-// stores a lab Observation: an `events` row (sequence, 64-hex id, subject, a ~460-byte payload)
+// stores a lab Observation: an `events` row (sequence, id, subject, the serialised event)
 // and a `sources` row (a ~150-character key, first sequence, count, attempt id), in transactions
 // of G events:
 //   array      one INSERT ... SELECT FROM unnest(arrays) per table per transaction;
