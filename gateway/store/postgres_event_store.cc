@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -22,6 +21,7 @@
 #include "gateway/store/postgres_outbox.h"
 #include "gateway/store/postgres_schema.h"
 #include "gateway/store/postgres_util.h"
+#include "gateway/store/request_queue.h"
 #include "gateway/store/write_checks.h"
 
 namespace trialgate::store {
@@ -86,11 +86,12 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
   using GroupOutcome = PgGroupOutcome;
 
   explicit PostgresEventStoreImpl(PostgresStoreOptions options)
-      : options_(std::move(options)), subject_locks_(options_.conninfo) {}
+      : options_(std::move(options)),
+        queue_(options_.max_group_requests, options_.max_group_events),
+        subject_locks_(options_.conninfo) {}
 
   void WriterLoop();
   void ListenerLoop();
-  std::vector<Request> TakeGroup();
   // Writes `group`, reconnecting and retrying while the database is away (commit_retry_window).
   absl::Status WriteGroupRetrying(std::vector<Request>& group, std::vector<CommitResult>* results,
                                   GroupOutcome* outcome);
@@ -104,6 +105,7 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
   int64_t NowUnixMs() const { return absl::ToUnixMillis(options_.clock->Now()); }
 
   const PostgresStoreOptions options_;
+  RequestQueue<Request> queue_;
 
   PgConnPtr writer_conn_;  // the writer thread's
   absl::flat_hash_set<std::string> known_subjects_;  // the writer thread's: recorded already
@@ -117,12 +119,9 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
   PgConnPtr lookup_conn_;  // guarded by lookup_mu_; enrolment look-ups, connected at first use
 
   mutable std::mutex mu_;
-  std::condition_variable work_cv_;      // the writer waits here for requests or stop
   std::condition_variable sequence_cv_;  // WaitForSequenceAbove waits here
   std::condition_variable stop_cv_;      // the listener sleeps here between reconnects
-  std::deque<Request> queue_;            // guarded by mu_
-  bool stopping_ = false;                // guarded by mu_
-  bool writer_done_ = false;             // guarded by mu_
+  bool stopping_ = false;                // guarded by mu_; the listener's
   uint64_t last_sequence_ = 0;           // guarded by mu_
   absl::Status health_;                  // guarded by mu_; the writer, while it retries a group
   absl::Status listener_health_;         // guarded by mu_; whether the database can be reached
@@ -158,13 +157,13 @@ absl::StatusOr<std::unique_ptr<PostgresEventStoreImpl>> PostgresEventStoreImpl::
 }
 
 PostgresEventStoreImpl::~PostgresEventStoreImpl() {
+  queue_.Stop();
+  if (writer_.joinable()) writer_.join();  // the writer drains the queue first
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
-  work_cv_.notify_one();
   stop_cv_.notify_all();
-  if (writer_.joinable()) writer_.join();  // the writer drains the queue first
   if (listener_.joinable()) listener_.join();
 }
 
@@ -173,39 +172,13 @@ void PostgresEventStoreImpl::Commit(std::vector<SourceWrite> writes, CommitCallb
   request.weight = CountEvents(writes);
   request.writes = std::move(writes);
   request.done = std::move(done);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!writer_done_) {
-      queue_.push_back(std::move(request));
-      work_cv_.notify_one();
-      return;
-    }
-  }
+  if (queue_.TryPush(request)) return;
   if (request.done) request.done(CommitResult{absl::UnavailableError("event store closing"), {}});
-}
-
-std::vector<PostgresEventStoreImpl::Request> PostgresEventStoreImpl::TakeGroup() {
-  std::vector<Request> group;
-  std::unique_lock<std::mutex> lock(mu_);
-  work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-  if (queue_.empty()) {
-    writer_done_ = true;
-    return group;
-  }
-  size_t events = 0;
-  while (!queue_.empty() && group.size() < options_.max_group_requests) {
-    const size_t next = queue_.front().weight;
-    if (!group.empty() && events + next > options_.max_group_events) break;
-    events += next;
-    group.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-  }
-  return group;
 }
 
 void PostgresEventStoreImpl::WriterLoop() {
   for (;;) {
-    std::vector<Request> group = TakeGroup();
+    std::vector<Request> group = queue_.TakeGroup();
     if (group.empty()) return;
     std::vector<CommitResult> results(group.size());
     GroupOutcome outcome;
@@ -413,7 +386,7 @@ absl::StatusOr<EnrollmentChanges> PostgresEventStoreImpl::LoadEnrollmentChanges(
 StoreStats PostgresEventStoreImpl::Stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   StoreStats stats = stats_;
-  stats.queued_requests = queue_.size();
+  stats.queued_requests = queue_.size();  // the queue's own lock, inside mu_: never the reverse
   return stats;
 }
 

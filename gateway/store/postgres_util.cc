@@ -196,15 +196,23 @@ absl::StatusOr<std::vector<PgResultPtr>> PgPipeline::Run(PGconn* conn, absl::str
   if (!sent) status = PgError(conn, nullptr, what);
   // Every statement's result, each followed by a null, then the sync's: read them all, so the
   // connection is left ready for the next command.
+  bool ended = true;  // the previous PQgetResult ended a statement's results
   for (size_t i = 0; sent && i <= statements_.size();) {
     PgResultPtr result(PQgetResult(conn));
     if (result == nullptr) {
-      if (PgConnectionLost(conn)) {
+      // One null ends each statement's results; a second in a row means libpq has nothing more
+      // to give (a connection that failed without saying so yet).
+      if (ended || PgConnectionLost(conn)) {
         status = PgError(conn, nullptr, what);
+        if (status.ok() || !absl::IsUnavailable(status)) {
+          status = absl::UnavailableError(absl::StrCat(what, ": the pipeline ended early"));
+        }
         break;
       }
-      continue;  // the end of one statement's results
+      ended = true;
+      continue;
     }
+    ended = false;
     const ExecStatusType type = PQresultStatus(result.get());
     if (type == PGRES_PIPELINE_SYNC) break;
     if (status.ok() && type != PGRES_COMMAND_OK && type != PGRES_TUPLES_OK) {

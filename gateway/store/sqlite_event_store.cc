@@ -6,7 +6,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -17,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/store/ordered_runner.h"
+#include "gateway/store/request_queue.h"
 #include "gateway/store/sqlite_outbox.h"
 #include "gateway/store/sqlite_schema.h"
 #include "gateway/store/sqlite_util.h"
@@ -254,12 +254,13 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   };
 
   SqliteEventStoreImpl(std::string path, SqliteStoreOptions options, DbPtr db)
-      : path_(std::move(path)), options_(std::move(options)), db_(std::move(db)) {}
+      : path_(std::move(path)),
+        options_(std::move(options)),
+        queue_(options_.max_group_requests, options_.max_group_events),
+        db_(std::move(db)) {}
 
   absl::Status PrepareStatements();
   void WriterLoop();
-  // Blocks for work; returns an empty group when the store is stopping and the queue is drained.
-  std::vector<Request> TakeGroup();
   // Writes `group` in one transaction. OK: (*results)[i] answers group[i] and the data is
   // durable. Non-OK: the transaction was rolled back and the status answers every request.
   absl::Status WriteGroup(std::vector<Request>& group, std::vector<RequestResult>* results,
@@ -288,6 +289,7 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
 
   const std::string path_;
   const SqliteStoreOptions options_;
+  RequestQueue<Request> queue_;
 
   // Owned by the writer thread once it runs (by Open before that).
   DbPtr db_;
@@ -310,11 +312,7 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   std::unique_ptr<OutboxWriter> outbox_writer_;
 
   mutable std::mutex mu_;
-  std::condition_variable work_cv_;      // the writer waits here for requests or stop
   std::condition_variable sequence_cv_;  // WaitForSequenceAbove waits here for commits
-  std::deque<Request> queue_;            // guarded by mu_
-  bool stopping_ = false;                // guarded by mu_
-  bool writer_done_ = false;             // guarded by mu_; no request will be taken any more
   uint64_t last_sequence_ = 0;           // guarded by mu_
   absl::Status health_;                  // guarded by mu_
   StoreStats stats_;               // guarded by mu_
@@ -375,11 +373,7 @@ absl::Status SqliteEventStoreImpl::PrepareStatements() {
 
 SqliteEventStoreImpl::~SqliteEventStoreImpl() {
   if (writer_.joinable()) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-    }
-    work_cv_.notify_one();
+    queue_.Stop();
     writer_.join();  // the writer drains the queue first
   }
 }
@@ -389,14 +383,7 @@ void SqliteEventStoreImpl::Commit(std::vector<SourceWrite> writes, CommitCallbac
   request.weight = CountEvents(writes);
   request.writes = std::move(writes);
   request.done = std::move(done);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!writer_done_) {
-      queue_.push_back(std::move(request));
-      work_cv_.notify_one();
-      return;
-    }
-  }
+  if (queue_.TryPush(request)) return;
   if (request.done) request.done(CommitResult{absl::UnavailableError("event store closing"), {}});
 }
 
@@ -405,37 +392,13 @@ absl::StatusOr<size_t> SqliteEventStoreImpl::RunOutboxWrite(OutboxWrite write, s
   request.outbox_write = std::move(write);
   request.weight = weight;
   std::future<absl::StatusOr<size_t>> done = request.outbox_done.get_future();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (writer_done_) return absl::UnavailableError("event store closing");
-    queue_.push_back(std::move(request));
-    work_cv_.notify_one();
-  }
+  if (!queue_.TryPush(request)) return absl::UnavailableError("event store closing");
   return done.get();
-}
-
-std::vector<SqliteEventStoreImpl::Request> SqliteEventStoreImpl::TakeGroup() {
-  std::vector<Request> group;
-  std::unique_lock<std::mutex> lock(mu_);
-  work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-  if (queue_.empty()) {
-    writer_done_ = true;
-    return group;
-  }
-  size_t events = 0;
-  while (!queue_.empty() && group.size() < options_.max_group_requests) {
-    const size_t next = queue_.front().weight;
-    if (!group.empty() && events + next > options_.max_group_events) break;
-    events += next;
-    group.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-  }
-  return group;
 }
 
 void SqliteEventStoreImpl::WriterLoop() {
   for (;;) {
-    std::vector<Request> group = TakeGroup();
+    std::vector<Request> group = queue_.TakeGroup();
     if (group.empty()) return;
 
     absl::Status health;

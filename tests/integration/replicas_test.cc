@@ -722,6 +722,18 @@ TEST_F(ReplicasTest, AKilledHoldersDestinationIsTakenOverAndEverythingArrivesInO
   ASSERT_GE(holder, 0);
   // Killed: its sessions close, the lease is free at once.
   FailOver(holder, /*freeze=*/false, seconds(15));
+  // `destinations` (and so `deadletters`, from the same tables) says the same on every replica:
+  // the progress is the shared database's, not the holder's memory.
+  std::vector<v1::DestinationStatus> seen;
+  for (int i = 0; i < kReplicas; ++i) {
+    if (i != holder) seen.push_back(Destination(i));
+  }
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].cursor(), seen[1].cursor());
+  EXPECT_EQ(seen[0].pending_events(), seen[1].pending_events());
+  EXPECT_EQ(seen[0].delivered_events(), seen[1].delivered_events());
+  EXPECT_EQ(seen[0].dead_letters(), seen[1].dead_letters());
+  EXPECT_GT(seen[0].delivered_events(), 0u);
 }
 
 TEST_F(ReplicasTest, AFrozenHoldersDestinationIsTakenOverAfterTheIdleTimeout) {

@@ -1,0 +1,84 @@
+#ifndef TRIALGATE_GATEWAY_STORE_REQUEST_QUEUE_H_
+#define TRIALGATE_GATEWAY_STORE_REQUEST_QUEUE_H_
+
+// The queue between a store's callers and its one writer thread: callers push requests, the
+// writer takes what is queued, within the group's bounds, as one group (group commit). Shared by
+// SqliteEventStore and PostgresEventStore. Thread-safe.
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+namespace trialgate::store {
+
+// `Request` has a `size_t weight` (events, or outbox rows named): what max_weight bounds.
+template <typename Request>
+class RequestQueue {
+ public:
+  RequestQueue(size_t max_requests, size_t max_weight)
+      : max_requests_(max_requests), max_weight_(max_weight) {}
+
+  // Queues `request` (moved from) unless the writer has stopped taking requests: then returns
+  // false and leaves it for the caller to answer.
+  bool TryPush(Request& request) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (drained_) return false;
+      queue_.push_back(std::move(request));
+    }
+    cv_.notify_one();
+    return true;
+  }
+
+  // Blocks until there is work. Takes the oldest requests, up to max_requests and max_weight
+  // (a single heavier request still goes, alone). Empty once Stop() was called and everything
+  // queued has been taken; from then on TryPush refuses.
+  std::vector<Request> TakeGroup() {
+    std::vector<Request> group;
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) {
+      drained_ = true;
+      return group;
+    }
+    size_t weight = 0;
+    while (!queue_.empty() && group.size() < max_requests_) {
+      const size_t next = queue_.front().weight;
+      if (!group.empty() && weight + next > max_weight_) break;
+      weight += next;
+      group.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    return group;
+  }
+
+  // The writer finishes what is queued, then TakeGroup returns empty.
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  size_t size() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return queue_.size();
+  }
+
+ private:
+  const size_t max_requests_;
+  const size_t max_weight_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Request> queue_;  // guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
+  bool drained_ = false;       // guarded by mu_: no request will be taken any more
+};
+
+}  // namespace trialgate::store
+
+#endif  // TRIALGATE_GATEWAY_STORE_REQUEST_QUEUE_H_
