@@ -258,6 +258,13 @@ absl::Status PostgresEventStoreImpl::WriteGroupRetrying(std::vector<Request>& gr
     }
     SetHealth(absl::UnavailableError(absl::StrCat("PostgreSQL is unavailable: ",
                                                   status.message())));
+    // Shutting down with the database away: the queued requests are answered now rather than
+    // each after a window of its own (nothing of them was acknowledged; resubmitting is safe).
+    if (queue_.stopping()) {
+      return absl::UnavailableError(absl::StrCat(
+          "the event store is closing and cannot reach PostgreSQL; nothing of the request was "
+          "acknowledged (resubmitting it is safe): ", status.message()));
+    }
     if (std::chrono::steady_clock::now() + backoff > deadline) {
       // Given up on this group: whether the database is still away is the listener's to say
       // from now on, or a /readyz would stay "not ready" until a write that it keeps away.

@@ -53,7 +53,8 @@ struct PostgresStoreOptions {
 //
 // The database going away is not fatal: the writer reconnects and retries the group (with the
 // same attempt id, so a COMMIT whose answer was lost is recognised) for commit_retry_window, then
-// fails it with UNAVAILABLE. Health() is UNAVAILABLE while the database cannot be reached: the
+// fails it with UNAVAILABLE (at once when the store is being destroyed, so that a shutdown with
+// the database away does not wait a window per queued group). Health() is UNAVAILABLE while the database cannot be reached: the
 // listener notices without a write (its connection drops, or a reconnect fails). LastSequence()
 // follows commits of every replica (LISTEN/NOTIFY, and a poll of the head every head_poll).
 //

@@ -64,6 +64,12 @@ class RequestQueue {
     cv_.notify_all();
   }
 
+  // Whether Stop() was called: the writer may give up retrying what it cannot write.
+  bool stopping() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stopping_;
+  }
+
   size_t size() const {
     std::lock_guard<std::mutex> lock(mu_);
     return queue_.size();

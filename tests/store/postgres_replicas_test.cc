@@ -681,6 +681,24 @@ TEST_F(PostgresReplicasTest, AFrozenReplicasOpenTransactionIsEndedByTheServer) {
   EXPECT_EQ(PgText(shown->get(), 0, 0), "on");
 }
 
+TEST_F(PostgresReplicasTest, ClosingWithTheDatabaseAwayAnswersWhatIsQueuedAtOnce) {
+  std::unique_ptr<PostgresEventStore> store = OpenReplica();  // the 30 s retry window
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(server_->Stop(testing::TempPostgres::StopMode::kImmediate).ok());
+  std::atomic<int> unavailable{0};
+  for (int i = 0; i < 5; ++i) {
+    store->Commit({MakeSource(absl::StrCat("src/late-", i), "late", 1, i)},
+                  [&unavailable](CommitResult result) {
+                    if (absl::IsUnavailable(result.status)) ++unavailable;
+                  });
+  }
+  const auto start = std::chrono::steady_clock::now();
+  store.reset();  // a gateway shutting down (SIGTERM)
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10))
+      << "a shutdown waited out the retry window";
+  EXPECT_EQ(unavailable.load(), 5) << "every queued request is answered, none acknowledged";
+}
+
 // The outcome of a COMMIT unknown to the replica: the proxy ends the connection right after the
 // COMMIT went to the server (it committed) or instead of sending it (it did not). Either way the
 // writer reconnects and tries the group again with the same attempt id; the caller is answered
