@@ -39,8 +39,9 @@ struct WorkerState {
 // one backs off and retries the same batch, dead-lettering only events older than the maximum
 // age. Nothing is ever dropped.
 //
-// It delivers only while it holds the destination's lease (store::EventStore::TryAcquireLease): of several gateway
-// replicas on one store, one delivers a destination and the others stand by to take over.
+// It delivers only while it holds the destination's lease (store::EventStore::TryAcquireLease):
+// of several gateway replicas on one store, one delivers a destination and the others stand by
+// to take over.
 class DestinationWorker {
  public:
   // `outbox` and `events` (the same store) and `clock` must outlive the worker. `clock` judges

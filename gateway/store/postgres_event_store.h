@@ -54,9 +54,10 @@ struct PostgresStoreOptions {
 // The database going away is not fatal: the writer reconnects and retries the group (with the
 // same attempt id, so a COMMIT whose answer was lost is recognised) for commit_retry_window, then
 // fails it with UNAVAILABLE (at once when the store is being destroyed, so that a shutdown with
-// the database away does not wait a window per queued group). Health() is UNAVAILABLE while the database cannot be reached: the
-// listener notices without a write (its connection drops, or a reconnect fails). LastSequence()
-// follows commits of every replica (LISTEN/NOTIFY, and a poll of the head every head_poll).
+// the database away does not wait a window per queued group). Health() is UNAVAILABLE while the
+// database cannot be reached: the listener notices without a write (its connection drops, or a
+// reconnect fails). LastSequence() follows commits of every replica (LISTEN/NOTIFY, and a poll
+// of the head every head_poll).
 //
 // Outbox writes run in transactions of their own on a connection of their own. A destination's
 // lease is a session advisory lock on a connection of its own, with a heartbeat.

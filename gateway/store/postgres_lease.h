@@ -1,10 +1,10 @@
 #ifndef TRIALGATE_GATEWAY_STORE_POSTGRES_LEASE_H_
 #define TRIALGATE_GATEWAY_STORE_POSTGRES_LEASE_H_
 
-// A lease among replicas on PostgreSQL (a destination's, the sweep's): a session advisory lock on a connection of
-// its own, kept alive by a heartbeat. The server ends a session silent for longer than
-// `idle_timeout` (idle_session_timeout), releasing the lock: a replica that died or froze
-// (SIGSTOP) loses the lease within that, and another takes it. Internal to gateway/store.
+// A lease among replicas on PostgreSQL (a destination's, the sweep's): a session advisory lock on
+// a connection of its own, kept alive by a heartbeat. The server ends a session silent for
+// longer than `idle_timeout` (idle_session_timeout), releasing the lock: a replica that died or
+// froze (SIGSTOP) loses the lease within that, and another takes it. Internal to gateway/store.
 
 #include <chrono>
 #include <memory>

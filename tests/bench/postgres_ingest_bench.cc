@@ -161,7 +161,8 @@ double RunArray(const std::string& conninfo, size_t events, size_t batch) {
     PQclear(result);
     result = PQexecParams(conn,
                           "INSERT INTO sources(source_key, first_seq, event_count, attempt_id) "
-                          "SELECT k, s, 1, 'bench' FROM unnest($1::text[], $2::bigint[]) AS t(k, s)",
+                          "SELECT k, s, 1, 'bench' "
+                          "FROM unnest($1::text[], $2::bigint[]) AS t(k, s)",
                           2, nullptr, source_values, nullptr, nullptr, 0);
     ok = ok && PQresultStatus(result) == PGRES_COMMAND_OK;
     PQclear(result);
@@ -179,7 +180,8 @@ double RunArray(const std::string& conninfo, size_t events, size_t batch) {
 double RunPipelined(const std::string& conninfo, size_t events, size_t batch) {
   PGconn* conn = PQconnectdb(conninfo.c_str());
   PQclear(PQprepare(conn, "event",
-                    "INSERT INTO events(seq, event_id, subject_id, payload) VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO events(seq, event_id, subject_id, payload) "
+                    "VALUES ($1, $2, $3, $4)",
                     4, nullptr));
   PQclear(PQprepare(conn, "source",
                     "INSERT INTO sources(source_key, first_seq, event_count, attempt_id) "

@@ -56,7 +56,8 @@ TEST(EnrollmentRegistryTest, ChecksAnEnrolmentAgainstWhatOtherReplicasEnrolled) 
   store.written.push_back({"site-a", "hmac-1", "KRD-001", "on-study", "2024-01-10"});
   absl::Status twice = registry.CheckConsistent({"site-a", "hmac-1", "KRD-009", "on-study", ""});
   EXPECT_EQ(twice.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(twice.message(), HasSubstr("already enrolled at site site-a as study subject KRD-001"));
+  EXPECT_THAT(twice.message(),
+              HasSubstr("already enrolled at site site-a as study subject KRD-001"));
   EXPECT_EQ(registry.CheckConsistent({"site-b", "hmac-7", "KRD-001", "on-study", ""}).code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(registry.CheckConsistent({"site-a", "hmac-1", "KRD-001", "withdrawn", ""}).ok());
