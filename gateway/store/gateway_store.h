@@ -21,6 +21,13 @@ struct StoreStats {
   uint64_t duplicates = 0;       // SourceWrites answered as duplicate
   uint64_t events_written = 0;   // event rows inserted
   uint64_t queued_requests = 0;  // a gauge: requests (commits, outbox writes) waiting now
+
+  // Adds what `written` counts of sources and events (a request's, or a group's).
+  void AddWrites(const StoreStats& written) {
+    source_writes += written.source_writes;
+    duplicates += written.duplicates;
+    events_written += written.events_written;
+  }
 };
 
 class GatewayStore : public EventStore, public Outbox {

@@ -191,9 +191,7 @@ void PostgresEventStoreImpl::WriterLoop() {
       std::lock_guard<std::mutex> lock(mu_);
       if (status.ok()) {
         ++stats_.transactions;
-        stats_.source_writes += outcome.delta.source_writes;
-        stats_.duplicates += outcome.delta.duplicates;
-        stats_.events_written += outcome.delta.events_written;
+        stats_.AddWrites(outcome.delta);
       }
       for (const CommitResult& result : results) {
         ++(result.status.ok() ? stats_.commits : stats_.failed_commits);
@@ -206,12 +204,7 @@ void PostgresEventStoreImpl::WriterLoop() {
     std::vector<CommitCallback> callbacks;
     callbacks.reserve(group.size());
     for (Request& request : group) callbacks.push_back(std::move(request.done));
-    // On the callback thread, in request order, while this thread writes the next group.
-    callbacks_.Post([callbacks = std::move(callbacks), results = std::move(results)]() mutable {
-      for (size_t i = 0; i < callbacks.size(); ++i) {
-        if (callbacks[i]) callbacks[i](std::move(results[i]));
-      }
-    });
+    AnswerInOrder(callbacks_, std::move(callbacks), std::move(results));
     if (options_.after_group_for_testing) options_.after_group_for_testing();
   }
 }

@@ -274,9 +274,7 @@ absl::Status GroupWriter::WriteRequest(std::vector<SourceWrite>& writes, GroupWr
     result->results.clear();
     return absl::OkStatus();
   }
-  outcome->delta.source_writes += delta.source_writes;
-  outcome->delta.duplicates += delta.duplicates;
-  outcome->delta.events_written += delta.events_written;
+  outcome->delta.AddWrites(delta);
   for (const SourceResult& source : result->results) {
     for (const uint64_t sequence : source.sequences) {
       if (!source.duplicate) outcome->last_sequence = std::max(outcome->last_sequence, sequence);

@@ -2,8 +2,8 @@
 #define TRIALGATE_GATEWAY_STORE_REQUEST_QUEUE_H_
 
 // The queue between a store's callers and its one writer thread: callers push requests, the
-// writer takes what is queued, within the group's bounds, as one group (group commit). Shared by
-// SqliteEventStore and PostgresEventStore. Thread-safe.
+// writer takes what is queued, within the group's bounds, as one group (group commit), and
+// answers the group's callers in order. Shared by SqliteEventStore and PostgresEventStore.
 
 #include <condition_variable>
 #include <cstddef>
@@ -12,9 +12,25 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/store/event_store.h"
+#include "gateway/store/ordered_runner.h"
+
 namespace trialgate::store {
 
+// Answers a group's Commit() callers on `runner` (the store's callback thread), in request order,
+// while the writer goes on to the next group; outside the store's locks, since a callback may
+// call back into the store. callbacks[i] gets results[i]; a null callback is skipped.
+inline void AnswerInOrder(OrderedRunner& runner, std::vector<CommitCallback> callbacks,
+                          std::vector<CommitResult> results) {
+  runner.Post([callbacks = std::move(callbacks), results = std::move(results)]() mutable {
+    for (size_t i = 0; i < callbacks.size(); ++i) {
+      if (callbacks[i]) callbacks[i](std::move(results[i]));
+    }
+  });
+}
+
 // `Request` has a `size_t weight` (events, or outbox rows named): what max_weight bounds.
+// Thread-safe.
 template <typename Request>
 class RequestQueue {
  public:

@@ -420,9 +420,7 @@ void SqliteEventStoreImpl::WriterLoop() {
       std::lock_guard<std::mutex> lock(mu_);
       if (group_status.ok()) {
         ++stats_.transactions;
-        stats_.source_writes += outcome.delta.source_writes;
-        stats_.duplicates += outcome.delta.duplicates;
-        stats_.events_written += outcome.delta.events_written;
+        stats_.AddWrites(outcome.delta);
         last_sequence_ = std::max(last_sequence_, outcome.last_sequence);
       } else if (health.ok()) {
         health_ = absl::UnavailableError(absl::StrCat(
@@ -459,14 +457,7 @@ void SqliteEventStoreImpl::WriterLoop() {
       callbacks.push_back(std::move(group[i].done));
       commit_results.push_back(std::move(result.commit));
     }
-    // On the callback thread, in request order, while this thread writes the next group; and
-    // outside the lock, since a callback may call back into the store (Commit, LastSequence).
-    callbacks_.Post([callbacks = std::move(callbacks),
-                     results = std::move(commit_results)]() mutable {
-      for (size_t i = 0; i < callbacks.size(); ++i) {
-        if (callbacks[i]) callbacks[i](std::move(results[i]));
-      }
-    });
+    AnswerInOrder(callbacks_, std::move(callbacks), std::move(commit_results));
     if (options_.after_group_for_testing) options_.after_group_for_testing();
   }
 }
@@ -541,9 +532,7 @@ absl::Status SqliteEventStoreImpl::WriteCommit(Request& request, int64_t now_uni
     result->results.clear();
     return absl::OkStatus();
   }
-  outcome->delta.source_writes += request_outcome.delta.source_writes;
-  outcome->delta.duplicates += request_outcome.delta.duplicates;
-  outcome->delta.events_written += request_outcome.delta.events_written;
+  outcome->delta.AddWrites(request_outcome.delta);
   outcome->last_sequence = std::max(outcome->last_sequence, request_outcome.last_sequence);
   return absl::OkStatus();
 }
