@@ -229,6 +229,19 @@ class ReplicasTest : public ::testing::Test {
     }
   }
 
+  // Enrols pt-1001 through replica A (0); returns its event id (empty after a failure, reported
+  // as a fatal one).
+  std::string EnrolPt1001ThroughA() {
+    const v1::SubmitResponse enrolled =
+        clients_[0]->SubmitOk(TestData("research-subject-pt-1001.json"));
+    [&] {
+      ASSERT_EQ(enrolled.entries_size(), 1);
+      ASSERT_EQ(enrolled.entries(0).outcome(), v1::EntryOutcome::ACCEPTED)
+          << enrolled.entries(0).operation_outcome();
+    }();
+    return HasFatalFailure() ? std::string() : enrolled.entries(0).event_ids(0);
+  }
+
   // The destination's state on replica `i` ("" when it does not answer within 2 s).
   std::string DeliveryState(int i) {
     v1::ListDestinationsResponse response;
@@ -536,12 +549,9 @@ TEST_F(ReplicasTest, ConcurrentSubmissionsThroughThreeReplicasMakeOneGapFreeLog)
   StartReplicas(WriteConfig(""));
   ASSERT_FALSE(HasFatalFailure());
   // Enrolled through A; B and C find the enrolment in the store.
-  const v1::SubmitResponse enrolled =
-      clients_[0]->SubmitOk(TestData("research-subject-pt-1001.json"));
-  ASSERT_EQ(enrolled.entries_size(), 1);
-  ASSERT_EQ(enrolled.entries(0).outcome(), v1::EntryOutcome::ACCEPTED)
-      << enrolled.entries(0).operation_outcome();
-  std::vector<std::string> acknowledged = {enrolled.entries(0).event_ids(0)};
+  const std::string enrolment = EnrolPt1001ThroughA();
+  ASSERT_FALSE(HasFatalFailure());
+  std::vector<std::string> acknowledged = {enrolment};
 
   // A stream per replica, all three at once.
   constexpr int kPerReplica = 500;
@@ -825,11 +835,8 @@ TEST_F(ReplicasTest, ReadyAgainAfterADatabaseRestartMeansSubmissionsAreTaken) {
   ASSERT_FALSE(HasFatalFailure());
   // Patient pt-1001 is enrolled through A before the database goes; B and C have not heard
   // of it.
-  const v1::SubmitResponse enrolled =
-      clients_[0]->SubmitOk(TestData("research-subject-pt-1001.json"));
-  ASSERT_EQ(enrolled.entries_size(), 1);
-  ASSERT_EQ(enrolled.entries(0).outcome(), v1::EntryOutcome::ACCEPTED)
-      << enrolled.entries(0).operation_outcome();
+  EnrolPt1001ThroughA();
+  ASSERT_FALSE(HasFatalFailure());
   StopAndRestartTheDatabase();
   ASSERT_FALSE(HasFatalFailure());
 

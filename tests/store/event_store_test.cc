@@ -29,16 +29,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-v1::Event MakeEvent(const std::string& event_id, const std::string& subject_id = "KRD-001") {
-  v1::Event event;
-  event.set_event_id(event_id);
-  event.set_study_id("KRD-ASCT2");
-  event.set_subject_id(subject_id);
-  event.set_site_id("site-a");
-  event.mutable_lab_result()->set_analyte("serum_m_protein");
-  return event;
-}
-
 SourceWrite MakeWrite(const std::string& source_key, std::vector<std::string> event_ids) {
   SourceWrite write;
   write.source_key = source_key;

@@ -40,16 +40,6 @@ using StopMode = ::trialgate::testing::TempPostgres::StopMode;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-v1::Event MakeEvent(const std::string& event_id, const std::string& subject_id) {
-  v1::Event event;
-  event.set_event_id(event_id);
-  event.set_study_id("KRD-ASCT2");
-  event.set_subject_id(subject_id);
-  event.set_site_id("site-a");
-  event.mutable_lab_result()->set_analyte("serum_m_protein");
-  return event;
-}
-
 // A source of `events` events with ids "<id_prefix>-e<k>", spread over 23 subjects by `spread`.
 SourceWrite MakeSource(const std::string& source_key, const std::string& id_prefix, int events,
                        int spread) {

@@ -29,6 +29,18 @@
 
 namespace trialgate::store {
 
+// A lab result event of `subject_id`, as the store tests write them.
+inline v1::Event MakeEvent(const std::string& event_id,
+                           const std::string& subject_id = "KRD-001") {
+  v1::Event event;
+  event.set_event_id(event_id);
+  event.set_study_id("KRD-ASCT2");
+  event.set_subject_id(subject_id);
+  event.set_site_id("site-a");
+  event.mutable_lab_result()->set_analyte("serum_m_protein");
+  return event;
+}
+
 // Commits and waits for the callback, as a synchronous caller (one RPC) would.
 inline CommitResult CommitAndWait(EventStore& store, std::vector<SourceWrite> writes) {
   std::promise<CommitResult> promise;
