@@ -46,26 +46,39 @@ constexpr char kInsertVersionSql[] =
     "INSERT INTO source_versions(source_key, version, stored_at_ms) VALUES (?1, ?2, ?3)";
 constexpr char kSelectSourceEventsSql[] =
     "SELECT event_id, sequence FROM events WHERE sequence >= ?1 ORDER BY sequence LIMIT ?2";
+// An event with a subject has its payload in subject_events and an empty one in the log
+// (sqlite_schema.cc, v3).
 constexpr char kInsertEventSql[] =
     "INSERT INTO events(event_id, subject_id, payload) VALUES (?1, ?2, ?3)";
+constexpr char kInsertSubjectEventSql[] =
+    "INSERT INTO subject_events(subject_id, sequence, payload) VALUES (?1, ?2, ?3)";
 constexpr char kUpsertEnrollmentSql[] =
     "INSERT INTO enrollments(site_id, patient_key_hmac, subject_id, status, enrolled_on) "
     "VALUES (?1, ?2, ?3, ?4, ?5) "
     "ON CONFLICT(site_id, patient_key_hmac) DO UPDATE SET "
     "subject_id = excluded.subject_id, status = excluded.status, "
     "enrolled_on = excluded.enrolled_on";
+// In log order, each payload found by its key (EXPLAIN QUERY PLAN: "SEARCH s USING PRIMARY KEY
+// (subject_id=? AND sequence=?)" per row).
 constexpr char kReadAfterSql[] =
-    "SELECT sequence, payload FROM events WHERE sequence > ?1 ORDER BY sequence LIMIT ?2";
+    "SELECT e.sequence, COALESCE(s.payload, e.payload) FROM events AS e "
+    "LEFT JOIN subject_events AS s ON s.subject_id = e.subject_id AND s.sequence = e.sequence "
+    "WHERE e.sequence > ?1 ORDER BY e.sequence LIMIT ?2";
+// One range of the clustered key: no sort, no second look-up.
 constexpr char kReadSubjectSql[] =
-    "SELECT sequence, payload FROM events WHERE subject_id = ?1 ORDER BY sequence";
-// One index seek: events_by_subject holds (subject_id, rowid), and sequence is the rowid
-// (EXPLAIN QUERY PLAN: "SEARCH events USING INDEX events_by_subject (subject_id=? AND rowid>?)",
-// no sort).
+    "SELECT sequence, payload FROM subject_events WHERE subject_id = ?1 ORDER BY sequence";
 constexpr char kReadSubjectAfterSql[] =
-    "SELECT sequence, payload FROM events WHERE subject_id = ?1 AND sequence > ?2 "
+    "SELECT sequence, payload FROM subject_events WHERE subject_id = ?1 AND sequence > ?2 "
     "ORDER BY sequence";
+// Each subject found by one seek past the one before (a skip scan): a DISTINCT would read every
+// event's row.
 constexpr char kListSubjectsSql[] =
-    "SELECT DISTINCT subject_id FROM events WHERE subject_id IS NOT NULL ORDER BY subject_id";
+    "WITH RECURSIVE subject(id) AS ("
+    " SELECT MIN(subject_id) FROM subject_events"
+    " UNION ALL"
+    " SELECT (SELECT MIN(subject_id) FROM subject_events WHERE subject_id > subject.id)"
+    " FROM subject WHERE subject.id IS NOT NULL) "
+    "SELECT id FROM subject WHERE id IS NOT NULL";
 constexpr char kSelectEnrollmentsSql[] =
     "SELECT site_id, patient_key_hmac, subject_id, status, enrolled_on FROM enrollments "
     "ORDER BY site_id, patient_key_hmac";
@@ -273,6 +286,8 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
                            GroupOutcome* outcome);
   absl::Status WriteSource(SourceWrite& write, int64_t now_unix_ms, SourceResult* result,
                            GroupOutcome* outcome);
+  // Appends `event` (serialized as `payload`) to the log and returns its sequence.
+  absl::StatusOr<uint64_t> InsertEvent(const v1::Event& event, const std::string& payload);
   // Queues an outbox write and waits until it is durable, or failed without effect.
   absl::StatusOr<size_t> RunOutboxWrite(OutboxWrite write, size_t weight);
   absl::StatusOr<DbPtr> OpenReadConnection() const;
@@ -308,6 +323,7 @@ class SqliteEventStoreImpl final : public SqliteEventStore {
   StmtPtr select_version_;
   StmtPtr insert_version_;
   StmtPtr insert_event_;
+  StmtPtr insert_subject_event_;
   StmtPtr upsert_enrollment_;
   std::unique_ptr<OutboxWriter> outbox_writer_;
 
@@ -366,6 +382,7 @@ absl::Status SqliteEventStoreImpl::PrepareStatements() {
   ASSIGN_OR_RETURN(select_version_, Prepare(db, kSelectVersionSql));
   ASSIGN_OR_RETURN(insert_version_, Prepare(db, kInsertVersionSql));
   ASSIGN_OR_RETURN(insert_event_, Prepare(db, kInsertEventSql));
+  ASSIGN_OR_RETURN(insert_subject_event_, Prepare(db, kInsertSubjectEventSql));
   ASSIGN_OR_RETURN(upsert_enrollment_, Prepare(db, kUpsertEnrollmentSql));
   ASSIGN_OR_RETURN(outbox_writer_, OutboxWriter::Prepare(db));
   return absl::OkStatus();
@@ -567,15 +584,7 @@ absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, int64_t now_u
       return absl::InvalidArgumentError(
           absl::StrCat("event ", event.event_id(), " cannot be serialized"));
     }
-    sqlite3_stmt* stmt = insert_event_.get();
-    ScopedReset reset(stmt);
-    RETURN_IF_ERROR(BindText(db, stmt, 1, event.event_id()));
-    if (!event.subject_id().empty()) RETURN_IF_ERROR(BindText(db, stmt, 2, event.subject_id()));
-    int rc = sqlite3_bind_blob64(stmt, 3, payload.data(), payload.size(), SQLITE_STATIC);
-    if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot bind the event payload");
-    rc = sqlite3_step(stmt);
-    if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot insert an event");
-    const uint64_t sequence = static_cast<uint64_t>(sqlite3_last_insert_rowid(db));
+    ASSIGN_OR_RETURN(const uint64_t sequence, InsertEvent(event, payload));
     result->event_ids.push_back(event.event_id());
     result->sequences.push_back(sequence);
     ++outcome->delta.events_written;
@@ -672,6 +681,36 @@ absl::Status SqliteEventStoreImpl::NumberVersion(const SourceWrite& write, int64
   const int rc = sqlite3_step(stmt);
   if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot record a source's version");
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> SqliteEventStoreImpl::InsertEvent(const v1::Event& event,
+                                                           const std::string& payload) {
+  sqlite3* db = db_.get();
+  const bool has_subject = !event.subject_id().empty();
+  uint64_t sequence = 0;
+  {
+    sqlite3_stmt* stmt = insert_event_.get();
+    ScopedReset reset(stmt);
+    RETURN_IF_ERROR(BindText(db, stmt, 1, event.event_id()));
+    if (has_subject) RETURN_IF_ERROR(BindText(db, stmt, 2, event.subject_id()));
+    // With a subject the log's payload is empty: its bytes go to subject_events below.
+    const size_t log_bytes = has_subject ? 0 : payload.size();
+    int rc = sqlite3_bind_blob64(stmt, 3, payload.data(), log_bytes, SQLITE_STATIC);
+    if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot bind the event payload");
+    rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot insert an event");
+    sequence = static_cast<uint64_t>(sqlite3_last_insert_rowid(db));
+  }
+  if (!has_subject) return sequence;
+  sqlite3_stmt* stmt = insert_subject_event_.get();
+  ScopedReset reset(stmt);
+  RETURN_IF_ERROR(BindText(db, stmt, 1, event.subject_id()));
+  RETURN_IF_ERROR(BindInt(db, stmt, 2, static_cast<int64_t>(sequence)));
+  int rc = sqlite3_bind_blob64(stmt, 3, payload.data(), payload.size(), SQLITE_STATIC);
+  if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot bind the event payload");
+  rc = sqlite3_step(stmt);
+  if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot insert a subject's event");
+  return sequence;
 }
 
 absl::StatusOr<bool> SqliteEventStoreImpl::FindStoredSource(const std::string& source_key,

@@ -22,8 +22,9 @@ constexpr char kRaiseCursorSql[] =
 // LEFT JOIN: events are never deleted, but if one were missing its row must still be able to
 // leave the outbox rather than block the destination.
 constexpr char kSelectForDeadLetterSql[] =
-    "SELECT o.enqueued_at, e.event_id, e.subject_id, e.payload FROM outbox AS o "
-    "LEFT JOIN events AS e ON e.sequence = o.sequence "
+    "SELECT o.enqueued_at, e.event_id, e.subject_id, COALESCE(s.payload, e.payload) "
+    "FROM outbox AS o LEFT JOIN events AS e ON e.sequence = o.sequence "
+    "LEFT JOIN subject_events AS s ON s.subject_id = e.subject_id AND s.sequence = e.sequence "
     "WHERE o.destination = ?1 AND o.sequence = ?2";
 // OR REPLACE: an event replayed and given up on again is recorded again, with the new reason.
 constexpr char kInsertDeadLetterSql[] =
@@ -60,8 +61,9 @@ constexpr char kDiscardAllSql[] =
     "AND (:subject IS NULL OR subject_id = :subject)";
 
 constexpr char kReadPendingSql[] =
-    "SELECT o.sequence, o.enqueued_at, e.payload FROM outbox AS o "
+    "SELECT o.sequence, o.enqueued_at, COALESCE(s.payload, e.payload) FROM outbox AS o "
     "JOIN events AS e ON e.sequence = o.sequence "
+    "LEFT JOIN subject_events AS s ON s.subject_id = e.subject_id AND s.sequence = e.sequence "
     "WHERE o.destination = ?1 ORDER BY o.sequence LIMIT ?2";
 constexpr char kPendingByDestinationSql[] =
     "SELECT destination, COUNT(*), MIN(enqueued_at) FROM outbox GROUP BY destination";

@@ -17,7 +17,12 @@ namespace {
 // knowing that events committed by the old build are not forwarded. Opening a v1 file upgrades
 // it in place: the new tables start empty, and the events already in it are not enqueued (an
 // event gets its outbox rows when it is committed, from the routes configured then).
-constexpr int kSchemaVersion = 2;
+//
+// v3 moves the payload of every event that has a subject into `subject_events`, stored in
+// subject order (below). A v2 build would read those events' emptied payloads, so it must
+// refuse the file; opening a v2 file moves its payloads in one transaction (about half a minute
+// per 5 million events here) and the file keeps its size until a VACUUM.
+constexpr int kSchemaVersion = 3;
 
 // Every SQL text below is a constant; data only ever travels through bound parameters.
 constexpr char kCreateMetaSql[] =
@@ -28,13 +33,11 @@ constexpr char kCreateMetaSql[] =
 // got: the one writer inserts a source's events back to back, so they are contiguous. AUTOINCREMENT
 // makes sequences strictly increasing and never reused, even if rows were ever deleted. `payload`
 // is the serialized Event without its sequence: the row's own key is the one source of truth for
-// the order. There is deliberately no index on event_id: ids are derived from the source key,
+// the order; since v3 it is empty when the event has a subject (its bytes are in
+// `subject_events`). There is deliberately no index on event_id: ids are derived from the source key,
 // whose primary key already makes them unique, and a second index on random hex would make every
 // commit write as many scattered pages as it has events (measured: it dominated the WAL writes).
-// The index on subject_id serves the timeline (one subject's events). Its keys repeat (a subject
-// has many events), so a commit touches about one index page per subject in it, not per event;
-// an older file gets it on open, and an older build ignores it harmlessly: it needed no new
-// version. `source_digests` is the same kind of addition: the content digest of the sources
+// `source_digests` is the same kind of addition: the content digest of the sources
 // that carry one (channel messages, SourceWrite::digest), to tell a resend from a reused message
 // id; an older build takes no HL7 v2 and never writes such a source. `source_versions` is one
 // more: the version number and time of the sources written through a channel that numbers the
@@ -52,7 +55,6 @@ CREATE TABLE IF NOT EXISTS events (
   subject_id TEXT,
   payload    BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_by_subject ON events(subject_id);
 CREATE TABLE IF NOT EXISTS source_digests (
   source_key TEXT PRIMARY KEY,
   digest     TEXT NOT NULL
@@ -108,6 +110,30 @@ CREATE TABLE IF NOT EXISTS destinations (
 ) WITHOUT ROWID;
 )sql";
 
+// Schema v3: `subject_events` holds the payload of every event with a subject, keyed (subject,
+// sequence) in a clustered table, so one subject's events lie together on disk. A timeline or
+// the study report reads a subject's ~500 events of a year from a few neighbouring pages,
+// where in the log they lie one to a page among every other subject's (the report at 10,000
+// subjects read a 4 KiB page per event: docs/performance.md, "The study report at scale").
+// The log (`events`) keeps the order, the event id and the subject; a read in log order (Pull,
+// forwarding) joins the payload by its key. An event without a subject keeps its payload in the
+// log. The move replaces v2's index on events(subject_id), which the new key makes redundant.
+constexpr char kCreateSubjectEventsSql[] = R"sql(
+CREATE TABLE IF NOT EXISTS subject_events (
+  subject_id TEXT NOT NULL,
+  sequence   INTEGER NOT NULL,
+  payload    BLOB NOT NULL,
+  PRIMARY KEY (subject_id, sequence)
+) WITHOUT ROWID;
+)sql";
+constexpr char kMoveSubjectPayloadsSql[] = R"sql(
+INSERT INTO subject_events(subject_id, sequence, payload)
+  SELECT subject_id, sequence, payload FROM events
+  WHERE subject_id IS NOT NULL AND length(payload) > 0 ORDER BY subject_id, sequence;
+UPDATE events SET payload = x'' WHERE subject_id IS NOT NULL;
+DROP INDEX IF EXISTS events_by_subject;
+)sql";
+
 constexpr char kSelectSchemaVersionSql[] = "SELECT value FROM meta WHERE key = 'schema_version'";
 constexpr char kWriteSchemaVersionSql[] =
     "INSERT INTO meta(key, value) VALUES ('schema_version', ?1) "
@@ -142,6 +168,10 @@ absl::Status CreateOrCheckSchema(sqlite3* db) {
     // Every step is idempotent (IF NOT EXISTS), so a new file and an upgrade take the same path.
     RETURN_IF_ERROR(Exec(db, kCreateTablesSql, "cannot create the event store tables"));
     RETURN_IF_ERROR(Exec(db, kCreateOutboxTablesSql, "cannot create the outbox tables"));
+    RETURN_IF_ERROR(Exec(db, kCreateSubjectEventsSql, "cannot create table subject_events"));
+    if (version < 3) {
+      RETURN_IF_ERROR(Exec(db, kMoveSubjectPayloadsSql, "cannot move the payloads by subject"));
+    }
     if (version < kSchemaVersion) {
       ASSIGN_OR_RETURN(StmtPtr write, Prepare(db, kWriteSchemaVersionSql));
       RETURN_IF_ERROR(BindInt(db, write.get(), 1, kSchemaVersion));

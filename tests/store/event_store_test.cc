@@ -613,7 +613,8 @@ TEST_F(SqliteEventStoreTest, AnUnreadablePayloadIsDataLossOnEitherRead) {
   sqlite3* other = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
   // A truncated length-delimited field: no protobuf parser accepts it.
-  ASSERT_EQ(sqlite3_exec(other, "UPDATE events SET payload = x'0aff'", nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(other, "UPDATE subject_events SET payload = x'0aff'", nullptr, nullptr,
+                         nullptr),
             SQLITE_OK);
   sqlite3_close(other);
   absl::StatusOr<std::unique_ptr<EventReader>> reader = store->OpenReader();
@@ -726,7 +727,67 @@ TEST_F(SqliteEventStoreTest, UsesWalAndRecordsTheSchemaVersion) {
     return value;
   };
   EXPECT_EQ(query("PRAGMA journal_mode"), "wal");  // persistent in the file
-  EXPECT_EQ(query("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(query("SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+  sqlite3_close(db);
+}
+
+// A file a v2 build left (every payload in the log, an index on its subject column) is moved to
+// v3 on open: the same events read the same way, each subject's payloads now in subject order.
+TEST_F(SqliteEventStoreTest, OpeningAVersion2DatabaseMovesThePayloadsBySubject) {
+  {
+    std::unique_ptr<SqliteEventStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    SourceWrite a;
+    a.source_key = "src/a";
+    a.events = {MakeEvent("a1", "KRD-002"), MakeEvent("a2", "")};
+    ASSERT_TRUE(CommitOne(*store, std::move(a)).status.ok());
+    SourceWrite b;
+    b.source_key = "src/b";
+    b.events = {MakeEvent("b1", "KRD-001"), MakeEvent("b2", "KRD-002")};
+    ASSERT_TRUE(CommitOne(*store, std::move(b)).status.ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE events SET payload = (SELECT payload FROM subject_events AS s "
+                         "WHERE s.subject_id = events.subject_id AND s.sequence = events.sequence) "
+                         "WHERE subject_id IS NOT NULL; DROP TABLE subject_events; "
+                         "CREATE INDEX events_by_subject ON events(subject_id); "
+                         "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  std::unique_ptr<SqliteEventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("a1", "a2", "b1", "b2"));
+  absl::StatusOr<std::unique_ptr<EventReader>> reader = store->OpenReader();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_THAT(EventIds(*(*reader)->ReadSubject("KRD-002")), ElementsAre("a1", "b2"));
+  EXPECT_THAT(*(*reader)->ListSubjects(), ElementsAre("KRD-001", "KRD-002"));
+  SourceWrite c;
+  c.source_key = "src/c";
+  c.events = {MakeEvent("c1", "KRD-001")};
+  ASSERT_TRUE(CommitOne(*store, std::move(c)).status.ok());
+  EXPECT_THAT(EventIds(*(*reader)->ReadSubject("KRD-001")), ElementsAre("b1", "c1"));
+  store.reset();
+
+  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  auto query = [db](const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    std::string value;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    return value;
+  };
+  EXPECT_EQ(query("SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(query("SELECT count(*) FROM subject_events"), "4");
+  // The log keeps a payload only for the event without a subject.
+  EXPECT_EQ(query("SELECT group_concat(event_id) FROM events WHERE length(payload) > 0"), "a2");
+  EXPECT_EQ(query("SELECT count(*) FROM sqlite_schema WHERE name = 'events_by_subject'"), "0");
   sqlite3_close(db);
 }
 

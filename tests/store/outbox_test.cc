@@ -616,14 +616,14 @@ TEST_F(SqliteOutboxTest, OpeningAVersion1DatabaseUpgradesIt) {
   EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("old-dose", "new-dose"));
   store.reset();
 
-  // Recorded as version 2, which a v1 build refuses rather than skip the outbox.
+  // Recorded as the current version, which a v1 build refuses rather than skip the outbox.
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
                                &stmt, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "2");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "3");
   sqlite3_finalize(stmt);
   sqlite3_close(db);
 }
