@@ -4,8 +4,11 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/derivation/treatment_checks.h"
 #include "gateway/schedule/finding_codes.h"
@@ -18,6 +21,32 @@ std::vector<derivation::Coding> CodingsOf(const v1::DoseAdministered& dose) {
   const v1::CodedValue& medication = dose.medication();
   return {derivation::Coding{medication.system(), medication.code(), medication.display()}};
 }
+
+// The study's prohibited-therapy answer for each medication and phase, asked once per timeline:
+// a subject's doses are a few medications given again and again (a year of daily
+// lenalidomide). Keys are views of the doses' own strings and of the schedule's phase ids,
+// which outlive the matcher.
+class ProhibitedMatcher {
+ public:
+  explicit ProhibitedMatcher(const mappers::TreatmentRules& rules) : rules_(rules) {}
+
+  const std::optional<derivation::ProhibitedMatch>& Match(const v1::DoseAdministered& dose,
+                                                         std::string_view phase) {
+    const v1::CodedValue& medication = dose.medication();
+    const Key key{medication.system(), medication.code(), phase};
+    auto it = answers_.find(key);
+    if (it == answers_.end()) {
+      it = answers_.emplace(key, derivation::MatchProhibited(rules_, CodingsOf(dose), phase))
+               .first;
+    }
+    return it->second;
+  }
+
+ private:
+  using Key = std::tuple<std::string_view, std::string_view, std::string_view>;
+  const mappers::TreatmentRules& rules_;
+  absl::flat_hash_map<Key, std::optional<derivation::ProhibitedMatch>> answers_;
+};
 
 bool Given(const v1::DoseAdministered& dose) {
   switch (dose.status()) {
@@ -78,11 +107,12 @@ std::vector<derivation::LatestLab> LatestLabs(const std::set<std::string>& analy
 
 std::optional<Date> FirstNewTherapy(const mappers::TreatmentRules& rules,
                                     const SubjectHistory& history) {
+  ProhibitedMatcher matcher(rules);
   for (const Dated& event : history.all) {
     if (!event.event->has_dose_administered()) continue;
     const v1::DoseAdministered& dose = event.event->dose_administered();
     if (!Given(dose)) continue;
-    const auto match = derivation::MatchProhibited(rules, CodingsOf(dose), "");
+    const auto& match = matcher.Match(dose, "");
     if (match && !match->phase_unknown) return event.date;
   }
   return std::nullopt;
@@ -199,14 +229,15 @@ void AddProhibitedFindings(const ClinicalRules& rules, const EngineContext& cont
                            const PhasePlan& plan, v1::Timeline* timeline) {
   const mappers::TreatmentRules& treatment = rules.study->treatment_rules();
   const std::vector<Phase>& phases = context.schedule.phases();
+  ProhibitedMatcher matcher(treatment);
   for (const Dated& event : context.history.all) {
     if (!event.event->has_dose_administered()) continue;
     const v1::DoseAdministered& dose = event.event->dose_administered();
     if (!Given(dose)) continue;
     const int index = plan.PhaseAt(context.schedule, event.date);
-    const std::string phase = index < 0 ? "" : phases[index].id;
-    const std::optional<derivation::ProhibitedMatch> match =
-        derivation::MatchProhibited(treatment, CodingsOf(dose), phase);
+    static const std::string kNoPhase;
+    const std::string& phase = index < 0 ? kNoPhase : phases[index].id;
+    const std::optional<derivation::ProhibitedMatch>& match = matcher.Match(dose, phase);
     if (!match) continue;
     if (timeline->new_therapy_date().empty()) {
       timeline->set_new_therapy_date(FormatDate(event.date));
