@@ -78,7 +78,7 @@ double Signif12(double x) {
 }
 
 RuleOutcome ApplyRules(const mappers::GradingRules& form, const GradeInputs& inputs,
-                       const std::string& unit) {
+                       const std::string& unit, bool explain_below_1) {
   // The texts are written only for the rule that answers: formatting numbers costs more than
   // the comparisons, and a timeline grades every lab result against every rule.
   auto value = [&] { return absl::StrCat(Signif12(inputs.value), " ", unit); };
@@ -88,6 +88,7 @@ RuleOutcome ApplyRules(const mappers::GradingRules& form, const GradeInputs& inp
     const std::optional<double> basis = Basis(rule.of, inputs);
     if (!basis) {
       if (rule.skip_if_missing) continue;
+      if (!explain_below_1) return {std::nullopt, ""};
       return {std::nullopt,
               absl::StrCat("grade ", rule.grade, " needs the ", BasisName(rule.of),
                            ", which is unknown (value ", value(), ")")};
@@ -99,6 +100,7 @@ RuleOutcome ApplyRules(const mappers::GradingRules& form, const GradeInputs& inp
     lowest = &rule;
     lowest_basis = *basis;
   }
+  if (!explain_below_1) return {lowest == nullptr ? std::nullopt : std::optional<int>(0), ""};
   if (lowest == nullptr) {
     return {std::nullopt, absl::StrCat("no rule could be tried: every limit it needs is unknown "
                                        "(value ", value(), ")")};

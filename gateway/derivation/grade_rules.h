@@ -27,8 +27,10 @@ struct RuleOutcome {
 // holding gives 0. A rule whose basis is unknown is skipped when it says so, else the result is
 // not gradable. Both sides of a comparison are rounded to 12 significant digits first, so that
 // unit conversion cannot move a value that sits exactly on a threshold (admiral rounds likewise).
+// With `explain_below_1` false, a grade 0 or an ungradable result comes without its text (a
+// caller that keeps only toxicities need not pay for writing it).
 RuleOutcome ApplyRules(const mappers::GradingRules& form, const GradeInputs& inputs,
-                       const std::string& unit);
+                       const std::string& unit, bool explain_below_1 = true);
 
 // `x` rounded to 12 significant digits.
 double Signif12(double x);

@@ -49,15 +49,31 @@ std::vector<TermGrade> LabGrader::Grade(const LabValue& lab) const {
   std::vector<TermGrade> out;
   auto it = by_loinc_.find(lab.loinc);
   if (it == by_loinc_.end()) return out;
-  for (const CtcaeGradingTerm* term : it->second) out.push_back(GradeTerm(*term, lab));
+  for (const CtcaeGradingTerm* term : it->second) out.push_back(*GradeTerm(*term, lab, true));
   return out;
 }
 
-TermGrade LabGrader::GradeTerm(const CtcaeGradingTerm& term, const LabValue& lab) const {
+std::vector<TermGrade> LabGrader::Toxicities(const LabValue& lab) const {
+  std::vector<TermGrade> out;
+  auto it = by_loinc_.find(lab.loinc);
+  if (it == by_loinc_.end()) return out;
+  for (const CtcaeGradingTerm* term : it->second) {
+    if (std::optional<TermGrade> grade = GradeTerm(*term, lab, false)) {
+      out.push_back(*std::move(grade));
+    }
+  }
+  return out;
+}
+
+std::optional<TermGrade> LabGrader::GradeTerm(const CtcaeGradingTerm& term, const LabValue& lab,
+                                              bool keep_below_1) const {
   TermGrade out;
-  out.term = term.term;
-  out.meddra_code = term.meddra_code;
-  out.unit = term.unit;
+  // The term's own texts are copied into the answer only once it is kept.
+  auto describe_term = [&] {
+    out.term = term.term;
+    out.meddra_code = term.meddra_code;
+    out.unit = term.unit;
+  };
   out.worst_case = term.worst_case;
   for (const mappers::GradedCode& code : term.loinc) {
     if (code.code == lab.loinc) out.unconfirmed_code = code.unconfirmed;
@@ -65,6 +81,8 @@ TermGrade LabGrader::GradeTerm(const CtcaeGradingTerm& term, const LabValue& lab
   const mappers::UnitTable& units = study_->units();
   absl::StatusOr<double> factor = UnitFactor(lab.unit, term.unit, term.analyte, units);
   if (!factor.ok()) {
+    if (!keep_below_1) return std::nullopt;
+    describe_term();
     out.not_gradable = std::string(factor.status().message());
     return out;
   }
@@ -72,7 +90,7 @@ TermGrade LabGrader::GradeTerm(const CtcaeGradingTerm& term, const LabValue& lab
                      Scaled(lab.baseline, *factor)};
 
   const auto& correction = study_->ctcae_grading().calcium_correction;
-  std::string corrected_note;
+  std::optional<double> albumin_used;  // in the correction's unit, when calcium was corrected
   if (term.corrected_calcium && correction && lab.albumin) {
     absl::StatusOr<double> to_calcium =
         UnitFactor(term.unit, correction->calcium_unit, term.analyte, units);
@@ -82,6 +100,8 @@ TermGrade LabGrader::GradeTerm(const CtcaeGradingTerm& term, const LabValue& lab
       albumin = units.Convert(lab.albumin->value, *albumin_unit, correction->albumin_unit);
     }
     if (!to_calcium.ok() || !albumin) {
+      if (!keep_below_1) return std::nullopt;
+      describe_term();
       out.not_gradable = absl::StrCat("albumin unit '", lab.albumin->unit, "' does not convert to ",
                                       correction->albumin_unit, " for calcium correction");
       return out;
@@ -89,31 +109,41 @@ TermGrade LabGrader::GradeTerm(const CtcaeGradingTerm& term, const LabValue& lab
     const double calcium = inputs.value * *to_calcium;
     inputs.value = CorrectedCalcium(*correction, calcium, *albumin) / *to_calcium;
     out.calcium_corrected = true;
-    corrected_note = absl::StrCat("corrected calcium (", correction->formula, "; albumin ",
-                                  Signif12(*albumin), " ", correction->albumin_unit, "): ");
-  } else if (term.corrected_calcium) {
-    corrected_note = "total calcium, not corrected (no albumin of the same sample): ";
+    albumin_used = *albumin;
   }
-  out.value = Signif12(inputs.value);
-  out.lln = inputs.lln;
-  out.uln = inputs.uln;
-  out.baseline = inputs.baseline;
+  auto describe_inputs = [&] {
+    out.value = Signif12(inputs.value);
+    out.lln = inputs.lln;
+    out.uln = inputs.uln;
+    out.baseline = inputs.baseline;
+  };
 
-  if (term.requires_uln && !inputs.uln) {
-    out.not_gradable = absl::StrCat(term.term, " is graded against the ULN, which is unknown");
-    return out;
-  }
-  if (term.requires_lln && !inputs.lln) {
-    out.not_gradable = absl::StrCat(term.term, " is graded against the LLN, which is unknown");
+  if ((term.requires_uln && !inputs.uln) || (term.requires_lln && !inputs.lln)) {
+    if (!keep_below_1) return std::nullopt;
+    describe_term();
+    describe_inputs();
+    out.not_gradable = absl::StrCat(term.term, " is graded against the ",
+                                    term.requires_uln && !inputs.uln ? "ULN" : "LLN",
+                                    ", which is unknown");
     return out;
   }
   const GradingRules& form = ChooseForm(term, inputs, &out.form);
-  RuleOutcome outcome = ApplyRules(form, inputs, term.unit);
+  RuleOutcome outcome = ApplyRules(form, inputs, term.unit, keep_below_1);
+  if (!keep_below_1 && outcome.grade.value_or(0) < 1) return std::nullopt;
+  describe_term();
+  describe_inputs();
   if (!outcome.grade) {
     out.not_gradable = std::move(outcome.text);
     return out;
   }
   out.grade = outcome.grade;
+  std::string corrected_note;
+  if (albumin_used) {
+    corrected_note = absl::StrCat("corrected calcium (", correction->formula, "; albumin ",
+                                  Signif12(*albumin_used), " ", correction->albumin_unit, "): ");
+  } else if (term.corrected_calcium) {
+    corrected_note = "total calcium, not corrected (no albumin of the same sample): ";
+  }
   out.rule = absl::StrCat(corrected_note, outcome.text);
   if (out.form != "any") out.rule = absl::StrCat(out.form, ": ", out.rule);
   return out;

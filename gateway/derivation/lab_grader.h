@@ -3,6 +3,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,12 +26,18 @@ class LabGrader {
   // cannot be graded carries the reason (unknown unit, unknown ULN/LLN/baseline a rule needs)
   // instead of a grade.
   std::vector<TermGrade> Grade(const LabValue& lab) const;
+  // Those of Grade's answers with grade 1 or more (toxicities), without writing the texts of the
+  // others: what a timeline keeps of a lab result, most of which are grade 0.
+  std::vector<TermGrade> Toxicities(const LabValue& lab) const;
 
   // True when some term grades this LOINC code.
   bool Grades(std::string_view loinc) const;
 
  private:
-  TermGrade GradeTerm(const mappers::CtcaeGradingTerm& term, const LabValue& lab) const;
+  // Grade's answer for one term; none when `keep_below_1` is false and the term is not graded 1
+  // or more.
+  std::optional<TermGrade> GradeTerm(const mappers::CtcaeGradingTerm& term, const LabValue& lab,
+                                     bool keep_below_1) const;
 
   std::shared_ptr<const mappers::Study> study_;
   std::map<std::string, std::vector<const mappers::CtcaeGradingTerm*>, std::less<>> by_loinc_;

@@ -111,7 +111,8 @@ std::vector<LabGrade> GradeLabsOfDay(const ClinicalRules& rules, const std::vect
     auto base = baselines.find({KeyOf(result, graded.loinc), graded.value.unit});
     if (base != baselines.end()) value.baseline = base->second;
     value.albumin = albumin;
-    for (derivation::TermGrade& grade : rules.grader.Grade(value)) {
+    // Only toxicities: a timeline keeps nothing of a grade 0 (KeepLabGrade).
+    for (derivation::TermGrade& grade : rules.grader.Toxicities(value)) {
       grades.push_back({graded.lab, KeyOf(result, graded.loinc), std::move(grade)});
     }
   }

@@ -30,8 +30,8 @@ struct LabGrade {
 using Baselines = std::map<std::pair<std::string, std::string>, double>;
 
 struct LabGrading {
-  // Every term the grading table gives each current lab result, graded or with the reason it is
-  // not (in the order of history.labs, then of the table).
+  // The toxicities (grade 1 or more) the grading table gives the current lab results, in the
+  // order of history.labs, then of the table; a timeline keeps nothing else of a grading.
   std::vector<LabGrade> grades;
   Baselines baselines;
 };
@@ -41,7 +41,7 @@ LabGrading GradeLabs(const ClinicalRules& rules, const SubjectHistory& history,
                      std::optional<Date> treatment_start);
 
 // The grades of the results of one day (`day`: all of that day's labs, in history order) against
-// `baselines`: what GradeLabs gives those labs. A day is graded as a whole because a calcium is
+// `baselines` (toxicities only): what GradeLabs gives those labs. A day is graded as a whole because a calcium is
 // corrected with the albumin of its day.
 std::vector<LabGrade> GradeLabsOfDay(const ClinicalRules& rules, const std::vector<Dated>& day,
                                      const Baselines& baselines);

@@ -195,6 +195,53 @@ TEST(LabGraderTest, NotGradableReasons) {
   EXPECT_TRUE(grader.Grades("751-8"));
 }
 
+// Toxicities is Grade without its grade 0 and ungradable answers, each kept answer identical
+// (texts included): over every code of the table, values from far below to far above its
+// limits, in the table's units and others, with and without limits, baseline and albumin.
+TEST(LabGraderTest, ToxicitiesAreTheGradesOfOneOrMoreOfGrade) {
+  const auto study = KrdStudy();
+  const LabGrader grader(study);
+  auto same = [](const TermGrade& a, const TermGrade& b) {
+    return a.term == b.term && a.meddra_code == b.meddra_code && a.grade == b.grade &&
+           a.not_gradable == b.not_gradable && a.rule == b.rule && a.form == b.form &&
+           a.unit == b.unit && a.value == b.value && a.lln == b.lln && a.uln == b.uln &&
+           a.baseline == b.baseline && a.calcium_corrected == b.calcium_corrected &&
+           a.unconfirmed_code == b.unconfirmed_code && a.worst_case == b.worst_case;
+  };
+  std::mt19937 random(20261206);
+  std::uniform_real_distribution<double> exponent(-2, 3);
+  const std::vector<std::string> units = {"g/dL", "g/L", "mmol/L", "mg/dL", "U/L", "10*9/L",
+                                          "umol/L", "stones"};
+  size_t kept = 0, dropped = 0;
+  for (const auto& term : study->ctcae_grading().terms) {
+    for (const auto& code : term.loinc) {
+      for (int i = 0; i < 400; ++i) {
+        LabValue lab{.loinc = code.code,
+                     .value = std::pow(10.0, exponent(random)),
+                     .unit = i % 3 == 0 ? units[i % units.size()] : term.unit};
+        if (i % 5 != 0) lab.low = std::pow(10.0, exponent(random));
+        if (i % 7 != 0) lab.high = lab.low.value_or(0) + std::pow(10.0, exponent(random));
+        if (i % 2 == 0) lab.baseline = std::pow(10.0, exponent(random));
+        if (i % 4 == 0) lab.albumin = Measured{20.0 + i % 30, i % 8 == 0 ? "g/dL" : "g/L"};
+        std::vector<TermGrade> expected;
+        for (TermGrade& grade : grader.Grade(lab)) {
+          if (grade.grade.value_or(0) >= 1) expected.push_back(grade);
+        }
+        const std::vector<TermGrade> toxicities = grader.Toxicities(lab);
+        ASSERT_EQ(toxicities.size(), expected.size()) << code.code << " " << lab.value;
+        for (size_t k = 0; k < expected.size(); ++k) {
+          ASSERT_TRUE(same(toxicities[k], expected[k])) << code.code << " " << expected[k].rule;
+        }
+        kept += expected.size();
+        dropped += grader.Grade(lab).size() - expected.size();
+      }
+    }
+  }
+  // Both kinds were tried in numbers.
+  EXPECT_GT(kept, 1000u);
+  EXPECT_GT(dropped, 1000u);
+}
+
 // A study may grade differently by changing only its table: here a xbaseline rule that needs
 // the baseline.
 TEST(LabGraderTest, MissingBaselineForABaselineRuleIsNotGradable) {
