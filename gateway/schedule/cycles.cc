@@ -179,7 +179,8 @@ class CycleFiller {
     check.item = phase_.FindRegimen(agent);
     check.override_entry = phase_.FindOverride(agent, frame.number, day);
     check.dose = &dose;
-    check.where = Where(frame.number, day, dose.date);
+    check.cycle = frame.number;
+    check.day = day;
     for (const v1::Finding& finding :
          CheckDose(context_.schedule, context_.history, check, &levels_[agent], entry)) {
       context_.findings->Add(finding, SourceResourceKey(*dose.event), dose.event->event_id(),

@@ -16,6 +16,12 @@ std::string Rule(const DoseToCheck& check, const char* what) {
                       "].", what);
 }
 
+// "cycle 2 day 8 (2026-03-09)": written only into a finding (most doses have none).
+std::string Where(const DoseToCheck& check) {
+  return absl::StrCat("cycle ", check.cycle, " day ", check.day, " (",
+                      FormatDate(check.dose->date), ")");
+}
+
 // The latest qualifying toxicity dated within the look-back before `date`, or nullptr.
 const Dated* QualifyingToxicity(const Schedule& schedule, const SubjectHistory& history,
                                 Date date) {
@@ -98,7 +104,7 @@ std::vector<v1::Finding> CheckDose(const Schedule& schedule, const SubjectHistor
   if (!given) {
     findings.push_back(MakeFinding(
         kDoseNotChecked, v1::Finding::INFO,
-        absl::StrCat("The ", agent, " dose on ", check.where, " could not be checked: ",
+        absl::StrCat("The ", agent, " dose on ", Where(check), " could not be checked: ",
                      not_checked, "."),
         Rule(check, "dose")));
     return findings;
@@ -117,18 +123,18 @@ std::vector<v1::Finding> CheckDose(const Schedule& schedule, const SubjectHistor
       matched = i;
     }
   }
+  if (matched && *matched == level->current) return findings;
   // How the given dose reads: "60 mg (32.4 mg/m2)" or "20 mg/m2".
   const std::string given_text =
       per_m2 && given_mg ? absl::StrCat(Num(*given_mg), " mg (", Num(*given), " mg/m2 at BSA ",
                                         Num(bsa->used_m2), " m2)")
                          : absl::StrCat(Num(*given), " ", rules.unit);
-  if (matched && *matched == level->current) return findings;
   if (matched && *matched > level->current) {
     const double from = rules.dose_levels[level->current];
     level->current = *matched;
     const Dated* toxicity = QualifyingToxicity(schedule, history, check.dose->date);
     std::string text = absl::StrCat(
-        agent, " was given at a reduced dose on ", check.where, ": ", given_text,
+        agent, " was given at a reduced dose on ", Where(check), ": ", given_text,
         ", the dose level ", Num(rules.dose_levels[*matched]), " ", rules.unit, " instead of ",
         Num(from), " ", rules.unit, ". ");
     if (toxicity != nullptr) {
@@ -162,7 +168,7 @@ std::vector<v1::Finding> CheckDose(const Schedule& schedule, const SubjectHistor
   }
   findings.push_back(MakeFinding(
       kDoseOutOfTolerance, above ? v1::Finding::CRITICAL : v1::Finding::MAJOR,
-      absl::StrCat(agent, " ", given_text, " on ", check.where, " is ", Num(percent), "% ",
+      absl::StrCat(agent, " ", given_text, " on ", Where(check), " is ", Num(percent), "% ",
                    above ? "above" : "below", " the expected ", expected_text,
                    "; the protocol allows ", Num(schedule.dose_tolerance_percent()), "%."),
       Rule(check, "dose")));

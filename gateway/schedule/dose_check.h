@@ -29,7 +29,8 @@ struct DoseToCheck {
   const RegimenItem* item = nullptr;
   const DoseOverride* override_entry = nullptr;  // for this cycle and day, if any
   const Dated* dose = nullptr;
-  std::string where;  // "cycle 2 day 8 (2026-03-09)", for sentences
+  int cycle = 0;  // where the dose is, for sentences: "cycle 2 day 8 (2026-03-09)"
+  int day = 0;
 };
 
 // Fills the expected and given amounts of *out and returns the findings (none when the dose is
