@@ -81,27 +81,40 @@ SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calend
     if (Later(*all[i], *best)) best = all[i];
     resource_of[i] = it->second;
   }
-  std::vector<std::pair<Date, const v1::Event*>> order;
+  // EarlierInHistory's order, its numbers copied beside each event: the sort compares them
+  // without reaching into the events, and their ids only on a tie (a panel of labs).
+  struct Ordered {
+    Date date;
+    int64_t seconds;
+    int32_t nanos;
+    const v1::Event* event;
+  };
+  std::vector<Ordered> order;
+  order.reserve(all.size());
   for (size_t i = 0; i < all.size(); ++i) {
     const v1::Event* best = latest[resource_of[i]];
     if (best->source().version_id() == all[i]->source().version_id() &&
         best->source().content_sha256() == all[i]->source().content_sha256()) {
-      order.emplace_back(calendar.DateOf(*all[i]), all[i]);
+      order.push_back({calendar.DateOf(*all[i]), all[i]->occurred_at().seconds(),
+                       all[i]->occurred_at().nanos(), all[i]});
     }
   }
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-    return EarlierInHistory({a.second, a.first}, {b.second, b.first});
+  std::sort(order.begin(), order.end(), [](const Ordered& a, const Ordered& b) {
+    if (a.date != b.date) return a.date < b.date;
+    if (a.seconds != b.seconds) return a.seconds < b.seconds;
+    if (a.nanos != b.nanos) return a.nanos < b.nanos;
+    return a.event->event_id() < b.event->event_id();
   });
 
   SubjectHistory history;
   history.events.reserve(order.size());
-  for (const auto& [date, event] : order) history.events.push_back(event);
+  for (const Ordered& entry : order) history.events.push_back(entry.event);
   history.stored = std::move(events);  // the arena moves with it: the pointers stay valid
 
   for (size_t i = 0; i < history.events.size(); ++i) {
     const v1::Event& event = *history.events[i];
     if (event.source().resource_type() == kDerivedResourceType) continue;
-    const Dated dated{&event, order[i].first};
+    const Dated dated{&event, order[i].date};
     switch (event.payload_case()) {
       case v1::Event::kDoseAdministered: {
         const v1::DoseAdministered& dose = event.dose_administered();
