@@ -21,10 +21,6 @@ struct Slot {
   const Dated* withheld = nullptr;
 };
 
-std::string Where(int cycle, int day, Date date) {
-  return absl::StrCat("cycle ", cycle, " day ", day, " (", FormatDate(date), ")");
-}
-
 std::string SlotAnchor(const Phase& phase, int cycle, int day, const std::string& agent) {
   return absl::StrCat(phase.id, "/c", cycle, "/d", day, "/", agent);
 }
@@ -102,7 +98,8 @@ class CycleFiller {
         });
         context_.findings->Add(
             MakeFinding(kDayNotScheduled, v1::Finding::MAJOR,
-                        absl::StrCat(agent, " was given on ", Where(frame.number, day, dose->date),
+                        absl::StrCat(agent, " was given on ",
+                                     CycleDayText(frame.number, day, dose->date),
                                      twice ? ", a second time that day" : "", "; in ",
                                      phase_.name, " it is scheduled on days ",
                                      DaysText(item.days), "."),
@@ -210,7 +207,8 @@ class CycleFiller {
       const std::string& reason = slot.withheld->event->dose_administered().status_reason();
       context_.findings->Add(
           MakeFinding(kDoseMissed, v1::Finding::WARNING,
-                      absl::StrCat(agent, " due on ", Where(frame.number, slot.day, slot.date),
+                      absl::StrCat(agent, " due on ",
+                                   CycleDayText(frame.number, slot.day, slot.date),
                                    " was reported as not given",
                                    reason.empty() ? " (no reason sent)" : absl::StrCat(": ", reason),
                                    "."),
@@ -225,7 +223,8 @@ class CycleFiller {
     entry.set_status("missed");
     context_.findings->Add(
         MakeFinding(kDoseMissed, v1::Finding::MAJOR,
-                    absl::StrCat(agent, " due on ", Where(frame.number, slot.day, slot.date),
+                    absl::StrCat(agent, " due on ",
+                                 CycleDayText(frame.number, slot.day, slot.date),
                                  " has not been reported as given."),
                     rule),
         anchor, "", slot.date, position, &entry);

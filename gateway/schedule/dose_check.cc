@@ -16,10 +16,9 @@ std::string Rule(const DoseToCheck& check, const char* what) {
                       "].", what);
 }
 
-// "cycle 2 day 8 (2026-03-09)": written only into a finding (most doses have none).
+// Where the dose is, in words: written only into a finding (most doses have none).
 std::string Where(const DoseToCheck& check) {
-  return absl::StrCat("cycle ", check.cycle, " day ", check.day, " (",
-                      FormatDate(check.dose->date), ")");
+  return CycleDayText(check.cycle, check.day, check.dose->date);
 }
 
 // The latest qualifying toxicity dated within the look-back before `date`, or nullptr.
@@ -47,6 +46,10 @@ std::string ToxicityText(const v1::Event& event) {
 }
 
 }  // namespace
+
+std::string CycleDayText(int cycle, int day, Date date) {
+  return absl::StrCat("cycle ", cycle, " day ", day, " (", FormatDate(date), ")");
+}
 
 DoseLevel StartingLevel(const AgentRules& rules, const RegimenItem& item) {
   DoseLevel level;

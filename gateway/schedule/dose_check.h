@@ -24,6 +24,9 @@ struct DoseLevel {
 // The level of the regimen item's dose in the agent's levels.
 DoseLevel StartingLevel(const AgentRules& rules, const RegimenItem& item);
 
+// "cycle 2 day 8 (2026-03-09)", for sentences.
+std::string CycleDayText(int cycle, int day, Date date);
+
 struct DoseToCheck {
   const Phase* phase = nullptr;
   const RegimenItem* item = nullptr;

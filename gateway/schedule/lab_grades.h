@@ -40,9 +40,9 @@ struct LabGrading {
 LabGrading GradeLabs(const ClinicalRules& rules, const SubjectHistory& history,
                      std::optional<Date> treatment_start);
 
-// The grades of the results of one day (`day`: all of that day's labs, in history order) against
-// `baselines` (toxicities only): what GradeLabs gives those labs. A day is graded as a whole because a calcium is
-// corrected with the albumin of its day.
+// The toxicities of the results of one day (`day`: all of that day's labs, in history order)
+// against `baselines`: what GradeLabs gives those labs. A day is graded as a whole because a
+// calcium is corrected with the albumin of its day.
 std::vector<LabGrade> GradeLabsOfDay(const ClinicalRules& rules, const std::vector<Dated>& day,
                                      const Baselines& baselines);
 

@@ -24,8 +24,8 @@ std::vector<derivation::Coding> CodingsOf(const v1::DoseAdministered& dose) {
 
 // The study's prohibited-therapy answer for each medication and phase, asked once per timeline:
 // a subject's doses are a few medications given again and again (a year of daily
-// lenalidomide). Keys are views of the doses' own strings and of the schedule's phase ids,
-// which outlive the matcher.
+// lenalidomide). The answer depends on the coding's system and code, not its display. Keys are
+// views of the doses' own strings and of the schedule's phase ids, which outlive the matcher.
 class ProhibitedMatcher {
  public:
   explicit ProhibitedMatcher(const mappers::TreatmentRules& rules) : rules_(rules) {}

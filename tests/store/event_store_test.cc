@@ -603,6 +603,18 @@ TRIALGATE_INSTANTIATE_BACKEND_TESTS(EventStoreTest);
 // What only the SQLite store does: its file, its pragmas, its failure mode.
 class SqliteEventStoreTest : public StoreTestBase {};
 
+// The first column of the first row `sql` gives on `db`, as text; "" when there is none.
+std::string QueryText(sqlite3* db, const char* sql) {
+  sqlite3_stmt* stmt = nullptr;
+  std::string value;
+  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  return value;
+}
+
 TEST_F(SqliteEventStoreTest, AnUnreadablePayloadIsDataLossOnEitherRead) {
   std::unique_ptr<SqliteEventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
@@ -716,16 +728,7 @@ TEST_F(SqliteEventStoreTest, UsesWalAndRecordsTheSchemaVersion) {
   ASSERT_NE(OpenStore(), nullptr);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  auto query = [db](const char* sql) {
-    sqlite3_stmt* stmt = nullptr;
-    std::string value;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    }
-    sqlite3_finalize(stmt);
-    return value;
-  };
+  auto query = [db](const char* sql) { return QueryText(db, sql); };
   EXPECT_EQ(query("PRAGMA journal_mode"), "wal");  // persistent in the file
   EXPECT_EQ(query("SELECT value FROM meta WHERE key = 'schema_version'"), "3");
   sqlite3_close(db);
@@ -773,16 +776,7 @@ TEST_F(SqliteEventStoreTest, OpeningAVersion2DatabaseMovesThePayloadsBySubject) 
   store.reset();
 
   ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  auto query = [db](const char* sql) {
-    sqlite3_stmt* stmt = nullptr;
-    std::string value;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    }
-    sqlite3_finalize(stmt);
-    return value;
-  };
+  auto query = [db](const char* sql) { return QueryText(db, sql); };
   EXPECT_EQ(query("SELECT value FROM meta WHERE key = 'schema_version'"), "3");
   EXPECT_EQ(query("SELECT count(*) FROM subject_events"), "4");
   // The log keeps a payload only for the event without a subject.
