@@ -785,6 +785,38 @@ TEST_F(SqliteEventStoreTest, OpeningAVersion2DatabaseMovesThePayloadsBySubject) 
   sqlite3_close(db);
 }
 
+// A move that fails leaves the file as it was: still version 2, every payload in the log.
+TEST_F(SqliteEventStoreTest, AVersion2MoveThatFailsChangesNothing) {
+  {
+    std::unique_ptr<SqliteEventStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    SourceWrite a;
+    a.source_key = "src/a";
+    a.events = {MakeEvent("a1", "KRD-001")};
+    ASSERT_TRUE(CommitOne(*store, std::move(a)).status.ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  // A v2 file, and in it a table of that name the move cannot write to.
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE events SET payload = (SELECT payload FROM subject_events AS s "
+                         "WHERE s.subject_id = events.subject_id AND s.sequence = events.sequence) "
+                         "WHERE subject_id IS NOT NULL; DROP TABLE subject_events; "
+                         "CREATE TABLE subject_events (unrelated TEXT); "
+                         "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  absl::StatusOr<std::unique_ptr<SqliteEventStore>> store = OpenSqliteEventStore(path_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(store.status().message(), HasSubstr("cannot move the payloads"));
+  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  EXPECT_EQ(QueryText(db, "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(QueryText(db, "SELECT count(*) FROM events WHERE length(payload) > 0"), "1");
+  sqlite3_close(db);
+}
+
 TEST_F(SqliteEventStoreTest, RefusesASchemaNewerThanThisBuild) {
   ASSERT_NE(OpenStore(), nullptr);
   sqlite3* db = nullptr;
