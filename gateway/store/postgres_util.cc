@@ -1,6 +1,7 @@
 #include "gateway/store/postgres_util.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -23,7 +24,19 @@ bool IsTransient(absl::string_view state) {
 }  // namespace
 
 absl::StatusOr<PgConnPtr> PgConnect(const std::string& conninfo) {
-  PgConnPtr conn(PQconnectdb(conninfo.c_str()));
+  // Without connect_timeout libpq waits for a host that does not answer as long as the operating
+  // system does, and for ever for one that accepts and never speaks: a replica would hang at
+  // start, or its writer on a reconnect. kDefaultConnectTimeout unless the URI (expanded after
+  // it, so it wins) or PGCONNECT_TIMEOUT sets one.
+  PgConnPtr conn;
+  if (std::getenv("PGCONNECT_TIMEOUT") == nullptr) {
+    const std::string timeout = absl::StrCat(kDefaultConnectTimeout.count());
+    const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+    const char* values[] = {timeout.c_str(), conninfo.c_str(), nullptr};
+    conn.reset(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
+  } else {
+    conn.reset(PQconnectdb(conninfo.c_str()));
+  }
   if (conn == nullptr) return absl::ResourceExhaustedError("libpq could not allocate a connection");
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ",

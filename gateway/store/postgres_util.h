@@ -6,6 +6,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,8 +32,10 @@ using PgResultPtr = std::unique_ptr<PGresult, PgResultClearer>;
 // Opens a connection (`conninfo`: a postgresql:// URI or key=value pairs) with the session
 // settings the store relies on: synchronous_commit=on (an answer only after the WAL flush), UTC,
 // and idle_in_transaction_session_timeout 10 s (a frozen replica's locks are freed).
-// UNAVAILABLE when the server cannot be reached.
+// UNAVAILABLE when the server cannot be reached, or has not answered within the URI's
+// connect_timeout (PGCONNECT_TIMEOUT's, else kDefaultConnectTimeout).
 absl::StatusOr<PgConnPtr> PgConnect(const std::string& conninfo);
+inline constexpr std::chrono::seconds kDefaultConnectTimeout{10};
 
 // The parameters of one statement, kept until it has run. Text values go as text; bytes as
 // binary (bytea without escaping).
