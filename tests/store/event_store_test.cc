@@ -615,6 +615,37 @@ std::string QueryText(sqlite3* db, const char* sql) {
   return value;
 }
 
+// Commits `writes` to a new store at `path`, then turns its file into the one a v2 build leaves
+// (every payload in the log, an index on its subject column, version 2) and runs `then_sql`.
+void MakeVersion2File(const std::string& path, std::vector<SourceWrite> writes,
+                      const std::string& then_sql) {
+  {
+    absl::StatusOr<std::unique_ptr<SqliteEventStore>> store = OpenSqliteEventStore(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    for (SourceWrite& write : writes) {
+      ASSERT_TRUE(CommitOne(**store, std::move(write)).status.ok());
+    }
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const std::string sql = absl::StrCat(
+      "UPDATE events SET payload = (SELECT payload FROM subject_events AS s "
+      "WHERE s.subject_id = events.subject_id AND s.sequence = events.sequence) "
+      "WHERE subject_id IS NOT NULL; DROP TABLE subject_events; "
+      "CREATE INDEX events_by_subject ON events(subject_id); "
+      "UPDATE meta SET value = '2' WHERE key = 'schema_version'; ",
+      then_sql);
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+}
+
+SourceWrite Source(const std::string& key, std::vector<v1::Event> events) {
+  SourceWrite write;
+  write.source_key = key;
+  write.events = std::move(events);
+  return write;
+}
+
 TEST_F(SqliteEventStoreTest, AnUnreadablePayloadIsDataLossOnEitherRead) {
   std::unique_ptr<SqliteEventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
@@ -737,29 +768,10 @@ TEST_F(SqliteEventStoreTest, UsesWalAndRecordsTheSchemaVersion) {
 // A file a v2 build left (every payload in the log, an index on its subject column) is moved to
 // v3 on open: the same events read the same way, each subject's payloads now in subject order.
 TEST_F(SqliteEventStoreTest, OpeningAVersion2DatabaseMovesThePayloadsBySubject) {
-  {
-    std::unique_ptr<SqliteEventStore> store = OpenStore();
-    ASSERT_NE(store, nullptr);
-    SourceWrite a;
-    a.source_key = "src/a";
-    a.events = {MakeEvent("a1", "KRD-002"), MakeEvent("a2", "")};
-    ASSERT_TRUE(CommitOne(*store, std::move(a)).status.ok());
-    SourceWrite b;
-    b.source_key = "src/b";
-    b.events = {MakeEvent("b1", "KRD-001"), MakeEvent("b2", "KRD-002")};
-    ASSERT_TRUE(CommitOne(*store, std::move(b)).status.ok());
-  }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "UPDATE events SET payload = (SELECT payload FROM subject_events AS s "
-                         "WHERE s.subject_id = events.subject_id AND s.sequence = events.sequence) "
-                         "WHERE subject_id IS NOT NULL; DROP TABLE subject_events; "
-                         "CREATE INDEX events_by_subject ON events(subject_id); "
-                         "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  std::vector<SourceWrite> writes;
+  writes.push_back(Source("src/a", {MakeEvent("a1", "KRD-002"), MakeEvent("a2", "")}));
+  writes.push_back(Source("src/b", {MakeEvent("b1", "KRD-001"), MakeEvent("b2", "KRD-002")}));
+  ASSERT_NO_FATAL_FAILURE(MakeVersion2File(path_, std::move(writes), ""));
 
   std::unique_ptr<SqliteEventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
@@ -775,6 +787,7 @@ TEST_F(SqliteEventStoreTest, OpeningAVersion2DatabaseMovesThePayloadsBySubject) 
   EXPECT_THAT(EventIds(*(*reader)->ReadSubject("KRD-001")), ElementsAre("b1", "c1"));
   store.reset();
 
+  sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   auto query = [db](const char* sql) { return QueryText(db, sql); };
   EXPECT_EQ(query("SELECT value FROM meta WHERE key = 'schema_version'"), "3");
@@ -787,30 +800,16 @@ TEST_F(SqliteEventStoreTest, OpeningAVersion2DatabaseMovesThePayloadsBySubject) 
 
 // A move that fails leaves the file as it was: still version 2, every payload in the log.
 TEST_F(SqliteEventStoreTest, AVersion2MoveThatFailsChangesNothing) {
-  {
-    std::unique_ptr<SqliteEventStore> store = OpenStore();
-    ASSERT_NE(store, nullptr);
-    SourceWrite a;
-    a.source_key = "src/a";
-    a.events = {MakeEvent("a1", "KRD-001")};
-    ASSERT_TRUE(CommitOne(*store, std::move(a)).status.ok());
-  }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  std::vector<SourceWrite> writes;
+  writes.push_back(Source("src/a", {MakeEvent("a1", "KRD-001")}));
   // A v2 file, and in it a table of that name the move cannot write to.
-  ASSERT_EQ(sqlite3_exec(db,
-                         "UPDATE events SET payload = (SELECT payload FROM subject_events AS s "
-                         "WHERE s.subject_id = events.subject_id AND s.sequence = events.sequence) "
-                         "WHERE subject_id IS NOT NULL; DROP TABLE subject_events; "
-                         "CREATE TABLE subject_events (unrelated TEXT); "
-                         "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  ASSERT_NO_FATAL_FAILURE(
+      MakeVersion2File(path_, std::move(writes), "CREATE TABLE subject_events (unrelated TEXT)"));
 
   absl::StatusOr<std::unique_ptr<SqliteEventStore>> store = OpenSqliteEventStore(path_);
   ASSERT_FALSE(store.ok());
   EXPECT_THAT(store.status().message(), HasSubstr("cannot move the payloads"));
+  sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   EXPECT_EQ(QueryText(db, "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
   EXPECT_EQ(QueryText(db, "SELECT count(*) FROM events WHERE length(payload) > 0"), "1");
