@@ -23,8 +23,8 @@ namespace {
 //
 // v3 moves the payload of every event that has a subject into `subject_events`, stored in
 // subject order (below). A v2 build would read those events' emptied payloads, so it must
-// refuse the file; opening a v2 file moves its payloads in one transaction (about half a minute
-// per 5 million events here) and the file keeps its size until a VACUUM.
+// refuse the file; opening a v2 file moves its payloads in one transaction (about a minute and a
+// half per 5 million events here) and the file keeps its size until a VACUUM.
 constexpr int kSchemaVersion = 3;
 
 // Every SQL text below is a constant; data only ever travels through bound parameters.
@@ -37,13 +37,13 @@ constexpr char kCreateMetaSql[] =
 // makes sequences strictly increasing and never reused, even if rows were ever deleted. `payload`
 // is the serialized Event without its sequence: the row's own key is the one source of truth for
 // the order; since v3 it is empty when the event has a subject (its bytes are in
-// `subject_events`). There is deliberately no index on event_id: ids are derived from the source key,
-// whose primary key already makes them unique, and a second index on random hex would make every
-// commit write as many scattered pages as it has events (measured: it dominated the WAL writes).
-// `source_digests` is the same kind of addition: the content digest of the sources
-// that carry one (channel messages, SourceWrite::digest), to tell a resend from a reused message
-// id; an older build takes no HL7 v2 and never writes such a source. `source_versions` is one
-// more: the version number and time of the sources written through a channel that numbers the
+// `subject_events`). There is deliberately no index on event_id: ids are derived from the source
+// key, whose primary key already makes them unique, and a second index on random hex would make
+// every commit write as many scattered pages as it has events (measured: it dominated the WAL
+// writes). `source_digests` is an addition that needed no new version: the content digest of the
+// sources that carry one (channel messages, SourceWrite::digest), to tell a resend from a reused
+// message id; an older build takes no HL7 v2 and never writes such a source. `source_versions` is
+// one more: the version number and time of the sources written through a channel that numbers the
 // versions of a resource (the FHIR REST facade: ETag, Location, If-Match); an older build takes
 // no FHIR REST and never reads it.
 constexpr char kCreateTablesSql[] = R"sql(
