@@ -188,10 +188,8 @@ absl::Status GroupWriter::Write(const std::vector<std::vector<SourceWrite>*>& gr
                                 std::vector<CommitResult>* results, PgGroupOutcome* outcome) {
   absl::Status status = WriteInTransaction(group, results, outcome);
   // A failed statement leaves the transaction failed (or the COMMIT ended it: then this only
-  // draws a warning); a lost connection took it with it.
-  if (!status.ok() && !PgConnectionLost(conn_)) {
-    PgExecCommand(conn_, "ROLLBACK", "rollback").IgnoreError();
-  }
+  // draws a warning).
+  if (!status.ok()) PgRollback(conn_);
   return status;
 }
 

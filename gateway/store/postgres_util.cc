@@ -264,12 +264,16 @@ absl::Status PgError(PGconn* conn, const PGresult* result, absl::string_view wha
   return absl::InternalError(text);
 }
 
+void PgRollback(PGconn* conn) {
+  if (!PgConnectionLost(conn)) PgExecCommand(conn, "ROLLBACK", "rollback").IgnoreError();
+}
+
 absl::Status PgInTransaction(PGconn* conn, const std::function<absl::Status()>& body,
                              const char* begin) {
   absl::Status status = PgExecCommand(conn, begin, "cannot begin a transaction");
   if (status.ok()) status = body();
   if (!status.ok()) {
-    if (!PgConnectionLost(conn)) PgExecCommand(conn, "ROLLBACK", "rollback").IgnoreError();
+    PgRollback(conn);
     return status;
   }
   return PgExecCommand(conn, "COMMIT", "cannot commit");

@@ -105,7 +105,6 @@ class PgPipeline {
  public:
   // Queues `sql`; its result is results[i] of Run, i counting from 0 in the order queued.
   PgPipeline& Add(std::string sql, PgParams params = {}, bool binary_result = false);
-  bool empty() const { return statements_.empty(); }
   // Sends everything, waits for every result. Non-OK: the first statement that failed (what it
   // was queued as, and the server's message), or UNAVAILABLE when the connection was lost.
   absl::StatusOr<std::vector<PgResultPtr>> Run(PGconn* conn, absl::string_view what);
@@ -126,6 +125,10 @@ absl::Status PgExecCommand(PGconn* conn, const char* sql, absl::string_view what
 // (the store reconnects and retries), a serialization failure or deadlock ABORTED, the rest
 // INTERNAL; the message names `what` and carries the server's.
 absl::Status PgError(PGconn* conn, const PGresult* result, absl::string_view what);
+
+// Ends a failed transaction on `conn`: ROLLBACK, unless the connection is gone (which ended it);
+// its own error is of no use.
+void PgRollback(PGconn* conn);
 
 // Runs `body` inside BEGIN ... COMMIT on `conn` (`begin`: the BEGIN statement, e.g. with an
 // isolation level); rolls back when it fails. Returns the body's status, or COMMIT's.

@@ -687,29 +687,23 @@ absl::StatusOr<uint64_t> SqliteEventStoreImpl::InsertEvent(const v1::Event& even
                                                            const std::string& payload) {
   sqlite3* db = db_.get();
   const bool has_subject = !event.subject_id().empty();
-  uint64_t sequence = 0;
-  {
-    sqlite3_stmt* stmt = insert_event_.get();
-    ScopedReset reset(stmt);
-    RETURN_IF_ERROR(BindText(db, stmt, 1, event.event_id()));
-    if (has_subject) RETURN_IF_ERROR(BindText(db, stmt, 2, event.subject_id()));
-    // With a subject the log's payload is empty: its bytes go to subject_events below.
-    const size_t log_bytes = has_subject ? 0 : payload.size();
-    int rc = sqlite3_bind_blob64(stmt, 3, payload.data(), log_bytes, SQLITE_STATIC);
-    if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot bind the event payload");
-    rc = sqlite3_step(stmt);
-    if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot insert an event");
-    sequence = static_cast<uint64_t>(sqlite3_last_insert_rowid(db));
-  }
+  sqlite3_stmt* log = insert_event_.get();
+  ScopedReset reset_log(log);
+  RETURN_IF_ERROR(BindText(db, log, 1, event.event_id()));
+  if (has_subject) RETURN_IF_ERROR(BindText(db, log, 2, event.subject_id()));
+  // With a subject the log's payload is an empty blob (not NULL: the view keeps the string's
+  // pointer); its bytes go to subject_events below.
+  RETURN_IF_ERROR(
+      BindBlob(db, log, 3, absl::string_view(payload.data(), has_subject ? 0 : payload.size())));
+  RETURN_IF_ERROR(Run(db, log, "cannot insert an event"));
+  const uint64_t sequence = static_cast<uint64_t>(sqlite3_last_insert_rowid(db));
   if (!has_subject) return sequence;
-  sqlite3_stmt* stmt = insert_subject_event_.get();
-  ScopedReset reset(stmt);
-  RETURN_IF_ERROR(BindText(db, stmt, 1, event.subject_id()));
-  RETURN_IF_ERROR(BindInt(db, stmt, 2, static_cast<int64_t>(sequence)));
-  int rc = sqlite3_bind_blob64(stmt, 3, payload.data(), payload.size(), SQLITE_STATIC);
-  if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot bind the event payload");
-  rc = sqlite3_step(stmt);
-  if (rc != SQLITE_DONE) return SqliteError(db, rc, "cannot insert a subject's event");
+  sqlite3_stmt* by_subject = insert_subject_event_.get();
+  ScopedReset reset_by_subject(by_subject);
+  RETURN_IF_ERROR(BindText(db, by_subject, 1, event.subject_id()));
+  RETURN_IF_ERROR(BindInt(db, by_subject, 2, static_cast<int64_t>(sequence)));
+  RETURN_IF_ERROR(BindBlob(db, by_subject, 3, payload));
+  RETURN_IF_ERROR(Run(db, by_subject, "cannot insert a subject's event"));
   return sequence;
 }
 

@@ -72,6 +72,12 @@ absl::Status BindText(sqlite3* db, sqlite3_stmt* stmt, int index, absl::string_v
   return absl::OkStatus();
 }
 
+absl::Status BindBlob(sqlite3* db, sqlite3_stmt* stmt, int index, absl::string_view bytes) {
+  int rc = sqlite3_bind_blob64(stmt, index, bytes.data(), bytes.size(), SQLITE_STATIC);
+  if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot bind a blob");
+  return absl::OkStatus();
+}
+
 absl::Status BindInt(sqlite3* db, sqlite3_stmt* stmt, int index, int64_t value) {
   int rc = sqlite3_bind_int64(stmt, index, value);
   if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot bind integer");

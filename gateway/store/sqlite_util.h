@@ -61,6 +61,9 @@ absl::Status Exec(sqlite3* db, const char* sql, absl::string_view what);
 // Binds text without copying: the text must outlive the step; ScopedReset clears the binding.
 absl::Status BindText(sqlite3* db, sqlite3_stmt* stmt, int index, absl::string_view text);
 absl::Status BindInt(sqlite3* db, sqlite3_stmt* stmt, int index, int64_t value);
+// Binds bytes as a blob without copying, as BindText; an empty view with a null data pointer
+// would bind NULL, not an empty blob.
+absl::Status BindBlob(sqlite3* db, sqlite3_stmt* stmt, int index, absl::string_view bytes);
 
 int64_t ClampToInt64(uint64_t value);
 

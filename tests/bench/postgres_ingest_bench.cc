@@ -77,6 +77,16 @@ std::string SourceKey(size_t i) {
                       std::string(40, 'f'), i, ";sha256=", std::string(64, 'c'));
 }
 
+// Event i as one Commit() of one source, as a lab Observation submitted alone.
+std::vector<SourceWrite> OneEventCommit(size_t i) {
+  SourceWrite write;
+  write.source_key = SourceKey(i);
+  write.events.push_back(LabEvent(i));
+  std::vector<SourceWrite> writes;
+  writes.push_back(std::move(write));
+  return writes;
+}
+
 // A fresh database on `server` for one run.
 std::string NewDatabase(testing::TempPostgres& server, const std::string& name) {
   PGconn* admin = PQconnectdb(server.conninfo().c_str());
@@ -245,12 +255,7 @@ double RunStore(const std::string& conninfo, size_t events, size_t window, bool 
                                        : in_flight < window; });
       ++in_flight;
     }
-    SourceWrite write;
-    write.source_key = SourceKey(i);
-    write.events.push_back(LabEvent(i));
-    std::vector<SourceWrite> writes;
-    writes.push_back(std::move(write));
-    (*store)->Commit(std::move(writes), [&](CommitResult result) {
+    (*store)->Commit(OneEventCommit(i), [&](CommitResult result) {
       std::lock_guard<std::mutex> lock(mu);
       --in_flight;
       ++done;
@@ -305,12 +310,7 @@ int RunFollow(const std::string& conninfo, size_t events, double rate) {
   for (size_t i = 0; i < events; ++i) {
     std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
                                               std::chrono::duration<double>(i / rate)));
-    SourceWrite write;
-    write.source_key = SourceKey(i);
-    write.events.push_back(LabEvent(i));
-    std::vector<SourceWrite> writes;
-    writes.push_back(std::move(write));
-    (*writer)->Commit(std::move(writes), [&](CommitResult result) {
+    (*writer)->Commit(OneEventCommit(i), [&](CommitResult result) {
       const Clock::time_point now = Clock::now();
       std::lock_guard<std::mutex> lock(mu);
       if (result.status.ok()) committed[result.results[0].sequences[0]] = now;

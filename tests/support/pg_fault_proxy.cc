@@ -90,9 +90,9 @@ void PgFaultProxy::Accept() {
 }
 
 void PgFaultProxy::Relay(int client, int server) {
-  std::string pending;     // client bytes not yet forwarded (an incomplete message)
+  std::string pending;          // client bytes not yet forwarded (an incomplete message)
   bool cut_after_sync = false;  // a pipelined COMMIT went: cut once its Sync has gone
-  bool started = false;    // the startup packet (no type byte) has gone
+  bool started = false;         // the startup packet (no type byte) has gone
   char buffer[65536];
   bool open = true;
   while (open && !stopping_) {
