@@ -44,4 +44,12 @@ std::optional<absl::CivilDay> ParseIsoDate(absl::string_view text) {
   return parsed;
 }
 
+std::optional<absl::CivilDay> LeadingIsoDate(absl::string_view text) {
+  int year = 0, month = 1, day = 1;
+  if (text.size() < 4 || !Digits(text.substr(0, 4), &year)) return std::nullopt;
+  if (text.size() >= 7 && !Digits(text.substr(5, 2), &month)) return std::nullopt;
+  if (text.size() >= 10 && !Digits(text.substr(8, 2), &day)) return std::nullopt;
+  return absl::CivilDay(year, month, day);
+}
+
 }  // namespace trialgate

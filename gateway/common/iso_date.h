@@ -23,6 +23,11 @@ std::string FormatIsoDate(absl::CivilDay day);
 // absl::ParseCivilTime itself.
 std::optional<absl::CivilDay> ParseIsoDate(absl::string_view text);
 
+// The leading "YYYY[-MM[-DD]]" of a FHIR date or dateTime (a missing month or day is the 1st),
+// for text a mapper has validated: it reads the digits and checks nothing else; none when they
+// are not digits.
+std::optional<absl::CivilDay> LeadingIsoDate(absl::string_view text);
+
 }  // namespace trialgate
 
 #endif  // TRIALGATE_GATEWAY_COMMON_ISO_DATE_H_

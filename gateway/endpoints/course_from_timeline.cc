@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gateway/common/iso_date.h"
+#include "gateway/common/keyed_id_hash.h"
 #include "gateway/endpoints/course_facts.h"
 #include "gateway/schedule/finding_codes.h"
 
@@ -93,7 +94,7 @@ void Widen(absl::CivilDay day, std::optional<absl::CivilDay>* first,
 }
 
 // The keys view the events' ids: the events outlive the map.
-using EventsById = absl::flat_hash_map<absl::string_view, const v1::Event*>;
+using EventsById = absl::flat_hash_map<absl::string_view, const v1::Event*, KeyedIdHash>;
 
 absl::StatusOr<SubjectCourse> CourseOf(const v1::Timeline& timeline, const EventsById& by_id,
                                        absl::CivilDay data_cutoff) {
@@ -351,6 +352,7 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
                                                  std::span<const v1::Event> events,
                                                  absl::CivilDay data_cutoff) {
   EventsById by_id;
+  by_id.reserve(events.size());
   for (const v1::Event& event : events) by_id[event.event_id()] = &event;
   return CourseOf(timeline, by_id, data_cutoff);
 }
@@ -359,6 +361,7 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(
     const v1::Timeline& timeline, const std::vector<const v1::Event*>& current_events,
     absl::CivilDay data_cutoff) {
   EventsById by_id;
+  by_id.reserve(current_events.size());
   for (const v1::Event* event : current_events) by_id[event->event_id()] = event;
   return CourseOf(timeline, by_id, data_cutoff);
 }

@@ -1,20 +1,9 @@
 #include "gateway/schedule/calendar.h"
 
-#include "absl/strings/numbers.h"
 #include "gateway/common/iso_date.h"
 
 namespace trialgate::schedule {
 namespace {
-
-// The leading "YYYY[-MM[-DD]]" of a FHIR date/dateTime, or nullopt. The mapper has validated
-// the text, so this only reads it.
-std::optional<Date> LeadingDate(const std::string& text) {
-  int year = 0, month = 1, day = 1;
-  if (text.size() < 4 || !absl::SimpleAtoi(text.substr(0, 4), &year)) return std::nullopt;
-  if (text.size() >= 7 && !absl::SimpleAtoi(text.substr(5, 2), &month)) return std::nullopt;
-  if (text.size() >= 10 && !absl::SimpleAtoi(text.substr(8, 2), &day)) return std::nullopt;
-  return Date(year, month, day);
-}
 
 absl::Time InstantOf(const v1::Event& event) {
   return absl::FromUnixSeconds(event.occurred_at().seconds()) +
@@ -41,7 +30,7 @@ Date AddMonths(Date date, int months) {
 Date SiteCalendar::DateOf(const v1::Event& event) const {
   const std::string& text = event.occurred_at_fhir();
   if (!text.empty() && (text.size() <= 10 || !zone_)) {
-    if (std::optional<Date> date = LeadingDate(text)) return *date;
+    if (std::optional<Date> date = LeadingIsoDate(text)) return *date;
   }
   return DateOf(InstantOf(event));
 }

@@ -43,11 +43,10 @@ std::string DaysText(const std::vector<int>& days) {
 Slot* MatchSlot(std::vector<Slot>& slots, const std::string& agent, int day, int window,
                 bool withheld) {
   Slot* best = nullptr;
-  for (Slot& slot : slots) {
-    if (slot.item->agent != agent || slot.given != nullptr) continue;
-    if (withheld && slot.withheld != nullptr) continue;
+  for (Slot& slot : slots) {  // the cheap tests first: a cycle has a few dozen slots
+    if (slot.given != nullptr || (withheld && slot.withheld != nullptr)) continue;
     const int distance = std::abs(slot.day - day);
-    if (distance > window) continue;
+    if (distance > window || slot.item->agent != agent) continue;
     if (best == nullptr || distance < std::abs(best->day - day)) best = &slot;
   }
   return best;

@@ -6,6 +6,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "gateway/common/keyed_id_hash.h"
 
 namespace trialgate::schedule {
 namespace {
@@ -29,6 +31,14 @@ ResourceParts PartsOf(const v1::Event& event) {
   if (source.logical_id().empty()) return {false, event.event_id(), {}, {}};
   return {true, source.system(), source.resource_type(), source.logical_id()};
 }
+
+// Hashes the id only (the logical id, or the event id): the system and type rarely tell two
+// resources apart. Equality still compares every part.
+struct ResourcePartsHash {
+  size_t operator()(const ResourceParts& parts) const {
+    return KeyedIdHash()(std::get<0>(parts) ? std::get<3>(parts) : std::get<1>(parts));
+  }
+};
 
 bool Withheld(v1::DoseAdministered::Status status) {
   return status == v1::DoseAdministered::NOT_DONE || status == v1::DoseAdministered::ON_HOLD;
@@ -71,14 +81,17 @@ SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calend
   // event's resource is looked up once, by views of its fields (SourceResourceKey's parts: no
   // string is built).
   const std::vector<v1::Event*>& all = events.events();
-  absl::flat_hash_map<ResourceParts, size_t> resource_index;  // -> index into `latest`
+  absl::flat_hash_map<ResourceParts, size_t, ResourcePartsHash> resource_index;  // -> `latest`
+  resource_index.reserve(all.size());
   std::vector<const v1::Event*> latest;
   std::vector<size_t> resource_of(all.size());
   for (size_t i = 0; i < all.size(); ++i) {
     const auto [it, added] = resource_index.try_emplace(PartsOf(*all[i]), latest.size());
-    if (added) latest.push_back(all[i]);
-    const v1::Event*& best = latest[it->second];
-    if (Later(*all[i], *best)) best = all[i];
+    if (added) {
+      latest.push_back(all[i]);
+    } else if (const v1::Event*& best = latest[it->second]; Later(*all[i], *best)) {
+      best = all[i];
+    }
     resource_of[i] = it->second;
   }
   // EarlierInHistory's order, its numbers copied beside each event: the sort compares them

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "gateway/derivation/treatment_checks.h"
 #include "gateway/schedule/finding_codes.h"
 #include "gateway/schedule/findings.h"
@@ -33,7 +35,7 @@ class ProhibitedMatcher {
   const std::optional<derivation::ProhibitedMatch>& Match(const v1::DoseAdministered& dose,
                                                          std::string_view phase) {
     const v1::CodedValue& medication = dose.medication();
-    const Key key{medication.system(), medication.code(), phase};
+    const Key key{medication.system(), medication.code(), absl::string_view(phase.data(), phase.size())};
     auto it = answers_.find(key);
     if (it == answers_.end()) {
       it = answers_.emplace(key, derivation::MatchProhibited(rules_, CodingsOf(dose), phase))
@@ -43,9 +45,16 @@ class ProhibitedMatcher {
   }
 
  private:
-  using Key = std::tuple<std::string_view, std::string_view, std::string_view>;
+  using Key = std::tuple<absl::string_view, absl::string_view, absl::string_view>;
+  // By code and phase: the system rarely tells two codes apart, and a URL is long to hash
+  // (asked once or twice per dose). Equality compares all three.
+  struct KeyHash {
+    size_t operator()(const Key& key) const {
+      return absl::HashOf(std::get<1>(key), std::get<2>(key));
+    }
+  };
   const mappers::TreatmentRules& rules_;
-  absl::flat_hash_map<Key, std::optional<derivation::ProhibitedMatch>> answers_;
+  absl::flat_hash_map<Key, std::optional<derivation::ProhibitedMatch>, KeyHash> answers_;
 };
 
 bool Given(const v1::DoseAdministered& dose) {

@@ -48,5 +48,19 @@ TEST(IsoDateTest, TextsThatAreNoDayAreRejectedAsAbslRejectsThem) {
   EXPECT_EQ(ParseIsoDate("2026-02-30"), std::nullopt);
 }
 
+// The timeline dates each event by the leading date of its FHIR date or dateTime, partial dates
+// on their first day.
+TEST(IsoDateTest, LeadingDateOfEveryFhirPrecision) {
+  using Day = std::optional<absl::CivilDay>;
+  EXPECT_EQ(LeadingIsoDate("2026"), Day(absl::CivilDay(2026, 1, 1)));
+  EXPECT_EQ(LeadingIsoDate("2026-03"), Day(absl::CivilDay(2026, 3, 1)));
+  EXPECT_EQ(LeadingIsoDate("2026-03-07"), Day(absl::CivilDay(2026, 3, 7)));
+  EXPECT_EQ(LeadingIsoDate("2026-03-07T23:30:00-05:00"), Day(absl::CivilDay(2026, 3, 7)));
+  EXPECT_EQ(LeadingIsoDate("2026-12-31T08:00:00.123Z"), Day(absl::CivilDay(2026, 12, 31)));
+  for (const std::string text : {"", "202", "2O26", "2026-0x", "2026-03-+7", "+026-03-07"}) {
+    EXPECT_EQ(LeadingIsoDate(text), std::nullopt) << '"' << text << '"';
+  }
+}
+
 }  // namespace
 }  // namespace trialgate
