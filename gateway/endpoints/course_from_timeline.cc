@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -52,17 +53,11 @@ bool SlotGiven(const v1::TimelineDose& dose) {
   return !dose.agent().empty() && (dose.status() == "given" || dose.status() == "unscheduled");
 }
 
-// A current event and its date on the timeline (the site's calendar).
-struct Current {
-  const v1::Event* event;  // null when `events` lacks it
-  absl::CivilDay date;
-};
-
 // The earliest consent recorded as given: a ConsentRecorded with status active (FHIR R4
 // consent-state-codes; proposed, rejected, inactive and entered-in-error are not a consent
 // in force).
-std::optional<absl::CivilDay> RecordedConsent(const std::vector<Current>& current) {
-  for (const Current& c : current) {  // by date
+std::optional<absl::CivilDay> RecordedConsent(std::span<const DatedEvent> current) {
+  for (const DatedEvent& c : current) {  // by date
     if (c.event != nullptr && c.event->has_consent_recorded() &&
         c.event->consent_recorded().status() == "active") {
       return c.date;
@@ -72,11 +67,11 @@ std::optional<absl::CivilDay> RecordedConsent(const std::vector<Current>& curren
 }
 
 // The stand-ins for a consent not recorded (see CourseFromTimeline).
-void StandInConsent(const std::vector<Current>& current,
+void StandInConsent(std::span<const DatedEvent> current,
                     std::optional<absl::CivilDay> first_dose, SubjectCourse* course) {
   course->consent = current.front().date;
   course->consent_source = ConsentSource::kFirstEvent;
-  for (const Current& c : current) {
+  for (const DatedEvent& c : current) {
     if (c.event == nullptr || !c.event->has_enrollment_changed()) continue;
     const std::optional<absl::CivilDay> start = CalendarDay(c.event->enrollment_changed().enrolled_on());
     if (start && (!first_dose || *start <= *first_dose)) {
@@ -96,16 +91,11 @@ void Widen(absl::CivilDay day, std::optional<absl::CivilDay>* first,
 // The keys view the events' ids: the events outlive the map.
 using EventsById = absl::flat_hash_map<absl::string_view, const v1::Event*, KeyedIdHash>;
 
-absl::StatusOr<SubjectCourse> CourseOf(const v1::Timeline& timeline, const EventsById& by_id,
-                                       absl::CivilDay data_cutoff) {
-  SubjectCourse course;
-  // The study's pseudonymous ids, as on the timeline (the events carry no other).
-  course.subject_id = timeline.subject_id();
-  course.site_id = timeline.site_id();
-
-  // The subject's current events: the timeline lists each (latest version, not void, not
-  // trialgate-derived) with its date in the site's calendar; the stored event gives the payload.
-  std::vector<Current> current;  // by date, as the timeline lists them
+// The events the timeline lists (by date), each found in `by_id` (null when it lacks one).
+absl::StatusOr<std::vector<DatedEvent>> ListedEvents(const v1::Timeline& timeline,
+                                                     const EventsById& by_id) {
+  std::vector<DatedEvent> current;
+  current.reserve(timeline.events_size());
   for (const v1::TimelineEvent& placed : timeline.events()) {
     absl::StatusOr<std::optional<absl::CivilDay>> day = TimelineDay(placed.date(), "event date");
     if (!day.ok()) return day.status();
@@ -113,6 +103,20 @@ absl::StatusOr<SubjectCourse> CourseOf(const v1::Timeline& timeline, const Event
     auto it = by_id.find(placed.event_id());
     current.push_back({it == by_id.end() ? nullptr : it->second, **day});
   }
+  return current;
+}
+
+// `find`: the subject's event of an id, or null.
+absl::StatusOr<SubjectCourse> CourseOf(
+    const v1::Timeline& timeline, std::span<const DatedEvent> current,
+    absl::FunctionRef<const v1::Event*(absl::string_view id)> find, absl::CivilDay data_cutoff) {
+  SubjectCourse course;
+  // The study's pseudonymous ids, as on the timeline (the events carry no other).
+  course.subject_id = timeline.subject_id();
+  course.site_id = timeline.site_id();
+
+  // The subject's current events (latest version, not void, not trialgate-derived) by date in
+  // the site's calendar, as the timeline lists them; the stored event gives the payload.
   if (current.empty()) {
     return absl::FailedPreconditionError(
         absl::StrCat("subject ", timeline.subject_id(), ": the timeline lists no event"));
@@ -156,7 +160,7 @@ absl::StatusOr<SubjectCourse> CourseOf(const v1::Timeline& timeline, const Event
 
   // Withdrawal / end of study: the first ResearchSubject status that ends participation, at its
   // period.end when sent, else the event's date.
-  for (const Current& c : current) {
+  for (const DatedEvent& c : current) {
     if (c.event == nullptr || !c.event->has_enrollment_changed()) continue;
     const v1::EnrollmentChanged& enrolment = c.event->enrollment_changed();
     if (!EndsParticipation(enrolment.status())) continue;
@@ -188,8 +192,7 @@ absl::StatusOr<SubjectCourse> CourseOf(const v1::Timeline& timeline, const Event
       // (the phase's sum) only when a CD34+ result is among them: else it is missing, not 0.
       course.mobilisation_attempted = phase.harvest_event_ids_size() > 0;
       for (const std::string& id : phase.harvest_event_ids()) {
-        auto it = by_id.find(id);
-        if (it != by_id.end() && it->second->has_lab_result()) {
+        if (const v1::Event* event = find(id); event != nullptr && event->has_lab_result()) {
           course.cd34_per_kg = phase.cd34_per_kg();
           break;
         }
@@ -276,7 +279,7 @@ absl::StatusOr<SubjectCourse> CourseOf(const v1::Timeline& timeline, const Event
   // resolution when sent (the day its outcome was fatal), else its onset.
   absl::TimeZone zone = absl::UTCTimeZone();
   absl::LoadTimeZone(timeline.time_zone(), &zone);  // "event offsets" (no site zone): UTC
-  for (const Current& c : current) {
+  for (const DatedEvent& c : current) {
     if (c.event == nullptr) continue;
     std::optional<absl::CivilDay> died;
     if (c.event->has_subject_died()) died = c.date;
@@ -292,7 +295,7 @@ absl::StatusOr<SubjectCourse> CourseOf(const v1::Timeline& timeline, const Event
   // Last known alive: the latest date of any current event up to the cutoff (a contact, a
   // consent, a dose, a lab...), except a dose record saying the dose was not given (a not-done
   // or held dose is not a contact with the subject) and the death itself.
-  for (const Current& c : current) {
+  for (const DatedEvent& c : current) {
     if (c.event != nullptr && c.event->has_subject_died()) continue;
     if (c.date > data_cutoff) continue;
     if (c.event != nullptr && c.event->has_dose_administered() &&
@@ -319,7 +322,7 @@ absl::StatusOr<SubjectCourse> CourseOf(const v1::Timeline& timeline, const Event
       reduction_causes.insert(f.finding().cause_event_id());
     }
   }
-  for (const Current& c : current) {
+  for (const DatedEvent& c : current) {
     if (c.event == nullptr || !c.event->has_adverse_event_reported()) continue;
     const v1::AdverseEventReported& ae = c.event->adverse_event_reported();
     AdverseEventRecord& record = course.adverse_events.emplace_back();
@@ -346,6 +349,19 @@ absl::StatusOr<SubjectCourse> CourseOf(const v1::Timeline& timeline, const Event
   return course;
 }
 
+// The course from the events the timeline lists, found in `by_id`.
+absl::StatusOr<SubjectCourse> CourseFromListed(const v1::Timeline& timeline,
+                                               const EventsById& by_id,
+                                               absl::CivilDay data_cutoff) {
+  absl::StatusOr<std::vector<DatedEvent>> current = ListedEvents(timeline, by_id);
+  if (!current.ok()) return current.status();
+  auto find = [&by_id](absl::string_view id) -> const v1::Event* {
+    auto it = by_id.find(id);
+    return it == by_id.end() ? nullptr : it->second;
+  };
+  return CourseOf(timeline, *current, find, data_cutoff);
+}
+
 }  // namespace
 
 absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
@@ -354,7 +370,7 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
   EventsById by_id;
   by_id.reserve(events.size());
   for (const v1::Event& event : events) by_id[event.event_id()] = &event;
-  return CourseOf(timeline, by_id, data_cutoff);
+  return CourseFromListed(timeline, by_id, data_cutoff);
 }
 
 absl::StatusOr<SubjectCourse> CourseFromTimeline(
@@ -363,7 +379,20 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(
   EventsById by_id;
   by_id.reserve(current_events.size());
   for (const v1::Event* event : current_events) by_id[event->event_id()] = event;
-  return CourseOf(timeline, by_id, data_cutoff);
+  return CourseFromListed(timeline, by_id, data_cutoff);
+}
+
+absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
+                                                 std::span<const DatedEvent> current,
+                                                 absl::CivilDay data_cutoff) {
+  // Only the harvest's few event ids are looked up: a search beats building an index.
+  auto find = [current](absl::string_view id) -> const v1::Event* {
+    for (const DatedEvent& c : current) {
+      if (c.event->event_id() == id) return c.event;
+    }
+    return nullptr;
+  };
+  return CourseOf(timeline, current, find, data_cutoff);
 }
 
 }  // namespace trialgate::endpoints

@@ -18,6 +18,13 @@
 
 namespace trialgate::endpoints {
 
+// One of the subject's current events and its date in the site's calendar, as the timeline
+// lists it.
+struct DatedEvent {
+  const v1::Event* event;  // null when the caller's events lack it
+  absl::CivilDay date;
+};
+
 // Builds the course of the subject of `timeline` (schedule::BuildTimeline with the clinical
 // rules, so that responses are derived) from the timeline and `events`, the subject's events as
 // stored (any versions: only those the timeline lists as current are read). `data_cutoff`
@@ -34,6 +41,12 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
 absl::StatusOr<SubjectCourse> CourseFromTimeline(
     const v1::Timeline& timeline, const std::vector<const v1::Event*>& current_events,
     absl::CivilDay data_cutoff);
+// The same from the events the timeline was computed from, given directly (TimelineState's
+// history.all, of which the timeline's event list is made; none null): for a timeline built
+// without that list (BuildTimelineState's list_events), as the study report builds them.
+absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
+                                                 std::span<const DatedEvent> current,
+                                                 absl::CivilDay data_cutoff);
 
 }  // namespace trialgate::endpoints
 

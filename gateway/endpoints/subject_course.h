@@ -22,6 +22,8 @@ struct ResponseAssessment {
   std::string category;  // sCR, CR, VGPR, PR, MR, SD, PD, or NE (not evaluable: not adequate)
   bool confirmed = false;
   AssessmentOrigin origin = AssessmentOrigin::kDerived;
+
+  bool operator==(const ResponseAssessment&) const = default;
 };
 
 struct AdverseEventRecord {
@@ -31,6 +33,8 @@ struct AdverseEventRecord {
   int grade = 0;            // CTCAE 1..5; 0 when not graded
   bool serious = false;
   bool led_to_dose_change = false;
+
+  bool operator==(const AdverseEventRecord&) const = default;
 };
 
 // Where `consent` came from. The study has no consent resource mapped yet, so a course built from
@@ -63,6 +67,8 @@ struct SubjectCourse {
   std::optional<double> cd34_per_kg;  // cumulative CD34+ cells/kg over all aphereses
   std::vector<AdverseEventRecord> adverse_events;
   int deviations = 0;  // protocol deviations recorded for the subject
+
+  bool operator==(const SubjectCourse&) const = default;
 };
 
 }  // namespace trialgate::endpoints

@@ -293,11 +293,12 @@ v1::Timeline SubjectTimelines::Build(const std::string& subject_id, std::vector<
 
 std::unique_ptr<TimelineState> SubjectTimelines::BuildState(const std::string& subject_id,
                                                             store::EventBatch events,
-                                                            absl::Time now) const {
+                                                            absl::Time now,
+                                                            bool list_events) const {
   const SiteCalendar calendar =
       events.empty() ? SiteCalendar(std::nullopt) : CalendarOf(events.front());
   return BuildTimelineState(*schedule_, subject_id, std::move(events), now, calendar,
-                            clinical_.get());
+                            clinical_.get(), list_events);
 }
 
 absl::StatusOr<std::optional<std::set<std::string>>> SubjectTimelines::SubjectsWithEventsAfter(

@@ -114,8 +114,10 @@ class SubjectTimelines {
   // As Build, with what the timeline was computed from: the subject's current events
   // (history.events) stay readable beside it, so a caller that needs both (the study report)
   // does not copy `events` first.
+  // `list_events`: as BuildTimelineState's.
   std::unique_ptr<TimelineState> BuildState(const std::string& subject_id,
-                                            store::EventBatch events, absl::Time now) const;
+                                            store::EventBatch events, absl::Time now,
+                                            bool list_events = true) const;
   // Every subject with events, for sweeps.
   absl::StatusOr<std::vector<std::string>> Subjects() const;
   // The subjects of the events stored after sequence `after`; none when there are more than

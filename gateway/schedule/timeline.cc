@@ -167,8 +167,10 @@ std::unique_ptr<TimelineState> BuildTimelineState(const Schedule& schedule,
                                                   const std::string& subject_id,
                                                   store::EventBatch events, absl::Time now,
                                                   const SiteCalendar& calendar,
-                                                  const ClinicalRules* clinical) {
+                                                  const ClinicalRules* clinical,
+                                                  bool list_events) {
   auto state = std::make_unique<TimelineState>();
+  state->events_listed = list_events;
   state->timeline = std::make_shared<v1::Timeline>();
   v1::Timeline& timeline = *state->timeline;
   timeline.set_study_id(schedule.study_id());
@@ -246,15 +248,17 @@ std::unique_ptr<TimelineState> BuildTimelineState(const Schedule& schedule,
         break;
     }
   }
-  for (const Dated& event : history.all) {
-    v1::TimelineEvent* placed = timeline.add_events();
-    placed->set_event_id(event.event->event_id());
-    if (const auto* field =
-            v1::Event::descriptor()->FindFieldByNumber(event.event->payload_case())) {
-      placed->set_kind(field->name());
+  if (list_events) {
+    for (const Dated& event : history.all) {
+      v1::TimelineEvent* placed = timeline.add_events();
+      placed->set_event_id(event.event->event_id());
+      if (const auto* field =
+              v1::Event::descriptor()->FindFieldByNumber(event.event->payload_case())) {
+        placed->set_kind(field->name());
+      }
+      placed->set_date(FormatDate(event.date));
+      *placed->mutable_position() = plan.PositionAt(schedule, event.date);
     }
-    placed->set_date(FormatDate(event.date));
-    *placed->mutable_position() = plan.PositionAt(schedule, event.date);
   }
   const int current = plan.PhaseAt(schedule, today);
   timeline.set_current_phase(current < 0 ? kPreTreatment : phases[current].id);

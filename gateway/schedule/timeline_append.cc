@@ -190,6 +190,7 @@ bool AppendLabs(const Schedule& schedule, const ClinicalRules* clinical,
                 const SiteCalendar& calendar, std::vector<v1::Event> fresh, absl::Time now,
                 TimelineState* state) {
   if (calendar.DateOf(now) != state->today) return false;  // time passing changes the rest
+  if (!state->events_listed) return false;
   SubjectHistory& history = state->history;
 
   if (!state->resources) {

@@ -31,7 +31,7 @@ namespace trialgate::schedule {
 // differ from before (none when nothing was added). Derived records among `fresh` change nothing.
 //
 // Returns false when the events need the whole computation; `state` may then be half-updated and
-// must be dropped. That is: another day than the state's; an event other than a lab result; a
+// must be dropped. That is: a state computed without its event list; another day than the state's; an event other than a lab result; a
 // new version of a resource already seen; a lab dated before the latest event; a lab the
 // schedule reads itself (height, weight, a harvest's success analyte); a lab that changes the
 // grade-3+ toxicities of a day with a dose (they explain dose reductions); a response marker

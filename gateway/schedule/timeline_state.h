@@ -35,16 +35,23 @@ struct TimelineState {
   std::optional<absl::flat_hash_set<std::string>> resources;
   // The result. Shared with readers: whoever changes it replaces it first while it is shared.
   std::shared_ptr<v1::Timeline> timeline;
+  // Whether timeline.events lists the events (BuildTimelineState's `list_events`); a timeline
+  // without the list is never appended to.
+  bool events_listed = true;
   // Set by AppendLabs: the first day it changed (nothing before it did); none: nothing changed.
   std::optional<Date> changed_from;
 };
 
-// The timeline of BuildTimeline (timeline.h), and what it was computed from.
+// The timeline of BuildTimeline (timeline.h), and what it was computed from. Without
+// `list_events`, timeline.events is left empty and all else is the same: a caller that reads the
+// events from history.all (the study report, which builds and drops a timeline per subject)
+// does not pay for a list of thousands of messages it would not read.
 std::unique_ptr<TimelineState> BuildTimelineState(const Schedule& schedule,
                                                   const std::string& subject_id,
                                                   store::EventBatch events, absl::Time now,
                                                   const SiteCalendar& calendar,
-                                                  const ClinicalRules* clinical);
+                                                  const ClinicalRules* clinical,
+                                                  bool list_events = true);
 
 // The follow-up visits of a follow-up phase that started: each due date, and whether any event
 // fell in its window. Shared by the full computation and the append path.

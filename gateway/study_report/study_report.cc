@@ -45,11 +45,10 @@ absl::StatusOr<std::optional<SubjectPart>> Compute(const schedule::SubjectTimeli
   part.judged_on = part.calendar.DateOf(JudgedAt(request));
   // The first event's site is the subject's for good: the log only grows after it.
   if (request.site && events->front().site_id() != *request.site) return result;
-  const std::unique_ptr<schedule::TimelineState> state =
-      timelines.BuildState(subject_id, *std::move(events), JudgedAt(request));
+  const std::unique_ptr<schedule::TimelineState> state = timelines.BuildState(
+      subject_id, *std::move(events), JudgedAt(request), /*list_events=*/false);
   const v1::Timeline& timeline = *state->timeline;
-  absl::StatusOr<endpoints::SubjectCourse> course =
-      endpoints::CourseFromTimeline(timeline, state->history.events, request.data_cutoff);
+  absl::StatusOr<endpoints::SubjectCourse> course = CourseOfState(*state, request.data_cutoff);
   if (absl::IsFailedPrecondition(course.status())) return result;  // no current event
   if (!course.ok()) {
     return absl::InternalError(
@@ -84,6 +83,14 @@ absl::StatusOr<std::optional<std::set<std::string>>> ChangedSince(
 }
 
 }  // namespace
+
+absl::StatusOr<endpoints::SubjectCourse> CourseOfState(const schedule::TimelineState& state,
+                                                       absl::CivilDay data_cutoff) {
+  std::vector<endpoints::DatedEvent> current;
+  current.reserve(state.history.all.size());
+  for (const schedule::Dated& dated : state.history.all) current.push_back({dated.event, dated.date});
+  return endpoints::CourseFromTimeline(*state.timeline, current, data_cutoff);
+}
 
 absl::StatusOr<std::optional<absl::CivilDay>> ParseCutoff(const std::string& text) {
   if (text.empty()) return std::nullopt;

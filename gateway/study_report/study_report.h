@@ -18,6 +18,7 @@
 #include "gateway/endpoints/subject_summary.h"
 #include "gateway/schedule/calendar.h"
 #include "gateway/schedule/subject_timelines.h"
+#include "gateway/schedule/timeline_state.h"
 #include "mappers/endpoint_definitions.h"
 #include "trialgate/v1/study.pb.h"
 
@@ -69,6 +70,12 @@ absl::StatusOr<v1::EndpointsReport> BuildStudyReport(const schedule::SubjectTime
                                                      const std::string& study_id,
                                                      const ReportRequest& request,
                                                      SubjectParts* parts = nullptr);
+
+// A subject's course from its timeline as the report builds it (SubjectTimelines::BuildState
+// without the event list): the course reads the events from the history they are listed from.
+// The errors of endpoints::CourseFromTimeline.
+absl::StatusOr<endpoints::SubjectCourse> CourseOfState(const schedule::TimelineState& state,
+                                                       absl::CivilDay data_cutoff);
 
 // A cutoff as a caller writes it (Study.GetEndpoints, the dashboard's ?cutoff=): "YYYY-MM-DD" ->
 // the day; empty -> none (today); INVALID_ARGUMENT naming the text otherwise.

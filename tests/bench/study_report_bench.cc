@@ -831,13 +831,13 @@ void RunStages(const Context& context) {
     events_read += events->size();
     t = Clock::now();
     std::unique_ptr<schedule::TimelineState> state =
-        timelines->BuildState(subject, *std::move(events), judged_at);
+        timelines->BuildState(subject, *std::move(events), judged_at, /*list_events=*/false);
     build += since(t);
     const v1::Timeline& timeline = *state->timeline;
     timeline_bytes += timeline.ByteSizeLong();
     t = Clock::now();
     absl::StatusOr<endpoints::SubjectCourse> c =
-        endpoints::CourseFromTimeline(timeline, state->history.events, context.request.data_cutoff);
+        study_report::CourseOfState(*state, context.request.data_cutoff);
     course += since(t);
     if (c.ok()) {
       t = Clock::now();
@@ -877,7 +877,7 @@ void RunStages(const Context& context) {
   row("list subjects", list);
   row("SubjectTimelines::ReadWithoutKeeping (read, parse)", read);
   row("SubjectTimelines::BuildState (timeline, derivations)", build);
-  row("CourseFromTimeline", course);
+  row("CourseOfState (CourseFromTimeline)", course);
   row("SummarizeSubject + DeviationTally::Add", summary);
   row("freeing the events and the timeline", release);
   row("ComputeEndpoints", compute);

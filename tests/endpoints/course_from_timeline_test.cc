@@ -11,6 +11,7 @@
 
 #include "gateway/endpoints/compute_endpoints.h"
 #include "gateway/schedule/timeline.h"
+#include "gateway/schedule/timeline_state.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/endpoints/cohort_util.h"
@@ -162,6 +163,37 @@ TEST(CourseFromTimelineTest, FullCourseThroughMaintenance) {
   EXPECT_TRUE(ae.serious);
   EXPECT_FALSE(ae.led_to_dose_change);
   EXPECT_EQ(course->deviations, 1) << Describe(timeline);  // the discordant VGPR
+}
+
+// The study report's way: the timeline built without its event list, the course from the
+// events it would list (the history's): the same course as from the full timeline.
+TEST(CourseFromTimelineTest, FromTheHistoryWithoutTheEventListTheCourseIsTheSame) {
+  const std::vector<std::tuple<SubjectBuilder, std::string, Date>> subjects = {
+      {SubjectA(), "KRD-001-0001", kCutoff},
+      {SubjectB(), "KRD-001-0002", kCutoff},
+      {SubjectC(), "KRD-001-0003", kTodayC}};
+  for (auto [subject, id, today] : subjects) {
+    SCOPED_TRACE(id);
+    const v1::Timeline timeline = TimelineOf(subject, id, today);
+    absl::StatusOr<SubjectCourse> expected = CourseFromTimeline(timeline, subject.events(), kCutoff);
+    ASSERT_TRUE(expected.ok()) << expected.status();
+
+    const std::unique_ptr<schedule::TimelineState> state = schedule::BuildTimelineState(
+        schedule::testing::KrdSchedule(), id, store::EventBatch(subject.events()),
+        schedule::testing::Noon(today), schedule::SiteCalendar(),
+        schedule::testing::KrdClinicalRules().get(), /*list_events=*/false);
+    ASSERT_EQ(state->timeline->events_size(), 0);
+    std::vector<DatedEvent> current;
+    for (const schedule::Dated& dated : state->history.all) {
+      current.push_back({dated.event, dated.date});
+    }
+    absl::StatusOr<SubjectCourse> course = CourseFromTimeline(*state->timeline, current, kCutoff);
+    ASSERT_TRUE(course.ok()) << course.status();
+    EXPECT_TRUE(*course == *expected);
+    EXPECT_EQ(course->consent, expected->consent);
+    EXPECT_EQ(course->cd34_per_kg, expected->cd34_per_kg);
+    EXPECT_EQ(course->assessments.size(), expected->assessments.size());
+  }
 }
 
 TEST(CourseFromTimelineTest, ProgressionFromLabsAndWithdrawal) {

@@ -243,6 +243,36 @@ TEST_F(AppendCaseTest, ADayOfLabsInOneBatchIsAppended) {
   EXPECT_GT(state_->timeline->responses_size(), 0);
 }
 
+// The study report builds timelines without their event list (list_events false): all else is
+// what the full computation gives, and such a state is never appended to (the list would lack
+// the new labs).
+TEST_F(AppendCaseTest, ATimelineWithoutItsEventListIsTheSameOtherwiseAndIsComputedAfresh) {
+  for (uint32_t seed = 1; seed <= 4; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    const std::vector<v1::Event> events = RandomCourse(seed, 3, seed % 2 == 0 ? 6 : 0, true);
+    const Date today = LastDate(events);
+    const std::unique_ptr<TimelineState> lean =
+        BuildTimelineState(KrdSchedule(), kSubject, store::EventBatch(events), Noon(today),
+                           SiteCalendar(), KrdClinicalRules().get(), /*list_events=*/false);
+    v1::Timeline full = Full(events, today);
+    ASSERT_GT(full.events_size(), 0);
+    EXPECT_EQ(lean->timeline->events_size(), 0);
+    EXPECT_EQ(lean->history.all.size(), static_cast<size_t>(full.events_size()));
+    full.clear_events();
+    EXPECT_TRUE(SameTimeline(*lean->timeline, full));
+  }
+
+  const size_t already = subject_.events().size();
+  subject_.Lab("anc", last_, 1.2, "10*9/L", 1.5, 7.5);  // appended to a full state (above)
+  std::vector<v1::Event> before(subject_.events().begin(),
+                                subject_.events().begin() + static_cast<long>(already));
+  std::unique_ptr<TimelineState> lean =
+      BuildTimelineState(KrdSchedule(), kSubject, store::EventBatch(before), Noon(last_),
+                         SiteCalendar(), KrdClinicalRules().get(), /*list_events=*/false);
+  EXPECT_FALSE(Append(lean.get(), {subject_.events().back()}, last_));
+  EXPECT_TRUE(AppendNew(already));
+}
+
 TEST_F(AppendCaseTest, CreatinineTwiceBaselineBeforeACarfilzomibDoseIsFoundOnTheAppendPath) {
   // Cycle 2 day 1: carfilzomib given, then the morning's creatinine arrives (drawn before it).
   const Date c2d1 = kC1D1 + 28;
