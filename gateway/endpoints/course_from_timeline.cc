@@ -388,7 +388,7 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
   // Only the harvest's few event ids are looked up: a search beats building an index.
   auto find = [current](absl::string_view id) -> const v1::Event* {
     for (const DatedEvent& c : current) {
-      if (c.event->event_id() == id) return c.event;
+      if (c.event != nullptr && c.event->event_id() == id) return c.event;
     }
     return nullptr;
   };

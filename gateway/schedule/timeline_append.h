@@ -31,13 +31,13 @@ namespace trialgate::schedule {
 // differ from before (none when nothing was added). Derived records among `fresh` change nothing.
 //
 // Returns false when the events need the whole computation; `state` may then be half-updated and
-// must be dropped. That is: a state computed without its event list; another day than the state's; an event other than a lab result; a
-// new version of a resource already seen; a lab dated before the latest event; a lab the
-// schedule reads itself (height, weight, a harvest's success analyte); a lab that changes the
-// grade-3+ toxicities of a day with a dose (they explain dose reductions); a response marker
-// dated on cycle 1 day 1 (a baseline), or one that changes the confirmed derived responses the
-// response gate reads (when no response is reported) other than by adding more once every gate
-// is met.
+// must be dropped. That is: a state computed without its event list; another day than the state's;
+// an event other than a lab result; a new version of a resource already seen; a lab dated before
+// the latest event; a lab the schedule reads itself (height, weight, a harvest's success analyte);
+// a lab that changes the grade-3+ toxicities of a day with a dose (they explain dose reductions); a
+// response marker dated on cycle 1 day 1 (a baseline), or one that changes the confirmed derived
+// responses the response gate reads (when no response is reported) other than by adding more once
+// every gate is met.
 bool AppendLabs(const Schedule& schedule, const ClinicalRules* clinical,
                 const SiteCalendar& calendar, std::vector<v1::Event> fresh, absl::Time now,
                 TimelineState* state);

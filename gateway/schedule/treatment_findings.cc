@@ -35,7 +35,8 @@ class ProhibitedMatcher {
   const std::optional<derivation::ProhibitedMatch>& Match(const v1::DoseAdministered& dose,
                                                          std::string_view phase) {
     const v1::CodedValue& medication = dose.medication();
-    const Key key{medication.system(), medication.code(), absl::string_view(phase.data(), phase.size())};
+    const Key key{medication.system(), medication.code(),
+                  absl::string_view(phase.data(), phase.size())};
     auto it = answers_.find(key);
     if (it == answers_.end()) {
       it = answers_.emplace(key, derivation::MatchProhibited(rules_, CodingsOf(dose), phase))

@@ -88,7 +88,9 @@ absl::StatusOr<endpoints::SubjectCourse> CourseOfState(const schedule::TimelineS
                                                        absl::CivilDay data_cutoff) {
   std::vector<endpoints::DatedEvent> current;
   current.reserve(state.history.all.size());
-  for (const schedule::Dated& dated : state.history.all) current.push_back({dated.event, dated.date});
+  for (const schedule::Dated& dated : state.history.all) {
+    current.push_back({dated.event, dated.date});
+  }
   return endpoints::CourseFromTimeline(*state.timeline, current, data_cutoff);
 }
 

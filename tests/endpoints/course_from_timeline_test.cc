@@ -175,7 +175,8 @@ TEST(CourseFromTimelineTest, FromTheHistoryWithoutTheEventListTheCourseIsTheSame
   for (auto [subject, id, today] : subjects) {
     SCOPED_TRACE(id);
     const v1::Timeline timeline = TimelineOf(subject, id, today);
-    absl::StatusOr<SubjectCourse> expected = CourseFromTimeline(timeline, subject.events(), kCutoff);
+    absl::StatusOr<SubjectCourse> expected =
+        CourseFromTimeline(timeline, subject.events(), kCutoff);
     ASSERT_TRUE(expected.ok()) << expected.status();
 
     const std::unique_ptr<schedule::TimelineState> state = schedule::BuildTimelineState(

@@ -200,6 +200,13 @@ class ReplicasTest : public ::testing::Test {
   void TearDown() override {
     replicas_.clear();
     ::unsetenv("TRIALGATE_HMAC_KEY");
+    // The replicas' own words, for a failure seen only in CI: the end of each one's log.
+    if (!HasFailure()) return;
+    for (int i = 0; i < kReplicas; ++i) {
+      const std::string log = ReadFile(LogOf(i));
+      std::printf("[ replicas ] the end of replica %d's log:\n%s\n", i,
+                  log.substr(log.size() > 4000 ? log.size() - 4000 : 0).c_str());
+    }
   }
 
   // Writes the configuration every replica reads: no deviations (the log holds exactly what
@@ -217,12 +224,16 @@ class ReplicasTest : public ::testing::Test {
     return config;
   }
 
+  // Replica i's name: a, b, c.
+  static std::string NameOf(int i) { return std::string(1, static_cast<char>('a' + i)); }
+  std::filesystem::path LogOf(int i) const {
+    return dir_.path() / ("replica-" + NameOf(i) + ".log");
+  }
+
   void StartReplicas(const std::filesystem::path& config) {
     for (int i = 0; i < kReplicas; ++i) {
-      const std::string name = std::string(1, static_cast<char>('a' + i));
       replicas_.push_back(std::make_unique<Replica>(
-          postgres_->uri(), dir_.path() / ("data-" + name),
-          dir_.path() / ("replica-" + name + ".log"), config));
+          postgres_->uri(), dir_.path() / ("data-" + NameOf(i)), LogOf(i), config));
       ASSERT_FALSE(replicas_.back()->address().empty());
       clients_.push_back(std::make_unique<GatewayClient>(replicas_.back()->address()));
       delivery_.push_back(v1::Delivery::NewStub(clients_.back()->channel()));
