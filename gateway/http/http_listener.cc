@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <csignal>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -86,6 +87,9 @@ httplib::Server::HandlerResponse AnswerLibraryError(const httplib::Request&,
 
 absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(
     const HttpListenerOptions& options, const Routes& routes) {
+  // A client that goes before its answer is written must cost an error, not the process:
+  // cpp-httplib sends without MSG_NOSIGNAL and OpenSSL writes with write(2).
+  std::signal(SIGPIPE, SIG_IGN);
   absl::StatusOr<HostPort> where = ParseListen(options.listen);
   if (!where.ok()) return where.status();
   std::unique_ptr<HttpListener> listener(new HttpListener());
