@@ -38,7 +38,20 @@ const GradingRules& ChooseForm(const CtcaeGradingTerm& term, const GradeInputs& 
 LabGrader::LabGrader(std::shared_ptr<const mappers::Study> study) : study_(std::move(study)) {
   for (const CtcaeGradingTerm& term : study_->ctcae_grading().terms) {
     for (const mappers::GradedCode& code : term.loinc) by_loinc_[code.code].push_back(&term);
+    absl::StatusOr<double> factor =
+        UnitFactor(term.analyte.unit, term.unit, term.analyte, study_->units());
+    if (factor.ok()) canonical_factors_[&term] = *factor;
   }
+}
+
+absl::StatusOr<double> LabGrader::FactorTo(const CtcaeGradingTerm& term,
+                                           const std::string& unit) const {
+  if (unit == term.analyte.unit) {
+    if (auto it = canonical_factors_.find(&term); it != canonical_factors_.end()) {
+      return it->second;
+    }
+  }
+  return UnitFactor(unit, term.unit, term.analyte, study_->units());
 }
 
 bool LabGrader::Grades(std::string_view loinc) const {
@@ -79,7 +92,7 @@ std::optional<TermGrade> LabGrader::GradeTerm(const CtcaeGradingTerm& term, cons
     if (code.code == lab.loinc) out.unconfirmed_code = code.unconfirmed;
   }
   const mappers::UnitTable& units = study_->units();
-  absl::StatusOr<double> factor = UnitFactor(lab.unit, term.unit, term.analyte, units);
+  absl::StatusOr<double> factor = FactorTo(term, lab.unit);
   if (!factor.ok()) {
     if (!keep_below_1) return std::nullopt;
     describe_term();

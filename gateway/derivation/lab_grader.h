@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "gateway/derivation/lab_value.h"
 #include "mappers/study.h"
 
@@ -38,9 +39,18 @@ class LabGrader {
   // or more.
   std::optional<TermGrade> GradeTerm(const mappers::CtcaeGradingTerm& term, const LabValue& lab,
                                      bool keep_below_1) const;
+  // UnitFactor (term_units.h) from `unit` to the term's unit; from canonical_factors_ when
+  // `unit` is the analyte's canonical one.
+  absl::StatusOr<double> FactorTo(const mappers::CtcaeGradingTerm& term,
+                                  const std::string& unit) const;
 
   std::shared_ptr<const mappers::Study> study_;
   std::map<std::string, std::vector<const mappers::CtcaeGradingTerm*>, std::less<>> by_loinc_;
+  // Each term's factor from its analyte's canonical unit, which the mappers normalise every
+  // value to: worked out once here rather than for every lab (three unit-table look-ups by
+  // name each, visible in the study report's profile). Terms whose unit does not convert are
+  // left out (FactorTo then gives UnitFactor's error).
+  std::map<const mappers::CtcaeGradingTerm*, double> canonical_factors_;
 };
 
 }  // namespace trialgate::derivation

@@ -76,6 +76,7 @@ class CycleFiller {
       }
     }
     std::vector<v1::TimelineDose> doses;
+    doses.reserve(slots.size());  // as many as the cycle schedules, as a rule
     for (const Dated* dose : given) {
       if (dose->date < frame.day1 || dose->date > frame.last) continue;
       const int day = static_cast<int>(dose->date - frame.day1) + 1;
