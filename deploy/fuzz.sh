@@ -104,10 +104,12 @@ for file in tests/integration/testdata/*.json tests/http/testdata/*.json; do
     >"$corpus/fhir_request_fuzzer/$name.create"
 done
 cp tests/fuzz/seeds/http/* "$corpus/fhir_request_fuzzer/" 2>/dev/null || true
-# iso_date_fuzzer: a date, a leap day and a day the month lacks.
+# iso_date_fuzzer: a date, a leap day, a day the month lacks, a dateTime and a year-month.
 printf '2026-02-02' >"$corpus/iso_date_fuzzer/date"
 printf '2024-02-29' >"$corpus/iso_date_fuzzer/leap-day"
 printf '2026-02-30' >"$corpus/iso_date_fuzzer/no-such-day"
+printf '2026-03-07T23:30:00-05:00' >"$corpus/iso_date_fuzzer/date-time"
+printf '2026-03' >"$corpus/iso_date_fuzzer/year-month"
 
 mapfile -t regressions < <(find tests/fuzz/regressions -type f ! -name README.md | sort)
 failed=()
