@@ -349,19 +349,6 @@ absl::StatusOr<SubjectCourse> CourseOf(
   return course;
 }
 
-// The course from the events the timeline lists, found in `by_id`.
-absl::StatusOr<SubjectCourse> CourseFromListed(const v1::Timeline& timeline,
-                                               const EventsById& by_id,
-                                               absl::CivilDay data_cutoff) {
-  absl::StatusOr<std::vector<DatedEvent>> current = ListedEvents(timeline, by_id);
-  if (!current.ok()) return current.status();
-  auto find = [&by_id](absl::string_view id) -> const v1::Event* {
-    auto it = by_id.find(id);
-    return it == by_id.end() ? nullptr : it->second;
-  };
-  return CourseOf(timeline, *current, find, data_cutoff);
-}
-
 }  // namespace
 
 absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
@@ -370,16 +357,13 @@ absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
   EventsById by_id;
   by_id.reserve(events.size());
   for (const v1::Event& event : events) by_id[event.event_id()] = &event;
-  return CourseFromListed(timeline, by_id, data_cutoff);
-}
-
-absl::StatusOr<SubjectCourse> CourseFromTimeline(
-    const v1::Timeline& timeline, const std::vector<const v1::Event*>& current_events,
-    absl::CivilDay data_cutoff) {
-  EventsById by_id;
-  by_id.reserve(current_events.size());
-  for (const v1::Event* event : current_events) by_id[event->event_id()] = event;
-  return CourseFromListed(timeline, by_id, data_cutoff);
+  absl::StatusOr<std::vector<DatedEvent>> current = ListedEvents(timeline, by_id);
+  if (!current.ok()) return current.status();
+  auto find = [&by_id](absl::string_view id) -> const v1::Event* {
+    auto it = by_id.find(id);
+    return it == by_id.end() ? nullptr : it->second;
+  };
+  return CourseOf(timeline, *current, find, data_cutoff);
 }
 
 absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,

@@ -8,7 +8,6 @@
 // each stand-in is in docs/endpoints.md "From the event log". Pure; thread-safe.
 
 #include <span>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
@@ -36,11 +35,6 @@ struct DatedEvent {
 absl::StatusOr<SubjectCourse> CourseFromTimeline(const v1::Timeline& timeline,
                                                  std::span<const v1::Event> events,
                                                  absl::CivilDay data_cutoff);
-// The same from the current events the timeline was computed from (TimelineState's
-// history.events): no copy of the stored events is needed beside the timeline.
-absl::StatusOr<SubjectCourse> CourseFromTimeline(
-    const v1::Timeline& timeline, const std::vector<const v1::Event*>& current_events,
-    absl::CivilDay data_cutoff);
 // The same from the events the timeline was computed from, given directly (TimelineState's
 // history.all, of which the timeline's event list is made; none null): for a timeline built
 // without that list (BuildTimelineState's list_events), as the study report builds them.

@@ -3,9 +3,9 @@
 #include <sys/socket.h>
 
 #include <atomic>
-#include <csignal>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <utility>
 
