@@ -29,6 +29,9 @@ namespace {
 
 // Every SQL text below is a constant (row placeholders aside); data only ever travels through
 // bound parameters.
+// After a group that was tried as all new and held a stored source, this many are written by
+// the look-up path (one more round trip each) before the next is tried as new again.
+constexpr int kGroupsToLookUpAfterAFallBack = 16;
 constexpr char kReadHeadSql[] = "SELECT last_seq FROM log_head WHERE id = 1";
 constexpr char kListenSql[] = "LISTEN tg_log";
 // >=: an enrolment written by a group without events gets the counter the last group left, which
@@ -109,6 +112,9 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
 
   PgConnPtr writer_conn_;  // the writer thread's
   absl::flat_hash_set<std::string> known_subjects_;  // the writer thread's: recorded already
+  // The writer thread's: groups still to be written by the look-up path before one is tried as
+  // all new again (a feed sent twice would otherwise pay a failed round trip per group).
+  int groups_to_look_up_ = 0;
 
   std::mutex outbox_mu_;
   PgConnPtr outbox_conn_;  // guarded by outbox_mu_
@@ -234,7 +240,12 @@ absl::Status PostgresEventStoreImpl::WriteGroupRetrying(std::vector<Request>& gr
       for (Request& request : group) requests.push_back(&request.writes);
       status = WritePostgresGroup(writer_conn_.get(), attempt_id, *options_.clock,
                                   options_.outbox_routes, known_subjects_, requests, &attempt,
-                                  &attempt_outcome);
+                                  &attempt_outcome, /*try_as_new=*/groups_to_look_up_ == 0);
+      if (attempt_outcome.fell_back) {
+        groups_to_look_up_ = kGroupsToLookUpAfterAFallBack;
+      } else if (groups_to_look_up_ > 0) {
+        --groups_to_look_up_;
+      }
       if (status.ok()) {
         // Recorded now (durable): later groups need not write their rows again.
         for (std::string& subject : attempt_outcome.new_subjects) {

@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/common/status_macros.h"
+#include "gateway/store/postgres_group_statements.h"
+#include "gateway/store/postgres_new_group_writer.h"
 #include "gateway/store/postgres_util.h"
 #include "gateway/store/write_checks.h"
 
@@ -15,11 +17,12 @@ namespace trialgate::store {
 namespace {
 
 // Every SQL text below is a constant (row placeholders aside); data only ever travels through
-// bound parameters.
-constexpr char kLockHeadSql[] = "SELECT last_seq FROM log_head WHERE id = 1 FOR UPDATE";
-constexpr char kSetHeadSql[] = "UPDATE log_head SET last_seq = $1 WHERE id = 1";
+// bound parameters. The statements every group runs are prepared once per connection.
+constexpr PgStatement kSetHead{"tg_set_head", "UPDATE log_head SET last_seq = $1 WHERE id = 1"};
 // Sent only if the transaction commits, in commit order (PostgreSQL docs, NOTIFY).
-constexpr char kNotifySql[] = "SELECT pg_notify('tg_log', $1)";
+constexpr PgStatement kNotify{"tg_notify", "SELECT pg_notify('tg_log', $1)"};
+// Planned with each run, not prepared: a plan made while the table was small (a sequential scan)
+// would be kept as it grew.
 constexpr char kSelectSourcesSql[] =
     "SELECT source_key, first_seq, event_count, attempt_id, digest, version, stored_at_ms "
     "FROM sources WHERE source_key = ANY($1::text[])";
@@ -30,17 +33,20 @@ constexpr char kSelectSourceEventsSql[] =
 constexpr char kCountVersionsSql[] =
     "SELECT count(*) FROM sources WHERE source_key > $1 AND source_key < $1 || chr(127)";
 // A group's rows in one statement per table: unnest() of binary arrays, one element per row.
-constexpr char kInsertEventsSql[] =
+constexpr PgStatement kInsertEvents{
+    "tg_insert_events",
     "INSERT INTO events(seq, event_id, subject_id, payload) "
-    "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[])";
-constexpr char kInsertSourcesSql[] =
+    "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[])"};
+constexpr PgStatement kInsertSources{
+    "tg_insert_sources",
     "INSERT INTO sources(source_key, first_seq, event_count, attempt_id, digest, version, "
     "stored_at_ms) SELECT k, f, c::integer, $4, d, v, t "
     "FROM unnest($1::text[], $2::bigint[], $3::bigint[], $5::text[], $6::bigint[], $7::bigint[]) "
-    "AS r(k, f, c, d, v, t)";
-constexpr char kInsertOutboxSql[] =
+    "AS r(k, f, c, d, v, t)"};
+constexpr PgStatement kInsertOutbox{
+    "tg_insert_outbox",
     "INSERT INTO outbox(destination, seq, enqueued_at) "
-    "SELECT d, s, $3 FROM unnest($1::text[], $2::bigint[]) AS r(d, s)";
+    "SELECT d, s, $3 FROM unnest($1::text[], $2::bigint[]) AS r(d, s)"};
 constexpr char kUpsertEnrollmentsSql[] =
     "INSERT INTO enrollments(site_id, patient_key_hmac, subject_id, status, enrolled_on, "
     "changed_seq) VALUES ";
@@ -48,9 +54,6 @@ constexpr char kUpsertEnrollmentsConflictSql[] =
     " ON CONFLICT (site_id, patient_key_hmac) DO UPDATE SET subject_id = excluded.subject_id, "
     "status = excluded.status, enrolled_on = excluded.enrolled_on, "
     "changed_seq = excluded.changed_seq";
-constexpr char kInsertSubjectsSql[] =
-    "INSERT INTO subjects(subject_id) SELECT * FROM unnest($1::text[]) "
-    "ON CONFLICT (subject_id) DO NOTHING";
 // An enrolment's rules, under the log's lock (as identity::EnrollmentRegistry checks them in one
 // process): a site's patient is one subject, and a subject belongs to one site.
 constexpr char kSubjectOfPatientSql[] =
@@ -205,8 +208,8 @@ absl::Status GroupWriter::WriteInTransaction(
   // replica number their events in turn; and, under it, which of the group's sources exist.
   ASSIGN_OR_RETURN(std::vector<PgResultPtr> opened,
                    PgPipeline()
-                       .Add("BEGIN")
-                       .Add(kLockHeadSql)
+                       .Add(kBeginGroup)
+                       .Add(kLockLogHead)
                        .Add(kSelectSourcesSql, PgParams().TextArray(keys))
                        .Run(conn_, "cannot start the group's transaction"));
   const int64_t head_seq = PgInt(opened[1].get(), 0, 0);
@@ -223,9 +226,9 @@ absl::Status GroupWriter::WriteInTransaction(
   AddInserts(write, &finish, &new_subjects);
   if (write.next_seq - 1 > head_seq) {
     const int64_t last = write.next_seq - 1;
-    finish.Add(kSetHeadSql, PgParams().Int(last)).Add(kNotifySql, PgParams().Int(last));
+    finish.Add(kSetHead, PgParams().Int(last)).Add(kNotify, PgParams().Int(last));
   }
-  finish.Add("COMMIT");
+  finish.Add(kCommitGroup);
   const auto commit_start = std::chrono::steady_clock::now();
   RETURN_IF_ERROR(finish.Run(conn_, "cannot write the group").status());
   outcome->commit_time = std::chrono::steady_clock::now() - commit_start;
@@ -436,7 +439,7 @@ void GroupWriter::AddInserts(const GroupWrite& group, PgPipeline* pipeline,
       }
       payloads.Add(row.payload);
     }
-    pipeline->Add(kInsertEventsSql, PgParams()
+    pipeline->Add(kInsertEvents, PgParams()
                                          .Bytes(seqs.Encode())
                                          .Bytes(ids.Encode())
                                          .Bytes(subjects.Encode())
@@ -463,7 +466,7 @@ void GroupWriter::AddInserts(const GroupWrite& group, PgPipeline* pipeline,
         stored_at.AddNull();
       }
     }
-    pipeline->Add(kInsertSourcesSql, PgParams()
+    pipeline->Add(kInsertSources, PgParams()
                                           .Bytes(keys.Encode())
                                           .Bytes(firsts.Encode())
                                           .Bytes(counts.Encode())
@@ -478,7 +481,7 @@ void GroupWriter::AddInserts(const GroupWrite& group, PgPipeline* pipeline,
       destinations.Add(row.destination);
       seqs.AddInt8(row.seq);
     }
-    pipeline->Add(kInsertOutboxSql, PgParams()
+    pipeline->Add(kInsertOutbox, PgParams()
                                          .Bytes(destinations.Encode())
                                          .Bytes(seqs.Encode())
                                          .Int(group.now_unix_ms));
@@ -505,18 +508,11 @@ void GroupWriter::AddInserts(const GroupWrite& group, PgPipeline* pipeline,
       },
       pipeline);
   // Only subjects not recorded before: most groups name none.
-  std::vector<std::string>& subjects = *new_subjects;
-  for (const EventRow& row : rows.events) {
-    if (!row.subject_id.empty() && !known_subjects_.contains(row.subject_id)) {
-      subjects.push_back(row.subject_id);
-    }
-  }
-  std::sort(subjects.begin(), subjects.end());
-  subjects.erase(std::unique(subjects.begin(), subjects.end()), subjects.end());
-  if (subjects.empty()) return;
-  PgBinaryArray subject_array(PgBinaryArray::kText);
-  for (const std::string& subject : subjects) subject_array.Add(subject);
-  pipeline->Add(kInsertSubjectsSql, PgParams().Bytes(subject_array.Encode()));
+  std::vector<std::string> subject_ids;
+  subject_ids.reserve(rows.events.size());
+  for (const EventRow& row : rows.events) subject_ids.push_back(row.subject_id);
+  *new_subjects = UnrecordedSubjects(std::move(subject_ids), known_subjects_);
+  AddSubjectsInsert(*new_subjects, pipeline);
 }
 
 }  // namespace
@@ -525,7 +521,15 @@ absl::Status WritePostgresGroup(PGconn* conn, const std::string& attempt_id, con
                                 const std::vector<OutboxRoute>& routes,
                                 const absl::flat_hash_set<std::string>& known_subjects,
                                 const std::vector<std::vector<SourceWrite>*>& requests,
-                                std::vector<CommitResult>* results, PgGroupOutcome* outcome) {
+                                std::vector<CommitResult>* results, PgGroupOutcome* outcome,
+                                bool try_as_new) {
+  if (try_as_new && CanWriteAsNew(requests)) {
+    ASSIGN_OR_RETURN(const bool written,
+                     WriteNewPostgresGroup(conn, attempt_id, clock, routes, known_subjects,
+                                           requests, results, outcome));
+    if (written) return absl::OkStatus();
+    outcome->fell_back = true;
+  }
   return GroupWriter(conn, attempt_id, clock, routes, known_subjects)
       .Write(requests, results, outcome);
 }

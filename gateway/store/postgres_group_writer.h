@@ -28,9 +28,14 @@ struct PgGroupOutcome {
   std::chrono::nanoseconds commit_time{0};
   // Subjects the group recorded in `subjects` that were not in `known_subjects`.
   std::vector<std::string> new_subjects;
+  // WriteNewPostgresGroup was tried and could not write the group (most likely a source was
+  // stored before): the look-up path wrote it.
+  bool fell_back = false;
 };
 
-// Writes `requests` (each one Commit()'s writes) in one transaction on `conn`: locks the log's
+// Writes `requests` (each one Commit()'s writes) in one transaction on `conn`. With `try_as_new`
+// it first tries WriteNewPostgresGroup (postgres_new_group_writer.h: one round trip when every
+// source is new); when that cannot write them, or without it, the look-up path: locks the log's
 // head, decides under that lock which sources are new (a source stored under `attempt_id` is
 // this group's own, from an earlier try whose COMMIT's answer was lost), numbers the new events
 // from the head, checks each request's own rules (a request that breaks one fails alone, in
@@ -44,7 +49,8 @@ absl::Status WritePostgresGroup(PGconn* conn, const std::string& attempt_id, con
                                 const std::vector<OutboxRoute>& routes,
                                 const absl::flat_hash_set<std::string>& known_subjects,
                                 const std::vector<std::vector<SourceWrite>*>& requests,
-                                std::vector<CommitResult>* results, PgGroupOutcome* outcome);
+                                std::vector<CommitResult>* results, PgGroupOutcome* outcome,
+                                bool try_as_new);
 
 }  // namespace trialgate::store
 

@@ -1,10 +1,13 @@
 #include "gateway/store/postgres_util.h"
 
+#include <libpq-events.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -19,6 +22,39 @@ namespace {
 bool IsTransient(absl::string_view state) {
   return absl::StartsWith(state, "08") || absl::StartsWith(state, "57P") ||
          absl::StartsWith(state, "53");
+}
+
+// The statement names prepared on one connection, kept with it by libpq's event system: freed
+// with the connection, emptied when it is reset (a new session has none).
+using PreparedNames = absl::flat_hash_set<std::string>;
+
+int PreparedNamesEvents(PGEventId event, void* info, void* /*pass_through*/) {
+  if (event == PGEVT_CONNDESTROY) {
+    PGconn* conn = static_cast<PGEventConnDestroy*>(info)->conn;
+    delete static_cast<PreparedNames*>(PQinstanceData(conn, PreparedNamesEvents));
+  } else if (event == PGEVT_CONNRESET) {
+    PGconn* conn = static_cast<PGEventConnReset*>(info)->conn;
+    auto* names = static_cast<PreparedNames*>(PQinstanceData(conn, PreparedNamesEvents));
+    if (names != nullptr) names->clear();
+  }
+  return 1;
+}
+
+// The names prepared on `conn` (null if libpq refused to keep them: statements are then parsed
+// with each run, as unnamed ones are).
+PreparedNames* PreparedOn(PGconn* conn) {
+  auto* names = static_cast<PreparedNames*>(PQinstanceData(conn, PreparedNamesEvents));
+  if (names != nullptr) return names;
+  if (PQregisterEventProc(conn, PreparedNamesEvents, "trialgate prepared statements", nullptr) !=
+      1) {
+    return nullptr;
+  }
+  names = new PreparedNames;
+  if (PQsetInstanceData(conn, PreparedNamesEvents, names) != 1) {
+    delete names;
+    return nullptr;
+  }
+  return names;
 }
 
 }  // namespace
@@ -187,34 +223,58 @@ absl::StatusOr<PgResultPtr> PgExecReconnecting(PgConnPtr* conn, const std::strin
 }
 
 PgPipeline& PgPipeline::Add(std::string sql, PgParams params, bool binary_result) {
-  statements_.push_back({std::move(sql), std::move(params), binary_result});
+  statements_.push_back({std::move(sql), std::move(params), binary_result, nullptr});
+  return *this;
+}
+
+PgPipeline& PgPipeline::Add(const PgStatement& statement, PgParams params, bool binary_result) {
+  statements_.push_back({statement.sql, std::move(params), binary_result, statement.name});
   return *this;
 }
 
 absl::StatusOr<std::vector<PgResultPtr>> PgPipeline::Run(PGconn* conn, absl::string_view what) {
   if (PQenterPipelineMode(conn) != 1) return PgError(conn, nullptr, what);
+  PreparedNames* prepared = PreparedOn(conn);
+  // What each of the server's replies answers, in the order sent: the name a Parse prepares, or
+  // null for a statement. A name counts as prepared only once its Parse succeeded: after a
+  // failure the server skips the rest of the pipeline, Parses included.
+  std::vector<const char*> replies;
   bool sent = true;
   for (const Statement& statement : statements_) {
+    const int count = static_cast<int>(statement.params.size());
     const std::vector<const char*> values = statement.params.Values();
     const std::vector<int> lengths = statement.params.Lengths();
-    sent = sent && PQsendQueryParams(conn, statement.sql.c_str(),
-                                     static_cast<int>(statement.params.size()), nullptr,
-                                     values.data(), lengths.data(),
-                                     statement.params.Formats().data(),
-                                     statement.binary_result ? 1 : 0) == 1;
+    const int* formats = statement.params.Formats().data();
+    const int result_format = statement.binary_result ? 1 : 0;
+    const char* name = prepared == nullptr ? nullptr : statement.prepared_name;
+    if (name == nullptr) {
+      sent = sent && PQsendQueryParams(conn, statement.sql.c_str(), count, nullptr,
+                                       values.data(), lengths.data(), formats, result_format) == 1;
+    } else {
+      const bool parsing = std::any_of(replies.begin(), replies.end(), [name](const char* reply) {
+        return reply != nullptr && std::strcmp(reply, name) == 0;
+      });
+      if (!prepared->contains(name) && !parsing) {
+        sent = sent && PQsendPrepare(conn, name, statement.sql.c_str(), count, nullptr) == 1;
+        replies.push_back(name);
+      }
+      sent = sent && PQsendQueryPrepared(conn, name, count, values.data(), lengths.data(),
+                                         formats, result_format) == 1;
+    }
+    replies.push_back(nullptr);
   }
   sent = sent && PQpipelineSync(conn) == 1;
   std::vector<PgResultPtr> results;
   absl::Status status;
   if (!sent) status = PgError(conn, nullptr, what);
-  // Every statement's result, each followed by a null, then the sync's: read them all, so the
+  // Every reply's result, each followed by a null, then the sync's: read them all, so the
   // connection is left ready for the next command.
-  bool ended = true;  // the previous PQgetResult ended a statement's results
-  for (size_t i = 0; sent && i <= statements_.size();) {
+  bool ended = true;  // the previous PQgetResult ended a reply's results
+  for (size_t reply = 0; sent && reply <= replies.size();) {
     PgResultPtr result(PQgetResult(conn));
     if (result == nullptr) {
-      // One null ends each statement's results; a second in a row means libpq has nothing more
-      // to give (a connection that failed without saying so yet).
+      // One null ends each reply's results; a second in a row means libpq has nothing more to
+      // give (a connection that failed without saying so yet).
       if (ended || PgConnectionLost(conn)) {
         status = PgError(conn, nullptr, what);
         if (status.ok() || !absl::IsUnavailable(status)) {
@@ -228,12 +288,23 @@ absl::StatusOr<std::vector<PgResultPtr>> PgPipeline::Run(PGconn* conn, absl::str
     ended = false;
     const ExecStatusType type = PQresultStatus(result.get());
     if (type == PGRES_PIPELINE_SYNC) break;
-    if (status.ok() && type != PGRES_COMMAND_OK && type != PGRES_TUPLES_OK) {
-      status = PgError(conn, result.get(),
-                       absl::StrCat(what, " (statement ", i + 1, " of ", statements_.size(), ")"));
+    const bool ok = type == PGRES_COMMAND_OK || type == PGRES_TUPLES_OK;
+    if (reply < replies.size() && replies[reply] != nullptr) {  // a Parse
+      if (ok) {
+        prepared->insert(replies[reply]);
+      } else if (status.ok()) {
+        status = PgError(conn, result.get(), absl::StrCat(what, " (preparing ", replies[reply],
+                                                          ")"));
+      }
+      ++reply;
+      continue;
+    }
+    if (status.ok() && !ok) {
+      status = PgError(conn, result.get(), absl::StrCat(what, " (statement ", results.size() + 1,
+                                                        " of ", statements_.size(), ")"));
     }
     results.push_back(std::move(result));
-    ++i;
+    ++reply;
   }
   if (!PgConnectionLost(conn)) PQexitPipelineMode(conn);
   if (!status.ok()) return status;

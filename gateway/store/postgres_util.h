@@ -97,6 +97,16 @@ absl::StatusOr<PgResultPtr> PgExecReconnecting(PgConnPtr* conn, const std::strin
                                                absl::string_view what,
                                                bool binary_result = false);
 
+// A statement the store runs often, prepared once per connection under `name` (unique per
+// statement, constant). Prepared statements live as long as the connection, whatever becomes of
+// the transaction that prepared them (the protocol's Parse message is not transactional); a new
+// connection prepares its own. Not for a server behind a pooler in transaction mode that hands
+// a session's statements to another's connection (PgBouncer before 1.21).
+struct PgStatement {
+  const char* name;
+  const char* sql;
+};
+
 // Statements sent together in libpq's pipeline mode: one round trip for all of them, each with
 // its own parameters (the extended protocol; no multi-statement strings). After a failure the
 // server skips the rest up to the end of the pipeline; inside a transaction, the transaction is
@@ -105,6 +115,10 @@ class PgPipeline {
  public:
   // Queues `sql`; its result is results[i] of Run, i counting from 0 in the order queued.
   PgPipeline& Add(std::string sql, PgParams params = {}, bool binary_result = false);
+  // Queues a statement run by name: prepared on a connection the first time it is run there
+  // (the Parse goes in the same round trip), so the server parses and plans it once per
+  // connection instead of once per run. Its result is counted as Add's.
+  PgPipeline& Add(const PgStatement& statement, PgParams params = {}, bool binary_result = false);
   // Sends everything, waits for every result. Non-OK: the first statement that failed (what it
   // was queued as, and the server's message), or UNAVAILABLE when the connection was lost.
   absl::StatusOr<std::vector<PgResultPtr>> Run(PGconn* conn, absl::string_view what);
@@ -114,6 +128,7 @@ class PgPipeline {
     std::string sql;
     PgParams params;
     bool binary_result;
+    const char* prepared_name;  // null: parsed with each run
   };
   std::vector<Statement> statements_;
 };

@@ -214,6 +214,44 @@ TEST_P(EventStoreTest, DuplicateSourceReturnsOriginalEventsAndWritesNothing) {
   EXPECT_EQ(store->Stats().events_written, 2u);
 }
 
+// A request (so one group) holding a stored source among new ones: the stored one answers its
+// original events, the new ones are numbered on from the log's end without a gap, and the
+// sources sent after it are stored as usual. (PostgreSQL writes a group of new sources in one
+// round trip and falls back to looking them up when one was stored: this is that fall-back.)
+TEST_P(EventStoreTest, AStoredSourceAmongNewOnesIsADuplicateAndTheNewOnesFollowWithoutAGap) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  CommitResult original = CommitOne(*store, MakeWrite("src/old", {"old-e1", "old-e2"}));
+  ASSERT_TRUE(original.status.ok()) << original.status;
+
+  std::vector<SourceWrite> writes;
+  writes.push_back(MakeWrite("src/new-1", {"new1-e1"}));
+  writes.push_back(MakeWrite("src/old", {"old-e1", "old-e2"}));
+  writes.push_back(MakeWrite("src/new-2", {"new2-e1", "new2-e2"}));
+  CommitResult mixed = CommitAndWait(*store, std::move(writes));
+  ASSERT_TRUE(mixed.status.ok()) << mixed.status;
+  ASSERT_EQ(mixed.results.size(), 3u);
+  EXPECT_FALSE(mixed.results[0].duplicate);
+  EXPECT_TRUE(mixed.results[1].duplicate);
+  EXPECT_EQ(mixed.results[1].sequences, original.results[0].sequences);
+  EXPECT_FALSE(mixed.results[2].duplicate);
+  EXPECT_THAT(mixed.results[0].sequences, ElementsAre(3));
+  EXPECT_THAT(mixed.results[2].sequences, ElementsAre(4, 5));
+
+  for (int i = 0; i < 40; ++i) {
+    CommitResult later = CommitOne(*store, MakeWrite(absl::StrCat("src/later-", i),
+                                                     {absl::StrCat("later-e", i)}));
+    ASSERT_TRUE(later.status.ok()) << later.status;
+    EXPECT_FALSE(later.results[0].duplicate);
+    EXPECT_THAT(later.results[0].sequences, ElementsAre(6 + i));
+  }
+  const std::vector<v1::Event> log = ReadAll(*store);
+  ASSERT_EQ(log.size(), 45u);
+  for (size_t i = 0; i < log.size(); ++i) EXPECT_EQ(log[i].sequence(), i + 1);
+  EXPECT_EQ(store->Stats().duplicates, 1u);
+  EXPECT_EQ(store->Stats().events_written, 45u);
+}
+
 TEST_P(EventStoreTest, DuplicateSourceIsDetectedAfterReopen) {
   std::vector<uint64_t> sequences;
   {

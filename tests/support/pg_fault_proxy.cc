@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <set>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -31,12 +33,27 @@ uint32_t BigEndian32(const char* bytes) {
   return ntohl(value);
 }
 
-// A simple query "COMMIT" ('Q', length, text), or the unnamed statement's Parse of it ('P',
-// length, name "", text).
-bool IsCommit(const std::string& message) {
+// What runs a COMMIT: a simple query "COMMIT" ('Q', length, text), the unnamed statement's Parse
+// of it ('P', length, name "", text), or the Bind of a statement prepared as COMMIT on this
+// connection ('B', length, portal name, statement name). A named Parse of COMMIT only prepares:
+// its name goes into `commit_statements`.
+bool IsCommit(const std::string& message, std::set<std::string>* commit_statements) {
   if (message[0] == 'Q') return message.compare(5, 6, "COMMIT") == 0;
-  return message[0] == 'P' && message.size() > 12 && message[5] == '\0' &&
-         message.compare(6, 6, "COMMIT") == 0;
+  if (message[0] == 'P' && message.size() > 5) {
+    const std::string name(message.c_str() + 5);  // up to its terminating zero
+    const size_t text = 5 + name.size() + 1;
+    if (message.size() < text + 6 || message.compare(text, 6, "COMMIT") != 0) return false;
+    if (name.empty()) return true;
+    commit_statements->insert(name);
+    return false;
+  }
+  if (message[0] == 'B' && message.size() > 5) {
+    const std::string portal(message.c_str() + 5);
+    const size_t statement = 5 + portal.size() + 1;
+    return statement < message.size() &&
+           commit_statements->count(std::string(message.c_str() + statement)) != 0;
+  }
+  return false;
 }
 
 }  // namespace
@@ -93,6 +110,7 @@ void PgFaultProxy::Relay(int client, int server) {
   std::string pending;          // client bytes not yet forwarded (an incomplete message)
   bool cut_after_sync = false;  // a pipelined COMMIT went: cut once its Sync has gone
   bool started = false;         // the startup packet (no type byte) has gone
+  std::set<std::string> commit_statements;  // names this connection prepared as COMMIT
   char buffer[65536];
   bool open = true;
   while (open && !stopping_) {
@@ -114,7 +132,7 @@ void PgFaultProxy::Relay(int client, int server) {
       if (pending.size() < length) break;
       const std::string message = pending.substr(0, length);
       pending.erase(0, length);
-      const bool commit = started && IsCommit(message);
+      const bool commit = started && IsCommit(message, &commit_statements);
       started = true;
       Cut cut = Cut::kNone;
       if (commit) cut = next_cut_.exchange(Cut::kNone);
@@ -123,9 +141,9 @@ void PgFaultProxy::Relay(int client, int server) {
         open = false;
         break;
       }
-      // A COMMIT sent as a simple query runs on arrival; one in a pipeline (Parse, Bind,
+      // A COMMIT sent as a simple query runs on arrival; one in a pipeline ([Parse,] Bind,
       // Execute) is sure to have run once the pipeline's Sync has gone too.
-      if (cut == Cut::kAfterCommitSent) cut_after_sync = message[0] == 'P';
+      if (cut == Cut::kAfterCommitSent) cut_after_sync = message[0] != 'Q';
       const bool cut_now = (cut == Cut::kAfterCommitSent && !cut_after_sync) ||
                            (cut_after_sync && message[0] == 'S');
       if (!WriteAll(server, message.data(), message.size())) {

@@ -5,7 +5,8 @@
 // test cannot otherwise reach: right after the client's COMMIT went to the server (the outcome
 // unknown to the client), or right before it did. It reads the client's messages (frontend
 // protocol v3: a startup packet, then type byte + length) to find a "COMMIT", as a simple query
-// or in a pipeline (Parse); the server's side is copied as it comes. Clients must connect with
+// or in a pipeline (an unnamed Parse of it, or the Bind of a statement the connection prepared
+// as COMMIT); the server's side is copied as it comes. Clients must connect with
 // sslmode=disable and gssencmode=disable (the proxy does not speak TLS).
 
 #include <atomic>

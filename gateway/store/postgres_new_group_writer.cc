@@ -1,0 +1,178 @@
+#include "gateway/store/postgres_new_group_writer.h"
+
+#include <chrono>
+#include <cstdint>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "gateway/store/postgres_group_statements.h"
+#include "gateway/store/postgres_util.h"
+#include "gateway/store/write_checks.h"
+
+namespace trialgate::store {
+namespace {
+
+// The rows carry offsets from the head (1 for the group's first event); the statements read the
+// head, locked at the start of the transaction, to number them. A source without events keeps
+// first_seq 0, as on the look-up path.
+constexpr PgStatement kInsertNewSources{
+    "tg_insert_new_sources",
+    "INSERT INTO sources(source_key, first_seq, event_count, attempt_id, digest) "
+    "SELECT k, CASE WHEN c = 0 THEN 0 ELSE h.last_seq + o END, c::integer, $4, d "
+    "FROM log_head h, unnest($1::text[], $2::bigint[], $3::bigint[], $5::text[]) AS r(k, o, c, d) "
+    "WHERE h.id = 1"};
+constexpr PgStatement kInsertNewEvents{
+    "tg_insert_new_events",
+    "INSERT INTO events(seq, event_id, subject_id, payload) SELECT h.last_seq + o, i, s, p "
+    "FROM log_head h, unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[]) AS r(o, i, s, p) "
+    "WHERE h.id = 1"};
+constexpr PgStatement kInsertNewOutbox{
+    "tg_insert_new_outbox",
+    "INSERT INTO outbox(destination, seq, enqueued_at) SELECT d, h.last_seq + o, $3 "
+    "FROM log_head h, unnest($1::text[], $2::bigint[]) AS r(d, o) WHERE h.id = 1"};
+// After the inserts, which read the head as it was.
+constexpr PgStatement kAdvanceHead{"tg_advance_head",
+                                   "UPDATE log_head SET last_seq = last_seq + $1 WHERE id = 1"};
+// Sent only if the transaction commits, in commit order (PostgreSQL docs, NOTIFY).
+constexpr PgStatement kNotifyHead{
+    "tg_notify_head",
+    "SELECT pg_notify('tg_log', last_seq::text) FROM log_head WHERE id = 1"};
+
+// A group's rows as the statements' array parameters.
+struct NewRows {
+  PgBinaryArray source_keys{PgBinaryArray::kText}, source_offsets{PgBinaryArray::kInt8},
+      source_counts{PgBinaryArray::kInt8}, digests{PgBinaryArray::kText};
+  PgBinaryArray event_offsets{PgBinaryArray::kInt8}, event_ids{PgBinaryArray::kText},
+      subjects{PgBinaryArray::kText}, payloads{PgBinaryArray::kBytea};
+  PgBinaryArray destinations{PgBinaryArray::kText}, outbox_offsets{PgBinaryArray::kInt8};
+  int64_t events = 0;
+  bool outbox = false;
+  std::vector<std::string> subject_ids;
+};
+
+// Adds `write`'s rows; false when an event cannot be serialised (the look-up path answers it).
+bool AddSource(SourceWrite& write, const std::vector<OutboxRoute>& routes, NewRows* rows) {
+  const int64_t first_offset = rows->events + 1;
+  std::string payload;
+  for (v1::Event& event : write.events) {
+    event.clear_sequence();  // the row's key is the sequence
+    if (!event.SerializeToString(&payload)) return false;
+    const int64_t offset = ++rows->events;
+    rows->event_offsets.AddInt8(offset);
+    rows->event_ids.Add(event.event_id());
+    if (event.subject_id().empty()) {
+      rows->subjects.AddNull();
+    } else {
+      rows->subjects.Add(event.subject_id());
+    }
+    rows->payloads.Add(payload);
+    rows->subject_ids.push_back(event.subject_id());
+    for (const OutboxRoute& route : routes) {
+      if (!route.accepts(event)) continue;
+      rows->destinations.Add(route.destination);
+      rows->outbox_offsets.AddInt8(offset);
+      rows->outbox = true;
+    }
+  }
+  rows->source_keys.Add(write.source_key);
+  rows->source_offsets.AddInt8(first_offset);
+  rows->source_counts.AddInt8(static_cast<int64_t>(write.events.size()));
+  if (write.digest.empty()) {
+    rows->digests.AddNull();
+  } else {
+    rows->digests.Add(write.digest);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool CanWriteAsNew(const std::vector<std::vector<SourceWrite>*>& requests) {
+  absl::flat_hash_set<absl::string_view> keys;
+  for (const std::vector<SourceWrite>* request : requests) {
+    if (!ValidateRequest(*request).ok()) return false;
+    for (const SourceWrite& write : *request) {
+      if (write.number_version || write.expected_version.has_value() ||
+          !write.enrollments.empty() || !keys.insert(write.source_key).second) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+absl::StatusOr<bool> WriteNewPostgresGroup(PGconn* conn, const std::string& attempt_id,
+                                           const Clock& clock,
+                                           const std::vector<OutboxRoute>& routes,
+                                           const absl::flat_hash_set<std::string>& known_subjects,
+                                           const std::vector<std::vector<SourceWrite>*>& requests,
+                                           std::vector<CommitResult>* results,
+                                           PgGroupOutcome* outcome) {
+  NewRows rows;
+  for (std::vector<SourceWrite>* request : requests) {
+    for (SourceWrite& write : *request) {
+      if (!AddSource(write, routes, &rows)) return false;
+    }
+  }
+  std::vector<std::string> new_subjects =
+      UnrecordedSubjects(std::move(rows.subject_ids), known_subjects);
+  PgPipeline pipeline;
+  pipeline.Add(kBeginGroup).Add(kLockLogHead);
+  pipeline.Add(kInsertNewSources, PgParams()
+                                      .Bytes(rows.source_keys.Encode())
+                                      .Bytes(rows.source_offsets.Encode())
+                                      .Bytes(rows.source_counts.Encode())
+                                      .Text(attempt_id)
+                                      .Bytes(rows.digests.Encode()));
+  if (rows.events > 0) {
+    pipeline.Add(kInsertNewEvents, PgParams()
+                                       .Bytes(rows.event_offsets.Encode())
+                                       .Bytes(rows.event_ids.Encode())
+                                       .Bytes(rows.subjects.Encode())
+                                       .Bytes(rows.payloads.Encode()));
+  }
+  const int64_t now_unix_ms = absl::ToUnixMillis(clock.Now());
+  if (rows.outbox) {
+    pipeline.Add(kInsertNewOutbox, PgParams()
+                                       .Bytes(rows.destinations.Encode())
+                                       .Bytes(rows.outbox_offsets.Encode())
+                                       .Int(now_unix_ms));
+  }
+  AddSubjectsInsert(new_subjects, &pipeline);
+  if (rows.events > 0) pipeline.Add(kAdvanceHead, PgParams().Int(rows.events)).Add(kNotifyHead);
+  pipeline.Add(kCommitGroup);
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<std::vector<PgResultPtr>> done = pipeline.Run(conn, "cannot write the group");
+  if (!done.ok()) {
+    PgRollback(conn);
+    if (absl::IsUnavailable(done.status())) return done.status();
+    return false;  // most likely a source stored before: the look-up path sorts it out
+  }
+  outcome->commit_time = std::chrono::steady_clock::now() - start;
+  const int64_t head = PgInt((*done)[1].get(), 0, 0);
+  int64_t sequence = head;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    CommitResult& result = (*results)[i];
+    result.status = absl::OkStatus();
+    result.results.assign(requests[i]->size(), SourceResult());
+    for (size_t j = 0; j < requests[i]->size(); ++j) {
+      SourceWrite& write = (*requests[i])[j];
+      SourceResult& source = result.results[j];
+      for (v1::Event& event : write.events) {
+        ++sequence;
+        source.event_ids.push_back(event.event_id());
+        source.sequences.push_back(static_cast<uint64_t>(sequence));
+        // As on the look-up path: with routes, the events leave with their sequence.
+        if (!routes.empty()) event.set_sequence(static_cast<uint64_t>(sequence));
+      }
+      ++outcome->delta.source_writes;
+    }
+  }
+  outcome->delta.events_written += static_cast<uint64_t>(rows.events);
+  if (rows.events > 0) outcome->last_sequence = static_cast<uint64_t>(head + rows.events);
+  outcome->new_subjects = std::move(new_subjects);
+  return true;
+}
+
+}  // namespace trialgate::store
