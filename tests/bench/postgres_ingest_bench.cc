@@ -1,7 +1,8 @@
 // postgres_ingest_bench: what the PostgreSQL event store writes per second, beside two raw libpq
 // loops writing the same rows on the same server (issue 18, point 5).
 //
-//   postgres_ingest_bench [--events N] [--batches 100,1000] [--modes array,pipelined,store]
+//   postgres_ingest_bench [--events N] [--batches 100,1000]
+//                         [--modes array,pipelined,store,store-burst,store-3]
 //
 // Starts its own PostgreSQL 15 (tests/support/temp_postgres.h) with fsync on, and for each batch
 // size G and mode writes N events into a fresh database, one event per source, as the gateway
@@ -11,8 +12,10 @@
 //   array      one INSERT ... SELECT FROM unnest(arrays) per table per transaction;
 //   pipelined  libpq pipeline mode: BEGIN, G prepared INSERTs per table, COMMIT, one sync;
 //   store      PostgresEventStore::Commit, one source per request, G requests in flight (its
-//              groups form from what is queued; each group also locks the log's head, reads which
-//              sources exist, records the subjects and notifies).
+//              groups form from what is queued; each group also locks the log's head, records
+//              the subjects and notifies);
+//   store-burst the same, G requests queued at once and all answered before the next G;
+//   store-3    three stores on the database (three replicas' writers), each with G in flight.
 // Prints one line per (G, mode): events per second, and the store's share of the better raw loop.
 //
 //   postgres_ingest_bench --follow RATE [--events N]
@@ -233,29 +236,23 @@ double RunPipelined(const std::string& conninfo, size_t events, size_t batch) {
   return events / seconds;
 }
 
-// `burst`: G requests queued at once and all answered before the next G (each batch one group,
-// as the raw loops' transactions); else G requests kept in flight (groups form from what is
-// queued when the writer is free).
-double RunStore(const std::string& conninfo, size_t events, size_t window, bool burst) {
-  PostgresStoreOptions options;
-  options.conninfo = conninfo;
-  absl::StatusOr<std::unique_ptr<PostgresEventStore>> store = OpenPostgresEventStore(options);
-  if (!store.ok()) {
-    std::cerr << store.status() << "\n";
-    return 0;
-  }
+// Commits events first, first + step, ... (`count` of them) to `store` and waits for every
+// answer. `burst`: G requests queued at once and all answered before the next G (each batch one
+// group, as the raw loops' transactions); else G requests kept in flight (groups form from what
+// is queued when the writer is free). Returns how many failed.
+size_t Feed(PostgresEventStore& store, size_t first, size_t step, size_t count, size_t window,
+            bool burst) {
   std::mutex mu;
   std::condition_variable cv;
   size_t in_flight = 0, done = 0, failed = 0;
-  const auto start = Clock::now();
-  for (size_t i = 0; i < events; ++i) {
+  for (size_t k = 0; k < count; ++k) {
     {
       std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return burst ? (in_flight < window && (i % window != 0 || in_flight == 0))
+      cv.wait(lock, [&] { return burst ? (in_flight < window && (k % window != 0 || in_flight == 0))
                                        : in_flight < window; });
       ++in_flight;
     }
-    (*store)->Commit(OneEventCommit(i), [&](CommitResult result) {
+    store.Commit(OneEventCommit(first + k * step), [&](CommitResult result) {
       std::lock_guard<std::mutex> lock(mu);
       --in_flight;
       ++done;
@@ -264,13 +261,42 @@ double RunStore(const std::string& conninfo, size_t events, size_t window, bool 
     });
   }
   std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done == events; });
+  cv.wait(lock, [&] { return done == count; });
+  return failed;
+}
+
+// `replicas` stores on the database (as many gateway replicas), each fed its share of the events
+// by a thread of its own with `window` requests in flight (see Feed); events per second in all.
+double RunStore(const std::string& conninfo, size_t events, size_t window, bool burst,
+                size_t replicas) {
+  PostgresStoreOptions options;
+  options.conninfo = conninfo;
+  std::vector<std::unique_ptr<PostgresEventStore>> stores;
+  for (size_t r = 0; r < replicas; ++r) {
+    absl::StatusOr<std::unique_ptr<PostgresEventStore>> store = OpenPostgresEventStore(options);
+    if (!store.ok()) {
+      std::cerr << store.status() << "\n";
+      return 0;
+    }
+    stores.push_back(*std::move(store));
+  }
+  std::atomic<size_t> failed{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> feeders;
+  for (size_t r = 0; r < replicas; ++r) {
+    const size_t count = events / replicas + (r < events % replicas ? 1 : 0);
+    feeders.emplace_back([&, r, count] {
+      failed += Feed(*stores[r], r, replicas, count, window, burst);
+    });
+  }
+  for (std::thread& feeder : feeders) feeder.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (failed > 0) std::cerr << failed << " commits failed\n";
-  const StoreStats stats = (*store)->Stats();
-  std::fprintf(stderr, "store: %zu events in %llu transactions (%.0f per group)\n", events,
-               static_cast<unsigned long long>(stats.transactions),
-               static_cast<double>(events) / std::max<uint64_t>(1, stats.transactions));
+  uint64_t transactions = 0;
+  for (const auto& store : stores) transactions += store->Stats().transactions;
+  std::fprintf(stderr, "store x%zu: %zu events in %llu transactions (%.0f per group)\n", replicas,
+               events, static_cast<unsigned long long>(transactions),
+               static_cast<double>(events) / std::max<uint64_t>(1, transactions));
   return failed > 0 ? 0 : events / seconds;
 }
 
@@ -365,7 +391,7 @@ int main(int argc, char** argv) {
   Options options;
   if (!ParseArgs(argc, argv, &options)) {
     std::cerr << "usage: postgres_ingest_bench [--events N] [--batches 100,1000] "
-                 "[--modes array,pipelined,store] | [--follow RATE]\n";
+                 "[--modes array,pipelined,store,store-burst,store-3] | [--follow RATE]\n";
     return 2;
   }
   trialgate::testing::TempPostgresOptions server_options;
@@ -380,19 +406,24 @@ int main(int argc, char** argv) {
   }
   int run = 0;
   for (const size_t batch : options.batches) {
-    double best_raw = 0;
+    double best_raw = 0, one_store = 0;
     for (const std::string& mode : options.modes) {
       const std::string conninfo = NewDatabase(**server, absl::StrCat("bench_", ++run));
       if (!CreateTables(conninfo)) return 1;
       double rate = 0;
       if (mode == "array") rate = RunArray(conninfo, options.events, batch);
       if (mode == "pipelined") rate = RunPipelined(conninfo, options.events, batch);
-      if (mode == "store") rate = RunStore(conninfo, options.events, batch, /*burst=*/false);
-      if (mode == "store-burst") rate = RunStore(conninfo, options.events, batch, /*burst=*/true);
+      if (mode == "store") rate = RunStore(conninfo, options.events, batch, false, 1);
+      if (mode == "store-burst") rate = RunStore(conninfo, options.events, batch, true, 1);
+      if (mode == "store-3") rate = RunStore(conninfo, options.events, batch, false, 3);
       const bool store = mode.rfind("store", 0) == 0;
       if (!store) best_raw = std::max(best_raw, rate);
-      std::printf("batch %5zu  %-10s %9.0f events/s", batch, mode.c_str(), rate);
+      if (mode == "store") one_store = rate;
+      std::printf("batch %5zu  %-11s %9.0f events/s", batch, mode.c_str(), rate);
       if (store && best_raw > 0) std::printf("  (%.2f of the better raw loop)", rate / best_raw);
+      if (mode == "store-3" && one_store > 0) {
+        std::printf("  (%.2f of one store)", rate / one_store);
+      }
       std::printf("\n");
       std::fflush(stdout);
     }
