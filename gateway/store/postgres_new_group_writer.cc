@@ -14,23 +14,23 @@ namespace trialgate::store {
 namespace {
 
 // The rows carry offsets from the head (1 for the group's first event); the statements read the
-// head, locked at the start of the transaction, to number them. A source without events keeps
-// first_seq 0, as on the look-up path.
+// head, locked at the start of the transaction, once each (an InitPlan) to number them. A source
+// without events keeps first_seq 0, as on the look-up path.
+#define TG_HEAD "(SELECT last_seq FROM log_head WHERE id = 1)"
 constexpr PgStatement kInsertNewSources{
     "tg_insert_new_sources",
     "INSERT INTO sources(source_key, first_seq, event_count, attempt_id, digest) "
-    "SELECT k, CASE WHEN c = 0 THEN 0 ELSE h.last_seq + o END, c::integer, $4, d "
-    "FROM log_head h, unnest($1::text[], $2::bigint[], $3::bigint[], $5::text[]) AS r(k, o, c, d) "
-    "WHERE h.id = 1"};
+    "SELECT k, CASE WHEN c = 0 THEN 0 ELSE " TG_HEAD " + o END, c::integer, $4, d "
+    "FROM unnest($1::text[], $2::bigint[], $3::bigint[], $5::text[]) AS r(k, o, c, d)"};
 constexpr PgStatement kInsertNewEvents{
     "tg_insert_new_events",
-    "INSERT INTO events(seq, event_id, subject_id, payload) SELECT h.last_seq + o, i, s, p "
-    "FROM log_head h, unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[]) AS r(o, i, s, p) "
-    "WHERE h.id = 1"};
+    "INSERT INTO events(seq, event_id, subject_id, payload) SELECT " TG_HEAD " + o, i, s, p "
+    "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[]) AS r(o, i, s, p)"};
 constexpr PgStatement kInsertNewOutbox{
     "tg_insert_new_outbox",
-    "INSERT INTO outbox(destination, seq, enqueued_at) SELECT d, h.last_seq + o, $3 "
-    "FROM log_head h, unnest($1::text[], $2::bigint[]) AS r(d, o) WHERE h.id = 1"};
+    "INSERT INTO outbox(destination, seq, enqueued_at) SELECT d, " TG_HEAD " + o, $3 "
+    "FROM unnest($1::text[], $2::bigint[]) AS r(d, o)"};
+#undef TG_HEAD
 // After the inserts, which read the head as it was.
 constexpr PgStatement kAdvanceHead{"tg_advance_head",
                                    "UPDATE log_head SET last_seq = last_seq + $1 WHERE id = 1"};

@@ -2,19 +2,21 @@
 // loops writing the same rows on the same server (issue 18, point 5).
 //
 //   postgres_ingest_bench [--events N] [--batches 100,1000]
-//                         [--modes array,pipelined,store,store-burst,store-3]
+//                         [--modes array,array-binary,pipelined,store,store-batch,store-3]
 //
 // Starts its own PostgreSQL 15 (tests/support/temp_postgres.h) with fsync on, and for each batch
 // size G and mode writes N events into a fresh database, one event per source, as the gateway
 // stores a lab Observation: an `events` row (sequence, id, subject, the serialised event)
 // and a `sources` row (a ~150-character key, first sequence, count, attempt id), in transactions
 // of G events:
-//   array      one INSERT ... SELECT FROM unnest(arrays) per table per transaction;
+//   array      one INSERT ... SELECT FROM unnest(arrays) per table per transaction (text arrays,
+//              a round trip per statement);
+//   array-binary the same with binary arrays, prepared, the transaction in one pipeline;
 //   pipelined  libpq pipeline mode: BEGIN, G prepared INSERTs per table, COMMIT, one sync;
 //   store      PostgresEventStore::Commit, one source per request, G requests in flight (its
 //              groups form from what is queued; each group also locks the log's head, records
 //              the subjects and notifies);
-//   store-burst the same, G requests queued at once and all answered before the next G;
+//   store-batch one Commit of G sources at a time (a Bundle's way: one transaction per batch);
 //   store-3    three stores on the database (three replicas' writers), each with G in flight.
 // Prints one line per (G, mode): events per second, and the store's share of the better raw loop.
 //
@@ -42,6 +44,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gateway/store/postgres_event_store.h"
+#include "gateway/store/postgres_util.h"
 #include "tests/support/temp_postgres.h"
 
 namespace trialgate::store {
@@ -53,7 +56,7 @@ struct Options {
   size_t events = 100000;
   double follow_rate = 0;  // events per second; 0: the throughput runs
   std::vector<size_t> batches = {100, 1000};
-  std::vector<std::string> modes = {"array", "pipelined", "store"};
+  std::vector<std::string> modes = {"array", "array-binary", "pipelined", "store"};
 };
 
 v1::Event LabEvent(size_t i) {
@@ -80,13 +83,18 @@ std::string SourceKey(size_t i) {
                       std::string(40, 'f'), i, ";sha256=", std::string(64, 'c'));
 }
 
-// Event i as one Commit() of one source, as a lab Observation submitted alone.
-std::vector<SourceWrite> OneEventCommit(size_t i) {
+// Event i as one source, as a lab Observation submitted.
+SourceWrite OneEventSource(size_t i) {
   SourceWrite write;
   write.source_key = SourceKey(i);
   write.events.push_back(LabEvent(i));
+  return write;
+}
+
+// Event i as one Commit() of one source, as a lab Observation submitted alone.
+std::vector<SourceWrite> OneEventCommit(size_t i) {
   std::vector<SourceWrite> writes;
-  writes.push_back(std::move(write));
+  writes.push_back(OneEventSource(i));
   return writes;
 }
 
@@ -112,6 +120,22 @@ bool Exec(PGconn* conn, const char* sql) {
   if (!ok) std::cerr << sql << ": " << PQerrorMessage(conn);
   PQclear(result);
   return ok;
+}
+
+// Reads every statement's result of a pipeline, then the sync's; false (said on stderr) when
+// one failed.
+bool AwaitPipeline(PGconn* conn, const char* what) {
+  for (;;) {
+    PGresult* result = PQgetResult(conn);
+    if (result == nullptr) continue;  // the end of one statement's results
+    const ExecStatusType status = PQresultStatus(result);
+    PQclear(result);
+    if (status == PGRES_PIPELINE_SYNC) return true;
+    if (status != PGRES_COMMAND_OK) {
+      std::cerr << what << ": " << PQerrorMessage(conn);
+      return false;
+    }
+  }
 }
 
 std::string TextArray(const std::vector<std::string>& values, bool bytea) {
@@ -190,6 +214,59 @@ double RunArray(const std::string& conninfo, size_t events, size_t batch) {
   return events / seconds;
 }
 
+// The array loop at its best: binary arrays (PgBinaryArray, as the store sends them), both
+// inserts prepared, and BEGIN, the inserts and COMMIT in one pipeline: one round trip a batch.
+double RunBinaryArray(const std::string& conninfo, size_t events, size_t batch) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  PQclear(PQprepare(conn, "events",
+                    "INSERT INTO events(seq, event_id, subject_id, payload) SELECT * FROM "
+                    "unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[])",
+                    4, nullptr));
+  PQclear(PQprepare(conn, "sources",
+                    "INSERT INTO sources(source_key, first_seq, event_count, attempt_id) "
+                    "SELECT k, s, 1, 'bench' FROM unnest($1::text[], $2::bigint[]) AS t(k, s)",
+                    2, nullptr));
+  PQenterPipelineMode(conn);
+  const auto start = Clock::now();
+  for (size_t first = 0; first < events; first += batch) {
+    const size_t count = std::min(batch, events - first);
+    Rows rows = MakeRows(first, count);
+    PgBinaryArray seqs(PgBinaryArray::kInt8), ids(PgBinaryArray::kText),
+        subjects(PgBinaryArray::kText), payloads(PgBinaryArray::kBytea),
+        keys(PgBinaryArray::kText);
+    for (size_t i = 0; i < count; ++i) {
+      seqs.AddInt8(static_cast<int64_t>(first + i + 1));
+      ids.Add(rows.ids[i]);
+      subjects.Add(rows.subjects[i]);
+      payloads.Add(rows.payloads[i]);
+      keys.Add(rows.keys[i]);
+    }
+    const std::string encoded[] = {seqs.Encode(), ids.Encode(), subjects.Encode(),
+                                   payloads.Encode(), keys.Encode()};
+    auto send = [conn](const char* name, std::vector<const std::string*> params) {
+      std::vector<const char*> values;
+      std::vector<int> lengths, formats;
+      for (const std::string* param : params) {
+        values.push_back(param->data());
+        lengths.push_back(static_cast<int>(param->size()));
+        formats.push_back(1);
+      }
+      PQsendQueryPrepared(conn, name, static_cast<int>(params.size()), values.data(),
+                          lengths.data(), formats.data(), 0);
+    };
+    PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0);
+    send("events", {&encoded[0], &encoded[1], &encoded[2], &encoded[3]});
+    send("sources", {&encoded[4], &encoded[0]});
+    PQsendQueryParams(conn, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0);
+    PQpipelineSync(conn);
+    if (!AwaitPipeline(conn, "binary array insert")) return 0;
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  PQexitPipelineMode(conn);
+  PQfinish(conn);
+  return events / seconds;
+}
+
 double RunPipelined(const std::string& conninfo, size_t events, size_t batch) {
   PGconn* conn = PQconnectdb(conninfo.c_str());
   PQclear(PQprepare(conn, "event",
@@ -217,18 +294,7 @@ double RunPipelined(const std::string& conninfo, size_t events, size_t batch) {
     }
     PQsendQueryParams(conn, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0);
     PQpipelineSync(conn);
-    // Every statement's result, then the sync's.
-    for (;;) {
-      PGresult* result = PQgetResult(conn);
-      if (result == nullptr) continue;  // the end of one statement's results
-      const ExecStatusType status = PQresultStatus(result);
-      PQclear(result);
-      if (status == PGRES_PIPELINE_SYNC) break;
-      if (status != PGRES_COMMAND_OK) {
-        std::cerr << "pipelined insert: " << PQerrorMessage(conn);
-        return 0;
-      }
-    }
+    if (!AwaitPipeline(conn, "pipelined insert")) return 0;
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   PQexitPipelineMode(conn);
@@ -236,27 +302,33 @@ double RunPipelined(const std::string& conninfo, size_t events, size_t batch) {
   return events / seconds;
 }
 
-// Commits events first, first + step, ... (`count` of them) to `store` and waits for every
-// answer. `burst`: G requests queued at once and all answered before the next G (each batch one
-// group, as the raw loops' transactions); else G requests kept in flight (groups form from what
-// is queued when the writer is free). Returns how many failed.
+// Commits events first, first + step, ... (`count` of them) to `store`, each a request of its
+// own with `window` requests in flight (groups form from what is queued when the writer is
+// free), and waits for every answer. `batch`: instead, one request of `window` sources at a time
+// (a Bundle's way: one group, one transaction per batch, as the raw loops' transactions).
+// Returns how many failed.
 size_t Feed(PostgresEventStore& store, size_t first, size_t step, size_t count, size_t window,
-            bool burst) {
+            bool batch) {
   std::mutex mu;
   std::condition_variable cv;
   size_t in_flight = 0, done = 0, failed = 0;
-  for (size_t k = 0; k < count; ++k) {
+  const size_t per_request = batch ? window : 1;
+  for (size_t k = 0; k < count; k += per_request) {
+    std::vector<SourceWrite> writes;
+    for (size_t j = k; j < std::min(count, k + per_request); ++j) {
+      writes.push_back(OneEventSource(first + j * step));
+    }
+    const size_t sources = writes.size();
     {
       std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return burst ? (in_flight < window && (k % window != 0 || in_flight == 0))
-                                       : in_flight < window; });
-      ++in_flight;
+      cv.wait(lock, [&] { return in_flight + sources <= window; });
+      in_flight += sources;
     }
-    store.Commit(OneEventCommit(first + k * step), [&](CommitResult result) {
+    store.Commit(std::move(writes), [&, sources](CommitResult result) {
       std::lock_guard<std::mutex> lock(mu);
-      --in_flight;
-      ++done;
-      if (!result.status.ok()) ++failed;
+      in_flight -= sources;
+      done += sources;
+      if (!result.status.ok()) failed += sources;
       cv.notify_all();
     });
   }
@@ -267,7 +339,7 @@ size_t Feed(PostgresEventStore& store, size_t first, size_t step, size_t count, 
 
 // `replicas` stores on the database (as many gateway replicas), each fed its share of the events
 // by a thread of its own with `window` requests in flight (see Feed); events per second in all.
-double RunStore(const std::string& conninfo, size_t events, size_t window, bool burst,
+double RunStore(const std::string& conninfo, size_t events, size_t window, bool batch,
                 size_t replicas) {
   PostgresStoreOptions options;
   options.conninfo = conninfo;
@@ -286,7 +358,7 @@ double RunStore(const std::string& conninfo, size_t events, size_t window, bool 
   for (size_t r = 0; r < replicas; ++r) {
     const size_t count = events / replicas + (r < events % replicas ? 1 : 0);
     feeders.emplace_back([&, r, count] {
-      failed += Feed(*stores[r], r, replicas, count, window, burst);
+      failed += Feed(*stores[r], r, replicas, count, window, batch);
     });
   }
   for (std::thread& feeder : feeders) feeder.join();
@@ -391,7 +463,8 @@ int main(int argc, char** argv) {
   Options options;
   if (!ParseArgs(argc, argv, &options)) {
     std::cerr << "usage: postgres_ingest_bench [--events N] [--batches 100,1000] "
-                 "[--modes array,pipelined,store,store-burst,store-3] | [--follow RATE]\n";
+                 "[--modes array,array-binary,pipelined,store,store-batch,store-3] | "
+                 "[--follow RATE]\n";
     return 2;
   }
   trialgate::testing::TempPostgresOptions server_options;
@@ -412,14 +485,15 @@ int main(int argc, char** argv) {
       if (!CreateTables(conninfo)) return 1;
       double rate = 0;
       if (mode == "array") rate = RunArray(conninfo, options.events, batch);
+      if (mode == "array-binary") rate = RunBinaryArray(conninfo, options.events, batch);
       if (mode == "pipelined") rate = RunPipelined(conninfo, options.events, batch);
       if (mode == "store") rate = RunStore(conninfo, options.events, batch, false, 1);
-      if (mode == "store-burst") rate = RunStore(conninfo, options.events, batch, true, 1);
+      if (mode == "store-batch") rate = RunStore(conninfo, options.events, batch, true, 1);
       if (mode == "store-3") rate = RunStore(conninfo, options.events, batch, false, 3);
       const bool store = mode.rfind("store", 0) == 0;
       if (!store) best_raw = std::max(best_raw, rate);
       if (mode == "store") one_store = rate;
-      std::printf("batch %5zu  %-11s %9.0f events/s", batch, mode.c_str(), rate);
+      std::printf("batch %5zu  %-12s %9.0f events/s", batch, mode.c_str(), rate);
       if (store && best_raw > 0) std::printf("  (%.2f of the better raw loop)", rate / best_raw);
       if (mode == "store-3" && one_store > 0) {
         std::printf("  (%.2f of one store)", rate / one_store);
