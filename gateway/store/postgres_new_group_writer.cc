@@ -13,9 +13,17 @@
 namespace trialgate::store {
 namespace {
 
-// The rows carry offsets from the head (1 for the group's first event); the statements read the
-// head, locked at the start of the transaction, once each (an InitPlan) to number them. A source
-// without events keeps first_seq 0, as on the look-up path.
+// The first statement after BEGIN takes the log's lock by advancing its head past the group's
+// events (held to COMMIT, so that the groups of every replica number their events in turn), and
+// queues the notification, sent only if the transaction commits, in commit order (PostgreSQL
+// docs, NOTIFY). It answers the head before the group.
+constexpr PgStatement kAdvanceHead{
+    "tg_advance_head",
+    "UPDATE log_head SET last_seq = last_seq + $1 WHERE id = 1 "
+    "RETURNING last_seq - $1, pg_notify('tg_log', last_seq::text)"};
+// The rows carry offsets from the advanced head (0 for the group's last event, -1 for the one
+// before); the statements read the head once each (an InitPlan) to number them. A source without
+// events keeps first_seq 0, as on the look-up path.
 #define TG_HEAD "(SELECT last_seq FROM log_head WHERE id = 1)"
 constexpr PgStatement kInsertNewSources{
     "tg_insert_new_sources",
@@ -31,13 +39,6 @@ constexpr PgStatement kInsertNewOutbox{
     "INSERT INTO outbox(destination, seq, enqueued_at) SELECT d, " TG_HEAD " + o, $3 "
     "FROM unnest($1::text[], $2::bigint[]) AS r(d, o)"};
 #undef TG_HEAD
-// After the inserts, which read the head as it was.
-constexpr PgStatement kAdvanceHead{"tg_advance_head",
-                                   "UPDATE log_head SET last_seq = last_seq + $1 WHERE id = 1"};
-// Sent only if the transaction commits, in commit order (PostgreSQL docs, NOTIFY).
-constexpr PgStatement kNotifyHead{
-    "tg_notify_head",
-    "SELECT pg_notify('tg_log', last_seq::text) FROM log_head WHERE id = 1"};
 
 // A group's rows as the statements' array parameters.
 struct NewRows {
@@ -46,19 +47,20 @@ struct NewRows {
   PgBinaryArray event_offsets{PgBinaryArray::kInt8}, event_ids{PgBinaryArray::kText},
       subjects{PgBinaryArray::kText}, payloads{PgBinaryArray::kBytea};
   PgBinaryArray destinations{PgBinaryArray::kText}, outbox_offsets{PgBinaryArray::kInt8};
-  int64_t events = 0;
+  int64_t total = 0;   // the group's events
+  int64_t events = 0;  // added so far
   bool outbox = false;
   std::vector<std::string> subject_ids;
 };
 
 // Adds `write`'s rows; false when an event cannot be serialised (the look-up path answers it).
 bool AddSource(SourceWrite& write, const std::vector<OutboxRoute>& routes, NewRows* rows) {
-  const int64_t first_offset = rows->events + 1;
+  const int64_t first_offset = rows->events + 1 - rows->total;
   std::string payload;
   for (v1::Event& event : write.events) {
     event.clear_sequence();  // the row's key is the sequence
     if (!event.SerializeToString(&payload)) return false;
-    const int64_t offset = ++rows->events;
+    const int64_t offset = ++rows->events - rows->total;
     rows->event_offsets.AddInt8(offset);
     rows->event_ids.Add(event.event_id());
     if (event.subject_id().empty()) {
@@ -110,6 +112,9 @@ absl::StatusOr<bool> WriteNewPostgresGroup(PGconn* conn, const std::string& atte
                                            std::vector<CommitResult>* results,
                                            PgGroupOutcome* outcome) {
   NewRows rows;
+  for (const std::vector<SourceWrite>* request : requests) {
+    rows.total += static_cast<int64_t>(CountEvents(*request));
+  }
   for (std::vector<SourceWrite>* request : requests) {
     for (SourceWrite& write : *request) {
       if (!AddSource(write, routes, &rows)) return false;
@@ -118,7 +123,12 @@ absl::StatusOr<bool> WriteNewPostgresGroup(PGconn* conn, const std::string& atte
   std::vector<std::string> new_subjects =
       UnrecordedSubjects(std::move(rows.subject_ids), known_subjects);
   PgPipeline pipeline;
-  pipeline.Add(kBeginGroup).Add(kLockLogHead);
+  pipeline.Add(kBeginGroup);
+  if (rows.total > 0) {
+    pipeline.Add(kAdvanceHead, PgParams().Int(rows.total));
+  } else {
+    pipeline.Add(kLockLogHead);  // nothing to number or announce; the lock all the same
+  }
   pipeline.Add(kInsertNewSources, PgParams()
                                       .Bytes(rows.source_keys.Encode())
                                       .Bytes(rows.source_offsets.Encode())
@@ -140,7 +150,6 @@ absl::StatusOr<bool> WriteNewPostgresGroup(PGconn* conn, const std::string& atte
                                        .Int(now_unix_ms));
   }
   AddSubjectsInsert(new_subjects, &pipeline);
-  if (rows.events > 0) pipeline.Add(kAdvanceHead, PgParams().Int(rows.events)).Add(kNotifyHead);
   pipeline.Add(kCommitGroup);
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<PgResultPtr>> done = pipeline.Run(conn, "cannot write the group");
@@ -150,7 +159,7 @@ absl::StatusOr<bool> WriteNewPostgresGroup(PGconn* conn, const std::string& atte
     return false;  // most likely a source stored before: the look-up path sorts it out
   }
   outcome->commit_time = std::chrono::steady_clock::now() - start;
-  const int64_t head = PgInt((*done)[1].get(), 0, 0);
+  const int64_t head = PgInt((*done)[1].get(), 0, 0);  // before the group
   int64_t sequence = head;
   for (size_t i = 0; i < requests.size(); ++i) {
     CommitResult& result = (*results)[i];
