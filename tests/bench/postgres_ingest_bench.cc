@@ -218,20 +218,26 @@ double RunArray(const std::string& conninfo, size_t events, size_t batch) {
   return events / seconds;
 }
 
+// A connection in pipeline mode with `events_sql` prepared as "event" and `sources_sql` as
+// "source".
+PGconn* ConnectInPipelineMode(const std::string& conninfo, const char* events_sql,
+                              const char* sources_sql) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  PQclear(PQprepare(conn, "event", events_sql, 0, nullptr));
+  PQclear(PQprepare(conn, "source", sources_sql, 0, nullptr));
+  PQenterPipelineMode(conn);
+  return conn;
+}
+
 // The array loop at its best: binary arrays (PgBinaryArray, as the store sends them), both
 // inserts prepared, and BEGIN, the inserts and COMMIT in one pipeline: one round trip a batch.
 double RunBinaryArray(const std::string& conninfo, size_t events, size_t batch) {
-  PGconn* conn = PQconnectdb(conninfo.c_str());
-  PQclear(PQprepare(conn, "events",
-                    "INSERT INTO events(seq, event_id, subject_id, payload) SELECT * FROM "
-                    "unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[])",
-                    4, nullptr));
-  PQclear(PQprepare(conn, "sources",
-                    "INSERT INTO sources(source_key, first_seq, event_count, attempt_id) "
-                    "SELECT k, s, 1, '" RAW_LOOP_ATTEMPT_ID "' "
-                    "FROM unnest($1::text[], $2::bigint[]) AS t(k, s)",
-                    2, nullptr));
-  PQenterPipelineMode(conn);
+  PGconn* conn = ConnectInPipelineMode(
+      conninfo,
+      "INSERT INTO events(seq, event_id, subject_id, payload) SELECT * FROM "
+      "unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[])",
+      "INSERT INTO sources(source_key, first_seq, event_count, attempt_id) "
+      "SELECT k, s, 1, '" RAW_LOOP_ATTEMPT_ID "' FROM unnest($1::text[], $2::bigint[]) AS t(k, s)");
   const auto start = Clock::now();
   for (size_t first = 0; first < events; first += batch) {
     const size_t count = std::min(batch, events - first);
@@ -260,8 +266,8 @@ double RunBinaryArray(const std::string& conninfo, size_t events, size_t batch) 
                           lengths.data(), formats.data(), 0);
     };
     PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0);
-    send("events", {&encoded[0], &encoded[1], &encoded[2], &encoded[3]});
-    send("sources", {&encoded[4], &encoded[0]});
+    send("event", {&encoded[0], &encoded[1], &encoded[2], &encoded[3]});
+    send("source", {&encoded[4], &encoded[0]});
     PQsendQueryParams(conn, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0);
     PQpipelineSync(conn);
     if (!AwaitPipeline(conn, "binary array insert")) return 0;
@@ -273,16 +279,10 @@ double RunBinaryArray(const std::string& conninfo, size_t events, size_t batch) 
 }
 
 double RunPipelined(const std::string& conninfo, size_t events, size_t batch) {
-  PGconn* conn = PQconnectdb(conninfo.c_str());
-  PQclear(PQprepare(conn, "event",
-                    "INSERT INTO events(seq, event_id, subject_id, payload) "
-                    "VALUES ($1, $2, $3, $4)",
-                    4, nullptr));
-  PQclear(PQprepare(conn, "source",
-                    "INSERT INTO sources(source_key, first_seq, event_count, attempt_id) "
-                    "VALUES ($1, $2, 1, '" RAW_LOOP_ATTEMPT_ID "')",
-                    2, nullptr));
-  PQenterPipelineMode(conn);
+  PGconn* conn = ConnectInPipelineMode(
+      conninfo, "INSERT INTO events(seq, event_id, subject_id, payload) VALUES ($1, $2, $3, $4)",
+      "INSERT INTO sources(source_key, first_seq, event_count, attempt_id) "
+      "VALUES ($1, $2, 1, '" RAW_LOOP_ATTEMPT_ID "')");
   const auto start = Clock::now();
   for (size_t first = 0; first < events; first += batch) {
     const size_t count = std::min(batch, events - first);
