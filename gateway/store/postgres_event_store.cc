@@ -27,11 +27,12 @@
 namespace trialgate::store {
 namespace {
 
-// Every SQL text below is a constant (row placeholders aside); data only ever travels through
-// bound parameters.
 // After a group that was tried as all new and held a stored source, this many are written by
 // the look-up path (one more round trip each) before the next is tried as new again.
 constexpr int kGroupsToLookUpAfterAFallBack = 16;
+
+// Every SQL text below is a constant (row placeholders aside); data only ever travels through
+// bound parameters.
 constexpr char kReadHeadSql[] = "SELECT last_seq FROM log_head WHERE id = 1";
 constexpr char kListenSql[] = "LISTEN tg_log";
 // >=: an enrolment written by a group without events gets the counter the last group left, which

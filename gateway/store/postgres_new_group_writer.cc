@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <utility>
+#include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "gateway/store/postgres_group_statements.h"
 #include "gateway/store/postgres_util.h"
 #include "gateway/store/write_checks.h"

@@ -7,11 +7,11 @@
 //
 // Why it is safe to take the sources as new without looking them up: the group takes the log's
 // lock first, as the look-up path does, so no other replica's group commits between its first
-// statement and its COMMIT; the sources are inserted without ON CONFLICT, so a source stored before (by any
-// replica, or by an earlier try of this group whose COMMIT's answer was lost) fails the insert
-// and with it the whole transaction, and the look-up path then writes the group as it always
-// has. The events are numbered inside the statements (the new head + an offset of 0 or less), so
-// nothing has to come back before the rows are sent.
+// statement and its COMMIT; the sources are inserted without ON CONFLICT, so a source stored
+// before (by any replica, or by an earlier try of this group whose COMMIT's answer was lost)
+// fails the insert and with it the whole transaction, and the look-up path then writes the
+// group as it always has. The events are numbered inside the statements (the new head + an
+// offset of 0 or less), so nothing has to come back before the rows are sent.
 
 #include <libpq-fe.h>
 
@@ -34,10 +34,10 @@ bool CanWriteAsNew(const std::vector<std::vector<SourceWrite>*>& requests);
 
 // Writes `requests` (CanWriteAsNew) in one transaction sent in one round trip: BEGIN, the log's
 // head advanced past the group's events (which takes the log's lock) with the notification,
-// every row numbered back from the new head, COMMIT. true: committed,
-// `results` and `outcome` filled as WritePostgresGroup fills them. false: nothing was committed
-// (a source was stored already, or the server refused a row) and the connection is outside any
-// transaction: write the group with the look-up path. UNAVAILABLE: the database went away, the
+// every row numbered back from the new head, COMMIT. true: committed, `results` and `outcome`
+// filled as WritePostgresGroup fills them. false: nothing was committed (a source was stored
+// already, or the server refused a row) and the connection is outside any transaction: write
+// the group with the look-up path. UNAVAILABLE: the database went away, the
 // COMMIT's outcome maybe unknown (the caller retries with the same attempt id, as for
 // WritePostgresGroup).
 absl::StatusOr<bool> WriteNewPostgresGroup(PGconn* conn, const std::string& attempt_id,
