@@ -27,6 +27,8 @@
 namespace trialgate::store {
 namespace {
 
+// How long the writer waits for a group to fill as the last one did (RequestQueue::TakeGroup).
+constexpr std::chrono::microseconds kGroupLinger(500);
 // After a group that was tried as all new and held a stored source, this many are written by
 // the look-up path (one more round trip each) before the next is tried as new again.
 constexpr int kGroupsToLookUpAfterAFallBack = 16;
@@ -91,7 +93,7 @@ class PostgresEventStoreImpl final : public PostgresEventStore {
 
   explicit PostgresEventStoreImpl(PostgresStoreOptions options)
       : options_(std::move(options)),
-        queue_(options_.max_group_requests, options_.max_group_events),
+        queue_(options_.max_group_requests, options_.max_group_events, kGroupLinger),
         subject_locks_(options_.conninfo) {}
 
   void WriterLoop();

@@ -5,6 +5,8 @@
 // writer takes what is queued, within the group's bounds, as one group (group commit), and
 // answers the group's callers in order. Shared by SqliteEventStore and PostgresEventStore.
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -34,18 +36,23 @@ inline void AnswerInOrder(OrderedRunner& runner, std::vector<CommitCallback> cal
 template <typename Request>
 class RequestQueue {
  public:
-  RequestQueue(size_t max_requests, size_t max_weight)
-      : max_requests_(max_requests), max_weight_(max_weight) {}
+  // `linger`: see TakeGroup (zero: none).
+  RequestQueue(size_t max_requests, size_t max_weight,
+               std::chrono::microseconds linger = std::chrono::microseconds(0))
+      : max_requests_(max_requests), max_weight_(max_weight), linger_(linger) {}
 
   // Queues `request` (moved from) unless the writer has stopped taking requests: then returns
   // false and leaves it for the caller to answer.
   bool TryPush(Request& request) {
+    bool wake;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (drained_) return false;
       queue_.push_back(std::move(request));
+      // The writer waits for a first request, or, lingering, for as many as it wants.
+      wake = queue_.size() == 1 || (linger_target_ > 0 && queue_.size() >= linger_target_);
     }
-    cv_.notify_one();
+    if (wake) cv_.notify_one();
     return true;
   }
 
@@ -60,6 +67,14 @@ class RequestQueue {
       drained_ = true;
       return group;
     }
+    // With a linger, after a group of kLingerFrom requests or more, fewer queued now most likely
+    // means the callers just answered are sending again: wait up to `linger` for as many as
+    // that group held, so that a steady load is written in groups of its size, not in halves.
+    if (linger_.count() > 0 && last_group_ >= kLingerFrom && queue_.size() < last_group_) {
+      linger_target_ = std::min(last_group_, max_requests_);
+      cv_.wait_for(lock, linger_, [this] { return stopping_ || queue_.size() >= linger_target_; });
+      linger_target_ = 0;
+    }
     size_t weight = 0;
     while (!queue_.empty() && group.size() < max_requests_) {
       const size_t next = queue_.front().weight;
@@ -68,6 +83,7 @@ class RequestQueue {
       group.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
+    last_group_ = group.size();
     return group;
   }
 
@@ -92,8 +108,12 @@ class RequestQueue {
   }
 
  private:
+  static constexpr size_t kLingerFrom = 8;
   const size_t max_requests_;
   const size_t max_weight_;
+  const std::chrono::microseconds linger_;
+  size_t last_group_ = 0;       // the writer's: the size of the group it took last
+  size_t linger_target_ = 0;    // guarded by mu_: while the writer lingers, how many it waits for
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Request> queue_;  // guarded by mu_
