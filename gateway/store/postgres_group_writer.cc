@@ -432,11 +432,7 @@ void GroupWriter::AddInserts(const GroupWrite& group, PgPipeline* pipeline,
     for (const EventRow& row : rows.events) {
       seqs.AddInt8(row.seq);
       ids.Add(row.event_id);
-      if (row.subject_id.empty()) {
-        subjects.AddNull();
-      } else {
-        subjects.Add(row.subject_id);
-      }
+      subjects.AddOrNull(row.subject_id);
       payloads.Add(row.payload);
     }
     pipeline->Add(kInsertEvents, PgParams()
@@ -453,11 +449,7 @@ void GroupWriter::AddInserts(const GroupWrite& group, PgPipeline* pipeline,
       keys.Add(row.key);
       firsts.AddInt8(row.first_seq);
       counts.AddInt8(row.event_count);
-      if (row.digest.empty()) {
-        digests.AddNull();
-      } else {
-        digests.Add(row.digest);
-      }
+      digests.AddOrNull(row.digest);
       if (row.version.has_value()) {
         versions.AddInt8(PgBigint(*row.version));
         stored_at.AddInt8(row.stored_at_ms);

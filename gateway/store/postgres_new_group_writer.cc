@@ -65,11 +65,7 @@ bool AddSource(SourceWrite& write, const std::vector<OutboxRoute>& routes, NewRo
     const int64_t offset = ++rows->events - rows->total;
     rows->event_offsets.AddInt8(offset);
     rows->event_ids.Add(event.event_id());
-    if (event.subject_id().empty()) {
-      rows->subjects.AddNull();
-    } else {
-      rows->subjects.Add(event.subject_id());
-    }
+    rows->subjects.AddOrNull(event.subject_id());
     rows->payloads.Add(payload);
     rows->subject_ids.push_back(event.subject_id());
     for (const OutboxRoute& route : routes) {
@@ -82,11 +78,7 @@ bool AddSource(SourceWrite& write, const std::vector<OutboxRoute>& routes, NewRo
   rows->source_keys.Add(write.source_key);
   rows->source_offsets.AddInt8(first_offset);
   rows->source_counts.AddInt8(static_cast<int64_t>(write.events.size()));
-  if (write.digest.empty()) {
-    rows->digests.AddNull();
-  } else {
-    rows->digests.Add(write.digest);
-  }
+  rows->digests.AddOrNull(write.digest);
   return true;
 }
 
@@ -137,7 +129,7 @@ absl::StatusOr<bool> WriteNewPostgresGroup(PGconn* conn, const std::string& atte
                                       .Bytes(rows.source_counts.Encode())
                                       .Text(attempt_id)
                                       .Bytes(rows.digests.Encode()));
-  if (rows.events > 0) {
+  if (rows.total > 0) {
     pipeline.Add(kInsertNewEvents, PgParams()
                                        .Bytes(rows.event_offsets.Encode())
                                        .Bytes(rows.event_ids.Encode())
@@ -180,8 +172,8 @@ absl::StatusOr<bool> WriteNewPostgresGroup(PGconn* conn, const std::string& atte
       ++outcome->delta.source_writes;
     }
   }
-  outcome->delta.events_written += static_cast<uint64_t>(rows.events);
-  if (rows.events > 0) outcome->last_sequence = static_cast<uint64_t>(head + rows.events);
+  outcome->delta.events_written += static_cast<uint64_t>(rows.total);
+  if (rows.total > 0) outcome->last_sequence = static_cast<uint64_t>(head + rows.total);
   outcome->new_subjects = std::move(new_subjects);
   return true;
 }

@@ -177,6 +177,14 @@ void PgBinaryArray::AddInt8(int64_t value) {
   ++count_;
 }
 
+void PgBinaryArray::AddOrNull(absl::string_view bytes) {
+  if (bytes.empty()) {
+    AddNull();
+  } else {
+    Add(bytes);
+  }
+}
+
 void PgBinaryArray::AddNull() {
   AppendBigEndian32(0xffffffffu, &elements_);  // length -1
   has_null_ = true;

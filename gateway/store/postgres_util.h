@@ -73,6 +73,7 @@ class PgBinaryArray {
 
   explicit PgBinaryArray(uint32_t element_oid) : element_oid_(element_oid) {}
   void Add(absl::string_view bytes);  // text or bytea
+  void AddOrNull(absl::string_view bytes);  // as Add; empty: NULL
   void AddInt8(int64_t value);
   void AddNull();
   // The encoded array, for PgParams::Bytes.

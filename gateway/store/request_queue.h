@@ -5,7 +5,6 @@
 // writer takes what is queued, within the group's bounds, as one group (group commit), and
 // answers the group's callers in order. Shared by SqliteEventStore and PostgresEventStore.
 
-#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -71,7 +70,7 @@ class RequestQueue {
     // means the callers just answered are sending again: wait up to `linger` for as many as
     // that group held, so that a steady load is written in groups of its size, not in halves.
     if (linger_.count() > 0 && last_group_ >= kLingerFrom && queue_.size() < last_group_) {
-      linger_target_ = std::min(last_group_, max_requests_);
+      linger_target_ = last_group_;  // within max_requests_, as that group was
       cv_.wait_for(lock, linger_, [this] { return stopping_ || queue_.size() >= linger_target_; });
       linger_target_ = 0;
     }
