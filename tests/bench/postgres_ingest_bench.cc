@@ -1,7 +1,7 @@
 // postgres_ingest_bench: what the PostgreSQL event store writes per second, beside two raw libpq
 // loops writing the same rows on the same server (issue 18, point 5).
 //
-//   postgres_ingest_bench [--events N] [--batches 100,1000]
+//   postgres_ingest_bench [--events N] [--batches 100,1000] [--rounds R]
 //                         [--modes array,array-binary,pipelined,store,store-batch,store-3]
 //
 // Starts its own PostgreSQL 15 (tests/support/temp_postgres.h) with fsync on, and for each batch
@@ -19,6 +19,9 @@
 //   store-batch one Commit of G sources at a time (a Bundle's way: one transaction per batch);
 //   store-3    three stores on the database (three replicas' writers), each with G in flight.
 // Prints one line per (G, mode): events per second, and the store's share of the better raw loop.
+// With --rounds R the modes run R times in turn (this VM's speed drifts within minutes, so each
+// round compares modes run seconds apart), then each mode's median rate and the median, lowest
+// and highest of its rounds' shares.
 //
 //   postgres_ingest_bench --follow RATE [--events N]
 //
@@ -34,6 +37,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -57,7 +61,27 @@ struct Options {
   double follow_rate = 0;  // events per second; 0: the throughput runs
   std::vector<size_t> batches = {100, 1000};
   std::vector<std::string> modes = {"array", "array-binary", "pipelined", "store"};
+  size_t rounds = 1;
 };
+
+// One mode's figures over the rounds: its rates, and its share of each round's better raw loop
+// (a store mode) or of the round's one store (store-3).
+struct ModeFigures {
+  std::vector<double> rates, shares, shares_of_one_store;
+};
+
+double Median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+void PrintShares(const char* what, const std::vector<double>& shares) {
+  if (shares.empty()) return;
+  std::printf("  %s %.2f median (%.2f–%.2f)", what, Median(shares),
+              *std::min_element(shares.begin(), shares.end()),
+              *std::max_element(shares.begin(), shares.end()));
+}
 
 v1::Event LabEvent(size_t i) {
   v1::Event event;
@@ -438,6 +462,9 @@ bool ParseArgs(int argc, char** argv, Options* options) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--events" && absl::SimpleAtoi(value, &options->events)) continue;
+    if (flag == "--rounds" && absl::SimpleAtoi(value, &options->rounds) && options->rounds > 0) {
+      continue;
+    }
     if (flag == "--batches") {
       options->batches.clear();
       for (absl::string_view part : absl::StrSplit(value, ',')) {
@@ -467,7 +494,7 @@ int main(int argc, char** argv) {
   using namespace trialgate::store;  // NOLINT: a bench's main
   Options options;
   if (!ParseArgs(argc, argv, &options)) {
-    std::cerr << "usage: postgres_ingest_bench [--events N] [--batches 100,1000] "
+    std::cerr << "usage: postgres_ingest_bench [--events N] [--batches 100,1000] [--rounds R] "
                  "[--modes array,array-binary,pipelined,store,store-batch,store-3] | "
                  "[--follow RATE]\n";
     return 2;
@@ -484,28 +511,45 @@ int main(int argc, char** argv) {
   }
   int run = 0;
   for (const size_t batch : options.batches) {
-    double best_raw = 0, one_store = 0;
-    for (const std::string& mode : options.modes) {
-      const std::string conninfo = NewDatabase(**server, absl::StrCat("bench_", ++run));
-      if (!CreateTables(conninfo)) return 1;
-      double rate = 0;
-      if (mode == "array") rate = RunArray(conninfo, options.events, batch);
-      if (mode == "array-binary") rate = RunBinaryArray(conninfo, options.events, batch);
-      if (mode == "pipelined") rate = RunPipelined(conninfo, options.events, batch);
-      if (mode == "store") rate = RunStore(conninfo, options.events, batch, false, 1);
-      if (mode == "store-batch") rate = RunStore(conninfo, options.events, batch, true, 1);
-      if (mode == "store-3") rate = RunStore(conninfo, options.events, batch, false, 3);
-      const bool store = mode.rfind("store", 0) == 0;
-      if (!store) best_raw = std::max(best_raw, rate);
-      if (mode == "store") one_store = rate;
-      std::printf("batch %5zu  %-12s %9.0f events/s", batch, mode.c_str(), rate);
-      if (store && best_raw > 0) std::printf("  (%.2f of the better raw loop)", rate / best_raw);
-      if (mode == "store-3" && one_store > 0) {
-        std::printf("  (%.2f of one store)", rate / one_store);
+    std::map<std::string, ModeFigures> figures;
+    for (size_t round = 0; round < options.rounds; ++round) {
+      double best_raw = 0, one_store = 0;
+      for (const std::string& mode : options.modes) {
+        const std::string conninfo = NewDatabase(**server, absl::StrCat("bench_", ++run));
+        if (!CreateTables(conninfo)) return 1;
+        double rate = 0;
+        if (mode == "array") rate = RunArray(conninfo, options.events, batch);
+        if (mode == "array-binary") rate = RunBinaryArray(conninfo, options.events, batch);
+        if (mode == "pipelined") rate = RunPipelined(conninfo, options.events, batch);
+        if (mode == "store") rate = RunStore(conninfo, options.events, batch, false, 1);
+        if (mode == "store-batch") rate = RunStore(conninfo, options.events, batch, true, 1);
+        if (mode == "store-3") rate = RunStore(conninfo, options.events, batch, false, 3);
+        const bool store = mode.rfind("store", 0) == 0;
+        if (!store) best_raw = std::max(best_raw, rate);
+        if (mode == "store") one_store = rate;
+        figures[mode].rates.push_back(rate);
+        std::printf("batch %5zu  %-12s %9.0f events/s", batch, mode.c_str(), rate);
+        if (store && best_raw > 0) {
+          std::printf("  (%.2f of the better raw loop)", rate / best_raw);
+          figures[mode].shares.push_back(rate / best_raw);
+        }
+        if (mode == "store-3" && one_store > 0) {
+          std::printf("  (%.2f of one store)", rate / one_store);
+          figures[mode].shares_of_one_store.push_back(rate / one_store);
+        }
+        std::printf("\n");
+        std::fflush(stdout);
       }
-      std::printf("\n");
-      std::fflush(stdout);
     }
+    if (options.rounds == 1) continue;
+    for (const auto& [mode, figure] : figures) {
+      std::printf("batch %5zu  %-12s median %9.0f events/s over %zu rounds", batch, mode.c_str(),
+                  Median(figure.rates), figure.rates.size());
+      PrintShares("of the better raw loop", figure.shares);
+      PrintShares("of one store", figure.shares_of_one_store);
+      std::printf("\n");
+    }
+    std::fflush(stdout);
   }
   return 0;
 }

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Ingest over gRPC streams into N gateway replicas sharing one PostgreSQL (issue 18, point 5).
 #
-#   tests/bench/postgres_replicas_load.sh N LOAD_DIR
+#   tests/bench/postgres_replicas_load.sh N LOAD_DIR [CLIENTS]
 #
-# LOAD_DIR holds requests-rK.bin and enrol-rK.json for K = 1..N, as
+# LOAD_DIR holds requests-rK.bin and enrol-rK.json for K = 1..CLIENTS, as
 # ../shared/tools/grpcload/make_requests.py writes them (one run id each: distinct resources).
 # Starts PostgreSQL 15 in a temporary directory (fsync on, as the postgres user when root), N
 # `trialgate serve --store` replicas sharing one key, enrols each run's subjects through replica
-# 1 (the others find them), then runs build/tests/bench/ingest_load against every replica at once
-# (stream mode, 4 streams of 256 in flight each) and prints each replica's line and the sum.
+# 1 (the others find them), then runs CLIENTS (default N) build/tests/bench/ingest_load clients at
+# once, client K against replica ((K-1) mod N)+1 (stream mode, 4 streams of 256 in flight each),
+# and prints each client's line and the rate of them all. Comparing N = 1 and N = 3 with CLIENTS = 3 offers
+# both the same load from the same clients, as a load balancer in front of the replicas would.
 set -euo pipefail
 replicas=${1:?replicas}
 load=${2:?load directory}
+client_count=${3:-$replicas}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 bin=/usr/lib/postgresql/15/bin
 work=$(mktemp -d /tmp/pgload-XXXXXX)
@@ -43,21 +46,26 @@ done
 for r in $(seq 1 "$replicas"); do
   for _ in $(seq 100); do grep -q "trialgate listening" "$work/replica-$r.out" && break; sleep 0.1; done
 done
-for r in $(seq 1 "$replicas"); do
-  "$here/build/trialgate" submit --target 127.0.0.1:50191 --source load-ehr "$load/enrol-r$r.json" >/dev/null
+for k in $(seq 1 "$client_count"); do
+  "$here/build/trialgate" submit --target 127.0.0.1:50191 --source load-ehr "$load/enrol-r$k.json" >/dev/null
 done
 clients=()
-for r in $(seq 1 "$replicas"); do
+for k in $(seq 1 "$client_count"); do
+  r=$(( (k - 1) % replicas + 1 ))
   "$here/build/tests/bench/ingest_load" --target "127.0.0.1:$((50190 + r))" \
-    --requests "$load/requests-r$r.bin" --mode stream --connections 4 --in-flight 256 \
-    >"$work/client-$r.out" &
+    --requests "$load/requests-r$k.bin" --mode stream --connections 4 --in-flight "${IN_FLIGHT:-256}" \
+    >"$work/client-$k.out" &
   clients+=($!)
 done
 for pid in "${clients[@]}"; do wait "$pid"; done
-total=0
-for r in $(seq 1 "$replicas"); do
-  echo "replica $r: $(cat "$work/client-$r.out")"
-  rate=$(grep -o ' rate=[0-9.]*' "$work/client-$r.out" | cut -d= -f2)
-  total=$(echo "$total + ${rate:-0}" | bc)
+# The clients start together: all their resources over the slowest one's time.
+count=0 slowest=0
+for k in $(seq 1 "$client_count"); do
+  line=$(cat "$work/client-$k.out")
+  echo "client $k -> replica $(( (k - 1) % replicas + 1 )): $line"
+  count=$(( count + $(grep -o ' count=[0-9]*' <<<"$line" | cut -d= -f2) ))
+  seconds=$(grep -o ' seconds=[0-9.]*' <<<"$line" | cut -d= -f2)
+  slowest=$(echo "if ($seconds > $slowest) $seconds else $slowest" | bc)
 done
-echo "sum over $replicas replica(s): $total resources/s"
+echo "$client_count client(s), $replicas replica(s): $count resources in ${slowest} s," \
+  "$(echo "$count / $slowest" | bc) resources/s"
