@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "gateway/common/keyed_id_hash.h"
 
 namespace trialgate::schedule {
@@ -45,6 +46,11 @@ bool Withheld(v1::DoseAdministered::Status status) {
 }
 
 }  // namespace
+
+bool ReportsDeath(const v1::Event& event) {
+  return event.has_subject_died() ||
+         (event.has_adverse_event_reported() && event.adverse_event_reported().grade() == 5);
+}
 
 bool Void(const std::string& status) {
   return status == "entered-in-error" || status == "cancelled" || status == "not-done";
@@ -144,10 +150,21 @@ SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calend
         if (Void(event.response_assessed().status())) continue;
         history.responses.push_back(dated);
         break;
-      case v1::Event::kAdverseEventReported:
-        if (event.adverse_event_reported().actuality() == "potential") continue;
+      case v1::Event::kAdverseEventReported: {
+        const v1::AdverseEventReported& adverse_event = event.adverse_event_reported();
+        if (adverse_event.actuality() == "potential") continue;
         history.toxicities.push_back(dated);
+        // CTCAE grade 5 is death related to the adverse event: it ends the course as a
+        // reported death does, on the day the outcome was fatal (its resolution when sent),
+        // else on its onset; the study's endpoints read it the same way (course_from_timeline).
+        if (ReportsDeath(event)) {
+          history.deaths.push_back(
+              {&event, adverse_event.has_resolved()
+                           ? calendar.DateOf(absl::FromUnixSeconds(adverse_event.resolved().seconds()))
+                           : dated.date});
+        }
         break;
+      }
       case v1::Event::kToxicityGraded:
         history.toxicities.push_back(dated);
         break;
@@ -177,6 +194,9 @@ SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calend
     }
     history.all.push_back(dated);
   }
+  // A grade 5 adverse event's death can fall after its own place in the history (its resolution).
+  std::stable_sort(history.deaths.begin(), history.deaths.end(),
+                   [](const Dated& a, const Dated& b) { return a.date < b.date; });
   return history;
 }
 

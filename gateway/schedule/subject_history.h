@@ -42,7 +42,9 @@ struct SubjectHistory {
   std::vector<Dated> harvests;     // stem cell collections (Procedure)
   std::vector<Dated> transplants;
   std::vector<Dated> enrollments;
-  std::vector<Dated> deaths;       // SubjectDied, not withdrawn: the first ends the course
+  // Reported deaths (SubjectDied, not withdrawn) and grade 5 adverse events, dated on the
+  // death's day, the earliest first: it ends the course.
+  std::vector<Dated> deaths;
 
   // What the response gate reads: the reported responses, else the confirmed derived ones.
   const std::vector<Dated>& GateResponses() const {
@@ -58,6 +60,9 @@ struct SubjectHistory {
 // contact are dropped from the views. The result does not depend on the input order, except for
 // versionless resources sent twice with different content.
 SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calendar);
+
+// A reported death (SubjectDied) or a grade 5 adverse event (CTCAE v5.0: death related to it).
+bool ReportsDeath(const v1::Event& event);
 
 // A result or report with this status is left out of the views (entered-in-error, cancelled,
 // not-done).

@@ -157,7 +157,7 @@ void FillFollowUp(const EngineContext& context, const Phase& phase, const PhaseS
     bool seen = false;
     for (auto event = FirstOnOrAfter(context.history.all, from);
          !seen && event != context.history.all.end() && event->date <= to; ++event) {
-      seen = !event->event->has_subject_died();
+      seen = !ReportsDeath(*event->event);
     }
     visit->set_seen(seen);
   }

@@ -448,6 +448,41 @@ TEST(TimelineTest, ADeathEndsTheCourseNothingIsMissedAfterIt) {
   EXPECT_GT(Codes(Build(alive, kC1D1 + 120)).size(), 10u);
 }
 
+// A grade 5 adverse event (CTCAE v5.0: death related to it) ends the course as a reported death
+// does: on the day its outcome was fatal (its resolution, cycle 1 day 10 here, though its onset
+// was day 6), else on its onset; a grade 4 does not.
+TEST(TimelineTest, AGrade5AdverseEventEndsTheCourseOnTheDayItsOutcomeWasFatal) {
+  auto course = [](int grade, bool resolved) {
+    SubjectBuilder subject;
+    subject.BodySize(kC1D1);
+    subject.Reinduction(kC1D1, 1, 1.818, {{"carfilzomib", 1, 9}});
+    const std::string last_day = resolved ? "2026-01-14" : "2026-01-10";
+    std::erase_if(subject.events(), [&](const v1::Event& event) {
+      return event.has_dose_administered() && event.occurred_at_fhir() > last_day;
+    });
+    v1::Event& sepsis = subject.AdverseEvent("Sepsis", grade, kC1D1 + 5);
+    if (resolved) {
+      sepsis.mutable_adverse_event_reported()->mutable_resolved()->set_seconds(
+          absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(2026, 1, 14, 18, 0, 0),
+                                              absl::UTCTimeZone())));
+    }
+    return Build(subject.events(), kC1D1 + 120);
+  };
+  const v1::Timeline resolved = course(5, true);
+  ASSERT_THAT(Codes(resolved), ElementsAre(kDoseMissed)) << Describe(resolved);  // day 9
+  EXPECT_EQ(resolved.current_phase(), "off_study");
+  EXPECT_EQ(PhaseOf(resolved, "off_study").start_date(), "2026-01-15");
+  EXPECT_EQ(PhaseOf(resolved, "reinduction").end_date(), "2026-01-14");
+  EXPECT_EQ(PhaseOf(resolved, "reinduction").status(), "discontinued");
+
+  const v1::Timeline at_onset = course(5, false);
+  EXPECT_THAT(Codes(at_onset), IsEmpty()) << Describe(at_onset);  // day 9 came after it
+  EXPECT_EQ(PhaseOf(at_onset, "off_study").start_date(), "2026-01-11");
+
+  // The same course with a grade 4: every later dose and cycle is missed.
+  EXPECT_GT(Codes(course(4, true)).size(), 10u);
+}
+
 // A death during follow-up: the visits due after it are not listed; a visit is seen through a
 // contact (Encounter) in its window, not through the death.
 TEST(TimelineTest, FollowUpVisitsAreSeenByContactsAndEndAtADeath) {
