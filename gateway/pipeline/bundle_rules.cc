@@ -1,5 +1,6 @@
 #include "gateway/pipeline/bundle_rules.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -100,6 +101,18 @@ bool RejectTransactionIfAnyRejected(std::vector<EntryResult>* entries) {
                      failed.size() == 1 ? " was" : " were", " rejected")));
   }
   return true;
+}
+
+std::vector<size_t> ProcessingOrder(const BodyEntries& read) {
+  std::vector<size_t> order(read.entries.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (!read.atomic) return order;
+  auto enrols = [&read](size_t i) {
+    const rapidjson::Value* resource = read.entries[i].resource;
+    return resource != nullptr && StringMember(*resource, "resourceType") == "ResearchSubject";
+  };
+  std::stable_partition(order.begin(), order.end(), enrols);
+  return order;
 }
 
 }  // namespace trialgate::pipeline

@@ -36,6 +36,13 @@ struct BodyEntries {
 absl::StatusOr<BodyEntries> ReadBody(const rapidjson::Value& body, size_t max_entries,
                                      std::vector<Issue>* refusal);
 
+// The order the entries are taken in, as indices into `read.entries`. A transaction is one
+// unit whatever the order of its entries (FHIR R4 orders its processing by method, not by
+// position): its enrolments (ResearchSubject) come first, so that a resource placed before the
+// ResearchSubject that enrols its patient is resolved; the rest keep their order. A batch's or
+// a collection's entries are independent and are taken as they come.
+std::vector<size_t> ProcessingOrder(const BodyEntries& read);
+
 // The issue for a Bundle entry that carries no resource object.
 Issue MissingResourceIssue(const BodyEntry& entry);
 

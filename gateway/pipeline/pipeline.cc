@@ -127,6 +127,16 @@ struct Pipeline::Prepared {
     entry_of_write.clear();
     enrollments.Clear();
   }
+  // The entries' results were added in `order` (ProcessingOrder); the answer lists them as the
+  // body does. The writes keep the order they were taken in.
+  void PutEntriesInBodyOrder(const std::vector<size_t>& order) {
+    std::vector<EntryResult> in_body_order(result.entries.size());
+    for (size_t taken = 0; taken < order.size(); ++taken) {
+      in_body_order[order[taken]] = std::move(result.entries[taken]);
+    }
+    result.entries = std::move(in_body_order);
+    for (size_t& entry : entry_of_write) entry = order[entry];
+  }
 };
 
 Pipeline::Pipeline(std::shared_ptr<const mappers::Study> study, PipelineOptions options,
@@ -186,9 +196,11 @@ absl::StatusOr<Pipeline::Prepared> Pipeline::Prepare(const security::Caller& cal
                     submission.directives, submission.channel};
   Prepared prepared;
   prepared.site = scope.site_id;
-  for (size_t i = 0; i < read.entries.size(); ++i) {
+  const std::vector<size_t> order = ProcessingOrder(read);
+  for (const size_t i : order) {
     PrepareEntry(read.entries[i], std::move(validation[i]), scope, prepared);
   }
+  prepared.PutEntriesInBodyOrder(order);
   if (!prepared.unavailable.ok()) {
     refusal->push_back(IssueFromStatus(prepared.unavailable));
     return prepared.unavailable;

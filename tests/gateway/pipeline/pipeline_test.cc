@@ -8,6 +8,9 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "rapidjson/document.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
 #include "gateway/security/caller.h"
 #include "tests/support/accepting_validator.h"
 #include "tests/support/fake_event_store.h"
@@ -202,6 +205,63 @@ TEST_F(PipelineTest, ATransactionEnrolsAndSendsDataInOneCommit) {
   EXPECT_EQ(store_.commits[0][0].enrollments.size(), 2u);  // the reference and the MRN
   // Visible to the next submission before the commit's callback ran.
   EXPECT_TRUE(registry_.SiteOf("KRD-001-0002").has_value());
+}
+
+// `body` (a Bundle) with its first entry moved to the end and its type set to `type`.
+std::string FirstEntryLast(const std::string& body, const char* type) {
+  rapidjson::Document bundle;
+  bundle.Parse(body.c_str());
+  rapidjson::Value& entries = bundle["entry"];
+  rapidjson::Value first(entries[0], bundle.GetAllocator());
+  entries.Erase(entries.Begin());
+  entries.PushBack(first, bundle.GetAllocator());
+  bundle["type"].SetString(type, bundle.GetAllocator());
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+  bundle.Accept(writer);
+  return out.GetString();
+}
+
+// A transaction is one unit whatever its entries' order: the ResearchSubject placed last still
+// enrols the patient its earlier entries are about. The answer lists the entries as sent; the
+// enrolment is written first.
+TEST_F(PipelineTest, ATransactionsEnrolmentCountsForTheEntriesBeforeIt) {
+  const std::string body =
+      FirstEntryLast(testing::TestData("transaction-enrol-and-data.json"), "transaction");
+  SubmissionResult result = Submit(body);
+  ASSERT_TRUE(result.status.ok());
+  ASSERT_EQ(result.entries.size(), 4u);
+  for (size_t i = 0; i < result.entries.size(); ++i) {
+    const EntryResult& entry = result.entries[i];
+    EXPECT_EQ(entry.entry, static_cast<int>(i));
+    EXPECT_EQ(entry.outcome, EntryResult::Outcome::kAccepted) << i;
+    EXPECT_FALSE(entry.event_ids.empty()) << i;
+  }
+  EXPECT_EQ(result.entries[3].resource_type, "ResearchSubject");
+  EXPECT_EQ(result.entries[0].resource_type, "MedicationAdministration");
+  ASSERT_EQ(store_.commits.size(), 1u);
+  ASSERT_EQ(store_.commits[0].size(), 4u);
+  EXPECT_EQ(store_.commits[0][0].enrollments.size(), 2u);  // the ResearchSubject's, first
+  for (const store::SourceWrite& write : store_.commits[0]) {
+    for (const v1::Event& event : write.events) EXPECT_EQ(event.subject_id(), "KRD-001-0002");
+  }
+  // Each entry's answer names the events of its own write.
+  EXPECT_EQ(result.entries[3].event_ids.front(), store_.commits[0][0].events.front().event_id());
+  EXPECT_EQ(result.entries[0].event_ids.front(), store_.commits[0][1].events.front().event_id());
+}
+
+// A batch's entries are independent (FHIR R4): taken in their order, the data before the
+// ResearchSubject are about nobody enrolled yet.
+TEST_F(PipelineTest, ABatchsEntriesAreTakenInTheirOrder) {
+  const std::string body =
+      FirstEntryLast(testing::TestData("transaction-enrol-and-data.json"), "batch");
+  SubmissionResult result = Submit(body);
+  ASSERT_TRUE(result.status.ok());
+  ASSERT_EQ(result.entries.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(result.entries[i].outcome, EntryResult::Outcome::kRejected) << i;
+  }
+  EXPECT_EQ(result.entries[3].outcome, EntryResult::Outcome::kAccepted);
 }
 
 TEST_F(PipelineTest, ATransactionThatFailsInItsLastEntryStoresNothingAndNamesTheEntry) {
