@@ -158,10 +158,9 @@ SubjectHistory BuildHistory(store::EventBatch events, const SiteCalendar& calend
         // reported death does, on the day the outcome was fatal (its resolution when sent),
         // else on its onset; the study's endpoints read it the same way (course_from_timeline).
         if (ReportsDeath(event)) {
+          const absl::Time resolved = absl::FromUnixSeconds(adverse_event.resolved().seconds());
           history.deaths.push_back(
-              {&event, adverse_event.has_resolved()
-                           ? calendar.DateOf(absl::FromUnixSeconds(adverse_event.resolved().seconds()))
-                           : dated.date});
+              {&event, adverse_event.has_resolved() ? calendar.DateOf(resolved) : dated.date});
         }
         break;
       }

@@ -458,6 +458,26 @@ int RunFollow(const std::string& conninfo, size_t events, double rate) {
   return 0;
 }
 
+bool IsMode(const std::string& mode) {
+  for (const char* known :
+       {"array", "array-binary", "pipelined", "store", "store-batch", "store-3"}) {
+    if (mode == known) return true;
+  }
+  return false;
+}
+
+// One mode's run on a fresh database: events per second (0 for a mode it does not know).
+double RunMode(const std::string& mode, const std::string& conninfo, size_t events,
+               size_t batch) {
+  if (mode == "array") return RunArray(conninfo, events, batch);
+  if (mode == "array-binary") return RunBinaryArray(conninfo, events, batch);
+  if (mode == "pipelined") return RunPipelined(conninfo, events, batch);
+  if (mode == "store") return RunStore(conninfo, events, batch, false, 1);
+  if (mode == "store-batch") return RunStore(conninfo, events, batch, true, 1);
+  if (mode == "store-3") return RunStore(conninfo, events, batch, false, 3);
+  return 0;
+}
+
 bool ParseArgs(int argc, char** argv, Options* options) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
@@ -480,6 +500,9 @@ bool ParseArgs(int argc, char** argv, Options* options) {
     }
     if (flag == "--modes") {
       options->modes = absl::StrSplit(value, ',');
+      for (const std::string& mode : options->modes) {
+        if (!IsMode(mode)) return false;
+      }
       continue;
     }
     return false;
@@ -517,13 +540,7 @@ int main(int argc, char** argv) {
       for (const std::string& mode : options.modes) {
         const std::string conninfo = NewDatabase(**server, absl::StrCat("bench_", ++run));
         if (!CreateTables(conninfo)) return 1;
-        double rate = 0;
-        if (mode == "array") rate = RunArray(conninfo, options.events, batch);
-        if (mode == "array-binary") rate = RunBinaryArray(conninfo, options.events, batch);
-        if (mode == "pipelined") rate = RunPipelined(conninfo, options.events, batch);
-        if (mode == "store") rate = RunStore(conninfo, options.events, batch, false, 1);
-        if (mode == "store-batch") rate = RunStore(conninfo, options.events, batch, true, 1);
-        if (mode == "store-3") rate = RunStore(conninfo, options.events, batch, false, 3);
+        const double rate = RunMode(mode, conninfo, options.events, batch);
         const bool store = mode.rfind("store", 0) == 0;
         if (!store) best_raw = std::max(best_raw, rate);
         if (mode == "store") one_store = rate;
