@@ -44,9 +44,16 @@ Issue PatientNotStoredIssue(const BodyEntry& entry) {
 
 Issue PatientDeathIssue(const BodyEntry& entry) {
   return Issue{Issue::Severity::kInformation, "informational", entry.path,
-               "of this Patient only the death (its day; or, with deceasedBoolean false, that "
-               "an earlier death is withdrawn) is stored, for the study subject it is enrolled "
-               "as; no name, identifier or other demographic"};
+               "of this Patient only the death (its day; or, with deceasedBoolean false, the "
+               "withdrawal of a death an earlier version of it reported) is stored, for the "
+               "study subject it is enrolled as; no name, identifier or other demographic"};
+}
+
+// Whether a Patient's events only say "not deceased" (a SubjectDied withdrawn).
+bool OnlyWithdrawsADeath(const std::vector<v1::Event>& events) {
+  return !events.empty() && std::all_of(events.begin(), events.end(), [](const v1::Event& event) {
+           return event.has_subject_died() && event.subject_died().withdrawn();
+         });
 }
 
 // The FHIR issue code for a subject that could not be resolved (SubjectResolver::Resolve).
@@ -273,7 +280,11 @@ void Pipeline::PrepareEntry(const BodyEntry& entry, std::vector<Issue> validatio
   for (Issue& issue : mapped.issues) result.issues.push_back(std::move(issue));
   if (mapped.HasErrors()) return prepared.Reject(std::move(result));
   // A Patient with no death, or of no one enrolled here, is answered as before: nothing stored.
-  if (patient && (mapped.events.empty() || !mapped.patient.has_value())) {
+  // So is one saying "not deceased" without an id: only a later version of the same resource
+  // withdraws a death (the timeline keeps a resource's latest version), and it has none.
+  const bool withdrawal = patient && OnlyWithdrawsADeath(mapped.events);
+  if (patient && (mapped.events.empty() || !mapped.patient.has_value() ||
+                  (withdrawal && result.logical_id.empty()))) {
     result.issues.push_back(PatientNotStoredIssue(entry));
     return prepared.AcceptUnstored(std::move(result));
   }
@@ -304,6 +315,10 @@ void Pipeline::PrepareEntry(const BodyEntry& entry, std::vector<Issue> validatio
                                              scope.message_id},
                                             std::move(mapped.events), directive);
   write.enrollments = std::move(subject->enrollments);
+  // "Not deceased" withdraws what an earlier version of this Patient said; with none stored
+  // there is nothing to withdraw, and the store writes nothing rather than a withdrawal nobody
+  // needs downstream.
+  write.only_after_a_stored_version = withdrawal;
   prepared.Accept(std::move(result), std::move(write));
 }
 
@@ -331,7 +346,8 @@ SubmissionResult Committed(SubmissionResult result, const std::vector<size_t>& e
     entry.event_ids = std::move(commit.results[i].event_ids);
     entry.version = commit.results[i].version;
     entry.stored_at_unix_ms = commit.results[i].stored_at_unix_ms;
-    if (!commit.results[i].duplicate && !subject_of_write[i].empty()) {
+    if (!commit.results[i].duplicate && !commit.results[i].unneeded &&
+        !subject_of_write[i].empty()) {
       changed.insert(subject_of_write[i]);
     }
   }

@@ -46,6 +46,10 @@ struct SourceWrite {
   // When set, the request as a whole fails (FAILED_PRECONDITION, nothing stored) unless the
   // resource has exactly this many stored versions: FHIR's If-Match.
   std::optional<uint64_t> expected_version;
+  // A write that only undoes what an earlier version of `resource_key` said (a Patient's death
+  // withdrawn): when no version of the resource is stored there is nothing to undo, and nothing
+  // is written (SourceResult::unneeded). A stored copy of this very version is a duplicate.
+  bool only_after_a_stored_version = false;
 };
 
 // What happened to one SourceWrite.
@@ -57,6 +61,8 @@ struct SourceResult {
   // stored (Unix ms). 0 for a duplicate of a version stored without a number.
   uint64_t version = 0;
   int64_t stored_at_unix_ms = 0;
+  // SourceWrite::only_after_a_stored_version with no version stored: nothing was written.
+  bool unneeded = false;
 };
 
 struct CommitResult {

@@ -325,6 +325,13 @@ absl::Status GroupWriter::WriteSource(SourceWrite& write, GroupWrite* group,
     ++delta->duplicates;
     return absl::OkStatus();
   }
+  if (write.only_after_a_stored_version) {
+    ASSIGN_OR_RETURN(const uint64_t stored_versions, CountVersions(write.resource_key, *group));
+    if (stored_versions == 0) {
+      result->unneeded = true;
+      return absl::OkStatus();
+    }
+  }
   ++delta->source_writes;
 
   std::string payload;

@@ -90,7 +90,8 @@ bool CanWriteAsNew(const std::vector<std::vector<SourceWrite>*>& requests) {
     if (!ValidateRequest(*request).ok()) return false;
     for (const SourceWrite& write : *request) {
       if (write.number_version || write.expected_version.has_value() ||
-          !write.enrollments.empty() || !keys.insert(write.source_key).second) {
+          write.only_after_a_stored_version || !write.enrollments.empty() ||
+          !keys.insert(write.source_key).second) {
         return false;
       }
     }

@@ -27,7 +27,7 @@
 
 namespace trialgate::store {
 
-// Whether WriteNewPostgresGroup can write `requests`: each is valid, numbers and checks no
+// Whether WriteNewPostgresGroup can write `requests`: each is valid, numbers, checks or needs no
 // versions and records no enrolment (those read the store under the lock), and no source key
 // comes twice.
 bool CanWriteAsNew(const std::vector<std::vector<SourceWrite>*>& requests);

@@ -575,6 +575,13 @@ absl::Status SqliteEventStoreImpl::WriteSource(SourceWrite& write, int64_t now_u
     ++outcome->delta.duplicates;
     return absl::OkStatus();
   }
+  if (write.only_after_a_stored_version) {
+    ASSIGN_OR_RETURN(const uint64_t stored_versions, CountVersions(write.resource_key));
+    if (stored_versions == 0) {
+      result->unneeded = true;
+      return absl::OkStatus();
+    }
+  }
   ++outcome->delta.source_writes;
 
   std::string payload;

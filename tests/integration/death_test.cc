@@ -171,5 +171,57 @@ TEST(DeathTest, ConsentContactsAndDeathsByGrpcAndMllpReachTheFeedAndEndTheCourse
                                             "subject_died 2026-03-11"));
 }
 
+// Hospitals send "deceasedBoolean": false on every Patient update. Through the real server: with
+// no earlier version of the Patient stored it withdraws nothing and nothing reaches the feed;
+// after a death from the same system it withdraws the death, once, and the course goes on.
+TEST(DeathTest, NotDeceasedReachesTheFeedOnlyToWithdrawAnEarlierDeath) {
+  TempDir dir;
+  const std::filesystem::path config = dir.path() / "gateway.json";
+  std::ofstream(config) << kSites;
+  GatewayProcess server(dir.path() / "data", dir.path() / "gateway.log", config);
+  GatewayClient client(server.address());
+  ASSERT_EQ(client.SubmitOk(fhir::EnrolPt2001(kC1D1 - 7)).entries(0).outcome(),
+            v1::EntryOutcome::ACCEPTED);
+  auto alive = [](const std::string& city) {
+    return absl::StrCat(R"({"resourceType": "Patient", "id": "pt-2001",
+      "identifier": [{"system": "urn:oid:1.2.3.4", "value": "MRN-552211"}],
+      "name": [{"family": "Sterbfall", "given": ["Ilse"]}], "deceasedBoolean": false,
+      "address": [{"city": ")", city, R"("}]})");
+  };
+  auto deaths_in_feed = [&client] {
+    std::vector<std::string> deaths;
+    for (const v1::Event& event : client.Pull()) {
+      if (!event.has_subject_died()) continue;
+      EXPECT_EQ(event.subject_id(), fhir::kSubject);
+      deaths.push_back(event.subject_died().withdrawn() ? "withdrawn"
+                                                        : event.subject_died().date());
+    }
+    return deaths;
+  };
+
+  for (const char* city : {"Basel", "Bern"}) {  // two updates, neither stored
+    const v1::SubmitResponse update = client.SubmitOk(alive(city));
+    ASSERT_EQ(update.entries(0).outcome(), v1::EntryOutcome::ACCEPTED)
+        << update.entries(0).operation_outcome();
+    EXPECT_EQ(update.entries(0).event_ids_size(), 0);
+  }
+  EXPECT_THAT(deaths_in_feed(), ::testing::IsEmpty());
+
+  ASSERT_EQ(client.SubmitOk(kDeadPatient).entries(0).event_ids_size(), 1);
+  const v1::SubmitResponse corrected = client.SubmitOk(alive("Bern"));
+  ASSERT_EQ(corrected.entries(0).outcome(), v1::EntryOutcome::ACCEPTED);
+  EXPECT_EQ(corrected.entries(0).event_ids_size(), 1);
+  EXPECT_EQ(client.SubmitOk(alive("Bern")).entries(0).outcome(), v1::EntryOutcome::DUPLICATE);
+  EXPECT_THAT(deaths_in_feed(), ::testing::ElementsAre("2026-03-11", "withdrawn"));
+
+  auto study = v1::Study::NewStub(client.channel());
+  v1::GetTimelineRequest request;
+  request.set_subject_id(fhir::kSubject);
+  grpc::ClientContext context;
+  v1::Timeline timeline;
+  ASSERT_TRUE(study->GetTimeline(&context, request, &timeline).ok());
+  EXPECT_NE(timeline.current_phase(), "off_study");
+}
+
 }  // namespace
 }  // namespace trialgate::testing

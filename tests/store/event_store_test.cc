@@ -621,6 +621,43 @@ TEST_P(EventStoreTest, AnExpectedVersionThatIsNotTheLatestFailsTheRequestAlone) 
   EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre(obs + "sha256=aa", obs + "sha256=bb"));
 }
 
+// A write that only undoes what an earlier version said (a Patient's "not deceased"): with no
+// version of its resource stored nothing is written, and sent again it is still not needed;
+// once a version is stored (here in the same request, before it) it is written like any other.
+TEST_P(EventStoreTest, AWriteOnlyAfterAStoredVersionIsNotWrittenWithoutOne) {
+  std::unique_ptr<GatewayStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const std::string patient = "9:hosp 1234;7:Patient;3:p-1;";
+  auto withdrawal = [&patient](const std::string& version_part) {
+    SourceWrite write = MakeWrite(patient + version_part, {patient + version_part});
+    write.resource_key = patient;
+    write.only_after_a_stored_version = true;
+    return write;
+  };
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    CommitResult lone = CommitOne(*store, withdrawal("content=aa"));
+    ASSERT_TRUE(lone.status.ok()) << lone.status;
+    EXPECT_TRUE(lone.results[0].unneeded);
+    EXPECT_FALSE(lone.results[0].duplicate);
+    EXPECT_TRUE(lone.results[0].event_ids.empty());
+  }
+  EXPECT_EQ(store->LastSequence(), 0u);
+
+  std::vector<SourceWrite> death_then_withdrawal;
+  death_then_withdrawal.push_back(MakeWrite(patient + "content=bb", {"death"}));
+  death_then_withdrawal.push_back(withdrawal("content=aa"));
+  CommitResult both = CommitAndWait(*store, std::move(death_then_withdrawal));
+  ASSERT_TRUE(both.status.ok()) << both.status;
+  EXPECT_FALSE(both.results[1].unneeded);
+  EXPECT_THAT(EventIds(ReadAll(*store)), ElementsAre("death", patient + "content=aa"));
+
+  // Stored now: sent again it is a duplicate, as any write.
+  CommitResult again = CommitOne(*store, withdrawal("content=aa"));
+  ASSERT_TRUE(again.status.ok()) << again.status;
+  EXPECT_TRUE(again.results[0].duplicate);
+  EXPECT_FALSE(again.results[0].unneeded);
+}
+
 TEST_P(EventStoreTest, EnrollmentChangesFromZeroAreEveryEnrollment) {
   std::unique_ptr<GatewayStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
