@@ -57,6 +57,15 @@ std::string OruWithDeath() {
          "OBX|1|NM|751-8^Neutrophils^LN||1.2|x10E9/L^^L|1.8-7.7|L|||F|||202603190730+0100\r";
 }
 
+// The timeline of subject KRD-002-0001 (pt-2001) as Study.GetTimeline answers it.
+bool GetTimeline(GatewayClient& client, v1::Timeline* timeline) {
+  auto study = v1::Study::NewStub(client.channel());
+  v1::GetTimelineRequest request;
+  request.set_subject_id(fhir::kSubject);
+  grpc::ClientContext context;
+  return study->GetTimeline(&context, request, timeline).ok();
+}
+
 TEST(DeathTest, ConsentContactsAndDeathsByGrpcAndMllpReachTheFeedAndEndTheCourse) {
   TempDir dir;
   const std::filesystem::path config = dir.path() / "gateway.json";
@@ -148,12 +157,8 @@ TEST(DeathTest, ConsentContactsAndDeathsByGrpcAndMllpReachTheFeedAndEndTheCourse
 
   // The timeline (today, long after): off study since the day after the death, nothing missed
   // after it, the new events placed.
-  auto study = v1::Study::NewStub(client.channel());
-  v1::GetTimelineRequest request;
-  request.set_subject_id(fhir::kSubject);
-  grpc::ClientContext context;
   v1::Timeline timeline;
-  ASSERT_TRUE(study->GetTimeline(&context, request, &timeline).ok());
+  ASSERT_TRUE(GetTimeline(client, &timeline));
   EXPECT_EQ(timeline.current_phase(), "off_study");
   for (const v1::TimelineFinding& finding : timeline.findings()) {
     EXPECT_LE(finding.date(), "2026-03-11") << finding.finding().text();
@@ -214,12 +219,8 @@ TEST(DeathTest, NotDeceasedReachesTheFeedOnlyToWithdrawAnEarlierDeath) {
   EXPECT_EQ(client.SubmitOk(alive("Bern")).entries(0).outcome(), v1::EntryOutcome::DUPLICATE);
   EXPECT_THAT(deaths_in_feed(), ::testing::ElementsAre("2026-03-11", "withdrawn"));
 
-  auto study = v1::Study::NewStub(client.channel());
-  v1::GetTimelineRequest request;
-  request.set_subject_id(fhir::kSubject);
-  grpc::ClientContext context;
   v1::Timeline timeline;
-  ASSERT_TRUE(study->GetTimeline(&context, request, &timeline).ok());
+  ASSERT_TRUE(GetTimeline(client, &timeline));
   EXPECT_NE(timeline.current_phase(), "off_study");
 }
 
