@@ -458,24 +458,29 @@ int RunFollow(const std::string& conninfo, size_t events, double rate) {
   return 0;
 }
 
-bool IsMode(const std::string& mode) {
-  for (const char* known :
-       {"array", "array-binary", "pipelined", "store", "store-batch", "store-3"}) {
-    if (mode == known) return true;
-  }
-  return false;
-}
+// The throughput modes (see the top of the file), each run on a fresh database: events per
+// second.
+struct Mode {
+  const char* name;
+  double (*run)(const std::string& conninfo, size_t events, size_t batch);
+};
+constexpr Mode kModes[] = {
+    {"array", RunArray},
+    {"array-binary", RunBinaryArray},
+    {"pipelined", RunPipelined},
+    {"store",
+     [](const std::string& c, size_t e, size_t b) { return RunStore(c, e, b, false, 1); }},
+    {"store-batch",
+     [](const std::string& c, size_t e, size_t b) { return RunStore(c, e, b, true, 1); }},
+    {"store-3",
+     [](const std::string& c, size_t e, size_t b) { return RunStore(c, e, b, false, 3); }},
+};
 
-// One mode's run on a fresh database: events per second (0 for a mode it does not know).
-double RunMode(const std::string& mode, const std::string& conninfo, size_t events,
-               size_t batch) {
-  if (mode == "array") return RunArray(conninfo, events, batch);
-  if (mode == "array-binary") return RunBinaryArray(conninfo, events, batch);
-  if (mode == "pipelined") return RunPipelined(conninfo, events, batch);
-  if (mode == "store") return RunStore(conninfo, events, batch, false, 1);
-  if (mode == "store-batch") return RunStore(conninfo, events, batch, true, 1);
-  if (mode == "store-3") return RunStore(conninfo, events, batch, false, 3);
-  return 0;
+const Mode* FindMode(const std::string& name) {
+  for (const Mode& mode : kModes) {
+    if (name == mode.name) return &mode;
+  }
+  return nullptr;
 }
 
 bool ParseArgs(int argc, char** argv, Options* options) {
@@ -501,7 +506,7 @@ bool ParseArgs(int argc, char** argv, Options* options) {
     if (flag == "--modes") {
       options->modes = absl::StrSplit(value, ',');
       for (const std::string& mode : options->modes) {
-        if (!IsMode(mode)) return false;
+        if (FindMode(mode) == nullptr) return false;
       }
       continue;
     }
@@ -540,7 +545,7 @@ int main(int argc, char** argv) {
       for (const std::string& mode : options.modes) {
         const std::string conninfo = NewDatabase(**server, absl::StrCat("bench_", ++run));
         if (!CreateTables(conninfo)) return 1;
-        const double rate = RunMode(mode, conninfo, options.events, batch);
+        const double rate = FindMode(mode)->run(conninfo, options.events, batch);
         const bool store = mode.rfind("store", 0) == 0;
         if (!store) best_raw = std::max(best_raw, rate);
         if (mode == "store") one_store = rate;

@@ -226,9 +226,8 @@ std::string FirstEntryLast(const std::string& body, const char* type) {
 // enrols the patient its earlier entries are about. The answer lists the entries as sent; the
 // enrolment is written first.
 TEST_F(PipelineTest, ATransactionsEnrolmentCountsForTheEntriesBeforeIt) {
-  const std::string body =
-      FirstEntryLast(testing::TestData("transaction-enrol-and-data.json"), "transaction");
-  SubmissionResult result = Submit(body);
+  SubmissionResult result = Submit(
+      FirstEntryLast(testing::TestData("transaction-enrol-and-data.json"), "transaction"));
   ASSERT_TRUE(result.status.ok());
   ASSERT_EQ(result.entries.size(), 4u);
   for (size_t i = 0; i < result.entries.size(); ++i) {
@@ -253,9 +252,8 @@ TEST_F(PipelineTest, ATransactionsEnrolmentCountsForTheEntriesBeforeIt) {
 // A batch's entries are independent (FHIR R4): taken in their order, the data before the
 // ResearchSubject are about nobody enrolled yet.
 TEST_F(PipelineTest, ABatchsEntriesAreTakenInTheirOrder) {
-  const std::string body =
-      FirstEntryLast(testing::TestData("transaction-enrol-and-data.json"), "batch");
-  SubmissionResult result = Submit(body);
+  SubmissionResult result =
+      Submit(FirstEntryLast(testing::TestData("transaction-enrol-and-data.json"), "batch"));
   ASSERT_TRUE(result.status.ok());
   ASSERT_EQ(result.entries.size(), 4u);
   for (int i = 0; i < 3; ++i) {
